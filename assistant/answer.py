@@ -1,0 +1,144 @@
+"""Extractive answers: the sentences of the best passages that answer the question, each with its ``[n]``,
+then the numbered citations. When the evidence is too weak, say so and show the closest passages."""
+from __future__ import annotations
+
+import re
+import time
+
+from assistant.index import Index
+from assistant.records import Answer, Citation, Hit
+from assistant.retrieval import Retriever, SearchResult
+from assistant.text import analyse, sentences
+from ingest.loaders import display_article
+
+NO_ANSWER = ("Je n'ai pas trouvé de réponse à cette question dans le corpus. "
+             "Voici les passages les plus proches, à vérifier :")
+HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
+LOOKUP_NOISE = {"article", "prevoit", "dispos", "contenu", "quoi", "que", "resum", "text", "art", "code",
+                "css", "csp", "secur", "social", "publiqu", "sant", "convent", "typ", "paragraph"}
+
+
+def coverage(index: Index, terms: list[str], text_terms: set[str], acronym_terms: dict[str, list[str]]) -> float:
+    """Share of the question's IDF weight found in a passage. An acronym counts as found when its
+    expansion's words are there."""
+    if not terms:
+        return 0.0
+    total = found = 0.0
+    for t in dict.fromkeys(terms):
+        w = index.lexical.idf(t)
+        total += w
+        if t in text_terms:
+            found += w
+        elif t in acronym_terms:
+            exp = acronym_terms[t]
+            if exp and sum(e in text_terms for e in exp) >= 0.6 * len(exp):
+                found += w
+    return found / total if total else 0.0
+
+
+def _display_sentence(text: str, locator: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    if locator.startswith("§ "):
+        number = locator[2:].split(",")[0]
+        if text.startswith(number):
+            text = text[len(number):].lstrip()
+    return text
+
+
+class Answerer:
+    def __init__(self, index: Index, retriever: Retriever | None = None):
+        self.index = index
+        self.retriever = retriever or Retriever(index)
+        self.settings = index.settings
+
+    def _acronym_terms(self, result: SearchResult) -> dict[str, list[str]]:
+        out = {}
+        glossary = self.index.glossary
+        for token in re.findall(r"[A-Za-zÉé0-9]{2,12}", result.question):
+            exps = glossary.lookup(token) if (token.isupper() or token.upper() in glossary.entries) else []
+            if exps:
+                for t in analyse(token):
+                    out[t] = analyse(exps[0])
+        return out
+
+    def passage_coverage(self, result: SearchResult, hit: Hit) -> float:
+        extra = " ".join([hit.chunk.title, hit.chunk.locator, hit.chunk.article, " ".join(hit.chunk.breadcrumb[-1:])])
+        text_terms = set(analyse(hit.chunk.text + " " + extra))
+        return coverage(self.index, result.terms, text_terms, self._acronym_terms(result))
+
+    def ask(self, question: str) -> Answer:
+        t0 = time.perf_counter()
+        result = self.retriever.search(question, self.settings.search_k)
+        t = time.perf_counter()
+        hits = result.hits[:self.settings.search_k]
+        lookup = [h for h in hits if h.reason == "lookup"]
+        if result.missing_articles and not lookup:
+            names = ", ".join(display_article(a) for a in result.missing_articles)
+            text = (f"L'article {names} ne figure pas dans le corpus indexé ; je ne peux pas en citer le contenu. "
+                    "Passages les plus proches :")
+            return self._refusal(question, result, hits, text, t0, t)
+        covs = [self.passage_coverage(result, h) for h in hits[:3]]
+        best_cov = max(covs, default=0.0)
+        if not lookup and best_cov < self.settings.min_coverage:
+            return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
+        return self._compose(question, result, hits, lookup, t0, t, best_cov)
+
+    def _refusal(self, question, result, hits, text, t0, t, cov=0.0) -> Answer:
+        timings = dict(result.timings_ms)
+        timings["answer"] = (time.perf_counter() - t) * 1000
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return Answer(question, text, False, (), tuple(result.hits), timings, result.query)
+
+    def _compose(self, question, result, hits, lookup, t0, t, best_cov) -> Answer:
+        terms = list(dict.fromkeys(analyse(result.query)))
+        if lookup:
+            terms = [x for x in terms if x not in LOOKUP_NOISE and not re.match(r"^[lrda]\d|^\d+$", x)]
+        weights = {x: self.index.lexical.idf(x) for x in terms}
+        total = sum(weights.values()) or 1.0
+        pool = lookup or hits[:3]
+        top_score = pool[0].score if pool else 0.0
+        candidates = []  # (score, rank, start, hit, sentence text)
+        for rank, hit in enumerate(pool):
+            if not lookup and hit.score < 0.5 * top_score:
+                continue
+            text = hit.chunk.text
+            for i, (s, e) in enumerate(sentences(text)):
+                sent = text[s:e].strip()
+                if len(sent.split()) < 4 or HEADING_LINE.match(sent) and len(sent.split()) < 25:
+                    continue
+                toks = set(analyse(sent))
+                score = sum(w for x, w in weights.items() if x in toks) / total
+                if lookup and not terms:
+                    score = 1.0 - 0.01 * (10 * rank + i)  # "que prévoit l'article X ?": its opening sentences
+                if sent.startswith("["):
+                    score *= 0.5  # a template's instructions to its editor, not its content
+                score += 0.1 / (1 + rank)
+                candidates.append((score, rank, s, hit, sent))
+        if not candidates:
+            return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
+        candidates.sort(key=lambda c: -c[0])
+        best = candidates[0][0]
+        chosen = [c for c in candidates if c[0] >= 0.6 * best][:self.settings.max_answer_sentences]
+        chosen.sort(key=lambda c: (c[1], c[2]))
+        numbers: dict[str, int] = {}
+        used: dict[str, list[str]] = {}
+        parts = []
+        for score, rank, start, hit, sent in chosen:
+            n = numbers.setdefault(hit.chunk.chunk_id, len(numbers) + 1)
+            shown = _display_sentence(sent, hit.chunk.locator)
+            used.setdefault(hit.chunk.chunk_id, []).append(shown)
+            parts.append(f"{shown} [{n}]")
+        by_id = {h.chunk.chunk_id: h for h in pool}
+        citations = tuple(
+            Citation(n=n, doc_id=by_id[cid].chunk.doc_id, title=self._title(by_id[cid]), locator=by_id[cid].chunk.locator,
+                     text=by_id[cid].chunk.text, score=by_id[cid].score, breadcrumb=by_id[cid].chunk.breadcrumb,
+                     source=by_id[cid].chunk.source, sentences=tuple(used[cid]))
+            for cid, n in numbers.items())
+        timings = dict(result.timings_ms)
+        timings["answer"] = (time.perf_counter() - t) * 1000
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return Answer(question, " ".join(parts), True, citations, tuple(result.hits), timings, result.query)
+
+    def _title(self, hit: Hit) -> str:
+        doc = self.index.documents.get(hit.chunk.doc_id, {})
+        return doc.get("short_title") if doc.get("kind") != "legifrance" and doc.get("short_title") else hit.chunk.title

@@ -1,0 +1,99 @@
+"""The catalog: documents (manifest: hash, size, mtime, chunk count) and their chunks, in one SQLite file."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Iterable
+
+from assistant.records import Chunk, Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER, mtime REAL,
+    n_chunks INTEGER, title TEXT, short_title TEXT, doc_type TEXT, date TEXT, reference TEXT, origin TEXT,
+    kind TEXT, article TEXT, code TEXT, breadcrumb TEXT, links TEXT, text TEXT, indexed_at TEXT
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ord INTEGER, text TEXT, locator TEXT, start INTEGER,
+    end_ INTEGER, breadcrumb TEXT, article TEXT, part INTEGER, parts INTEGER
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS documents_article ON documents(article);
+"""
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+
+    def manifest(self) -> dict[str, dict]:
+        rows = self.db.execute("SELECT doc_id, source, sha256, size, mtime, n_chunks FROM documents")
+        return {r[0]: {"source": r[1], "sha256": r[2], "size": r[3], "mtime": r[4], "n_chunks": r[5]} for r in rows}
+
+    def chunk_ids_of(self, doc_id: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+
+    def replace(self, doc: Document, chunks: list[Chunk], sha256: str, size: int, mtime: float, when: str) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
+            self.db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc.doc_id, doc.source, sha256, size, mtime, len(chunks), doc.title, doc.short_title,
+                 doc.doc_type, doc.date, doc.reference, doc.origin, doc.kind, doc.article, doc.code,
+                 json.dumps(doc.breadcrumb, ensure_ascii=False), json.dumps(doc.links), doc.text, when))
+            self.db.executemany(
+                "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(c.chunk_id, c.doc_id, i, c.text, c.locator, c.start, c.end,
+                  json.dumps(c.breadcrumb, ensure_ascii=False), c.article, c.part, c.parts)
+                 for i, c in enumerate(chunks)])
+
+    def touch(self, doc_id: str, source: str, size: int, mtime: float) -> None:
+        self.db.execute("UPDATE documents SET source=?, size=?, mtime=? WHERE doc_id=?", (source, size, mtime, doc_id))
+
+    def remove(self, doc_ids: Iterable[str]) -> None:
+        with self.db:
+            self.db.execute("BEGIN")
+            for doc_id in doc_ids:
+                self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+                self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+
+    def documents(self) -> dict[str, dict]:
+        cols = ["doc_id", "source", "title", "short_title", "doc_type", "date", "reference", "origin", "kind",
+                "article", "code", "breadcrumb", "links"]
+        out = {}
+        for row in self.db.execute(f"SELECT {', '.join(cols)} FROM documents"):
+            d = dict(zip(cols, row))
+            d["breadcrumb"] = tuple(json.loads(d["breadcrumb"] or "[]"))
+            d["links"] = tuple(json.loads(d["links"] or "[]"))
+            out[d["doc_id"]] = d
+        return out
+
+    def document_text(self, doc_id: str) -> str:
+        row = self.db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else ""
+
+    def chunks(self) -> list[Chunk]:
+        docs = self.documents()
+        out = []
+        for row in self.db.execute(
+                "SELECT chunk_id, doc_id, text, locator, start, end_, breadcrumb, article, part, parts "
+                "FROM chunks ORDER BY doc_id, ord"):
+            d = docs.get(row[1], {})
+            out.append(Chunk(chunk_id=row[0], doc_id=row[1], text=row[2], locator=row[3], start=row[4], end=row[5],
+                             title=d.get("title", ""), doc_type=d.get("doc_type", ""), date=d.get("date", ""),
+                             breadcrumb=tuple(json.loads(row[6] or "[]")), source=d.get("source", ""),
+                             article=row[7] or "", part=row[8], parts=row[9]))
+        return out
+
+    def counts(self) -> tuple[int, int]:
+        docs = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return docs, chunks
+
+    def close(self) -> None:
+        self.db.close()

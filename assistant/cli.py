@@ -1,0 +1,221 @@
+"""Command line: ``python -m assistant ingest|search|ask|status|chat``."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+
+INDEX_HELP = "Index folder (default: data/index under the project; env ASSISTANT_INDEX)."
+
+
+def make_settings(index: Path | None, **overrides) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if index is not None:
+        values["index"] = index
+    return Settings(**values)
+
+
+def run(fn):
+    """Turn the errors a user should see into clean messages and exit codes."""
+    try:
+        return fn()
+    except AssistantError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="assistant-ars-am")
+def cli():
+    """Assistant documentaire pour les agents des ARS et de l'Assurance Maladie.
+
+    Réponses courtes, chaque phrase avec sa citation [n] (document, article ou paragraphe).
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@click.option("--keep-missing", is_flag=True, help="Do not remove documents whose files disappeared from PATHS.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ingest(paths, index, keep_missing, as_json, quiet):
+    """Make the index match PATHS (files or folders): add new documents, replace changed ones, remove
+    deleted ones; unchanged ones are not re-read nor re-embedded. Exit code 1 when a file failed."""
+    from assistant.index import Index
+    from ingest.pipeline import sync
+
+    settings = make_settings(index)
+
+    def go():
+        idx = Index(settings, create=True)
+        bars = {}
+
+        def on_event(kind, data):
+            if quiet:
+                return
+            from tqdm import tqdm
+
+            if kind == "scan":
+                bars["files"] = tqdm(total=data["files"], desc="lecture", unit="fichier", file=sys.stderr)
+            elif kind == "file":
+                bars["files"].update(1)
+            elif kind == "embed_start":
+                bars["files"].close()
+                if data["chunks"]:
+                    bars["embed"] = tqdm(total=data["chunks"], desc="embeddings", unit="passage", file=sys.stderr)
+            elif kind == "embedded":
+                bars["embed"].update(data["n"])
+            elif kind == "derived" and "embed" in bars:
+                bars["embed"].close()
+
+        report = sync(idx, paths, on_event=on_event, remove_missing=not keep_missing)
+        for bar in bars.values():
+            bar.close()
+        if as_json:
+            click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+        else:
+            click.echo(f"Index : {settings.index}")
+            click.echo(f"  ajoutés      {len(report.added)}")
+            click.echo(f"  mis à jour   {len(report.updated)}")
+            click.echo(f"  inchangés    {len(report.unchanged)}")
+            click.echo(f"  supprimés    {len(report.removed)}")
+            click.echo(f"  en échec     {len(report.failed)}")
+            for doc_id in report.removed:
+                click.echo(f"    supprimé : {doc_id}")
+            for path, reason in report.failed:
+                click.echo(f"    échec : {path} : {reason}")
+            click.echo(f"  passages : {report.chunks_total} ({report.chunks_embedded} calculés) en {report.seconds:.1f} s")
+        if report.failed:
+            sys.exit(1)
+
+    run(go)
+
+
+def _print_hits(hits, width=300):
+    for i, h in enumerate(hits, 1):
+        text = " ".join(h.chunk.text.split())
+        click.echo(f"[{i}] {h.chunk.title}, {h.chunk.locator}  (score {h.score:.3f})")
+        click.echo(f"    {' > '.join(h.chunk.breadcrumb)}")
+        click.echo(f"    {text[:width]}{'…' if len(text) > width else ''}")
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--k", type=int, default=None, help="Number of passages (default: ASSISTANT_SEARCH_K, 5).")
+@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the passages as JSON.")
+def search(question, k, index, as_json):
+    """Show the passages that best match QUESTION."""
+    from assistant.service import Service
+
+    def go():
+        svc = Service(make_settings(index))
+        result = svc.search(question, k)
+        hits = result.hits[:k or svc.settings.search_k]
+        if as_json:
+            click.echo(json.dumps({"question": question, "query": result.query, "hits": [
+                {**h.chunk.to_dict(), "score": h.score, "lexical": h.lexical, "dense": h.dense, "reason": h.reason}
+                for h in hits], "timings_ms": result.timings_ms}, ensure_ascii=False, indent=1))
+        else:
+            _print_hits(hits)
+
+    run(go)
+
+
+def print_answer(answer) -> None:
+    click.echo(answer.answer)
+    click.echo()
+    if answer.citations:
+        click.echo("Sources :")
+        for c in answer.citations:
+            text = " ".join(c.text.split())
+            click.echo(f"[{c.n}] {c.title}, {c.locator}")
+            click.echo(f"    {' > '.join(c.breadcrumb)}")
+            click.echo(f"    « {text[:500]}{'…' if len(text) > 500 else ''} »")
+    else:
+        _print_hits(answer.closest[:3])
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"question", "answer", "answered", "citations": [...], "timings_ms"}.')
+def ask(question, index, as_json):
+    """Answer QUESTION from the corpus, with numbered citations (no LLM needed)."""
+    from assistant.service import Service
+
+    def go():
+        answer = Service(make_settings(index)).ask(question)
+        if as_json:
+            click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        else:
+            print_answer(answer)
+
+    run(go)
+
+
+@cli.command()
+@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+def chat(index):
+    """Interactive loop: type a question, get an answer with its sources; empty line or Ctrl-D quits."""
+    from assistant.service import Service
+
+    def go():
+        svc = Service(make_settings(index))
+        click.echo("Posez votre question (ligne vide pour quitter).")
+        while True:
+            try:
+                question = input("\n? ").strip()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not question:
+                break
+            print_answer(svc.ask(question))
+
+    run(go)
+
+
+@cli.command()
+@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def status(index, as_json):
+    """Show what the index holds and the settings it was built with."""
+    from assistant.index import Index
+    from assistant.settings import CHUNKING_VERSION
+
+    def go():
+        settings = make_settings(index)
+        idx = Index(settings)
+        docs, chunks = idx.catalog.counts()
+        info = {"index": str(settings.index), "documents": docs, "chunks": chunks,
+                "embedding_model": idx.info.get("embedding_model"), "chunking_version": idx.info.get("chunking_version"),
+                "last_refresh": idx.info.get("updated"), "warnings": []}
+        if idx.info.get("embedding_model") != settings.embedding_model:
+            info["warnings"].append(f"built with model {idx.info.get('embedding_model')!r}, settings say "
+                                    f"{settings.embedding_model!r}: rebuild the index")
+        if idx.info.get("chunking_version") != CHUNKING_VERSION:
+            info["warnings"].append("built with another chunking version: rebuild the index")
+        if as_json:
+            click.echo(json.dumps(info, ensure_ascii=False, indent=1))
+        else:
+            for k, v in info.items():
+                if k != "warnings":
+                    click.echo(f"{k}: {v}")
+            for w in info["warnings"]:
+                click.echo(f"ATTENTION : {w}")
+
+    run(go)
+
+
+def main():
+    cli(prog_name="python -m assistant")
+
+
+if __name__ == "__main__":
+    main()

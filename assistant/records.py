@@ -1,0 +1,99 @@
+"""Typed, frozen records passed between the pipeline stages."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded source text, cleaned, with its metadata."""
+
+    doc_id: str
+    title: str
+    text: str
+    source: str  # path of the file it came from
+    doc_type: str = ""
+    date: str = ""
+    reference: str = ""
+    origin: str = ""  # human description of where it comes from
+    kind: str = "text"  # text | legifrance | pdf | html | markdown
+    article: str = ""  # for code articles: canonical number such as "L162-30-2"
+    code: str = ""  # for code articles: "Code de la sécurité sociale"
+    breadcrumb: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()  # article numbers this text links to
+    pages: tuple[tuple[int, int], ...] = ()  # (start offset, page number) for paginated sources
+    short_title: str = ""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A structural unit of a document that a chunk never crosses (article, numbered paragraph...)."""
+
+    locator: str
+    start: int
+    end: int
+    breadcrumb: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    text: str
+    locator: str
+    start: int
+    end: int
+    title: str = ""
+    doc_type: str = ""
+    date: str = ""
+    breadcrumb: tuple[str, ...] = ()
+    source: str = ""
+    article: str = ""
+    part: int = 1  # index of this piece when a unit is split
+    parts: int = 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    lexical: float = 0.0
+    dense: float = 0.0
+    reason: str = ""  # "lookup" when the question named this article
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    locator: str
+    text: str
+    score: float
+    breadcrumb: tuple[str, ...] = ()
+    source: str = ""
+    sentences: tuple[str, ...] = ()  # sentences of the answer taken from this passage
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "doc_id": self.doc_id, "title": self.title, "locator": self.locator,
+                "text": self.text, "score": round(self.score, 4), "breadcrumb": list(self.breadcrumb),
+                "source": self.source}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    answered: bool
+    citations: tuple[Citation, ...] = ()
+    closest: tuple[Hit, ...] = ()
+    timings_ms: dict = field(default_factory=dict)
+    query: str = ""  # the query actually searched (after expansion)
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "answer": self.answer, "answered": self.answered,
+                "citations": [c.to_dict() for c in self.citations],
+                "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}

@@ -1,0 +1,192 @@
+"""Hybrid retrieval: French BM25 + dense similarity fused with a measured weight, direct lookup of the
+articles a question names, acronym expansion from the corpus glossary, near-duplicates collapsed."""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.index import Index
+from assistant.records import Chunk, Hit
+from assistant.text import ARTICLE_REF, analyse, fold
+
+NUMBERED_ARTICLE = re.compile(r"\barticle\s+(\d+)(?:\s*er)?(?:\.(\d+))?\b(?!\s*[-/]\d)", re.I)
+PARAGRAPH = re.compile(r"(?:§|\bparagraphe|\bparagraph|\bpara\.?)\s*(\d{1,3})\b", re.I)
+CODE_HINT = {"csp": "Code de la santé publique", "sante publique": "Code de la santé publique",
+             "css": "Code de la sécurité sociale", "securite sociale": "Code de la sécurité sociale"}
+
+
+@dataclass
+class SearchResult:
+    question: str
+    query: str  # question plus expansions, as searched
+    hits: list[Hit]
+    terms: list[str]  # analysed question terms (before expansion)
+    expansions: list[str] = field(default_factory=list)
+    acronyms: list[str] = field(default_factory=list)
+    named_articles: list[str] = field(default_factory=list)  # article numbers named in the question
+    missing_articles: list[str] = field(default_factory=list)  # named but not in the index
+    timings_ms: dict = field(default_factory=dict)
+
+
+def named_code_articles(question: str) -> list[str]:
+    out = []
+    for m in ARTICLE_REF.finditer(question.replace("’", "'")):
+        number = m.group(1).upper() + m.group(2)
+        if number not in out:
+            out.append(number)
+    return out
+
+
+class Retriever:
+    def __init__(self, index: Index):
+        self.index = index
+        self.settings = index.settings
+
+    # ------------------------------------------------------------ lookups
+    def _lookup(self, question: str) -> tuple[list[Chunk], list[str], list[str]]:
+        """Chunks of the units the question names explicitly, the named article numbers, and those missing."""
+        idx = self.index
+        found: list[Chunk] = []
+        named = named_code_articles(question)
+        missing = []
+        fq = fold(question)
+        code_wanted = {v for k, v in CODE_HINT.items() if re.search(rf"\b{k}\b", fq)}
+        for number in named:
+            doc_ids = idx.articles.get(number, [])
+            if code_wanted:
+                doc_ids = [d for d in doc_ids if idx.documents[d]["code"] in code_wanted] or doc_ids
+            if not doc_ids:
+                missing.append(number)
+            for doc_id in doc_ids:
+                found.extend(idx.chunks_by_doc.get(doc_id, []))
+        rest = ARTICLE_REF.sub(" ", question)
+        wanted_locators = []
+        for m in NUMBERED_ARTICLE.finditer(rest):
+            n = int(m.group(1))
+            base = "Article 1er" if n == 1 else f"Article {n}"
+            wanted_locators.append(f"Article {n}.{int(m.group(2))}" if m.group(2) else base)
+        for m in PARAGRAPH.finditer(question):
+            wanted_locators.append(f"§ {int(m.group(1))}")
+        if wanted_locators:
+            # Several documents may have an "Article 5": keep those of the best-matching document.
+            candidates = [c for c in idx.chunks.values()
+                          if any(c.locator == w or c.locator.startswith(w + ".") for w in wanted_locators)]
+            if candidates:
+                terms = analyse(rest)
+                scores = idx.lexical.scores(terms) if terms else None
+                def doc_score(doc_id):
+                    if scores is None:
+                        return 0.0
+                    pos = [idx.lexical.position[c.chunk_id] for c in idx.chunks_by_doc[doc_id]
+                           if c.chunk_id in idx.lexical.position]
+                    title = analyse(idx.documents[doc_id]["title"] + " " + (idx.documents[doc_id]["short_title"] or ""))
+                    base = float(scores[pos].max()) if pos else 0.0
+                    return base + 5 * len(set(title) & set(terms))
+                best = max({c.doc_id for c in candidates}, key=doc_score)
+                found.extend(sorted((c for c in candidates if c.doc_id == best), key=lambda c: c.start))
+        return found, named, missing
+
+    # ------------------------------------------------------------ search
+    def search(self, question: str, k: int | None = None) -> SearchResult:
+        k = k or self.settings.search_k
+        idx = self.index
+        timings = {}
+        t0 = time.perf_counter()
+        expansions, acronyms = idx.glossary.expand(question)
+        query = question
+        if expansions:
+            query += " (" + " ; ".join(expansions) + ")"
+        if acronyms:
+            query += " " + " ".join(acronyms)
+        terms = analyse(question)
+        lex_terms = analyse(query)
+        lookup, named, missing = self._lookup(question)
+        timings["analyse"] = (time.perf_counter() - t0) * 1000
+
+        t = time.perf_counter()
+        n_cand = self.settings.candidates
+        lexical = idx.lexical.top(lex_terms, n_cand) if lex_terms else []
+        timings["lexical"] = (time.perf_counter() - t) * 1000
+
+        t = time.perf_counter()
+        w = self.settings.dense_weight
+        dense: dict[str, float] = {}
+        qvec = None
+        if w > 0 and idx.chunks:
+            qvec = idx.embedder.embed_query(query)
+            timings["embed"] = (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            dense = dict(idx.store.query(qvec, n_cand))
+            missing_dense = [cid for cid, _ in lexical if cid not in dense]
+            missing_dense += [c.chunk_id for c in lookup if c.chunk_id not in dense]
+            for cid, vec in idx.store.vectors(list(dict.fromkeys(missing_dense))).items():
+                dense[cid] = float(np.dot(vec, qvec))
+        timings["dense"] = (time.perf_counter() - t) * 1000
+
+        t = time.perf_counter()
+        lex = dict(lexical)
+        max_lex = max(lex.values(), default=0.0) or 1.0
+        max_dense = max(dense.values(), default=0.0) or 1.0
+        fused: dict[str, tuple[float, float, float]] = {}
+        for cid in set(lex) | set(dense):
+            if cid not in idx.chunks:
+                continue
+            ls = lex.get(cid, 0.0) / max_lex
+            ds = max(dense.get(cid, 0.0), 0.0) / max_dense
+            fused[cid] = ((1 - w) * ls + w * ds, lex.get(cid, 0.0), dense.get(cid, 0.0))
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1][0])
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for c in lookup:
+            if c.chunk_id in seen:
+                continue
+            seen.add(c.chunk_id)
+            s = fused.get(c.chunk_id, (0.0, 0.0, 0.0))
+            hits.append(Hit(c, 1.0 + s[0], s[1], s[2], reason="lookup"))
+        for cid, (score, ls, ds) in ranked:
+            if cid not in seen:
+                seen.add(cid)
+                hits.append(Hit(idx.chunks[cid], score, ls, ds))
+        hits = collapse_duplicates(hits, limit=max(k, 10))
+        timings["fuse"] = (time.perf_counter() - t) * 1000
+        timings["search"] = (time.perf_counter() - t0) * 1000
+        return SearchResult(question, query, hits[:max(k, 10)], terms, expansions, acronyms, named, missing, timings)
+
+
+def _shingles(text: str) -> set[str]:
+    toks = fold(text).split()
+    return {" ".join(toks[i:i + 3]) for i in range(max(1, len(toks) - 2))}
+
+
+def collapse_duplicates(hits: list[Hit], limit: int, threshold: float = 0.8) -> list[Hit]:
+    """Drop a hit whose text nearly repeats a better one (same article in two corpora, copied passages)."""
+    kept: list[tuple[Hit, set[str]]] = []
+    for h in hits:
+        sh = _shingles(h.chunk.text)
+        if any(len(sh & s2) / max(1, min(len(sh), len(s2))) >= threshold for _, s2 in kept):
+            continue
+        kept.append((h, sh))
+        if len(kept) >= limit:
+            break
+    return [h for h, _ in kept]
+
+
+def as_langchain(retriever: Retriever, k: int | None = None):
+    """The retriever as a langchain ``BaseRetriever`` (documents carry title, locator and citation data)."""
+    from langchain_core.documents import Document as LCDocument
+    from langchain_core.retrievers import BaseRetriever
+
+    class AssistantRetriever(BaseRetriever):
+        k: int = 5
+
+        def _get_relevant_documents(self, query: str, *, run_manager=None):
+            result = retriever.search(query, self.k)
+            return [LCDocument(page_content=h.chunk.text, id=h.chunk.chunk_id, metadata={
+                "doc_id": h.chunk.doc_id, "title": h.chunk.title, "locator": h.chunk.locator,
+                "breadcrumb": " > ".join(h.chunk.breadcrumb), "source": h.chunk.source, "score": h.score,
+                "start": h.chunk.start, "end": h.chunk.end}) for h in result.hits[:self.k]]
+
+    return AssistantRetriever(k=k or retriever.settings.search_k)

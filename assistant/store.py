@@ -1,0 +1,66 @@
+"""The vector store. Only this module imports chromadb; it always passes its own vectors, telemetry off."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+COLLECTION = "chunks"
+
+
+class VectorStore:
+    def __init__(self, path: Path):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        path.mkdir(parents=True, exist_ok=True)
+        self._client = chromadb.PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
+        # embedding_function=None: Chroma must never load (or download) its default model.
+        self._col = self._client.get_or_create_collection(
+            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+
+    def count(self) -> int:
+        return self._col.count()
+
+    def add(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict], documents: Sequence[str],
+            batch: int = 2000) -> None:
+        for i in range(0, len(ids), batch):
+            self._col.upsert(ids=list(ids[i:i + batch]), embeddings=vectors[i:i + batch].tolist(),
+                             metadatas=list(metadatas[i:i + batch]), documents=list(documents[i:i + batch]))
+
+    def delete(self, ids: Sequence[str], batch: int = 2000) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), batch):
+            self._col.delete(ids=ids[i:i + batch])
+
+    def existing(self, ids: Sequence[str], batch: int = 2000) -> set[str]:
+        found: set[str] = set()
+        ids = list(ids)
+        for i in range(0, len(ids), batch):
+            found.update(self._col.get(ids=ids[i:i + batch], include=[])["ids"])
+        return found
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        got = self._col.get(ids=list(ids), include=["embeddings"])
+        return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"])}
+
+    def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first."""
+        n = self.count()
+        if not n:
+            return []
+        res = self._col.query(query_embeddings=[vector.tolist()], n_results=min(k, n), include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def all_ids(self, batch: int = 5000) -> list[str]:
+        out, offset = [], 0
+        while True:
+            got = self._col.get(include=[], limit=batch, offset=offset)["ids"]
+            out.extend(got)
+            if len(got) < batch:
+                return out
+            offset += batch

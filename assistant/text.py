@@ -1,0 +1,91 @@
+"""French text analysis shared by the lexical index, the glossary, the answerer and the metrics:
+accent folding, tokenisation that keeps article numbers whole, stop words, Snowball stemming."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+STOPWORDS = frozenset("""
+a à ai aie aient aies ait alors as au aucun aucune aussi autre autres aux avaient avais avait avant avec avez avions
+avoir avons ayant c ça ce ceci cela celle celles celui ces cet cette ceux chaque ci comme comment d dans de des
+du donc dont elle elles en encore entre est et étaient étais était étant été être eu eux fait faut font hors il
+ils j je jusqu l la là le les leur leurs lui m ma mais me même mêmes mes moi mon n ne ni nos notre nous on ont ou
+où par parce pas peu peut peuvent plus pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa sans se
+selon ses si sien soit sont sous sur t ta te tes toi ton tous tout toute toutes très tu un une unes uns vos votre
+vous y est-ce qu'est-ce quoi dit dire
+the of and or to in on for by with is are was be what who which how when where why does do did a an this that
+""".split())
+
+ARTICLE_REF = re.compile(
+    r"\b(?:art(?:icle)?s?\.?\s+)?([LRDA])\.?\s?\*?(\d{2,4}(?:-\d+)*)\b", re.I)
+TOKEN = re.compile(r"[a-z]\d{2,4}(?:-\d+)*|\w+", re.I)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents; typographic apostrophes and ligatures made plain."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("œ", "oe").replace("æ", "ae"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'")
+
+
+def normalise_quote(text: str) -> str:
+    """NFKC, typographic apostrophes to ', whitespace collapsed (how evidence quotes are compared)."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").replace("ʼ", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("french")
+
+
+def _join_article_refs(text: str) -> str:
+    """'L. 162-30-2' -> 'l162-30-2' so that an article number is one token."""
+    return ARTICLE_REF.sub(lambda m: f" {m.group(1).lower()}{m.group(2)} ", text)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (accents kept), article numbers whole, elisions split."""
+    text = _join_article_refs(text.replace("’", "'"))
+    return [w.lower() for w in TOKEN.findall(text)]
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    if re.fullmatch(r"[a-z]\d.*|\d.*", word):
+        return word
+    return fold(_stemmer().stemWord(word))
+
+
+def analyse(text: str) -> list[str]:
+    """Tokens for BM25: no stop words, stemmed, accents folded."""
+    return [stem(w) for w in words(text) if fold(w) not in _FOLDED_STOPWORDS and len(w) > 1 or w.isdigit()]
+
+
+_FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS)
+
+
+def is_stopword(word: str) -> bool:
+    return fold(word) in _FOLDED_STOPWORDS
+
+
+SENTENCE_BREAK = re.compile(r"(?<=[.!?;:])\s+(?=[«\"(\[A-ZÀ-ÖØ-Þ0-9-])|\n+")
+ABBREVIATION = re.compile(r"(?:\b[A-Za-z]|\bart|\bcf|\bn°|\bp|\bM|\bMM|\bMme|\bDr|\bal|\bch|\bs)\.$")
+
+
+def sentences(text: str, ends: str = ".!?;") -> list[tuple[int, int]]:
+    """Offsets of the sentences (or list items, lines) of a passage. Never splits after an abbreviation
+    such as 'L.' in 'article L. 162-30-3' or 'art.'."""
+    out, pos = [], 0
+    for m in SENTENCE_BREAK.finditer(text):
+        before = text[pos:m.start()]
+        if "\n" not in m.group() and (before[-1:] not in ends or ABBREVIATION.search(before)):
+            continue
+        if before.strip():
+            out.append((pos, m.start()))
+        pos = m.end()
+    if text[pos:].strip():
+        out.append((pos, len(text)))
+    return out

@@ -1,0 +1,1 @@
+"""Evaluation: question sets, metrics (plain functions), runs that write JSON and readable reports."""

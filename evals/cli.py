@@ -1,0 +1,112 @@
+"""``python -m evals run|tune``: measure retrieval and answers on a question set."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+from evals.runner import DEFAULT_QUESTIONS, evaluate, load_questions, write_results
+
+INDEX_HELP = "Index folder (default: data/index under the project; env ASSISTANT_INDEX)."
+
+
+def _settings(index, **overrides) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if index is not None:
+        values["index"] = index
+    return Settings(**values)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """Evaluate the assistant on a question set (JSONL: id, question, answerable, evidence,
+    answer_keywords, citations)."""
+
+
+@cli.command()
+@click.option("--questions", type=click.Path(exists=True, path_type=Path), default=DEFAULT_QUESTIONS,
+              show_default=True, help="Question set (JSONL).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for results.json and report.md.")
+@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@click.option("--dense-weight", type=float, default=None, help="Override ASSISTANT_DENSE_WEIGHT for this run.")
+@click.option("--min-coverage", type=float, default=None, help="Override ASSISTANT_MIN_COVERAGE for this run.")
+def run(questions, out, index, dense_weight, min_coverage):
+    """Ask every question, score retrieval, citations and refusals; write OUT/results.json and OUT/report.md."""
+    from tqdm import tqdm
+
+    from assistant.service import Service
+
+    try:
+        settings = _settings(index, dense_weight=dense_weight, min_coverage=min_coverage)
+        service = Service(settings)
+        qs = load_questions(questions)
+        with tqdm(total=len(qs), desc="questions", file=sys.stderr) as bar:
+            metrics, details = evaluate(service, qs, progress=bar.update)
+    except (AssistantError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    meta = {"questions": str(questions), "index": str(settings.index), "chunks": service.index.catalog.counts()[1],
+            "embedding_model": settings.embedding_model, "dense_weight": settings.dense_weight,
+            "min_coverage": settings.min_coverage, "date": time.strftime("%Y-%m-%d %H:%M")}
+    write_results(out, metrics, details, meta)
+    for k, v in metrics.items():
+        click.echo(f"{k:20s} {v:.3f}" if isinstance(v, float) else f"{k:20s} {v}")
+    click.echo(f"report: {out / 'report.md'}")
+
+
+@cli.command()
+@click.option("--questions", type=click.Path(exists=True, path_type=Path), default=DEFAULT_QUESTIONS, show_default=True)
+@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@click.option("--weights", default="0,0.1,0.2,0.3,0.4,0.5,0.7,1", show_default=True, help="Dense weights to try.")
+def tune(questions, index, weights):
+    """Measure the dense weight (hit@5, mrr@10 per weight), then calibrate the refusal threshold on the
+    best passage's coverage (balanced accuracy of answering vs refusing)."""
+    from assistant.answer import Answerer
+    from assistant.retrieval import Retriever
+    from assistant.service import Service
+    from evals import metrics as m
+
+    qs = load_questions(questions)
+    answerable = [q for q in qs if q["answerable"]]
+    rows = []
+    for w in [float(x) for x in weights.split(",")]:
+        svc = Service(_settings(index, dense_weight=w))
+        ranks = [m.first_relevant_rank([h.chunk.text for h in svc.search(q["question"], 10).hits], q["evidence"])
+                 for q in answerable]
+        rows.append((w, m.mean([m.hit_at(r, 1) for r in ranks]), m.mean([m.hit_at(r, 5) for r in ranks]),
+                     m.mean([m.reciprocal_rank(r) for r in ranks])))
+        click.echo(f"dense_weight={w:.2f}  hit@1={rows[-1][1]:.3f}  hit@5={rows[-1][2]:.3f}  mrr@10={rows[-1][3]:.3f}")
+    best_w = max(rows, key=lambda r: (round(r[3], 3), r[2]))[0]
+    click.echo(f"best dense_weight (mrr@10, then hit@5): {best_w}")
+    svc = Service(_settings(index, dense_weight=best_w))
+    answerer: Answerer = svc.answerer
+    retriever: Retriever = svc.retriever
+    covs = []
+    for q in qs:
+        result = retriever.search(q["question"], svc.settings.search_k)
+        hits = result.hits[:svc.settings.search_k]
+        if any(h.reason == "lookup" for h in hits):
+            continue  # named articles are answered whatever the coverage
+        cov = max((answerer.passage_coverage(result, h) for h in hits[:3]), default=0.0)
+        covs.append((cov, q["answerable"]))
+    best = (0.0, 0.0)
+    for t in sorted({round(c, 3) for c, _ in covs} | {0.0}):
+        refuse_ok = m.mean([1.0 if c < t else 0.0 for c, a in covs if not a])
+        answer_ok = m.mean([1.0 if c >= t else 0.0 for c, a in covs if a])
+        score = (refuse_ok + answer_ok) / 2
+        if score > best[1]:
+            best = (t, score)
+    click.echo(f"min_coverage threshold: {best[0]:.3f} (balanced accuracy {best[1]:.3f})")
+    click.echo(json.dumps({"dense_weight": best_w, "min_coverage": best[0]}))
+
+
+def main():
+    cli(prog_name="python -m evals")
+
+
+if __name__ == "__main__":
+    main()

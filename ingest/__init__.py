@@ -1,0 +1,1 @@
+"""Ingestion: load source files, parse their structure, chunk, embed, index, refresh."""

@@ -1,0 +1,286 @@
+"""Load source files into ``Document`` records: plain text, Markdown, Legifrance articles, HTML, PDF.
+
+Each loader raises ``LoadError`` with a reason a person understands; the pipeline names the file.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from html.parser import HTMLParser
+from pathlib import Path
+
+from assistant.errors import LoadError
+from assistant.records import Document
+
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
+CODE_NAMES = {
+    "code-de-la-securite-sociale": "Code de la sécurité sociale",
+    "code-de-la-sante-publique": "Code de la santé publique",
+}
+CODE_ABBR = {"Code de la sécurité sociale": "CSS", "Code de la santé publique": "CSP"}
+ARTICLE_HEADING = re.compile(r"^#\s*Article\s+(\S+)\s*$", re.M)
+
+
+# ---------------------------------------------------------------- text decoding
+
+def decode_bytes(data: bytes, name: str = "") -> str:
+    """Decode text bytes: BOMs first, then UTF-8, then charset detection. Refuses binary data."""
+    if not data.strip():
+        raise LoadError("fichier vide")
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, errors="replace")
+    sample = data[:65536]
+    if b"\x00" in sample:
+        raise LoadError("fichier binaire (octets nuls) : ce n'est pas un texte")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise LoadError("encodage inconnu : le fichier ne semble pas être du texte")
+    text = str(best)
+    controls = sum(1 for ch in text[:65536] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    if controls > 0.05 * min(len(text), 65536):
+        raise LoadError("fichier binaire : ce n'est pas un texte")
+    return text
+
+
+def clean_text(text: str) -> str:
+    """NFC, unified line ends, no trailing spaces; paragraph and line structure kept."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\ufeff", "")
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip() + "\n"
+
+
+# ---------------------------------------------------------------- HTML
+
+class _HTMLText(HTMLParser):
+    """HTML to text: block tags become line breaks, links keep their text and are recorded."""
+
+    BLOCK = {"p", "br", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
+             "center", "section", "article", "header", "footer", "blockquote"}
+    SKIP = {"script", "style", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._link_text: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self._skip += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+        elif tag in ("td", "th"):
+            self.parts.append(" | ")
+        elif tag == "a":
+            self._href = dict(attrs).get("href") or ""
+            self._link_text = []
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+        elif tag == "a" and self._href is not None:
+            self.links.append((self._href, "".join(self._link_text)))
+            self._href = None
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        self.parts.append(data)
+        if self._href is not None:
+            self._link_text.append(data)
+
+    def text(self) -> str:
+        raw = "".join(self.parts)
+        lines = [re.sub(r"[ \t]+", " ", line).strip() for line in raw.split("\n")]
+        out: list[str] = []
+        for line in lines:
+            if line or (out and out[-1]):
+                out.append(line)
+        return "\n".join(out).strip()
+
+
+def html_to_text(markup: str) -> tuple[str, list[tuple[str, str]]]:
+    parser = _HTMLText()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except Exception as exc:  # html.parser is lenient; this is a last resort
+        raise LoadError(f"HTML illisible : {exc}") from exc
+    return html.unescape(parser.text()), parser.links
+
+
+# ---------------------------------------------------------------- Legifrance
+
+def canonical_article(number: str) -> str:
+    """'L. 162-30-2', 'l162-30-2', 'R1434-13' -> 'L162-30-2' / 'R1434-13'."""
+    number = number.strip().replace(" ", "").replace(".", "")
+    m = re.match(r"^([LRDA])(\d.*)$", number, re.I)
+    if not m:
+        return number.upper()
+    return m.group(1).upper() + m.group(2)
+
+
+def display_article(number: str) -> str:
+    """'L162-30-2' -> 'L. 162-30-2'."""
+    m = re.match(r"^([LRDA])(\d.*)$", number)
+    return f"{m.group(1)}. {m.group(2)}" if m else number
+
+
+def _humanise_slug(slug: str) -> str:
+    """'titre-iii-agences-regionales-de-sante' -> 'Titre III agences regionales de sante'."""
+    words = slug.split("-")
+    if len(words) > 1 and re.fullmatch(r"[ivxlc]+|ier|\d+", words[1]):
+        words[1] = "Ier" if words[1] == "ier" else words[1].upper()
+    text = " ".join(w for w in words if w)
+    return text[:1].upper() + text[1:]
+
+
+def legifrance_root(path: Path) -> Path | None:
+    for parent in path.parents:
+        if parent.name in CODE_NAMES:
+            return parent
+    return None
+
+
+def is_legifrance(path: Path, head: str) -> bool:
+    return path.suffix == ".md" and legifrance_root(path) is not None and bool(ARTICLE_HEADING.match(head))
+
+
+def load_legifrance(path: Path, raw: str) -> Document:
+    m = ARTICLE_HEADING.match(raw)
+    if not m:
+        raise LoadError("article Legifrance sans ligne « # Article ... »")
+    article = canonical_article(m.group(1))
+    body = raw[m.end():]
+    text, links = html_to_text(body)
+    if not text.strip():
+        raise LoadError("article Legifrance sans texte")
+    code_dir = legifrance_root(path)
+    code = CODE_NAMES[code_dir.name]
+    rel = path.relative_to(code_dir)
+    crumbs = [code] + [_humanise_slug(p) for p in rel.parts[:-1]]
+    linked = []
+    for href, _label in links:
+        name = href.rsplit("/", 1)[-1]
+        if name.endswith(".md"):
+            linked.append(canonical_article(name[:-3]))
+    doc_id = f"legifrance/{code_dir.name}/{rel.as_posix()}"
+    title = f"{code}, art. {display_article(article)}"
+    return Document(
+        doc_id=doc_id, title=code, short_title=CODE_ABBR[code], text=clean_text(text), source=str(path),
+        doc_type="code", kind="legifrance", article=article, code=code, breadcrumb=tuple(crumbs),
+        links=tuple(dict.fromkeys(linked)), date="2023-12-03",
+        origin="Legifrance, Licence Ouverte v2.0 (état au 2023-12-03)", reference=title)
+
+
+# ---------------------------------------------------------------- PDF
+
+def load_pdf(path: Path, max_pages: int = 2000) -> Document:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+    except (PdfReadError, ValueError, OSError, KeyError, TypeError) as exc:
+        raise LoadError(f"PDF illisible ou tronqué : {exc}") from exc
+    if reader.is_encrypted:
+        try:
+            if not reader.decrypt(""):
+                raise LoadError("PDF chiffré : mot de passe requis")
+        except LoadError:
+            raise
+        except Exception as exc:
+            raise LoadError("PDF chiffré : mot de passe requis") from exc
+    try:
+        n_pages = len(reader.pages)
+    except Exception as exc:
+        raise LoadError(f"PDF illisible ou tronqué : {exc}") from exc
+    if n_pages > max_pages:
+        raise LoadError(f"PDF trop long : {n_pages} pages (limite {max_pages})")
+    parts: list[str] = []
+    pages: list[tuple[int, int]] = []
+    offset = 0
+    for i in range(n_pages):
+        try:
+            page_text = reader.pages[i].extract_text() or ""
+        except Exception as exc:
+            raise LoadError(f"PDF illisible ou tronqué (page {i + 1}) : {exc}") from exc
+        page_text = clean_text(page_text) if page_text.strip() else ""
+        pages.append((offset, i + 1))
+        parts.append(page_text)
+        offset += len(page_text) + 1
+    text = "\n".join(parts)
+    if not text.strip():
+        raise LoadError("aucun texte extractible (PDF image ; OCR non pris en charge)")
+    meta = reader.metadata or {}
+    title = (getattr(meta, "title", None) or "").strip() or path.stem
+    return Document(doc_id="", title=title, text=text, source=str(path), kind="pdf", pages=tuple(pages))
+
+
+# ---------------------------------------------------------------- dispatch
+
+def read_sidecar(path: Path) -> dict:
+    side = path.with_name(path.name + ".meta.json")
+    if not side.exists():
+        return {}
+    try:
+        return json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LoadError(f"métadonnées illisibles dans {side.name} : {exc}") from exc
+
+
+def load_file(path: Path, doc_id: str, max_bytes: int | None = None, max_pages: int = 2000) -> Document:
+    """Load one file. ``doc_id`` is chosen by the caller (path relative to the ingested folder)."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise LoadError(f"type de fichier non pris en charge ({suffix or 'sans extension'})")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(f"fichier inaccessible : {exc.strerror or exc}") from exc
+    if size == 0:
+        raise LoadError("fichier vide")
+    if max_bytes is not None and size > max_bytes:
+        raise LoadError(f"fichier trop gros : {size} octets (limite {max_bytes})")
+    if suffix == ".pdf":
+        doc = load_pdf(path, max_pages=max_pages)
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise LoadError(f"fichier illisible : {exc.strerror or exc}") from exc
+        raw = decode_bytes(data, path.name)
+        if is_legifrance(path, raw[:200]):
+            return load_legifrance(path, raw)
+        if suffix in (".html", ".htm"):
+            text, _ = html_to_text(raw)
+            kind = "html"
+        elif suffix in (".md", ".markdown"):
+            text, _ = html_to_text(raw) if re.search(r"<(p|br|div|a|table)\b", raw, re.I) else (raw, [])
+            kind = "markdown"
+        else:
+            text, kind = raw, "text"
+        if not text.strip():
+            raise LoadError("aucun texte")
+        doc = Document(doc_id="", title=path.stem, text=clean_text(text), source=str(path), kind=kind)
+    meta = read_sidecar(path)
+    return Document(
+        doc_id=doc_id, title=meta.get("title") or doc.title, short_title=meta.get("short_title", ""),
+        text=doc.text, source=str(path), doc_type=meta.get("type", doc.doc_type or "document"),
+        date=str(meta.get("date", "")), reference=meta.get("reference", ""), origin=meta.get("source", ""),
+        kind=doc.kind, pages=doc.pages)
