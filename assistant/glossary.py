@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from assistant.text import fold, is_stopword
+from assistant.text import analyse, fold, is_stopword
 
 ACRONYM_IN_PARENS = re.compile(r"\(\s*([A-ZÉ][A-Za-zÉ0-9]{1,11}(?:-[A-Z0-9]+)?)\s*\)")
 WORD = re.compile(r"[\w’'-]+")
@@ -120,3 +120,27 @@ class Glossary:
             if acronym not in question and any(len(e["expansion"]) > 12 and fold(e["expansion"]) in fq for e in entries):
                 acronyms.append(acronym)
         return expansions, acronyms
+
+    def long_forms(self) -> "LongForms":
+        return LongForms({a: [e["expansion"] for e in entries] for a, entries in self.entries.items()})
+
+
+class LongForms:
+    """Finds, in a passage, the long forms of known acronyms (compared as stemmed term sequences)."""
+
+    def __init__(self, forms: dict[str, list[str]]):
+        self.by_first: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        for acronym, expansions in forms.items():
+            for exp in expansions:
+                seq = tuple(analyse(exp))
+                if len(seq) >= 2:
+                    self.by_first[seq[0]].append((seq, acronym))
+
+    def acronyms_in(self, text: str) -> list[str]:
+        toks = analyse(text)
+        found = []
+        for i, t in enumerate(toks):
+            for seq, acronym in self.by_first.get(t, ()):
+                if tuple(toks[i:i + len(seq)]) == seq and acronym not in found:
+                    found.append(acronym)
+        return found

@@ -14,6 +14,7 @@ from assistant.glossary import Glossary
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.settings import CHUNKING_VERSION, Settings
+from assistant.text import analyse, sentences
 
 
 class Index:
@@ -101,16 +102,42 @@ class Index:
             lst.sort(key=lambda c: c.start)
         return out
 
+    def analysed_sentences(self, chunk_id: str) -> list[set[str]]:
+        """Stemmed terms of each sentence of a chunk (kept in memory once computed)."""
+        cache = self.__dict__.setdefault("_sentence_cache", {})
+        got = cache.get(chunk_id)
+        if got is None:
+            text = self.chunks[chunk_id].text
+            got = [set(analyse(text[s:e])) for s, e in sentences(text)]
+            if len(cache) > 50_000:
+                cache.clear()
+            cache[chunk_id] = got
+        return got
+
+    @cached_property
+    def long_forms(self):
+        return self.glossary.long_forms()
+
+    def extra_text(self, c: Chunk, docs: dict | None = None, long_forms=None) -> str:
+        docs = docs if docs is not None else self.documents
+        long_forms = long_forms or self.long_forms
+        words = [docs.get(c.doc_id, {}).get("short_title") or c.title, c.locator, c.article, *c.breadcrumb[-1:]]
+        words += long_forms.acronyms_in(c.text)
+        return " ".join(words)
+
     def rebuild_derived(self) -> None:
         """Lexical index and glossary, from the catalog (after any change)."""
         chunks = self.catalog.chunks()
         docs = self.catalog.documents()
-        extra = [" ".join([docs.get(c.doc_id, {}).get("short_title") or c.title, c.locator, c.article]) for c in chunks]
-        lexical = LexicalIndex.build([c.chunk_id for c in chunks], [c.text for c in chunks], extra)
-        lexical.save(self.path / "lexical")
         glossary = Glossary.build((d, self.catalog.document_text(d)) for d in docs)
         glossary.save(self.path / "glossary.json")
-        for name in ("chunks", "documents", "lexical", "glossary", "articles", "chunks_by_doc"):
+        # A passage that spells a long form out is also found by its acronym (codes never say "CAQES").
+        long_forms = glossary.long_forms()
+        extra = [self.extra_text(c, docs, long_forms) for c in chunks]
+        lexical = LexicalIndex.build([c.chunk_id for c in chunks], [c.text for c in chunks], extra)
+        lexical.save(self.path / "lexical")
+        for name in ("chunks", "documents", "lexical", "glossary", "articles", "chunks_by_doc", "_sentence_cache",
+                     "long_forms"):
             self.__dict__.pop(name, None)
 
     def close(self) -> None:

@@ -31,13 +31,24 @@ class LexicalIndex:
             if extra is not None:
                 toks += analyse(extra[i])
             tokens.append(toks or [""])
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        # b=0.5: long code articles are not over-penalised (measured with `python -m evals tune`).
+        retriever = bm25s.BM25(k1=1.2, b=0.5)
         if tokens:
             retriever.index(tokens, show_progress=False)
         df = Counter()
         for toks in tokens:
             df.update(set(toks))
         return cls(retriever, list(chunk_ids), dict(df))
+
+    def knows(self, token: str) -> bool:
+        """The corpus uses this term or a word of its family (same first five letters)."""
+        if token in self.df:
+            return True
+        prefixes = self.__dict__.get("_prefixes")
+        if prefixes is None:
+            prefixes = self._prefixes = {t[:5] for t in self.df if len(t) >= 5} | {
+                t[:n] for t in self.df for n in range(3, min(5, len(t)) + 1)}
+        return token[:5] in prefixes
 
     def idf(self, token: str) -> float:
         """Smoothed inverse document frequency; unseen tokens get the highest value."""
@@ -50,7 +61,9 @@ class LexicalIndex:
         return np.asarray(self._bm25.get_scores(list(known)), dtype=np.float32)
 
     def top(self, tokens: Sequence[str], k: int) -> list[tuple[str, float]]:
-        scores = self.scores(tokens)
+        return self.top_of(self.scores(tokens), k)
+
+    def top_of(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
         if not len(scores):
             return []
         k = min(k, len(scores))
@@ -73,3 +86,19 @@ class LexicalIndex:
         df = json.loads((folder / "df.json").read_text())
         retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=False) if chunk_ids else bm25s.BM25()
         return cls(retriever, chunk_ids, df)
+
+
+def edits1(word: str) -> set[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in letters} | {a + c + b for a, b in splits for c in letters})
+
+
+def correct(index: LexicalIndex, token: str) -> str:
+    """A query term absent from the corpus: the most frequent corpus term one edit away (typos such as
+    'commision'), else the term itself. Short terms and numbers are left alone."""
+    if token in index.df or len(token) < 5 or any(ch.isdigit() for ch in token):
+        return token
+    best = max((t for t in edits1(token) if t in index.df and t[0] == token[0]), key=lambda t: index.df[t], default=None)
+    return best or token

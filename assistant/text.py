@@ -13,8 +13,10 @@ du donc dont elle elles en encore entre est et étaient étais était étant ét
 ils j je jusqu l la là le les leur leurs lui m ma mais me même mêmes mes moi mon n ne ni nos notre nous on ont ou
 où par parce pas peu peut peuvent plus pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa sans se
 selon ses si sien soit sont sous sur t ta te tes toi ton tous tout toute toutes très tu un une unes uns vos votre
-vous y est-ce qu'est-ce quoi dit dire
-the of and or to in on for by with is are was be what who which how when where why does do did a an this that
+vous y est-ce qu'est-ce quoi dit dire combien lequel laquelle lesquels lesquelles exactement exemple
+quelqu chose faire fait-il fait-elle doit doivent-ils peut-on faut-il
+the of and or to in on for by with is are was be been being has have had what who which how when where why
+does do did a an this that these those many much according its it his her their there from at as
 """.split())
 
 ARTICLE_REF = re.compile(
@@ -54,9 +56,10 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
+    """Accents are folded before stemming so that 'duree' and 'durée' meet."""
     if re.fullmatch(r"[a-z]\d.*|\d.*", word):
         return word
-    return fold(_stemmer().stemWord(word))
+    return _stemmer().stemWord(fold(word))
 
 
 def analyse(text: str) -> list[str]:

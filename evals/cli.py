@@ -91,16 +91,25 @@ def tune(questions, index, weights):
         hits = result.hits[:svc.settings.search_k]
         if any(h.reason == "lookup" for h in hits):
             continue  # named articles are answered whatever the coverage
-        cov = max((answerer.passage_coverage(result, h) for h in hits[:3]), default=0.0)
-        covs.append((cov, q["answerable"]))
-    best = (0.0, 0.0)
+        if answerer.unknown_words(result):
+            continue  # refused for naming what the corpus never mentions
+        covs.append((answerer.evidence_strength(result, hits), q["answerable"]))
+    # The highest threshold whose false refusals stay within 5 % of the answerable questions: refusing
+    # a question the corpus answers costs the user more than showing passages for one it does not.
+    n_unans = sum(1 for q in qs if not q["answerable"])
+    n_ans = len(qs) - n_unans
+    pre_refused = n_unans - sum(1 for _, a in covs if not a)  # refused for unknown words
+    best = (0.0, 0.0, 0.0)
+    click.echo("threshold  refusal_accuracy  false_refusal_rate")
     for t in sorted({round(c, 3) for c, _ in covs} | {0.0}):
-        refuse_ok = m.mean([1.0 if c < t else 0.0 for c, a in covs if not a])
-        answer_ok = m.mean([1.0 if c >= t else 0.0 for c, a in covs if a])
-        score = (refuse_ok + answer_ok) / 2
-        if score > best[1]:
-            best = (t, score)
-    click.echo(f"min_coverage threshold: {best[0]:.3f} (balanced accuracy {best[1]:.3f})")
+        refused = pre_refused + sum(1 for c, a in covs if not a and c < t)
+        false_ref = sum(1 for c, a in covs if a and c < t)
+        ra, frr = refused / max(1, n_unans), false_ref / max(1, n_ans)
+        if frr <= 0.05:
+            click.echo(f"{t:9.3f}  {ra:16.3f}  {frr:18.3f}")
+            if ra > best[1]:
+                best = (t, ra, frr)
+    click.echo(f"min_coverage threshold: {best[0]:.3f} (refusal_accuracy {best[1]:.3f}, false_refusal_rate {best[2]:.3f})")
     click.echo(json.dumps({"dense_weight": best_w, "min_coverage": best[0]}))
 
 

@@ -107,7 +107,9 @@ def _merge_paragraphs(doc: Document, units: list[ParsedUnit], max_tokens: int) -
 
 
 def chunk_document(doc: Document, max_tokens: int = 300, overlap: int = 50) -> list[Chunk]:
-    units = _merge_paragraphs(doc, parse_units(doc), max_tokens)
+    # Paragraphs of unstructured text are packed into smaller chunks than articles, so that their
+    # "¶ a–b" locators stay close to the cited sentence.
+    units = _merge_paragraphs(doc, parse_units(doc), max(32, max_tokens // 2))
     chunks: list[Chunk] = []
     for pu in units:
         u = pu.unit

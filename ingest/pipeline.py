@@ -113,6 +113,8 @@ def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, rem
     todo: list[tuple[Document, list[Chunk], str, int, float, bool]] = []
     for path, doc_id in files:
         emit("file", {"path": str(path)})
+        if doc_id in seen:  # the same article reached through two folders: index it once
+            continue
         seen.add(doc_id)
         try:
             st = path.stat()
