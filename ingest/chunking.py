@@ -25,8 +25,9 @@ def count_tokens(text: str) -> int:
     return len(encoding().encode(text, disallowed_special=()))
 
 
-def chunk_id(doc_id: str, start: int, text: str) -> str:
-    return hashlib.sha256(f"{doc_id}\x1f{start}\x1f{text}".encode()).hexdigest()[:24]
+def chunk_id(doc_id: str, locator: str, text: str, occurrence: int = 0) -> str:
+    """From source and content only: an edit elsewhere in the document (which shifts offsets) leaves it alone."""
+    return hashlib.sha256(f"{doc_id}\x1f{locator}\x1f{text}\x1f{occurrence}".encode()).hexdigest()[:24]
 
 
 def _pieces(text: str, base: int) -> list[tuple[int, int]]:
@@ -74,9 +75,13 @@ def split_span(doc_text: str, start: int, end: int, max_tokens: int, overlap: in
             break
         # step back over whole sentences to share about `overlap` tokens with the next window
         k, back = j, 0
-        while k - 1 > i and back + sentences[k - 1][2] <= overlap:
+        # at least the last sentence when it is not too long, even if it exceeds `overlap`
+        while k - 1 > i and (back + sentences[k - 1][2] <= overlap
+                             or (back == 0 and overlap and sentences[k - 1][2] <= max_tokens // 2)):
             back += sentences[k - 1][2]
             k -= 1
+        if back + sentences[j][2] > max_tokens:
+            k = j  # the overlap would leave no room for new text: start afresh
         i = k
     return windows
 
@@ -111,6 +116,7 @@ def chunk_document(doc: Document, max_tokens: int = 300, overlap: int = 50) -> l
     # "¶ a–b" locators stay close to the cited sentence.
     units = _merge_paragraphs(doc, parse_units(doc), max(32, max_tokens // 2))
     chunks: list[Chunk] = []
+    seen: dict[tuple[str, str], int] = {}
     for pu in units:
         u = pu.unit
         spans = split_span(doc.text, u.start, u.end, max_tokens, overlap)
@@ -120,8 +126,10 @@ def chunk_document(doc: Document, max_tokens: int = 300, overlap: int = 50) -> l
             if doc.pages:
                 page = _page_of(doc, s)
                 locator = f"p. {page}" if pu.mergeable and page else f"{locator}, p. {page}" if page else locator
+            key = (locator, text)
+            seen[key] = seen.get(key, -1) + 1
             chunks.append(Chunk(
-                chunk_id=chunk_id(doc.doc_id, s, text), doc_id=doc.doc_id, text=text, locator=locator,
+                chunk_id=chunk_id(doc.doc_id, locator, text, seen[key]), doc_id=doc.doc_id, text=text, locator=locator,
                 start=s, end=e, title=doc.title, doc_type=doc.doc_type, date=doc.date,
                 breadcrumb=u.breadcrumb, source=doc.source, article=doc.article, part=part, parts=len(spans)))
     return chunks

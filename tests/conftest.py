@@ -1,0 +1,65 @@
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+LEGI = CORPUS / "legifrance"
+ARTICLES = ["l162-30-2.md", "l162-30-3.md", "l162-30-4.md", "r1434-13.md", "r1434-14.md", "l182-2-1-1.md",
+            "l1434-12.md", "l1432-1.md"]
+DOCS = ["cooperation-ars-assurance-maladie-bretagne.txt", "convention-type-pprgdress-2018.txt",
+        "note-information-dss-1d-2018-154.txt", "igas-2018-041r-deploiement-cpts-synthese.txt"]
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Tests run offline: any connection outside loopback fails loudly."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+            raise RuntimeError(f"network access attempted during tests: {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def copy_small_corpus(dest: Path) -> Path:
+    """A few seed documents and code articles, with the code folders kept (they carry the breadcrumb)."""
+    for name in DOCS:
+        for suffix in ("", ".meta.json"):
+            shutil.copy(CORPUS / "documents" / (name + suffix), dest / (name + suffix))
+    for article in ARTICLES:
+        src = next(LEGI.rglob(article))
+        target = dest / src.relative_to(CORPUS)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, target)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory) -> Path:
+    return copy_small_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="session")
+def small_index(tmp_path_factory, small_corpus):
+    """An index of the small corpus built once with the real packaged embedding model."""
+    from assistant.index import Index
+    from assistant.settings import Settings
+    from ingest.pipeline import sync
+
+    settings = Settings(index=tmp_path_factory.mktemp("index"))
+    report = sync(Index(settings, create=True), [small_corpus])
+    assert not report.failed, report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def service(small_index):
+    from assistant.service import Service
+
+    return Service(small_index)

@@ -1,0 +1,88 @@
+"""Retrieval and extractive answers on the small index (real model, real embedded Chroma)."""
+import json
+
+from click.testing import CliRunner
+
+from assistant.cli import cli
+from assistant.retrieval import as_langchain
+
+
+def test_caqes_targeting_question_cites_paragraph_35(service):
+    answer = service.ask("Qui pilote le ciblage des CAQES ?")
+    assert answer.answered
+    assert answer.citations[0].locator == "§ 35"
+    assert "ciblage travaillé ensemble" in answer.answer
+    assert "[1]" in answer.answer
+    assert answer.citations[0].title == "Article coopération ARS-AM Bretagne"
+
+
+def test_named_article_is_looked_up_directly(service):
+    answer = service.ask("que prévoit l'article L. 162-30-2 ?")
+    assert answer.answered
+    assert answer.citations[0].locator == "art. L. 162-30-2"
+    assert answer.answer.startswith("Un contrat d'amélioration de la qualité et de l'efficience des soins est conclu")
+    hits = service.search("article R1434-13 CSP").hits
+    assert hits[0].chunk.locator == "art. R. 1434-13" and hits[0].reason == "lookup"
+    conv = service.search("article 5 de la convention type").hits
+    assert conv[0].chunk.locator == "Article 5" and conv[0].chunk.doc_id.startswith("convention")
+
+
+def test_article_absent_from_the_corpus_is_said_so(service):
+    answer = service.ask("Que dit l'article L. 999-99 ?")
+    assert not answer.answered
+    assert "L. 999-99" in answer.answer and "ne figure pas" in answer.answer
+
+
+def test_unanswerable_question_is_refused_with_closest_passages(service):
+    answer = service.ask("Quel est le taux de TVA sur les médicaments ?")
+    assert not answer.answered and not answer.citations
+    assert "TVA" in answer.answer
+    assert answer.closest
+
+
+def test_acronym_question_finds_the_long_form(service):
+    hits = service.search("Qui préside la commission régionale de coordination ?").hits
+    assert any(h.chunk.locator in ("art. R. 1434-14", "Article 5") for h in hits[:3])
+
+
+def test_english_question(service):
+    answer = service.ask("Who chairs the regional coordination commission?")
+    assert answer.answered
+    assert any(c.locator in ("art. R. 1434-14", "Article 5") for c in answer.citations)
+
+
+def test_near_duplicates_are_collapsed(service):
+    from assistant.records import Chunk, Hit
+    from assistant.retrieval import collapse_duplicates
+
+    text = "Le contrat est conclu pour une durée maximale de cinq ans et prévoit les objectifs."
+    hits = [Hit(Chunk("a", "d1", text, "x", 0, 1), 1.0), Hit(Chunk("b", "d2", text + " ", "y", 0, 1), 0.9),
+            Hit(Chunk("c", "d3", "Un tout autre passage sur la gouvernance régionale.", "z", 0, 1), 0.8)]
+    assert [h.chunk.chunk_id for h in collapse_duplicates(hits, 10)] == ["a", "c"]
+
+
+def test_ask_json_shape(small_index):
+    result = CliRunner().invoke(cli, ["ask", "Qui pilote le ciblage des CAQES ?", "--json", "--index", str(small_index.index)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"question", "answer", "answered", "citations", "timings_ms"}
+    assert data["answered"] is True
+    c = data["citations"][0]
+    assert {"n", "doc_id", "title", "locator", "text", "score"} <= set(c)
+    assert c["n"] == 1 and c["locator"] == "§ 35"
+    assert data["timings_ms"]["total"] > 0
+
+
+def test_search_cli_and_missing_index(small_index, tmp_path):
+    result = CliRunner().invoke(cli, ["search", "durée du CAQES", "--k", "3", "--index", str(small_index.index)])
+    assert result.exit_code == 0 and result.output.count("score") == 3
+    missing = CliRunner().invoke(cli, ["ask", "x", "--index", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and "no index" in missing.output
+
+
+def test_langchain_retriever(service):
+    retriever = as_langchain(service.retriever, k=3)
+    docs = retriever.invoke("sanction en cas de refus de conclure le contrat d'amélioration de la qualité")
+    assert len(docs) == 3
+    assert any(d.metadata["locator"] == "art. L. 162-30-2" for d in docs)
+    assert all(d.metadata["title"] and d.page_content for d in docs)

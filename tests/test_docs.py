@@ -1,0 +1,25 @@
+"""The README's settings table and command list cannot drift from the code."""
+import re
+
+from click.testing import CliRunner
+
+from assistant.cli import cli
+from assistant.settings import settings_table
+
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_documented_with_its_default():
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(ASSISTANT_[A-Z_]+)` \| `([^`]*)` \|", README, re.M)}
+    expected = {name: default for name, default, _ in settings_table()}
+    assert rows == expected
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    for name, command in cli.commands.items():
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output
+        assert f"python -m assistant {name}" in README, name
+    assert "make run" in README and "make test" in README

@@ -1,0 +1,107 @@
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import LoadError
+from ingest.loaders import canonical_article, decode_bytes, load_file
+
+from conftest import LEGI
+
+
+def test_legifrance_article_is_cleaned_with_number_breadcrumb_and_links():
+    path = next(LEGI.rglob("l162-30-2.md"))
+    doc = load_file(path, "x")
+    assert doc.kind == "legifrance"
+    assert doc.article == "L162-30-2"
+    assert doc.code == "Code de la sécurité sociale"
+    assert "<p>" not in doc.text and "NOTA" in doc.text
+    assert doc.text.startswith("Un contrat d'amélioration de la qualité et de l'efficience des soins est conclu")
+    assert doc.breadcrumb[0] == "Code de la sécurité sociale"
+    assert any(c.startswith("Chapitre 2") for c in doc.breadcrumb)
+    assert doc.doc_id == "legifrance/code-de-la-securite-sociale/" + path.relative_to(
+        next(p for p in path.parents if p.name == "code-de-la-securite-sociale")).as_posix()
+
+
+def test_legifrance_links_resolve_to_article_numbers(tmp_path):
+    code = tmp_path / "code-de-la-sante-publique" / "partie-legislative"
+    code.mkdir(parents=True)
+    (code / "l1-2.md").write_text(
+        "# Article L1-2\n\n<p>Voir <a href='/code-de-la-sante-publique/partie-legislative/l1434-12.md' "
+        "title='x'>l'article L. 1434-12</a> &amp; la suite.</p>", encoding="utf-8")
+    doc = load_file(code / "l1-2.md", "d")
+    assert doc.links == ("L1434-12",)
+    assert "l'article L. 1434-12 & la suite." in doc.text
+
+
+def test_text_encodings(tmp_path):
+    (tmp_path / "latin.txt").write_bytes("Agence régionale de santé".encode("latin-1"))
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + "Préambule".encode("utf-8"))
+    assert "régionale" in load_file(tmp_path / "latin.txt", "a").text
+    assert load_file(tmp_path / "bom.txt", "b").text.startswith("Préambule")
+
+
+@pytest.mark.parametrize("name,data,reason", [
+    ("vide.txt", b"", "fichier vide"),
+    ("binaire.txt", bytes(range(256)) * 10, "binaire"),
+    ("image.png", b"\x89PNG....", "non pris en charge"),
+])
+def test_bad_files_raise_a_reason(tmp_path, name, data, reason):
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(LoadError, match=reason):
+        load_file(tmp_path / name, name)
+
+
+def test_html_and_markdown(tmp_path):
+    (tmp_path / "page.html").write_text("<html><head><title>T</title><script>x()</script></head>"
+                                        "<body><h1>Titre</h1><p>Un <b>paragraphe</b>.</p></body></html>")
+    doc = load_file(tmp_path / "page.html", "p")
+    assert [line for line in doc.text.split("\n") if line] == ["Titre", "Un paragraphe."]
+    assert "x()" not in doc.text
+    (tmp_path / "note.md").write_text("# Note\n\nTexte *simple*.\n")
+    assert "Texte *simple*." in load_file(tmp_path / "note.md", "n").text
+
+
+def _pdf(pages: list[str]) -> bytes:
+    """A minimal valid PDF with one text line per page (Helvetica)."""
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for text in pages:
+        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+        objs.append(f"<< /Length {len(stream)} >>\nstream\n".encode("latin-1") + stream + b"\nendstream")
+        content = len(objs)
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content} 0 R "
+                    f"/Resources << /Font << /F1 3 0 R >> >> >>")
+        kids.append(f"{len(objs)} 0 R")
+    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
+    out, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        body = obj if isinstance(obj, bytes) else obj.encode("latin-1")
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_pdf_keeps_page_numbers(tmp_path):
+    from ingest.chunking import chunk_document
+
+    (tmp_path / "rapport.pdf").write_bytes(_pdf(["Premiere page du rapport.", "Seconde page sur les CPTS."]))
+    doc = load_file(tmp_path / "rapport.pdf", "r")
+    assert "Seconde page sur les CPTS." in doc.text
+    assert [p for _, p in doc.pages] == [1, 2]
+    chunks = chunk_document(doc, max_tokens=8, overlap=0)
+    assert any(c.locator.endswith("p. 2") and "Seconde" in c.text for c in chunks)
+
+
+def test_truncated_pdf_is_named_as_such(tmp_path):
+    (tmp_path / "cut.pdf").write_bytes(_pdf(["Texte."])[:60])
+    with pytest.raises(LoadError, match="PDF"):
+        load_file(tmp_path / "cut.pdf", "c")
+
+
+def test_canonical_article_numbers():
+    assert canonical_article("L. 162-30-2") == "L162-30-2"
+    assert canonical_article("r1434-13") == "R1434-13"

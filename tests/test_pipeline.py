@@ -1,0 +1,105 @@
+"""Ingestion against the real embedded Chroma and the real packaged model, on small copied folders."""
+import os
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import cli
+from assistant.index import Index
+from assistant.settings import Settings
+from ingest.pipeline import sync
+
+from conftest import copy_small_corpus
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    return copy_small_corpus(folder)
+
+
+def _search_titles(settings, question):
+    from assistant.service import Service
+
+    return [(h.chunk.doc_id, h.chunk.locator) for h in Service(settings).search(question, 10).hits]
+
+
+def test_sync_adds_then_changes_nothing_then_updates_and_removes(tmp_path, corpus):
+    settings = Settings(index=tmp_path / "index")
+    first = sync(Index(settings, create=True), [corpus])
+    assert len(first.added) == 12 and not first.failed and first.chunks_embedded == first.chunks_total > 0
+    total = first.chunks_total
+
+    for _ in range(3):
+        again = sync(Index(settings), [corpus])
+        assert not again.changed and again.chunks_embedded == 0 and again.chunks_total == total
+        assert len(again.unchanged) == 12
+
+    # touching a file without changing it: re-read (mtime changed) but found identical by its hash
+    note = corpus / "note-information-dss-1d-2018-154.txt"
+    os.utime(note, (1, 1))
+    assert not sync(Index(settings), [corpus]).changed
+
+    # editing one paragraph re-embeds only that paragraph's chunk
+    bzh = corpus / "cooperation-ars-assurance-maladie-bretagne.txt"
+    bzh.write_text(bzh.read_text(encoding="utf-8").replace("quatre fois par an", "six fois par an"), encoding="utf-8")
+    edited = sync(Index(settings), [corpus])
+    assert edited.updated == ["cooperation-ars-assurance-maladie-bretagne.txt"]
+    assert edited.chunks_embedded == 1 and edited.chunks_total == total
+    idx = Index(settings)
+    assert idx.store.count() == total
+    assert any("six fois par an" in c.text for c in idx.chunks.values())
+    assert not any("quatre fois par an" in c.text for c in idx.chunks.values())
+
+    # deleting a file removes it from search results
+    assert any(d.startswith("igas") for d, _ in _search_titles(settings, "déploiement des CPTS IGAS"))
+    (corpus / "igas-2018-041r-deploiement-cpts-synthese.txt").unlink()
+    removed = sync(Index(settings), [corpus])
+    assert removed.removed == ["igas-2018-041r-deploiement-cpts-synthese.txt"]
+    assert not any(d.startswith("igas") for d, _ in _search_titles(settings, "déploiement des CPTS IGAS"))
+    idx = Index(settings)
+    assert idx.store.count() == idx.catalog.counts()[1] < total
+
+
+def test_bad_files_are_reported_and_the_rest_is_indexed(tmp_path, corpus):
+    (corpus / "vide.txt").write_bytes(b"")
+    (corpus / "binaire.txt").write_bytes(bytes(range(256)) * 40)
+    (corpus / "cassé.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog")
+    (corpus / "image.png").write_bytes(b"\x89PNG")
+    result = CliRunner().invoke(cli, ["ingest", str(corpus), "--index", str(tmp_path / "index"), "--quiet"])
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert "vide.txt : fichier vide" in out
+    assert "binaire.txt : fichier binaire" in out
+    assert "cassé.pdf : PDF illisible ou tronqué" in out
+    assert "image.png : type de fichier non pris en charge" in out
+    assert "ajoutés      12" in out
+
+    # a file that later breaks keeps its indexed version; the report names it
+    conv = corpus / "convention-type-pprgdress-2018.txt"
+    conv.write_bytes(b"\x00\x01" * 100)
+    result = CliRunner().invoke(cli, ["ingest", str(corpus), "--index", str(tmp_path / "index"), "--json", "--quiet"])
+    assert result.exit_code == 1
+    idx = Index(Settings(index=tmp_path / "index"))
+    assert "convention-type-pprgdress-2018.txt" in idx.documents
+
+
+def test_index_refuses_other_embedding_settings(tmp_path, corpus):
+    from assistant.errors import IndexMismatch
+
+    settings = Settings(index=tmp_path / "index")
+    sync(Index(settings, create=True), [corpus / "note-information-dss-1d-2018-154.txt"])
+    other = Settings(index=tmp_path / "index", chunk_max_tokens=200)
+    with pytest.raises(IndexMismatch, match="chunk_max_tokens"):
+        sync(Index(other), [corpus])
+    result = CliRunner().invoke(cli, ["status", "--index", str(tmp_path / "index"), "--json"])
+    assert result.exit_code == 0 and '"documents": 1' in result.output
+
+
+def test_same_article_in_two_folders_is_indexed_once(tmp_path, corpus):
+    twin = tmp_path / "twin"
+    shutil.copytree(corpus / "legifrance", twin / "legifrance")
+    report = sync(Index(Settings(index=tmp_path / "index"), create=True), [corpus / "legifrance", twin])
+    assert len(report.added) == 8

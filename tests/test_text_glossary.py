@@ -1,0 +1,50 @@
+from assistant.english import is_english, to_french_terms
+from assistant.glossary import Glossary, find_definitions
+from assistant.lexical import LexicalIndex, correct
+from assistant.text import analyse, fold, sentences
+
+
+def test_analysis_folds_accents_keeps_article_numbers_and_drops_stop_words():
+    assert analyse("La durée") == analyse("la duree")
+    toks = analyse("Que prévoit l'article L. 162-30-2 et le R1434-13 ?")
+    assert "l162-30-2" in toks and "r1434-13" in toks
+    assert "que" not in toks and "le" not in toks
+
+
+def test_sentences_do_not_split_after_abbreviations():
+    text = "Il renvoie à l'article L. 162-30-3 du code. Le contrat est conclu. Voir art. 5 du texte."
+    assert [text[s:e] for s, e in sentences(text)] == [
+        "Il renvoie à l'article L. 162-30-3 du code.", "Le contrat est conclu.", "Voir art. 5 du texte."]
+
+
+def test_acronym_definitions_are_found_with_their_long_form():
+    text = ("dans le champ des contrats d’amélioration de la qualité et de l’efficience des soins (CAQES), avec un "
+            "ciblage. Le plan pluriannuel régional de gestion du risque et d'efficience du système de soins (PPRGDRESS) "
+            "est arrêté. Une phrase (sans sigle) et (Loi) ne comptent pas.")
+    found = {a: e for a, e, _ in find_definitions(text)}
+    assert found["CAQES"] == "contrats d’amélioration de la qualité et de l’efficience des soins"
+    assert found["PPRGDRESS"].startswith("plan pluriannuel régional de gestion du risque")
+    assert "Loi" not in found
+
+
+def test_glossary_expands_acronyms_both_ways():
+    g = Glossary.build([("d", "les communautés professionnelles territoriales de santé (CPTS) sont créées")])
+    assert g.expand("Qu'est-ce qu'une CPTS ?")[0] == ["communautés professionnelles territoriales de santé"]
+    assert g.expand("rôle des cpts")[0]  # typed in lower case
+    assert g.expand("les communautés professionnelles territoriales de santé")[1] == ["CPTS"]
+    forms = g.long_forms()
+    assert forms.acronyms_in("Les communautés professionnelles territoriales de santé se réunissent") == ["CPTS"]
+
+
+def test_typos_are_corrected_to_a_frequent_corpus_term():
+    lex = LexicalIndex.build(["a", "b"], ["la commission régionale", "une commission de coordination"])
+    assert correct(lex, analyse("commision")[0]) == analyse("commission")[0]
+    assert correct(lex, "zzzzzz") == "zzzzzz"
+
+
+def test_english_questions_get_french_terms():
+    assert is_english("Who chairs the regional coordination commission?")
+    assert not is_english("Qui préside la commission régionale de coordination ?")
+    fr = to_french_terms("Who chairs the regional coordination commission?")
+    assert "préside" in fr and "régional" in fr
+    assert fold("Ségur") == "segur"
