@@ -15,6 +15,7 @@ from ingest.loaders import display_article
 NO_ANSWER = ("Je n'ai pas trouvé de réponse à cette question dans le corpus. "
              "Voici les passages les plus proches, à vérifier :")
 HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
+RELATIVE_FLOOR = 0.5  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
 LOOKUP_NOISE = {"article", "prevoit", "dispos", "contenu", "quoi", "que", "resum", "text", "art", "code",
                 "css", "csp", "secur", "social", "publiqu", "sant", "convent", "typ", "paragraph"}
 
@@ -86,10 +87,12 @@ class Answerer:
         return Answer(question, text, False, (), tuple(result.hits), timings, result.query)
 
     def _compose(self, question, result, hits, lookup, t0, t, best_cov) -> Answer:
-        terms = list(dict.fromkeys(analyse(result.query)))
+        terms = list(dict.fromkeys(result.terms + analyse(" ".join(result.acronyms))))
         if lookup:
             terms = [x for x in terms if x not in LOOKUP_NOISE and not re.match(r"^[lrda]\d|^\d+$", x)]
         weights = {x: self.index.lexical.idf(x) for x in terms}
+        for x in analyse(" ".join(result.expansions)):  # long forms of the question's acronyms count less
+            weights.setdefault(x, self.settings.expansion_weight * self.index.lexical.idf(x))
         total = sum(weights.values()) or 1.0
         pool = lookup or hits[:3]
         top_score = pool[0].score if pool else 0.0
@@ -100,8 +103,10 @@ class Answerer:
             text = hit.chunk.text
             for i, (s, e) in enumerate(sentences(text)):
                 sent = text[s:e].strip()
-                if len(sent.split()) < 4 or HEADING_LINE.match(sent) and len(sent.split()) < 25:
-                    continue
+                n_words = len(sent.split())
+                if n_words < 4 or (HEADING_LINE.match(sent) and n_words < 25) or (
+                        n_words < 10 and sent[-1] not in ".;:!?»)"):
+                    continue  # a title or heading line, not an answer
                 toks = set(analyse(sent))
                 score = sum(w for x, w in weights.items() if x in toks) / total
                 if lookup and not terms:
@@ -114,7 +119,7 @@ class Answerer:
             return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
         candidates.sort(key=lambda c: -c[0])
         best = candidates[0][0]
-        chosen = [c for c in candidates if c[0] >= 0.6 * best][:self.settings.max_answer_sentences]
+        chosen = [c for c in candidates if c[0] >= RELATIVE_FLOOR * best][:self.settings.max_answer_sentences]
         chosen.sort(key=lambda c: (c[1], c[2]))
         numbers: dict[str, int] = {}
         used: dict[str, list[str]] = {}

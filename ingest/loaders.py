@@ -20,7 +20,7 @@ CODE_NAMES = {
     "code-de-la-sante-publique": "Code de la santé publique",
 }
 CODE_ABBR = {"Code de la sécurité sociale": "CSS", "Code de la santé publique": "CSP"}
-ARTICLE_HEADING = re.compile(r"^#\s*Article\s+(\S+)\s*$", re.M)
+ARTICLE_HEADING = re.compile(r"^#\s*Article\s+(\S.*?)\s*$", re.M)
 
 
 # ---------------------------------------------------------------- text decoding
@@ -127,18 +127,20 @@ def html_to_text(markup: str) -> tuple[str, list[tuple[str, str]]]:
 # ---------------------------------------------------------------- Legifrance
 
 def canonical_article(number: str) -> str:
-    """'L. 162-30-2', 'l162-30-2', 'R1434-13' -> 'L162-30-2' / 'R1434-13'."""
-    number = number.strip().replace(" ", "").replace(".", "")
-    m = re.match(r"^([LRDA])(\d.*)$", number, re.I)
+    """'L. 162-30-2', 'l162-30-2', 'R*1434-13', 'R.4122-4-5' -> 'L162-30-2', 'R1434-13', 'R4122-4-5'.
+    Labels that are not article numbers ('Annexe II : Tableau n° 1') are kept as they are."""
+    m = re.match(r"^(LO|[LRDA])\*?\.?\s*(\d+(?:-\d+)*)$", number.strip(), re.I)
     if not m:
-        return number.upper()
+        return number.strip()
     return m.group(1).upper() + m.group(2)
 
 
 def display_article(number: str) -> str:
-    """'L162-30-2' -> 'L. 162-30-2'."""
-    m = re.match(r"^([LRDA])(\d.*)$", number)
-    return f"{m.group(1)}. {m.group(2)}" if m else number
+    """'L162-30-2' -> 'L. 162-30-2'; 'LO141-1' -> 'LO 141-1'."""
+    m = re.match(r"^(LO|[LRDA])(\d.*)$", number)
+    if not m:
+        return number
+    return f"{m.group(1)} {m.group(2)}" if m.group(1) == "LO" else f"{m.group(1)}. {m.group(2)}"
 
 
 def _humanise_slug(slug: str) -> str:

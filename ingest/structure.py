@@ -48,7 +48,8 @@ def _is_soft_heading(line: str, next_line: str | None) -> bool:
 
 def parse_units(doc: Document) -> list[ParsedUnit]:
     if doc.kind == "legifrance":
-        locator = f"art. {display_article(doc.article)}"
+        shown = display_article(doc.article)
+        locator = f"art. {shown}" if shown != doc.article or re.match(r"^[LRDA]\d", doc.article) else shown
         return [ParsedUnit(Unit(locator, 0, len(doc.text.rstrip()), doc.breadcrumb), False)]
     lines = list(_lines(doc.text))
     root = (doc.short_title or doc.title,)

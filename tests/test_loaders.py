@@ -105,3 +105,12 @@ def test_truncated_pdf_is_named_as_such(tmp_path):
 def test_canonical_article_numbers():
     assert canonical_article("L. 162-30-2") == "L162-30-2"
     assert canonical_article("r1434-13") == "R1434-13"
+
+
+def test_article_headings_in_all_their_forms(tmp_path):
+    code = tmp_path / "code-de-la-sante-publique" / "annexes"
+    code.mkdir(parents=True)
+    for name, heading in [("a.md", "R. 1435-15-1"), ("b.md", "R*1434-2"), ("c.md", "Annexe II : Tableau n° 1")]:
+        (code / name).write_text(f"# Article {heading}\n\n<p>Texte de l'article.</p>", encoding="utf-8")
+    articles = [load_file(code / n, n).article for n in ("a.md", "b.md", "c.md")]
+    assert articles == ["R1435-15-1", "R1434-2", "Annexe II : Tableau n° 1"]
