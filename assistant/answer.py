@@ -105,7 +105,7 @@ class Answerer:
                 sent = text[s:e].strip()
                 n_words = len(sent.split())
                 if n_words < 4 or (HEADING_LINE.match(sent) and n_words < 25) or (
-                        n_words < 10 and sent[-1] not in ".;:!?»)"):
+                        n_words < 20 and sent[-1] not in ".;:!?»)"):
                     continue  # a title or heading line, not an answer
                 toks = set(analyse(sent))
                 score = sum(w for x, w in weights.items() if x in toks) / total
@@ -113,13 +113,20 @@ class Answerer:
                     score = 1.0 - 0.01 * (10 * rank + i)  # "que prévoit l'article X ?": its opening sentences
                 if sent.startswith("["):
                     score *= 0.5  # a template's instructions to its editor, not its content
+                if n_words > 40:  # a very long sentence holds many words by chance
+                    score *= (40 / n_words) ** 0.25
                 score += 0.1 / (1 + rank)
                 candidates.append((score, rank, s, hit, sent))
         if not candidates:
             return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
         candidates.sort(key=lambda c: -c[0])
         best = candidates[0][0]
-        chosen = [c for c in candidates if c[0] >= RELATIVE_FLOOR * best][:self.settings.max_answer_sentences]
+        chosen, said = [], set()
+        for c in candidates:
+            key = " ".join(c[4].split())
+            if c[0] >= RELATIVE_FLOOR * best and key not in said and len(chosen) < self.settings.max_answer_sentences:
+                chosen.append(c)
+                said.add(key)  # the same sentence in two passages (a decree repeating the law) is said once
         chosen.sort(key=lambda c: (c[1], c[2]))
         numbers: dict[str, int] = {}
         used: dict[str, list[str]] = {}
