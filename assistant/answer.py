@@ -113,7 +113,7 @@ class Answerer:
                     score = 1.0 - 0.01 * (10 * rank + i)  # "que prévoit l'article X ?": its opening sentences
                 if sent.startswith("["):
                     score *= 0.5  # a template's instructions to its editor, not its content
-                if n_words > 40:  # a very long sentence holds many words by chance
+                if n_words > 40 and not (lookup and not terms):  # a long sentence holds many words by chance
                     score *= (40 / n_words) ** 0.25
                 score += 0.1 / (1 + rank)
                 candidates.append((score, rank, s, hit, sent))
