@@ -1,0 +1,37 @@
+import json
+
+from click.testing import CliRunner
+
+from evals.cli import cli
+
+
+def test_eval_run_writes_results_and_report(small_index, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "caqes", "question": "Qui pilote le ciblage des CAQES ?", "answerable": True,
+         "evidence": ["avec un ciblage travaillé ensemble"], "answer_keywords": ["ciblage"], "citations": ["35"]},
+        {"id": "tva", "question": "Quel est le taux de TVA sur les médicaments ?", "answerable": False,
+         "evidence": [], "answer_keywords": [], "citations": []},
+    ]
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", "--questions", str(questions), "--out", str(out),
+                                      "--index", str(small_index.index)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    metrics = data["metrics"]
+    for key in ("hit@1", "hit@5", "hit@10", "mrr@10", "citation_support", "locator_accuracy", "keyword_accuracy",
+                "refusal_accuracy", "false_refusal_rate", "latency_ms_p50", "latency_ms_p95", "n"):
+        assert key in metrics
+    assert metrics["n"] == 2 and metrics["hit@1"] == 1.0 and metrics["locator_accuracy"] == 1.0
+    assert metrics["refusal_accuracy"] == 1.0 and metrics["false_refusal_rate"] == 0.0
+    assert [q["id"] for q in data["questions"]] == ["caqes", "tva"]
+    assert "| hit@5 | 1.000 |" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_eval_run_names_a_broken_question_file(small_index, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "question": "q"}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", "--questions", str(bad), "--out", str(tmp_path / "o"),
+                                      "--index", str(small_index.index)])
+    assert result.exit_code == 1 and "bad.jsonl:1: missing answerable" in result.output
