@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 
+from assistant.answertype import expected_type, has_type
 from assistant.index import Index
 from assistant.records import Answer, Citation, Hit
 from assistant.retrieval import Retriever, SearchResult, window_coverage
@@ -15,6 +16,7 @@ from ingest.loaders import display_article
 NO_ANSWER = ("Je n'ai pas trouvé de réponse à cette question dans le corpus. "
              "Voici les passages les plus proches, à vérifier :")
 HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
+TYPE_LABEL = {"nombre": "de nombre ni de durée", "date": "de date", "nom": "de nom"}
 RELATIVE_FLOOR = 0.5  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
 LOOKUP_NOISE = {"article", "prevoit", "dispos", "contenu", "quoi", "que", "resum", "text", "art", "code",
                 "css", "csp", "secur", "social", "publiqu", "sant", "convent", "typ", "paragraph"}
@@ -120,6 +122,15 @@ class Answerer:
         if not candidates:
             return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
         candidates.sort(key=lambda c: -c[0])
+        kind = None if lookup else expected_type(question)
+        if kind:
+            # The question expects a number, a date or a name: only sentences that hold one may answer it.
+            best_any = candidates[0][0]
+            candidates = [c for c in candidates if has_type(c[4], kind) and c[0] >= RELATIVE_FLOOR * best_any]
+            if not candidates:
+                text = (f"Les passages trouvés ne donnent pas {TYPE_LABEL[kind]} en réponse à cette question : "
+                        "je ne peux pas répondre à partir du corpus. Passages les plus proches, à vérifier :")
+                return self._refusal(question, result, hits, text, t0, t, best_cov)
         best = candidates[0][0]
         chosen, said = [], set()
         for c in candidates:

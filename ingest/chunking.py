@@ -111,10 +111,10 @@ def _merge_paragraphs(doc: Document, units: list[ParsedUnit], max_tokens: int) -
     return out
 
 
-def chunk_document(doc: Document, max_tokens: int = 300, overlap: int = 50) -> list[Chunk]:
+def chunk_document(doc: Document, max_tokens: int = 450, overlap: int = 50, pack_tokens: int = 225) -> list[Chunk]:
     # Paragraphs of unstructured text are packed into smaller chunks than articles, so that their
     # "¶ a–b" locators stay close to the cited sentence.
-    units = _merge_paragraphs(doc, parse_units(doc), max(32, max_tokens // 2))
+    units = _merge_paragraphs(doc, parse_units(doc), min(pack_tokens, max_tokens))
     chunks: list[Chunk] = []
     seen: dict[tuple[str, str], int] = {}
     for pu in units:

@@ -128,7 +128,8 @@ def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, rem
                 report.unchanged.append(doc_id)
                 continue
             doc = load_file(path, doc_id, max_bytes=max_bytes)
-            chunks = chunk_document(doc, index.settings.chunk_max_tokens, index.settings.chunk_overlap_tokens)
+            chunks = chunk_document(doc, index.settings.chunk_max_tokens, index.settings.chunk_overlap_tokens,
+                                    index.settings.paragraph_pack_tokens)
             if not chunks:
                 raise LoadError("aucun texte à indexer")
             todo.append((doc, chunks, digest, st.st_size, st.st_mtime, old is not None))

@@ -1,0 +1,47 @@
+"""What kind of answer a question expects (a number, a date, a person's name) and whether a sentence has one.
+
+A documented rule, no model: "combien", "quel montant", "délai", "how many" expect a number; "quand",
+"depuis quand", "en quelle année", "when" expect a date; "comment s'appelle", "who is the current" expect a
+name. An answer whose sentences hold no such thing is refused rather than given.
+"""
+from __future__ import annotations
+
+import re
+
+from assistant.text import ARTICLE_REF, fold
+
+NUMBER_WORDS = r"(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|" \
+               r"cinquante|soixante|cent|cents|mille|million|millions|milliard|milliards|moitie|tiers|quart)"
+EXPECTS = [
+    ("nom", re.compile(r"\bcomment s.?appelle|\bquel est (?:le )?nom\b|\bwhat is the name\b|\bwho is (?:the )?current\b|"
+                       r"\bqui est (?:l.?actuel|le actuel|l.?actuelle)", re.I)),
+    ("date", re.compile(r"\bquand\b|\bdepuis quand\b|\ben quelle annee\b|\ba quelle date\b|\bwhen\b|\bwhat year\b", re.I)),
+    ("nombre", re.compile(r"\bcombien\b|\bquel(?:le)? (?:est le )?(?:montant|nombre|taux|pourcentage|tarif|prix|cout)\b|"
+                          r"\bdelai\b|\bhow (?:many|much|long)\b|\b(?:fee|price|rate|amount)\b", re.I)),
+]
+DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2}(?:er)? (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
+                  r"septembre|octobre|novembre|decembre)\b|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
+                  r"septembre|octobre|novembre|decembre) \d{4}\b")
+NUMBER = re.compile(rf"\d|\b{NUMBER_WORDS}\b")
+NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?:M\.|Mme|Dr|[A-ZÉ][a-zéèêëïîôûç]+(?:[- ][A-ZÉ][a-zéèêëïîôûç]+)*)\s+[A-ZÉ]{2,}\b|"
+                  r"\b(?:M\.|Mme|Monsieur|Madame)\s+[A-ZÉ][a-zé]+")
+
+
+def expected_type(question: str) -> str | None:
+    q = fold(question)
+    for kind, pattern in EXPECTS:
+        if pattern.search(q):
+            return kind
+    return None
+
+
+def has_type(sentence: str, kind: str | None) -> bool:
+    if kind is None:
+        return True
+    if kind == "nom":
+        return bool(NAME.search(sentence))
+    plain = fold(ARTICLE_REF.sub(" ", sentence))  # article numbers are not quantities
+    plain = re.sub(r"\b(?:n°|no|numero)\s*\S+|\b\d{4}-\d+\b", " ", plain)  # nor are references
+    if kind == "date":
+        return bool(DATE.search(plain))
+    return bool(NUMBER.search(plain))
