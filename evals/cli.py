@@ -113,6 +113,30 @@ def tune(questions, index, weights):
     click.echo(json.dumps({"dense_weight": best_w, "min_coverage": best[0]}))
 
 
+@cli.group()
+def feedback():
+    """Feedback given in the chat (thumbs up / down)."""
+
+
+@feedback.command("export")
+@click.option("--db", type=click.Path(path_type=Path), envvar="ASSISTANT_FEEDBACK_DB", default=None,
+              help="Feedback SQLite file (default: ASSISTANT_FEEDBACK_DB, data/feedback.sqlite).")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write JSONL here (default: stdout).")
+def feedback_export(db, out):
+    """Rated answers as eval-format JSONL lines, for a person to review before adding them to a question set."""
+    from assistant.feedback import FeedbackStore
+
+    path = db or Settings().feedback_db
+    if not Path(path).exists():
+        raise click.ClickException(f"no feedback file at {path}")
+    lines = [json.dumps(x, ensure_ascii=False) for x in FeedbackStore(Path(path)).export_eval_lines()]
+    if out:
+        Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        click.echo(f"{len(lines)} lines written to {out}")
+    else:
+        click.echo("\n".join(lines))
+
+
 def main():
     cli(prog_name="python -m evals")
 

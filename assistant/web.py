@@ -1,0 +1,242 @@
+"""The web chat (Gradio) and the JSON API (FastAPI) in one app. Handlers only call the answering service."""
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+from pydantic import BaseModel, Field
+
+from assistant.feedback import FeedbackStore
+from assistant.followup import standalone
+from assistant.records import Answer, Citation
+from assistant.service import Service
+from assistant.text import ARTICLE_REF, fold
+from ingest.loaders import display_article
+
+TITLE = "Assistant documentaire ARS / Assurance Maladie"
+INTRO = ("Posez une question en français sur la coopération ARS / Assurance Maladie, les CAQES, les CPTS, la "
+         "gestion du risque... Chaque phrase de la réponse renvoie par **[n]** à l'article ou au paragraphe dont "
+         "elle vient ; les sources sont à droite. Quand le corpus ne répond pas, l'assistant le dit.")
+STYLE = """
+<style>
+.src{border:1px solid #ddd;border-radius:6px;padding:8px 10px;margin:0 0 10px 0;font-size:14px}
+.src .head{font-weight:600}.src .crumb{color:#666;font-size:12px;margin:2px 0 6px 0}
+.src mark{background:#fff3a0}.src details summary{cursor:pointer;color:#1f5fbf}
+.src pre{white-space:pre-wrap;font-family:inherit;font-size:13px;max-height:400px;overflow:auto}
+.nothing{padding:8px 10px;background:#fff4e5;border-left:4px solid #f0a030;margin-bottom:10px}
+</style>
+"""
+
+
+class AskRequest(BaseModel):
+    question: str = Field(..., min_length=1, max_length=2000, description="La question, en français.")
+    history: list[str] = Field(default_factory=list, description=(
+        "Questions précédentes de la conversation (les plus anciennes d'abord), pour les questions de suivi."))
+
+
+class CitationOut(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    locator: str
+    text: str
+    score: float
+    breadcrumb: list[str] = []
+    source: str = ""
+
+
+class AskResponse(BaseModel):
+    question: str
+    answer: str
+    answered: bool
+    citations: list[CitationOut]
+    timings_ms: dict[str, float]
+
+
+# ---------------------------------------------------------------- rendering
+
+def _link_articles(escaped: str, known: dict) -> str:
+    def repl(m):
+        number = m.group(1).upper() + m.group(2)
+        if number in known:
+            return f'<a href="/article/{number}" target="_blank" class="artlink">{m.group(0)}</a>'
+        return m.group(0)
+    return ARTICLE_REF.sub(repl, escaped)
+
+
+def _highlight(text: str, sentences: tuple[str, ...]) -> str:
+    out = html.escape(text)
+    for sent in sentences:
+        core = " ".join(sent.split())
+        pattern = r"\s+".join(re.escape(html.escape(w)) for w in core.split())
+        out = re.sub(pattern, lambda m: f"<mark>{m.group(0)}</mark>", out, count=1)
+    return out
+
+
+def full_unit(service: Service, doc_id: str, locator: str) -> str:
+    """The whole article or paragraph a chunk belongs to."""
+    parts = [c for c in service.index.chunks_by_doc.get(doc_id, []) if c.locator == locator]
+    if not parts:
+        return ""
+    text = service.index.catalog.document_text(doc_id)
+    return text[min(c.start for c in parts):max(c.end for c in parts)]
+
+
+def render_citation(service: Service, c: Citation, known: dict) -> str:
+    crumb = " › ".join(html.escape(b) for b in c.breadcrumb)
+    passage = _link_articles(_highlight(c.text, c.sentences), known)
+    whole = full_unit(service, c.doc_id, c.locator)
+    details = ""
+    if whole and len(whole) > len(c.text) + 5:
+        details = (f'<details class="whole"><summary>Voir le texte entier ({html.escape(c.locator)})</summary>'
+                   f'<pre>{_link_articles(html.escape(whole), known)}</pre></details>')
+    else:
+        details = (f'<details class="whole"><summary>Voir le texte entier ({html.escape(c.locator)})</summary>'
+                   f'<pre>{passage}</pre></details>')
+    return (f'<div class="src" id="source-{c.n}"><div class="head">[{c.n}] {html.escape(c.title)}, '
+            f'{html.escape(c.locator)}</div><div class="crumb">{crumb}</div><div class="passage">{passage}</div>'
+            f'{details}</div>')
+
+
+def render_sources(service: Service, answer: Answer | None) -> str:
+    if answer is None:
+        return STYLE + "<p>Les sources de la réponse s'afficheront ici.</p>"
+    known = service.index.articles
+    if answer.answered:
+        body = "".join(render_citation(service, c, known) for c in answer.citations)
+        return STYLE + "<h3>Sources</h3>" + body
+    closest = [Citation(n=i, doc_id=h.chunk.doc_id, title=h.chunk.title, locator=h.chunk.locator, text=h.chunk.text,
+                        score=h.score, breadcrumb=h.chunk.breadcrumb) for i, h in enumerate(answer.closest[:3], 1)]
+    return (STYLE + '<div class="nothing">Aucune réponse trouvée dans le corpus. Passages les plus proches, '
+            "à vérifier :</div>" + "".join(render_citation(service, c, known) for c in closest))
+
+
+def example_questions(service: Service) -> list[str]:
+    """Examples drawn from what the corpus holds."""
+    g = service.index.glossary.entries
+    out = []
+    if "CAQES" in g:
+        out.append("Qui pilote le ciblage des CAQES ?")
+    if service.index.articles.get("R1434-14") or any("commission régionale de coordination" in c.text
+                                                    for c in list(service.index.chunks.values())[:5000]):
+        out.append("Qui préside la commission régionale de coordination ?")
+    if "CPTS" in g:
+        out.append("Qu'est-ce qu'une CPTS ?")
+    linked = Counter(a for d in service.index.documents.values() for a in d["links"] if a in service.index.articles)
+    for article, _ in linked.most_common(1):
+        out.append(f"Que prévoit l'article {display_article(article)} ?")
+    frequent = sorted(g, key=lambda a: -sum(e["count"] for e in g[a]))
+    out += [f"Que signifie {a} ?" for a in frequent if a not in ("CAQES", "CPTS")][:2]
+    return out
+
+
+def glossary_rows(service: Service, query: str = "") -> list[list[str]]:
+    docs = service.index.documents
+    rows = []
+    q = fold(query.strip())
+    for acronym, entries in sorted(service.index.glossary.entries.items()):
+        expansions = " ; ".join(e["expansion"] for e in entries[:3])
+        if q and q not in fold(acronym) and q not in fold(expansions):
+            continue
+        where = []
+        for e in entries[:1]:
+            for s in e["sources"][:2]:
+                d = docs.get(s["doc_id"], {})
+                text = service.index.catalog.document_text(s["doc_id"])
+                snippet = " ".join(text[max(0, s["offset"] - 160):s["offset"] + len(acronym) + 2].split())
+                where.append(f"{d.get('short_title') or d.get('title', '')}{', art. ' + d['article'] if d.get('article') else ''}"
+                             f" : « …{snippet} »")
+        rows.append([acronym, expansions, "\n".join(where)])
+    return rows
+
+
+# ---------------------------------------------------------------- app
+
+def create_app(service: Service, feedback: FeedbackStore):
+    import gradio as gr
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse
+
+    app = FastAPI(title=TITLE, description="API de l'assistant : une question en entrée, une réponse citée en sortie.",
+                  version="0.1.0")
+
+    @app.post("/api/ask", response_model=AskResponse, summary="Poser une question")
+    def api_ask(req: AskRequest) -> dict:
+        """La réponse extractive avec ses citations numérotées (même objet que `ask --json`)."""
+        return service.ask(standalone(req.question, req.history)).to_dict() | {"question": req.question}
+
+    @app.get("/article/{number}", response_class=HTMLResponse, summary="Texte d'un article du corpus")
+    def article(number: str) -> str:
+        docs = service.index.articles.get(number.upper().replace(" ", "").replace(".", "")) or []
+        if not docs:
+            return HTMLResponse(f"<p>L'article {html.escape(number)} n'est pas dans le corpus.</p>", status_code=404)
+        parts = []
+        for doc_id in docs:
+            d = service.index.documents[doc_id]
+            text = _link_articles(html.escape(service.index.catalog.document_text(doc_id)), service.index.articles)
+            parts.append(f"<h2>{html.escape(d['title'])}, art. {html.escape(display_article(d['article']))}</h2>"
+                         f"<p style='color:#666'>{' › '.join(html.escape(b) for b in d['breadcrumb'])}</p>"
+                         f"<pre style='white-space:pre-wrap;font-family:inherit'>{text}</pre>")
+        return "<meta charset='utf-8'>" + "".join(parts)
+
+    def respond(question, chat, state):
+        question = (question or "").strip()
+        chat = list(chat or [])
+        state = dict(state or {"history": [], "last": None})
+        if not question:
+            yield chat, render_sources(service, None), state, ""
+            return
+        query = standalone(question, state["history"])
+        answer = service.ask(query)
+        state = {"history": state["history"] + [query], "last": {"question": question, "query": query,
+                                                                 "answer": answer.to_dict()}}
+        chat += [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        sources = render_sources(service, answer)
+        words = answer.answer.split(" ")
+        step = 6
+        for i in range(step, len(words) + step, step):  # the answer streams in
+            chat[-1] = {"role": "assistant", "content": " ".join(words[:i])}
+            yield chat, sources, state, ""
+
+    def save_feedback(rating, comment, state):
+        last = (state or {}).get("last")
+        if not last:
+            return "Posez d'abord une question."
+        feedback.add(rating, last["question"], last["answer"], service.settings.model_dump(mode="json"),
+                     comment or "", last["query"])
+        return "Merci : avis enregistré." if rating > 0 else "Merci : avis enregistré, il aidera à corriger."
+
+    with gr.Blocks(title=TITLE) as demo:
+        state = gr.State({"history": [], "last": None})
+        gr.Markdown(f"# {TITLE}\n{INTRO}")
+        with gr.Tab("Questions"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat")
+                    with gr.Row():
+                        box = gr.Textbox(placeholder="Votre question…", show_label=False, elem_id="question", scale=5)
+                        send = gr.Button("Envoyer", variant="primary", elem_id="send", scale=1)
+                    gr.Examples(example_questions(service), inputs=box, label="Exemples")
+                    with gr.Row():
+                        up = gr.Button("👍 Utile", elem_id="thumbs-up")
+                        down = gr.Button("👎 Pas utile", elem_id="thumbs-down")
+                        comment = gr.Dropdown(["mauvaise source", "incomplet", "réponse fausse"], value=None,
+                                              allow_custom_value=True, label="Commentaire (facultatif)",
+                                              elem_id="comment")
+                    status = gr.Markdown(elem_id="feedback-status")
+                with gr.Column(scale=2):
+                    sources = gr.HTML(render_sources(service, None), elem_id="sources")
+        with gr.Tab("Glossaire"):
+            gr.Markdown("Les sigles trouvés dans le corpus, leur développement et les passages qui les définissent.")
+            find = gr.Textbox(label="Chercher un sigle ou un mot", elem_id="glossary-search")
+            table = gr.Dataframe(glossary_rows(service), headers=["Sigle", "Développement", "Défini dans"],
+                                 wrap=True, interactive=False, elem_id="glossary")
+            find.change(lambda q: glossary_rows(service, q), find, table)
+        outputs = [chat, sources, state, box]
+        send.click(respond, [box, chat, state], outputs)
+        box.submit(respond, [box, chat, state], outputs)
+        up.click(lambda c, s: save_feedback(1, c, s), [comment, state], status)
+        down.click(lambda c, s: save_feedback(-1, c, s), [comment, state], status)
+
+    return gr.mount_gradio_app(app, demo, path="/", footer_links=["api"])

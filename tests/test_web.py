@@ -1,0 +1,162 @@
+"""The chat page in a real headless Chromium, and the API in-process."""
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def api_client(small_index, tmp_path_factory):
+    from fastapi.testclient import TestClient
+
+    from assistant.feedback import FeedbackStore
+    from assistant.service import Service
+    from assistant.web import create_app
+
+    app = create_app(Service(small_index), FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite"))
+    return TestClient(app)
+
+
+def test_api_ask_returns_the_ask_json_object(api_client):
+    r = api_client.post("/api/ask", json={"question": "Qui pilote le ciblage des CAQES ?"})
+    assert r.status_code == 200
+    data = r.json()
+    assert data["answered"] is True and data["citations"][0]["locator"] == "§ 35"
+    assert {"question", "answer", "answered", "citations", "timings_ms"} <= set(data)
+    spec = api_client.get("/openapi.json").json()
+    assert "/api/ask" in spec["paths"] and "post" in spec["paths"]["/api/ask"]
+    assert api_client.post("/api/ask", json={"question": ""}).status_code == 422
+
+
+def test_api_follow_up_uses_the_history(api_client):
+    r = api_client.post("/api/ask", json={"question": "et qui décide des sanctions ?",
+                                          "history": ["Qui pilote le ciblage des CAQES ?"]})
+    data = r.json()
+    assert data["answered"] and any(c["locator"] in ("§ 35", "art. L. 162-30-2") for c in data["citations"])
+
+
+def test_article_page_and_links(api_client):
+    page = api_client.get("/article/L162-30-2")
+    assert page.status_code == 200 and "sanction financière" in page.text
+    assert 'href="/article/L162-30-3"' in page.text  # a reference to another article of the corpus is a link
+    assert api_client.get("/article/L999-1").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def server(small_index, tmp_path_factory):
+    port = _free_port()
+    feedback = tmp_path_factory.mktemp("fb") / "feedback.sqlite"
+    env = dict(os.environ, ASSISTANT_INDEX=str(small_index.index), ASSISTANT_FEEDBACK_DB=str(feedback))
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stdout.read().decode())
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("the server did not start")
+    yield url, feedback
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service as DriverService
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=DriverService(driver_path), options=options)
+    yield driver
+    driver.quit()
+
+
+def _wait(driver, condition, timeout=90):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def _ask(driver, question):
+    from selenium.webdriver.common.by import By
+
+    box = driver.find_element(By.CSS_SELECTOR, "#question textarea")
+    box.clear()
+    box.send_keys(question)
+    driver.find_element(By.ID, "send").click()
+
+
+def test_chat_in_a_real_browser(server, browser):
+    from selenium.webdriver.common.by import By
+
+    url, feedback_db = server
+    browser.get(url)
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#question textarea"))
+    _ask(browser, "Qui pilote le ciblage des CAQES ?")
+    _wait(browser, lambda d: "§ 35" in d.find_element(By.ID, "sources").text)
+    _wait(browser, lambda d: "[1]" in d.find_element(By.ID, "chat").text)
+    assert "ciblage travaillé ensemble" in browser.find_element(By.ID, "chat").text
+    assert browser.find_elements(By.CSS_SELECTOR, "#source-1 mark")  # the cited sentence is highlighted
+
+    summary = browser.find_element(By.CSS_SELECTOR, "#source-1 details summary")
+    summary.click()
+    _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "#source-1 details").get_attribute("open") is not None)
+    assert "35La mise en œuvre" in browser.find_element(By.CSS_SELECTOR, "#source-1 details pre").text
+
+    _ask(browser, "et qui décide des sanctions ?")
+    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chat .message-row, #chat [data-testid='bot']")) >= 2
+          or d.find_element(By.ID, "chat").text.count("[1]") >= 2)
+
+    browser.find_element(By.ID, "thumbs-up").click()
+    _wait(browser, lambda d: "Merci" in d.find_element(By.ID, "feedback-status").text)
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "chat.png"))
+
+    rows = sqlite3.connect(feedback_db).execute("SELECT rating, question, citations FROM feedback").fetchall()
+    assert rows and rows[-1][0] == 1 and rows[-1][1] == "et qui décide des sanctions ?"
+    assert "locator" in rows[-1][2]
+
+
+def test_glossary_tab_in_the_browser(server, browser):
+    from selenium.webdriver.common.by import By
+
+    url, _ = server
+    browser.get(url)
+    def tab(d):
+        shown = [b for b in d.find_elements(By.XPATH, "//button[contains(., 'Glossaire')]") if b.is_displayed()]
+        return shown[0] if shown else None
+
+    _wait(browser, tab).click()
+    _wait(browser, lambda d: "CAQES" in d.find_element(By.ID, "glossary").text)
+    assert "contrats d’amélioration de la qualité" in browser.find_element(By.ID, "glossary").text
