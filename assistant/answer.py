@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
+from functools import cached_property
 
 from assistant.answertype import expected_type, has_type
 from assistant.index import Index
@@ -11,6 +13,7 @@ from assistant.records import Answer, Citation, Hit
 from assistant.retrieval import Retriever, SearchResult, window_coverage
 from assistant.lexical import correct
 from assistant.text import analyse, is_stopword, sentences, words
+from assistant.verify import check
 from ingest.loaders import display_article
 
 NO_ANSWER = ("Je n'ai pas trouvé de réponse à cette question dans le corpus. "
@@ -80,7 +83,60 @@ class Answerer:
         best_cov = self.evidence_strength(result, hits)
         if not lookup and best_cov < self.settings.min_coverage:
             return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
-        return self._compose(question, result, hits, lookup, t0, t, best_cov)
+        extractive = self._compose(question, result, hits, lookup, t0, t, best_cov)
+        if self.settings.llm_backend == "none" or not extractive.answered:
+            return extractive
+        return self._generate(question, result, lookup or hits, extractive)
+
+    def _generate(self, question: str, result: SearchResult, hits: list[Hit], extractive: Answer) -> Answer:
+        """An LLM answer over the same passages, kept only where the verifier finds each sentence in the
+        passages it cites; otherwise the extractive answer with a notice."""
+        t = time.perf_counter()
+        pool = hits[:self.settings.search_k]
+        try:
+            text = self.llm.generate(question, pool)
+        except Exception as exc:  # network errors, timeouts, bad replies: the extractive answer stands
+            reason = "délai dépassé" if "timeout" in type(exc).__name__.lower() or "timed out" in str(exc) else str(exc)[:200]
+            return replace(extractive, notice=f"Le modèle de langage n'a pas répondu ({reason}) : réponse extraite "
+                                              "des passages.")
+        checked = check(text, [h.chunk.text for h in pool], embed=self._embed_texts,
+                        min_terms=self.settings.verify_min_terms, min_similarity=self.settings.verify_min_similarity)
+        kept = [c for c in checked if c.supported]
+        unsupported = tuple((c.sentence, c.reason) for c in checked if not c.supported)
+        timings = dict(extractive.timings_ms)
+        timings["llm"] = (time.perf_counter() - t) * 1000
+        if not kept:
+            return replace(extractive, unsupported=unsupported, timings_ms=timings,
+                           notice="La réponse du modèle de langage n'a pas pu être vérifiée dans les sources : "
+                                  "réponse extraite des passages.")
+        numbers: dict[int, int] = {}
+        for c in kept:
+            for n in c.cited:
+                numbers.setdefault(n, len(numbers) + 1)
+        parts, used = [], {}
+        for c in kept:
+            body = re.sub(r"\s*\[\d{1,2}\]", "", c.sentence).strip()
+            marks = "".join(f"[{numbers[n]}]" for n in c.cited)
+            parts.append(f"{body} {marks}")
+            for n in c.cited:
+                used.setdefault(n, []).append(body)
+        citations = tuple(Citation(
+            n=new, doc_id=pool[old - 1].chunk.doc_id, title=self._title(pool[old - 1]), locator=pool[old - 1].chunk.locator,
+            text=pool[old - 1].chunk.text, score=pool[old - 1].score, breadcrumb=pool[old - 1].chunk.breadcrumb,
+            source=pool[old - 1].chunk.source, sentences=tuple(used[old])) for old, new in numbers.items())
+        timings["total"] = extractive.timings_ms.get("total", 0.0) + timings["llm"]
+        return replace(extractive, answer=" ".join(parts), citations=citations, generated=True,
+                       unsupported=unsupported, timings_ms=timings,
+                       notice=f"{len(unsupported)} phrase(s) générée(s) non vérifiée(s) retirée(s)." if unsupported else "")
+
+    @cached_property
+    def llm(self):
+        from assistant.llm import LLM
+
+        return LLM(self.settings)
+
+    def _embed_texts(self, texts):
+        return self.index.embedder.embed(list(texts))
 
     def _refusal(self, question, result, hits, text, t0, t, cov=0.0) -> Answer:
         timings = dict(result.timings_ms)

@@ -92,8 +92,16 @@ class Answer:
     closest: tuple[Hit, ...] = ()
     timings_ms: dict = field(default_factory=dict)
     query: str = ""  # the query actually searched (after expansion)
+    notice: str = ""  # e.g. "the LLM did not answer: extractive answer"
+    generated: bool = False  # written by an LLM (and verified)
+    unsupported: tuple[tuple[str, str], ...] = ()  # generated sentences dropped by the verifier, with reasons
 
     def to_dict(self) -> dict:
-        return {"question": self.question, "answer": self.answer, "answered": self.answered,
-                "citations": [c.to_dict() for c in self.citations],
-                "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}
+        out = {"question": self.question, "answer": self.answer, "answered": self.answered,
+               "citations": [c.to_dict() for c in self.citations],
+               "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}}
+        if self.generated or self.notice or self.unsupported:
+            out["generated"] = self.generated
+            out["notice"] = self.notice
+            out["unsupported"] = [{"sentence": s, "reason": r} for s, r in self.unsupported]
+        return out

@@ -42,6 +42,20 @@ class Settings(BaseSettings):
     min_coverage: float = Field(0.34, ge=0.0, le=1.0, description=(
         "Answer only when one or two adjacent sentences of a top passage hold at least this share of the "
         "question's IDF-weighted terms; calibrated by `python -m evals tune`."))
+    llm_backend: str = Field("none", pattern="^(none|openai|ollama)$", description=(
+        "`none` (extractive answers, no LLM), `openai` (any OpenAI-compatible endpoint: vLLM, Albert, "
+        "llama.cpp server) or `ollama`."))
+    llm_base_url: str = Field("", description="Endpoint of the LLM, e.g. `http://127.0.0.1:8000/v1`.")
+    llm_api_key: str = Field("", description="API key of the OpenAI-compatible endpoint, if it needs one.")
+    llm_model: str = Field("", description="Model name at the endpoint.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call is abandoned (then the "
+                                                        "extractive answer is given, with a notice).")
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature of the LLM.")
+    llm_max_tokens: int = Field(300, ge=16, description="Longest generated answer, in tokens.")
+    verify_min_terms: float = Field(0.6, ge=0.0, le=1.0, description=(
+        "Share of a generated sentence's content words that must appear in the passages it cites."))
+    verify_min_similarity: float = Field(0.35, ge=-1.0, le=1.0, description=(
+        "Embedding similarity floor between a generated sentence and the passages it cites."))
     max_answer_sentences: int = Field(3, ge=1, description="Sentences in an extractive answer.")
 
 
