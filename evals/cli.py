@@ -35,14 +35,22 @@ def cli():
 @click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
 @click.option("--dense-weight", type=float, default=None, help="Override ASSISTANT_DENSE_WEIGHT for this run.")
 @click.option("--min-coverage", type=float, default=None, help="Override ASSISTANT_MIN_COVERAGE for this run.")
-def run(questions, out, index, dense_weight, min_coverage):
-    """Ask every question, score retrieval, citations and refusals; write OUT/results.json and OUT/report.md."""
+@click.option("--llm", is_flag=True, help="Evaluate the configured LLM backend (ASSISTANT_LLM_*) instead of the "
+                                          "extractive answerer; adds unsupported_sentence_rate.")
+def run(questions, out, index, dense_weight, min_coverage, llm):
+    """Ask every question, score retrieval, citations and refusals; write OUT/results.json, OUT/report.md and
+    OUT/report.html."""
     from tqdm import tqdm
 
     from assistant.service import Service
 
     try:
         settings = _settings(index, dense_weight=dense_weight, min_coverage=min_coverage)
+        if llm and settings.llm_backend == "none":
+            raise click.ClickException("--llm needs a backend: set ASSISTANT_LLM_BACKEND (openai or ollama) and "
+                                       "ASSISTANT_LLM_BASE_URL / ASSISTANT_LLM_MODEL")
+        if not llm:
+            settings = settings.model_copy(update={"llm_backend": "none"})
         service = Service(settings)
         qs = load_questions(questions)
         with tqdm(total=len(qs), desc="questions", file=sys.stderr) as bar:
@@ -51,7 +59,8 @@ def run(questions, out, index, dense_weight, min_coverage):
         raise click.ClickException(str(exc)) from exc
     meta = {"questions": str(questions), "index": str(settings.index), "chunks": service.index.catalog.counts()[1],
             "embedding_model": settings.embedding_model, "dense_weight": settings.dense_weight,
-            "min_coverage": settings.min_coverage, "date": time.strftime("%Y-%m-%d %H:%M")}
+            "min_coverage": settings.min_coverage, "date": time.strftime("%Y-%m-%d %H:%M"),
+            "llm_backend": settings.llm_backend, "llm_model": settings.llm_model}
     write_results(out, metrics, details, meta)
     for k, v in metrics.items():
         click.echo(f"{k:20s} {v:.3f}" if isinstance(v, float) else f"{k:20s} {v}")
@@ -111,6 +120,27 @@ def tune(questions, index, weights):
                 best = (t, ra, frr)
     click.echo(f"min_coverage threshold: {best[0]:.3f} (refusal_accuracy {best[1]:.3f}, false_refusal_rate {best[2]:.3f})")
     click.echo(json.dumps({"dense_weight": best_w, "min_coverage": best[0]}))
+
+
+@cli.command("compare")
+@click.argument("a", type=click.Path(exists=True, path_type=Path))
+@click.argument("b", type=click.Path(exists=True, path_type=Path))
+def compare_cmd(a, b):
+    """Show which metrics and which questions changed between two runs (folders or results.json files)."""
+    from evals.runner import compare
+
+    def load(p):
+        p = p / "results.json" if p.is_dir() else p
+        return json.loads(p.read_text(encoding="utf-8"))
+
+    deltas, changed = compare(load(a), load(b))
+    click.echo("metric                 A        B")
+    for k, x, y in deltas:
+        click.echo(f"{k:20s} {x:8.3f} {y:8.3f}")
+    click.echo(f"\n{len(changed)} question(s) changed:")
+    for c in changed:
+        what = ", ".join(f"{k}: {v[0]} -> {v[1]}" for k, v in c["changes"].items())
+        click.echo(f"- {c['id']} ({c['question']}): {what}")
 
 
 @cli.group()

@@ -1,11 +1,12 @@
 """Run a question set against an index and write ``results.json`` and ``report.md``."""
 from __future__ import annotations
 
+import html
 import json
-import time
 from pathlib import Path
 
 from assistant.records import Answer
+from assistant.verify import split_generated
 from evals import metrics as m
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
@@ -36,7 +37,10 @@ def score_question(q: dict, answer: Answer) -> dict:
          "answer": answer.answer, "rank": rank,
          "retrieved": [f"{h.chunk.title}, {h.chunk.locator}" for h in answer.closest[:5]],
          "citations": [f"[{c.n}] {c.title}, {c.locator}" for c in answer.citations],
-         "latency_ms": answer.timings_ms.get("total", 0.0)}
+         "latency_ms": answer.timings_ms.get("total", 0.0),
+         "generated": answer.generated, "unsupported": [s for s, _ in answer.unsupported],
+         "generated_sentences": (len(split_generated(answer.answer)) if answer.generated else 0)
+         + len(answer.unsupported)}
     if q["answerable"]:
         d.update({
             "hit@1": m.hit_at(rank, 1), "hit@5": m.hit_at(rank, 5), "hit@10": m.hit_at(rank, 10),
@@ -63,6 +67,8 @@ def aggregate(details: list[dict]) -> dict:
         "refusal_accuracy": m.mean([0.0 if d["answered"] else 1.0 for d in unans]),
         "false_refusal_rate": m.mean([0.0 if d["answered"] else 1.0 for d in ans]),
         "latency_ms_p50": m.percentile(lat, 50), "latency_ms_p95": m.percentile(lat, 95),
+        "unsupported_sentence_rate": (sum(len(d["unsupported"]) for d in details)
+                                      / max(1, sum(d["generated_sentences"] for d in details))),
         "n": len(details), "n_answerable": len(ans), "n_unanswerable": len(unans), "n_with_locator": len(with_loc),
     }
 
@@ -82,6 +88,7 @@ def write_results(out: Path, metrics: dict, details: list[dict], meta: dict) -> 
     (out / "results.json").write_text(json.dumps({"metrics": metrics, "meta": meta, "questions": details},
                                                  ensure_ascii=False, indent=1), encoding="utf-8")
     (out / "report.md").write_text(render_report(metrics, details, meta), encoding="utf-8")
+    (out / "report.html").write_text(render_html(metrics, details, meta), encoding="utf-8")
 
 
 def render_report(metrics: dict, details: list[dict], meta: dict) -> str:
@@ -102,3 +109,61 @@ def render_report(metrics: dict, details: list[dict], meta: dict) -> str:
     for d in wrong_refusals:
         lines.append(f"- **{d['id']}** — {d['question']} — cité : {'; '.join(d['citations'])}")
     return "\n".join(lines) + "\n"
+
+
+def _bars_svg(items: list[tuple[str, float]], width: int = 520, vmax: float = 1.0, fmt: str = "{:.2f}") -> str:
+    row = 22
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 260}" height="{row * len(items) + 10}">']
+    for i, (label, value) in enumerate(items):
+        w = 0 if vmax <= 0 else int(width * min(value, vmax) / vmax)
+        y = i * row + 5
+        out.append(f'<text x="0" y="{y + 14}" font-size="13">{html.escape(label)}</text>'
+                   f'<rect x="180" y="{y}" width="{w}" height="16" fill="#3b6fb6"/>'
+                   f'<text x="{186 + w}" y="{y + 13}" font-size="12">{fmt.format(value)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def render_html(metrics: dict, details: list[dict], meta: dict) -> str:
+    """A self-contained page: metric bars, a latency histogram, the questions to review."""
+    rates = [(k, v) for k, v in metrics.items() if isinstance(v, float) and not k.startswith("latency")]
+    lat = sorted(d["latency_ms"] for d in details)
+    bins: list[tuple[str, float]] = []
+    if lat:
+        top = max(lat)
+        step = max(1.0, top / 10)
+        for i in range(10):
+            lo, hi = i * step, (i + 1) * step
+            count = sum(1 for x in lat if lo <= x < hi or (i == 9 and x == top))
+            bins.append((f"{lo:.0f}–{hi:.0f} ms", float(count)))
+    misses = [d for d in details if d["answerable"] and (not d["hit@5"] or not d["citation_support"])]
+    rows = "".join(f"<tr><td>{html.escape(d['id'])}</td><td>{html.escape(d['question'])}</td><td>{d['rank']}</td>"
+                   f"<td>{'oui' if d['answered'] else 'non'}</td><td>{html.escape('; '.join(d['citations']))}</td></tr>"
+                   for d in misses)
+    return (f"<!doctype html><meta charset='utf-8'><title>Évaluation</title>"
+            f"<body style='font-family:sans-serif;max-width:1000px;margin:auto'>"
+            f"<h1>Évaluation</h1><p>{html.escape(str(meta.get('questions', '')))} — index "
+            f"<code>{html.escape(str(meta.get('index', '')))}</code> ({meta.get('chunks', '?')} passages), "
+            f"{html.escape(str(meta.get('date', '')))}. Latence p50 {metrics.get('latency_ms_p50', 0):.0f} ms, "
+            f"p95 {metrics.get('latency_ms_p95', 0):.0f} ms.</p>"
+            f"<h2>Métriques</h2>{_bars_svg(rates)}"
+            f"<h2>Latence (questions par tranche)</h2>{_bars_svg(bins, vmax=max([c for _, c in bins] or [1]), fmt='{:.0f}')}"
+            f"<h2>Questions à revoir ({len(misses)})</h2><table border='1' cellspacing='0' cellpadding='4'>"
+            f"<tr><th>id</th><th>question</th><th>rang</th><th>répondue</th><th>citations</th></tr>{rows}</table>")
+
+
+def compare(a: dict, b: dict) -> tuple[list[tuple[str, float, float]], list[dict]]:
+    """Metric deltas and the questions whose outcome changed between two results.json."""
+    deltas = [(k, a["metrics"][k], b["metrics"][k]) for k in a["metrics"]
+              if k in b["metrics"] and isinstance(a["metrics"][k], (int, float)) and a["metrics"][k] != b["metrics"][k]]
+    before = {q["id"]: q for q in a["questions"]}
+    changed = []
+    for q in b["questions"]:
+        old = before.get(q["id"])
+        if old is None:
+            continue
+        diffs = {k: (old.get(k), q.get(k)) for k in ("rank", "answered", "citation_support", "keywords", "locator")
+                 if old.get(k) != q.get(k)}
+        if diffs:
+            changed.append({"id": q["id"], "question": q["question"], "changes": diffs})
+    return deltas, changed

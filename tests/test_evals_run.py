@@ -27,6 +27,8 @@ def test_eval_run_writes_results_and_report(small_index, tmp_path):
     assert metrics["refusal_accuracy"] == 1.0 and metrics["false_refusal_rate"] == 0.0
     assert [q["id"] for q in data["questions"]] == ["caqes", "tva"]
     assert "| hit@5 | 1.000 |" in (out / "report.md").read_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "Latence" in page and metrics["unsupported_sentence_rate"] == 0.0
 
 
 def test_eval_run_names_a_broken_question_file(small_index, tmp_path):
@@ -35,3 +37,24 @@ def test_eval_run_names_a_broken_question_file(small_index, tmp_path):
     result = CliRunner().invoke(cli, ["run", "--questions", str(bad), "--out", str(tmp_path / "o"),
                                       "--index", str(small_index.index)])
     assert result.exit_code == 1 and "bad.jsonl:1: missing answerable" in result.output
+
+
+def test_compare_shows_changed_questions(tmp_path):
+    from evals.runner import compare
+
+    a = {"metrics": {"hit@1": 0.5, "n": 2}, "questions": [
+        {"id": "x", "question": "q1", "rank": 2, "answered": True}, {"id": "y", "question": "q2", "rank": 1, "answered": True}]}
+    b = {"metrics": {"hit@1": 1.0, "n": 2}, "questions": [
+        {"id": "x", "question": "q1", "rank": 1, "answered": True}, {"id": "y", "question": "q2", "rank": 1, "answered": True}]}
+    deltas, changed = compare(a, b)
+    assert deltas == [("hit@1", 0.5, 1.0)]
+    assert changed == [{"id": "x", "question": "q1", "changes": {"rank": (2, 1)}}]
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "results.json").write_text(json.dumps(a)), (tmp_path / "b" / "results.json").write_text(json.dumps(b))
+    result = CliRunner().invoke(cli, ["compare", str(tmp_path / "a"), str(tmp_path / "b")])
+    assert result.exit_code == 0 and "- x (q1): rank: 2 -> 1" in result.output
+
+
+def test_llm_flag_needs_a_backend(small_index, tmp_path):
+    result = CliRunner().invoke(cli, ["run", "--out", str(tmp_path / "o"), "--index", str(small_index.index), "--llm"])
+    assert result.exit_code == 1 and "ASSISTANT_LLM_BACKEND" in result.output
