@@ -14,7 +14,7 @@ import re
 from assistant.text import ARTICLE_REF, analyse, fold, is_stopword
 
 LINKING = re.compile(r"^\s*(et|mais|alors|puis|ensuite|aussi|donc|and|but|what about|et pour|et si)\b", re.I)
-POINTING = re.compile(r"\b(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce contrat|cette convention|"
+POINTING = re.compile(r"\b(sa|son|ses|leur|leurs|il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce contrat|cette convention|"
                       r"ce plan|cet article|cette commission|ce dispositif|lui|leur|y|en|it|they|this|that|them)\b",
                       re.I)
 
@@ -23,7 +23,8 @@ def is_follow_up(question: str, previous: str | None) -> bool:
     if not previous or ARTICLE_REF.search(question):
         return False
     content = [w for w in re.findall(r"\w+", question) if not is_stopword(w) and len(w) > 2]
-    return bool(LINKING.search(question) or POINTING.search(question) or len(content) <= 3)
+    has_subject = bool(re.search(r"\b[A-Z]{2,}\b", question))  # an acronym names its own subject
+    return bool(LINKING.search(question) or POINTING.search(question) or (len(content) <= 2 and not has_subject))
 
 
 def standalone(question: str, history: list[str]) -> str:

@@ -67,6 +67,17 @@ class LLM:
         self.settings = settings
         self.model = make_chat_model(settings)
 
+    def rewrite(self, question: str, history: list[str]) -> str:
+        """A follow-up question rewritten as a standalone one (a single line, no answer)."""
+        convo = "\n".join(f"- {html.escape(q, quote=False)}" for q in history[-3:])
+        reply = self.model.invoke([
+            ("system", "Réécris la dernière question de l'agent en une question autonome et complète, en "
+                       "français, en reprenant le sujet des questions précédentes. Ne réponds pas à la question. "
+                       "Une seule ligne."),
+            ("human", f"Questions précédentes :\n{convo}\nDernière question : {html.escape(question, quote=False)}\n"
+                      "Question autonome :")])
+        return str(reply.content).strip().splitlines()[0].strip() if str(reply.content).strip() else ""
+
     def generate(self, question: str, hits: list[Hit]) -> str:
         reply = self.model.invoke(build_messages(question, hits))
         content = reply.content

@@ -24,6 +24,19 @@ class Service:
     def answerer(self) -> Answerer:
         return Answerer(self.index, self.retriever)
 
+    def standalone(self, question: str, history: list[str]) -> str:
+        """The follow-up as a standalone question: by the configured LLM when there is one (falling back to
+        the rule on any error), otherwise by the documented rule of ``assistant.followup``."""
+        from assistant.followup import is_follow_up, standalone
+
+        if not history or self.settings.llm_backend == "none" or not is_follow_up(question, history[-1]):
+            return standalone(question, history)
+        try:
+            rewritten = self.answerer.llm.rewrite(question, history)
+        except Exception:
+            return standalone(question, history)
+        return rewritten if 0 < len(rewritten) <= 400 else standalone(question, history)
+
     def search(self, question: str, k: int | None = None) -> SearchResult:
         return self.retriever.search(question, k)
 

@@ -11,7 +11,6 @@ import gradio as gr
 from pydantic import BaseModel, Field
 
 from assistant.feedback import FeedbackStore
-from assistant.followup import standalone
 from assistant.records import Answer, Citation
 from assistant.service import Service
 from assistant.text import ARTICLE_REF, fold
@@ -199,7 +198,7 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
     @app.post("/api/ask", response_model=AskResponse, summary="Poser une question")
     def api_ask(req: AskRequest) -> dict:
         """La réponse extractive avec ses citations numérotées (même objet que `ask --json`)."""
-        return service.ask(standalone(req.question, req.history)).to_dict() | {"question": req.question}
+        return service.ask(service.standalone(req.question, req.history)).to_dict() | {"question": req.question}
 
     @app.get("/article/{number}", response_class=HTMLResponse, summary="Texte d'un article du corpus")
     def article(number: str) -> str:
@@ -222,7 +221,7 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
         if not question:
             yield chat, render_sources(service, None), state, ""
             return
-        query = standalone(question, state["history"])
+        query = service.standalone(question, state["history"])
         answer = service.ask(query)
         state = {"history": state["history"] + [query], "last": {"question": question, "query": query,
                                                                  "answer": answer.to_dict()}}

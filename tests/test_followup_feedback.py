@@ -46,3 +46,23 @@ def test_feedback_export_command(tmp_path):
     assert line["question"] == "Qui pilote ?" and line["citations"] == ["§ 35"]
     missing = CliRunner().invoke(cli, ["feedback", "export", "--db", str(tmp_path / "none.sqlite")])
     assert missing.exit_code == 1 and "no feedback file" in missing.output
+
+
+def test_follow_up_rewritten_by_the_llm_when_one_is_configured(service):
+    from assistant.service import Service
+
+    class Rewriter:
+        def rewrite(self, question, history):
+            return "Qui décide des sanctions des CAQES ?"
+
+    class Broken:
+        def rewrite(self, question, history):
+            raise TimeoutError("timed out")
+
+    svc = Service(service.settings.model_copy(update={"llm_backend": "openai"}))
+    svc.answerer.__dict__["llm"] = Rewriter()
+    assert svc.standalone("et qui décide des sanctions ?", ["Qui pilote le ciblage des CAQES ?"]) == \
+        "Qui décide des sanctions des CAQES ?"
+    svc.answerer.__dict__["llm"] = Broken()
+    assert "CAQES" in svc.standalone("et qui décide des sanctions ?", ["Qui pilote le ciblage des CAQES ?"])
+    assert svc.standalone("Qu'est-ce qu'une CPTS ?", ["Qui pilote le ciblage des CAQES ?"]) == "Qu'est-ce qu'une CPTS ?"
