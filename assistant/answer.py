@@ -92,14 +92,16 @@ class Answerer:
         """An LLM answer over the same passages, kept only where the verifier finds each sentence in the
         passages it cites; otherwise the extractive answer with a notice."""
         t = time.perf_counter()
-        pool = hits[:self.settings.search_k]
+        from assistant.llm import passage_text
+
+        pool = hits[:self.settings.llm_passages]
         try:
             text = self.llm.generate(question, pool)
         except Exception as exc:  # network errors, timeouts, bad replies: the extractive answer stands
             reason = "délai dépassé" if "timeout" in type(exc).__name__.lower() or "timed out" in str(exc) else str(exc)[:200]
             return replace(extractive, notice=f"Le modèle de langage n'a pas répondu ({reason}) : réponse extraite "
                                               "des passages.")
-        checked = check(text, [h.chunk.text for h in pool], embed=self._embed_texts,
+        checked = check(text, [passage_text(h, self.settings.llm_passage_chars) for h in pool], embed=self._embed_texts,
                         min_terms=self.settings.verify_min_terms, min_similarity=self.settings.verify_min_similarity)
         kept = [c for c in checked if c.supported]
         unsupported = tuple((c.sentence, c.reason) for c in checked if not c.supported)

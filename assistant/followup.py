@@ -1,8 +1,9 @@
 """Turn a follow-up question into a standalone query, without an LLM, by a documented rule.
 
 Rule: a question is a follow-up when it has an earlier question in the conversation and either starts with a
-linking word ("et", "mais", "alors", "and"...), uses a pronoun or a demonstrative that points back ("il",
-"elle", "ce contrat", "celui-ci", "en", "y"...), or has at most three content words. Its standalone form is
+linking word ("et", "mais", "alors", "and"...), uses a pronoun, a possessive or a demonstrative that points
+back ("il", "elle", "sa", "leur", "ce contrat", "celui-ci", "en", "y"...), or has at most two content words and
+no acronym. Its standalone form is
 the question followed by the content words of the previous standalone question that it does not repeat:
 "et qui décide des sanctions ?" after "Qui pilote le ciblage des CAQES ?" searches
 "et qui décide des sanctions ? (pilote ciblage CAQES)". A question that names an article is never rewritten.

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
                                                         "extractive answer is given, with a notice).")
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature of the LLM.")
     llm_max_tokens: int = Field(300, ge=16, description="Longest generated answer, in tokens.")
+    llm_passages: int = Field(3, ge=1, description="Passages given to the LLM.")
+    llm_passage_chars: int = Field(2000, ge=200, description="Characters of each passage given to the LLM.")
     verify_min_terms: float = Field(0.6, ge=0.0, le=1.0, description=(
         "Share of a generated sentence's content words that must appear in the passages it cites."))
     verify_min_similarity: float = Field(0.35, ge=-1.0, le=1.0, description=(
