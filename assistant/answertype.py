@@ -41,7 +41,8 @@ def has_type(sentence: str, kind: str | None) -> bool:
     if kind == "nom":
         return bool(NAME.search(sentence))
     plain = fold(ARTICLE_REF.sub(" ", sentence))  # article numbers are not quantities
-    plain = re.sub(r"\b(?:n°|no|numero)\s*\S+|\b\d{4}-\d+\b", " ", plain)  # nor are references
+    plain = re.sub(r"(?:n°|\bno\b|\bnumero)\s*\S+|\b\d{4}-\d+\b|\b\d+\s*°", " ", plain)  # nor references, 1°
     if kind == "date":
         return bool(DATE.search(plain))
+    plain = DATE.sub(" ", plain)  # a date is not the number asked for
     return bool(NUMBER.search(plain))
