@@ -65,7 +65,7 @@ class Index:
     def store(self):
         from assistant.store import VectorStore
 
-        return VectorStore(self.path / "chroma")
+        return VectorStore(self.path / "chroma", self.settings.chroma_url, self.settings.chroma_collection)
 
     @cached_property
     def chunks(self) -> dict[str, Chunk]:

