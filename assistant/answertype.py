@@ -10,7 +10,7 @@ import re
 
 from assistant.text import ARTICLE_REF, fold
 
-NUMBER_WORDS = r"(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|" \
+NUMBER_WORDS = r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|" \
                r"cinquante|soixante|cent|cents|mille|million|millions|milliard|milliards|moitie|tiers|quart)"
 EXPECTS = [
     ("nom", re.compile(r"\bcomment s.?appelle|\bquel est (?:le )?nom\b|\bwhat is the name\b|\bwho is (?:the )?current\b|"
