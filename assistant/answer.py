@@ -10,7 +10,7 @@ from functools import cached_property
 from assistant.answertype import expected_type, has_type
 from assistant.index import Index
 from assistant.records import Answer, Citation, Hit
-from assistant.retrieval import Retriever, SearchResult, window_coverage
+from assistant.retrieval import Retriever, SearchResult, sentence_score, window_coverage
 from assistant.lexical import correct
 from assistant.text import analyse, is_stopword, sentences, words
 from assistant.verify import check
@@ -20,8 +20,7 @@ NO_ANSWER = ("Je n'ai pas trouvé de réponse à cette question dans le corpus. 
              "Voici les passages les plus proches, à vérifier :")
 HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
 TYPE_LABEL = {"nombre": "de nombre ni de durée", "date": "de date", "nom": "de nom"}
-RELATIVE_FLOOR = 0.5
-CONTEXT_CREDIT = 0.5  # measured: citation_support 0.825 at 0, 0.864 at 0.3 and 0.5, 0.845 at 0.7  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
+RELATIVE_FLOOR = 0.5  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
 LOOKUP_NOISE = {"article", "prevoit", "dispos", "contenu", "quoi", "que", "resum", "text", "art", "code",
                 "css", "csp", "secur", "social", "publiqu", "sant", "convent", "typ", "paragraph"}
 
@@ -154,7 +153,6 @@ class Answerer:
         weights = {x: self.index.lexical.idf(x) for x in terms}
         for x in analyse(" ".join(result.expansions)):  # long forms of the question's acronyms count less
             weights.setdefault(x, self.settings.expansion_weight * self.index.lexical.idf(x))
-        total = sum(weights.values()) or 1.0
         pool = lookup or hits[:3]
         top_score = pool[0].score if pool else 0.0
         candidates = []  # (score, rank, start, hit, sentence text)
@@ -162,7 +160,7 @@ class Answerer:
             if not lookup and hit.score < 0.5 * top_score:
                 continue
             text = hit.chunk.text
-            context = set(analyse(text)) | set(analyse(self.index.extra_text(hit.chunk)))
+            context = self.index.context_terms(hit.chunk.chunk_id)
             for i, (s, e) in enumerate(sentences(text)):
                 sent = text[s:e].strip()
                 n_words = len(sent.split())
@@ -172,8 +170,7 @@ class Answerer:
                 toks = set(analyse(sent))
                 # a term found elsewhere in the passage (or in what it is indexed under: its title, the
                 # acronym of a long form it spells out) half-counts: the sentence is read in its context
-                score = sum(w if x in toks else CONTEXT_CREDIT * w if x in context else 0.0
-                            for x, w in weights.items()) / total
+                score = sentence_score(toks, context, weights)
                 if lookup and not terms:
                     score = 1.0 - 0.01 * (10 * rank + i)  # "que prévoit l'article X ?": its opening sentences
                 if sent.startswith("["):

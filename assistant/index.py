@@ -116,6 +116,18 @@ class Index:
             cache[chunk_id] = got
         return got
 
+    def context_terms(self, chunk_id: str) -> set[str]:
+        """All the terms a chunk is indexed under: its text and its extra (title, locator, acronyms)."""
+        cache = self.__dict__.setdefault("_context_cache", {})
+        got = cache.get(chunk_id)
+        if got is None:
+            c = self.chunks[chunk_id]
+            got = set().union(*self.analysed_sentences(chunk_id)) | set(analyse(self.extra_text(c)))
+            if len(cache) > 50_000:
+                cache.clear()
+            cache[chunk_id] = got
+        return got
+
     @cached_property
     def long_forms(self):
         return self.glossary.long_forms()
@@ -139,7 +151,7 @@ class Index:
         lexical = LexicalIndex.build([c.chunk_id for c in chunks], [c.text for c in chunks], extra)
         lexical.save(self.path / "lexical")
         for name in ("chunks", "documents", "lexical", "glossary", "articles", "chunks_by_doc", "_sentence_cache",
-                     "long_forms"):
+                     "long_forms", "_context_cache"):
             self.__dict__.pop(name, None)
 
     def close(self) -> None:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
         "`python -m evals tune`."))
     expansion_weight: float = Field(0.3, ge=0.0, description=(
         "Weight of the lexical score of acronym expansions relative to the question's own words."))
+    rerank_weight: float = Field(1.0, ge=0.0, description=(
+        "Weight of the best-sentence match when reranking the head of the fused list (0: no reranking)."))
+    rerank_depth: int = Field(20, ge=0, description="Candidates reranked by their best sentence.")
     min_coverage: float = Field(0.34, ge=0.0, le=1.0, description=(
         "Answer only when one or two adjacent sentences of a top passage hold at least this share of the "
         "question's IDF-weighted terms; calibrated by `python -m evals tune`."))
