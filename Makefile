@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser index run chat test eval tune corpus clean
+.PHONY: install browser index run chat test eval tune bench corpus clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ eval: index  ## the eval set on the default index; writes evals/out/default/
 
 tune: index  ## measure the fusion weight and calibrate the refusal threshold
 	$(BIN)/python -m evals tune
+
+bench: install  ## throughput, latency, memory and refresh at two sizes (the full size is built once, ~30 min)
+	$(BIN)/python -m evals bench
 
 corpus:  ## rebuild corpus/ from ../shared
 	$(PYTHON) scripts/build_corpus.py

@@ -98,7 +98,7 @@ def edits1(word: str) -> set[str]:
 def correct(index: LexicalIndex, token: str) -> str:
     """A query term absent from the corpus: the most frequent corpus term one edit away (typos such as
     'commision'), else the term itself. Short terms and numbers are left alone."""
-    if token in index.df or len(token) < 5 or any(ch.isdigit() for ch in token):
-        return token
+    if token in index.df or not 5 <= len(token) <= 30 or any(ch.isdigit() for ch in token):
+        return token  # (edits of a very long "word" would be millions of strings)
     best = max((t for t in edits1(token) if t in index.df and t[0] == token[0]), key=lambda t: index.df[t], default=None)
     return best or token

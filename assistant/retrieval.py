@@ -16,6 +16,7 @@ from assistant.text import ARTICLE_REF, analyse, fold
 
 NUMBERED_ARTICLE = re.compile(r"\barticle\s+(\d+)(?:\s*er)?(?:\.(\d+))?\b(?!\s*[-/]\d)", re.I)
 PARAGRAPH = re.compile(r"(?:§|\bparagraphe|\bparagraph|\bpara\.?)\s*(\d{1,3})\b", re.I)
+MAX_QUESTION_CHARS = 2000
 CODE_HINT = {"csp": "Code de la santé publique", "sante publique": "Code de la santé publique",
              "css": "Code de la sécurité sociale", "securite sociale": "Code de la sécurité sociale"}
 
@@ -96,6 +97,7 @@ class Retriever:
     def search(self, question: str, k: int | None = None) -> SearchResult:
         k = k or self.settings.search_k
         idx = self.index
+        question = question[:MAX_QUESTION_CHARS]  # a pasted document is not a question
         timings = {}
         t0 = time.perf_counter()
         expansions, acronyms = idx.glossary.expand(question)

@@ -8,7 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 import gradio as gr
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
 
 from assistant.feedback import FeedbackStore
 from assistant.records import Answer, Citation
@@ -33,8 +35,9 @@ STYLE = """
 
 class AskRequest(BaseModel):
     question: str = Field(..., min_length=1, max_length=2000, description="La question, en français.")
-    history: list[str] = Field(default_factory=list, description=(
-        "Questions précédentes de la conversation (les plus anciennes d'abord), pour les questions de suivi."))
+    history: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(
+        default_factory=list, max_length=50, description=(
+            "Questions précédentes de la conversation (les plus anciennes d'abord), pour les questions de suivi."))
 
 
 class CitationOut(BaseModel):

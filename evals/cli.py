@@ -122,6 +122,23 @@ def tune(questions, index, weights):
     click.echo(json.dumps({"dense_weight": best_w, "min_coverage": best[0]}))
 
 
+@cli.command()
+@click.option("--sizes", default="default,full", show_default=True,
+              help="Comma-separated sizes: default (corpus/), full (corpus/ + ../shared/corpora/legifrance).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("bench/results.json"), show_default=True)
+@click.option("--cache", type=click.Path(path_type=Path), default=Path("bench/cache"), show_default=True,
+              help="Where the indexes of each size are built once and kept.")
+def bench(sizes, out, cache):
+    """Measure encode vs ingest throughput, ask/search latency vs raw query embedding, serve peak RSS, index
+    size, cold start and no-change refresh at each size; print the table and the goals met."""
+    from evals.bench import run_bench, table
+
+    results = run_bench([s.strip() for s in sizes.split(",") if s.strip()], out, cache,
+                        log=lambda msg: click.echo(msg, err=True))
+    click.echo(table(results))
+    click.echo(f"\nwritten to {out}")
+
+
 @cli.command("compare")
 @click.argument("a", type=click.Path(exists=True, path_type=Path))
 @click.argument("b", type=click.Path(exists=True, path_type=Path))

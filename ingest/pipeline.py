@@ -57,7 +57,7 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE) -> tuple[
     for path in paths:
         path = Path(path)
         if path.is_file():
-            files.append((path, _doc_id(path, path.parent)))
+            files.append((Path(os.path.abspath(path)), _doc_id(path, path.parent)))
         elif path.is_dir():
             roots.append(path.resolve())
             for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
@@ -72,7 +72,7 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE) -> tuple[
                     if f.suffix.lower() not in SUPPORTED:
                         report.failed.append((str(f), f"type de fichier non pris en charge ({f.suffix or 'sans extension'})"))
                         continue
-                    files.append((f, _doc_id(f, path)))
+                    files.append((Path(os.path.abspath(f)), _doc_id(f, path)))
         else:
             report.failed.append((str(path), "chemin introuvable"))
     return files, roots

@@ -160,3 +160,10 @@ def test_glossary_tab_in_the_browser(server, browser):
     _wait(browser, tab).click()
     _wait(browser, lambda d: "CAQES" in d.find_element(By.ID, "glossary").text)
     assert "contrats d’amélioration de la qualité" in browser.find_element(By.ID, "glossary").text
+
+
+def test_api_refuses_oversized_input_quickly(api_client):
+    big = {"question": "x", "history": ["a" * 100_000]}
+    assert api_client.post("/api/ask", json=big).status_code == 422
+    r = api_client.post("/api/ask", json={"question": "x", "history": ["a" * 1999] * 3})
+    assert r.status_code == 200  # a long unknown "word" is not expanded into millions of typo candidates

@@ -1,0 +1,211 @@
+"""``python -m evals bench``: throughput, latency, memory, disk and refresh figures with their ratios, at
+several index sizes; prints a table and writes ``bench/results.json``. Targets are checked here, never by
+timed tests."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from assistant.settings import PROJECT_ROOT, Settings
+from evals import metrics as m
+from evals.runner import DEFAULT_QUESTIONS, load_questions
+
+SHARED = PROJECT_ROOT.parent / "shared" / "corpora" / "legifrance"
+SIZES = {
+    "default": [PROJECT_ROOT / "corpus"],
+    "full": [PROJECT_ROOT / "corpus", SHARED],
+}
+
+
+def _dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def questions_200() -> list[str]:
+    """The eval questions, then variants of them (lower case, no question mark), up to 200."""
+    base = [q["question"] for q in load_questions(DEFAULT_QUESTIONS)]
+    out = list(base)
+    for q in base:
+        if len(out) >= 200:
+            break
+        out.append(q.lower().rstrip(" ?"))
+    return out[:200]
+
+
+def ensure_index(name: str, cache: Path, log) -> Settings:
+    """The index of one size, built once and cached under bench/cache/NAME (a no-change refresh otherwise)."""
+    from assistant.index import Index
+    from ingest.pipeline import sync
+
+    settings = Settings(index=cache / name)
+    t = time.perf_counter()
+    report = sync(Index(settings, create=True), SIZES[name])
+    log(f"[{name}] index ready: {report.chunks_total} chunks ({report.chunks_embedded} embedded now, "
+        f"{time.perf_counter() - t:.1f} s)")
+    return settings
+
+
+def measure_throughput(settings: Settings, tmp: Path, log) -> dict:
+    """Raw `encode` on the default corpus's chunks vs a full ingest of the same corpus into a new index."""
+    from assistant.embeddings import get_embedder
+    from assistant.index import Index
+    from ingest.pipeline import sync
+
+    chunks = [c.text for c in Index(settings).catalog.chunks()]
+    embedder = get_embedder(settings.embedding_model)
+    embedder.embed(chunks[:64], batch_size=settings.embedding_batch_size)  # warm up
+    t = time.perf_counter()
+    embedder.embed(chunks, batch_size=settings.embedding_batch_size)
+    raw = len(chunks) / (time.perf_counter() - t)
+    fresh = settings.model_copy(update={"index": tmp / "ingest-throughput"})
+    t = time.perf_counter()
+    report = sync(Index(fresh, create=True), SIZES["default"])
+    ingest = report.chunks_embedded / (time.perf_counter() - t)
+    log(f"encode {raw:.1f} chunks/s, ingest {ingest:.1f} chunks/s")
+    return {"encode_chunks_per_s": raw, "ingest_chunks_per_s": ingest, "ingest_over_encode": ingest / raw,
+            "chunks": len(chunks), "command": "python -m evals bench --sizes default"}
+
+
+def measure_latency(settings: Settings, questions: list[str]) -> dict:
+    from assistant.service import Service
+
+    svc = Service(settings)
+    embedder = svc.index.embedder
+    svc.ask("échauffement")  # loads the model, BM25 and caches
+    raw = []
+    for q in questions[:50]:
+        t = time.perf_counter()
+        embedder.embed_batch([q + " "])  # not the cached path: the raw cost of one query embedding
+        raw.append((time.perf_counter() - t) * 1000)
+    ask, search = [], []
+    for q in questions:  # the questions differ from each other, so the query-embedding cache does not help
+        t = time.perf_counter()
+        svc.search(q)
+        search.append((time.perf_counter() - t) * 1000)
+    for q in questions:
+        t = time.perf_counter()
+        svc.ask(q)
+        ask.append((time.perf_counter() - t) * 1000)
+    embed_p50 = m.percentile(raw, 50)
+    return {"query_embed_ms_p50": embed_p50, "ask_ms_p50": m.percentile(ask, 50), "ask_ms_p95": m.percentile(ask, 95),
+            "search_ms_p50": m.percentile(search, 50), "search_ms_p95": m.percentile(search, 95),
+            "ask_p95_over_embed": m.percentile(ask, 95) / embed_p50,
+            "search_p95_over_embed": m.percentile(search, 95) / embed_p50, "questions": len(questions)}
+
+
+def measure_serve(settings: Settings, questions: list[str]) -> dict:
+    """Peak RSS of `serve` after answering questions through /api/ask, and its cold start to first answer."""
+    port = _free_port()
+    env = dict(os.environ, ASSISTANT_INDEX=str(settings.index))
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env,
+                            cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/api/ask"
+    first = None
+    try:
+        while time.perf_counter() - t < 300:
+            try:
+                req = urllib.request.Request(url, data=json.dumps({"question": questions[0]}).encode(),
+                                             headers={"content-type": "application/json"})
+                urllib.request.urlopen(req, timeout=60).read()
+                first = time.perf_counter() - t
+                break
+            except OSError:
+                time.sleep(0.2)
+        for q in questions[:40]:
+            req = urllib.request.Request(url, data=json.dumps({"question": q}).encode(),
+                                         headers={"content-type": "application/json"})
+            urllib.request.urlopen(req, timeout=60).read()
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {"serve_peak_rss_mb": hwm / 1024, "cold_start_to_first_answer_s": first}
+
+
+def measure_refresh(settings: Settings, name: str) -> dict:
+    from assistant.index import Index
+    from ingest.pipeline import sync
+
+    t = time.perf_counter()
+    report = sync(Index(settings), SIZES[name])
+    seconds = time.perf_counter() - t
+    docs = len(report.unchanged) + len(report.added) + len(report.updated)
+    return {"no_change_refresh_s": seconds, "documents": docs,
+            "no_change_refresh_s_per_1000_docs": seconds / max(1, docs) * 1000, "changed": report.changed}
+
+
+def run_bench(sizes: list[str], out: Path, cache: Path, log=print) -> dict:
+    cache.mkdir(parents=True, exist_ok=True)
+    questions = questions_200()
+    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+               "date": time.strftime("%Y-%m-%d %H:%M"), "sizes": {}}
+    for name in sizes:
+        settings = ensure_index(name, cache, log)
+        from assistant.index import Index
+
+        idx = Index(settings)
+        row = {"chunks": idx.catalog.counts()[1], "documents": idx.catalog.counts()[0],
+               "index_mb": _dir_size(settings.index) / 1e6,
+               "command": f"python -m evals bench --sizes {name}"}
+        if name == "default":
+            row.update(measure_throughput(settings, cache, log))
+        row.update(measure_latency(settings, questions))
+        log(f"[{name}] ask p50 {row['ask_ms_p50']:.1f} ms p95 {row['ask_ms_p95']:.1f} ms; "
+            f"query embed {row['query_embed_ms_p50']:.1f} ms")
+        row.update(measure_refresh(settings, name))
+        row.update(measure_serve(settings, questions))
+        log(f"[{name}] serve RSS {row['serve_peak_rss_mb']:.0f} MB, first answer {row['cold_start_to_first_answer_s']:.1f} s")
+        results["sizes"][name] = row
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return results
+
+
+GOALS = [
+    ("ingest_over_encode", ">=", 0.8, "default"),
+    ("ask_p95_over_embed", "<=", 2.0, "full"),
+    ("no_change_refresh_s_per_1000_docs", "<", 2.0, None),
+    ("serve_peak_rss_mb", "<", 1500, "full"),
+    ("cold_start_to_first_answer_s", "<", 5.0, None),
+]
+
+
+def table(results: dict) -> str:
+    keys = ["chunks", "index_mb", "encode_chunks_per_s", "ingest_chunks_per_s", "ingest_over_encode",
+            "query_embed_ms_p50", "search_ms_p50", "search_ms_p95", "search_p95_over_embed", "ask_ms_p50",
+            "ask_ms_p95", "ask_p95_over_embed", "no_change_refresh_s_per_1000_docs", "serve_peak_rss_mb",
+            "cold_start_to_first_answer_s"]
+    sizes = list(results["sizes"])
+    lines = ["| measure | " + " | ".join(sizes) + " |", "|---|" + "---|" * len(sizes)]
+    for k in keys:
+        cells = []
+        for s in sizes:
+            v = results["sizes"][s].get(k)
+            cells.append("" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v))
+        lines.append(f"| {k} | " + " | ".join(cells) + " |")
+    lines += ["", "| goal | size | measured | met |", "|---|---|---|---|"]
+    for key, op, target, size in GOALS:
+        for s in ([size] if size else sizes):
+            v = results["sizes"].get(s, {}).get(key)
+            if v is None:
+                continue
+            ok = {">=": v >= target, "<=": v <= target, "<": v < target}[op]
+            lines.append(f"| {key} {op} {target} | {s} | {v:.2f} | {'yes' if ok else 'no'} |")
+    return "\n".join(lines)
