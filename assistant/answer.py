@@ -29,7 +29,7 @@ def _display_sentence(text: str, locator: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     if locator.startswith("§ "):
         number = locator[2:].split(",")[0]
-        if text.startswith(number):
+        if re.match(rf"{re.escape(number)}(?=[A-ZÀ-ÖØ-ÞŒ«“\"L’'])", text):  # "35La mise en œuvre"
             text = text[len(number):].lstrip()
     return text
 
@@ -71,7 +71,8 @@ class Answerer:
         lookup = [h for h in hits if h.reason == "lookup"]
         if result.missing_articles and not lookup:
             names = ", ".join(display_article(a) for a in result.missing_articles)
-            text = (f"L'article {names} ne figure pas dans le corpus indexé ; je ne peux pas en citer le contenu. "
+            what = "Le paragraphe" if names.startswith("§") else "L'article"
+            text = (f"{what} {names} ne figure pas dans le corpus indexé ; je ne peux pas en citer le contenu. "
                     "Passages les plus proches :")
             return self._refusal(question, result, hits, text, t0, t)
         unknown = self.unknown_words(result)

@@ -17,6 +17,7 @@ from assistant.errors import ConfigError
 
 ITERATIONS = 200_000
 ROLES = ("user", "admin")
+_DUMMY_HASH = f"pbkdf2_sha256${ITERATIONS}$00000000000000000000000000000000${'0' * 64}"
 
 
 def hash_password(password: str, iterations: int = ITERATIONS) -> str:
@@ -56,9 +57,9 @@ class Users:
 
     def role(self, name: str, password: str) -> str | None:
         entry = self.users.get(name)
-        if entry and verify_password(password, entry[1]):
-            return entry[0]
-        return None
+        # An unknown name costs the same hashing as a known one: timing does not tell which names exist.
+        ok = verify_password(password, entry[1] if entry else _DUMMY_HASH)
+        return entry[0] if entry and ok else None
 
     @staticmethod
     def add(path: Path, name: str, password: str, role: str = "user") -> None:
@@ -77,8 +78,8 @@ def credentials(header: str | None) -> tuple[str, str] | None:
     if not header or not header.lower().startswith("basic "):
         return None
     try:
-        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+        user, _, password = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     return user, password
 
@@ -92,12 +93,18 @@ class BasicAuthMiddleware:
         self._cache: dict[str, str] = {}
 
     def role_of(self, header: str | None) -> str | None:
-        if header in self._cache:
-            return self._cache[header]
         creds = credentials(header)
-        role = self.users.role(*creds) if creds else None
-        if role and header:
-            self._cache[header] = role
+        if not creds:
+            return None
+        # Checked logins are remembered (PBKDF2 is slow on purpose), keyed on the decoded credentials.
+        key = hashlib.sha256(f"{creds[0]}\x00{creds[1]}".encode()).hexdigest()
+        if key in self._cache:
+            return self._cache[key]
+        role = self.users.role(*creds)
+        if role:
+            if len(self._cache) > 1000:
+                self._cache.clear()
+            self._cache[key] = role
         return role
 
     async def __call__(self, scope, receive, send):

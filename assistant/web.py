@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from assistant.feedback import FeedbackStore
 from assistant.records import Answer, Citation
 from assistant.service import Service
-from assistant.text import ARTICLE_REF, fold
+from assistant.text import ARTICLE_REF, article_of, fold
 from ingest.loaders import display_article
 
 TITLE = "Assistant documentaire ARS / Assurance Maladie"
@@ -51,19 +51,27 @@ class CitationOut(BaseModel):
     source: str = ""
 
 
+class Unsupported(BaseModel):
+    sentence: str
+    reason: str
+
+
 class AskResponse(BaseModel):
     question: str
     answer: str
     answered: bool
     citations: list[CitationOut]
     timings_ms: dict[str, float]
+    generated: bool | None = Field(None, description="Written by an LLM and verified (LLM backends only).")
+    notice: str | None = Field(None, description="e.g. the LLM failed and the extractive answer is given.")
+    unsupported: list[Unsupported] | None = Field(None, description="Generated sentences the verifier dropped.")
 
 
 # ---------------------------------------------------------------- rendering
 
 def _link_articles(escaped: str, known: dict) -> str:
     def repl(m):
-        number = m.group(1).upper() + m.group(2)
+        number = article_of(m)
         if number in known:
             return f'<a href="/article/{number}" target="_blank" class="artlink">{m.group(0)}</a>'
         return m.group(0)
@@ -160,7 +168,7 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
     """Copy accepted files (type and size checked) into the upload folder and index them now; the report is
     Markdown for the page. The running service answers from them at once (the index reloads its caches)."""
     from ingest.loaders import SUPPORTED
-    from ingest.pipeline import sync
+    from ingest.pipeline import DEFAULT_IGNORE, _ignored, sync
 
     if not files:
         return "Aucun fichier."
@@ -171,7 +179,9 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
     for path in files:
         name = re.sub(r"[^\w.\- àâçéèêëîïôûùüÿœ]", "_", path.name)
         size = path.stat().st_size
-        if path.suffix.lower() not in SUPPORTED:
+        if name.startswith(".") or _ignored(name, DEFAULT_IGNORE):
+            lines.append(f"- {name} : refusé, nom réservé (fichier caché, README, métadonnées)")
+        elif path.suffix.lower() not in SUPPORTED:
             lines.append(f"- {name} : refusé, type non pris en charge ({path.suffix or 'sans extension'})")
         elif size > settings.upload_max_mb * 1024 * 1024:
             lines.append(f"- {name} : refusé, {size / 1e6:.1f} Mo (limite {settings.upload_max_mb:g} Mo)")
@@ -179,7 +189,8 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
             shutil.copy(path, target / name)
             accepted.append(name)
     if accepted:
-        report = sync(service.index, [target], remove_missing=False)
+        with service.lock.writing():  # no question reads the index while it changes
+            report = sync(service.index, [target], remove_missing=False)
         lines += [f"- {d} : ajouté" for d in report.added] + [f"- {d} : mis à jour" for d in report.updated]
         lines += [f"- {Path(p).name} : échec, {r}" for p, r in report.failed]
         lines.append(f"\nIndex : {report.chunks_total} passages ; les nouvelles questions en tiennent compte.")
@@ -190,8 +201,6 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
 
 def create_app(service: Service, feedback: FeedbackStore, users=None):
     """``users``: an ``auth.Users``; when given, every route needs a login and admins get the upload tab."""
-    import threading
-
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
 
@@ -230,7 +239,8 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
                                                                  "answer": answer.to_dict()}}
         chat += [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
         sources = render_sources(service, answer)
-        words = answer.answer.split(" ")
+        shown = answer.answer + (f"\n\n*{answer.notice}*" if answer.notice else "")
+        words = shown.split(" ")
         step = 6
         for i in range(step, len(words) + step, step):  # the answer streams in
             chat[-1] = {"role": "assistant", "content": " ".join(words[:i])}
@@ -244,8 +254,6 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
                      comment or "", last["query"])
         return "Merci : avis enregistré." if rating > 0 else "Merci : avis enregistré, il aidera à corriger."
 
-    ingest_lock = threading.Lock()
-
     def role_of(request) -> str | None:
         if users is None:
             return None
@@ -257,8 +265,7 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
     def upload(files, request: gr.Request):
         if role_of(request) != "admin":
             return "Réservé aux administrateurs."
-        with ingest_lock:
-            return ingest_uploads(service, [Path(f if isinstance(f, str) else f.name) for f in files or []])
+        return ingest_uploads(service, [Path(f if isinstance(f, str) else f.name) for f in files or []])
 
     def show_upload(request: gr.Request):
         return gr.update(visible=role_of(request) == "admin")
@@ -302,7 +309,8 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
         up.click(lambda c, s: save_feedback(1, c, s), [comment, state], status)
         down.click(lambda c, s: save_feedback(-1, c, s), [comment, state], status)
 
-    app = gr.mount_gradio_app(app, demo, path="/", footer_links=["api"])
+    app = gr.mount_gradio_app(app, demo, path="/", footer_links=["api"],
+                              max_file_size=f"{service.settings.upload_max_mb:g}mb")
     if users is not None:
         from assistant.auth import BasicAuthMiddleware
 

@@ -241,9 +241,12 @@ def read_sidecar(path: Path) -> dict:
     if not side.exists():
         return {}
     try:
-        return json.loads(side.read_text(encoding="utf-8"))
+        meta = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise LoadError(f"métadonnées illisibles dans {side.name} : {exc}") from exc
+    if not isinstance(meta, dict):
+        raise LoadError(f"métadonnées illisibles dans {side.name} : un objet JSON est attendu")
+    return {k: "" if v is None else str(v) for k, v in meta.items()}
 
 
 def load_file(path: Path, doc_id: str, max_bytes: int | None = None, max_pages: int = 2000) -> Document:

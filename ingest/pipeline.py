@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 from assistant.errors import LoadError
 from assistant.index import Index
 from assistant.records import Chunk, Document
+from assistant.settings import ANALYSIS_VERSION
 from ingest.chunking import chunk_document
 from ingest.loaders import SUPPORTED, legifrance_root, load_file
 
@@ -179,10 +180,11 @@ def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, rem
             if len(stale) < 900 else {r[0] for r in index.catalog.db.execute("SELECT chunk_id FROM chunks")}
         still_used = {r[0] if isinstance(r, tuple) else r for r in still_used}
         index.store.delete([c for c in stale if c not in still_used])
-    if report.changed or not (index.path / "lexical" / "chunk_ids.json").exists():
+    if (report.changed or not (index.path / "lexical" / "chunk_ids.json").exists()
+            or index.info.get("analysis_version") != ANALYSIS_VERSION):
         emit("derived", {})
         index.rebuild_derived()
-    index.write_info(updated=when)
+    index.write_info(updated=when, analysis_version=ANALYSIS_VERSION)
     report.chunks_total = index.catalog.counts()[1]
     report.seconds = time.perf_counter() - t0
     emit("done", report.to_dict())

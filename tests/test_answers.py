@@ -86,3 +86,22 @@ def test_langchain_retriever(service):
     assert len(docs) == 3
     assert any(d.metadata["locator"] == "art. L. 162-30-2" for d in docs)
     assert all(d.metadata["title"] and d.page_content for d in docs)
+
+
+def test_a_numbered_unit_absent_from_the_corpus_is_said_so(service):
+    answer = service.ask("Que prévoit l'article 99 de la convention type ?")
+    assert not answer.answered and "L'article 99 ne figure pas" in answer.answer
+
+
+def test_lower_case_letters_before_numbers_are_not_articles(service):
+    from assistant.retrieval import named_code_articles
+
+    assert named_code_articles("Le directeur de l'ARS a 30 jours pour répondre ?") == []
+    assert named_code_articles("que dit l'article l. 162-30-2 ?") == ["L162-30-2"]
+
+
+def test_paragraph_numbers_are_stripped_only_when_glued():
+    from assistant.answer import _display_sentence
+
+    assert _display_sentence("35La mise en œuvre de la convention.", "§ 35") == "La mise en œuvre de la convention."
+    assert _display_sentence("30 projets ont été retenus en 2019.", "§ 3") == "30 projets ont été retenus en 2019."

@@ -82,3 +82,16 @@ def test_admin_upload_is_type_and_size_checked_and_indexed_without_restart(small
     assert "gros.txt : refusé" in report and "limite" in report
     answer = service.ask("Qui préside le comité régional des licornes ?")
     assert answer.answered and answer.citations[0].doc_id == "licornes.txt"
+
+
+def test_unknown_names_cost_a_hash_too(tmp_path, monkeypatch):
+    import assistant.auth as auth
+
+    Users.add(tmp_path / "u.txt", "agent", "pw")
+    users = Users(tmp_path / "u.txt")
+    calls = []
+    real = auth.verify_password
+    monkeypatch.setattr(auth, "verify_password", lambda p, h: calls.append(h) or real(p, h))
+    assert users.role("personne", "pw") is None and users.role("agent", "faux") is None
+    assert len(calls) == 2  # the unknown name was hashed as well
+    assert auth.credentials("Basic YWx*pY2U6cHc=") is None  # lenient base64 is refused

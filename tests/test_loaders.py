@@ -114,3 +114,13 @@ def test_article_headings_in_all_their_forms(tmp_path):
         (code / name).write_text(f"# Article {heading}\n\n<p>Texte de l'article.</p>", encoding="utf-8")
     articles = [load_file(code / n, n).article for n in ("a.md", "b.md", "c.md")]
     assert articles == ["R1435-15-1", "R1434-2", "Annexe II : Tableau n° 1"]
+
+
+def test_a_bad_sidecar_is_a_reason_not_a_crash(tmp_path):
+    (tmp_path / "a.txt").write_text("Un texte.", encoding="utf-8")
+    (tmp_path / "a.txt.meta.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(LoadError, match="un objet JSON est attendu"):
+        load_file(tmp_path / "a.txt", "a")
+    (tmp_path / "a.txt.meta.json").write_text('{"title": 5, "date": null}', encoding="utf-8")
+    doc = load_file(tmp_path / "a.txt", "a")
+    assert doc.title == "5" and doc.date == ""

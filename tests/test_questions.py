@@ -35,8 +35,7 @@ def test_question_set_format():
     assert len(unanswerable) >= 5
     assert all(not q["evidence"] and not q["citations"] for q in unanswerable)
     assert all(q["evidence"] for q in qs if q["answerable"])
-    raw = DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines()
-    assert all(json.loads(line) for line in raw if line.strip())
+    assert all(isinstance(q["evidence"], list) and isinstance(q["citations"], list) for q in qs)
 
 
 def test_every_evidence_quote_exists_verbatim_in_the_corpus():

@@ -162,8 +162,33 @@ def test_glossary_tab_in_the_browser(server, browser):
     assert "contrats d’amélioration de la qualité" in browser.find_element(By.ID, "glossary").text
 
 
-def test_api_refuses_oversized_input_quickly(api_client):
+def test_api_refuses_oversized_input_and_long_words_stay_cheap(api_client, service, monkeypatch):
+    import assistant.lexical as lexical
+
     big = {"question": "x", "history": ["a" * 100_000]}
     assert api_client.post("/api/ask", json=big).status_code == 422
-    r = api_client.post("/api/ask", json={"question": "x", "history": ["a" * 1999] * 3})
-    assert r.status_code == 200  # a long unknown "word" is not expanded into millions of typo candidates
+    calls = []
+    real = lexical.edits1
+    monkeypatch.setattr(lexical, "edits1", lambda w: calls.append(len(w)) or real(w))
+    assert lexical.correct(service.index.lexical, "a" * 50_000) == "a" * 50_000
+    lexical.correct(service.index.lexical, "zorglub")
+    assert calls == [7]  # typo candidates are made for the short word only, never for a 50,000-letter one
+
+
+def test_api_reports_llm_notice_and_unsupported(small_index, tmp_path):
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from assistant.feedback import FeedbackStore
+    from assistant.service import Service
+    from assistant.web import create_app
+
+    svc = Service(small_index)
+    real = svc.ask
+    svc.ask = lambda q: replace(real(q), generated=True, notice="1 phrase retirée.",
+                                unsupported=(("Une phrase inventée [1].", "mots absents"),))
+    data = TestClient(create_app(svc, FeedbackStore(tmp_path / "f.sqlite"))).post(
+        "/api/ask", json={"question": "Qui pilote le ciblage des CAQES ?"}).json()
+    assert data["generated"] is True and data["notice"] == "1 phrase retirée."
+    assert data["unsupported"] == [{"sentence": "Une phrase inventée [1].", "reason": "mots absents"}]
