@@ -32,6 +32,9 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_batch([text])[0]
 
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (embedders without a cache have nothing to forget)."""
+
     def embed(self, texts: Sequence[str], batch_size: int = 64,
               progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed many texts; longest first so that batches hold texts of similar length."""
@@ -82,6 +85,10 @@ class SentenceTransformerEmbedder(Embedder):
         vectors = self._model.encode(list(texts), batch_size=len(texts), normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
