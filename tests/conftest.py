@@ -63,3 +63,30 @@ def service(small_index):
     from assistant.service import Service
 
     return Service(small_index)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(cmd: list[str], ready_url: str, log_path: Path, timeout: float = 180, **popen):
+    """Start a real server for a test and wait until ``ready_url`` answers; the caller terminates it."""
+    import subprocess
+    import time
+    import urllib.request
+
+    log = open(log_path, "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, **popen)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(ready_url, timeout=2)
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{cmd[0]} exited: {Path(log_path).read_text()}")
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"{' '.join(cmd)} did not answer on {ready_url}: {Path(log_path).read_text()}")

