@@ -193,10 +193,17 @@ class Answerer:
                         "je ne peux pas répondre à partir du corpus. Passages les plus proches, à vérifier :")
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
         best = candidates[0][0]
+        # First the best sentence of each passage that holds a good one (several agreeing passages make the
+        # answer checkable in more places), then the next best sentences while there is room.
         chosen, said = [], set()
-        for c in candidates:
+        good = [c for c in candidates if c[0] >= RELATIVE_FLOOR * best]
+        firsts = {}
+        for c in good:
+            firsts.setdefault(c[3].chunk.chunk_id, c)
+        order = good if lookup and not terms else list(firsts.values()) + good  # "que prévoit l'article X ?"
+        for c in order:
             key = " ".join(c[4].split())
-            if c[0] >= RELATIVE_FLOOR * best and key not in said and len(chosen) < self.settings.max_answer_sentences:
+            if key not in said and len(chosen) < self.settings.max_answer_sentences:
                 chosen.append(c)
                 said.add(key)  # the same sentence in two passages (a decree repeating the law) is said once
         chosen.sort(key=lambda c: (c[1], c[2]))
