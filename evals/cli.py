@@ -72,8 +72,8 @@ def run(questions, out, index, dense_weight, min_coverage, llm):
 @click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
 @click.option("--weights", default="0,0.1,0.2,0.3,0.4,0.5,0.7,1", show_default=True, help="Dense weights to try.")
 def tune(questions, index, weights):
-    """Measure the dense weight (hit@5, mrr@10 per weight), then calibrate the refusal threshold on the
-    best passage's coverage (balanced accuracy of answering vs refusing)."""
+    """Measure the dense weight (hit@5, mrr@10 per weight), then calibrate the refusal threshold: among the
+    thresholds keeping false refusals within 5 %, the lowest that refuses the most unanswerable questions."""
     from assistant.answer import Answerer
     from assistant.retrieval import Retriever
     from assistant.service import Service
@@ -95,24 +95,26 @@ def tune(questions, index, weights):
     answerer: Answerer = svc.answerer
     retriever: Retriever = svc.retriever
     covs = []
+    refused_anyway = {True: 0, False: 0}  # by answerability: refused whatever the threshold
     for q in qs:
         result = retriever.search(q["question"], svc.settings.search_k)
         hits = result.hits[:svc.settings.search_k]
         if any(h.reason == "lookup" for h in hits):
-            continue  # named articles are answered whatever the coverage
+            continue  # named articles are answered whatever the threshold
         if answerer.unknown_words(result):
-            continue  # refused for naming what the corpus never mentions
+            refused_anyway[q["answerable"]] += 1  # names what the corpus never mentions
+            continue
         covs.append((answerer.evidence_strength(result, hits), q["answerable"]))
-    # The highest threshold whose false refusals stay within 5 % of the answerable questions: refusing
-    # a question the corpus answers costs the user more than showing passages for one it does not.
+    # Of the thresholds whose false refusals stay within 5 % of the answerable questions, the lowest one that
+    # refuses the most unanswerable questions: refusing a question the corpus answers costs the user more
+    # than showing passages for one it does not. (The answer-type check refuses more at run time.)
     n_unans = sum(1 for q in qs if not q["answerable"])
     n_ans = len(qs) - n_unans
-    pre_refused = n_unans - sum(1 for _, a in covs if not a)  # refused for unknown words
     best = (0.0, 0.0, 0.0)
     click.echo("threshold  refusal_accuracy  false_refusal_rate")
     for t in sorted({round(c, 3) for c, _ in covs} | {0.0}):
-        refused = pre_refused + sum(1 for c, a in covs if not a and c < t)
-        false_ref = sum(1 for c, a in covs if a and c < t)
+        refused = refused_anyway[False] + sum(1 for c, a in covs if not a and c < t)
+        false_ref = refused_anyway[True] + sum(1 for c, a in covs if a and c < t)
         ra, frr = refused / max(1, n_unans), false_ref / max(1, n_ans)
         if frr <= 0.05:
             click.echo(f"{t:9.3f}  {ra:16.3f}  {frr:18.3f}")
