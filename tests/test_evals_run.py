@@ -58,3 +58,11 @@ def test_compare_shows_changed_questions(tmp_path):
 def test_llm_flag_needs_a_backend(small_index, tmp_path):
     result = CliRunner().invoke(cli, ["run", "--out", str(tmp_path / "o"), "--index", str(small_index.index), "--llm"])
     assert result.exit_code == 1 and "ASSISTANT_LLM_BACKEND" in result.output
+
+
+def test_tune_measures_weights_and_calibrates_the_threshold(small_index):
+    result = CliRunner().invoke(cli, ["tune", "--index", str(small_index.index), "--weights", "0,0.2"])
+    assert result.exit_code == 0, result.output
+    assert "dense_weight=0.00" in result.output and "dense_weight=0.20" in result.output
+    settings = json.loads(result.output.strip().splitlines()[-1])
+    assert settings["dense_weight"] in (0.0, 0.2) and 0.0 <= settings["min_coverage"] <= 1.0
