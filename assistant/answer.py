@@ -12,7 +12,7 @@ from assistant.index import Index
 from assistant.records import Answer, Citation, Hit
 from assistant.retrieval import Retriever, SearchResult, sentence_score, window_coverage
 from assistant.lexical import correct
-from assistant.text import analyse, is_stopword, sentences, words
+from assistant.text import analyse, is_stopword, sentences
 from assistant.verify import check
 from ingest.loaders import display_article
 

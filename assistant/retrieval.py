@@ -122,7 +122,6 @@ class Retriever:
         # Long forms of the question's acronyms count, but less than the question's own words: a long
         # expansion must not drown "durée" in "durée du PPRGDRESS".
         exp_terms = [x for x in analyse(" ".join(expansions)) if x not in main_terms]
-        lex_terms = main_terms + exp_terms
         lookup, named, missing = self._lookup(question)
         timings["analyse"] = (time.perf_counter() - t0) * 1000
 

@@ -38,7 +38,7 @@ def _pieces(text: str, base: int) -> list[tuple[int, int]]:
 def _split_long_span(doc_text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
     """A single sentence over budget: cut between words."""
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", doc_text[start:end])]
-    out, cur_start, cur_tokens = [], None, 0
+    out, cur_start, cur_tokens, prev_end = [], None, 0, start
     for ws, we in words:
         t = count_tokens(doc_text[ws:we]) + 1
         if cur_start is not None and cur_tokens + t > max_tokens:

@@ -59,8 +59,6 @@ def test_a_logged_in_user_gets_answers(secured):
 
 
 def test_admin_upload_is_type_and_size_checked_and_indexed_without_restart(small_corpus, tmp_path):
-    import shutil
-
     from assistant.index import Index
     from assistant.service import Service
     from assistant.settings import Settings

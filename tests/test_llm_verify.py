@@ -1,7 +1,5 @@
 """Prompt structure, verifier, and the LLM path's fallbacks (a fake chat model here; a real llama.cpp server in
 test_llm_server.py)."""
-from dataclasses import replace
-
 from assistant.llm import SYSTEM_PROMPT, build_messages
 from assistant.records import Chunk, Hit
 from assistant.verify import check, split_generated

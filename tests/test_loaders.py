@@ -1,9 +1,7 @@
-from pathlib import Path
-
 import pytest
 
 from assistant.errors import LoadError
-from ingest.loaders import canonical_article, decode_bytes, load_file
+from ingest.loaders import canonical_article, load_file
 
 from conftest import LEGI
 

@@ -1,6 +1,5 @@
 """The shipped eval set: its format, and every evidence quote found verbatim in the corpus."""
 import html
-import json
 import re
 import unicodedata
 

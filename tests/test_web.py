@@ -3,7 +3,6 @@ import os
 import shutil
 import sqlite3
 import sys
-from pathlib import Path
 
 import pytest
 
