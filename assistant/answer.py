@@ -162,13 +162,14 @@ class Answerer:
                 continue
             text = hit.chunk.text
             context = self.index.context_terms(hit.chunk.chunk_id)
+            analysed = self.index.analysed_sentences(hit.chunk.chunk_id)  # the same split, analysed once
             for i, (s, e) in enumerate(sentences(text)):
                 sent = text[s:e].strip()
                 n_words = len(sent.split())
                 if n_words < 4 or (HEADING_LINE.match(sent) and n_words < 25) or (
                         n_words < 20 and sent[-1] not in ".;:!?»)"):
                     continue  # a title or heading line, not an answer
-                toks = set(analyse(sent))
+                toks = analysed[i]
                 # a term found elsewhere in the passage (or in what it is indexed under: its title, the
                 # acronym of a long form it spells out) half-counts: the sentence is read in its context
                 score = sentence_score(toks, context, weights)

@@ -137,7 +137,9 @@ class LongForms:
                     self.by_first[seq[0]].append((seq, acronym))
 
     def acronyms_in(self, text: str) -> list[str]:
-        toks = analyse(text)
+        return self.acronyms_in_tokens(analyse(text))
+
+    def acronyms_in_tokens(self, toks: list[str]) -> list[str]:
         found = []
         for i, t in enumerate(toks):
             for seq, acronym in self.by_first.get(t, ()):

@@ -104,40 +104,40 @@ class Index:
             lst.sort(key=lambda c: c.start)
         return out
 
-    def analysed_sentences(self, chunk_id: str) -> list[set[str]]:
-        """Stemmed terms of each sentence of a chunk (kept in memory once computed)."""
-        cache = self.__dict__.setdefault("_sentence_cache", {})
-        got = cache.get(chunk_id)
+    def _memo(self, name: str, key: str, compute):
+        """A bounded per-chunk cache, dropped with the others when the index changes."""
+        cache = self.__dict__.setdefault(name, {})
+        got = cache.get(key)
         if got is None:
-            text = self.chunks[chunk_id].text
-            got = [set(analyse(text[s:e])) for s, e in sentences(text)]
+            got = compute()
             if len(cache) > 50_000:
                 cache.clear()
-            cache[chunk_id] = got
+            cache[key] = got
         return got
 
+    def analysed_sentences(self, chunk_id: str) -> list[set[str]]:
+        """Stemmed terms of each sentence of a chunk."""
+        def compute():
+            text = self.chunks[chunk_id].text
+            return [set(analyse(text[s:e])) for s, e in sentences(text)]
+        return self._memo("_sentence_cache", chunk_id, compute)
+
     def context_terms(self, chunk_id: str) -> set[str]:
-        """All the terms a chunk is indexed under: its text and its extra (title, locator, acronyms)."""
-        cache = self.__dict__.setdefault("_context_cache", {})
-        got = cache.get(chunk_id)
-        if got is None:
-            c = self.chunks[chunk_id]
-            got = set().union(*self.analysed_sentences(chunk_id)) | set(analyse(self.extra_text(c)))
-            if len(cache) > 50_000:
-                cache.clear()
-            cache[chunk_id] = got
-        return got
+        """All the terms a chunk is indexed under (see ``index_terms``)."""
+        return self._memo("_context_cache", chunk_id, lambda: set(self.index_terms(self.chunks[chunk_id])))
 
     @cached_property
     def long_forms(self):
         return self.glossary.long_forms()
 
-    def extra_text(self, c: Chunk, docs: dict | None = None, long_forms=None) -> str:
+    def index_terms(self, c: Chunk, docs: dict | None = None, long_forms=None) -> list[str]:
+        """The terms a chunk is indexed under: its text, its title, locator, article and heading, and the
+        acronyms of the long forms it spells out (its text is analysed once for both)."""
         docs = docs if docs is not None else self.documents
         long_forms = long_forms or self.long_forms
-        words = [docs.get(c.doc_id, {}).get("short_title") or c.title, c.locator, c.article, *c.breadcrumb[-1:]]
-        words += long_forms.acronyms_in(c.text)
-        return " ".join(words)
+        toks = analyse(c.text)
+        header = [docs.get(c.doc_id, {}).get("short_title") or c.title, c.locator, c.article, *c.breadcrumb[-1:]]
+        return toks + analyse(" ".join(header + long_forms.acronyms_in_tokens(toks)))
 
     def rebuild_derived(self) -> None:
         """Lexical index and glossary, from the catalog (after any change)."""
@@ -147,8 +147,8 @@ class Index:
         glossary.save(self.path / "glossary.json")
         # A passage that spells a long form out is also found by its acronym (codes never say "CAQES").
         long_forms = glossary.long_forms()
-        extra = [self.extra_text(c, docs, long_forms) for c in chunks]
-        lexical = LexicalIndex.build([c.chunk_id for c in chunks], [c.text for c in chunks], extra)
+        lexical = LexicalIndex.from_tokens([c.chunk_id for c in chunks],
+                                           [self.index_terms(c, docs, long_forms) for c in chunks])
         lexical.save(self.path / "lexical")
         for name in ("chunks", "documents", "lexical", "glossary", "articles", "chunks_by_doc", "_sentence_cache",
                      "long_forms", "_context_cache"):

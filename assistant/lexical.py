@@ -23,14 +23,15 @@ class LexicalIndex:
     @classmethod
     def build(cls, chunk_ids: Sequence[str], texts: Sequence[str], extra: Sequence[str] | None = None) -> "LexicalIndex":
         """``extra`` is indexed with each text without being part of it (title, breadcrumb, locator)."""
+        return cls.from_tokens(chunk_ids, [analyse(text) + (analyse(extra[i]) if extra is not None else [])
+                                           for i, text in enumerate(texts)])
+
+    @classmethod
+    def from_tokens(cls, chunk_ids: Sequence[str], token_lists: Sequence[list[str]]) -> "LexicalIndex":
+        """An index of already analysed chunks."""
         import bm25s
 
-        tokens = []
-        for i, text in enumerate(texts):
-            toks = analyse(text)
-            if extra is not None:
-                toks += analyse(extra[i])
-            tokens.append(toks or [""])
+        tokens = [list(toks) or [""] for toks in token_lists]
         # b=0.5: long code articles are not over-penalised (measured with `python -m evals tune`).
         retriever = bm25s.BM25(k1=1.2, b=0.5)
         if tokens:
