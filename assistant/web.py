@@ -100,13 +100,10 @@ def render_citation(service: Service, c: Citation, known: dict) -> str:
     crumb = " › ".join(html.escape(b) for b in c.breadcrumb)
     passage = _link_articles(_highlight(c.text, c.sentences), known)
     whole = full_unit(service, c.doc_id, c.locator)
-    details = ""
-    if whole and len(whole) > len(c.text) + 5:
-        details = (f'<details class="whole"><summary>Voir le texte entier ({html.escape(c.locator)})</summary>'
-                   f'<pre>{_link_articles(html.escape(whole), known)}</pre></details>')
-    else:
-        details = (f'<details class="whole"><summary>Voir le texte entier ({html.escape(c.locator)})</summary>'
-                   f'<pre>{passage}</pre></details>')
+    # the whole article or paragraph when the passage is only a piece of it, else the passage itself
+    body = _link_articles(html.escape(whole), known) if whole and len(whole) > len(c.text) + 5 else passage
+    details = (f'<details class="whole"><summary>Voir le texte entier ({html.escape(c.locator)})</summary>'
+               f'<pre>{body}</pre></details>')
     return (f'<div class="src" id="source-{c.n}"><div class="head">[{c.n}] {html.escape(c.title)}, '
             f'{html.escape(c.locator)}</div><div class="crumb">{crumb}</div><div class="passage">{passage}</div>'
             f'{details}</div>')
