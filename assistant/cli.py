@@ -45,14 +45,16 @@ def cli():
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def ingest(paths, index, keep_missing, as_json, quiet):
     """Make the index match PATHS (files or folders): add new documents, replace changed ones, remove
-    deleted ones; unchanged ones are not re-read nor re-embedded. Exit code 1 when a file failed."""
-    from assistant.index import Index
-    from ingest.pipeline import sync
+    deleted ones; unchanged ones are not re-read nor re-embedded.
+
+    The changes are built into a new generation of the index, verified, then published at once; until then
+    (and if the run is interrupted) the previous generation keeps serving, and the next run resumes the work.
+    Exit code 1 when a file failed (the others are indexed) or the refresh could not finish."""
+    from ingest.pipeline import refresh
 
     settings = make_settings(index)
 
     def go():
-        idx = Index(settings, create=True)
         bars = {}
 
         def on_event(kind, data):
@@ -73,7 +75,7 @@ def ingest(paths, index, keep_missing, as_json, quiet):
             elif kind == "derived" and "embed" in bars:
                 bars["embed"].close()
 
-        report = sync(idx, paths, on_event=on_event, remove_missing=not keep_missing)
+        report = refresh(settings, paths, on_event=on_event, remove_missing=not keep_missing)
         for bar in bars.values():
             bar.close()
         if as_json:
@@ -90,6 +92,10 @@ def ingest(paths, index, keep_missing, as_json, quiet):
             for path, reason in report.failed:
                 click.echo(f"    échec : {path} : {reason}")
             click.echo(f"  passages : {report.chunks_total} ({report.chunks_embedded} calculés) en {report.seconds:.1f} s")
+            if report.resumed:
+                click.echo(f"  reprise de la génération {report.resumed} laissée inachevée par une mise à jour interrompue")
+            state = "publiée" if report.published else "inchangée"
+            click.echo(f"  génération servie : {report.generation} ({state})")
         if report.failed:
             sys.exit(1)
 
@@ -147,13 +153,13 @@ def print_answer(answer) -> None:
 @click.argument("question")
 @click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
 @click.option("--json", "as_json", is_flag=True,
-              help='Print {"question", "answer", "answered", "citations": [...], "timings_ms"}.')
+              help='Print {"question", "answer", "answered", "citations": [...], "timings_ms", "generation"}.')
 def ask(question, index, as_json):
     """Answer QUESTION from the corpus, with numbered citations (no LLM needed)."""
     from assistant.service import Service
 
     def go():
-        answer = Service(make_settings(index)).ask(question)
+        answer = Service(make_settings(index), follow=False).ask(question)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         else:
@@ -201,6 +207,7 @@ def serve(host, port, index):
 
         settings = make_settings(index)
         service = Service(settings)
+        service.warm()  # the first user does not wait for the model and the index to load
         users = Users(settings.auth_file) if settings.auth_file else None
         if users is None and host not in ("127.0.0.1", "localhost", "::1"):
             click.echo(f"ATTENTION : le serveur écoute sur {host} sans authentification ; toute personne qui "
@@ -230,28 +237,40 @@ def adduser(name, role, auth_file, password):
 @click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(index, as_json):
-    """Show what the index holds and the settings it was built with."""
+    """Show what the index holds, its generations, and the settings it was built with."""
+    from assistant import generations
     from assistant.index import Index
 
     def go():
         settings = make_settings(index)
         idx = Index(settings)
         docs, chunks = idx.catalog.counts()
-        info = {"index": str(settings.index), "documents": docs, "chunks": chunks,
-                "embedding_model": idx.info.get("embedding_model"), "chunking_version": idx.info.get("chunking_version"),
-                "last_refresh": idx.info.get("updated"), "warnings": []}
+        last = idx.catalog.db.execute("SELECT MAX(indexed_at) FROM documents").fetchone()[0]
+        building = []
+        for name in generations.unfinished(settings.index, idx.generation):
+            b = generations.build_info(Path(settings.index) / name) or {}
+            building.append({"generation": name, "base": b.get("base"), "started": b.get("started"),
+                             "pid": b.get("pid")})
+        info = {"index": str(settings.index), "documents": docs, "chunks": chunks, "generation": idx.generation,
+                "generations": generations.generations(settings.index) or [idx.generation],
+                "unfinished": building, "embedding_model": idx.info.get("embedding_model"),
+                "chunking_version": idx.info.get("chunking_version"), "last_refresh": idx.info.get("updated"),
+                "last_document_change": last, "warnings": []}
         from assistant.errors import IndexMismatch
 
         try:
             idx.check_settings()
         except IndexMismatch as exc:
             info["warnings"].append(str(exc))
+        for b in building:
+            info["warnings"].append(f"génération {b['generation']} inachevée (commencée {b['started']}) : la "
+                                    "prochaine commande ingest la reprend ou la remplace.")
         if as_json:
             click.echo(json.dumps(info, ensure_ascii=False, indent=1))
         else:
             for k, v in info.items():
-                if k != "warnings":
-                    click.echo(f"{k}: {v}")
+                if k not in ("warnings", "unfinished"):
+                    click.echo(f"{k}: {', '.join(v) if isinstance(v, list) else v}")
             for w in info["warnings"]:
                 click.echo(f"ATTENTION : {w}")
 
@@ -264,17 +283,21 @@ def status(index, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def verify(index, fix, as_json):
     """Check the index against its manifest and files: missing or orphan vectors, lexical index in step,
-    chunk counts, sources gone or changed. Exit code 1 when the index is inconsistent (after --fix: when
-    something could not be repaired)."""
+    chunk counts, sources gone or changed, in the generation being served. Exit code 1 when the index is
+    inconsistent (after --fix: when something could not be repaired). --fix repairs the served generation in
+    place, holding the refresh lock."""
+    from assistant.generations import writer_lock
     from assistant.index import Index
     from ingest.integrity import check, repair
 
     def go():
-        idx = Index(make_settings(index))
+        settings = make_settings(index)
+        idx = Index(settings)
         problems = check(idx)
         if fix and not problems.ok:
-            repair(idx, problems)
-            before, problems = problems, check(Index(make_settings(index)))
+            with writer_lock(settings.index):
+                repair(idx, problems)
+            before, problems = problems, check(Index(settings, path=idx.path))
             if not as_json:
                 click.echo("Réparé : " + ("; ".join(before.lines()) or "rien"))
         if as_json:

@@ -18,15 +18,29 @@ from assistant.text import analyse, sentences
 
 
 class Index:
-    def __init__(self, settings: Settings, create: bool = False):
+    """One generation of an index root (see ``assistant.generations``): the current one by default, or the
+    folder ``path`` (a generation being built)."""
+
+    def __init__(self, settings: Settings, create: bool = False, path: Path | None = None):
+        from assistant import generations
+
         self.settings = settings
-        self.path = Path(settings.index)
+        self.root = Path(settings.index)
+        if path is None:
+            name = generations.current_name(self.root)
+            if name is None:
+                if not create:
+                    raise IndexMissing(
+                        f"no index in {self.root}: build one with `python -m assistant ingest corpus/` "
+                        f"(or `make run`, which does it).")
+                name = generations.LEGACY
+            path = generations.path_of(self.root, name)
+        self.path = Path(path)
+        self.generation = generations.LEGACY if self.path == self.root else self.path.name
         info = self.path / "index.json"
         if not info.exists():
             if not create:
-                raise IndexMissing(
-                    f"no index in {self.path}: build one with `python -m assistant ingest corpus/` "
-                    f"(or `make run`, which does it).")
+                raise IndexMissing(f"no index in {self.path} (generation {self.generation} is incomplete).")
             self.path.mkdir(parents=True, exist_ok=True)
             self.write_info(created=time.strftime("%Y-%m-%dT%H:%M:%S"))
         self.info = json.loads(info.read_text())
@@ -65,7 +79,12 @@ class Index:
     def store(self):
         from assistant.store import VectorStore
 
-        return VectorStore(self.path / "chroma", self.settings.chroma_url, self.settings.chroma_collection)
+        return VectorStore(self.path / "chroma", self.settings.chroma_url, self.collection)
+
+    @property
+    def collection(self) -> str:
+        """The Chroma collection of this generation (on a shared server, each generation has its own)."""
+        return self.info.get("chroma_collection") or self.settings.chroma_collection
 
     @cached_property
     def chunks(self) -> dict[str, Chunk]:
@@ -154,5 +173,12 @@ class Index:
                      "long_forms", "_context_cache"):
             self.__dict__.pop(name, None)
 
+    def close_store(self) -> None:
+        """Release the Chroma client (its memory goes with the last client of the folder)."""
+        store = self.__dict__.pop("store", None)
+        if store is not None:
+            store.close()
+
     def close(self) -> None:
+        self.close_store()
         self.catalog.close()

@@ -1,58 +1,36 @@
-"""The answering service: one loaded index, retriever and answerer, shared by the CLI, the chat and the API."""
+"""The answering service: the current index generation with its retriever and answerer, shared by the CLI, the
+chat and the API. It follows the index's ``CURRENT`` file: when a refresh (in this process or another) publishes a
+new generation, the service loads it in the background while it keeps answering from the previous one, then
+switches. Each question is answered from one generation from start to end."""
 from __future__ import annotations
 
+import dataclasses
+import logging
 import threading
 from contextlib import contextmanager
 from functools import cached_property
 
+from assistant import generations
 from assistant.answer import Answerer
 from assistant.index import Index
 from assistant.records import Answer
 from assistant.retrieval import Retriever, SearchResult
 from assistant.settings import Settings
 
-
-class ReadWriteLock:
-    """Many readers (questions) at once, or one writer (an upload being indexed)."""
-
-    def __init__(self):
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writing = False
-
-    @contextmanager
-    def reading(self):
-        with self._cond:
-            while self._writing:
-                self._cond.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def writing(self):
-        with self._cond:
-            while self._writing or self._readers:
-                self._cond.wait()
-            self._writing = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writing = False
-                self._cond.notify_all()
+log = logging.getLogger(__name__)
 
 
-class Service:
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.index = Index(settings)
+class Loaded:
+    """One generation, opened and warmed up. When it is replaced, its Chroma client is closed after its last
+    question (the catalog stays readable for pages still showing its sources, until it is garbage)."""
+
+    def __init__(self, settings: Settings, name: str | None = None):
+        self.index = Index(settings, path=generations.path_of(settings.index, name) if name else None)
         self.index.check_settings()
-        self.lock = ReadWriteLock()  # questions read the index; an upload rewrites it
+        self.name = self.index.generation
+        self.users = 0
+        self.retired = False
+        self._lock = threading.Lock()
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -61,6 +39,108 @@ class Service:
     @cached_property
     def answerer(self) -> Answerer:
         return Answerer(self.index, self.retriever)
+
+    def warm(self) -> None:
+        """Load what the first question would otherwise wait for (chunks, BM25, glossary, vectors)."""
+        idx = self.index
+        for attr in ("chunks", "documents", "lexical", "glossary", "articles", "chunks_by_doc", "long_forms", "store"):
+            getattr(idx, attr)
+        self.answerer
+        self.retriever.search("échauffement du service")  # the embedding model, Chroma's vectors
+
+    @contextmanager
+    def use(self):
+        with self._lock:
+            self.users += 1
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self.users -= 1
+                done = self.retired and self.users == 0
+            if done:
+                self.index.close_store()
+
+    def retire(self) -> None:
+        with self._lock:
+            self.retired = True
+            done = self.users == 0
+        if done:
+            self.index.close_store()
+
+
+class Service:
+    def __init__(self, settings: Settings, follow: bool = True):
+        """``follow``: switch to a newer generation when one is published (a server); False for one-shot use."""
+        self.settings = settings
+        self.follow = follow
+        self._loaded = Loaded(settings)
+        self._switch = threading.Lock()
+        self._loading: threading.Thread | None = None
+
+    # ------------------------------------------------------------ generations
+
+    def warm(self) -> None:
+        """Load everything the first question needs before any question comes (a server calls this)."""
+        self._loaded.warm()
+
+    @property
+    def generation(self) -> str:
+        return self._loaded.name
+
+    def _published(self) -> str | None:
+        try:
+            return generations.current_name(self.settings.index)
+        except OSError:
+            return None
+
+    def _current(self) -> Loaded:
+        """The generation to answer from; starts loading a newer published one in the background."""
+        if self.follow:
+            name = self._published()
+            if name and name != self._loaded.name:
+                with self._switch:
+                    if self._loading is None or not self._loading.is_alive():
+                        self._loading = threading.Thread(target=self._load, args=(name,), daemon=True,
+                                                         name=f"load-{name}")
+                        self._loading.start()
+        return self._loaded
+
+    def _load(self, name: str) -> None:
+        try:
+            new = Loaded(self.settings, name)
+            new.warm()
+        except Exception:  # noqa: BLE001 - e.g. already collected by a newer refresh: the next question retries
+            log.exception("could not load index generation %s; still answering from %s", name, self._loaded.name)
+            return
+        old, self._loaded = self._loaded, new
+        old.retire()
+        log.info("index generation %s now serving (was %s)", new.name, old.name)
+
+    def reload(self) -> None:
+        """Switch to the published generation now (after a refresh made by this process)."""
+        name = self._published()
+        if name and name != self._loaded.name:
+            if self._loading is not None:
+                self._loading.join()
+            if name != self._loaded.name:
+                self._load(name)
+
+    # ------------------------------------------------------------ the index of the moment
+
+    @property
+    def index(self) -> Index:
+        return self._current().index
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._current().retriever
+
+    @property
+    def answerer(self) -> Answerer:
+        return self._current().answerer
+
+    # ------------------------------------------------------------ questions
 
     def standalone(self, question: str, history: list[str]) -> str:
         """The follow-up as a standalone question: by the configured LLM when there is one (falling back to
@@ -76,9 +156,9 @@ class Service:
         return rewritten if 0 < len(rewritten) <= 400 else standalone(question, history)
 
     def search(self, question: str, k: int | None = None) -> SearchResult:
-        with self.lock.reading():
-            return self.retriever.search(question, k)
+        with self._current().use() as g:
+            return g.retriever.search(question, k)
 
     def ask(self, question: str) -> Answer:
-        with self.lock.reading():
-            return self.answerer.ask(question)
+        with self._current().use() as g:
+            return dataclasses.replace(g.answerer.ask(question), generation=g.name)

@@ -31,6 +31,27 @@ class VectorStore:
         self._col = self._client.get_or_create_collection(
             collection, embedding_function=None, metadata={"hnsw:space": "cosine"})
 
+    def close(self) -> None:
+        try:
+            self._client.close()
+        except Exception:  # an older client without close(), or already closed
+            pass
+
+    def drop(self) -> None:
+        """Delete this collection (a generation's collection on a shared server, once it is garbage)."""
+        self._client.delete_collection(self._col.name)
+
+    def copy_from(self, other: "VectorStore", batch: int = 2000) -> None:
+        """Copy every vector, metadata and text of ``other`` (a generation's collection on a server)."""
+        offset = 0
+        while True:
+            got = other._col.get(include=["embeddings", "metadatas", "documents"], limit=batch, offset=offset)
+            if not got["ids"]:
+                return
+            self._col.upsert(ids=got["ids"], embeddings=got["embeddings"], metadatas=got["metadatas"],
+                             documents=got["documents"])
+            offset += len(got["ids"])
+
     def count(self) -> int:
         return self._col.count()
 

@@ -62,6 +62,7 @@ class AskResponse(BaseModel):
     answered: bool
     citations: list[CitationOut]
     timings_ms: dict[str, float]
+    generation: str = Field("", description="The index generation the whole answer comes from.")
     generated: bool | None = Field(None, description="Written by an LLM and verified (LLM backends only).")
     notice: str | None = Field(None, description="e.g. the LLM failed and the extractive answer is given.")
     unsupported: list[Unsupported] | None = Field(None, description="Generated sentences the verifier dropped.")
@@ -163,9 +164,9 @@ def glossary_rows(service: Service, query: str = "") -> list[list[str]]:
 
 def ingest_uploads(service: Service, files: list[Path]) -> str:
     """Copy accepted files (type and size checked) into the upload folder and index them now; the report is
-    Markdown for the page. The running service answers from them at once (the index reloads its caches)."""
+    Markdown for the page. The running service answers from them at once (it switches to the new generation)."""
     from ingest.loaders import SUPPORTED
-    from ingest.pipeline import DEFAULT_IGNORE, _ignored, sync
+    from ingest.pipeline import DEFAULT_IGNORE, _ignored, refresh
 
     if not files:
         return "Aucun fichier."
@@ -186,11 +187,17 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
             shutil.copy(path, target / name)
             accepted.append(name)
     if accepted:
-        with service.lock.writing():  # no question reads the index while it changes
-            report = sync(service.index, [target], remove_missing=False)
+        from assistant.errors import AssistantError
+
+        try:  # a new generation is built beside the one serving; questions go on meanwhile
+            report = refresh(settings, [target], remove_missing=False)
+        except AssistantError as exc:
+            return "\n".join(lines + [f"\nÉchec de la mise à jour de l'index : {exc}"])
+        service.reload()
         lines += [f"- {d} : ajouté" for d in report.added] + [f"- {d} : mis à jour" for d in report.updated]
         lines += [f"- {Path(p).name} : échec, {r}" for p, r in report.failed]
-        lines.append(f"\nIndex : {report.chunks_total} passages ; les nouvelles questions en tiennent compte.")
+        lines.append(f"\nIndex : {report.chunks_total} passages (génération {report.generation}) ; les nouvelles "
+                     "questions en tiennent compte.")
     return "\n".join(lines)
 
 

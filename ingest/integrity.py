@@ -46,7 +46,8 @@ class Problems:
                 "sources_missing": self.sources_missing, "sources_changed": self.sources_changed}
 
 
-def check(index: Index) -> Problems:
+def check(index: Index, sources: bool = True) -> Problems:
+    """``sources=False``: the index's own consistency only, not whether its files changed since."""
     p = Problems()
     catalog_ids = [r[0] for r in index.catalog.db.execute("SELECT chunk_id FROM chunks")]
     store_ids = set(index.store.all_ids())
@@ -58,6 +59,8 @@ def check(index: Index) -> Problems:
     for doc_id, m in index.catalog.manifest().items():
         if counts.get(doc_id, 0) != m["n_chunks"]:
             p.chunk_count_mismatch.append(doc_id)
+        if not sources:
+            continue
         source = Path(m["source"])
         if not source.exists():
             p.sources_missing.append(doc_id)

@@ -5,24 +5,40 @@ Progress is reported as events through a callback; only the CLI draws bars.
 """
 from __future__ import annotations
 
+import errno
 import fnmatch
 import hashlib
+import json
 import os
+import shutil
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from assistant.errors import LoadError
+from assistant import generations
+from assistant.errors import AssistantError, LoadError
+from assistant.generations import checkpoint
 from assistant.index import Index
 from assistant.records import Chunk, Document
-from assistant.settings import ANALYSIS_VERSION
+from assistant.settings import ANALYSIS_VERSION, Settings
 from ingest.chunking import chunk_document
 from ingest.loaders import SUPPORTED, legifrance_root, load_file
 
 DEFAULT_IGNORE = ("*.meta.json", "README.md", "PROVENANCE.md", "SOURCE-README.md", "SELECTION.md", ".*")
 
 Event = Callable[[str, dict], None]
+
+
+OS_REASONS = {errno.EACCES: "lecture non autorisée (droits du fichier)",
+              errno.EPERM: "lecture non autorisée (droits du fichier)",
+              errno.ELOOP: "lien symbolique en boucle", errno.ENOENT: "fichier disparu pendant la lecture",
+              errno.EIO: "erreur d'entrée-sortie du disque"}
+
+
+class RefreshFailed(AssistantError):
+    """A refresh could not build or publish its generation; the previous one still serves."""
 
 
 @dataclass
@@ -35,6 +51,10 @@ class Report:
     chunks_embedded: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
+    generation: str = ""  # the generation serving after this refresh
+    published: bool = False  # a new generation was built and published
+    resumed: str = ""  # the unfinished generation this refresh completed, if any
+    collected: list[str] = field(default_factory=list)  # old generations deleted
 
     @property
     def changed(self) -> bool:
@@ -44,7 +64,8 @@ class Report:
         return {"added": self.added, "updated": self.updated, "unchanged": len(self.unchanged),
                 "removed": self.removed, "failed": [{"path": p, "reason": r} for p, r in self.failed],
                 "chunks_embedded": self.chunks_embedded, "chunks_total": self.chunks_total,
-                "seconds": round(self.seconds, 2)}
+                "seconds": round(self.seconds, 2), "generation": self.generation, "published": self.published,
+                "resumed": self.resumed, "collected": self.collected}
 
 
 def _ignored(name: str, patterns: Iterable[str]) -> bool:
@@ -102,17 +123,27 @@ def _chunk_metadata(c: Chunk) -> dict:
             "doc_type": c.doc_type or "", "part": c.part}
 
 
-def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, remove_missing: bool = True) -> Report:
-    emit = on_event or (lambda kind, data: None)
-    t0 = time.perf_counter()
-    report = Report()
-    index.check_settings()
-    files, roots = scan(paths, report)
-    manifest = index.catalog.manifest()
-    emit("scan", {"files": len(files)})
+@dataclass
+class Plan:
+    """What a refresh will change, decided against one generation's manifest without writing anything."""
+    todo: list[tuple[Document, list[Chunk], str, int, float, bool]] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)  # doc ids whose files disappeared from the scanned folders
+    touched: list[tuple[str, str, int, float]] = field(default_factory=list)  # same content, new path or mtime
 
+    @property
+    def changes(self) -> bool:
+        return bool(self.todo or self.gone)
+
+
+def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: Event,
+              remove_missing: bool = True, settings: Settings | None = None) -> Plan:
+    """Read the files that are new or changed (relative to ``index``, or all of them when it is None)."""
+    settings = settings or index.settings
+    files, roots = scan(paths, report)
+    manifest = index.catalog.manifest() if index is not None else {}
+    emit("scan", {"files": len(files)})
+    plan = Plan()
     seen: set[str] = set()
-    todo: list[tuple[Document, list[Chunk], str, int, float, bool]] = []
     for path, doc_id in files:
         emit("file", {"path": str(path)})
         if doc_id in seen:  # the same article reached through two folders: index it once
@@ -126,30 +157,41 @@ def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, rem
                 continue
             digest = _sha256(path)
             if old and old["sha256"] == digest:
-                index.catalog.touch(doc_id, str(path), st.st_size, st.st_mtime)
+                plan.touched.append((doc_id, str(path), st.st_size, st.st_mtime))
                 report.unchanged.append(doc_id)
                 continue
-            doc = load_file(path, doc_id, max_bytes=int(index.settings.max_file_mb * 1024 * 1024),
-                            max_pages=index.settings.max_pdf_pages)
-            chunks = chunk_document(doc, index.settings.chunk_max_tokens, index.settings.chunk_overlap_tokens,
-                                    index.settings.paragraph_pack_tokens)
+            doc = load_file(path, doc_id, max_bytes=int(settings.max_file_mb * 1024 * 1024),
+                            max_pages=settings.max_pdf_pages)
+            chunks = chunk_document(doc, settings.chunk_max_tokens, settings.chunk_overlap_tokens,
+                                    settings.paragraph_pack_tokens)
             if not chunks:
                 raise LoadError("aucun texte à indexer")
-            todo.append((doc, chunks, digest, st.st_size, st.st_mtime, old is not None))
+            plan.todo.append((doc, chunks, digest, st.st_size, st.st_mtime, old is not None))
         except LoadError as exc:
             report.failed.append((str(path), str(exc)))
         except OSError as exc:
-            report.failed.append((str(path), f"fichier illisible : {exc.strerror or exc}"))
-    emit("scanned", {"to_index": len(todo)})
+            reason = OS_REASONS.get(exc.errno, exc.strerror or str(exc))
+            report.failed.append((str(path), f"fichier illisible : {reason}"))
+    if remove_missing:
+        plan.gone = [doc_id for doc_id, m in manifest.items() if doc_id not in seen
+                     and any(_is_under(Path(m["source"]), root) for root in roots)]
+    emit("scanned", {"to_index": len(plan.todo)})
+    return plan
 
+
+def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
+    """Write ``plan`` into ``index`` (a generation being built). Every step can be redone: a rerun after a crash
+    re-applies the same plan, and only chunks the store does not hold yet are embedded."""
+    for doc_id, source, size, mtime in plan.touched:
+        index.catalog.touch(doc_id, source, size, mtime)
     # Embed only chunks the store does not already hold (same id = same source and content).
-    new_chunks = [c for _, chunks, *_ in todo for c in chunks]
+    new_chunks = [c for _, chunks, *_ in plan.todo for c in chunks]
     have = index.store.existing([c.chunk_id for c in new_chunks]) if new_chunks else set()
     to_embed = list({c.chunk_id: c for c in new_chunks if c.chunk_id not in have}.values())
     emit("embed_start", {"chunks": len(to_embed)})
     if to_embed:
         # Embed and store in slices so that an interrupted run keeps what it already paid for.
-        step = max(index.settings.embedding_batch_size * 8, 256)
+        step = index.settings.embedding_batch_size * 8
         for i in range(0, len(to_embed), step):
             part = to_embed[i:i + step]
             vectors = index.embedder.embed(
@@ -157,38 +199,210 @@ def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, rem
                 progress=lambda n: emit("embedded", {"n": n}))
             index.store.add([c.chunk_id for c in part], vectors, [_chunk_metadata(c) for c in part],
                             [c.text for c in part])
-    report.chunks_embedded = len(to_embed)
+            report.chunks_embedded += len(part)
+            checkpoint("embedding")
 
     when = time.strftime("%Y-%m-%dT%H:%M:%S")
     stale: list[str] = []
-    for doc, chunks, digest, size, mtime, existed in todo:
+    for doc, chunks, digest, size, mtime, existed in plan.todo:
         old_ids = set(index.catalog.chunk_ids_of(doc.doc_id))
         index.catalog.replace(doc, chunks, digest, size, mtime, when)
         stale.extend(old_ids - {c.chunk_id for c in chunks})
         (report.updated if existed else report.added).append(doc.doc_id)
-
-    if remove_missing:
-        gone = [doc_id for doc_id, m in manifest.items() if doc_id not in seen
-                and any(_is_under(Path(m["source"]), root) for root in roots)]
-        for doc_id in gone:
-            stale.extend(index.catalog.chunk_ids_of(doc_id))
-        index.catalog.remove(gone)
-        report.removed.extend(gone)
+    for doc_id in plan.gone:
+        stale.extend(index.catalog.chunk_ids_of(doc_id))
+    index.catalog.remove(plan.gone)
+    report.removed.extend(plan.gone)
     if stale:
-        still_used = set(index.catalog.db.execute(
-            f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({','.join('?' * len(stale))})", stale).fetchall()) \
-            if len(stale) < 900 else {r[0] for r in index.catalog.db.execute("SELECT chunk_id FROM chunks")}
-        still_used = {r[0] if isinstance(r, tuple) else r for r in still_used}
-        index.store.delete([c for c in stale if c not in still_used])
-    if (report.changed or not (index.path / "lexical" / "chunk_ids.json").exists()
+        used = {r[0] for r in index.catalog.db.execute("SELECT chunk_id FROM chunks")}
+        index.store.delete([c for c in stale if c not in used])
+    checkpoint("catalog")
+    if (plan.changes or not (index.path / "lexical" / "chunk_ids.json").exists()
             or index.info.get("analysis_version") != ANALYSIS_VERSION):
         emit("derived", {})
         index.rebuild_derived()
     index.write_info(updated=when, analysis_version=ANALYSIS_VERSION)
+    checkpoint("derived")
+
+
+def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, remove_missing: bool = True) -> Report:
+    """Make ``index`` itself match ``paths``, in place (no generation): for a generation being built, and for
+    tools that own their index. Readers of a served index go through ``refresh``."""
+    emit = on_event or (lambda kind, data: None)
+    t0 = time.perf_counter()
+    report = Report()
+    index.check_settings()
+    plan = make_plan(index, paths, report, emit, remove_missing)
+    apply(index, plan, report, emit)
+    report.generation = index.generation
     report.chunks_total = index.catalog.counts()[1]
     report.seconds = time.perf_counter() - t0
     emit("done", report.to_dict())
     return report
+
+
+def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = None,
+            remove_missing: bool = True) -> Report:
+    """Make the index at ``settings.index`` match ``paths`` and publish the result atomically.
+
+    Nothing changed: the current generation is kept (only moved files' paths and mtimes are noted in it).
+    Something changed: the next generation is built from a copy of the current one (or the unfinished build a
+    crashed run left on the same base is resumed), verified (counts against the manifest, vectors, lexical
+    index, a smoke query), then published; old generations are deleted. Readers keep the previous generation
+    until the switch. Raises ``RefreshFailed`` (previous generation still serving) when the build cannot finish.
+    """
+    emit = on_event or (lambda kind, data: None)
+    t0 = time.perf_counter()
+    root = Path(settings.index)
+    report = Report()
+    with generations.writer_lock(root):
+        base_name = generations.current_name(root)
+        base = Index(settings, path=generations.path_of(root, base_name)) if base_name else None
+        if base is not None:
+            base.check_settings()
+        plan = make_plan(base, paths, report, emit, remove_missing, settings)
+        stale_derived = base is not None and base.info.get("analysis_version") != ANALYSIS_VERSION
+        if base is not None and not plan.changes and not stale_derived:
+            for doc_id, source, size, mtime in plan.touched:  # same content: answers do not change
+                base.catalog.touch(doc_id, source, size, mtime)
+            for name in generations.unfinished(root, base_name):  # a crashed build whose work is now moot
+                generations.remove(root, name)
+            report.generation = base.generation
+            report.chunks_total = base.catalog.counts()[1]
+            base.close()
+        else:
+            build = None
+            try:
+                build = _prepare(settings, root, base, report)
+                apply(build, plan, report, emit)
+                _verify(build)
+                checkpoint("verified")
+                report.chunks_total = build.catalog.counts()[1]
+                name = build.generation
+                build.close()
+                build = None
+                if base is not None:
+                    base.close()
+                generations.publish(root, name)
+                (root / name / generations.BUILD).unlink(missing_ok=True)
+                report.generation, report.published = name, True
+                checkpoint("published")
+                report.collected = generations.collect_garbage(root, settings.keep_generations)
+                if settings.chroma_url:
+                    _drop_collections(settings, report.collected)
+            except Exception as exc:
+                full = _disk_full(exc)
+                if not (full or isinstance(exc, (OSError, sqlite3.Error))):
+                    raise  # a bug: the traceback says more than a message would
+                if build is not None:
+                    build.close()
+                if full:  # give the space back; the next run starts the build again
+                    for name in generations.unfinished(root, base_name):
+                        generations.remove(root, name)
+                reason = "disque plein" if full else (getattr(exc, "strerror", None) or str(exc))
+                raise RefreshFailed(
+                    f"mise à jour de l'index {root} interrompue : {reason}. L'index précédent "
+                    f"({base_name or 'aucun'}) reste servi ; relancer la même commande quand la cause est "
+                    "corrigée.") from exc
+    report.seconds = time.perf_counter() - t0
+    emit("done", report.to_dict())
+    return report
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """ENOSPC, however the layer that met it words it (OSError, SQLite, Chroma)."""
+    for _ in range(10):  # the exception and what caused it
+        if exc is None:
+            return False
+        if getattr(exc, "errno", None) == errno.ENOSPC or any(
+                m in str(exc).lower() for m in ("no space left", "disk is full", "database or disk is full")):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _prepare(settings: Settings, root: Path, base: Index | None, report: Report) -> Index:
+    """The generation to build: the unfinished one on the same base if it can be resumed, else a copy of
+    ``base`` (an empty one when there is none) in a new folder."""
+    base_name = base.generation if base is not None else None
+    for name in generations.unfinished(root, base_name):
+        info = generations.build_info(root / name)
+        if info and info.get("base") == base_name and info.get("copied"):
+            try:
+                build = Index(settings, path=root / name)
+                build.store.count()
+                report.resumed = name
+                return build
+            except Exception:  # noqa: BLE001 - a build too broken to open is started again
+                pass
+        generations.remove(root, name)
+    name = generations.next_name(root)
+    path = root / name
+    path.mkdir(parents=True)
+    stamp = {"base": base_name, "pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    (path / generations.BUILD).write_text(json.dumps(stamp | {"copied": False}))
+    if base is not None:
+        _copy_generation(base, path)
+    build = Index(settings, path=path, create=True)
+    if settings.chroma_url:  # on a shared server each generation has its own collection
+        build.write_info(chroma_collection=f"{settings.chroma_collection}-{name}")
+        if base is not None:
+            build.store.copy_from(base.store)
+    (path / generations.BUILD).write_text(json.dumps(stamp | {"copied": True}))
+    checkpoint("copied")
+    return build
+
+
+def _copy_generation(base: Index, path: Path) -> None:
+    """Copy the files of ``base`` into ``path``: the catalog through SQLite's backup (consistent while others
+    read it), the embedded Chroma folder, the lexical index, the glossary and the settings."""
+    import sqlite3
+
+    dst = sqlite3.connect(str(path / "catalog.sqlite"))
+    try:
+        base.catalog.db.backup(dst)
+    finally:
+        dst.close()
+    if not base.settings.chroma_url and (base.path / "chroma").is_dir():
+        shutil.copytree(base.path / "chroma", path / "chroma")
+    if (base.path / "lexical").is_dir():
+        shutil.copytree(base.path / "lexical", path / "lexical")
+    for name in ("glossary.json", "index.json"):
+        if (base.path / name).exists():
+            shutil.copy2(base.path / name, path / name)
+
+
+def _verify(build: Index) -> None:
+    """Refuse to publish a generation whose parts disagree; what a resumed build left over (vectors of
+    chunks replaced since) is cleaned first."""
+    from ingest.integrity import check, repair
+
+    problems = check(build, sources=False)
+    if not problems.ok and not problems.chunk_count_mismatch:
+        repair(build, problems)
+        problems = check(build, sources=False)
+    if not problems.ok:
+        raise RefreshFailed(f"la nouvelle génération {build.path} est incohérente ({'; '.join(problems.lines())}) ; "
+                            "elle n'est pas publiée, l'index précédent reste servi.")
+    row = build.catalog.db.execute("SELECT text FROM chunks LIMIT 1").fetchone()
+    if row:
+        from assistant.retrieval import Retriever
+
+        hits = Retriever(build).search(" ".join(row[0].split()[:12])).hits
+        if not hits or any(h.chunk.chunk_id not in build.chunks for h in hits):
+            raise RefreshFailed(f"la nouvelle génération {build.path} ne répond pas à une recherche de contrôle ; "
+                                "elle n'est pas publiée, l'index précédent reste servi.")
+
+
+def _drop_collections(settings: Settings, names: list[str]) -> None:
+    from assistant.store import VectorStore
+
+    for name in names:
+        if name != generations.LEGACY:
+            try:
+                VectorStore(Path("/nonexistent"), settings.chroma_url, f"{settings.chroma_collection}-{name}").drop()
+            except Exception:  # noqa: BLE001 - garbage left on the server costs space, not correctness
+                pass
 
 
 def _is_under(path: Path, root: Path) -> bool:

@@ -50,10 +50,10 @@ def small_index(tmp_path_factory, small_corpus):
     """An index of the small corpus built once with the real packaged embedding model."""
     from assistant.index import Index
     from assistant.settings import Settings
-    from ingest.pipeline import sync
+    from ingest.pipeline import refresh
 
     settings = Settings(index=tmp_path_factory.mktemp("index"))
-    report = sync(Index(settings, create=True), [small_corpus])
+    report = refresh(settings, [small_corpus])
     assert not report.failed, report.failed
     return settings
 

@@ -65,7 +65,8 @@ def test_ask_json_shape(small_index):
     result = CliRunner().invoke(cli, ["ask", "Qui pilote le ciblage des CAQES ?", "--json", "--index", str(small_index.index)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"question", "answer", "answered", "citations", "timings_ms"}
+    assert set(data) == {"question", "answer", "answered", "citations", "timings_ms", "generation"}
+    assert data["generation"] == (small_index.index / "CURRENT").read_text().strip() == "gen-000001"
     assert data["answered"] is True
     c = data["citations"][0]
     assert {"n", "doc_id", "title", "locator", "text", "score"} <= set(c)

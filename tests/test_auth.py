@@ -63,10 +63,10 @@ def test_admin_upload_is_type_and_size_checked_and_indexed_without_restart(small
     from assistant.service import Service
     from assistant.settings import Settings
     from assistant.web import ingest_uploads
-    from ingest.pipeline import sync
+    from ingest.pipeline import refresh
 
     settings = Settings(index=tmp_path / "index", upload_dir=tmp_path / "uploads", upload_max_mb=0.001)
-    sync(Index(settings, create=True), [small_corpus / "note-information-dss-1d-2018-154.txt"])
+    refresh(settings, [small_corpus / "note-information-dss-1d-2018-154.txt"])
     service = Service(settings)
     assert not service.ask("Quel est le rôle du comité régional des licornes ?").answered
     new = tmp_path / "licornes.txt"

@@ -1,7 +1,9 @@
 """A corpus of bad files built here: each is ingested correctly or named in the report with a reason a person
 understands, and every good file beside them is indexed."""
 import os
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from pypdf import PdfWriter
 
@@ -9,6 +11,7 @@ from assistant.cli import cli
 from assistant.index import Index
 from assistant.settings import Settings
 
+from conftest import ROOT
 from test_loaders import _pdf
 
 
@@ -58,3 +61,40 @@ def test_bad_input_corpus(tmp_path, monkeypatch):
     texts = {d: idx.catalog.document_text(d) for d in idx.documents}
     assert "délai d'opposition" in texts["latin1.txt"] and texts["bom.txt"].startswith("Préambule")
     assert "Un paragraphe non fermé" in texts["cassé.md"] and "<" not in texts["cassé.md"]
+
+
+def test_unreadable_file_is_named_and_the_rest_indexed(tmp_path):
+    """A file the ingest may not read (mode 000). Root reads everything, so as root the ingest runs as
+    `nobody` (setpriv), in a folder that user may use."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    root_user = os.geteuid() == 0
+    base = Path(tempfile.mkdtemp(prefix="unreadable-")) if root_user else tmp_path
+    try:
+        d = base / "corpus"
+        d.mkdir()
+        (d / "bon.txt").write_text("Le comité de coopération se réunit quatre fois par an.", encoding="utf-8")
+        secret = d / "secret.txt"
+        secret.write_text("Texte que personne ne peut lire.", encoding="utf-8")
+        secret.chmod(0)
+        index = base / "index"
+        cmd = [sys.executable, "-m", "assistant", "ingest", str(d), "--index", str(index), "--quiet"]
+        env = dict(os.environ, HOME=str(base), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+        if root_user:
+            if not shutil.which("setpriv"):
+                pytest.skip("running as root without setpriv: cannot make a file unreadable")
+            base.chmod(0o755)
+            index.mkdir()
+            shutil.chown(index, "nobody")
+            cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *cmd]
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert f"{secret} : fichier illisible : lecture non autorisée (droits du fichier)" in proc.stdout, proc.stdout
+        assert "ajoutés      1" in proc.stdout and "en échec     1" in proc.stdout
+        assert set(Index(Settings(index=index)).documents) == {"bon.txt"}
+    finally:
+        if root_user:
+            shutil.rmtree(base, ignore_errors=True)

@@ -24,13 +24,13 @@ def chroma_url(tmp_path_factory):
 def test_server_mode_matches_embedded_mode(chroma_url, small_corpus, small_index, tmp_path):
     from assistant.index import Index
     from assistant.service import Service
-    from ingest.pipeline import sync
+    from ingest.pipeline import refresh
 
     settings = small_index.model_copy(update={"index": tmp_path / "index", "chroma_url": chroma_url})
-    report = sync(Index(settings, create=True), [small_corpus])
+    report = refresh(settings, [small_corpus])
     assert not report.failed and report.chunks_embedded == report.chunks_total
     assert not (tmp_path / "index" / "chroma").exists()  # vectors live on the server
-    again = sync(Index(settings), [small_corpus])
+    again = refresh(settings, [small_corpus])
     assert not again.changed and again.chunks_embedded == 0
 
     server, embedded = Service(settings), Service(small_index)

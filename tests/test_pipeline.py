@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from assistant.cli import cli
 from assistant.index import Index
 from assistant.settings import Settings
-from ingest.pipeline import sync
+from ingest.pipeline import refresh
 
 from conftest import copy_small_corpus
 
@@ -28,26 +28,29 @@ def _search_titles(settings, question):
 
 def test_sync_adds_then_changes_nothing_then_updates_and_removes(tmp_path, corpus):
     settings = Settings(index=tmp_path / "index")
-    first = sync(Index(settings, create=True), [corpus])
+    first = refresh(settings, [corpus])
     assert len(first.added) == 12 and not first.failed and first.chunks_embedded == first.chunks_total > 0
     total = first.chunks_total
 
-    for _ in range(3):
-        again = sync(Index(settings), [corpus])
+    generation = first.generation
+    for _ in range(10):
+        again = refresh(settings, [corpus])
         assert not again.changed and again.chunks_embedded == 0 and again.chunks_total == total
         assert len(again.unchanged) == 12
+        assert again.generation == generation and not again.published  # nothing to publish
 
     # touching a file without changing it: re-read (mtime changed) but found identical by its hash
     note = corpus / "note-information-dss-1d-2018-154.txt"
     os.utime(note, (1, 1))
-    assert not sync(Index(settings), [corpus]).changed
+    assert not refresh(settings, [corpus]).changed
 
     # editing one paragraph re-embeds only that paragraph's chunk
     bzh = corpus / "cooperation-ars-assurance-maladie-bretagne.txt"
     bzh.write_text(bzh.read_text(encoding="utf-8").replace("quatre fois par an", "six fois par an"), encoding="utf-8")
-    edited = sync(Index(settings), [corpus])
+    edited = refresh(settings, [corpus])
     assert edited.updated == ["cooperation-ars-assurance-maladie-bretagne.txt"]
     assert edited.chunks_embedded == 1 and edited.chunks_total == total
+    assert edited.published and edited.generation != generation
     idx = Index(settings)
     assert idx.store.count() == total
     assert any("six fois par an" in c.text for c in idx.chunks.values())
@@ -56,7 +59,7 @@ def test_sync_adds_then_changes_nothing_then_updates_and_removes(tmp_path, corpu
     # deleting a file removes it from search results
     assert any(d.startswith("igas") for d, _ in _search_titles(settings, "déploiement des CPTS IGAS"))
     (corpus / "igas-2018-041r-deploiement-cpts-synthese.txt").unlink()
-    removed = sync(Index(settings), [corpus])
+    removed = refresh(settings, [corpus])
     assert removed.removed == ["igas-2018-041r-deploiement-cpts-synthese.txt"]
     assert not any(d.startswith("igas") for d, _ in _search_titles(settings, "déploiement des CPTS IGAS"))
     idx = Index(settings)
@@ -90,10 +93,10 @@ def test_index_refuses_other_embedding_settings(tmp_path, corpus):
     from assistant.errors import IndexMismatch
 
     settings = Settings(index=tmp_path / "index")
-    sync(Index(settings, create=True), [corpus / "note-information-dss-1d-2018-154.txt"])
+    refresh(settings, [corpus / "note-information-dss-1d-2018-154.txt"])
     other = Settings(index=tmp_path / "index", chunk_max_tokens=200)
     with pytest.raises(IndexMismatch, match="chunk_max_tokens"):
-        sync(Index(other), [corpus])
+        refresh(other, [corpus])
     result = CliRunner().invoke(cli, ["status", "--index", str(tmp_path / "index"), "--json"])
     assert result.exit_code == 0 and '"documents": 1' in result.output
 
@@ -101,5 +104,5 @@ def test_index_refuses_other_embedding_settings(tmp_path, corpus):
 def test_same_article_in_two_folders_is_indexed_once(tmp_path, corpus):
     twin = tmp_path / "twin"
     shutil.copytree(corpus / "legifrance", twin / "legifrance")
-    report = sync(Index(Settings(index=tmp_path / "index"), create=True), [corpus / "legifrance", twin])
+    report = refresh(Settings(index=tmp_path / "index"), [corpus / "legifrance", twin])
     assert len(report.added) == 8

@@ -7,14 +7,14 @@ from click.testing import CliRunner
 from assistant.cli import cli
 from assistant.index import Index
 from assistant.settings import Settings
-from ingest.pipeline import sync
+from ingest.pipeline import refresh
 
 
 def test_verify_finds_and_fixes_what_went_wrong(tmp_path, small_corpus):
     corpus = tmp_path / "corpus"
     shutil.copytree(small_corpus, corpus)
     settings = Settings(index=tmp_path / "index")
-    sync(Index(settings, create=True), [corpus])
+    refresh(settings, [corpus])
     args = ["verify", "--index", str(settings.index)]
     assert CliRunner().invoke(cli, args).exit_code == 0
 
@@ -23,7 +23,7 @@ def test_verify_finds_and_fixes_what_went_wrong(tmp_path, small_corpus):
     idx.store.delete(victims)  # vectors lost
     idx.store.add(["orphan-1"], np.ones((1, idx.embedder.dimension), dtype=np.float32) / 20,
                   [{"doc_id": "nowhere"}], ["orphan"])  # a vector nobody knows
-    shutil.rmtree(settings.index / "lexical")  # BM25 gone
+    shutil.rmtree(idx.path / "lexical")  # BM25 gone
     (corpus / "note-information-dss-1d-2018-154.txt").unlink()  # a source deleted behind our back
     result = CliRunner().invoke(cli, args + ["--json"])
     assert result.exit_code == 1

@@ -1,0 +1,171 @@
+"""Index generations: how a refresh publishes atomically.
+
+An index folder (``ASSISTANT_INDEX``) is a *root* that holds:
+
+- ``gen-000001/``, ``gen-000002/``, ...: complete indexes (catalog, Chroma, lexical index, glossary);
+- ``CURRENT``: the name of the generation readers use. It changes by one ``rename``, which is atomic;
+- ``LOCK``: taken (``flock``) by the one refresh allowed at a time; the kernel releases it if the process dies.
+
+A refresh copies the current generation into the next one, applies the changes there, verifies it and only then
+rewrites ``CURRENT``. A crash, a ``kill -9`` or a full disk before that leaves ``CURRENT`` where it was; the next
+refresh resumes the unfinished generation (what it already embedded is kept) when it was built on the same base,
+and discards it otherwise. Older generations are deleted once the new one is published, keeping
+``keep_generations`` of them (readers still busy with the previous one finish their answer).
+
+An index from before generations (the files directly in the root) is read as it is and becomes the base of the
+first generation at the next refresh that changes something.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import re
+import shutil
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+
+from assistant.errors import AssistantError
+
+CURRENT = "CURRENT"
+LOCK = "LOCK"
+BUILD = "BUILD.json"  # in a generation being built: its base and who builds it
+GEN_RE = re.compile(r"^gen-(\d{6})$")
+LEGACY = "legacy"  # the name of an index whose files sit directly in the root
+LEGACY_FILES = ("index.json", "catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm", "chroma", "lexical",
+                "glossary.json")
+
+
+class IndexBusy(AssistantError):
+    """Another refresh holds the index's lock."""
+
+
+def current_name(root: Path) -> str | None:
+    """The generation readers should use: its folder name, ``legacy``, or None when there is no index."""
+    try:
+        name = (Path(root) / CURRENT).read_text().strip()
+    except FileNotFoundError:
+        return LEGACY if (Path(root) / "index.json").exists() else None
+    return name or None
+
+
+def path_of(root: Path, name: str) -> Path:
+    return Path(root) if name == LEGACY else Path(root) / name
+
+
+def generations(root: Path) -> list[str]:
+    """Generation folders in the root, oldest first."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and GEN_RE.match(p.name))
+
+
+def next_name(root: Path) -> str:
+    names = generations(root)
+    last = int(GEN_RE.match(names[-1]).group(1)) if names else 0
+    return f"gen-{last + 1:06d}"
+
+
+@contextmanager
+def writer_lock(root: Path):
+    """The one refresh allowed on this root; raises ``IndexBusy`` at once if another holds it."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+            raise IndexBusy(f"une mise à jour de l'index {root} est déjà en cours (processus {holder or '?'}) ; "
+                            "réessayer quand elle sera finie.") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(root: Path, name: str) -> None:
+    """Point readers at generation ``name``: write CURRENT.tmp, flush it, rename it over CURRENT."""
+    root = Path(root)
+    tmp = root / (CURRENT + ".tmp")
+    with open(tmp, "w") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    checkpoint("switching")
+    os.replace(tmp, root / CURRENT)
+    _fsync_dir(root)
+
+
+def build_info(path: Path) -> dict | None:
+    try:
+        return json.loads((Path(path) / BUILD).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def unfinished(root: Path, base: str | None) -> list[str]:
+    """Generations newer than the current one: builds that did not reach the switch."""
+    names = generations(root)
+    if base and GEN_RE.match(base):
+        names = [n for n in names if n > base]
+    return names
+
+
+def remove(root: Path, name: str) -> None:
+    if name == LEGACY:
+        for entry in LEGACY_FILES:
+            p = Path(root) / entry
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            elif p.exists():
+                p.unlink()
+    else:
+        shutil.rmtree(Path(root) / name, ignore_errors=True)
+
+
+def collect_garbage(root: Path, keep: int) -> list[str]:
+    """Delete generations older than the ``keep`` newest published ones (the current one included) and any
+    unfinished build that is not newer than the current one. Returns the names removed."""
+    root = Path(root)
+    current = current_name(root)
+    if current is None or current == LEGACY:
+        return []
+    older = [n for n in generations(root) if n < current]
+    if (root / "index.json").exists():
+        older.insert(0, LEGACY)  # the files of a pre-generation index, older than any generation
+    doomed = older[:max(0, len(older) - (keep - 1))]
+    for name in doomed:
+        remove(root, name)
+    return doomed
+
+
+# ---------------------------------------------------------------- test hooks
+
+def checkpoint(point: str) -> None:
+    """A named point of a refresh where the crash tests stop the process.
+
+    ``ASSISTANT_CRASH_AT=<point>`` kills the process there with SIGKILL (a real ``kill -9``: nothing is flushed
+    nor cleaned up); ``ASSISTANT_FAIL_AT=<point>`` raises "no space left on device" there. Unset, this does
+    nothing. Points, in order: copied, embedding, catalog, derived, verified, switching, published.
+    """
+    if os.environ.get("ASSISTANT_CRASH_AT") == point:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("ASSISTANT_FAIL_AT") == point:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+POINTS = ("copied", "embedding", "catalog", "derived", "verified", "switching", "published")
