@@ -29,7 +29,8 @@ def test_server_mode_matches_embedded_mode(chroma_url, small_corpus, small_index
     settings = small_index.model_copy(update={"index": tmp_path / "index", "chroma_url": chroma_url})
     report = refresh(settings, [small_corpus])
     assert not report.failed and report.chunks_embedded == report.chunks_total
-    assert not (tmp_path / "index" / "chroma").exists()  # vectors live on the server
+    assert report.generation == "gen-000001"
+    assert not list((tmp_path / "index").rglob("chroma"))  # vectors live on the server
     again = refresh(settings, [small_corpus])
     assert not again.changed and again.chunks_embedded == 0
 
@@ -45,3 +46,32 @@ def test_server_mode_matches_embedded_mode(chroma_url, small_corpus, small_index
     m_embedded, _ = evaluate(embedded, questions)
     for key in ("hit@1", "hit@5", "mrr@10", "citation_support", "locator_accuracy", "refusal_accuracy"):
         assert m_server[key] == pytest.approx(m_embedded[key]), key
+
+
+def test_server_mode_publishes_generations_as_collections(chroma_url, small_corpus, tmp_path):
+    """Each generation has its own collection on the server: a refresh copies the current one, applies the
+    change, publishes; with one generation kept, the old collection is dropped from the server."""
+    import shutil
+
+    import chromadb
+
+    from assistant.index import Index
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(small_corpus, corpus)
+    settings = Settings(index=tmp_path / "index", chroma_url=chroma_url, chroma_collection="gens",
+                        keep_generations=1)
+    first = refresh(settings, [corpus])
+    doc = corpus / "cooperation-ars-assurance-maladie-bretagne.txt"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("quatre fois par an", "onze fois par an"), encoding="utf-8")
+    second = refresh(settings, [corpus])
+    assert second.published and second.generation == "gen-000002" and second.chunks_embedded == 1
+    assert second.collected == ["gen-000001"]
+    idx = Index(settings)
+    assert idx.collection == "gens-gen-000002"
+    assert idx.store.count() == idx.catalog.counts()[1] == first.chunks_total
+    port = int(chroma_url.rsplit(":", 1)[1])
+    names = {c.name for c in chromadb.HttpClient(host="127.0.0.1", port=port).list_collections()}
+    assert "gens-gen-000002" in names and "gens-gen-000001" not in names

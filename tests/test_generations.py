@@ -1,6 +1,7 @@
 """Atomic publish: a refresh killed (SIGKILL) at each of its stages, from inside at named points and from
 outside at random moments, or stopped by a full disk, leaves the previous generation serving and consistent;
 the next run finishes the work (resuming what was already embedded) and old generations are collected."""
+import json
 import os
 import random
 import shutil
@@ -11,8 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from assistant import generations
+from assistant.cli import cli
 from assistant.index import Index
 from assistant.settings import Settings
 from ingest.integrity import check
@@ -162,6 +165,9 @@ def test_refresh_killed_at_each_stage(base, tmp_path, point):
     else:
         _assert_old_serving(root)
         assert generations.unfinished(root, "gen-000001") == ["gen-000002"]
+        status = json.loads(CliRunner().invoke(cli, ["status", "--index", str(root), "--json"]).output)
+        assert status["generation"] == "gen-000001" and status["unfinished"][0]["generation"] == "gen-000002"
+        assert any("inachevée" in w for w in status["warnings"])
 
     report = refresh(_settings(root), [corpus])  # the rerun finishes the work
     assert not report.failed
