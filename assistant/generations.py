@@ -118,11 +118,24 @@ def build_info(path: Path) -> dict | None:
 
 
 def unfinished(root: Path, base: str | None) -> list[str]:
-    """Generations newer than the current one: builds that did not reach the switch."""
-    names = generations(root)
+    """Builds that did not reach the switch: generations newer than the current one that still carry their
+    BUILD.json (a published generation has none, or is not newer than the current one)."""
+    names = [n for n in generations(root) if (Path(root) / n / BUILD).exists()]
     if base and GEN_RE.match(base):
         names = [n for n in names if n > base]
     return names
+
+
+def sync_tree(path: Path) -> None:
+    """Flush every file and folder under ``path`` to disk."""
+    for dirpath, _, filenames in os.walk(path):
+        for name in filenames:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
 
 
 def remove(root: Path, name: str) -> None:
@@ -137,20 +150,17 @@ def remove(root: Path, name: str) -> None:
         shutil.rmtree(Path(root) / name, ignore_errors=True)
 
 
-def collect_garbage(root: Path, keep: int) -> list[str]:
-    """Delete generations older than the ``keep`` newest published ones (the current one included) and any
-    unfinished build that is not newer than the current one. Returns the names removed."""
+def garbage(root: Path, keep: int) -> list[str]:
+    """Published generations older than the ``keep`` newest (the current one included), oldest first; a
+    pre-generation index's files count as the oldest."""
     root = Path(root)
     current = current_name(root)
     if current is None or current == LEGACY:
         return []
     older = [n for n in generations(root) if n < current]
     if (root / "index.json").exists():
-        older.insert(0, LEGACY)  # the files of a pre-generation index, older than any generation
-    doomed = older[:max(0, len(older) - (keep - 1))]
-    for name in doomed:
-        remove(root, name)
-    return doomed
+        older.insert(0, LEGACY)
+    return older[:max(0, len(older) - (keep - 1))]
 
 
 # ---------------------------------------------------------------- test hooks

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from contextlib import contextmanager
 from functools import cached_property
 
@@ -28,9 +29,8 @@ class Loaded:
         self.index = Index(settings, path=generations.path_of(settings.index, name) if name else None)
         self.index.check_settings()
         self.name = self.index.generation
-        self.users = 0
+        self.users = 0  # questions being answered from it; changed under Service._lock
         self.retired = False
-        self._lock = threading.Lock()
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -48,25 +48,8 @@ class Loaded:
         self.answerer
         self.retriever.search("échauffement du service")  # the embedding model, Chroma's vectors
 
-    @contextmanager
-    def use(self):
-        with self._lock:
-            self.users += 1
-        try:
-            yield self
-        finally:
-            with self._lock:
-                self.users -= 1
-                done = self.retired and self.users == 0
-            if done:
-                self.index.close_store()
 
-    def retire(self) -> None:
-        with self._lock:
-            self.retired = True
-            done = self.users == 0
-        if done:
-            self.index.close_store()
+RETRY_LOAD_AFTER_S = 30.0
 
 
 class Service:
@@ -75,14 +58,16 @@ class Service:
         self.settings = settings
         self.follow = follow
         self._loaded = Loaded(settings)
-        self._switch = threading.Lock()
+        self._lock = threading.Lock()  # guards _loaded, users and retired
+        self._load_mutex = threading.Lock()  # one generation loads at a time
         self._loading: threading.Thread | None = None
-
-    # ------------------------------------------------------------ generations
+        self._failed: tuple[str, float] | None = None  # (generation, when) of the last failed load
 
     def warm(self) -> None:
         """Load everything the first question needs before any question comes (a server calls this)."""
         self._loaded.warm()
+
+    # ------------------------------------------------------------ generations
 
     @property
     def generation(self) -> str:
@@ -94,51 +79,76 @@ class Service:
         except OSError:
             return None
 
-    def _current(self) -> Loaded:
-        """The generation to answer from; starts loading a newer published one in the background."""
-        if self.follow:
-            name = self._published()
-            if name and name != self._loaded.name:
-                with self._switch:
-                    if self._loading is None or not self._loading.is_alive():
-                        self._loading = threading.Thread(target=self._load, args=(name,), daemon=True,
-                                                         name=f"load-{name}")
-                        self._loading.start()
-        return self._loaded
+    def _follow(self) -> None:
+        """Start loading a newer published generation in the background, if there is one."""
+        if not self.follow:
+            return
+        name = self._published()
+        if not name or name == self._loaded.name:
+            return
+        if self._failed and self._failed[0] == name and time.monotonic() - self._failed[1] < RETRY_LOAD_AFTER_S:
+            return
+        with self._lock:
+            if self._loading is None or not self._loading.is_alive():
+                self._loading = threading.Thread(target=self._load, args=(name,), daemon=True, name=f"load-{name}")
+                self._loading.start()
 
     def _load(self, name: str) -> None:
-        try:
-            new = Loaded(self.settings, name)
-            new.warm()
-        except Exception:  # noqa: BLE001 - e.g. already collected by a newer refresh: the next question retries
-            log.exception("could not load index generation %s; still answering from %s", name, self._loaded.name)
-            return
-        old, self._loaded = self._loaded, new
-        old.retire()
-        log.info("index generation %s now serving (was %s)", new.name, old.name)
+        with self._load_mutex:
+            if name == self._loaded.name:
+                return
+            try:
+                new = Loaded(self.settings, name)
+                new.warm()
+            except Exception:  # noqa: BLE001 - e.g. already collected by a newer refresh: retried later
+                log.exception("could not load index generation %s; still answering from %s", name, self._loaded.name)
+                self._failed = (name, time.monotonic())
+                return
+            with self._lock:
+                old, self._loaded = self._loaded, new
+                old.retired = True
+                idle = old.users == 0
+            if idle:
+                old.index.close_store()
+            log.info("index generation %s now serving (was %s)", new.name, old.name)
 
     def reload(self) -> None:
         """Switch to the published generation now (after a refresh made by this process)."""
         name = self._published()
         if name and name != self._loaded.name:
-            if self._loading is not None:
-                self._loading.join()
-            if name != self._loaded.name:
-                self._load(name)
+            self._load(name)
+
+    @contextmanager
+    def _using(self):
+        """The generation to answer one question from, held until the answer is made."""
+        self._follow()
+        with self._lock:
+            g = self._loaded
+            g.users += 1
+        try:
+            yield g
+        finally:
+            with self._lock:
+                g.users -= 1
+                idle = g.retired and g.users == 0
+            if idle:
+                g.index.close_store()
 
     # ------------------------------------------------------------ the index of the moment
 
     @property
     def index(self) -> Index:
-        return self._current().index
+        """The generation serving now (pages read it once per request and keep it)."""
+        self._follow()
+        return self._loaded.index
 
     @property
     def retriever(self) -> Retriever:
-        return self._current().retriever
+        return self._loaded.retriever
 
     @property
     def answerer(self) -> Answerer:
-        return self._current().answerer
+        return self._loaded.answerer
 
     # ------------------------------------------------------------ questions
 
@@ -156,9 +166,9 @@ class Service:
         return rewritten if 0 < len(rewritten) <= 400 else standalone(question, history)
 
     def search(self, question: str, k: int | None = None) -> SearchResult:
-        with self._current().use() as g:
+        with self._using() as g:
             return g.retriever.search(question, k)
 
     def ask(self, question: str) -> Answer:
-        with self._current().use() as g:
+        with self._using() as g:
             return dataclasses.replace(g.answerer.ask(question), generation=g.name)

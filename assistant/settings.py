@@ -36,9 +36,9 @@ class Settings(BaseSettings):
         "index folder. The catalog and the lexical index stay in the index folder either way."))
     chroma_collection: str = Field("chunks", description="Chroma collection of this index (one per index on a "
                                                           "shared server).")
-    keep_generations: int = Field(2, ge=1, description=(
-        "Published generations of the index kept on disk (the current one included); a refresh deletes older "
-        "ones once its own is published."))
+    keep_generations: int = Field(2, ge=2, description=(
+        "Published generations of the index kept on disk (the current one included, at least 2 so that servers "
+        "still answering from the previous one keep it); a refresh deletes older ones once its own is published."))
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are not ingested (named in the report).")
     max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are not ingested (named in the report).")
     embedding_model: str = Field(DEFAULT_MODEL, description=(

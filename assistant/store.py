@@ -9,23 +9,38 @@ import numpy as np
 COLLECTION = "chunks"
 
 
+def _http_client(url: str):
+    from urllib.parse import urlparse
+
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    return chromadb.HttpClient(host=parsed.hostname or "127.0.0.1",
+                               port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                               ssl=parsed.scheme == "https",
+                               settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
+
+
+def drop_collection(url: str, name: str) -> None:
+    """Delete a collection of a Chroma server (a generation that was collected); absent is fine."""
+    client = _http_client(url)
+    if name in {c.name for c in client.list_collections()}:
+        client.delete_collection(name)
+
+
 class VectorStore:
     """Embedded Chroma in ``path``, or a Chroma server when ``url`` is given (``http://host:port``)."""
 
     def __init__(self, path: Path, url: str = "", collection: str = COLLECTION):
-        from urllib.parse import urlparse
-
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if url:
-            parsed = urlparse(url if "://" in url else f"http://{url}")
-            self._client = chromadb.HttpClient(host=parsed.hostname or "127.0.0.1",
-                                               port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                                               ssl=parsed.scheme == "https", settings=settings)
+            self._client = _http_client(url)
         else:
-            path.mkdir(parents=True, exist_ok=True)
+            path.mkdir(exist_ok=True)  # not parents: a collected generation is not brought back empty
             self._client = chromadb.PersistentClient(path=str(path), settings=settings)
         # embedding_function=None: Chroma must never load (or download) its default model.
         self._col = self._client.get_or_create_collection(
@@ -36,10 +51,6 @@ class VectorStore:
             self._client.close()
         except Exception:  # an older client without close(), or already closed
             pass
-
-    def drop(self) -> None:
-        """Delete this collection (a generation's collection on a shared server, once it is garbage)."""
-        self._client.delete_collection(self._col.name)
 
     def copy_from(self, other: "VectorStore", batch: int = 2000) -> None:
         """Copy every vector, metadata and text of ``other`` (a generation's collection on a server)."""

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from assistant.feedback import FeedbackStore
 from assistant.records import Answer, Citation
+from assistant.index import Index
 from assistant.service import Service
 from assistant.text import ARTICLE_REF, article_of, fold
 from ingest.loaders import display_article
@@ -88,19 +89,19 @@ def _highlight(text: str, sentences: tuple[str, ...]) -> str:
     return out
 
 
-def full_unit(service: Service, doc_id: str, locator: str) -> str:
+def full_unit(idx: Index, doc_id: str, locator: str) -> str:
     """The whole article or paragraph a chunk belongs to."""
-    parts = [c for c in service.index.chunks_by_doc.get(doc_id, []) if c.locator == locator]
+    parts = [c for c in idx.chunks_by_doc.get(doc_id, []) if c.locator == locator]
     if not parts:
         return ""
-    text = service.index.catalog.document_text(doc_id)
+    text = idx.catalog.document_text(doc_id)
     return text[min(c.start for c in parts):max(c.end for c in parts)]
 
 
-def render_citation(service: Service, c: Citation, known: dict) -> str:
+def render_citation(idx: Index, c: Citation, known: dict) -> str:
     crumb = " › ".join(html.escape(b) for b in c.breadcrumb)
     passage = _link_articles(_highlight(c.text, c.sentences), known)
-    whole = full_unit(service, c.doc_id, c.locator)
+    whole = full_unit(idx, c.doc_id, c.locator)
     # the whole article or paragraph when the passage is only a piece of it, else the passage itself
     body = _link_articles(html.escape(whole), known) if whole and len(whole) > len(c.text) + 5 else passage
     details = (f'<details class="whole"><summary>Voir le texte entier ({html.escape(c.locator)})</summary>'
@@ -113,28 +114,30 @@ def render_citation(service: Service, c: Citation, known: dict) -> str:
 def render_sources(service: Service, answer: Answer | None) -> str:
     if answer is None:
         return STYLE + "<p>Les sources de la réponse s'afficheront ici.</p>"
-    known = service.index.articles
+    idx = service.index  # once: the generation could change between two reads
+    known = idx.articles
     if answer.answered:
-        body = "".join(render_citation(service, c, known) for c in answer.citations)
+        body = "".join(render_citation(idx, c, known) for c in answer.citations)
         return STYLE + "<h3>Sources</h3>" + body
     closest = [Citation(n=i, doc_id=h.chunk.doc_id, title=h.chunk.title, locator=h.chunk.locator, text=h.chunk.text,
                         score=h.score, breadcrumb=h.chunk.breadcrumb) for i, h in enumerate(answer.closest[:3], 1)]
     return (STYLE + '<div class="nothing">Aucune réponse trouvée dans le corpus. Passages les plus proches, '
-            "à vérifier :</div>" + "".join(render_citation(service, c, known) for c in closest))
+            "à vérifier :</div>" + "".join(render_citation(idx, c, known) for c in closest))
 
 
 def example_questions(service: Service) -> list[str]:
     """Examples drawn from what the corpus holds."""
-    g = service.index.glossary.entries
+    idx = service.index
+    g = idx.glossary.entries
     out = []
     if "CAQES" in g:
         out.append("Qui pilote le ciblage des CAQES ?")
-    if service.index.articles.get("R1434-14") or any("commission régionale de coordination" in c.text
-                                                    for c in list(service.index.chunks.values())[:5000]):
+    if idx.articles.get("R1434-14") or any("commission régionale de coordination" in c.text
+                                                    for c in list(idx.chunks.values())[:5000]):
         out.append("Qui préside la commission régionale de coordination ?")
     if "CPTS" in g:
         out.append("Qu'est-ce qu'une CPTS ?")
-    linked = Counter(a for d in service.index.documents.values() for a in d["links"] if a in service.index.articles)
+    linked = Counter(a for d in idx.documents.values() for a in d["links"] if a in idx.articles)
     for article, _ in linked.most_common(1):
         out.append(f"Que prévoit l'article {display_article(article)} ?")
     frequent = sorted(g, key=lambda a: -sum(e["count"] for e in g[a]))
@@ -143,10 +146,11 @@ def example_questions(service: Service) -> list[str]:
 
 
 def glossary_rows(service: Service, query: str = "") -> list[list[str]]:
-    docs = service.index.documents
+    idx = service.index
+    docs = idx.documents
     rows = []
     q = fold(query.strip())
-    for acronym, entries in sorted(service.index.glossary.entries.items()):
+    for acronym, entries in sorted(idx.glossary.entries.items()):
         expansions = " ; ".join(e["expansion"] for e in entries[:3])
         if q and q not in fold(acronym) and q not in fold(expansions):
             continue
@@ -154,7 +158,7 @@ def glossary_rows(service: Service, query: str = "") -> list[list[str]]:
         for e in entries[:1]:
             for s in e["sources"][:2]:
                 d = docs.get(s["doc_id"], {})
-                text = service.index.catalog.document_text(s["doc_id"])
+                text = idx.catalog.document_text(s["doc_id"])
                 snippet = " ".join(text[max(0, s["offset"] - 160):s["offset"] + len(acronym) + 2].split())
                 where.append(f"{d.get('short_title') or d.get('title', '')}{', art. ' + d['article'] if d.get('article') else ''}"
                              f" : « …{snippet} »")
@@ -218,13 +222,14 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
 
     @app.get("/article/{number}", response_class=HTMLResponse, summary="Texte d'un article du corpus")
     def article(number: str) -> str:
-        docs = service.index.articles.get(number.upper().replace(" ", "").replace(".", "")) or []
+        idx = service.index
+        docs = idx.articles.get(number.upper().replace(" ", "").replace(".", "")) or []
         if not docs:
             return HTMLResponse(f"<p>L'article {html.escape(number)} n'est pas dans le corpus.</p>", status_code=404)
         parts = []
         for doc_id in docs:
-            d = service.index.documents[doc_id]
-            text = _link_articles(html.escape(service.index.catalog.document_text(doc_id)), service.index.articles)
+            d = idx.documents[doc_id]
+            text = _link_articles(html.escape(idx.catalog.document_text(doc_id)), idx.articles)
             parts.append(f"<h2>{html.escape(d['title'])}, art. {html.escape(display_article(d['article']))}</h2>"
                          f"<p style='color:#666'>{' › '.join(html.escape(b) for b in d['breadcrumb'])}</p>"
                          f"<pre style='white-space:pre-wrap;font-family:inherit'>{text}</pre>")

@@ -9,6 +9,7 @@ import errno
 import fnmatch
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -23,8 +24,11 @@ from assistant.generations import checkpoint
 from assistant.index import Index
 from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
+from assistant.text import analyse
 from ingest.chunking import chunk_document
 from ingest.loaders import SUPPORTED, legifrance_root, load_file
+
+log = logging.getLogger(__name__)
 
 DEFAULT_IGNORE = ("*.meta.json", "README.md", "PROVENANCE.md", "SOURCE-README.md", "SELECTION.md", ".*")
 
@@ -246,10 +250,12 @@ def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = 
     """Make the index at ``settings.index`` match ``paths`` and publish the result atomically.
 
     Nothing changed: the current generation is kept (only moved files' paths and mtimes are noted in it).
-    Something changed: the next generation is built from a copy of the current one (or the unfinished build a
-    crashed run left on the same base is resumed), verified (counts against the manifest, vectors, lexical
-    index, a smoke query), then published; old generations are deleted. Readers keep the previous generation
-    until the switch. Raises ``RefreshFailed`` (previous generation still serving) when the build cannot finish.
+    Something changed: the next generation is built from a copy of the current one, verified (counts against
+    the manifest, vectors, lexical index, a smoke query), made durable, then published; old generations are
+    deleted. An unfinished build a crashed run left on the same base lends its vectors (nothing embedded twice)
+    but gets a fresh copy of the base's catalog, so only this run's plan decides the content. Readers keep the
+    previous generation until the switch. Raises ``RefreshFailed`` (previous generation still serving) when the
+    build cannot finish.
     """
     emit = on_event or (lambda kind, data: None)
     t0 = time.perf_counter()
@@ -258,55 +264,93 @@ def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = 
     with generations.writer_lock(root):
         base_name = generations.current_name(root)
         base = Index(settings, path=generations.path_of(root, base_name)) if base_name else None
-        if base is not None:
-            base.check_settings()
-        plan = make_plan(base, paths, report, emit, remove_missing, settings)
-        stale_derived = base is not None and base.info.get("analysis_version") != ANALYSIS_VERSION
-        if base is not None and not plan.changes and not stale_derived:
-            for doc_id, source, size, mtime in plan.touched:  # same content: answers do not change
-                base.catalog.touch(doc_id, source, size, mtime)
-            for name in generations.unfinished(root, base_name):  # a crashed build whose work is now moot
-                generations.remove(root, name)
-            report.generation = base.generation
-            report.chunks_total = base.catalog.counts()[1]
-            base.close()
-        else:
-            build = None
-            try:
-                build = _prepare(settings, root, base, report)
-                apply(build, plan, report, emit)
-                _verify(build)
-                checkpoint("verified")
-                report.chunks_total = build.catalog.counts()[1]
-                name = build.generation
-                build.close()
-                build = None
-                if base is not None:
-                    base.close()
-                generations.publish(root, name)
-                (root / name / generations.BUILD).unlink(missing_ok=True)
-                report.generation, report.published = name, True
-                checkpoint("published")
-                report.collected = generations.collect_garbage(root, settings.keep_generations)
-                if settings.chroma_url:
-                    _drop_collections(settings, report.collected)
-            except Exception as exc:
-                full = _disk_full(exc)
-                if not (full or isinstance(exc, (OSError, sqlite3.Error))):
-                    raise  # a bug: the traceback says more than a message would
-                if build is not None:
-                    build.close()
-                if full:  # give the space back; the next run starts the build again
-                    for name in generations.unfinished(root, base_name):
-                        generations.remove(root, name)
-                reason = "disque plein" if full else (getattr(exc, "strerror", None) or str(exc))
-                raise RefreshFailed(
-                    f"mise à jour de l'index {root} interrompue : {reason}. L'index précédent "
-                    f"({base_name or 'aucun'}) reste servi ; relancer la même commande quand la cause est "
-                    "corrigée.") from exc
+        try:
+            if base is not None:
+                base.check_settings()
+            plan = make_plan(base, paths, report, emit, remove_missing, settings)
+            stale_derived = base is not None and base.info.get("analysis_version") != ANALYSIS_VERSION
+            if base is not None and not plan.changes and not stale_derived:
+                for doc_id, source, size, mtime in plan.touched:  # same content: answers do not change
+                    base.catalog.touch(doc_id, source, size, mtime)
+                for name in generations.unfinished(root, base_name):  # a crashed build now moot
+                    _discard(settings, root, name)
+                report.generation = base.generation
+                report.chunks_total = base.catalog.counts()[1]
+            else:
+                _build_and_publish(settings, root, base, plan, report, emit)
+        finally:
+            if base is not None:
+                base.close()
     report.seconds = time.perf_counter() - t0
     emit("done", report.to_dict())
     return report
+
+
+def _build_and_publish(settings: Settings, root: Path, base: Index | None, plan: Plan, report: Report,
+                       emit: Event) -> None:
+    base_name = base.generation if base is not None else None
+    build = None
+    try:
+        build = _prepare(settings, root, base, report)
+        apply(build, plan, report, emit)
+        try:
+            _verify(build)
+        except RefreshFailed:
+            name = build.generation
+            build.close()
+            build = None
+            _discard(settings, root, name)  # never resumed: the next run builds it again from the base
+            raise
+        checkpoint("verified")
+        report.chunks_total = build.catalog.counts()[1]
+        name = build.generation
+        build.close()
+        build = None
+        generations.sync_tree(root / name)  # on disk before CURRENT names it (power loss)
+        generations.publish(root, name)
+    except RefreshFailed:
+        raise
+    except Exception as exc:
+        full = _disk_full(exc)
+        if not (full or isinstance(exc, (OSError, sqlite3.Error))):
+            raise  # a bug: the traceback says more than a message would
+        if build is not None:
+            build.close()
+        if full:  # give the space back; the next run starts the build again
+            for name in generations.unfinished(root, base_name):
+                _discard(settings, root, name)
+        reason = "disque plein" if full else (getattr(exc, "strerror", None) or str(exc))
+        raise RefreshFailed(
+            f"mise à jour de l'index {root} interrompue : {reason}. L'index précédent "
+            f"({base_name or 'aucun'}) reste servi ; relancer la même commande quand la cause est "
+            "corrigée.") from exc
+    # Published: from here on nothing may undo it; cleanup problems are only logged.
+    report.generation, report.published = name, True
+    try:
+        (root / name / generations.BUILD).unlink(missing_ok=True)
+        checkpoint("published")
+        for old in generations.garbage(root, settings.keep_generations):
+            _discard(settings, root, old)
+            report.collected.append(old)
+    except OSError as exc:
+        log.warning("generation %s published, but cleaning up old generations failed: %s", name, exc)
+
+
+def _discard(settings: Settings, root: Path, name: str) -> None:
+    """Delete a generation: its folder (or a pre-generation index's files) and, on a Chroma server, its
+    collection."""
+    if settings.chroma_url:
+        from assistant.store import drop_collection
+
+        try:
+            info = json.loads((generations.path_of(root, name) / "index.json").read_text())
+        except (OSError, ValueError):
+            info = {}
+        try:
+            drop_collection(settings.chroma_url, info.get("chroma_collection") or settings.chroma_collection)
+        except Exception as exc:  # noqa: BLE001 - garbage left on the server costs space, not correctness
+            log.warning("could not drop the Chroma collection of generation %s: %s", name, exc)
+    generations.remove(root, name)
 
 
 def _disk_full(exc: BaseException) -> bool:
@@ -322,20 +366,22 @@ def _disk_full(exc: BaseException) -> bool:
 
 
 def _prepare(settings: Settings, root: Path, base: Index | None, report: Report) -> Index:
-    """The generation to build: the unfinished one on the same base if it can be resumed, else a copy of
-    ``base`` (an empty one when there is none) in a new folder."""
+    """The generation to build: a copy of ``base`` (an empty one when there is none) in a new folder. When a
+    crashed run left an unfinished build on the same base, its vectors are kept (chunk ids are content hashes,
+    so they are reused, not re-embedded) and everything else is copied again from the base."""
     base_name = base.generation if base is not None else None
     for name in generations.unfinished(root, base_name):
         info = generations.build_info(root / name)
         if info and info.get("base") == base_name and info.get("copied"):
             try:
-                build = Index(settings, path=root / name)
+                _copy_generation(base, root / name, vectors=False)
+                build = Index(settings, path=root / name, create=True)
                 build.store.count()
                 report.resumed = name
                 return build
-            except Exception:  # noqa: BLE001 - a build too broken to open is started again
-                pass
-        generations.remove(root, name)
+            except Exception as exc:  # noqa: BLE001 - a build too broken to reuse is started again
+                log.warning("unfinished generation %s cannot be resumed (%s): starting again", name, exc)
+        _discard(settings, root, name)
     name = generations.next_name(root)
     path = root / name
     path.mkdir(parents=True)
@@ -353,23 +399,34 @@ def _prepare(settings: Settings, root: Path, base: Index | None, report: Report)
     return build
 
 
-def _copy_generation(base: Index, path: Path) -> None:
-    """Copy the files of ``base`` into ``path``: the catalog through SQLite's backup (consistent while others
-    read it), the embedded Chroma folder, the lexical index, the glossary and the settings."""
+def _copy_generation(base: Index | None, path: Path, vectors: bool = True) -> None:
+    """Copy the files of ``base`` into ``path``, replacing what is there: the catalog through SQLite's backup
+    (consistent while others read it), the lexical index, the glossary, the settings and, with ``vectors``, the
+    embedded Chroma folder. ``base`` None: an empty generation (its vectors kept when ``vectors`` is False)."""
     import sqlite3
 
+    for name in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm", "glossary.json"):
+        (path / name).unlink(missing_ok=True)
+    shutil.rmtree(path / "lexical", ignore_errors=True)
+    if base is None:
+        return
+    info = json.loads((path / "index.json").read_text()) if (path / "index.json").exists() else {}
     dst = sqlite3.connect(str(path / "catalog.sqlite"))
     try:
         base.catalog.db.backup(dst)
     finally:
         dst.close()
-    if not base.settings.chroma_url and (base.path / "chroma").is_dir():
+    if vectors and not base.settings.chroma_url and (base.path / "chroma").is_dir():
+        shutil.rmtree(path / "chroma", ignore_errors=True)
         shutil.copytree(base.path / "chroma", path / "chroma")
     if (base.path / "lexical").is_dir():
         shutil.copytree(base.path / "lexical", path / "lexical")
     for name in ("glossary.json", "index.json"):
         if (base.path / name).exists():
             shutil.copy2(base.path / name, path / name)
+    if not vectors and info.get("chroma_collection"):  # a resumed build keeps its own collection
+        merged = json.loads((path / "index.json").read_text()) | {"chroma_collection": info["chroma_collection"]}
+        (path / "index.json").write_text(json.dumps(merged, indent=1))
 
 
 def _verify(build: Index) -> None:
@@ -385,24 +442,13 @@ def _verify(build: Index) -> None:
         raise RefreshFailed(f"la nouvelle génération {build.path} est incohérente ({'; '.join(problems.lines())}) ; "
                             "elle n'est pas publiée, l'index précédent reste servi.")
     row = build.catalog.db.execute("SELECT text FROM chunks LIMIT 1").fetchone()
-    if row:
-        from assistant.retrieval import Retriever
-
-        hits = Retriever(build).search(" ".join(row[0].split()[:12])).hits
-        if not hits or any(h.chunk.chunk_id not in build.chunks for h in hits):
+    if row:  # the vectors answer a query, with passages the catalog knows; so does BM25
+        query = " ".join(row[0].split()[:12])
+        dense = build.store.query(build.embedder.embed_query(query), 5)
+        lexical = build.lexical.top(analyse(query), 5)
+        if not dense or not lexical or any(cid not in build.chunks for cid, _ in dense + lexical):
             raise RefreshFailed(f"la nouvelle génération {build.path} ne répond pas à une recherche de contrôle ; "
                                 "elle n'est pas publiée, l'index précédent reste servi.")
-
-
-def _drop_collections(settings: Settings, names: list[str]) -> None:
-    from assistant.store import VectorStore
-
-    for name in names:
-        if name != generations.LEGACY:
-            try:
-                VectorStore(Path("/nonexistent"), settings.chroma_url, f"{settings.chroma_collection}-{name}").drop()
-            except Exception:  # noqa: BLE001 - garbage left on the server costs space, not correctness
-                pass
 
 
 def _is_under(path: Path, root: Path) -> bool:

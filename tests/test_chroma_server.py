@@ -61,17 +61,19 @@ def test_server_mode_publishes_generations_as_collections(chroma_url, small_corp
 
     corpus = tmp_path / "corpus"
     shutil.copytree(small_corpus, corpus)
-    settings = Settings(index=tmp_path / "index", chroma_url=chroma_url, chroma_collection="gens",
-                        keep_generations=1)
+    settings = Settings(index=tmp_path / "index", chroma_url=chroma_url, chroma_collection="gens")
     first = refresh(settings, [corpus])
     doc = corpus / "cooperation-ars-assurance-maladie-bretagne.txt"
     doc.write_text(doc.read_text(encoding="utf-8").replace("quatre fois par an", "onze fois par an"), encoding="utf-8")
     second = refresh(settings, [corpus])
     assert second.published and second.generation == "gen-000002" and second.chunks_embedded == 1
-    assert second.collected == ["gen-000001"]
+    assert second.collected == []  # two generations are kept
     idx = Index(settings)
     assert idx.collection == "gens-gen-000002"
     assert idx.store.count() == idx.catalog.counts()[1] == first.chunks_total
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nAjout.\n", encoding="utf-8")
+    third = refresh(settings, [corpus])
+    assert third.generation == "gen-000003" and third.collected == ["gen-000001"]
     port = int(chroma_url.rsplit(":", 1)[1])
     names = {c.name for c in chromadb.HttpClient(host="127.0.0.1", port=port).list_collections()}
-    assert "gens-gen-000002" in names and "gens-gen-000001" not in names
+    assert {"gens-gen-000002", "gens-gen-000003"} <= names and "gens-gen-000001" not in names

@@ -190,6 +190,35 @@ def test_refresh_killed_at_each_stage(base, tmp_path, point):
     assert generations.generations(root) == ["gen-000002", "gen-000003"]
 
 
+def test_resumed_build_follows_the_files_of_the_rerun_not_those_of_the_crashed_run(base, tmp_path):
+    """Killed after the edit was applied; before the rerun the edit is undone and another file changes. The
+    rerun reuses the vectors of the unfinished build but publishes what the files say now."""
+    root, corpus = _case(base, tmp_path)
+    proc = _ingest(corpus, root, ASSISTANT_CRASH_AT="derived")
+    proc.communicate(timeout=300)
+    assert proc.returncode == -signal.SIGKILL
+    _write_v1(corpus)  # everything back as in generation 1 (same content, new mtimes)...
+    note = corpus / EDITED
+    note.write_text(note.read_text(encoding="utf-8").replace("comité", "Comité régional"), encoding="utf-8")
+    report = refresh(_settings(root), [corpus])  # ...but one other edit
+    assert report.published and report.resumed == "gen-000002"
+    assert report.updated == [EDITED] and not report.added and not report.removed
+    seen = _serving(root)
+    assert seen["ok"] and seen["old_text"] and not seen["new_text"] and seen["deleted_present"], seen
+    idx = Index(_settings(root))
+    assert "Comité régional" in idx.catalog.document_text(EDITED)
+    assert len(idx.documents) == 1 + len(BASE_ARTICLES) and idx.store.count() == idx.catalog.counts()[1]
+
+
+def test_an_error_after_the_switch_keeps_the_new_generation(base, tmp_path):
+    root, corpus = _case(base, tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root), "--quiet"],
+                          cwd=ROOT, env=_env(ASSISTANT_FAIL_AT="published"), capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    _assert_new_serving(root, base)
+
+
 def test_refresh_killed_from_outside_at_random_moments(base, tmp_path):
     """kill -9 sent by another process at a random moment of the build (seeded, printed)."""
     seed = int(os.environ.get("KILL_SEED", time.time()))
