@@ -41,9 +41,11 @@ def cli():
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
 @click.option("--keep-missing", is_flag=True, help="Do not remove documents whose files disappeared from PATHS.")
+@click.option("--rebuild", is_flag=True, help="Build the next generation from the files alone, with the current "
+              "settings (after changing the embedding model or chunking); the current one serves meanwhile.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def ingest(paths, index, keep_missing, as_json, quiet):
+def ingest(paths, index, keep_missing, rebuild, as_json, quiet):
     """Make the index match PATHS (files or folders): add new documents, replace changed ones, remove
     deleted ones; unchanged ones are not re-read nor re-embedded.
 
@@ -75,7 +77,7 @@ def ingest(paths, index, keep_missing, as_json, quiet):
             elif kind == "derived" and "embed" in bars:
                 bars["embed"].close()
 
-        report = refresh(settings, paths, on_event=on_event, remove_missing=not keep_missing)
+        report = refresh(settings, paths, on_event=on_event, remove_missing=not keep_missing, rebuild=rebuild)
         for bar in bars.values():
             bar.close()
         if as_json:

@@ -68,8 +68,9 @@ class Index:
         if diff and self.catalog.counts()[0]:
             detail = ", ".join(f"{k}: index={a!r}, settings={b!r}" for k, (a, b) in diff.items())
             raise IndexMismatch(
-                f"the index in {self.path} was built with other settings ({detail}). Rebuild it into a new "
-                f"folder (--index) or delete {self.path} and ingest again; mixing them would give wrong results.")
+                f"the index in {self.root} was built with other settings ({detail}). Rebuild it with "
+                f"`python -m assistant ingest PATH... --rebuild` (the current generation keeps serving until the "
+                f"new one is published); mixing them would give wrong results.")
 
     @cached_property
     def embedder(self) -> Embedder:

@@ -246,7 +246,7 @@ def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, rem
 
 
 def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = None,
-            remove_missing: bool = True) -> Report:
+            remove_missing: bool = True, rebuild: bool = False) -> Report:
     """Make the index at ``settings.index`` match ``paths`` and publish the result atomically.
 
     Nothing changed: the current generation is kept (only moved files' paths and mtimes are noted in it).
@@ -256,6 +256,9 @@ def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = 
     but gets a fresh copy of the base's catalog, so only this run's plan decides the content. Readers keep the
     previous generation until the switch. Raises ``RefreshFailed`` (previous generation still serving) when the
     build cannot finish.
+
+    ``rebuild``: the next generation is built from the files alone with the current settings (e.g. another
+    embedding model or chunking), while the current one, built with other settings, keeps serving until then.
     """
     emit = on_event or (lambda kind, data: None)
     t0 = time.perf_counter()
@@ -265,11 +268,11 @@ def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = 
         base_name = generations.current_name(root)
         base = Index(settings, path=generations.path_of(root, base_name)) if base_name else None
         try:
-            if base is not None:
+            if base is not None and not rebuild:
                 base.check_settings()
-            plan = make_plan(base, paths, report, emit, remove_missing, settings)
+            plan = make_plan(None if rebuild else base, paths, report, emit, remove_missing, settings)
             stale_derived = base is not None and base.info.get("analysis_version") != ANALYSIS_VERSION
-            if base is not None and not plan.changes and not stale_derived:
+            if base is not None and not rebuild and not plan.changes and not stale_derived:
                 for doc_id, source, size, mtime in plan.touched:  # same content: answers do not change
                     base.catalog.touch(doc_id, source, size, mtime)
                 for name in generations.unfinished(root, base_name):  # a crashed build now moot
@@ -277,7 +280,7 @@ def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = 
                 report.generation = base.generation
                 report.chunks_total = base.catalog.counts()[1]
             else:
-                _build_and_publish(settings, root, base, plan, report, emit)
+                _build_and_publish(settings, root, base, plan, report, emit, rebuild)
         finally:
             if base is not None:
                 base.close()
@@ -287,11 +290,11 @@ def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = 
 
 
 def _build_and_publish(settings: Settings, root: Path, base: Index | None, plan: Plan, report: Report,
-                       emit: Event) -> None:
+                       emit: Event, rebuild: bool = False) -> None:
     base_name = base.generation if base is not None else None
     build = None
     try:
-        build = _prepare(settings, root, base, report)
+        build = _prepare(settings, root, base, report, rebuild)
         apply(build, plan, report, emit)
         try:
             _verify(build)
@@ -365,16 +368,18 @@ def _disk_full(exc: BaseException) -> bool:
     return False
 
 
-def _prepare(settings: Settings, root: Path, base: Index | None, report: Report) -> Index:
-    """The generation to build: a copy of ``base`` (an empty one when there is none) in a new folder. When a
-    crashed run left an unfinished build on the same base, its vectors are kept (chunk ids are content hashes,
-    so they are reused, not re-embedded) and everything else is copied again from the base."""
+def _prepare(settings: Settings, root: Path, base: Index | None, report: Report, rebuild: bool = False) -> Index:
+    """The generation to build: a copy of ``base`` (an empty one when there is none, or for a rebuild) in a new
+    folder. When a crashed run left an unfinished build of the same kind on the same base, its vectors are kept
+    (chunk ids are content hashes, so they are reused, not re-embedded) and everything else is copied again."""
     base_name = base.generation if base is not None else None
+    key = f"rebuild:{base_name}" if rebuild else base_name  # what the unfinished build must have been
+    source = None if rebuild else base
     for name in generations.unfinished(root, base_name):
         info = generations.build_info(root / name)
-        if info and info.get("base") == base_name and info.get("copied"):
+        if info and info.get("base") == key and info.get("copied"):
             try:
-                _copy_generation(base, root / name, vectors=False)
+                _copy_generation(source, root / name, vectors=False)
                 build = Index(settings, path=root / name, create=True)
                 build.store.count()
                 report.resumed = name
@@ -385,15 +390,15 @@ def _prepare(settings: Settings, root: Path, base: Index | None, report: Report)
     name = generations.next_name(root)
     path = root / name
     path.mkdir(parents=True)
-    stamp = {"base": base_name, "pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    stamp = {"base": key, "pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     (path / generations.BUILD).write_text(json.dumps(stamp | {"copied": False}))
-    if base is not None:
-        _copy_generation(base, path)
+    if source is not None:
+        _copy_generation(source, path)
     build = Index(settings, path=path, create=True)
     if settings.chroma_url:  # on a shared server each generation has its own collection
         build.write_info(chroma_collection=f"{settings.chroma_collection}-{name}")
-        if base is not None:
-            build.store.copy_from(base.store)
+        if source is not None:
+            build.store.copy_from(source.store)
     (path / generations.BUILD).write_text(json.dumps(stamp | {"copied": True}))
     checkpoint("copied")
     return build

@@ -1,4 +1,5 @@
 """Ingestion against the real embedded Chroma and the real packaged model, on small copied folders."""
+import json
 import os
 import shutil
 
@@ -99,6 +100,18 @@ def test_index_refuses_other_embedding_settings(tmp_path, corpus):
         refresh(other, [corpus])
     result = CliRunner().invoke(cli, ["status", "--index", str(tmp_path / "index"), "--json"])
     assert result.exit_code == 0 and '"documents": 1' in result.output
+    assert json.loads(result.output)["warnings"] == []
+    result = CliRunner().invoke(cli, ["status", "--index", str(tmp_path / "index"), "--json"],
+                                env={"ASSISTANT_CHUNK_MAX_TOKENS": "200"})
+    assert "--rebuild" in json.loads(result.output)["warnings"][0]
+
+    # the rebuild offered: a new generation from the files, with the new settings, published when complete
+    rebuilt = refresh(other, [corpus], rebuild=True)
+    assert rebuilt.published and rebuilt.generation == "gen-000002" and len(rebuilt.added) == 12
+    idx = Index(other)
+    idx.check_settings()
+    assert idx.info["chunk_max_tokens"] == 200 and idx.store.count() == idx.catalog.counts()[1] == rebuilt.chunks_total
+    assert not refresh(other, [corpus]).published  # and it is now an ordinary index
 
 
 def test_same_article_in_two_folders_is_indexed_once(tmp_path, corpus):
