@@ -41,11 +41,28 @@ def _erf(x: np.ndarray) -> np.ndarray:
     return erf(x)
 
 
+_BLAS_LIMIT = []
+
+
+def _one_blas_thread() -> None:
+    """numpy's BLAS on one thread in this process. The forward pass of one query is too small to gain from
+    threads, and on two cores shared with torch or other processes, BLAS threads waiting for each other
+    made one query take 500 ms instead of a few (measured: ask p95 535 ms -> see the README's benchmark)."""
+    if _BLAS_LIMIT:
+        return
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return
+    _BLAS_LIMIT.append(ThreadpoolController().limit(limits=1, user_api="blas"))
+
+
 class MiniLM:
     def __init__(self, folder: str | Path):
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
+        _one_blas_thread()
         f = Path(folder)
         config = json.loads((f / "config.json").read_text())
         st_config = json.loads((f / "sentence_bert_config.json").read_text()) \
