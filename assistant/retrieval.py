@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,15 @@ def named_code_articles(question: str) -> list[str]:
         if number not in out:
             out.append(number)
     return out
+
+
+_EMBED_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="embed-query")
+
+
+def _timed_embed(embedder, query: str) -> tuple[np.ndarray, float]:
+    t = time.perf_counter()
+    vector = embedder.embed_query(query)
+    return vector, (time.perf_counter() - t) * 1000
 
 
 def chunks_by_locator(index: Index) -> dict:
@@ -134,6 +144,9 @@ class Retriever:
             query += " (" + " ; ".join(expansions) + ")"
         if acronyms:
             query += " " + " ".join(acronyms)
+        # The query embedding (the longest step) runs on the other core while the lexical side is computed.
+        w = self.settings.dense_weight
+        embedding = _EMBED_POOL.submit(_timed_embed, idx.embedder, query) if w > 0 and idx.chunks else None
         terms = [correct(idx.lexical, t) for t in analyse(question)]
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]
@@ -153,18 +166,21 @@ class Retriever:
         timings["lexical"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
-        w = self.settings.dense_weight
         dense: dict[str, float] = {}
         qvec = None
-        if w > 0 and idx.chunks:
-            qvec = idx.embedder.embed_query(query)
-            timings["embed"] = (time.perf_counter() - t) * 1000
-            t = time.perf_counter()
+        if embedding is not None:
+            # Vectors of the lexical and looked-up candidates, fetched while the query is being embedded: those
+            # the dense search does not return are scored against the query vector here.
+            wanted = list(dict.fromkeys([cid for cid, _ in lexical] + [c.chunk_id for c in lookup]))
+            fetched = idx.store.vectors(wanted)
+            waited = time.perf_counter()
+            qvec, timings["embed"] = embedding.result()
+            waited = time.perf_counter() - waited
             dense = dict(idx.store.query(qvec, n_cand))
-            missing_dense = [cid for cid, _ in lexical if cid not in dense]
-            missing_dense += [c.chunk_id for c in lookup if c.chunk_id not in dense]
-            for cid, vec in idx.store.vectors(list(dict.fromkeys(missing_dense))).items():
-                dense[cid] = float(np.dot(vec, qvec))
+            for cid in wanted:
+                if cid not in dense and cid in fetched:
+                    dense[cid] = float(np.dot(fetched[cid], qvec))
+            t += waited  # "dense": the store's work, not the wait for the embedding
         timings["dense"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
