@@ -41,7 +41,7 @@ def is_built(dest: Path, params: dict) -> bool:
 
 def _read_source(source: Path):
     """Documents (with their texts and manifest fields) and chunks of an index, read-only."""
-    db = sqlite3.connect(f"file:{Path(source) / 'catalog.sqlite'}?immutable=1", uri=True)
+    db = sqlite3.connect(f"file:{Path(source) / 'catalog.sqlite'}?mode=ro", uri=True)  # (not immutable: the WAL counts)
     cols = [r[1] for r in db.execute("PRAGMA table_info(documents)")]
     docs = [dict(zip(cols, row)) for row in db.execute("SELECT * FROM documents ORDER BY doc_id")]
     chunks: dict[str, list[tuple]] = {}
