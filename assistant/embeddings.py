@@ -64,26 +64,55 @@ def resolve_model_path(name: str) -> str:
 
 
 class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model. Queries and other small batches (up to 128 tokens) of a plain BERT
+    model (the packaged default) go through ``assistant.minilm``, the same forward pass in numpy: the same
+    vectors to float32 rounding, without importing torch (seconds of cold start), and faster on one short
+    text. Larger batches (ingest) go through sentence-transformers, loaded on first use."""
+
+    SMALL_TOKENS = 128  # up to this many (padded) tokens in a batch, numpy is the faster one (measured)
+
     def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu", query_cache: int = 1024):
-        from sentence_transformers import SentenceTransformer
+        from assistant import minilm
 
         self.name = model
-        path = resolve_model_path(model)
-        try:
-            self._model = SentenceTransformer(path, device=device, local_files_only=True)
-        except Exception as exc:
-            raise ConfigError(
-                f"embedding model '{model}' could not be loaded offline ({exc}). Use the packaged default "
-                f"'{DEFAULT_MODEL}' or a local model folder.") from exc
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dimension = int(get_dim())
+        self._path = resolve_model_path(model)
+        self._device = device
+        self._st = None
+        self._small = None
+        if minilm.supports(self._path):
+            try:
+                self._small = minilm.MiniLM(self._path)
+            except Exception:  # an unexpected layout: sentence-transformers handles everything
+                self._small = None
+        if self._small is not None:
+            self.dimension = self._small.dimension
+        else:
+            st = self._sentence_transformer()
+            get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
+            self.dimension = int(get_dim())
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = query_cache
         self._lock = threading.Lock()
 
+    def _sentence_transformer(self):
+        if self._st is None:
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                self._st = SentenceTransformer(self._path, device=self._device, local_files_only=True)
+            except Exception as exc:
+                raise ConfigError(
+                    f"embedding model '{self.name}' could not be loaded offline ({exc}). Use the packaged default "
+                    f"'{DEFAULT_MODEL}' or a local model folder.") from exc
+        return self._st
+
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._model.encode(list(texts), batch_size=len(texts), normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=False)
+        if self._small is not None and len(texts) <= self.SMALL_TOKENS:
+            encs = self._small.tokenize(texts)
+            if len(encs) * max(len(e.ids) for e in encs) <= self.SMALL_TOKENS:
+                return self._small.encode(texts, encs)
+        vectors = self._sentence_transformer().encode(list(texts), batch_size=len(texts), normalize_embeddings=True,
+                                                      convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
 
     def clear_cache(self) -> None:

@@ -65,12 +65,11 @@ class LexicalIndex:
         return self.top_of(self.scores(tokens), k)
 
     def top_of(self, scores: np.ndarray, k: int) -> list[tuple[str, float]]:
-        if not len(scores):
-            return []
-        k = min(k, len(scores))
-        idx = np.argpartition(-scores, k - 1)[:k]
+        idx = np.flatnonzero(scores > 0)  # a question's terms match few chunks: rank only those
+        if len(idx) > k:
+            idx = idx[np.argpartition(-scores[idx], k - 1)[:k]]
         idx = idx[np.argsort(-scores[idx])]
-        return [(self.chunk_ids[i], float(scores[i])) for i in idx if scores[i] > 0]
+        return [(self.chunk_ids[i], float(scores[i])) for i in idx]
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +45,33 @@ def named_code_articles(question: str) -> list[str]:
     return out
 
 
+_EMBED_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="embed-query")
+
+
+def _timed_embed(embedder, query: str) -> tuple[np.ndarray, float]:
+    t = time.perf_counter()
+    vector = embedder.embed_query(query)
+    return vector, (time.perf_counter() - t) * 1000
+
+
+def chunks_by_locator(index: Index) -> dict:
+    """Locator -> chunks of that unit or of its sub-units ("Article 5" -> "Article 5", "Article 5.2"...), in
+    catalog order (key "" maps each chunk id to its rank); rebuilt when the index's chunks change."""
+    chunks = index.chunks
+    got = index.__dict__.get("_by_locator")
+    if got is None or got[0] is not chunks:
+        out: dict = {"": {}}
+        for rank, c in enumerate(chunks.values()):
+            out[""][c.chunk_id] = rank
+            loc = c.locator
+            out.setdefault(loc, []).append(c)
+            for i, ch in enumerate(loc):
+                if ch == "." and i:
+                    out.setdefault(loc[:i], []).append(c)
+        got = index.__dict__["_by_locator"] = (chunks, out)
+    return got[1]
+
+
 class Retriever:
     def __init__(self, index: Index):
         self.index = index
@@ -76,8 +104,9 @@ class Retriever:
             wanted_locators.append(f"§ {int(m.group(1))}")
         if wanted_locators:
             # Several documents may have an "Article 5": keep those of the best-matching document.
-            candidates = [c for c in idx.chunks.values()
-                          if any(c.locator == w or c.locator.startswith(w + ".") for w in wanted_locators)]
+            by_locator = chunks_by_locator(idx)
+            candidates = sorted({c.chunk_id: c for w in wanted_locators for c in by_locator.get(w, ())}.values(),
+                                key=lambda c: by_locator[""][c.chunk_id])
             # Only a question about that unit itself ("que prévoit l'article 99 de la convention ?") is refused
             # for it; "l'article 51" in "durée d'une expérimentation article 51" names a law, not a unit here.
             about_unit = re.search(r"\b(convention|note|§|paragraphe|paragraph)\b", fq) or len(
@@ -115,6 +144,9 @@ class Retriever:
             query += " (" + " ; ".join(expansions) + ")"
         if acronyms:
             query += " " + " ".join(acronyms)
+        # The query embedding (the longest step) runs on the other core while the lexical side is computed.
+        w = self.settings.dense_weight
+        embedding = _EMBED_POOL.submit(_timed_embed, idx.embedder, query) if w > 0 and idx.chunks else None
         terms = [correct(idx.lexical, t) for t in analyse(question)]
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]
@@ -134,18 +166,21 @@ class Retriever:
         timings["lexical"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
-        w = self.settings.dense_weight
         dense: dict[str, float] = {}
         qvec = None
-        if w > 0 and idx.chunks:
-            qvec = idx.embedder.embed_query(query)
-            timings["embed"] = (time.perf_counter() - t) * 1000
-            t = time.perf_counter()
+        if embedding is not None:
+            # Vectors of the lexical and looked-up candidates, fetched while the query is being embedded: those
+            # the dense search does not return are scored against the query vector here.
+            wanted = list(dict.fromkeys([cid for cid, _ in lexical] + [c.chunk_id for c in lookup]))
+            fetched = idx.store.vectors(wanted)
+            waited = time.perf_counter()
+            qvec, timings["embed"] = embedding.result()
+            waited = time.perf_counter() - waited
             dense = dict(idx.store.query(qvec, n_cand))
-            missing_dense = [cid for cid, _ in lexical if cid not in dense]
-            missing_dense += [c.chunk_id for c in lookup if c.chunk_id not in dense]
-            for cid, vec in idx.store.vectors(list(dict.fromkeys(missing_dense))).items():
-                dense[cid] = float(np.dot(vec, qvec))
+            for cid in wanted:
+                if cid not in dense and cid in fetched:
+                    dense[cid] = float(np.dot(fetched[cid], qvec))
+            t += waited  # "dense": the store's work, not the wait for the embedding
         timings["dense"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
@@ -218,16 +253,29 @@ def window_coverage(sentence_terms: list[set[str]], weights: dict[str, float]) -
     return best / total
 
 
-def _shingles(text: str) -> set[str]:
+_SHINGLES: dict[str, frozenset[str]] = {}
+
+
+def _shingles(text: str) -> frozenset[str]:
     toks = fold(text).split()
-    return {" ".join(toks[i:i + 3]) for i in range(max(1, len(toks) - 2))}
+    return frozenset(" ".join(toks[i:i + 3]) for i in range(max(1, len(toks) - 2)))
+
+
+def chunk_shingles(chunk: Chunk) -> frozenset[str]:
+    """Word 3-grams of a chunk, cached by chunk id (an id names one text: it is derived from it)."""
+    got = _SHINGLES.get(chunk.chunk_id)
+    if got is None:
+        if len(_SHINGLES) > 20_000:
+            _SHINGLES.clear()
+        got = _SHINGLES[chunk.chunk_id] = _shingles(chunk.text)
+    return got
 
 
 def collapse_duplicates(hits: list[Hit], limit: int, threshold: float = 0.8) -> list[Hit]:
     """Drop a hit whose text nearly repeats a better one (same article in two corpora, copied passages)."""
-    kept: list[tuple[Hit, set[str]]] = []
+    kept: list[tuple[Hit, frozenset[str]]] = []
     for h in hits:
-        sh = _shingles(h.chunk.text)
+        sh = chunk_shingles(h.chunk)
         if any(len(sh & s2) / max(1, min(len(sh), len(s2))) >= threshold for _, s2 in kept):
             continue
         kept.append((h, sh))

@@ -34,10 +34,20 @@ def article_of(m: re.Match) -> str:
 TOKEN = re.compile(r"[a-z]\d{2,4}(?:-\d+)*|\w+", re.I)
 
 
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=None)
+def _fold_char(ch: str) -> str:
+    # Decomposing character by character then dropping every combining mark gives what decomposing the
+    # whole text would: canonical reordering only moves combining marks, and they are all dropped.
+    return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).replace("’", "'")
+
+
 def fold(text: str) -> str:
     """Lower case without accents; typographic apostrophes and ligatures made plain."""
-    text = unicodedata.normalize("NFKD", text.lower().replace("œ", "oe").replace("æ", "ae"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).replace("’", "'")
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    return text if text.isascii() else NON_ASCII.sub(lambda m: _fold_char(m.group()), text)
 
 
 def normalise_quote(text: str) -> str:
@@ -72,9 +82,15 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(fold(word))
 
 
+@lru_cache(maxsize=200_000)
+def _term(word: str) -> str | None:
+    """The indexed term of a lower-case word; None for a stop word or a lone letter."""
+    return stem(word) if fold(word) not in _FOLDED_STOPWORDS and len(word) > 1 or word.isdigit() else None
+
+
 def analyse(text: str) -> list[str]:
     """Tokens for BM25: no stop words, stemmed, accents folded."""
-    return [stem(w) for w in words(text) if fold(w) not in _FOLDED_STOPWORDS and len(w) > 1 or w.isdigit()]
+    return [t for t in map(_term, words(text)) if t is not None]
 
 
 _FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS)

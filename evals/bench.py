@@ -23,6 +23,7 @@ SIZES = {
     "default": [PROJECT_ROOT / "corpus"],
     "full": [PROJECT_ROOT / "corpus", SHARED],
 }
+SYNTHETIC = {"200k": ("full", 200_000)}  # built by copying the full index (evals/synthetic.py), no embedding
 
 
 def _dir_size(path: Path) -> int:
@@ -44,6 +45,23 @@ def questions_200() -> list[str]:
             break
         out.append(q.lower().rstrip(" ?"))
     return out[:200]
+
+
+def ensure_synthetic(name: str, cache: Path, log) -> tuple[Settings, dict]:
+    """The synthetic index NAME, built once from its source size's index and cached under bench/cache/NAME
+    (rebuilt when its parameters change); returns its settings and the build's timings."""
+    from evals.synthetic import build_synthetic, is_built, synthetic_params
+
+    source_name, n_chunks = SYNTHETIC[name]
+    source = ensure_index(source_name, cache, log).index
+    dest = cache / name
+    params = synthetic_params(source, n_chunks, seed=0)
+    if not is_built(dest, params):
+        log(f"[{name}] building the synthetic index from {source_name} (no embedding; several minutes)")
+        build_synthetic(source, dest, n_chunks, seed=0, log=log)
+    info = json.loads((dest / "index.json").read_text())
+    log(f"[{name}] index ready (built in {info.get('synthetic_build', {}).get('total_s', 0):.0f} s)")
+    return Settings(index=dest), info.get("synthetic_build", {})
 
 
 def ensure_index(name: str, cache: Path, log) -> Settings:
@@ -92,21 +110,53 @@ def measure_latency(settings: Settings, questions: list[str]) -> dict:
         t = time.perf_counter()
         embedder.embed_batch([q + " "])  # not the cached path: the raw cost of one query embedding
         raw.append((time.perf_counter() - t) * 1000)
+    # The same query through sentence-transformers (torch), the backend queries used before the numpy one.
+    raw_st = []
+    st = getattr(embedder, "_sentence_transformer", None)
+    if st is not None:
+        model = st()
+        model.encode(["échauffement"], normalize_embeddings=True)
+        for q in questions[:50]:
+            t = time.perf_counter()
+            model.encode([q + " "], batch_size=1, normalize_embeddings=True, show_progress_bar=False)
+            raw_st.append((time.perf_counter() - t) * 1000)
     ask, search = [], []
     for q in questions:  # the questions differ from each other, so the query-embedding cache does not help
         t = time.perf_counter()
         svc.search(q)
         search.append((time.perf_counter() - t) * 1000)
     embedder.clear_cache()  # ask must embed its queries again, as a new user's would be
+    own_embed, rest = [], []  # the embedding of each ask's own query (question + expansions), and the rest
     for q in questions:
         t = time.perf_counter()
-        svc.ask(q)
+        answer = svc.ask(q)
         ask.append((time.perf_counter() - t) * 1000)
+        own_embed.append(answer.timings_ms.get("embed", 0.0))
+        rest.append(ask[-1] - own_embed[-1])
     embed_p50 = m.percentile(raw, 50)
-    return {"query_embed_ms_p50": embed_p50, "ask_ms_p50": m.percentile(ask, 50), "ask_ms_p95": m.percentile(ask, 95),
-            "search_ms_p50": m.percentile(search, 50), "search_ms_p95": m.percentile(search, 95),
-            "ask_p95_over_embed": m.percentile(ask, 95) / embed_p50,
-            "search_p95_over_embed": m.percentile(search, 95) / embed_p50, "questions": len(questions)}
+    svc.index.close()
+    out = {"query_embed_ms_p50": embed_p50, "ask_ms_p50": m.percentile(ask, 50), "ask_ms_p95": m.percentile(ask, 95),
+           "search_ms_p50": m.percentile(search, 50), "search_ms_p95": m.percentile(search, 95),
+           "ask_p95_over_embed": m.percentile(ask, 95) / embed_p50,
+           "search_p95_over_embed": m.percentile(search, 95) / embed_p50, "questions": len(questions),
+           "ask_own_query_embed_ms_p95": m.percentile(own_embed, 95), "ask_minus_own_embed_ms_p95": m.percentile(rest, 95)}
+    if raw_st:
+        st_p50 = m.percentile(raw_st, 50)
+        out.update({"query_embed_torch_ms_p50": st_p50, "ask_p95_over_torch_embed": out["ask_ms_p95"] / st_p50,
+                    "search_p95_over_torch_embed": out["search_ms_p95"] / st_p50})
+    return out
+
+
+def measure_cold_ask(settings: Settings, question: str) -> dict:
+    """Launching `python -m assistant ask` until it has printed its answer (imports, index, model, answer)."""
+    env = dict(os.environ, ASSISTANT_INDEX=str(settings.index))
+    times = []
+    for _ in range(2):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "assistant", "ask", question], env=env, cwd=PROJECT_ROOT,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t)
+    return {"cold_start_ask_cli_s": min(times)}
 
 
 def measure_serve(settings: Settings, questions: list[str]) -> dict:
@@ -158,21 +208,32 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print) -> dict:
     results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                "date": time.strftime("%Y-%m-%d %H:%M"), "sizes": {}}
     for name in sizes:
-        settings = ensure_index(name, cache, log)
+        build = {}
+        if name in SYNTHETIC:
+            settings, build = ensure_synthetic(name, cache, log)
+        else:
+            settings = ensure_index(name, cache, log)
         from assistant.index import Index
 
         idx = Index(settings)
         row = {"chunks": idx.catalog.counts()[1], "documents": idx.catalog.counts()[0],
                "index_mb": _dir_size(settings.index) / 1e6,
                "command": f"python -m evals bench --sizes {name}"}
+        idx.close()
+        if build:
+            row["synthetic_build_s"] = build.get("total_s")
+            row["synthetic_build"] = build
         if name == "default":
             row.update(measure_throughput(settings, cache, log))
         row.update(measure_latency(settings, questions))
         log(f"[{name}] ask p50 {row['ask_ms_p50']:.1f} ms p95 {row['ask_ms_p95']:.1f} ms; "
             f"query embed {row['query_embed_ms_p50']:.1f} ms")
-        row.update(measure_refresh(settings, name))
+        if name in SIZES:  # a synthetic index has no source files to refresh from
+            row.update(measure_refresh(settings, name))
         row.update(measure_serve(settings, questions))
-        log(f"[{name}] serve RSS {row['serve_peak_rss_mb']:.0f} MB, first answer {row['cold_start_to_first_answer_s']:.1f} s")
+        row.update(measure_cold_ask(settings, questions[0]))
+        log(f"[{name}] serve RSS {row['serve_peak_rss_mb']:.0f} MB, first answer {row['cold_start_to_first_answer_s']:.1f} s "
+            f"(serve), {row['cold_start_ask_cli_s']:.1f} s (ask)")
         results["sizes"][name] = row
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
@@ -182,17 +243,21 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print) -> dict:
 GOALS = [
     ("ingest_over_encode", ">=", 0.8, "default"),
     ("ask_p95_over_embed", "<=", 2.0, "full"),
+    ("ask_p95_over_embed", "<=", 3.0, "200k"),
     ("no_change_refresh_s_per_1000_docs", "<", 2.0, None),
     ("serve_peak_rss_mb", "<", 1500, "full"),
     ("cold_start_to_first_answer_s", "<", 5.0, None),
+    ("cold_start_ask_cli_s", "<", 5.0, None),
 ]
 
 
 def table(results: dict) -> str:
-    keys = ["chunks", "index_mb", "encode_chunks_per_s", "ingest_chunks_per_s", "ingest_over_encode",
-            "query_embed_ms_p50", "search_ms_p50", "search_ms_p95", "search_p95_over_embed", "ask_ms_p50",
-            "ask_ms_p95", "ask_p95_over_embed", "no_change_refresh_s_per_1000_docs", "serve_peak_rss_mb",
-            "cold_start_to_first_answer_s"]
+    keys = ["chunks", "index_mb", "synthetic_build_s", "encode_chunks_per_s", "ingest_chunks_per_s",
+            "ingest_over_encode", "query_embed_ms_p50", "query_embed_torch_ms_p50", "search_ms_p50", "search_ms_p95",
+            "search_p95_over_embed", "search_p95_over_torch_embed", "ask_ms_p50", "ask_ms_p95", "ask_p95_over_embed",
+            "ask_p95_over_torch_embed", "ask_own_query_embed_ms_p95", "ask_minus_own_embed_ms_p95",
+            "no_change_refresh_s_per_1000_docs", "serve_peak_rss_mb",
+            "cold_start_to_first_answer_s", "cold_start_ask_cli_s", "command"]
     sizes = list(results["sizes"])
     lines = ["| measure | " + " | ".join(sizes) + " |", "|---|" + "---|" * len(sizes)]
     for k in keys:

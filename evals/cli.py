@@ -125,8 +125,9 @@ def tune(questions, index, weights):
 
 
 @cli.command()
-@click.option("--sizes", default="default,full", show_default=True,
-              help="Comma-separated sizes: default (corpus/), full (corpus/ + ../shared/corpora/legifrance).")
+@click.option("--sizes", default="default,full,200k", show_default=True,
+              help="Comma-separated sizes: default (corpus/), full (corpus/ + ../shared/corpora/legifrance), "
+                   "200k (synthetic: copies of the full index's chunks and vectors, built once, no embedding).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench/results.json"), show_default=True)
 @click.option("--cache", type=click.Path(path_type=Path), default=Path("bench/cache"), show_default=True,
               help="Where the indexes of each size are built once and kept.")

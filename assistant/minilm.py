@@ -1,0 +1,130 @@
+"""The forward pass of a BERT sentence-transformers model (token embeddings -> mean pooling -> L2 normalise)
+in plain numpy, from the model folder's ``model.safetensors`` and ``tokenizer.json``.
+
+Why: importing torch, transformers and sentence-transformers takes several seconds, most of the cold start
+of ``ask`` and ``serve``; numpy, tokenizers and safetensors import in a fraction of a second. The vectors
+are those of sentence-transformers to float32 rounding (checked by tests/test_minilm.py). Only folders
+this module recognises are served this way (``supports``); any other model goes through
+sentence-transformers.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+MODULES = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
+           "sentence_transformers.models.Normalize"]
+
+
+def supports(folder: str | Path) -> bool:
+    """A BERT model with absolute positions, mean pooling and normalisation, weights in safetensors."""
+    f = Path(folder)
+    try:
+        modules = json.loads((f / "modules.json").read_text())
+        config = json.loads((f / "config.json").read_text())
+        pooling = json.loads((f / modules[1]["path"] / "config.json").read_text())
+    except (OSError, ValueError, IndexError, KeyError):
+        return False
+    return ([m.get("type") for m in modules] == MODULES and config.get("model_type") == "bert"
+            and config.get("hidden_act") == "gelu" and config.get("position_embedding_type", "absolute") == "absolute"
+            and pooling.get("pooling_mode_mean_tokens") and not any(
+                v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens")
+            and (f / "model.safetensors").exists() and (f / "tokenizer.json").exists())
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf
+
+    return erf(x)
+
+
+_BLAS_LIMIT = []
+
+
+def _one_blas_thread() -> None:
+    """numpy's BLAS on one thread in this process. The forward pass of one query is too small to gain from
+    threads, and on two cores shared with torch or other processes, BLAS threads waiting for each other
+    made one query take 500 ms instead of a few (measured: ask p95 535 ms -> see the README's benchmark)."""
+    if _BLAS_LIMIT:
+        return
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return
+    _BLAS_LIMIT.append(ThreadpoolController().limit(limits=1, user_api="blas"))
+
+
+class MiniLM:
+    def __init__(self, folder: str | Path):
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        _one_blas_thread()
+        f = Path(folder)
+        config = json.loads((f / "config.json").read_text())
+        st_config = json.loads((f / "sentence_bert_config.json").read_text()) \
+            if (f / "sentence_bert_config.json").exists() else {}
+        self.max_len = int(st_config.get("max_seq_length") or config.get("max_position_embeddings", 512))
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.dimension = int(config["hidden_size"])
+        self.tokenizer = Tokenizer.from_file(str(f / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=self.max_len)
+        self.tokenizer.no_padding()
+        w = load_file(str(f / "model.safetensors"))
+        w = {k.removeprefix("bert."): v for k, v in w.items()}
+        self.word = w["embeddings.word_embeddings.weight"]
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self.emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self.layers = []
+        for i in range(int(config["num_hidden_layers"])):
+            p = f"encoder.layer.{i}."
+            q, k, v = (w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value"))
+            qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
+            self.layers.append((
+                np.ascontiguousarray(np.concatenate([q, k, v]).T), qkv_b,
+                np.ascontiguousarray(w[p + "attention.output.dense.weight"].T), w[p + "attention.output.dense.bias"],
+                (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
+                np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"],
+                np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"],
+                (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])))
+
+    def _ln(self, x: np.ndarray, params) -> np.ndarray:
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + self.eps) * params[0] + params[1]
+
+    def tokenize(self, texts: Sequence[str]) -> list:
+        return self.tokenizer.encode_batch(list(texts))
+
+    def encode(self, texts: Sequence[str], encs: list | None = None) -> np.ndarray:
+        """Normalised float32 sentence vectors, one row per text (``encs``: their ``tokenize`` if done)."""
+        encs = encs if encs is not None else self.tokenize(texts)
+        n, length = len(encs), max((len(e.ids) for e in encs), default=0)
+        ids = np.zeros((n, length), dtype=np.int64)
+        mask = np.zeros((n, length), dtype=np.float32)
+        for i, e in enumerate(encs):
+            ids[i, :len(e.ids)] = e.ids
+            mask[i, :len(e.ids)] = 1.0
+        x = self.word[ids] + self.position[:length] + self.token_type
+        x = self._ln(x, self.emb_ln)
+        h, d = self.heads, self.dimension // self.heads
+        bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]  # padded keys get no attention
+        scale = np.float32(1.0 / np.sqrt(d))
+        for qkv_w, qkv_b, o_w, o_b, ln1, i_w, i_b, out_w, out_b, ln2 in self.layers:
+            qkv = (x @ qkv_w + qkv_b).reshape(n, length, 3, h, d).transpose(2, 0, 3, 1, 4)  # 3, n, h, L, d
+            scores = (qkv[0] @ qkv[1].transpose(0, 1, 3, 2)) * scale + bias
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            ctx = (scores @ qkv[2]).transpose(0, 2, 1, 3).reshape(n, length, h * d)
+            x = self._ln(x + (ctx @ o_w + o_b), ln1)
+            inter = x @ i_w + i_b
+            inter = 0.5 * inter * (1.0 + _erf(inter * np.float32(1 / np.sqrt(2))))
+            x = self._ln(x + (inter @ out_w + out_b), ln2)
+        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return pooled.astype(np.float32)

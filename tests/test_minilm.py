@@ -1,0 +1,32 @@
+"""The numpy forward pass gives the vectors of sentence-transformers (same packaged model)."""
+import numpy as np
+
+from assistant.embeddings import SentenceTransformerEmbedder, resolve_model_path
+from assistant.minilm import MiniLM, supports
+from assistant.settings import DEFAULT_MODEL
+
+
+def test_numpy_forward_matches_sentence_transformers():
+    from sentence_transformers import SentenceTransformer
+
+    path = resolve_model_path(DEFAULT_MODEL)
+    assert supports(path)
+    texts = ["Quelle est la durée d'une expérimentation article 51 ?", "CPTS",
+             "Le directeur général de l'agence régionale de santé arrête le projet régional de santé " * 12]
+    ours = MiniLM(path).encode(texts)  # one batch: padding and attention masks are exercised
+    theirs = SentenceTransformer(path, device="cpu", local_files_only=True).encode(
+        texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert ours.shape == theirs.shape and ours.dtype == np.float32
+    assert np.abs(ours - theirs).max() < 1e-5
+
+
+def test_embedder_small_and_large_batches_agree():
+    emb = SentenceTransformerEmbedder(DEFAULT_MODEL)
+    texts = [f"article L. 162-{i} du code de la sécurité sociale" for i in range(12)]
+    small = np.vstack([emb.embed_batch([t]) for t in texts])  # numpy forward pass (short texts)
+    large = emb.embed_batch(texts)  # sentence-transformers
+    assert np.abs(small - large).max() < 1e-5
+
+
+def test_folder_not_supported_is_refused(tmp_path):
+    assert not supports(tmp_path)

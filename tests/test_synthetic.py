@@ -1,0 +1,37 @@
+"""The bench's synthetic index: built from a real one without embedding, opened like any index."""
+import json
+
+import numpy as np
+
+from assistant.index import Index
+from assistant.service import Service
+from assistant.settings import Settings
+from evals.synthetic import build_synthetic, is_built, synthetic_params
+
+
+def test_synthetic_index_opens_and_answers(small_index, tmp_path):
+    source = small_index.index
+    n_source = Index(small_index).catalog.counts()[1]
+    dest = tmp_path / "synthetic"
+    report = build_synthetic(source, dest, n_chunks=2 * n_source + 3, log=lambda msg: None)
+    assert report["chunks"] >= 2 * n_source + 3 and report["copies"] == 3
+    assert is_built(dest, synthetic_params(source, 2 * n_source + 3, 0))
+    assert not (tmp_path / "synthetic.building").exists()
+
+    settings = Settings(index=dest)
+    svc = Service(settings)
+    idx = svc.index
+    docs, chunks = idx.catalog.counts()
+    assert chunks == report["chunks"] == idx.store.count() == idx.lexical.n
+    copies = [c for c in idx.chunks.values() if c.chunk_id.endswith("~1")]
+    original = idx.chunks[copies[0].chunk_id[:-2]]
+    assert copies[0].doc_id.endswith("~1") and "(copie 1)" in copies[0].title and not copies[0].article
+    # a copy's vector is close to its source's, not equal; its text lost some words
+    vecs = idx.store.vectors([original.chunk_id, copies[0].chunk_id])
+    cos = float(np.dot(vecs[original.chunk_id], vecs[copies[0].chunk_id]))
+    assert 0.9 < cos < 0.99999
+    assert sum(len(c.text) for c in copies) < sum(len(idx.chunks[c.chunk_id[:-2]].text) for c in copies)
+    # copy 0 is the source itself: a question still finds and cites its passages
+    answer = svc.ask("Quelle est la durée du PPRGDRESS ?")
+    assert answer.citations
+    assert json.loads((dest / "index.json").read_text())["synthetic_build"]["chunks"] == report["chunks"]
