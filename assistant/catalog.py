@@ -77,8 +77,9 @@ class Catalog:
         row = self.db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return row[0] if row else ""
 
-    def chunks(self) -> list[Chunk]:
-        docs = self.documents()
+    def chunks(self, docs: dict[str, dict] | None = None) -> list[Chunk]:
+        docs = docs if docs is not None else self.documents()
+        crumbs: dict[str, tuple[str, ...]] = {}  # many chunks share a breadcrumb: parse each once
         out = []
         for row in self.db.execute(
                 "SELECT chunk_id, doc_id, text, locator, start, end_, breadcrumb, article, part, parts "
@@ -86,7 +87,8 @@ class Catalog:
             d = docs.get(row[1], {})
             out.append(Chunk(chunk_id=row[0], doc_id=row[1], text=row[2], locator=row[3], start=row[4], end=row[5],
                              title=d.get("title", ""), doc_type=d.get("doc_type", ""), date=d.get("date", ""),
-                             breadcrumb=tuple(json.loads(row[6] or "[]")), source=d.get("source", ""),
+                             breadcrumb=crumbs.get(row[6]) or crumbs.setdefault(row[6], tuple(json.loads(row[6] or "[]"))),
+                             source=d.get("source", ""),
                              article=row[7] or "", part=row[8], parts=row[9]))
         return out
 

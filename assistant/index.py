@@ -89,7 +89,7 @@ class Index:
 
     @cached_property
     def chunks(self) -> dict[str, Chunk]:
-        return {c.chunk_id: c for c in self.catalog.chunks()}
+        return {c.chunk_id: c for c in self.catalog.chunks(self.documents)}
 
     @cached_property
     def documents(self) -> dict[str, dict]:

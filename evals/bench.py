@@ -66,12 +66,11 @@ def ensure_synthetic(name: str, cache: Path, log) -> tuple[Settings, dict]:
 
 def ensure_index(name: str, cache: Path, log) -> Settings:
     """The index of one size, built once and cached under bench/cache/NAME (a no-change refresh otherwise)."""
-    from assistant.index import Index
-    from ingest.pipeline import sync
+    from ingest.pipeline import refresh
 
     settings = Settings(index=cache / name)
     t = time.perf_counter()
-    report = sync(Index(settings, create=True), SIZES[name])
+    report = refresh(settings, SIZES[name])
     log(f"[{name}] index ready: {report.chunks_total} chunks ({report.chunks_embedded} embedded now, "
         f"{time.perf_counter() - t:.1f} s)")
     return settings
@@ -81,7 +80,7 @@ def measure_throughput(settings: Settings, tmp: Path, log) -> dict:
     """Raw `encode` on the default corpus's chunks vs a full ingest of the same corpus into a new index."""
     from assistant.embeddings import get_embedder
     from assistant.index import Index
-    from ingest.pipeline import sync
+    from ingest.pipeline import refresh
 
     chunks = [c.text for c in Index(settings).catalog.chunks()]
     embedder = get_embedder(settings.embedding_model)
@@ -92,7 +91,7 @@ def measure_throughput(settings: Settings, tmp: Path, log) -> dict:
     fresh = settings.model_copy(update={"index": tmp / "ingest-throughput"})
     shutil.rmtree(fresh.index, ignore_errors=True)  # a full ingest, every chunk embedded
     t = time.perf_counter()
-    report = sync(Index(fresh, create=True), SIZES["default"])
+    report = refresh(fresh, SIZES["default"])  # the real path: a generation built, verified, published
     ingest = report.chunks_embedded / (time.perf_counter() - t)
     log(f"encode {raw:.1f} chunks/s, ingest {ingest:.1f} chunks/s")
     return {"encode_chunks_per_s": raw, "ingest_chunks_per_s": ingest, "ingest_over_encode": ingest / raw,
@@ -191,11 +190,10 @@ def measure_serve(settings: Settings, questions: list[str]) -> dict:
 
 
 def measure_refresh(settings: Settings, name: str) -> dict:
-    from assistant.index import Index
-    from ingest.pipeline import sync
+    from ingest.pipeline import refresh
 
     t = time.perf_counter()
-    report = sync(Index(settings), SIZES[name])
+    report = refresh(settings, SIZES[name])
     seconds = time.perf_counter() - t
     docs = len(report.unchanged) + len(report.added) + len(report.updated)
     return {"no_change_refresh_s": seconds, "documents": docs,
