@@ -48,9 +48,23 @@ def named_code_articles(question: str) -> list[str]:
 _EMBED_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="embed-query")
 
 
-def _timed_embed(embedder, query: str) -> tuple[np.ndarray, float]:
+EXPANSION_VECTORS: dict[tuple[str, str], np.ndarray] = {}  # (model, long forms) -> vector; a bounded set
+
+
+def _timed_embed(embedder, query: str, expansion: str = "", weight: float = 1.0) -> tuple[np.ndarray, float]:
+    """The query's vector. The long forms of its acronyms are embedded apart and added with ``weight``: the
+    glossary is small, so their vectors are computed once per server, and a question costs one short text."""
     t = time.perf_counter()
     vector = embedder.embed_query(query)
+    if expansion:
+        key = (getattr(embedder, "name", ""), expansion)
+        extra = EXPANSION_VECTORS.get(key)
+        if extra is None:
+            extra = EXPANSION_VECTORS[key] = embedder.embed_query(expansion)
+            if len(EXPANSION_VECTORS) > 4096:
+                EXPANSION_VECTORS.clear()
+        vector = vector + weight * extra
+        vector = vector / (np.linalg.norm(vector) or 1.0)
     return vector, (time.perf_counter() - t) * 1000
 
 
@@ -146,7 +160,12 @@ class Retriever:
             query += " " + " ".join(acronyms)
         # The query embedding (the longest step) runs on the other core while the lexical side is computed.
         w = self.settings.dense_weight
-        embedding = _EMBED_POOL.submit(_timed_embed, idx.embedder, query) if w > 0 and idx.chunks else None
+        # The long forms are embedded apart and cached (measured against embedding the whole query: full codes
+        # mrr 0.792 -> 0.799, citation_support 0.845 -> 0.864; default corpus citation_support 0.903 -> 0.922,
+        # mrr 0.858 -> 0.856), so a question costs the embedding of its own words only.
+        base = question + (" " + french if french else "") + (" " + " ".join(acronyms) if acronyms else "")
+        embedding = _EMBED_POOL.submit(_timed_embed, idx.embedder, base, " ; ".join(expansions)) \
+            if w > 0 and idx.chunks else None
         terms = [correct(idx.lexical, t) for t in analyse(question)]
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]

@@ -75,8 +75,14 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
     from assistant.settings import ANALYSIS_VERSION, Settings
     from assistant.store import VectorStore
 
+    from assistant import generations
+
     source, dest = Path(source), Path(dest)
     params = synthetic_params(source, n_chunks, seed)
+    current = generations.current_name(source)
+    if current is None:
+        raise FileNotFoundError(f"no index in {source}")
+    source = generations.path_of(source, current)  # the generation the source serves
     source_info = json.loads((source / "index.json").read_text())
     tmp = dest.with_name(dest.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
