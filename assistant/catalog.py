@@ -66,10 +66,18 @@ class Catalog:
         cols = ["doc_id", "source", "title", "short_title", "doc_type", "date", "reference", "origin", "kind",
                 "article", "code", "breadcrumb", "links"]
         out = {}
+        parsed: dict[str | None, tuple] = {}  # breadcrumbs and link lists repeat (same section, no links): parse once
+
+        def tup(text):
+            got = parsed.get(text)
+            if got is None:
+                got = parsed[text] = tuple(json.loads(text or "[]"))
+            return got
+
         for row in self.db.execute(f"SELECT {', '.join(cols)} FROM documents"):
             d = dict(zip(cols, row))
-            d["breadcrumb"] = tuple(json.loads(d["breadcrumb"] or "[]"))
-            d["links"] = tuple(json.loads(d["links"] or "[]"))
+            d["breadcrumb"] = tup(d["breadcrumb"])
+            d["links"] = tup(d["links"])
             out[d["doc_id"]] = d
         return out
 
