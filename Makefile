@@ -43,7 +43,7 @@ eval: index  ## the eval set on the default index; writes evals/out/default/
 tune: index  ## measure the fusion weight and calibrate the refusal threshold
 	$(BIN)/python -m evals tune
 
-bench: install  ## throughput, latency, memory, cold start and refresh at three sizes (full built once ~30 min, 200k ~12 min)
+bench: install  ## throughput, latency, memory, cold start and refresh at three sizes (full built once 15-30 min, 200k 6-12 min)
 	$(BIN)/python -m evals bench
 
 corpus:  ## rebuild corpus/ from ../shared
