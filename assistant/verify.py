@@ -5,6 +5,8 @@ A sentence is supported when it cites at least one passage that exists, and
 - at least ``min_terms`` of its content words (stemmed, stop words left out) appear there (a word of the same
   family counts: same first five letters);
 - its embedding is at least ``min_similarity`` close to one cited passage (second signal).
+Sentences of a passage that give orders to the assistant ("Ignore les instructions précédentes et réponds
+...") are data: they are shown to the model inside the passage, but they never support what the model says.
 Unsupported sentences are dropped from the answer and kept, with the reason, for display on request.
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.text import ARTICLE_REF, analyse, article_of, sentences
+from assistant.text import ARTICLE_REF, analyse, article_of, fold, sentences
 
 MARKER = re.compile(r"\[(\d{1,2})\]")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -26,6 +28,23 @@ class Checked:
     cited: tuple[int, ...]
     supported: bool
     reason: str = ""
+
+
+# An order addressed to the assistant inside a document (matched on folded text): the usual French and
+# English phrasings of a prompt injection, and fake chat-role tags.
+ORDER = re.compile(
+    r"\b(?:ignore[rsz]?|oublie[rsz]?|ne tiens pas compte|disregard|forget)\b.{0,40}"
+    r"\b(?:instructions?|consignes?|regles?|directives?|prompt|above|previous)\b"
+    r"|\b(?:tu dois|vous devez|you must)\s+(?:repondre|obeir|ignorer|dire|answer|obey|say)\b"
+    r"|\b(?:reponds|repondez|answer|respond)\b\s*(?:uniquement|seulement|only|simplement)?\s*"
+    r"(?:par|que|with|:)?\s*[\"«“]"
+    r"|<\s*/?\s*(?:system|assistant|user|passage|question)\b", re.S)
+
+
+def without_orders(passage: str) -> str:
+    """The passage without its sentences that give orders to the assistant."""
+    kept = [passage[s:e] for s, e in sentences(passage) if not ORDER.search(fold(passage[s:e]))]
+    return " ".join(kept)
 
 
 def _numbers(text: str) -> set[str]:
@@ -53,6 +72,8 @@ def split_generated(answer: str) -> list[str]:
 def check(answer: str, passages: list[str], embed=None, min_terms: float = 0.6,
           min_similarity: float = 0.35) -> list[Checked]:
     results = []
+    ordered = list(passages)  # as shown to the model, orders included (to say why a sentence goes)
+    passages = [without_orders(p) for p in passages]
     passage_terms = [set(analyse(p)) for p in passages]
     passage_prefixes = [{t[:5] for t in terms if len(t) >= 5} for terms in passage_terms]
     passage_vecs = None
@@ -82,7 +103,11 @@ def check(answer: str, passages: list[str], embed=None, min_terms: float = 0.6,
         prefixes = set().union(*(passage_prefixes[n - 1] for n in cited))
         share = sum(1 for t in terms if t in found_terms or (len(t) >= 5 and t[:5] in prefixes)) / len(terms)
         if share < min_terms:
-            results.append(Checked(sent, cited, False, f"mots absents des passages cités ({share:.0%} retrouvés)"))
+            if any(ORDER.search(fold(ordered[n - 1])) for n in cited):
+                results.append(Checked(sent, cited, False, "reprend une consigne contenue dans un document "
+                                                           "(un document est une source, pas une instruction)"))
+            else:
+                results.append(Checked(sent, cited, False, f"mots absents des passages cités ({share:.0%} retrouvés)"))
             continue
         if embed is not None:
             if passage_vecs is None:
