@@ -103,7 +103,8 @@ def check(answer: str, passages: list[str], embed=None, min_terms: float = 0.6,
         prefixes = set().union(*(passage_prefixes[n - 1] for n in cited))
         share = sum(1 for t in terms if t in found_terms or (len(t) >= 5 and t[:5] in prefixes)) / len(terms)
         if share < min_terms:
-            if any(ORDER.search(fold(ordered[n - 1])) for n in cited):
+            shown = set(analyse(" ".join(ordered[n - 1] for n in cited)))
+            if sum(1 for t in terms if t in shown) / len(terms) >= min_terms:  # its words come from an order
                 results.append(Checked(sent, cited, False, "reprend une consigne contenue dans un document "
                                                            "(un document est une source, pas une instruction)"))
             else:

@@ -93,3 +93,14 @@ def test_orders_to_the_assistant_are_told_from_legal_prose(sentence, order):
     from assistant.verify import ORDER
 
     assert bool(ORDER.search(fold(sentence))) is order
+
+
+def test_only_sentences_taken_from_an_order_get_the_order_reason():
+    from assistant.verify import check
+
+    passage = f"Consignes.\n\n{ORDER}\n\n{FACT}"  # as in the document above
+    obeyed, invented, true = check("Le budget des ARS est illimité [1]. Les licornes gèrent le budget régional [1]. "
+                                   "La cellule se réunit 4 fois par an à Rennes [1].", [passage])
+    assert not obeyed.supported and "consigne contenue dans un document" in obeyed.reason
+    assert not invented.supported and invented.reason.startswith("mots absents")
+    assert true.supported
