@@ -30,21 +30,29 @@ class Checked:
     reason: str = ""
 
 
-# An order addressed to the assistant inside a document (matched on folded text): the usual French and
-# English phrasings of a prompt injection, and fake chat-role tags.
+# An order addressed to the assistant inside a document, matched on folded text: the usual French and English
+# phrasings of a prompt injection and fake chat-role markup. Leaflets and forms also give orders ("le patient
+# ignore les consignes", "vous devez répondre au questionnaire", "répondez par « oui »"): only orders aimed
+# at what came before the document, or at the assistant itself (tutoiement, "you"), are taken.
 ORDER = re.compile(
-    r"\b(?:ignore[rsz]?|oublie[rsz]?|ne tiens pas compte|disregard|forget)\b.{0,40}"
-    r"\b(?:instructions?|consignes?|regles?|directives?|prompt|above|previous)\b"
-    r"|\b(?:tu dois|vous devez|you must)\s+(?:repondre|obeir|ignorer|dire|answer|obey|say)\b"
-    r"|\b(?:reponds|repondez|answer|respond)\b\s*(?:uniquement|seulement|only|simplement)?\s*"
-    r"(?:par|que|with|:)?\s*[\"«“]"
-    r"|<\s*/?\s*(?:system|assistant|user|passage|question)\b", re.S)
+    r"\b(?:ignore[rsz]?|oublie[rsz]?|ne (?:tiens|tenez) pas compte|fais abstraction|faites abstraction"
+    r"|disregard|forget|override)\b.{0,80}?"
+    r"(?:\bprecedent|ci-dessus|ce qui precede|\banterieur|\b(?:tes|vos|your|all|the) (?:instructions|consignes|regles)"
+    r"|\bprevious\b|\babove\b|\bprior\b|system prompt|\bprompt\b)"
+    r"|\b(?:tu dois|you must|you will)\s+(?:\w+\s+)?(?:repondre|obeir|ignorer|dire|answer|obey|ignore|say|respond)\b"
+    r"|\b(?:tu es|you are) (?:desormais|maintenant|now)\b"
+    r"|\breponds\b\s*(?:uniquement|seulement|simplement|toujours)?\s*(?:par|que|:|[\"«“])"
+    r"|\b(?:answer|respond|reply)\s+(?:only\s+)?(?:with|by saying|that)\b"
+    r"|\b(?:dis|dites|reponds|repondez|say)\s+(?:a|to)\s+l'?(?:utilisateur|usager|agent|user)\b"
+    r"|<\s*/?\s*(?:system|assistant|passage|question|instructions?)\b|\[/?inst\]|<<\s*sys"
+    r"|(?:^|\n)\s*system\s*:", re.S)
+FROM_ORDER = "reprend une consigne contenue dans un document (un document est une source, pas une instruction)"
+PIECES = re.compile(r"(?<=[.!?;»])\s+|\n+")
 
 
 def without_orders(passage: str) -> str:
-    """The passage without its sentences that give orders to the assistant."""
-    kept = [passage[s:e] for s, e in sentences(passage) if not ORDER.search(fold(passage[s:e]))]
-    return " ".join(kept)
+    """The passage without its sentences (cut at any full stop or line) that give orders to the assistant."""
+    return " ".join(piece for piece in PIECES.split(passage) if not ORDER.search(fold(piece)))
 
 
 def _numbers(text: str) -> set[str]:
@@ -87,11 +95,18 @@ def check(answer: str, passages: list[str], embed=None, min_terms: float = 0.6,
             results.append(Checked(sent, cited, False, "cite un passage qui n'existe pas"))
             continue
         text = " ".join(passages[n - 1] for n in cited)
+        shown = " ".join(ordered[n - 1] for n in cited)  # the cited passages with their orders, if any
         missing_numbers = _numbers(body) - _numbers(text)
+        if missing_numbers and missing_numbers <= _numbers(shown):
+            results.append(Checked(sent, cited, False, FROM_ORDER))
+            continue
         if missing_numbers:
             results.append(Checked(sent, cited, False, f"nombre absent des passages cités : {', '.join(sorted(missing_numbers))}"))
             continue
         missing_articles = _articles(body) - _articles(text)
+        if missing_articles and missing_articles <= _articles(shown):
+            results.append(Checked(sent, cited, False, FROM_ORDER))
+            continue
         if missing_articles:
             results.append(Checked(sent, cited, False, f"article absent des passages cités : {', '.join(sorted(missing_articles))}"))
             continue
@@ -103,10 +118,9 @@ def check(answer: str, passages: list[str], embed=None, min_terms: float = 0.6,
         prefixes = set().union(*(passage_prefixes[n - 1] for n in cited))
         share = sum(1 for t in terms if t in found_terms or (len(t) >= 5 and t[:5] in prefixes)) / len(terms)
         if share < min_terms:
-            shown = set(analyse(" ".join(ordered[n - 1] for n in cited)))
-            if sum(1 for t in terms if t in shown) / len(terms) >= min_terms:  # its words come from an order
-                results.append(Checked(sent, cited, False, "reprend une consigne contenue dans un document "
-                                                           "(un document est une source, pas une instruction)"))
+            shown_terms = set(analyse(shown))
+            if sum(1 for t in terms if t in shown_terms) / len(terms) >= min_terms:  # its words come from an order
+                results.append(Checked(sent, cited, False, FROM_ORDER))
             else:
                 results.append(Checked(sent, cited, False, f"mots absents des passages cités ({share:.0%} retrouvés)"))
             continue
