@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -207,6 +208,76 @@ def measure_serve(settings: Settings, questions: list[str]) -> dict:
     return {"serve_peak_rss_mb": hwm / 1024, "cold_start_to_first_answer_s": first}
 
 
+def _rss_mb(pid: int, field: str = "VmRSS") -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith(field)) / 1024
+
+
+def measure_switches(settings: Settings, name: str, questions: list[str], rounds: int = 3) -> dict:
+    """`serve` on a copy of the index while another process publishes ``rounds`` generations, each adding or
+    changing one note: the refresh's time, how soon the server answers from the new generation, and its RSS
+    before, at peak and after the last switch (a server must not grow with each generation)."""
+    from assistant.service import RELEASE_AFTER_S
+
+    work = Path(tempfile.mkdtemp(prefix=f"bench-switch-{name}-"))
+    index, extra = work / "index", work / "extra"
+    shutil.copytree(settings.index, index, symlinks=True)
+    extra.mkdir()
+    port = _free_port()
+    env = dict(os.environ, ASSISTANT_INDEX=str(index))
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env,
+                            cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def ask(question: str) -> str:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", data=json.dumps({"question": question}).encode(),
+                                     headers={"content-type": "application/json"})
+        return urllib.request.urlopen(req, timeout=60).read().decode("utf-8")
+
+    question = "Combien de fois par an se réunit la cellule régionale de lutte contre la fraude ?"
+    refresh_s, switch_s, after = [], [], []
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                ask(questions[0])
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        for q in questions[:40]:
+            ask(q)
+        before = _rss_mb(proc.pid)
+        for r in range(rounds):
+            times = 5 + r
+            (extra / "note-cellule-fraude.txt").write_text(
+                f"Note de la cellule fraude ({r})\n\nLa cellule régionale de lutte contre la fraude se réunit "
+                f"{times} fois par an à Rennes.\n", encoding="utf-8")
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "assistant", "ingest", *map(str, SIZES[name]), str(extra),
+                            "--index", str(index), "--quiet"], env=env, cwd=PROJECT_ROOT, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            refresh_s.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            while f"{times} fois par an" not in ask(question):
+                if time.perf_counter() - t > 120:
+                    raise RuntimeError(f"serve did not switch to the new generation of round {r}")
+                time.sleep(0.1)
+            switch_s.append(time.perf_counter() - t)
+            time.sleep(RELEASE_AFTER_S + 1)
+            for q in questions[40:60]:
+                ask(q)
+            after.append(_rss_mb(proc.pid))
+        peak = _rss_mb(proc.pid, "VmHWM")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+    return {"refresh_one_note_s": m.percentile(refresh_s, 50), "publish_to_serving_s_max": max(switch_s),
+            "serve_rss_before_switches_mb": before, f"serve_rss_after_{rounds}_switches_mb": after[-1],
+            "serve_rss_after_each_switch_mb": after, "serve_peak_rss_with_switches_mb": peak}
+
+
 def measure_refresh(settings: Settings, name: str) -> dict:
     from ingest.pipeline import refresh
 
@@ -246,6 +317,9 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print) -> dict:
             f"query embed {row['query_embed_ms_p50']:.1f} ms")
         if name in SIZES:  # a synthetic index has no source files to refresh from
             row.update(measure_refresh(settings, name))
+            row.update(measure_switches(settings, name, questions))
+            log(f"[{name}] serve RSS {row['serve_rss_before_switches_mb']:.0f} MB before 3 switches, "
+                f"{row['serve_rss_after_3_switches_mb']:.0f} MB after, peak {row['serve_peak_rss_with_switches_mb']:.0f} MB")
         row.update(measure_serve(settings, questions))
         row.update(measure_cold_ask(settings, questions[0]))
         log(f"[{name}] serve RSS {row['serve_peak_rss_mb']:.0f} MB, first answer {row['cold_start_to_first_answer_s']:.1f} s "
@@ -273,7 +347,8 @@ def table(results: dict) -> str:
             "search_p95_over_embed", "search_p95_over_torch_embed", "ask_ms_p50", "ask_ms_p95", "ask_p95_over_embed",
             "ask_p95_over_torch_embed", "ask_new_long_forms_ms_p95", "ask_new_long_forms_p95_over_embed",
             "ask_own_query_embed_ms_p95", "ask_minus_own_embed_ms_p95",
-            "no_change_refresh_s_per_1000_docs", "serve_peak_rss_mb",
+            "no_change_refresh_s_per_1000_docs", "refresh_one_note_s", "publish_to_serving_s_max", "serve_peak_rss_mb",
+            "serve_rss_before_switches_mb", "serve_rss_after_3_switches_mb", "serve_peak_rss_with_switches_mb",
             "cold_start_to_first_answer_s", "cold_start_ask_cli_s", "command"]
     sizes = list(results["sizes"])
     lines = ["| measure | " + " | ".join(sizes) + " |", "|---|" + "---|" * len(sizes)]
