@@ -138,7 +138,11 @@ def measure_latency(settings: Settings, questions: list[str]) -> dict:
     # ask: questions never seen, long forms already seen (as in a server that has answered for a while)
     forget(long_forms=False)
     own_embed, rest = [], []  # the embedding of each ask's own query (question + long forms), and the rest
+    beside = []  # the raw embedding timed just before each ask: both see the machine in the same state
     for q in questions:
+        t = time.perf_counter()
+        embedder.embed_batch([q + " "])
+        beside.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         answer = svc.ask(q)
         ask.append((time.perf_counter() - t) * 1000)
@@ -155,6 +159,8 @@ def measure_latency(settings: Settings, questions: list[str]) -> dict:
            "search_ms_p50": m.percentile(search, 50), "search_ms_p95": m.percentile(search, 95),
            "ask_p95_over_embed": m.percentile(ask, 95) / embed_p50,
            "search_p95_over_embed": m.percentile(search, 95) / embed_p50, "questions": len(questions),
+           "query_embed_beside_ask_ms_p50": m.percentile(beside, 50),
+           "ask_p95_over_embed_beside_ask": m.percentile(ask, 95) / m.percentile(beside, 50),
            "ask_new_long_forms_ms_p95": m.percentile(ask_new, 95),
            "ask_new_long_forms_p95_over_embed": m.percentile(ask_new, 95) / embed_p50,
            "ask_own_query_embed_ms_p95": m.percentile(own_embed, 95), "ask_minus_own_embed_ms_p95": m.percentile(rest, 95)}
@@ -334,6 +340,8 @@ GOALS = [
     ("ingest_over_encode", ">=", 0.8, "default"),
     ("ask_p95_over_embed", "<=", 2.0, "full"),
     ("ask_p95_over_embed", "<=", 3.0, "200k"),
+    ("ask_p95_over_embed_beside_ask", "<=", 2.0, "full"),
+    ("ask_p95_over_embed_beside_ask", "<=", 3.0, "200k"),
     ("no_change_refresh_s_per_1000_docs", "<", 2.0, None),
     ("serve_peak_rss_mb", "<", 1500, "full"),
     ("cold_start_to_first_answer_s", "<", 5.0, None),
@@ -345,7 +353,8 @@ def table(results: dict) -> str:
     keys = ["chunks", "index_mb", "synthetic_build_s", "encode_chunks_per_s", "ingest_chunks_per_s",
             "ingest_over_encode", "query_embed_ms_p50", "query_embed_torch_ms_p50", "search_ms_p50", "search_ms_p95",
             "search_p95_over_embed", "search_p95_over_torch_embed", "ask_ms_p50", "ask_ms_p95", "ask_p95_over_embed",
-            "ask_p95_over_torch_embed", "ask_new_long_forms_ms_p95", "ask_new_long_forms_p95_over_embed",
+            "ask_p95_over_torch_embed", "query_embed_beside_ask_ms_p50", "ask_p95_over_embed_beside_ask",
+            "ask_new_long_forms_ms_p95", "ask_new_long_forms_p95_over_embed",
             "ask_own_query_embed_ms_p95", "ask_minus_own_embed_ms_p95",
             "no_change_refresh_s_per_1000_docs", "refresh_one_note_s", "publish_to_serving_s_max", "serve_peak_rss_mb",
             "serve_rss_before_switches_mb", "serve_rss_after_3_switches_mb", "serve_peak_rss_with_switches_mb",
