@@ -23,6 +23,20 @@ CREATE INDEX IF NOT EXISTS documents_article ON documents(article);
 """
 
 
+def _json_tuples():
+    """A parser of stored JSON lists into tuples that parses each distinct text once: breadcrumbs and link
+    lists repeat across documents and chunks (same section, no links)."""
+    parsed: dict[str | None, tuple] = {}
+
+    def parse(text: str | None) -> tuple:
+        got = parsed.get(text)
+        if got is None:
+            got = parsed[text] = tuple(json.loads(text or "[]"))
+        return got
+
+    return parse
+
+
 class Catalog:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,14 +80,7 @@ class Catalog:
         cols = ["doc_id", "source", "title", "short_title", "doc_type", "date", "reference", "origin", "kind",
                 "article", "code", "breadcrumb", "links"]
         out = {}
-        parsed: dict[str | None, tuple] = {}  # breadcrumbs and link lists repeat (same section, no links): parse once
-
-        def tup(text):
-            got = parsed.get(text)
-            if got is None:
-                got = parsed[text] = tuple(json.loads(text or "[]"))
-            return got
-
+        tup = _json_tuples()
         for row in self.db.execute(f"SELECT {', '.join(cols)} FROM documents"):
             d = dict(zip(cols, row))
             d["breadcrumb"] = tup(d["breadcrumb"])
@@ -87,7 +94,7 @@ class Catalog:
 
     def chunks(self, docs: dict[str, dict] | None = None) -> list[Chunk]:
         docs = docs if docs is not None else self.documents()
-        crumbs: dict[str, tuple[str, ...]] = {}  # many chunks share a breadcrumb: parse each once
+        crumbs = _json_tuples()
         out = []
         for row in self.db.execute(
                 "SELECT chunk_id, doc_id, text, locator, start, end_, breadcrumb, article, part, parts "
@@ -95,7 +102,7 @@ class Catalog:
             d = docs.get(row[1], {})
             out.append(Chunk(chunk_id=row[0], doc_id=row[1], text=row[2], locator=row[3], start=row[4], end=row[5],
                              title=d.get("title", ""), doc_type=d.get("doc_type", ""), date=d.get("date", ""),
-                             breadcrumb=crumbs.get(row[6]) or crumbs.setdefault(row[6], tuple(json.loads(row[6] or "[]"))),
+                             breadcrumb=crumbs(row[6]),
                              source=d.get("source", ""),
                              article=row[7] or "", part=row[8], parts=row[9]))
         return out
