@@ -51,8 +51,11 @@ PIECES = re.compile(r"(?<=[.!?;»])\s+|\n+")
 
 
 def without_orders(passage: str) -> str:
-    """The passage without its sentences (cut at any full stop or line) that give orders to the assistant."""
-    return " ".join(piece for piece in PIECES.split(passage) if not ORDER.search(fold(piece)))
+    """The passage without its sentences (cut at any full stop or line) that give orders to the assistant;
+    the passage itself when it gives none."""
+    pieces = PIECES.split(passage)
+    kept = [piece for piece in pieces if not ORDER.search(fold(piece))]
+    return passage if len(kept) == len(pieces) else " ".join(kept)
 
 
 def _numbers(text: str) -> set[str]:
@@ -95,16 +98,18 @@ def check(answer: str, passages: list[str], embed=None, min_terms: float = 0.6,
             results.append(Checked(sent, cited, False, "cite un passage qui n'existe pas"))
             continue
         text = " ".join(passages[n - 1] for n in cited)
-        shown = " ".join(ordered[n - 1] for n in cited)  # the cited passages with their orders, if any
+        # the cited passages as shown to the model, when orders were cut from them (else nothing can come from one)
+        shown = " ".join(ordered[n - 1] for n in cited) if any(ordered[n - 1] is not passages[n - 1]
+                                                               for n in cited) else ""
         missing_numbers = _numbers(body) - _numbers(text)
-        if missing_numbers and missing_numbers <= _numbers(shown):
+        if missing_numbers and shown and missing_numbers <= _numbers(shown):
             results.append(Checked(sent, cited, False, FROM_ORDER))
             continue
         if missing_numbers:
             results.append(Checked(sent, cited, False, f"nombre absent des passages cités : {', '.join(sorted(missing_numbers))}"))
             continue
         missing_articles = _articles(body) - _articles(text)
-        if missing_articles and missing_articles <= _articles(shown):
+        if missing_articles and shown and missing_articles <= _articles(shown):
             results.append(Checked(sent, cited, False, FROM_ORDER))
             continue
         if missing_articles:
@@ -118,7 +123,7 @@ def check(answer: str, passages: list[str], embed=None, min_terms: float = 0.6,
         prefixes = set().union(*(passage_prefixes[n - 1] for n in cited))
         share = sum(1 for t in terms if t in found_terms or (len(t) >= 5 and t[:5] in prefixes)) / len(terms)
         if share < min_terms:
-            shown_terms = set(analyse(shown))
+            shown_terms = set(analyse(shown)) if shown else set()
             if sum(1 for t in terms if t in shown_terms) / len(terms) >= min_terms:  # its words come from an order
                 results.append(Checked(sent, cited, False, FROM_ORDER))
             else:
