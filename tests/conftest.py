@@ -65,6 +65,17 @@ def service(small_index):
     return Service(small_index)
 
 
+def llm_answerer(service, llm):
+    """The service's answerer with the LLM backend on and ``llm`` (a fake or recording one) as its model."""
+    from assistant.answer import Answerer
+
+    settings = service.settings.model_copy(update={"llm_backend": "openai"})
+    answerer = Answerer(service.index, service.retriever)
+    answerer.settings = settings
+    answerer.__dict__["llm"] = llm
+    return answerer
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

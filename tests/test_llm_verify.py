@@ -3,6 +3,7 @@ test_llm_server.py)."""
 from assistant.llm import SYSTEM_PROMPT, build_messages
 from assistant.records import Chunk, Hit
 from assistant.verify import check, split_generated
+from conftest import llm_answerer
 
 P1 = ("Le contrat est conclu pour une durée maximale de cinq ans. En cas de refus, le directeur général de "
       "l'agence régionale de santé prononce une sanction financière correspondant à 1 % des produits.")
@@ -55,19 +56,8 @@ class FakeLLM:
         return self.reply
 
 
-def _answerer(service, llm):
-    from assistant.answer import Answerer
-
-    settings = service.settings.model_copy(update={"llm_backend": "openai"})
-    index = service.index
-    answerer = Answerer(index, service.retriever)
-    answerer.settings = settings
-    answerer.__dict__["llm"] = llm
-    return answerer
-
-
 def test_generated_answer_keeps_only_verified_sentences(service):
-    answerer = _answerer(service, FakeLLM(
+    answerer = llm_answerer(service, FakeLLM(
         "Le ciblage des CAQES est travaillé ensemble par l'ARS et l'assurance maladie [1]. "
         "Le ministre de la culture signe chaque CAQES en 1999 [1]."))
     answer = answerer.ask("Qui pilote le ciblage des CAQES ?")
@@ -80,8 +70,8 @@ def test_generated_answer_keeps_only_verified_sentences(service):
 
 def test_unverifiable_or_failing_llm_falls_back_to_the_extractive_answer(service):
     extractive = service.ask("Qui pilote le ciblage des CAQES ?")
-    nothing = _answerer(service, FakeLLM("Les licornes gèrent le budget [1].")).ask("Qui pilote le ciblage des CAQES ?")
+    nothing = llm_answerer(service, FakeLLM("Les licornes gèrent le budget [1].")).ask("Qui pilote le ciblage des CAQES ?")
     assert nothing.answer == extractive.answer and not nothing.generated
     assert "n'a pas pu être vérifiée" in nothing.notice and nothing.unsupported
-    down = _answerer(service, FakeLLM(error=TimeoutError("timed out"))).ask("Qui pilote le ciblage des CAQES ?")
+    down = llm_answerer(service, FakeLLM(error=TimeoutError("timed out"))).ask("Qui pilote le ciblage des CAQES ?")
     assert down.answer == extractive.answer and "délai dépassé" in down.notice
