@@ -183,40 +183,47 @@ def measure_cold_ask(settings: Settings, question: str) -> dict:
     return {"cold_start_ask_cli_s": min(times)}
 
 
-def measure_serve(settings: Settings, questions: list[str]) -> dict:
-    """Peak RSS of `serve` after answering questions through /api/ask, and its cold start to first answer."""
+def _start_serve(index: Path, first_question: str):
+    """`serve` launched on ``index``: the process, a function asking it one question through /api/ask (the
+    response's text), and the seconds from launch to its first answer."""
     port = _free_port()
-    env = dict(os.environ, ASSISTANT_INDEX=str(settings.index))
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env,
-                            cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/api/ask"
-    first = None
-    try:
-        while time.perf_counter() - t < 300:
-            try:
-                req = urllib.request.Request(url, data=json.dumps({"question": questions[0]}).encode(),
-                                             headers={"content-type": "application/json"})
-                urllib.request.urlopen(req, timeout=60).read()
-                first = time.perf_counter() - t
-                break
-            except OSError:
-                time.sleep(0.2)
-        for q in questions[:40]:
-            req = urllib.request.Request(url, data=json.dumps({"question": q}).encode(),
-                                         headers={"content-type": "application/json"})
-            urllib.request.urlopen(req, timeout=60).read()
-        status = Path(f"/proc/{proc.pid}/status").read_text()
-        hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    return {"serve_peak_rss_mb": hwm / 1024, "cold_start_to_first_answer_s": first}
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+                            env=dict(os.environ, ASSISTANT_INDEX=str(index)), cwd=PROJECT_ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def ask(question: str) -> str:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", data=json.dumps({"question": question}).encode(),
+                                     headers={"content-type": "application/json"})
+        return urllib.request.urlopen(req, timeout=60).read().decode("utf-8")
+
+    while True:
+        try:
+            ask(first_question)
+            return proc, ask, time.perf_counter() - t
+        except OSError:
+            if time.perf_counter() - t > 300 or proc.poll() is not None:
+                proc.terminate()
+                raise
+            time.sleep(0.2)
 
 
 def _rss_mb(pid: int, field: str = "VmRSS") -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return next(int(line.split()[1]) for line in status.splitlines() if line.startswith(field)) / 1024
+
+
+def measure_serve(settings: Settings, questions: list[str]) -> dict:
+    """Peak RSS of `serve` after answering questions through /api/ask, and its cold start to first answer."""
+    proc, ask, first = _start_serve(settings.index, questions[0])
+    try:
+        for q in questions[:40]:
+            ask(q)
+        hwm = _rss_mb(proc.pid, "VmHWM")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {"serve_peak_rss_mb": hwm, "cold_start_to_first_answer_s": first}
 
 
 def measure_switches(settings: Settings, name: str, questions: list[str], rounds: int = 3) -> dict:
@@ -229,28 +236,10 @@ def measure_switches(settings: Settings, name: str, questions: list[str], rounds
     index, extra = work / "index", work / "extra"
     shutil.copytree(settings.index, index, symlinks=True)
     extra.mkdir()
-    port = _free_port()
-    env = dict(os.environ, ASSISTANT_INDEX=str(index))
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env,
-                            cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def ask(question: str) -> str:
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", data=json.dumps({"question": question}).encode(),
-                                     headers={"content-type": "application/json"})
-        return urllib.request.urlopen(req, timeout=60).read().decode("utf-8")
-
+    proc, ask, _ = _start_serve(index, questions[0])
     question = "Combien de fois par an se réunit la cellule régionale de lutte contre la fraude ?"
     refresh_s, switch_s, after = [], [], []
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                ask(questions[0])
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
         for q in questions[:40]:
             ask(q)
         before = _rss_mb(proc.pid)
@@ -261,7 +250,7 @@ def measure_switches(settings: Settings, name: str, questions: list[str], rounds
                 f"{times} fois par an à Rennes.\n", encoding="utf-8")
             t = time.perf_counter()
             subprocess.run([sys.executable, "-m", "assistant", "ingest", *map(str, SIZES[name]), str(extra),
-                            "--index", str(index), "--quiet"], env=env, cwd=PROJECT_ROOT, check=True,
+                            "--index", str(index), "--quiet"], cwd=PROJECT_ROOT, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             refresh_s.append(time.perf_counter() - t)
             t = time.perf_counter()
