@@ -65,5 +65,18 @@ def percentile(values: Sequence[float], q: float) -> float:
     return float(ordered[rank - 1])
 
 
+def answer_words(answer: str) -> int:
+    """Words of an answer, its ``[n]`` markers left out."""
+    return len(re.sub(r"\[\d{1,2}\]", " ", answer).split())
+
+
+def median(values: Sequence[float]) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return float(ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2)
+
+
 def mean(values: Sequence[float]) -> float:
     return float(sum(values) / len(values)) if values else 0.0

@@ -43,3 +43,31 @@ def test_percentiles():
     assert m.percentile([5, 1, 3, 2, 4], 50) == 3
     assert m.percentile(list(range(1, 101)), 95) == 95
     assert m.percentile([], 95) == 0.0
+
+
+def test_answer_words_leave_the_markers_out_and_the_median_is_the_middle():
+    assert m.answer_words("Le contrat dure cinq ans. [1] Il est signé par le DG. [2]") == 11
+    assert m.median([3, 1, 2]) == 2 and m.median([1, 2, 3, 10]) == 2.5 and m.median([]) == 0.0
+
+
+def test_citation_at_1_breakdown_and_questions_the_index_cannot_answer():
+    from assistant.records import Answer, Citation
+    from evals.runner import aggregate, breakdown, in_index, score_question
+
+    q = {"id": "x", "question": "durée ?", "answerable": True, "evidence": ["cinq ans"], "answer_keywords": [],
+         "citations": [], "kind": "duration", "source": "https://example.org/q"}
+    cite = lambda n, text: Citation(n, "d", "t", "loc", text, 1.0)  # noqa: E731
+    first_right = Answer("durée ?", "Cinq ans. [1]", True, (cite(1, "pour cinq ans"), cite(2, "autre")))
+    second_right = Answer("durée ?", "Autre. [1] Cinq ans. [2]", True, (cite(1, "autre"), cite(2, "pour cinq ans")))
+    a, b = score_question(q, first_right), score_question(q, second_right)
+    assert (a["citation@1"], a["citation_support"]) == (1.0, 1.0)
+    assert (b["citation@1"], b["citation_support"]) == (0.0, 1.0)
+    assert a["group"] == "real" and a["kind"] == "duration" and a["answer_words"] == 2
+    # The same question asked of an index without the article: refusing is right, answering is not.
+    assert not in_index(q, "un index qui parle d'autre chose")
+    refused = score_question(q, Answer("durée ?", "Je n'ai pas trouvé...", False), in_index=False)
+    assert refused["answerable"] is False and refused["not_in_index"]
+    metrics = aggregate([a, b, refused])
+    assert metrics["citation@1"] == 0.5 and metrics["refusal_accuracy"] == 1.0 and metrics["n_not_in_index"] == 1
+    rows = breakdown([a, b, refused], "kind")
+    assert rows["duration"]["n"] == 3 and rows["duration"]["citation@1"] == 0.5
