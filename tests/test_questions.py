@@ -3,11 +3,15 @@ import html
 import re
 import unicodedata
 
+import pytest
+
 from evals.metrics import locator_matches
-from evals.runner import DEFAULT_QUESTIONS, load_questions
+from evals.runner import DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS, KINDS, TEST_QUESTIONS, load_questions, question_group
 from ingest.loaders import html_to_text
 
-from conftest import CORPUS
+from conftest import CORPUS, ROOT
+
+SHARED = ROOT.parent / "shared" / "corpora" / "legifrance"
 
 
 def _norm(text):
@@ -15,15 +19,19 @@ def _norm(text):
     return re.sub(r"\s+", " ", text)
 
 
-def _corpus_texts():
+def _corpus_texts(full: bool = False):
+    """Normalised text of each document of corpus/ (and of the full codes in ../shared when ``full``), by
+    article number or file name (an article number present in both codes keys a list of texts)."""
     texts = {}
     for path in (CORPUS / "documents").glob("*.txt"):
-        texts[path.name] = _norm(path.read_text(encoding="utf-8"))
-    for path in (CORPUS / "legifrance").rglob("*.md"):
-        raw = path.read_text(encoding="utf-8")
-        if raw.startswith("# Article"):
-            texts[path.stem.upper()] = _norm(html.unescape(html_to_text(raw.split("\n", 1)[1])[0]))
-    return texts
+        texts[path.name] = [_norm(path.read_text(encoding="utf-8"))]
+    for folder in (CORPUS / "legifrance", SHARED) if full else (CORPUS / "legifrance",):
+        for path in folder.rglob("*.md"):
+            raw = path.read_text(encoding="utf-8")
+            if raw.startswith("# Article"):
+                texts.setdefault(path.stem.upper(), []).append(
+                    _norm(html.unescape(html_to_text(raw.split("\n", 1)[1])[0])))
+    return {k: " \n ".join(v) for k, v in texts.items()}
 
 
 def test_question_set_format():
@@ -51,3 +59,51 @@ def test_code_article_labels_point_at_an_article_holding_the_quote():
         if code_labels:
             holders = [name for name, t in texts.items() if any(_norm(e) in t for e in q["evidence"])]
             assert any(locator_matches(h, code_labels) for h in holders), q["id"]
+
+
+USER_SETS = (TEST_QUESTIONS, DEV_USERS_QUESTIONS)
+
+
+@pytest.mark.parametrize("path", USER_SETS, ids=["test", "dev_users"])
+def test_user_question_sets_have_a_kind_and_a_source(path):
+    qs = load_questions(path)
+    assert all(q.get("kind") in KINDS and q.get("source") for q in qs)
+    assert all(q["kind"] == "unanswerable" for q in qs if not q["answerable"])
+    assert all(q["evidence"] and q["answer_keywords"] for q in qs if q["answerable"])
+    assert all(not q["evidence"] and not q["citations"] for q in qs if not q["answerable"])
+    real = [q for q in qs if question_group(q) == "real"]
+    assert all(q["source"].startswith(("http://", "https://")) for q in real)
+
+
+def test_the_test_set_holds_the_questions_the_issue_asks_for():
+    qs = load_questions(TEST_QUESTIONS)
+    groups = [question_group(q) for q in qs]
+    assert len(qs) >= 200
+    assert groups.count("real") >= 80
+    assert groups.count("onboarding") >= 60
+    assert sum(1 for q in qs if not q["answerable"]) >= 30
+
+
+def test_no_question_is_both_in_the_test_set_and_in_a_dev_set():
+    test = {_norm(q["question"]).lower() for q in load_questions(TEST_QUESTIONS)}
+    dev = {_norm(q["question"]).lower() for p in (DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS) for q in load_questions(p)}
+    assert not test & dev
+    assert not {q["id"] for q in load_questions(TEST_QUESTIONS)} & {
+        q["id"] for p in (DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS) for q in load_questions(p)}
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/corpora/legifrance (the full codes) is not beside the repo")
+@pytest.mark.parametrize("path", USER_SETS, ids=["test", "dev_users"])
+def test_every_user_question_quote_is_in_the_article_it_cites(path):
+    texts = _corpus_texts(full=True)
+    missing, wrong = [], []
+    for q in load_questions(path):
+        for e in q["evidence"]:
+            if not any(_norm(e) in t for t in texts.values()):
+                missing.append((q["id"], e))
+        code_labels = [c for c in q["citations"] if re.match(r"^(LO|[LRDA])\d", c)]
+        if code_labels:
+            holders = [name for name, t in texts.items() if any(_norm(e) in t for e in q["evidence"])]
+            if not any(locator_matches(h, code_labels) for h in holders):
+                wrong.append(q["id"])
+    assert not missing and not wrong, (missing, wrong)
