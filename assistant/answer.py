@@ -9,11 +9,13 @@ from functools import cached_property
 
 from assistant.answertype import expected_type, has_type
 from assistant.index import Index
+from assistant.intent import has_cue, shape_of
 from assistant.records import Answer, Citation, Hit
 from assistant.retrieval import Retriever, SearchResult, sentence_score, window_coverage
 from assistant.lexical import correct
 from assistant.text import analyse, is_stopword, sentences
 from assistant.verify import check
+from assistant.wordclass import carries_subject
 from ingest.loaders import display_article
 
 NO_ANSWER = ("Je n'ai pas trouvé de réponse à cette question dans le corpus. "
@@ -21,6 +23,25 @@ NO_ANSWER = ("Je n'ai pas trouvé de réponse à cette question dans le corpus. 
 HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
 TYPE_LABEL = {"nombre": "de nombre ni de durée", "date": "de date", "nom": "de nom"}
 RELATIVE_FLOOR = 0.5  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
+FOCUS_SHARE = 0.5  # share of the subject terms' weight the answering passage must hold
+# Words that say what is asked, not what it is about (analysed forms): never the subject of a question.
+QUESTION_WORDS = frozenset(analyse(
+    "rôle rôles mission missions quoi composition composé composée membres président présidé préside présidence "
+    "durée délai délais combien montant taux sanction sanctions pénalité procédure conditions condition droit "
+    "peut peuvent doit doivent faut qui quel quelle quels quelles signifie définition sert servent chargé "
+    "compétence compétences prévoit prévu dit article code question savoir légal légale légalement maximal "
+    "maximale maximum minimum minimal actuel actuellement exactement jouer joue "
+    # the verbs of "qui décide / fixe / nomme / pilote... ?": they ask for an actor, the subject is their object
+    "décide décident fixe fixent nomme nomment désigne désignent pilote pilotent dirige dirigent signe signent "
+    "valide valident approuve approuvent"))
+# Intents whose answer must say what is asked (else refused), and how the refusal names it.
+MUST_HOLD = {"presidence": "qui préside", "composition": "qui compose cette instance",
+             "duree": "de durée ni de délai", "montant": "de montant ni de taux", "sanction": "quelle sanction s'applique",
+             "qui": "qui décide ou agit"}
+CUE_BOOST = 1.25  # a sentence with a cue phrase of the question's intent ("est présidé par") counts this much more
+ANSWER_WORDS = 60  # sentences after the first join the answer while it stays within this many words
+MAX_ITEMS = 12  # items of an enumeration shown as a list
+ITEM = re.compile(r"^(?:\d{1,2}°|[a-z]\)|[-–•]\s?)")
 LOOKUP_NOISE = {"article", "prevoit", "dispos", "contenu", "quoi", "que", "resum", "text", "art", "code",
                 "css", "csp", "secur", "social", "publiqu", "sant", "convent", "typ", "paragraph"}
 
@@ -32,6 +53,76 @@ def _display_sentence(text: str, locator: str) -> str:
         if re.match(rf"{re.escape(number)}(?=[A-ZÀ-ÖØ-ÞŒ«“\"L’'])", text):  # "35La mise en œuvre"
             text = text[len(number):].lstrip()
     return text
+
+
+def enumerated_items(text: str, start: int) -> list[str]:
+    """The enumerated items (1°, 2°, a), b), dashes) that follow the sentence starting at ``start``, when that
+    sentence introduces them (it ends with ":") or they follow it at once."""
+    spans = sentences(text)
+    after = [(s, e) for s, e in spans if s > start]
+    lead = next(((s, e) for s, e in spans if s == start), None)
+    if lead is None or not after:
+        return []
+    items = []
+    for s, e in after:
+        sent = re.sub(r"\s+", " ", text[s:e]).strip()
+        if not ITEM.match(sent):
+            break
+        items.append(re.sub(r"^[-–•]\s*", "", sent))
+        if len(items) >= MAX_ITEMS:
+            break
+    return items if text[lead[0]:lead[1]].rstrip().endswith(":") else []
+
+
+LEAD_WORDS = 60  # the first sentence of an answer is shown whole up to this length
+CLAUSE_WORDS = 20  # the shortest room given to a later sentence's clauses
+
+
+def clause_window(sentence: str, weights: dict[str, float], max_words: int) -> str:
+    """The run of consecutive clauses of a long sentence (cut at , ; : and brackets) that holds the most of the
+    question's weight within ``max_words`` words, with "…" where the sentence was cut."""
+    bounds = [m.span() for m in re.finditer(r"[^,;:()]+[,;:()]?", sentence)]
+    if len(bounds) < 2:
+        return sentence
+    best, best_span = -1.0, None
+    for i in range(len(bounds)):
+        for j in range(i, len(bounds)):
+            start, end = bounds[i][0], bounds[j][1]
+            piece = sentence[start:end]
+            n = len(piece.split())
+            if n > max_words:
+                break
+            terms = set(analyse(piece))
+            score = sum(w for t, w in weights.items() if t in terms) + 0.001 * n
+            if score > best:
+                best, best_span = score, (start, end)
+    if best_span is None:
+        return sentence
+    start, end = best_span
+    piece = sentence[start:end].strip().rstrip(",;:(")
+    return ("… " if start > 0 else "") + piece + (" …" if end < len(sentence.rstrip()) - 1 else "")
+
+
+FACT_CLAUSE_WORDS = 30  # a longer sentence answering a fact is shown from the clause that holds the fact
+
+
+def fact_clause(sentence: str, intent: str | None, kind: str | None) -> str:
+    """A long sentence cut to the clause that holds the fact asked for (a duration, an amount, an actor),
+    marked with "…" where it was cut; a short one, or one with no such clause, as it is."""
+    if len(sentence.split()) <= FACT_CLAUSE_WORDS or intent not in ("duree", "montant"):
+        return sentence
+    kind = kind or "nombre"
+    clauses = [m for m in re.finditer(r"[^,;:]+[,;:]?", sentence)]
+    for i, m in enumerate(clauses):
+        clause = m.group().strip()
+        if has_cue(clause, intent) and (kind is None or has_type(clause, kind)):
+            start = clauses[max(0, i - 1)].start() if len(clause.split()) < 8 else m.start()
+            end = clauses[min(len(clauses) - 1, i + 1)].end() if len(clause.split()) < 8 else m.end()
+            piece = sentence[start:end].strip().rstrip(",;:")
+            if len(piece.split()) >= len(sentence.split()) - 3:
+                return sentence
+            return ("… " if start > 0 else "") + piece + (" …" if end < len(sentence) else "")
+    return sentence
 
 
 class Answerer:
@@ -48,20 +139,79 @@ class Answerer:
             return []
         out = []
         source = result.question if not result.translated else result.translated
-        for w in re.findall(r"\w+", source):
+        # Words the lexicon translates into legal terms this index holds ("IJ" with the codes indexed).
+        translated: set[str] = set()
+        if "lexicon" not in self.retriever.off:
+            for entry in self.retriever.lexicon.matches(source):
+                if any(all(lexical.knows(t) for t in analyse(term)) for term in entry.terms):
+                    translated.update(entry.stems or analyse(entry.trigger))
+                    translated.add(entry.trigger)
+        words = re.findall(r"\w+", source)
+        for i, w in enumerate(words):
             if is_stopword(w) or w.isdigit() or not (len(w) >= 5 or (len(w) >= 2 and w.isupper())):
                 continue
+            if w in translated or any(t in translated for t in analyse(w)):
+                continue  # the lexicon gives its legal terms ("IJ", "avorter")
+            if not carries_subject(w, words[i - 1] if i else "", first=i == 0):
+                continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
             for t in analyse(w):
                 if not lexical.knows(t) and not lexical.knows(correct(lexical, t)):
                     out.append(w)
         return list(dict.fromkeys(out))
 
+    def stands_for(self, result: SearchResult) -> dict[str, set[frozenset[str]]]:
+        """Question term -> the analysed terms of each long form that stands for it (an acronym's long forms
+        in the glossary, the lexicon's legal terms for an everyday or trade word)."""
+        stands_for: dict[str, set[frozenset[str]]] = {}
+        for token in re.findall(r"[A-Za-zÉé0-9]{2,12}", result.question):
+            if token.isupper():
+                for t in analyse(token):
+                    stands_for.setdefault(t, set()).update(
+                        frozenset(analyse(x)) for x in self.index.glossary.lookup(token)[:2] if analyse(x))
+        if "lexicon" not in self.retriever.off:
+            for entry in self.retriever.lexicon.matches(result.question):
+                for t in entry.stems or analyse(entry.trigger):
+                    stands_for.setdefault(t, set()).update(frozenset(analyse(x)) for x in entry.terms if analyse(x))
+        return stands_for
+
+    def focus(self, result: SearchResult) -> list[tuple[str, float, frozenset[frozenset[str]]]]:
+        """The question's subject terms: its analysed terms less the words of its intent and generic question
+        words, each with its IDF and the terms that stand for it (the long form of an acronym, the lexicon's
+        legal terms for an everyday word). A term the corpus does not know and nothing stands for is left out."""
+        lexical = self.index.lexical
+        stands_for = self.stands_for(result)
+        out = []
+        for term in dict.fromkeys(result.terms + analyse(" ".join(result.acronyms))):
+            if term in QUESTION_WORDS or re.match(r"^\d+$", term):
+                continue
+            alternatives = frozenset(stands_for.get(term, ()))
+            if term not in lexical.df and not alternatives:
+                continue  # unknown to the corpus and not translated: nothing to look for
+            out.append((term, lexical.idf(term), alternatives))
+        return sorted(out, key=lambda f: -f[1])
+
+    def about(self, chunk_id: str, focus: list[tuple[str, float, frozenset[frozenset[str]]]]) -> bool:
+        """The passage (with its title and headings) holds at least ``FOCUS_SHARE`` of the subject's weight."""
+        if not focus:
+            return True
+        context = self.index.context_terms(chunk_id)
+        total = sum(w for _, w, _ in focus)
+        found = sum(w for t, w, alts in focus if t in context or any(a <= context for a in alts))
+        return found >= FOCUS_SHARE * total
+
     def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3
         passage (the refusal signal, calibrated on the eval set)."""
         weights = {t: self.index.lexical.idf(t) for t in dict.fromkeys(result.terms)}
-        return max((window_coverage(self.index.analysed_sentences(h.chunk.chunk_id), weights) for h in hits[:3]),
-                   default=0.0)
+        # A question word is also found where a long form of it is: "avorter" in a sentence on the
+        # "interruption volontaire de grossesse", "CRSA" where the conference is named in full.
+        alternatives = {t: alts for t, alts in self.stands_for(result).items() if t in weights and alts}
+
+        def with_alternatives(sentence_terms: set[str]) -> set[str]:
+            return sentence_terms | {t for t, alts in alternatives.items() if any(a <= sentence_terms for a in alts)}
+
+        return max((window_coverage([with_alternatives(x) for x in self.index.analysed_sentences(h.chunk.chunk_id)],
+                                    weights) for h in hits[:3]), default=0.0)
 
     def ask(self, question: str) -> Answer:
         t0 = time.perf_counter()
@@ -183,7 +333,29 @@ class Answerer:
                 candidates.append((score, rank, s, hit, sent))
         if not candidates:
             return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
+        if not lookup:
+            # The answer must be about the question's subject: its passage holds the notion asked about (or a
+            # long form or legal term of it), not only the question's other words ("qui préside la CRSA ?" is
+            # not answered by "le comité régional de sécurité sanitaire est présidé par le préfet").
+            focus = self.focus(result)
+            candidates = [c for c in candidates if self.about(c[3].chunk.chunk_id, focus)]
+            if not candidates:
+                return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
+        plain_lookup = bool(lookup) and not terms  # "que prévoit l'article X ?": its opening sentences
+        intent = None if plain_lookup else result.intent
+        if intent:  # a sentence holding a cue phrase of the question's intent answers it first
+            candidates = [(c[0] * CUE_BOOST if has_cue(c[4], intent) else c[0], *c[1:]) for c in candidates]
         candidates.sort(key=lambda c: -c[0])
+        if intent in MUST_HOLD:
+            # "qui préside ?", "quelle durée ?": a good sentence must say it, else the corpus does not answer.
+            best_any = candidates[0][0]
+            cued = [c for c in candidates if c[0] >= RELATIVE_FLOOR * best_any and (
+                has_cue(c[4], intent) or (intent in ("montant", "duree") and has_type(c[4], "nombre")))]
+            if not cued:
+                text = (f"Les passages trouvés ne disent pas {MUST_HOLD[intent]} : je ne peux pas répondre à partir "
+                        "du corpus. Passages les plus proches, à vérifier :")
+                return self._refusal(question, result, hits, text, t0, t, best_cov)
+            candidates = cued + [c for c in candidates if c not in cued]
         kind = None if lookup else expected_type(question)
         if kind:
             # The question expects a number, a date or a name: only sentences that hold one may answer it.
@@ -195,27 +367,53 @@ class Answerer:
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
         best = candidates[0][0]
         # First the best sentence of each passage that holds a good one (several agreeing passages make the
-        # answer checkable in more places), then the next best sentences while there is room.
+        # answer checkable in more places), then the next best sentences while there is room: at most
+        # ``max_answer_sentences`` and ``ANSWER_WORDS`` words, the first sentence always.
         chosen, said = [], set()
         good = [c for c in candidates if c[0] >= RELATIVE_FLOOR * best]
         firsts = {}
         for c in good:
             firsts.setdefault(c[3].chunk.chunk_id, c)
-        order = good if lookup and not terms else list(firsts.values()) + good  # "que prévoit l'article X ?"
+        order = good if plain_lookup else [good[0]] + list(firsts.values()) + good
+        shape = shape_of(intent)
+        limit = min(2, self.settings.max_answer_sentences) if shape in ("definition", "fact", "oui_non") \
+            else self.settings.max_answer_sentences
         for c in order:
             key = " ".join(c[4].split())
-            if key not in said and len(chosen) < self.settings.max_answer_sentences:
-                chosen.append(c)
-                said.add(key)  # the same sentence in two passages (a decree repeating the law) is said once
-        chosen.sort(key=lambda c: (c[1], c[2]))
+            if key in said or len(chosen) >= limit:
+                continue
+            chosen.append(c)
+            said.add(key)  # the same sentence in two passages (a decree repeating the law) is said once
+        lead = chosen[0]
+        # A list question's answer, or a lead sentence that announces a list ("sont constituées :"), is
+        # followed by the enumerated items, each cited: the sentence alone says nothing.
+        announces = lead[4].rstrip().endswith(":")
+        items = enumerated_items(lead[3].chunk.text, lead[2]) if shape == "list" or announces else []
+        if not plain_lookup:
+            chosen = [lead] + sorted((c for c in chosen[1:] if not items), key=lambda c: (c[1], c[2]))
+        else:
+            chosen.sort(key=lambda c: (c[1], c[2]))
         numbers: dict[str, int] = {}
         used: dict[str, list[str]] = {}
         parts = []
-        for score, rank, start, hit, sent in chosen:
+        n_words = 0
+        for i, (score, rank, start, hit, sent) in enumerate(chosen):
             n = numbers.setdefault(hit.chunk.chunk_id, len(numbers) + 1)
             shown = _display_sentence(sent, hit.chunk.locator)
-            used.setdefault(hit.chunk.chunk_id, []).append(shown)
+            used.setdefault(hit.chunk.chunk_id, []).append(shown)  # the whole sentence stays in the citation
+            if i == 0 and shape == "fact" and not items:
+                shown = fact_clause(shown, intent, kind)
+            elif not plain_lookup:
+                # Past the word budget, a sentence is shown from its clauses that hold the question's terms.
+                room = LEAD_WORDS if i == 0 else max(CLAUSE_WORDS, ANSWER_WORDS - n_words)
+                if len(shown.split()) > room:
+                    shown = clause_window(shown, weights, room)
+            n_words += len(shown.split())
             parts.append(f"{shown} [{n}]")
+        for item in items:  # a list's items, each cited: "1° ...", "a) ...", "- ..."
+            n = numbers[lead[3].chunk.chunk_id]
+            used[lead[3].chunk.chunk_id].append(item)
+            parts.append(f"\n- {item} [{n}]")
         by_id = {h.chunk.chunk_id: h for h in pool}
         citations = tuple(
             Citation(n=n, doc_id=by_id[cid].chunk.doc_id, title=self._title(by_id[cid]), locator=by_id[cid].chunk.locator,
@@ -225,7 +423,8 @@ class Answerer:
         timings = dict(result.timings_ms)
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
-        return Answer(question, " ".join(parts), True, citations, tuple(result.hits), timings, result.query)
+        return Answer(question, " ".join(parts).replace(" \n", "\n"), True, citations, tuple(result.hits), timings,
+                      result.query)
 
     def _title(self, hit: Hit) -> str:
         doc = self.index.documents.get(hit.chunk.doc_id, {})

@@ -32,6 +32,7 @@ from assistant.errors import AssistantError
 CURRENT = "CURRENT"
 LOCK = "LOCK"
 BUILD = "BUILD.json"  # in a generation being built: its base and who builds it
+CALIBRATION = "calibration.json"  # in the root: settings `python -m evals tune` measured for this index
 GEN_RE = re.compile(r"^gen-(\d{6})$")
 LEGACY = "legacy"  # the name of an index whose files sit directly in the root
 LEGACY_FILES = ("index.json", "catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm", "chroma", "lexical",
@@ -49,6 +50,24 @@ def current_name(root: Path) -> str | None:
     except FileNotFoundError:
         return LEGACY if (Path(root) / "index.json").exists() else None
     return name or None
+
+
+def read_calibration(root: Path) -> dict:
+    """What ``python -m evals tune`` stored for this index (empty when it was never tuned or is unreadable)."""
+    try:
+        data = json.loads((Path(root) / CALIBRATION).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_calibration(root: Path, values: dict) -> Path:
+    """Store tuned settings beside the generations (they hold for every later generation of this index)."""
+    path = Path(root) / CALIBRATION
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(values, indent=1, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 def path_of(root: Path, name: str) -> Path:

@@ -10,11 +10,25 @@ from pathlib import Path
 from assistant.catalog import Catalog
 from assistant.embeddings import Embedder, get_embedder
 from assistant.errors import IndexMismatch, IndexMissing
+from assistant.generations import read_calibration
 from assistant.glossary import Glossary
+from assistant.headings import HeadingIndex
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.settings import CHUNKING_VERSION, Settings
 from assistant.text import analyse, sentences
+
+
+TUNABLE = ("dense_weight", "min_coverage", "lexicon_weight", "heading_weight", "intent_weight")
+
+
+def calibrated(settings: Settings, root: Path) -> Settings:
+    """The settings with the values ``python -m evals tune`` stored for this index, for those the user did not
+    set (an environment variable or a flag always wins)."""
+    stored = read_calibration(root)
+    update = {k: v for k, v in (stored.get("settings") or {}).items()
+              if k in TUNABLE and k not in settings.model_fields_set}
+    return settings.model_copy(update=update) if update else settings
 
 
 class Index:
@@ -24,8 +38,8 @@ class Index:
     def __init__(self, settings: Settings, create: bool = False, path: Path | None = None):
         from assistant import generations
 
-        self.settings = settings
         self.root = Path(settings.index)
+        self.settings = calibrated(settings, self.root)
         if path is None:
             name = generations.current_name(self.root)
             if name is None:
@@ -124,7 +138,7 @@ class Index:
             lst.sort(key=lambda c: c.start)
         return out
 
-    def _memo(self, name: str, key: str, compute):
+    def memo(self, name: str, key: str, compute):
         """A bounded per-chunk cache, dropped with the others when the index changes."""
         cache = self.__dict__.setdefault(name, {})
         got = cache.get(key)
@@ -136,15 +150,26 @@ class Index:
         return got
 
     def analysed_sentences(self, chunk_id: str) -> list[set[str]]:
-        """Stemmed terms of each sentence of a chunk."""
+        """Stemmed terms of each sentence of a chunk, with the acronyms whose long form the sentence spells out
+        ("agence régionale de santé" also counts as "ARS"): a question asked with the acronym then finds the
+        sentence that names the notion in full, as the passage-level index already does."""
         def compute():
             text = self.chunks[chunk_id].text
-            return [set(analyse(text[s:e])) for s, e in sentences(text)]
-        return self._memo("_sentence_cache", chunk_id, compute)
+            out = []
+            for s, e in sentences(text):
+                toks = analyse(text[s:e])
+                out.append(set(toks) | set(analyse(" ".join(self.long_forms.acronyms_in_tokens(toks)))))
+            return out
+        return self.memo("_sentence_cache", chunk_id, compute)
 
     def context_terms(self, chunk_id: str) -> set[str]:
         """All the terms a chunk is indexed under (see ``index_terms``)."""
-        return self._memo("_context_cache", chunk_id, lambda: set(self.index_terms(self.chunks[chunk_id])))
+        return self.memo("_context_cache", chunk_id, lambda: set(self.index_terms(self.chunks[chunk_id])))
+
+    @cached_property
+    def headings(self):
+        """The headings field (``assistant.headings``), built from the chunks' breadcrumbs at first use."""
+        return HeadingIndex.build(list(self.chunks.values()))
 
     @cached_property
     def long_forms(self):
@@ -171,7 +196,7 @@ class Index:
                                            [self.index_terms(c, docs, long_forms) for c in chunks])
         lexical.save(self.path / "lexical")
         for name in ("chunks", "documents", "lexical", "glossary", "articles", "chunks_by_doc", "_sentence_cache",
-                     "long_forms", "_context_cache"):
+                     "long_forms", "_context_cache", "_cue_cache", "headings"):
             self.__dict__.pop(name, None)
 
     def close_store(self) -> None:

@@ -63,6 +63,9 @@ class Hit:
     lexical: float = 0.0
     dense: float = 0.0
     reason: str = ""  # "lookup" when the question named this article
+    # What each retrieval signal gave this hit, by name ("bm25", "dense", "heading", "sentence", "intent",
+    # "first"), as they entered its score; the eval's ablation table turns them off one at a time.
+    signals: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

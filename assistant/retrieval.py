@@ -11,9 +11,11 @@ import numpy as np
 
 from assistant.english import to_french_terms
 from assistant.index import Index
+from assistant.intent import has_cue, intent_of
 from assistant.lexical import correct
+from assistant.lexicon import default_lexicon
 from assistant.records import Chunk, Hit
-from assistant.text import ARTICLE_REF, analyse, article_of, fold
+from assistant.text import ARTICLE_REF, analyse, article_of, fold, sentences
 
 NUMBERED_ARTICLE = re.compile(r"\barticle\s+(\d+)(?:\s*er)?(?:\.(\d+))?\b(?!\s*[-/]\d)", re.I)
 PARAGRAPH = re.compile(r"(?:§|\bparagraphe|\bparagraph|\bpara\.?)\s*(\d{1,3})\b", re.I)
@@ -31,6 +33,8 @@ class SearchResult:
     expansions: list[str] = field(default_factory=list)
     acronyms: list[str] = field(default_factory=list)
     translated: str = ""  # French search terms of an English question
+    legal_terms: list[str] = field(default_factory=list)  # the lexicon's legal terms for the question's words
+    intent: str | None = None  # what the question asks for (``assistant.intent``)
     named_articles: list[str] = field(default_factory=list)  # article numbers named in the question
     missing_articles: list[str] = field(default_factory=list)  # named but not in the index
     timings_ms: dict = field(default_factory=dict)
@@ -86,10 +90,22 @@ def chunks_by_locator(index: Index) -> dict:
     return got[1]
 
 
+SIGNALS = ("bm25", "dense", "acronyms", "lexicon", "heading", "intent", "sentence")
+HEADING_CANDIDATES = 3  # sections whose heading matches best lend their articles as candidates
+HEADING_FLOOR = 0.25  # ... when at least this share of the question's weight is in the heading
+FIRST_INTENTS = ("definition", "role")
+NOTION_INTENTS = ("definition", "role", "composition", "presidence")  # questions about a notion, named by an acronym  # the intents whose answer is most often a section's first article
+
+
 class Retriever:
     def __init__(self, index: Index):
         self.index = index
         self.settings = index.settings
+        self.lexicon = default_lexicon()
+
+    @property
+    def off(self) -> set[str]:
+        return {x.strip() for x in self.settings.signals_off.split(",") if x.strip()}
 
     # ------------------------------------------------------------ lookups
     def _lookup(self, question: str) -> tuple[list[Chunk], list[str], list[str]]:
@@ -146,10 +162,13 @@ class Retriever:
     def search(self, question: str, k: int | None = None) -> SearchResult:
         k = k or self.settings.search_k
         idx = self.index
+        off = self.off
         question = question[:MAX_QUESTION_CHARS]  # a pasted document is not a question
         timings = {}
         t0 = time.perf_counter()
-        expansions, acronyms = idx.glossary.expand(question)
+        expansions, acronyms = idx.glossary.expand(question) if "acronyms" not in off else ([], [])
+        legal = self.lexicon.expand(question) if "lexicon" not in off else []
+        intent = intent_of(question)
         query = question
         french = to_french_terms(question)
         if french:
@@ -158,21 +177,25 @@ class Retriever:
             query += " (" + " ; ".join(expansions) + ")"
         if acronyms:
             query += " " + " ".join(acronyms)
+        if legal:
+            query += " [" + " ; ".join(legal) + "]"
         # The query embedding (the longest step) runs on the other core while the lexical side is computed.
-        w = self.settings.dense_weight
-        # The long forms are embedded apart and cached (measured against embedding the whole query: full codes
-        # mrr 0.792 -> 0.799, citation_support 0.845 -> 0.864; default corpus citation_support 0.903 -> 0.922,
-        # mrr 0.858 -> 0.856), so a question costs the embedding of its own words only.
+        w = self.settings.dense_weight if "dense" not in off else 0.0
+        # The long forms (of acronyms, and the lexicon's legal terms) are embedded apart and cached (measured
+        # against embedding the whole query: full codes mrr 0.792 -> 0.799, citation_support 0.845 -> 0.864;
+        # default corpus citation_support 0.903 -> 0.922, mrr 0.858 -> 0.856), so a question costs the
+        # embedding of its own words only.
         base = question + (" " + french if french else "") + (" " + " ".join(acronyms) if acronyms else "")
-        embedding = _EMBED_POOL.submit(_timed_embed, idx.embedder, base, " ; ".join(expansions)) \
+        embedding = _EMBED_POOL.submit(_timed_embed, idx.embedder, base, " ; ".join(expansions + legal)) \
             if w > 0 and idx.chunks else None
         terms = [correct(idx.lexical, t) for t in analyse(question)]
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]
         main_terms = terms + analyse(" ".join(acronyms))
         # Long forms of the question's acronyms count, but less than the question's own words: a long
-        # expansion must not drown "durée" in "durée du PPRGDRESS".
+        # expansion must not drown "durée" in "durée du PPRGDRESS". So do the lexicon's legal terms.
         exp_terms = [x for x in analyse(" ".join(expansions)) if x not in main_terms]
+        legal_terms = [x for x in analyse(" ".join(legal)) if x not in main_terms and x not in exp_terms]
         lookup, named, missing = self._lookup(question)
         timings["analyse"] = (time.perf_counter() - t0) * 1000
 
@@ -181,16 +204,28 @@ class Retriever:
         scores = idx.lexical.scores(main_terms)
         if exp_terms:
             scores = scores + self.settings.expansion_weight * idx.lexical.scores(exp_terms)
+        if legal_terms:
+            scores = scores + self.settings.lexicon_weight * idx.lexical.scores(legal_terms)
         lexical = idx.lexical.top_of(scores, n_cand)
+        # Headings: the sections named after the question's notion, and their articles.
+        heading_of: dict[tuple, float] = {}
+        heading_cands: list[str] = []
+        if "heading" not in off and self.settings.heading_weight:
+            heads = idx.headings
+            heading_of = heads.path_scores(main_terms + exp_terms + legal_terms)
+            for crumb, hs in sorted(heading_of.items(), key=lambda kv: -kv[1])[:HEADING_CANDIDATES]:
+                if hs >= HEADING_FLOOR:
+                    members = heads.members.get(crumb, [])
+                    heading_cands.extend(members[:1] if intent in FIRST_INTENTS else members[:10])
         timings["lexical"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
         dense: dict[str, float] = {}
         qvec = None
         if embedding is not None:
-            # Vectors of the lexical and looked-up candidates, fetched while the query is being embedded: those
-            # the dense search does not return are scored against the query vector here.
-            wanted = list(dict.fromkeys([cid for cid, _ in lexical] + [c.chunk_id for c in lookup]))
+            # Vectors of the lexical, heading and looked-up candidates, fetched while the query is being
+            # embedded: those the dense search does not return are scored against the query vector here.
+            wanted = list(dict.fromkeys([cid for cid, _ in lexical] + heading_cands + [c.chunk_id for c in lookup]))
             fetched = idx.store.vectors(wanted)
             waited = time.perf_counter()
             qvec, timings["embed"] = embedding.result()
@@ -204,23 +239,54 @@ class Retriever:
 
         t = time.perf_counter()
         lex = dict(lexical)
+        if heading_cands:  # heading candidates that BM25 did not return: their own BM25 score
+            for cid in heading_cands:
+                if cid not in lex and cid in idx.lexical.position:
+                    lex[cid] = float(scores[idx.lexical.position[cid]])
         max_lex = max(lex.values(), default=0.0) or 1.0
-        max_dense = max(dense.values(), default=0.0) or 1.0
-        fused: dict[str, tuple[float, float, float]] = {}
-        for cid in set(lex) | set(dense):
-            if cid not in idx.chunks:
+        # Cosine similarities of a small model sit in a narrow band over the candidates (e5: 0.80-0.90):
+        # divided by their maximum they all come out near 1. Scaled from the lowest candidate to the highest,
+        # the dense side tells them apart.
+        low_dense = min(dense.values(), default=0.0)
+        span_dense = (max(dense.values(), default=0.0) - low_dense) or 1.0
+        lw = 0.0 if "bm25" in off else 1 - w
+        hw = self.settings.heading_weight if heading_of else 0.0
+        first = idx.headings.first_of_section if hw else set()
+        fused: dict[str, tuple[float, dict]] = {}
+        for cid in set(lex) | set(dense) | set(heading_cands):
+            chunk = idx.chunks.get(cid)
+            if chunk is None:
                 continue
-            ls = lex.get(cid, 0.0) / max_lex
-            ds = max(dense.get(cid, 0.0), 0.0) / max_dense
-            fused[cid] = ((1 - w) * ls + w * ds, lex.get(cid, 0.0), dense.get(cid, 0.0))
+            sig = {"bm25": lex.get(cid, 0.0) / max_lex, "dense": (dense[cid] - low_dense) / span_dense if cid in dense else 0.0}
+            score = lw * sig["bm25"] + w * sig["dense"]
+            if hw:
+                hs = heading_of.get(tuple(chunk.breadcrumb), 0.0)
+                # The defining article opens its section in the codes, and the law defines where a decree
+                # applies: the full weight goes to a legislative article (L., LO.) that opens its section. A
+                # seed document's paragraphs have no such order.
+                full = cid in first and intent in FIRST_INTENTS and (chunk.article or "").startswith("L")
+                sig["heading"] = 2 * hs if full else 0.5 * hs
+                sig["first"] = float(cid in first)
+                score += hw * sig["heading"]
+            fused[cid] = (score, sig)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1][0])
         # Rerank the head by its best sentence: the answer to a question sits in one sentence that holds
-        # its rare terms, read in the passage's context (measured: hit@5 0.942 -> 0.961, mrr 0.843 -> 0.858).
-        depth, gamma = self.settings.rerank_depth, self.settings.rerank_weight
-        if gamma and terms:
+        # its rare terms, read in the passage's context (measured: hit@5 0.942 -> 0.961, mrr 0.843 -> 0.858);
+        # and by the best sentence that also holds a cue phrase of the question's intent.
+        depth = self.settings.rerank_depth
+        gamma = self.settings.rerank_weight if "sentence" not in off else 0.0
+        iw = self.settings.intent_weight if intent and "intent" not in off else 0.0
+        if (gamma or iw) and terms:
             weights = {x: idx.lexical.idf(x) for x in dict.fromkeys(main_terms)}
-            head = [(cid, (score + gamma * best_sentence_score(idx, cid, weights), ls, ds))
-                    for cid, (score, ls, ds) in ranked[:depth]]
+            # In "c'est quoi le FIR ?" the long form is the subject itself: its words count in full.
+            factor = 1.0 if intent in NOTION_INTENTS else self.settings.expansion_weight
+            for x in legal_terms + exp_terms:
+                weights.setdefault(x, factor * idx.lexical.idf(x))
+            head = []
+            for cid, (score, sig) in ranked[:depth]:
+                best, cued = sentence_scores(idx, cid, weights, intent if iw else None)
+                sig = {**sig, "sentence": best, "intent": cued}
+                head.append((cid, (score + gamma * best + iw * cued, sig)))
             head.sort(key=lambda kv: -kv[1][0])
             ranked = head + ranked[depth:]
         hits: list[Hit] = []
@@ -229,17 +295,18 @@ class Retriever:
             if c.chunk_id in seen:
                 continue
             seen.add(c.chunk_id)
-            s = fused.get(c.chunk_id, (0.0, 0.0, 0.0))
-            hits.append(Hit(c, 1.0 + s[0], s[1], s[2], reason="lookup"))
-        for cid, (score, ls, ds) in ranked:
+            score, sig = fused.get(c.chunk_id, (0.0, {}))
+            hits.append(Hit(c, 1.0 + score, lex.get(c.chunk_id, 0.0), dense.get(c.chunk_id, 0.0), reason="lookup",
+                            signals=sig))
+        for cid, (score, sig) in ranked:
             if cid not in seen:
                 seen.add(cid)
-                hits.append(Hit(idx.chunks[cid], score, ls, ds))
+                hits.append(Hit(idx.chunks[cid], score, lex.get(cid, 0.0), dense.get(cid, 0.0), signals=sig))
         hits = collapse_duplicates(hits, limit=max(k, 10))
         timings["fuse"] = (time.perf_counter() - t) * 1000
         timings["search"] = (time.perf_counter() - t0) * 1000
-        return SearchResult(question, query, hits[:max(k, 10)], terms, expansions, acronyms, french, named, missing,
-                            timings)
+        return SearchResult(question, query, hits[:max(k, 10)], terms, expansions, acronyms, french, legal, intent,
+                            named, missing, timings)
 
 
 # A question term found elsewhere in the passage half-counts for one of its sentences (measured on the eval
@@ -255,9 +322,36 @@ def sentence_score(sentence_terms: set[str], context: set[str], weights: dict[st
 
 
 def best_sentence_score(index: Index, chunk_id: str, weights: dict[str, float]) -> float:
+    return sentence_scores(index, chunk_id, weights)[0]
+
+
+def sentence_scores(index: Index, chunk_id: str, weights: dict[str, float], intent: str | None = None
+                    ) -> tuple[float, float]:
+    """The best sentence score of a chunk, and the best of its sentences that hold a cue phrase of ``intent``."""
     sents = index.analysed_sentences(chunk_id)
     context = index.context_terms(chunk_id)
-    return max((sentence_score(toks, context, weights) for toks in sents), default=0.0)
+    cues = cue_flags(index, chunk_id, intent) if intent else ()
+    best = cued = 0.0
+    for i, toks in enumerate(sents):
+        s = sentence_score(toks, context, weights)
+        best = max(best, s)
+        if cues and cues[i]:
+            cued = max(cued, s)
+    return best, cued
+
+
+def cue_flags(index: Index, chunk_id: str, intent: str) -> list[bool]:
+    """For each sentence of a chunk (the split of ``analysed_sentences``), whether it holds a cue of ``intent``.
+    A sentence that opens with an indefinite article and its subject ("Un fonds d'intervention régional
+    finance...", "Une équipe de soins primaires est...") defines it."""
+    def compute():
+        text = index.chunks[chunk_id].text
+        return [has_cue(text[s:e], intent) or (intent == "definition" and bool(DEFINING_OPENING.match(text[s:e])))
+                for s, e in sentences(text)]
+    return index.memo("_cue_cache", f"{intent}\x00{chunk_id}", compute)
+
+
+DEFINING_OPENING = re.compile(r"\s*(?:Un|Une|Des)\s+\w")
 
 
 def window_coverage(sentence_terms: list[set[str]], weights: dict[str, float]) -> float:

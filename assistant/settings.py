@@ -57,6 +57,18 @@ class Settings(BaseSettings):
         "`python -m evals tune`."))
     expansion_weight: float = Field(0.3, ge=0.0, description=(
         "Weight of the lexical score of acronym expansions relative to the question's own words."))
+    lexicon_weight: float = Field(0.5, ge=0.0, description=(
+        "Weight of the lexical score of the legal terms that the lexicon (`assistant/lexicon.tsv`) gives for "
+        "the question's everyday words, relative to the question's own words."))
+    heading_weight: float = Field(0.3, ge=0.0, description=(
+        "Weight of the match between the question and a passage's headings (code > livre > titre > chapitre > "
+        "section); a section's first article gets it in full on definition and role questions, the others half."))
+    intent_weight: float = Field(0.3, ge=0.0, description=(
+        "Weight of the best sentence that holds both the question's terms and a cue phrase of its intent "
+        "(\"est présidé par\" for \"qui préside\", \"pour une durée de\" for a duration...)."))
+    signals_off: str = Field("", pattern=r"^[a-z_, ]*$", description=(
+        "Retrieval signals turned off, comma-separated, among bm25, dense, acronyms, lexicon, heading, intent, "
+        "sentence (for the eval's ablation table; empty: all on)."))
     rerank_weight: float = Field(1.0, ge=0.0, description=(
         "Weight of the best-sentence match when reranking the head of the fused list (0: no reranking)."))
     rerank_depth: int = Field(20, ge=0, description="Candidates reranked by their best sentence.")

@@ -10,7 +10,7 @@ import click
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings
-from evals.runner import DEFAULT_QUESTIONS, evaluate, load_questions, write_results
+from evals.runner import DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS, TEST_QUESTIONS, evaluate, load_questions, write_results
 
 INDEX_HELP = "Index folder (default: data/index under the project; env ASSISTANT_INDEX)."
 
@@ -37,11 +37,14 @@ def cli():
 @click.option("--min-coverage", type=float, default=None, help="Override ASSISTANT_MIN_COVERAGE for this run.")
 @click.option("--llm", is_flag=True, help="Evaluate the configured LLM backend (ASSISTANT_LLM_*) instead of the "
                                           "extractive answerer; adds unsupported_sentence_rate.")
-def run(questions, out, index, dense_weight, min_coverage, llm):
+@click.option("--ablation", is_flag=True, help="Run again with each retrieval signal turned off in turn "
+                                               "(ASSISTANT_SIGNALS_OFF) and add the ablation table to the report.")
+def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
     """Ask every question, score retrieval, citations and refusals; write OUT/results.json, OUT/report.md and
     OUT/report.html."""
     from tqdm import tqdm
 
+    from assistant.index import TUNABLE
     from assistant.service import Service
 
     try:
@@ -55,12 +58,23 @@ def run(questions, out, index, dense_weight, min_coverage, llm):
         qs = load_questions(questions)
         with tqdm(total=len(qs), desc="questions", file=sys.stderr) as bar:
             metrics, details = evaluate(service, qs, progress=bar.update)
+        table = {}
+        if ablation:
+            from assistant.retrieval import SIGNALS
+
+            table["(tous)"] = metrics
+            for name in tqdm(SIGNALS, desc="ablation", file=sys.stderr):
+                off = Service(settings.model_copy(update={"signals_off": name}), follow=False)
+                table[name] = evaluate(off, qs)[0]
     except (AssistantError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     meta = {"questions": str(questions), "index": str(settings.index), "chunks": service.index.catalog.counts()[1],
-            "embedding_model": settings.embedding_model, "dense_weight": settings.dense_weight,
-            "min_coverage": settings.min_coverage, "date": time.strftime("%Y-%m-%d %H:%M"),
-            "llm_backend": settings.llm_backend, "llm_model": settings.llm_model}
+            "embedding_model": settings.embedding_model, "dense_weight": service.index.settings.dense_weight,
+            "min_coverage": service.index.settings.min_coverage, "date": time.strftime("%Y-%m-%d %H:%M"),
+            "llm_backend": settings.llm_backend, "llm_model": settings.llm_model,
+            "tuned": {k: getattr(service.index.settings, k) for k in TUNABLE}}
+    if ablation:
+        meta["ablation"] = table
     write_results(out, metrics, details, meta)
     for k, v in metrics.items():
         click.echo(f"{k:20s} {v:.3f}" if isinstance(v, float) else f"{k:20s} {v}")
@@ -68,60 +82,75 @@ def run(questions, out, index, dense_weight, min_coverage, llm):
 
 
 @cli.command()
-@click.option("--questions", type=click.Path(exists=True, path_type=Path), default=DEFAULT_QUESTIONS, show_default=True)
+@click.option("--questions", type=click.Path(exists=True, path_type=Path), multiple=True,
+              default=[DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS], show_default=True,
+              help="Question sets to tune on (repeat the option); never the frozen test set.")
 @click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
 @click.option("--weights", default="0,0.1,0.2,0.3,0.4,0.5,0.7,1", show_default=True, help="Dense weights to try.")
-def tune(questions, index, weights):
-    """Measure the dense weight (hit@5, mrr@10 per weight), then calibrate the refusal threshold: among the
-    thresholds keeping false refusals within 5 %, the lowest that refuses the most unanswerable questions."""
-    from assistant.answer import Answerer
-    from assistant.retrieval import Retriever
+@click.option("--save/--no-save", default=True, show_default=True,
+              help="Store the chosen values with the index (calibration.json in the index folder); the assistant "
+                   "then uses them for this index unless ASSISTANT_DENSE_WEIGHT / ASSISTANT_MIN_COVERAGE is set.")
+def tune(questions, index, weights, save):
+    """Measure the dense weight (hit@5, mrr@10 per weight), then calibrate the refusal threshold on this index:
+    among the thresholds keeping false refusals within 5 %, the lowest that refuses the most unanswerable
+    questions. A question whose evidence this index does not hold counts as one to refuse."""
+    from assistant.generations import write_calibration
     from assistant.service import Service
     from evals import metrics as m
+    from evals.runner import in_index, index_texts
 
-    qs = load_questions(questions)
-    answerable = [q for q in qs if q["answerable"]]
+    if any(Path(q).resolve() == TEST_QUESTIONS.resolve() for q in questions):
+        raise click.ClickException("le jeu de test gelé (evals/test.jsonl) ne sert jamais au réglage : "
+                                   "réglez sur le jeu de dev (evals/questions.jsonl, evals/dev_users.jsonl)")
+    qs = [q for path in questions for q in load_questions(path)]
+    base = Service(_settings(index), follow=False)
+    texts = index_texts(base.index)
+    answerable = {q["id"]: in_index(q, texts) and bool(q["answerable"]) for q in qs}
     rows = []
     for w in [float(x) for x in weights.split(",")]:
-        svc = Service(_settings(index, dense_weight=w))
+        svc = Service(_settings(index, dense_weight=w), follow=False)
         ranks = [m.first_relevant_rank([h.chunk.text for h in svc.search(q["question"], 10).hits], q["evidence"])
-                 for q in answerable]
+                 for q in qs if answerable[q["id"]]]
         rows.append((w, m.mean([m.hit_at(r, 1) for r in ranks]), m.mean([m.hit_at(r, 5) for r in ranks]),
                      m.mean([m.reciprocal_rank(r) for r in ranks])))
         click.echo(f"dense_weight={w:.2f}  hit@1={rows[-1][1]:.3f}  hit@5={rows[-1][2]:.3f}  mrr@10={rows[-1][3]:.3f}")
     best_w = max(rows, key=lambda r: (round(r[3], 3), r[2]))[0]
     click.echo(f"best dense_weight (mrr@10, then hit@5): {best_w}")
-    svc = Service(_settings(index, dense_weight=best_w))
-    answerer: Answerer = svc.answerer
-    retriever: Retriever = svc.retriever
-    covs = []
-    refused_anyway = {True: 0, False: 0}  # by answerability: refused whatever the threshold
+    # Each question answered once with no threshold: refused anyway (unknown word, wrong subject, no number
+    # where one is asked...), or answered with its evidence strength, which a threshold t refuses below t.
+    svc = Service(_settings(index, dense_weight=best_w, min_coverage=0.0), follow=False)
+    outcomes = []  # (refused whatever the threshold, strength, answerable here)
     for q in qs:
-        result = retriever.search(q["question"], svc.settings.search_k)
+        answer = svc.ask(q["question"])
+        result = svc.retriever.search(q["question"], svc.settings.search_k)
         hits = result.hits[:svc.settings.search_k]
-        if any(h.reason == "lookup" for h in hits):
-            continue  # named articles are answered whatever the threshold
-        if answerer.unknown_words(result):
-            refused_anyway[q["answerable"]] += 1  # names what the corpus never mentions
-            continue
-        covs.append((answerer.evidence_strength(result, hits), q["answerable"]))
+        lookup = any(h.reason == "lookup" for h in hits)
+        strength = 1.0 if lookup else svc.answerer.evidence_strength(result, hits)
+        outcomes.append((not answer.answered, strength, answerable[q["id"]]))
     # Of the thresholds whose false refusals stay within 5 % of the answerable questions, the lowest one that
     # refuses the most unanswerable questions: refusing a question the corpus answers costs the user more
-    # than showing passages for one it does not. (The answer-type check refuses more at run time.)
-    n_unans = sum(1 for q in qs if not q["answerable"])
-    n_ans = len(qs) - n_unans
-    best = (0.0, 0.0, 0.0)
+    # than showing passages for one it does not.
+    n_ans = sum(1 for *_, a in outcomes if a)
+    n_unans = len(outcomes) - n_ans
+    best = (0.0, -1.0, 0.0)
     click.echo("threshold  refusal_accuracy  false_refusal_rate")
-    for t in sorted({round(c, 3) for c, _ in covs} | {0.0}):
-        refused = refused_anyway[False] + sum(1 for c, a in covs if not a and c < t)
-        false_ref = refused_anyway[True] + sum(1 for c, a in covs if a and c < t)
-        ra, frr = refused / max(1, n_unans), false_ref / max(1, n_ans)
+    for t in sorted({round(c, 3) for _, c, _ in outcomes} | {0.0}):
+        refused = [anyway or c < t for anyway, c, _ in outcomes]
+        ra = sum(1 for r, (*_, a) in zip(refused, outcomes) if r and not a) / max(1, n_unans)
+        frr = sum(1 for r, (*_, a) in zip(refused, outcomes) if r and a) / max(1, n_ans)
         if frr <= 0.05:
             click.echo(f"{t:9.3f}  {ra:16.3f}  {frr:18.3f}")
             if ra > best[1]:
                 best = (t, ra, frr)
     click.echo(f"min_coverage threshold: {best[0]:.3f} (refusal_accuracy {best[1]:.3f}, false_refusal_rate {best[2]:.3f})")
-    click.echo(json.dumps({"dense_weight": best_w, "min_coverage": best[0]}))
+    chosen = {"dense_weight": best_w, "min_coverage": best[0]}
+    if save:
+        path = write_calibration(base.settings.index, {
+            "settings": chosen, "questions": [str(q) for q in questions], "date": time.strftime("%Y-%m-%d %H:%M"),
+            "measured": {"refusal_accuracy": best[1], "false_refusal_rate": best[2],
+                         "hit@5": next(r[2] for r in rows if r[0] == best_w)}})
+        click.echo(f"saved to {path}")
+    click.echo(json.dumps(chosen))
 
 
 @cli.command()

@@ -60,9 +60,46 @@ def test_llm_flag_needs_a_backend(small_index, tmp_path):
     assert result.exit_code == 1 and "ASSISTANT_LLM_BACKEND" in result.output
 
 
-def test_tune_measures_weights_and_calibrates_the_threshold(small_index):
-    result = CliRunner().invoke(cli, ["tune", "--index", str(small_index.index), "--weights", "0,0.2"])
+def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_index(small_index, tmp_path):
+    import shutil
+
+    from assistant.index import Index
+    from assistant.settings import Settings
+
+    root = tmp_path / "index"
+    shutil.copytree(small_index.index, root)
+    result = CliRunner().invoke(cli, ["tune", "--index", str(root), "--weights", "0,0.2",
+                                      "--questions", "evals/questions.jsonl"])
     assert result.exit_code == 0, result.output
     assert "dense_weight=0.00" in result.output and "dense_weight=0.20" in result.output
-    settings = json.loads(result.output.strip().splitlines()[-1])
-    assert settings["dense_weight"] in (0.0, 0.2) and 0.0 <= settings["min_coverage"] <= 1.0
+    chosen = json.loads(result.output.strip().splitlines()[-1])
+    assert chosen["dense_weight"] in (0.0, 0.2) and 0.0 <= chosen["min_coverage"] <= 1.0
+    stored = json.loads((root / "calibration.json").read_text())
+    assert stored["settings"] == chosen
+    # The index is then answered with them, unless the user sets one.
+    assert Index(Settings(index=root)).settings.min_coverage == chosen["min_coverage"]
+    assert Index(Settings(index=root, min_coverage=0.9)).settings.min_coverage == 0.9
+
+
+def test_tune_refuses_the_frozen_test_set(small_index):
+    result = CliRunner().invoke(cli, ["tune", "--index", str(small_index.index), "--questions", "evals/test.jsonl"])
+    assert result.exit_code == 1 and "jeu de test" in result.output
+
+
+def test_ablation_turns_each_signal_off_and_reports_it(small_index, tmp_path):
+    from assistant.retrieval import SIGNALS
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "cpts", "question": "cpts c'est quoi ?", "answerable": True,
+                                     "evidence": ["communauté professionnelle territoriale de santé"],
+                                     "answer_keywords": [], "citations": [], "kind": "definition",
+                                     "source": "onboarding"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", "--questions", str(questions), "--out", str(out),
+                                      "--index", str(small_index.index), "--ablation"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert set(data["meta"]["ablation"]) == {"(tous)", *SIGNALS}
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Ablation" in report and "| lexicon |" in report and "## Par type de question" in report
+    assert data["by_kind"]["definition"]["n"] == 1

@@ -1,0 +1,98 @@
+"""Headings as a searchable field: the breadcrumb (code > livre > titre > chapitre > section) of every passage.
+
+A section named after a notion ("Section 1 : Fonds d'intervention régional", "Chapitre IV : Communautés
+professionnelles territoriales de santé") points to its articles, and the first article of a section is most
+often the one that defines the notion. ``HeadingIndex.scores`` gives each section a score for a question's
+terms; ``first_of_section`` names the passages that open their section.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from assistant.records import Chunk
+from assistant.text import analyse
+
+# A heading's number ("Section 1", "Chapitre IV", "Sous-section 2", "I.1 –") says nothing of its subject.
+HEADING_NUMBER = re.compile(r"^(?:(?:sous[- ])?(?:section|chapitre|titre|livre|partie|paragraphe|sous-paragraphe)"
+                            r"\s+(?:[ivxlc]+|\d+|ier|preliminaire)(?:\s+(?:bis|ter))?|[ivx]+(?:\.\d+)?\s*[–—-])\s*:?\s*",
+                            re.I)
+DECAY = 0.6  # a match one level higher counts this much less: the deepest heading names the notion best
+
+
+def article_key(number: str) -> tuple:
+    """'L1434-12' -> ('L', 1434, 12): articles of a section in their order."""
+    m = re.match(r"^([A-Z]+)\*?(\d+)((?:-\d+)*)", number or "")
+    if not m:
+        return ("~", 0)
+    return (m.group(1), int(m.group(2)), *[int(x) for x in m.group(3).split("-") if x])
+
+
+@dataclass
+class HeadingIndex:
+    """The distinct headings of an index, analysed once; each chunk maps to its breadcrumb's levels."""
+
+    levels: list[frozenset[str]]  # analysed terms of each distinct heading text
+    df: dict[str, int]  # in how many distinct headings a term occurs
+    paths: dict[tuple[str, ...], list[int]]  # breadcrumb -> level ids, deepest last (the document title left out)
+    first_of_section: set[str]  # chunk ids that open their section
+    members: dict[tuple[str, ...], list[str]]  # breadcrumb -> its chunk ids, in article order
+
+    @classmethod
+    def build(cls, chunks: list[Chunk]) -> "HeadingIndex":
+        texts: dict[str, int] = {}
+        levels: list[frozenset[str]] = []
+        paths: dict[tuple[str, ...], list[int]] = {}
+        sections: dict[tuple[str, ...], list[Chunk]] = {}
+        for c in chunks:
+            crumb = tuple(c.breadcrumb)
+            sections.setdefault(crumb, []).append(c)
+            if crumb in paths:
+                continue
+            ids = []
+            for level in crumb[1:]:  # the first level is the code or the document's title
+                if level not in texts:
+                    texts[level] = len(levels)
+                    levels.append(frozenset(analyse(HEADING_NUMBER.sub("", level))))
+                ids.append(texts[level])
+            paths[crumb] = ids
+        df: dict[str, int] = {}
+        for terms in levels:
+            for t in terms:
+                df[t] = df.get(t, 0) + 1
+        first, ordered = set(), {}
+        for crumb, members in sections.items():
+            if len(crumb) < 2:
+                continue
+            members.sort(key=lambda c: (article_key(c.article), c.doc_id, c.start, c.part))
+            ordered[crumb] = [c.chunk_id for c in members]
+            first.add(members[0].chunk_id)
+        return cls(levels, df, paths, first, ordered)
+
+    def idf(self, term: str) -> float:
+        n = len(self.levels)
+        return math.log(1 + (n + 1) / (self.df.get(term, 0) + 0.5))
+
+    def path_scores(self, terms: list[str]) -> dict[tuple[str, ...], float]:
+        """Each breadcrumb's best level match: the IDF weight of the question terms a heading holds, over the
+        weight of all of them, one level up counting ``DECAY`` as much. Only breadcrumbs that match at all."""
+        weights = {t: self.idf(t) for t in dict.fromkeys(terms) if t in self.df}
+        total = sum(self.idf(t) for t in dict.fromkeys(terms)) or 1.0
+        if not weights:
+            return {}
+        level_score = {}
+        for i, lv in enumerate(self.levels):
+            s = sum(w for t, w in weights.items() if t in lv)
+            if s:
+                level_score[i] = s / total
+        out = {}
+        for crumb, ids in self.paths.items():
+            best = 0.0
+            for depth, lid in enumerate(reversed(ids)):
+                s = level_score.get(lid)
+                if s:
+                    best = max(best, s * DECAY ** depth)
+            if best:
+                out[crumb] = best
+        return out

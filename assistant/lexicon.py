@@ -1,0 +1,73 @@
+"""Everyday and trade words -> the words of the codes (``assistant/lexicon.tsv``).
+
+"arrêt maladie" is "incapacité de travail" in the Code de la sécurité sociale, "avorter" is "interruption
+volontaire de grossesse", "DG" is "directeur général". The lexicon is one data file; ``Lexicon.expand`` gives the
+legal terms a question's words call for, which retrieval uses like the long forms of acronyms.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.text import analyse
+
+LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.tsv"
+
+
+@dataclass(frozen=True)
+class Entry:
+    trigger: str  # the user's words, as written in the file
+    terms: tuple[str, ...]  # the legal terms
+    acronym: bool  # an upper-case trigger ("DG", "IJ") matches only in upper case, as a whole word
+    stems: tuple[str, ...]  # analysed trigger (for the others)
+
+
+class Lexicon:
+    def __init__(self, entries: list[Entry]):
+        self.entries = entries
+
+    @classmethod
+    def load(cls, path: Path = LEXICON_FILE) -> "Lexicon":
+        entries = []
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            if "\t" not in line:
+                raise ValueError(f"{path}:{n}: expected 'everyday words<TAB>legal term ; legal term'")
+            trigger, terms = line.split("\t", 1)
+            trigger = trigger.strip()
+            legal = tuple(t.strip() for t in terms.split(";") if t.strip())
+            acronym = bool(re.fullmatch(r"[A-Z0-9]{2,6}", trigger))
+            entries.append(Entry(trigger, legal, acronym, tuple(analyse(trigger)) if not acronym else ()))
+        return cls(entries)
+
+    def matches(self, question: str) -> list[Entry]:
+        """The entries whose trigger is in the question."""
+        tokens = analyse(question)
+        out = []
+        for e in self.entries:
+            if e.acronym:
+                # "DG", "CA", "ES" are French words in lower case: two-letter acronyms match as written. Longer
+                # ones are also typed in lower case ("c koi la crsa").
+                flags = re.I if len(e.trigger) >= 3 else 0
+                if re.search(rf"(?<![\w-]){re.escape(e.trigger)}(?![\w-])", question, flags):
+                    out.append(e)
+            elif e.stems and _contains(tokens, e.stems):
+                out.append(e)
+        return out
+
+    def expand(self, question: str) -> list[str]:
+        """Legal terms for the question's everyday words, each once, in the file's order."""
+        return list(dict.fromkeys(t for e in self.matches(question) for t in e.terms))
+
+
+def _contains(tokens: list[str], part: tuple[str, ...]) -> bool:
+    n = len(part)
+    return any(tuple(tokens[i:i + n]) == part for i in range(len(tokens) - n + 1))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return Lexicon.load()

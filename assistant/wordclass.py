@@ -1,0 +1,44 @@
+"""Does a word of a question carry its subject? Only such a word, when the corpus never uses it, makes the
+assistant refuse ("Aucun document du corpus ne mentionne « TVA »"). A common verb or adverb the corpus happens
+not to use ("jouer", "vouloir", "vraiment") says nothing of the subject and never causes a refusal.
+
+The rule, without a tagger: a word carries the subject when it is
+- an acronym or a capitalised word inside the question ("TVA", "Ségur");
+- preceded by a determiner or a preposition ("le chômage", "de démission", "sur l'optique");
+- shaped like a noun by its ending (-tion, -age, -ité, -isme, -ique, -eur, -ance, -ence, -ure...);
+- or rare in French (Zipf frequency below 3 in ``wordfreq``'s French list: jargon, names).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from assistant.text import fold
+
+DETERMINERS = frozenset("""le la les l un une des du de d au aux mon ma mes ton ta tes son sa ses notre nos votre vos
+leur leurs ce cet cette ces sur pour par en avec sans quel quelle quels quelles chez entre contre""".split())
+NOUN_ENDING = re.compile(r"(?:tion|sion|age|ite|isme|ique|eur|euse|ance|ence|ure|aire|iste|ie|ise|ade|ose)s?$")
+ADVERB_ENDING = re.compile(r"(?:amment|emment)$")
+RARE_ZIPF = 3.0
+
+
+@lru_cache(maxsize=20_000)
+def zipf(word: str) -> float:
+    """Zipf frequency of a French word (wordfreq); 0 for a word it does not know."""
+    from wordfreq import zipf_frequency  # its word list loads on first use (a fraction of a second)
+
+    return zipf_frequency(word, "fr")
+
+
+def carries_subject(word: str, previous: str = "", first: bool = False) -> bool:
+    """``word`` as written in the question; ``previous`` the word before it; ``first`` when it opens it."""
+    if len(word) >= 2 and word.isupper():
+        return True
+    if word[:1].isupper() and not first:
+        return True
+    w = fold(word)
+    if fold(previous) in DETERMINERS:
+        return True
+    if NOUN_ENDING.search(w) and not ADVERB_ENDING.search(w):
+        return True
+    return zipf(w) < RARE_ZIPF

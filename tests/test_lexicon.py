@@ -1,0 +1,57 @@
+"""The lexicon of everyday words: every legal term it gives exists in the corpus, and it matches as it says."""
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.lexicon import LEXICON_FILE, Lexicon, default_lexicon
+from assistant.text import fold
+
+from conftest import CORPUS, ROOT
+
+SHARED = ROOT.parent / "shared" / "corpora" / "legifrance"
+
+
+def _corpus_text() -> str:
+    parts = [p.read_text(encoding="utf-8") for p in (CORPUS / "documents").glob("*.txt")]
+    for folder in (CORPUS / "legifrance", SHARED):
+        parts += [p.read_text(encoding="utf-8") for p in folder.rglob("*.md")]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", "\n".join(parts)))
+    return re.sub(r"\s+", " ", fold(text))
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/corpora/legifrance (the full codes) is not beside the repo")
+def test_every_legal_term_of_the_lexicon_occurs_in_the_corpus():
+    text = _corpus_text()
+    missing = [(e.trigger, term) for e in default_lexicon().entries for term in e.terms
+               if re.sub(r"\s+", " ", fold(term)) not in text]
+    assert not missing, missing
+
+
+def test_everyday_words_and_trade_abbreviations_are_translated():
+    lex = default_lexicon()
+    assert "interruption volontaire de grossesse" in lex.expand("peut on avorter à 15 ans sans les parents ?")
+    assert "indemnités journalières" in lex.expand("mes IJ sont versées quand ?")
+    assert "incapacité de travail" in lex.expand("Arrêt maladie : combien de jours de carence ?")
+    assert "directeur général" in lex.expand("qui nomme le DG de l'ARS")
+    assert "L. 162-31-1" in lex.expand("c'est quoi l'article 51 ?")
+
+
+def test_an_upper_case_trigger_matches_only_in_upper_case():
+    lex = default_lexicon()
+    assert "établissement de santé" in lex.expand("un ES peut-il refuser ?")
+    assert "établissement de santé" not in lex.expand("es-tu sûr ?")
+    assert "directeur général" not in lex.expand("un dg")
+
+
+def test_a_line_without_a_tab_is_named(tmp_path):
+    bad = tmp_path / "lexicon.tsv"
+    bad.write_text("# comment\nmutuelle complémentaire santé\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="lexicon.tsv:2"):
+        Lexicon.load(bad)
+
+
+def test_the_shipped_file_is_the_one_loaded():
+    assert LEXICON_FILE == Path(__file__).resolve().parent.parent / "assistant" / "lexicon.tsv"
+    assert len(default_lexicon().entries) >= 50

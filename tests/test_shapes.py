@@ -1,0 +1,65 @@
+"""Answers shaped by the question (definition first, lists as lists, facts first, the subject held), headings as
+a searchable field, and refusals that only an unknown word carrying the subject causes."""
+from assistant.headings import HeadingIndex, article_key
+from assistant.records import Chunk
+
+
+def test_a_definition_question_gets_the_defining_article_first(service):
+    answer = service.ask("cpts c'est quoi ?")
+    assert answer.answered
+    assert answer.citations[0].locator == "art. L. 1434-12"
+    assert "communauté professionnelle territoriale de santé" in answer.answer.split("[1]")[0]
+
+
+def test_a_list_question_gets_the_enumerated_items_each_cited(service):
+    answer = service.ask("quelles sont les instances constituées auprès de chaque ARS ?")
+    assert answer.answered, answer.answer
+    lines = answer.answer.split("\n")
+    assert lines[0].rstrip().endswith(": [1]") or ":" in lines[0]
+    items = [x for x in lines[1:] if x.startswith("- ")]
+    assert len(items) >= 2 and all(x.rstrip().endswith("]") for x in items)
+    assert any("conférence régionale de la santé et de l'autonomie" in x for x in items)
+
+
+def test_a_fact_answer_leads_with_the_fact_and_keeps_the_sentence_in_the_citation(service):
+    answer = service.ask("durée du CAQES ?")
+    assert answer.answered
+    lead = answer.answer.split("[1]")[0]
+    assert "cinq ans" in lead
+    assert any("cinq ans" in s for s in answer.citations[0].sentences)
+
+
+def test_an_answer_about_another_subject_is_refused(service):
+    # The small corpus says who presides over nothing called a "conseil de surveillance".
+    answer = service.ask("qui préside le conseil de surveillance du FIR ?")
+    assert not answer.answered
+
+
+def test_a_common_verb_missing_from_the_corpus_does_not_cause_a_refusal(service):
+    answer = service.ask("Quel rôle peut jouer la commission régionale de coordination dans le plan de gestion du risque ?")
+    assert "ne mentionne" not in answer.answer
+    assert service.ask("Quel est le taux de TVA sur les médicaments ?").answer.startswith(
+        "Aucun document du corpus ne mentionne « TVA »")
+
+
+def test_signals_are_named_on_each_hit(service):
+    hits = service.search("c'est quoi une CPTS ?", 5).hits
+    assert {"bm25", "dense", "heading", "sentence", "intent"} <= set(hits[0].signals)
+
+
+def _chunk(cid, article, crumb):
+    return Chunk(cid, f"doc-{cid}", "texte", f"art. {article}", 0, 5, article=article, breadcrumb=crumb)
+
+
+def test_headings_score_sections_and_name_their_first_article():
+    crumb_fir = ("Code de la santé publique", "Titre III agences regionales de sante",
+                 "Section 5 fonds dintervention regional")
+    crumb_other = ("Code de la santé publique", "Titre III agences regionales de sante", "Section 6 dispositions diverses")
+    chunks = [_chunk("a", "L1435-9", crumb_fir), _chunk("b", "L1435-8", crumb_fir), _chunk("c", "L1435-10", crumb_other)]
+    heads = HeadingIndex.build(chunks)
+    assert heads.first_of_section == {"b", "c"}
+    assert heads.members[crumb_fir] == ["b", "a"]
+    from assistant.text import analyse
+    scores = heads.path_scores(analyse("fonds d'intervention régional"))
+    assert scores[crumb_fir] > scores.get(crumb_other, 0.0)
+    assert article_key("L1435-10") > article_key("L1435-9") > article_key("L1435-8")
