@@ -74,16 +74,20 @@ def enumerated_items(text: str, start: int) -> list[str]:
     return items if text[lead[0]:lead[1]].rstrip().endswith(":") else []
 
 
-LEAD_WORDS = 60  # the first sentence of an answer is shown whole up to this length
-CLAUSE_WORDS = 20  # the shortest room given to a later sentence's clauses
+LEAD_WORDS = 45  # the first sentence of an answer is shown whole up to this length
+ITEM_WORDS = 20  # an item of a list is shown from its clauses that hold the question's terms past this length
+ITEM_SLACK = 15  # a list's items may take the answer this far past ANSWER_WORDS before the rest is left out
+CLAUSE_WORDS = 12  # the shortest room given to a later sentence's clauses
 
 
 def clause_window(sentence: str, weights: dict[str, float], max_words: int) -> str:
     """The run of consecutive clauses of a long sentence (cut at , ; : and brackets) that holds the most of the
     question's weight within ``max_words`` words, with "…" where the sentence was cut."""
     bounds = [m.span() for m in re.finditer(r"[^,;:()]+[,;:()]?", sentence)]
-    if len(bounds) < 2:
+    if len(sentence.split()) <= max_words:
         return sentence
+    if len(bounds) < 2:
+        return _first_words(sentence, max_words)
     best, best_span = -1.0, None
     for i in range(len(bounds)):
         for j in range(i, len(bounds)):
@@ -96,11 +100,15 @@ def clause_window(sentence: str, weights: dict[str, float], max_words: int) -> s
             score = sum(w for t, w in weights.items() if t in terms) + 0.001 * n
             if score > best:
                 best, best_span = score, (start, end)
-    if best_span is None:
-        return sentence
+    if best_span is None:  # no clause is short enough: the sentence's first words, the rest in the citation
+        return _first_words(sentence, max_words)
     start, end = best_span
     piece = sentence[start:end].strip().rstrip(",;:(")
     return ("… " if start > 0 else "") + piece + (" …" if end < len(sentence.rstrip()) - 1 else "")
+
+
+def _first_words(sentence: str, max_words: int) -> str:
+    return " ".join(sentence.split()[:max_words]).rstrip(",;:(") + " …"
 
 
 FACT_CLAUSE_WORDS = 30  # a longer sentence answering a fact is shown from the clause that holds the fact
@@ -410,10 +418,15 @@ class Answerer:
                     shown = clause_window(shown, weights, room)
             n_words += len(shown.split())
             parts.append(f"{shown} [{n}]")
-        for item in items:  # a list's items, each cited: "1° ...", "a) ...", "- ..."
+        for k, item in enumerate(items):  # a list's items, each cited: "1° ...", "a) ...", "- ..."
             n = numbers[lead[3].chunk.chunk_id]
+            if n_words >= ANSWER_WORDS + ITEM_SLACK:  # the rest of a long list is in the cited passage
+                parts.append(f"\n- … ({len(items) - k} autre(s) point(s) dans la source) [{n}]")
+                break
             used[lead[3].chunk.chunk_id].append(item)
-            parts.append(f"\n- {item} [{n}]")
+            shown = item if len(item.split()) <= ITEM_WORDS else clause_window(item, weights, ITEM_WORDS)
+            n_words += len(shown.split())
+            parts.append(f"\n- {shown} [{n}]")
         by_id = {h.chunk.chunk_id: h for h in pool}
         citations = tuple(
             Citation(n=n, doc_id=by_id[cid].chunk.doc_id, title=self._title(by_id[cid]), locator=by_id[cid].chunk.locator,

@@ -1,5 +1,7 @@
 """Answers shaped by the question (definition first, lists as lists, facts first, the subject held), headings as
 a searchable field, and refusals that only an unknown word carrying the subject causes."""
+import re
+
 from assistant.headings import HeadingIndex, article_key
 from assistant.records import Chunk
 
@@ -63,3 +65,17 @@ def test_headings_score_sections_and_name_their_first_article():
     scores = heads.path_scores(analyse("fonds d'intervention régional"))
     assert scores[crumb_fir] > scores.get(crumb_other, 0.0)
     assert article_key("L1435-10") > article_key("L1435-9") > article_key("L1435-8")
+
+
+def test_answers_stay_within_the_word_budget_and_every_line_is_cited(service):
+    from assistant.answer import ANSWER_WORDS, ITEM_SLACK, ITEM_WORDS
+
+    for question in ("quelles sont les missions de la commission régionale de coordination ?",
+                     "c'est quoi le PPRGDRESS ?", "qui pilote le ciblage des CAQES ?", "durée du CAQES ?",
+                     "quelles sont les instances constituées auprès de chaque ARS ?"):
+        answer = service.ask(question)
+        assert answer.answered, question
+        words = re.sub(r"\[\d+\]", " ", answer.answer).split()
+        # the lead, later sentences while there is room, list items up to the slack, one "… (n autres points)" line
+        assert len(words) <= ANSWER_WORDS + ITEM_SLACK + ITEM_WORDS + 8, (question, len(words))
+        assert all(re.search(r"\[\d+\]\s*$", line) for line in answer.answer.splitlines() if line.strip()), question
