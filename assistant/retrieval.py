@@ -158,6 +158,30 @@ class Retriever:
                 found.extend(sorted((c for c in candidates if c.doc_id == best), key=lambda c: c.start))
         return found, named, missing
 
+    def _unused_acronyms(self, question: str) -> dict[str, list[str]]:
+        """Stem of each acronym of the question that the corpus never defines and uses at least ten times less
+        often than it spells out its long form in the lexicon -> the analysed terms of that long form."""
+        idx = self.index
+        df = idx.lexical.df
+        out = {}
+        for token in dict.fromkeys(re.findall(r"\b[A-Za-zÉé]{2,12}\b", question)):
+            if not (token.isupper() or (len(token) >= 3 and token.upper() != token and token.lower() == token)):
+                continue
+            if idx.glossary.lookup(token.upper()):
+                continue  # the corpus defines it ("long form (ACRONYM)"), so it uses it
+            forms = [t for e in self.lexicon.matches(token) if e.acronym for t in e.terms]
+            stems = analyse(token)
+            if len(stems) != 1 or not forms:
+                continue
+            best = None
+            for form in forms:
+                fterms = [t for t in analyse(form) if t in df]
+                if len(fterms) >= 2 and (best is None or min(df[t] for t in fterms) > min(df[t] for t in best)):
+                    best = fterms
+            if best and 10 * df.get(stems[0], 0) < min(df[t] for t in best):
+                out[stems[0]] = best
+        return out
+
     # ------------------------------------------------------------ search
     def search(self, question: str, k: int | None = None) -> SearchResult:
         k = k or self.settings.search_k
@@ -192,6 +216,10 @@ class Retriever:
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]
         main_terms = terms + analyse(" ".join(acronyms))
+        # An acronym the corpus seldom uses but spells out often ("SRS": "Sr" is strontium in an annex, the
+        # codes write "schéma régional de santé") is searched through its long form, counted as one term.
+        unused = self._unused_acronyms(question) if "acronyms" not in off or "lexicon" not in off else {}
+        main_terms = [t for t in main_terms if t not in unused]
         # Long forms of the question's acronyms count, but less than the question's own words: a long
         # expansion must not drown "durée" in "durée du PPRGDRESS". So do the lexicon's legal terms.
         exp_terms = [x for x in analyse(" ".join(expansions)) if x not in main_terms]
@@ -206,6 +234,8 @@ class Retriever:
             scores = scores + self.settings.expansion_weight * idx.lexical.scores(exp_terms)
         if legal_terms:
             scores = scores + self.settings.lexicon_weight * idx.lexical.scores(legal_terms)
+        for form in unused.values():
+            scores = scores + idx.lexical.scores(form) / len(form) ** 0.5
         lexical = idx.lexical.top_of(scores, n_cand)
         # Headings: the sections named after the question's notion, and their articles.
         heading_of: dict[tuple, float] = {}
