@@ -15,7 +15,11 @@ NUMBER_WORDS = r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|qui
 EXPECTS = [
     ("nom", re.compile(r"\bcomment s.?appelle|\bquel est (?:le )?nom\b|\bwhat is the name\b|\bwho is (?:the )?current\b|"
                        r"\bqui est (?:l.?actuel|le actuel|l.?actuelle)", re.I)),
-    ("date", re.compile(r"\bquand\b|\bdepuis quand\b|\ben quelle annee\b|\ba quelle date\b|\bwhen\b|\bwhat year\b", re.I)),
+    # "quand" asks for a date when it is the question word ("quand a-t-elle été créée ?", "depuis quand",
+    # "c'est quand"), not when it joins a clause ("le forfait quand on n'est pas hospitalisé").
+    ("date", re.compile(r"^\s*quand\b|\b(?:depuis|jusqu.?a|a partir de|de|c.?est|pour|et) quand\b|\bquand\s*\??\s*$|"
+                        r"\bquand (?:est[- ]ce|a[- ]t|ont|sera|seront|doit|doivent|faut)\b|\ben quelle annee\b|"
+                        r"\ba quelle date\b|\bwhen\b|\bwhat year\b", re.I)),
     ("nombre", re.compile(r"\bcombien\b|\bquel(?:le)? (?:est le )?(?:montant|nombre|taux|pourcentage|tarif|prix|cout)\b|"
                           r"\bdelai\b|\bhow (?:many|much|long)\b|\b(?:fee|price|rate|amount)\b", re.I)),
 ]

@@ -29,3 +29,10 @@ def test_sentences_with_and_without_the_expected_thing():
     assert not has_type("La convention a été signée par les parties.", "date")
     assert has_type("Le directeur général de l'UNCAM, N. REVEL", "nom") or has_type("signé par M. Revel", "nom")
     assert not has_type("Deux DG ARS se sont succédé en Bretagne.", "nom")
+
+
+def test_quand_asks_for_a_date_only_as_the_question_word():
+    assert expected_type("Quand le conseil de l'UNCAM a-t-il adopté le plan ?") == "date"
+    assert expected_type("la CPTS est créée quand ?") == "date"
+    assert expected_type("depuis quand existe la CRSA") == "date"
+    assert expected_type("le forfait urgences quand on n'est pas hospitalisé, c'est prévu où ?") is None
