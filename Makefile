@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-index: install  ## index corpus/ (a no-change refresh takes seconds)
+index: install  ## index corpus/ (a no-change refresh takes seconds), calibrated on the dev sets the first time
 	$(BIN)/python -m assistant ingest corpus/
+	test -f data/index/calibration.json || $(BIN)/python -m evals tune --index data/index
 
 run: index  ## index corpus/ if needed, then serve the chat on http://127.0.0.1:7860/
 	$(BIN)/python -m assistant serve --host 127.0.0.1 --port 7860

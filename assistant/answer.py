@@ -39,7 +39,7 @@ MUST_HOLD = {"presidence": "qui préside", "composition": "qui compose cette ins
              "duree": "de durée ni de délai", "montant": "de montant ni de taux", "sanction": "quelle sanction s'applique",
              "qui": "qui décide ou agit"}
 CUE_BOOST = 1.25  # a sentence with a cue phrase of the question's intent ("est présidé par") counts this much more
-ANSWER_WORDS = 60  # sentences after the first join the answer while it stays within this many words
+ANSWER_WORDS = 55  # sentences after the first join the answer while it stays within this many words
 MAX_ITEMS = 12  # items of an enumeration shown as a list
 ITEM = re.compile(r"^(?:\d{1,2}°|[a-z]\)|[-–•]\s?)")
 LOOKUP_NOISE = {"article", "prevoit", "dispos", "contenu", "quoi", "que", "resum", "text", "art", "code",
