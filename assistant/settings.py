@@ -62,7 +62,8 @@ class Settings(BaseSettings):
         "the question's everyday words, relative to the question's own words."))
     heading_weight: float = Field(0.3, ge=0.0, description=(
         "Weight of the match between the question and a passage's headings (code > livre > titre > chapitre > "
-        "section); a section's first article gets it in full on definition and role questions, the others half."))
+        "section); the legislative article that opens its section gets it in full on definition and role "
+        "questions, the others half."))
     intent_weight: float = Field(0.3, ge=0.0, description=(
         "Weight of the best sentence that holds both the question's terms and a cue phrase of its intent "
         "(\"est présidé par\" for \"qui préside\", \"pour une durée de\" for a duration...)."))
