@@ -228,11 +228,24 @@ def serve(host, port, index):
               help="Users file (env ASSISTANT_AUTH_FILE).")
 @click.password_option(prompt="Mot de passe")
 def adduser(name, role, auth_file, password):
-    """Add or replace user NAME in the users file (the password is stored as a salted PBKDF2 hash)."""
+    """Add or replace user NAME in the users file (the password, 8 characters at least, is stored as a salted
+    PBKDF2 hash). A running server takes the change within a second."""
     from assistant.auth import Users
 
     run(lambda: Users.add(auth_file, name, password, role))
     click.echo(f"{name} ({role}) enregistré dans {auth_file}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--auth-file", type=click.Path(path_type=Path), envvar="ASSISTANT_AUTH_FILE", required=True,
+              help="Users file (env ASSISTANT_AUTH_FILE).")
+def deluser(name, auth_file):
+    """Remove user NAME from the users file. A running server refuses them within a second."""
+    from assistant.auth import Users
+
+    run(lambda: Users.remove(auth_file, name))
+    click.echo(f"{name} retiré de {auth_file}")
 
 
 @cli.command()
