@@ -265,5 +265,6 @@ class BasicAuthMiddleware:
                 (b"www-authenticate", b'Basic realm="assistant", charset="UTF-8"'),
                 (b"content-type", b"text/plain; charset=utf-8")]})
             return await send({"type": "http.response.body", "body": "Identification requise.".encode()})
-        scope.setdefault("state", {})["role"] = role
+        state = scope.setdefault("state", {})
+        state["role"], state["user"] = role, (credentials(headers.get("authorization")) or ("?",))[0]
         return await self.app(scope, receive, send)

@@ -5,6 +5,7 @@ The README's settings table is checked against this class by a test.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field
@@ -31,6 +32,12 @@ class Settings(BaseSettings):
     upload_dir: Path = Field(PROJECT_ROOT / "data" / "uploads",
                              description="Where texts uploaded by an admin in the chat are kept and indexed from.")
     upload_max_mb: float = Field(20.0, gt=0, description="Largest file an admin may upload, in MB.")
+    upload_max_files: int = Field(20, ge=1, description="Upload requests an admin may send per hour in the chat.")
+    upload_max_total_mb: float = Field(200.0, gt=0, description=(
+        "Files held at once in Gradio's temporary folder (deleted after indexing, and after an hour); past "
+        "this, uploads are refused until it empties."))
+    request_max_kb: int = Field(512, ge=16, description=(
+        "Largest request body accepted by the web app outside file uploads (413 beyond), in KB."))
     chroma_url: str = Field("", description=(
         "URL of a Chroma server (`chroma run`), e.g. `http://127.0.0.1:8000`; empty: embedded Chroma in the "
         "index folder. The catalog and the lexical index stay in the index folder either way."))
@@ -80,7 +87,8 @@ class Settings(BaseSettings):
         "`none` (extractive answers, no LLM), `openai` (any OpenAI-compatible endpoint: vLLM, Albert, "
         "llama.cpp server) or `ollama`."))
     llm_base_url: str = Field("", description="Endpoint of the LLM, e.g. `http://127.0.0.1:8000/v1`.")
-    llm_api_key: str = Field("", description="API key of the OpenAI-compatible endpoint, if it needs one.")
+    llm_api_key: str = Field("", repr=False, description=(
+        "API key of the OpenAI-compatible endpoint, if it needs one (never stored with feedback nor printed)."))
     llm_model: str = Field("", description="Model name at the endpoint.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call is abandoned (then the "
                                                         "extractive answer is given, with a notice).")
@@ -93,6 +101,34 @@ class Settings(BaseSettings):
     verify_min_similarity: float = Field(0.35, ge=-1.0, le=1.0, description=(
         "Embedding similarity floor between a generated sentence and the passages it cites."))
     max_answer_sentences: int = Field(3, ge=1, description="Sentences in an extractive answer.")
+
+    def describing(self) -> dict:
+        """The settings that describe how an answer was made, to store beside it (feedback): no secret (API
+        keys, tokens, passwords), no credentials or query string in a URL, no file path of the server."""
+        out = {}
+        for name, value in self.model_dump(mode="json").items():
+            if SECRET_NAME.search(name) or isinstance(self.__dict__.get(name), Path) or name == "auth_file":
+                continue
+            if isinstance(value, str) and "://" in value:
+                value = _public_url(value)
+            out[name] = value
+        return out
+
+
+SECRET_NAME = re.compile(r"key|token|secret|password|credential", re.I)
+
+
+def _public_url(url: str) -> str:
+    """scheme://host[:port]/path of a URL: user, password, query and fragment left out."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return ""
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def settings_table() -> list[tuple[str, str, str]]:

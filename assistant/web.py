@@ -59,7 +59,10 @@ class Unsupported(BaseModel):
 
 class AskResponse(BaseModel):
     question: str
-    answer: str
+    answer: str = Field(..., description=(
+        "Texte brut, jamais du HTML ni du Markdown à interpréter : des phrases des documents, chacune suivie de "
+        "son renvoi [n] aux citations, et des lignes « - … » pour les points d'une liste. Un document peut "
+        "contenir du balisage (liens, images) : l'afficher comme du texte, échappé."))
     answered: bool
     citations: list[CitationOut]
     timings_ms: dict[str, float]
@@ -70,6 +73,38 @@ class AskResponse(BaseModel):
 
 
 # ---------------------------------------------------------------- rendering
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>-])")
+MAX_CHAT_MESSAGES = 100  # messages shown in the conversation (the oldest leave first)
+MAX_FOLLOWUP_HISTORY = 10  # earlier questions kept to read a follow-up question
+MAX_QUESTION_CHARS = 2000  # as /api/ask
+
+
+def inert(text: str) -> str:
+    """Text shown as itself by the chat's Markdown renderer: no HTML, no link, no image, no emphasis. Markdown
+    specials are escaped, and the characters that make a bare address a link (":" "@" "www.") or start LaTeX
+    ("$") become HTML character references, which the page shows as the characters they stand for."""
+    text = html.escape(text, quote=False)  # & < >
+    text = MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = text.replace(":", "&#58;").replace("@", "&#64;").replace("$", "&#36;")
+    text = re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + "&#46;", text)
+    return re.sub(r"^(\d+)\.", r"\1\\.", text)  # "1. " opening a line is not a numbered list
+
+
+def chat_markdown(answer_text: str, notice: str = "") -> str:
+    """An answer for the chat: the documents' text inert, and our own markup only: the ``[n]`` (shown as they
+    are) and the lines of a list ("- ")."""
+    lines = []
+    for line in answer_text.split("\n"):
+        if line.startswith("- "):
+            lines.append("- " + inert(line[2:]))
+        else:
+            lines.append(inert(line))
+    out = "\n".join(lines)
+    if notice:
+        out += f"\n\n*{inert(notice)}*"
+    return out
+
 
 def _link_articles(escaped: str, known: dict) -> str:
     def repl(m):
@@ -188,8 +223,18 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
         elif size > settings.upload_max_mb * 1024 * 1024:
             lines.append(f"- {name} : refusé, {size / 1e6:.1f} Mo (limite {settings.upload_max_mb:g} Mo)")
         else:
-            shutil.copy(path, target / name)
-            accepted.append(name)
+            dest = target / name
+            if dest.exists() and not _same_content(dest, path):
+                # another file of that name is indexed already (two regions' "convention.pdf"): keep both
+                stem, suffix = Path(name).stem, Path(name).suffix
+                n = 2
+                while (target / f"{stem} ({n}){suffix}").exists() and not _same_content(target / f"{stem} ({n}){suffix}", path):
+                    n += 1
+                dest = target / f"{stem} ({n}){suffix}"
+                lines.append(f"- {name} : un autre fichier de ce nom est déjà indexé ; celui-ci est enregistré "
+                             f"sous « {dest.name} »")
+            shutil.copy(path, dest)
+            accepted.append(dest.name)
     if accepted:
         from assistant.errors import AssistantError
 
@@ -200,9 +245,18 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
         service.reload()
         lines += [f"- {d} : ajouté" for d in report.added] + [f"- {d} : mis à jour" for d in report.updated]
         lines += [f"- {Path(p).name} : échec, {r}" for p, r in report.failed]
+        for failed, _ in report.failed:  # a failed upload is not kept: it would fail again in every report
+            if Path(failed).parent.resolve() == target.resolve():
+                Path(failed).unlink(missing_ok=True)
         lines.append(f"\nIndex : {report.chunks_total} passages (génération {report.generation}) ; les nouvelles "
                      "questions en tiennent compte.")
     return "\n".join(lines)
+
+
+def _same_content(a: Path, b: Path) -> bool:
+    import filecmp
+
+    return filecmp.cmp(a, b, shallow=False)
 
 
 # ---------------------------------------------------------------- app
@@ -235,31 +289,43 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
                          f"<pre style='white-space:pre-wrap;font-family:inherit'>{text}</pre>")
         return "<meta charset='utf-8'>" + "".join(parts)
 
-    def respond(question, chat, state):
+    def respond(question, state):
+        """The conversation lives in the server-side state: the page's copy is never read back, so a client
+        cannot send a huge history. Questions longer than /api/ask's limit are refused."""
         question = (question or "").strip()
-        chat = list(chat or [])
-        state = dict(state or {"history": [], "last": None})
+        state = dict(state or {})
+        chat = list(state.get("chat") or [])
+        history = list(state.get("history") or [])
         if not question:
             yield chat, render_sources(service, None), state, ""
             return
-        query = service.standalone(question, state["history"])
+        if len(question) > MAX_QUESTION_CHARS:
+            chat = (chat + [{"role": "user", "content": inert(question[:200]) + " …"},
+                            {"role": "assistant", "content": inert(
+                                f"Question trop longue ({len(question)} caractères ; limite {MAX_QUESTION_CHARS}) : "
+                                "posez-la en quelques phrases.")}])[-MAX_CHAT_MESSAGES:]
+            state["chat"] = chat
+            yield chat, render_sources(service, None), state, ""
+            return
+        query = service.standalone(question, history)
         answer = service.ask(query)
-        state = {"history": state["history"] + [query], "last": {"question": question, "query": query,
-                                                                 "answer": answer.to_dict()}}
-        chat += [{"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+        chat = (chat + [{"role": "user", "content": inert(question)},
+                        {"role": "assistant", "content": ""}])[-MAX_CHAT_MESSAGES:]
         sources = render_sources(service, answer)
-        shown = answer.answer + (f"\n\n*{answer.notice}*" if answer.notice else "")
-        words = shown.split(" ")
+        words = chat_markdown(answer.answer, answer.notice).split(" ")
         step = 6
-        for i in range(step, len(words) + step, step):  # the answer streams in
+        for i in range(step, len(words) + step, step):  # the answer streams in (Gradio sends each change only)
             chat[-1] = {"role": "assistant", "content": " ".join(words[:i])}
             yield chat, sources, state, ""
+        state = {"history": (history + [query])[-MAX_FOLLOWUP_HISTORY:], "chat": chat,
+                 "last": {"question": question, "query": query, "answer": answer.to_dict()}}
+        yield chat, sources, state, ""
 
     def save_feedback(rating, comment, state):
         last = (state or {}).get("last")
         if not last:
             return "Posez d'abord une question."
-        feedback.add(rating, last["question"], last["answer"], service.settings.model_dump(mode="json"),
+        feedback.add(rating, last["question"], last["answer"], service.settings.describing(),
                      comment or "", last["query"])
         return "Merci : avis enregistré." if rating > 0 else "Merci : avis enregistré, il aidera à corriger."
 
@@ -273,20 +339,28 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
         return (users.cached_role(*creds) or users.role(*creds)) if creds else None
 
     def upload(files, request: gr.Request):
-        if role_of(request) != "admin":
-            return "Réservé aux administrateurs."
-        return ingest_uploads(service, [Path(f if isinstance(f, str) else f.name) for f in files or []])
+        paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
+        try:
+            if role_of(request) != "admin":
+                return "Réservé aux administrateurs."
+            return ingest_uploads(service, paths)
+        finally:  # Gradio's temporary copies are not kept: the accepted files are in the upload folder
+            for path in paths:
+                path.unlink(missing_ok=True)
 
     def show_upload(request: gr.Request):
         return gr.update(visible=role_of(request) == "admin")
 
-    with gr.Blocks(title=TITLE) as demo:
-        state = gr.State({"history": [], "last": None})
+    # Gradio's temporary files (uploads) older than an hour are deleted every 10 minutes.
+    with gr.Blocks(title=TITLE, delete_cache=(600, 3600)) as demo:
+        state = gr.State({"history": [], "chat": [], "last": None})
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         with gr.Tab("Questions"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat")
+                    # Answers are made inert by ``chat_markdown``; HTML is sanitized as well, and no LaTeX.
+                    chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat", sanitize_html=True,
+                                      latex_delimiters=[])
                     with gr.Row():
                         box = gr.Textbox(placeholder="Votre question…", show_label=False, elem_id="question", scale=5)
                         send = gr.Button("Envoyer", variant="primary", elem_id="send", scale=1)
@@ -314,13 +388,23 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
             go.click(upload, files, report)
         demo.load(show_upload, None, upload_tab)
         outputs = [chat, sources, state, box]
-        send.click(respond, [box, chat, state], outputs)
-        box.submit(respond, [box, chat, state], outputs)
+        send.click(respond, [box, state], outputs, concurrency_limit=4)
+        box.submit(respond, [box, state], outputs, concurrency_limit=4)
         up.click(lambda c, s: save_feedback(1, c, s), [comment, state], status)
         down.click(lambda c, s: save_feedback(-1, c, s), [comment, state], status)
 
     app = gr.mount_gradio_app(app, demo, path="/", footer_links=["api"],
                               max_file_size=f"{service.settings.upload_max_mb:g}mb")
+    # Starlette runs the middleware added last first: login, then the body limit, then the upload guard.
+    from gradio.utils import get_upload_folder
+
+    from assistant.limits import BodyLimit, UploadGuard
+
+    settings = service.settings
+    app.add_middleware(UploadGuard, temp_dir=Path(get_upload_folder()), max_per_hour=settings.upload_max_files,
+                       max_total_bytes=int(settings.upload_max_total_mb * 1024 * 1024))
+    app.add_middleware(BodyLimit, max_bytes=settings.request_max_kb * 1024,
+                       upload_max_bytes=int(settings.upload_max_mb * 1024 * 1024) + 64 * 1024)
     if users is not None:
         from assistant.auth import BasicAuthMiddleware
 

@@ -170,3 +170,70 @@ def test_api_reports_llm_notice_and_unsupported(small_index, tmp_path):
         "/api/ask", json={"question": "Qui pilote le ciblage des CAQES ?"}).json()
     assert data["generated"] is True and data["notice"] == "1 phrase retirée."
     assert data["unsupported"] == [{"sentence": "Une phrase inventée [1].", "reason": "mots absents"}]
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """A server over a document full of markup, with an LLM key set (never used: backend none)."""
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    folder = tmp_path_factory.mktemp("hostile")
+    (folder / "docs").mkdir()
+    (folder / "docs" / "piege.txt").write_text(
+        "La commission des licornes est présidée par le directeur de la ménagerie "
+        '<a href="https://evil.example/phish">formulaire</a> ![pixel](https://evil.example/beacon.png) '
+        "[cliquez](https://evil.example/x) https://evil.example/bare <img src=https://evil.example/i.png> "
+        "**urgent**.\n", encoding="utf-8")
+    refresh(Settings(index=folder / "index"), [folder / "docs"])
+    port = free_port()
+    env = dict(os.environ, ASSISTANT_INDEX=str(folder / "index"), ASSISTANT_FEEDBACK_DB=str(folder / "fb.sqlite"),
+               ASSISTANT_LLM_API_KEY="sk-cle-secrete-7311")
+    url = f"http://127.0.0.1:{port}/"
+    proc = start_server([sys.executable, "-m", "assistant", "serve", "--port", str(port)], url,
+                        folder / "server.log", timeout=120, cwd=ROOT, env=env)
+    yield url, folder / "fb.sqlite"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_document_markup_stays_text_in_the_chat(hostile_server, browser):
+    from selenium.webdriver.common.by import By
+
+    url, feedback_db = hostile_server
+    browser.get(url)
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#question textarea"))
+    _ask(browser, "Qui préside la commission des licornes ?")
+    _wait(browser, lambda d: "[1]" in d.find_element(By.ID, "chat").text)
+    chat = browser.find_element(By.ID, "chat")
+    assert not chat.find_elements(By.CSS_SELECTOR, "a[href*='evil'], img[src*='evil'], strong")
+    text = chat.text
+    for literal in ('<a href="https://evil.example/phish">', "![pixel](https://evil.example/beacon.png)",
+                    "https://evil.example/bare", "**urgent**"):
+        assert literal in text, (literal, text)
+    sources = browser.find_element(By.ID, "sources")
+    assert not sources.find_elements(By.CSS_SELECTOR, "a[href*='evil'], img[src*='evil']")
+    browser.find_element(By.ID, "thumbs-down").click()
+    _wait(browser, lambda d: "Merci" in d.find_element(By.ID, "feedback-status").text)
+    raw = feedback_db.read_bytes()
+    assert b"sk-cle-secrete-7311" not in raw and b"licornes" in raw
+
+    long_question = "licorne " * 300  # 2,400 characters
+    browser.execute_script("""const t = document.querySelector('#question textarea');
+        const set = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set;
+        set.call(t, arguments[0]); t.dispatchEvent(new Event('input', {bubbles: true}));""", long_question)
+    browser.find_element(By.ID, "send").click()
+    _wait(browser, lambda d: "Question trop longue" in d.find_element(By.ID, "chat").text)
+
+
+def test_the_chat_api_takes_no_history_from_the_client(hostile_server):
+    """The conversation is kept on the server: Gradio's chat endpoint takes the question only."""
+    import json
+    import urllib.request
+
+    url, _ = hostile_server
+    with urllib.request.urlopen(url + "gradio_api/info", timeout=30) as r:
+        info = json.load(r)
+    params = {name: [p["parameter_name"] for p in ep["parameters"]] for name, ep in info["named_endpoints"].items()}
+    respond = [p for name, p in params.items() if name.startswith("/respond")]
+    assert respond and all(p == ["question"] for p in respond), params
