@@ -253,6 +253,31 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
     return "\n".join(lines)
 
 
+def _offline_docs(app) -> None:
+    """/docs (Swagger UI) and /redoc with their scripts and styles served from the ``fastapi_offline`` package:
+    FastAPI's defaults load them from a CDN, which leaves the pages blank on a machine without the Internet."""
+    from importlib.resources import files
+
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    static = files("fastapi_offline") / "static"
+    app.mount("/docs-static", StaticFiles(directory=str(static)), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{TITLE} : API",
+                                   swagger_js_url="/docs-static/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-static/swagger-ui.css",
+                                   swagger_favicon_url="/docs-static/favicon.png")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc():
+        return get_redoc_html(openapi_url=app.openapi_url, title=f"{TITLE} : API",
+                              redoc_js_url="/docs-static/redoc.standalone.js",
+                              redoc_favicon_url="/docs-static/favicon.png", with_google_fonts=False)
+
+
 def _same_content(a: Path, b: Path) -> bool:
     import filecmp
 
@@ -267,7 +292,8 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
     from fastapi.responses import HTMLResponse
 
     app = FastAPI(title=TITLE, description="API de l'assistant : une question en entrée, une réponse citée en sortie.",
-                  version="0.1.0")
+                  version="0.1.0", docs_url=None, redoc_url=None)
+    _offline_docs(app)
 
     @app.post("/api/ask", response_model=AskResponse, summary="Poser une question")
     def api_ask(req: AskRequest) -> dict:

@@ -237,3 +237,14 @@ def test_the_chat_api_takes_no_history_from_the_client(hostile_server):
     params = {name: [p["parameter_name"] for p in ep["parameters"]] for name, ep in info["named_endpoints"].items()}
     respond = [p for name, p in params.items() if name.startswith("/respond")]
     assert respond and all(p == ["question"] for p in respond), params
+
+
+def test_api_docs_work_offline(server, browser):
+    """/docs loads Swagger UI from the app itself: it shows the API with no network."""
+    from selenium.webdriver.common.by import By
+
+    url, _ = server
+    browser.get(url + "docs")
+    _wait(browser, lambda d: "/api/ask" in d.find_element(By.TAG_NAME, "body").text)
+    page = browser.page_source
+    assert "cdn." not in page and "unpkg" not in page and "googleapis" not in page
