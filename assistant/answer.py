@@ -13,8 +13,8 @@ from assistant.intent import has_cue, shape_of
 from assistant.records import Answer, Citation, Hit
 from assistant.retrieval import Retriever, SearchResult, sentence_score, window_coverage
 from assistant.lexical import correct
-from assistant.text import analyse, is_stopword, sentences
-from assistant.verify import check
+from assistant.text import analyse, fold, is_stopword, sentences
+from assistant.verify import ORDER, check
 from assistant.wordclass import carries_subject
 from ingest.loaders import display_article
 
@@ -327,6 +327,8 @@ class Answerer:
                 if n_words < 4 or (HEADING_LINE.match(sent) and n_words < 25) or (
                         n_words < 20 and sent[-1] not in ".;:!?»)"):
                     continue  # a title or heading line, not an answer
+                if ORDER.search(fold(sent)):
+                    continue  # an order to the assistant inside a document is never an answer (flagged in the sources)
                 toks = analysed[i]
                 # a term found elsewhere in the passage (or in what it is indexed under: its title, the
                 # acronym of a long form it spells out) half-counts: the sentence is read in its context

@@ -17,6 +17,7 @@ from assistant.records import Answer, Citation
 from assistant.index import Index
 from assistant.service import Service
 from assistant.text import ARTICLE_REF, article_of, fold
+from assistant.verify import ORDER
 from ingest.loaders import display_article
 
 TITLE = "Assistant documentaire ARS / Assurance Maladie"
@@ -29,6 +30,7 @@ STYLE = """
 .src .head{font-weight:600}.src .crumb{color:#666;font-size:12px;margin:2px 0 6px 0}
 .src mark{background:#fff3a0}.src details summary{cursor:pointer;color:#1f5fbf}
 .src pre{white-space:pre-wrap;font-family:inherit;font-size:13px;max-height:400px;overflow:auto}
+.order-warning{padding:4px 8px;background:#fdecea;border-left:4px solid #d93025;font-size:13px;margin-bottom:6px}
 .nothing{padding:8px 10px;background:#fff4e5;border-left:4px solid #f0a030;margin-bottom:10px}
 </style>
 """
@@ -141,8 +143,10 @@ def render_citation(idx: Index, c: Citation, known: dict) -> str:
     body = _link_articles(html.escape(whole), known) if whole and len(whole) > len(c.text) + 5 else passage
     details = (f'<details class="whole"><summary>Voir le texte entier ({html.escape(c.locator)})</summary>'
                f'<pre>{body}</pre></details>')
+    warning = ('<div class="order-warning">⚠ Ce passage contient une consigne adressée à l\'assistant ; elle '
+               "n'a pas été suivie et n'est pas reprise dans la réponse.</div>") if ORDER.search(fold(c.text)) else ""
     return (f'<div class="src" id="source-{c.n}"><div class="head">[{c.n}] {html.escape(c.title)}, '
-            f'{html.escape(c.locator)}</div><div class="crumb">{crumb}</div><div class="passage">{passage}</div>'
+            f'{html.escape(c.locator)}</div><div class="crumb">{crumb}</div>{warning}<div class="passage">{passage}</div>'
             f'{details}</div>')
 
 
