@@ -7,7 +7,10 @@ from pathlib import Path
 
 import click
 
+from assistant import cli_fr
 from assistant.errors import AssistantError
+
+cli_fr.install()  # Click's own messages (usage errors, help headings) in French
 from assistant.settings import Settings
 
 INDEX_HELP = "Index folder (default: data/index under the project; env ASSISTANT_INDEX)."

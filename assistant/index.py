@@ -45,8 +45,8 @@ class Index:
             if name is None:
                 if not create:
                     raise IndexMissing(
-                        f"no index in {self.root}: build one with `python -m assistant ingest corpus/` "
-                        f"(or `make run`, which does it).")
+                        f"aucun index dans {self.root} : en construire un avec `python -m assistant ingest corpus/` "
+                        f"(ou `make run`, qui le fait).")
                 name = generations.LEGACY
             path = generations.path_of(self.root, name)
         self.path = Path(path)
@@ -54,7 +54,7 @@ class Index:
         info = self.path / "index.json"
         if not info.exists():
             if not create:
-                raise IndexMissing(f"no index in {self.path} (generation {self.generation} is incomplete).")
+                raise IndexMissing(f"aucun index dans {self.path} (la génération {self.generation} est incomplète).")
             self.path.mkdir(parents=True, exist_ok=True)
             self.write_info(created=time.strftime("%Y-%m-%dT%H:%M:%S"))
         self.info = json.loads(info.read_text())
@@ -82,9 +82,9 @@ class Index:
         if diff and self.catalog.counts()[0]:
             detail = ", ".join(f"{k}: index={a!r}, settings={b!r}" for k, (a, b) in diff.items())
             raise IndexMismatch(
-                f"the index in {self.root} was built with other settings ({detail}). Rebuild it with "
-                f"`python -m assistant ingest PATH... --rebuild` (the current generation keeps serving until the "
-                f"new one is published); mixing them would give wrong results.")
+                f"l'index de {self.root} a été construit avec d'autres réglages ({detail}). Le reconstruire avec "
+                f"`python -m assistant ingest CHEMIN... --rebuild` (la génération actuelle reste servie jusqu'à la "
+                f"publication de la nouvelle) ; les mélanger donnerait des résultats faux.")
 
     @cached_property
     def embedder(self) -> Embedder:

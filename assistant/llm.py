@@ -51,9 +51,9 @@ def make_chat_model(settings):
         try:
             from langchain_openai import ChatOpenAI
         except ImportError as exc:
-            raise ConfigError("the openai backend needs: pip install langchain-openai") from exc
+            raise ConfigError("le backend openai demande : pip install langchain-openai") from exc
         if not settings.llm_base_url or not settings.llm_model:
-            raise ConfigError("the openai backend needs ASSISTANT_LLM_BASE_URL and ASSISTANT_LLM_MODEL")
+            raise ConfigError("le backend openai demande ASSISTANT_LLM_BASE_URL et ASSISTANT_LLM_MODEL")
         # max_tokens goes in the body as well: some OpenAI-compatible servers (llama.cpp, older vLLM) ignore
         # max_completion_tokens, which is what langchain-openai sends.
         return ChatOpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "none",
@@ -64,14 +64,14 @@ def make_chat_model(settings):
         try:
             from langchain_ollama import ChatOllama
         except ImportError as exc:
-            raise ConfigError("the ollama backend needs: pip install langchain-ollama") from exc
+            raise ConfigError("le backend ollama demande : pip install langchain-ollama") from exc
         if not settings.llm_model:
-            raise ConfigError("the ollama backend needs ASSISTANT_LLM_MODEL")
+            raise ConfigError("le backend ollama demande ASSISTANT_LLM_MODEL")
         kwargs = {"base_url": settings.llm_base_url} if settings.llm_base_url else {}
         return ChatOllama(model=settings.llm_model, temperature=settings.llm_temperature,
                           num_predict=settings.llm_max_tokens, client_kwargs={"timeout": settings.llm_timeout},
                           **kwargs)
-    raise ConfigError(f"unknown LLM backend {backend!r}: choose none, openai or ollama")
+    raise ConfigError(f"backend LLM inconnu {backend!r} : choisir none, openai ou ollama")
 
 
 class LLM:

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import click
 
+from assistant import cli_fr
 from assistant.errors import AssistantError
 from assistant.settings import Settings
+
+cli_fr.install()
 from evals.runner import DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS, TEST_QUESTIONS, evaluate, load_questions, write_results
 
 INDEX_HELP = "Index folder (default: data/index under the project; env ASSISTANT_INDEX)."
@@ -50,7 +53,7 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
     try:
         settings = _settings(index, dense_weight=dense_weight, min_coverage=min_coverage)
         if llm and settings.llm_backend == "none":
-            raise click.ClickException("--llm needs a backend: set ASSISTANT_LLM_BACKEND (openai or ollama) and "
+            raise click.ClickException("--llm demande un backend : régler ASSISTANT_LLM_BACKEND (openai ou ollama) et "
                                        "ASSISTANT_LLM_BASE_URL / ASSISTANT_LLM_MODEL")
         if not llm:
             settings = settings.model_copy(update={"llm_backend": "none"})
@@ -207,7 +210,7 @@ def feedback_export(db, out):
 
     path = db or Settings().feedback_db
     if not Path(path).exists():
-        raise click.ClickException(f"no feedback file at {path}")
+        raise click.ClickException(f"aucun fichier d'avis à {path}")
     lines = [json.dumps(x, ensure_ascii=False) for x in FeedbackStore(Path(path)).export_eval_lines()]
     if out:
         Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
