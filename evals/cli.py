@@ -174,6 +174,23 @@ def bench(sizes, out, cache):
     click.echo(f"\nwritten to {out}")
 
 
+@cli.command()
+@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX",
+              help="Index the real server answers from (default: data/index; build it with `make index`).")
+@click.option("--no-server", is_flag=True, help="Only the bad-input corpus and the markup document.")
+@click.option("--rounds", default=100, show_default=True, help="Questions timed quiet and under abuse (p95).")
+def adversarial(index, no_server, rounds):
+    """What a hostile or careless world sends, tried for real: the bad-input corpus, a markup document, and a
+    real server with login (failed-login flood, oversized bodies, uploads, a logged-in user's p95 under abuse).
+    One line per case and a summary; the exit code is 1 when a case fails."""
+    from evals.adversarial import run as run_adversarial
+
+    settings = _settings(index)
+    cases = run_adversarial(Path(settings.index), server=not no_server, load_rounds=rounds)
+    if not all(c.ok for c in cases):
+        raise SystemExit(1)
+
+
 @cli.command("compare")
 @click.argument("a", type=click.Path(exists=True, path_type=Path))
 @click.argument("b", type=click.Path(exists=True, path_type=Path))
