@@ -46,9 +46,11 @@ def cli():
 @click.option("--keep-missing", is_flag=True, help="Do not remove documents whose files disappeared from PATHS.")
 @click.option("--rebuild", is_flag=True, help="Build the next generation from the files alone, with the current "
               "settings (after changing the embedding model or chunking); the current one serves meanwhile.")
+@click.option("--deep", is_flag=True, help="Hash every file, even one whose size and modification time did not "
+              "change (an edit that kept both is otherwise not seen).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def ingest(paths, index, keep_missing, rebuild, as_json, quiet):
+def ingest(paths, index, keep_missing, rebuild, deep, as_json, quiet):
     """Make the index match PATHS (files or folders): add new documents, replace changed ones, remove
     deleted ones; unchanged ones are not re-read nor re-embedded.
 
@@ -80,7 +82,8 @@ def ingest(paths, index, keep_missing, rebuild, as_json, quiet):
             elif kind == "derived" and "embed" in bars:
                 bars["embed"].close()
 
-        report = refresh(settings, paths, on_event=on_event, remove_missing=not keep_missing, rebuild=rebuild)
+        report = refresh(settings, paths, on_event=on_event, remove_missing=not keep_missing, rebuild=rebuild,
+                         deep=deep)
         for bar in bars.values():
             bar.close()
         if as_json:
@@ -96,6 +99,8 @@ def ingest(paths, index, keep_missing, rebuild, as_json, quiet):
                 click.echo(f"    supprimé : {doc_id}")
             for path, reason in report.failed:
                 click.echo(f"    échec : {path} : {reason}")
+            for path, warning in report.warnings:
+                click.echo(f"    attention : {path} : {warning}")
             click.echo(f"  passages : {report.chunks_total} ({report.chunks_embedded} calculés) en {report.seconds:.1f} s")
             if report.resumed:
                 click.echo(f"  reprise de la génération {report.resumed} laissée inachevée par une mise à jour interrompue")
@@ -299,10 +304,13 @@ def status(index, as_json):
 @cli.command()
 @click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
 @click.option("--fix", is_flag=True, help="Repair what can be repaired (re-embed, delete orphans, rebuild BM25).")
+@click.option("--deep", is_flag=True, help="Hash every source file: finds an edit that kept the file's size and "
+              "modification time (without it, only files whose size or time changed are hashed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def verify(index, fix, as_json):
+def verify(index, fix, deep, as_json):
     """Check the index against its manifest and files: missing or orphan vectors, lexical index in step,
-    chunk counts, sources gone or changed, in the generation being served. Exit code 1 when the index is
+    chunk counts, sources gone or changed (by size and modification time, then content hash; --deep: by
+    content hash for every file), in the generation being served. Exit code 1 when the index is
     inconsistent (after --fix: when something could not be repaired). --fix repairs the served generation in
     place, holding the refresh lock."""
     from assistant.generations import writer_lock
@@ -312,11 +320,11 @@ def verify(index, fix, as_json):
     def go():
         settings = make_settings(index)
         idx = Index(settings)
-        problems = check(idx)
+        problems = check(idx, deep=deep)
         if fix and not problems.ok:
             with writer_lock(settings.index):
                 repair(idx, problems)
-            before, problems = problems, check(Index(settings, path=idx.path))
+            before, problems = problems, check(Index(settings, path=idx.path), deep=deep)
             if not as_json:
                 click.echo("Réparé : " + ("; ".join(before.lines()) or "rien"))
         if as_json:

@@ -23,6 +23,7 @@ class Document:
     links: tuple[str, ...] = ()  # article numbers this text links to
     pages: tuple[tuple[int, int], ...] = ()  # (start offset, page number) for paginated sources
     short_title: str = ""
+    warnings: tuple[str, ...] = ()  # what the loader guessed and a person should check (not stored)
 
 
 @dataclass(frozen=True)

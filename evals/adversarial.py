@@ -146,11 +146,12 @@ def bad_corpus_cases(base: Path) -> tuple[list[Case], Path]:
     for name, reason in failures.items():
         got = [r for p, r in report.failed if Path(p).name == name]
         cases.append(Case("corpus", name, bool(got) and reason in got[0],
-                          f"refusé : {got[0]}" if got else "pas nommé dans le rapport (indexé ou ignoré en silence)"))
+                          f"nommé : {got[0]}" if got else "pas nommé dans le rapport (indexé ou ignoré en silence)"))
     idx = Index(settings)
     all_text = {doc_id: idx.catalog.document_text(doc_id) for doc_id in idx.documents}
     for name, snippet in texts.items():
-        holders = [doc_id for doc_id, text in all_text.items() if snippet in text]
+        holders = [doc_id for doc_id, text in all_text.items() if snippet in text
+                   and (doc_id == name or "." not in name)]  # a file: its own document holds the text
         failed = [r for p, r in report.failed if name in Path(p).name]
         cases.append(Case("corpus", name, bool(holders), f"indexé ({holders[0]})" if holders else
                           f"absent de l'index{' : ' + failed[0] if failed else ''}"))

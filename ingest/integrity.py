@@ -46,8 +46,12 @@ class Problems:
                 "sources_missing": self.sources_missing, "sources_changed": self.sources_changed}
 
 
-def check(index: Index, sources: bool = True) -> Problems:
-    """``sources=False``: the index's own consistency only, not whether its files changed since."""
+def check(index: Index, sources: bool = True, deep: bool = False) -> Problems:
+    """``sources=False``: the index's own consistency only, not whether its files changed since. A source is
+    changed when its size or modification time differ and so does its content hash; ``deep``: every source's
+    content is hashed (an edit that kept the size and time is seen)."""
+    from ingest.pipeline import source_path
+
     p = Problems()
     catalog_ids = [r[0] for r in index.catalog.db.execute("SELECT chunk_id FROM chunks")]
     store_ids = set(index.store.all_ids())
@@ -61,13 +65,21 @@ def check(index: Index, sources: bool = True) -> Problems:
             p.chunk_count_mismatch.append(doc_id)
         if not sources:
             continue
-        source = Path(m["source"])
+        source = source_path(m["source"])
         if not source.exists():
             p.sources_missing.append(doc_id)
-        elif source.stat().st_size != m["size"] or source.stat().st_mtime != m["mtime"]:
-            if hashlib.sha256(source.read_bytes()).hexdigest() != m["sha256"]:
+        elif deep or source.stat().st_size != m["size"] or source.stat().st_mtime != m["mtime"]:
+            if _sha256(source) != m["sha256"]:
                 p.sources_changed.append(doc_id)
     return p
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def repair(index: Index, p: Problems) -> None:

@@ -25,8 +25,34 @@ ARTICLE_HEADING = re.compile(r"^#\s*Article\s+(\S.*?)\s*$", re.M)
 
 # ---------------------------------------------------------------- text decoding
 
-def decode_bytes(data: bytes, name: str = "") -> str:
-    """Decode text bytes: BOMs first, then UTF-8, then charset detection. Refuses binary data."""
+FRENCH_LETTERS = set("éèêëàâäîïôöùûüçœæÉÈÊÀÂÎÔÙÛÇŒ«»’‘“”°€–—…·²\xa0")
+SUSPECT_LETTERS = set("čřšžŕĺľťďňőűăęąłńśźżĂĘĄŁŃŚŹŻŘŠŽČŤĎŇ")  # Central European letters: a wrong guess for French
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Text in UTF-16 without a byte order mark: one byte in two is zero, on the same side."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even = sample[0::2].count(0) / max(1, len(sample[0::2]))
+    odd = sample[1::2].count(0) / max(1, len(sample[1::2]))
+    for enc, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros > 0.3 and other < 0.05:
+            try:
+                text = data[:len(data) - len(data) % 2].decode(enc)
+            except UnicodeDecodeError:
+                continue
+            controls = sum(1 for ch in text[:4096] if unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs")
+                           and ch not in "\n\r\t\f")
+            if controls <= 0.01 * min(len(text), 4096):
+                return text
+    return None
+
+
+def decode_bytes(data: bytes, name: str = "", warnings: list | None = None) -> str:
+    """Decode text bytes: BOMs first, then UTF-8, then UTF-16 without BOM, then the encodings of French text
+    (Windows-1252, which Latin-1 text also reads right); other encodings only by charset detection, and then a
+    warning in ``warnings``. Refuses binary data."""
     if not data.strip():
         raise LoadError("fichier vide")
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
@@ -34,11 +60,26 @@ def decode_bytes(data: bytes, name: str = "") -> str:
             return data[len(bom):].decode(enc, errors="replace")
     sample = data[:65536]
     if b"\x00" in sample:
+        text = _utf16_without_bom(data)
+        if text is not None:
+            return text
         raise LoadError("fichier binaire (octets nuls) : ce n'est pas un texte")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # Windows-1252 reads any Latin-1 French text right (they differ only in 0x80-0x9F, where Latin-1 has
+    # control characters): taken when the text looks like French and holds no control character.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        high = [ch for ch in text if ord(ch) > 127]
+        french = sum(1 for ch in high if ch in FRENCH_LETTERS or ch.isalpha() and ch.lower() in "éèêëàâäîïôöùûüçœæ")
+        controls = sum(1 for ch in text[:65536] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+        if not controls and (not high or french >= 0.6 * len(high)):
+            return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -48,6 +89,11 @@ def decode_bytes(data: bytes, name: str = "") -> str:
     controls = sum(1 for ch in text[:65536] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
     if controls > 0.05 * min(len(text), 65536):
         raise LoadError("fichier binaire : ce n'est pas un texte")
+    if warnings is not None:
+        suspect = sum(1 for ch in text if ch in SUSPECT_LETTERS)
+        warnings.append(f"encodage deviné avec peu de certitude : {best.encoding}"
+                        + (f" ({suspect} lettre(s) d'Europe centrale : vérifier les accents)" if suspect else
+                           " (vérifier les accents)"))
     return text
 
 
@@ -196,16 +242,23 @@ def load_pdf(path: Path, max_pages: int = 2000) -> Document:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    from pypdf.errors import DependencyError
+
     try:
         reader = PdfReader(str(path))
+    except DependencyError as exc:
+        raise LoadError(f"PDF chiffré en AES : le paquet « cryptography » manque pour le lire ({exc})") from exc
     except (PdfReadError, ValueError, OSError, KeyError, TypeError) as exc:
         raise LoadError(f"PDF illisible ou tronqué : {exc}") from exc
     if reader.is_encrypted:
+        # The usual "protected" PDF has an empty user password (it opens without one): it is read.
         try:
             if not reader.decrypt(""):
                 raise LoadError("PDF chiffré : mot de passe requis")
         except LoadError:
             raise
+        except DependencyError as exc:
+            raise LoadError(f"PDF chiffré en AES : le paquet « cryptography » manque pour le lire ({exc})") from exc
         except Exception as exc:
             raise LoadError("PDF chiffré : mot de passe requis") from exc
     try:
@@ -270,7 +323,8 @@ def load_file(path: Path, doc_id: str, max_bytes: int | None = None, max_pages: 
             data = path.read_bytes()
         except OSError as exc:
             raise LoadError(f"fichier illisible : {exc.strerror or exc}") from exc
-        raw = decode_bytes(data, path.name)
+        warnings: list[str] = []
+        raw = decode_bytes(data, path.name, warnings)
         if is_legifrance(path, raw[:200]):
             return load_legifrance(path, raw)
         if suffix in (".html", ".htm"):
@@ -283,10 +337,11 @@ def load_file(path: Path, doc_id: str, max_bytes: int | None = None, max_pages: 
             text, kind = raw, "text"
         if not text.strip():
             raise LoadError("aucun texte")
-        doc = Document(doc_id="", title=path.stem, text=clean_text(text), source=str(path), kind=kind)
+        doc = Document(doc_id="", title=path.stem, text=clean_text(text), source=str(path), kind=kind,
+                       warnings=tuple(warnings))
     meta = read_sidecar(path)
     return Document(
         doc_id=doc_id, title=meta.get("title") or doc.title, short_title=meta.get("short_title", ""),
         text=doc.text, source=str(path), doc_type=meta.get("type", doc.doc_type or "document"),
         date=str(meta.get("date", "")), reference=meta.get("reference", ""), origin=meta.get("source", ""),
-        kind=doc.kind, pages=doc.pages)
+        kind=doc.kind, pages=doc.pages, warnings=doc.warnings)

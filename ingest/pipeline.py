@@ -14,7 +14,7 @@ import os
 import shutil
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -52,6 +52,7 @@ class Report:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, what to check): indexed all the same
     chunks_embedded: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
@@ -67,6 +68,7 @@ class Report:
     def to_dict(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": len(self.unchanged),
                 "removed": self.removed, "failed": [{"path": p, "reason": r} for p, r in self.failed],
+                "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
                 "chunks_embedded": self.chunks_embedded, "chunks_total": self.chunks_total,
                 "seconds": round(self.seconds, 2), "generation": self.generation, "published": self.published,
                 "resumed": self.resumed, "collected": self.collected}
@@ -76,14 +78,17 @@ def _ignored(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatch(name, p) for p in patterns)
 
 
-def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE) -> tuple[list[tuple[Path, str]], list[Path]]:
-    """(file, doc id) for every candidate file, and the folders scanned (whose missing docs get removed)."""
-    files: list[tuple[Path, str]] = []
+def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
+         ) -> tuple[list[tuple[Path, str, Path]], list[Path]]:
+    """(file, doc id, its ingest root) for every candidate file, and the folders scanned (whose missing docs get
+    removed). A symbolic link is followed only when it leads inside one of the folders given."""
+    files: list[tuple[Path, str, Path]] = []
     roots: list[Path] = []
-    for path in paths:
-        path = Path(path)
+    given = [Path(p) for p in paths]
+    allowed = [p.resolve() for p in given if p.is_dir()]
+    for path in given:
         if path.is_file():
-            files.append((Path(os.path.abspath(path)), _doc_id(path, path.parent)))
+            files.append((Path(os.path.abspath(path)), _doc_id(path, path.parent), path.parent))
         elif path.is_dir():
             roots.append(path.resolve())
             for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
@@ -92,16 +97,58 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE) -> tuple[
                     f = Path(dirpath) / name
                     if _ignored(name, ignore):
                         continue
-                    if f.is_symlink() and not f.exists():
-                        report.failed.append((str(f), "lien symbolique cassé ou en boucle"))
-                        continue
+                    if f.is_symlink():
+                        if not f.exists():
+                            report.failed.append((shown_path(f), "lien symbolique cassé ou en boucle"))
+                            continue
+                        if not any(_is_under(f.resolve(), root) for root in allowed):
+                            report.failed.append((shown_path(f), "lien symbolique vers un fichier hors des dossiers "
+                                                                 "indexés : refusé"))
+                            continue
                     if f.suffix.lower() not in SUPPORTED:
-                        report.failed.append((str(f), f"type de fichier non pris en charge ({f.suffix or 'sans extension'})"))
+                        report.failed.append((shown_path(f), f"type de fichier non pris en charge ({f.suffix or 'sans extension'})"))
                         continue
-                    files.append((Path(os.path.abspath(f)), _doc_id(f, path)))
+                    files.append((Path(os.path.abspath(f)), _doc_id(f, path), path))
         else:
-            report.failed.append((str(path), "chemin introuvable"))
+            report.failed.append((shown_path(path), "chemin introuvable"))
     return files, roots
+
+
+def _repaired(text: str) -> str:
+    """A file name that is not UTF-8 (Python holds its bytes as surrogates) read as Windows-1252, the usual
+    encoding of such French names ("\\udce9t\\udce9.txt" -> "été.txt"); a UTF-8 name as it is."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("cp1252", errors="replace")
+
+
+def shown_path(path) -> str:
+    """A path as reports show it: readable even when its name is not UTF-8."""
+    return _repaired(str(path))
+
+
+def stored_source(path: Path) -> str:
+    """A file's path as the catalog stores it (text): as it is when it is UTF-8; otherwise its undecodable
+    bytes as %XX, reversed by ``source_path``."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "".join(f"%{ord(ch) - 0xDC00:02X}" if 0xDC80 <= ord(ch) <= 0xDCFF else ch for ch in text)
+
+
+def source_path(stored: str) -> Path:
+    """The file a stored source names (see ``stored_source``)."""
+    path = Path(stored)
+    if "%" not in stored or path.exists():
+        return path
+    import re as _re
+
+    raw = _re.sub(rb"%([0-9A-F]{2})", lambda m: bytes([int(m.group(1), 16)]), stored.encode("utf-8"))
+    return Path(os.fsdecode(raw))
 
 
 def _doc_id(path: Path, root: Path) -> str:
@@ -109,9 +156,10 @@ def _doc_id(path: Path, root: Path) -> str:
     if code_root is not None and path.suffix == ".md":
         return f"legifrance/{code_root.name}/{path.resolve().relative_to(code_root).as_posix()}"
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        rel = Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(root))).as_posix()
     except ValueError:
-        return path.name
+        rel = path.name
+    return _repaired(rel)
 
 
 def _sha256(path: Path) -> str:
@@ -139,46 +187,76 @@ class Plan:
         return bool(self.todo or self.gone)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: Event,
-              remove_missing: bool = True, settings: Settings | None = None) -> Plan:
-    """Read the files that are new or changed (relative to ``index``, or all of them when it is None)."""
+              remove_missing: bool = True, settings: Settings | None = None, deep: bool = False) -> Plan:
+    """Read the files that are new or changed (relative to ``index``, or all of them when it is None).
+    ``deep``: hash every file, even one whose size and modification time are unchanged."""
     settings = settings or index.settings
     files, roots = scan(paths, report)
     manifest = index.catalog.manifest() if index is not None else {}
     emit("scan", {"files": len(files)})
     plan = Plan()
-    seen: set[str] = set()
-    for path, doc_id in files:
-        emit("file", {"path": str(path)})
-        if doc_id in seen:  # the same article reached through two folders: index it once
-            continue
-        seen.add(doc_id)
+    seen: dict[str, Path] = {}
+    for path, doc_id, root in files:
+        emit("file", {"path": shown_path(path)})
+        if doc_id in seen and (doc_id.startswith("legifrance/") or _same_file(seen[doc_id], path)):
+            continue  # the same article (or file) reached through two folders: index it once
+        source = stored_source(path)
+        old = manifest.get(doc_id)
+        if doc_id in seen or (old and old["source"] != source and not _same_file(source_path(old["source"]), path)
+                              and source_path(old["source"]).exists() and not doc_id.startswith("legifrance/")):
+            # Two files with the same path relative to two ingest roots ("bretagne/convention.pdf" and
+            # "occitanie/convention.pdf" both give "convention.pdf"): the second gets its root's name in front.
+            other = shown_path(seen.get(doc_id) or source_path(old["source"]))
+            new_id = f"{_repaired(root.name)}/{doc_id}"
+            if new_id in seen or (manifest.get(new_id) and manifest[new_id]["source"] != source):
+                report.failed.append((shown_path(path), f"même identifiant « {doc_id} » que {other} : refusé"))
+                continue
+            report.warnings.append((shown_path(path), f"même chemin relatif que {other} : indexé sous « {new_id} »"))
+            doc_id, old = new_id, manifest.get(new_id)
+        seen[doc_id] = path
         try:
             st = path.stat()
-            old = manifest.get(doc_id)
-            if old and old["size"] == st.st_size and old["mtime"] == st.st_mtime and old["source"] == str(path):
+            if old and old["size"] == st.st_size and old["mtime"] == st.st_mtime and old["source"] == source \
+                    and not deep:
                 report.unchanged.append(doc_id)  # same size and mtime: not even re-read
                 continue
             digest = _sha256(path)
             if old and old["sha256"] == digest:
-                plan.touched.append((doc_id, str(path), st.st_size, st.st_mtime))
+                if (old["source"], old["size"], old["mtime"]) != (source, st.st_size, st.st_mtime):
+                    plan.touched.append((doc_id, source, st.st_size, st.st_mtime))
                 report.unchanged.append(doc_id)
                 continue
             doc = load_file(path, doc_id, max_bytes=int(settings.max_file_mb * 1024 * 1024),
                             max_pages=settings.max_pdf_pages)
+            if doc.source != source or doc.title != _repaired(doc.title):
+                doc = replace(doc, source=source, title=_repaired(doc.title))
+            for warning in getattr(doc, "warnings", ()):
+                report.warnings.append((shown_path(path), warning))
             chunks = chunk_document(doc, settings.chunk_max_tokens, settings.chunk_overlap_tokens,
                                     settings.paragraph_pack_tokens)
             if not chunks:
                 raise LoadError("aucun texte à indexer")
             plan.todo.append((doc, chunks, digest, st.st_size, st.st_mtime, old is not None))
         except LoadError as exc:
-            report.failed.append((str(path), str(exc)))
+            report.failed.append((shown_path(path), str(exc)))
         except OSError as exc:
             reason = OS_REASONS.get(exc.errno, exc.strerror or str(exc))
-            report.failed.append((str(path), f"fichier illisible : {reason}"))
+            report.failed.append((shown_path(path), f"fichier illisible : {reason}"))
+        except Exception as exc:  # a loader's bug or a library's surprise: this file fails, the batch goes on
+            log.exception("unexpected error while reading %s", shown_path(path))
+            report.failed.append((shown_path(path), f"erreur inattendue à la lecture ({type(exc).__name__} : "
+                                                     f"{str(exc)[:200]})"))
     if remove_missing:
         plan.gone = [doc_id for doc_id, m in manifest.items() if doc_id not in seen
-                     and any(_is_under(Path(m["source"]), root) for root in roots)]
+                     and any(_is_under(source_path(m["source"]), root) for root in roots)]
     emit("scanned", {"to_index": len(plan.todo)})
     return plan
 
@@ -246,7 +324,7 @@ def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, rem
 
 
 def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = None,
-            remove_missing: bool = True, rebuild: bool = False) -> Report:
+            remove_missing: bool = True, rebuild: bool = False, deep: bool = False) -> Report:
     """Make the index at ``settings.index`` match ``paths`` and publish the result atomically.
 
     Nothing changed: the current generation is kept (only moved files' paths and mtimes are noted in it).
@@ -270,7 +348,10 @@ def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = 
         try:
             if base is not None and not rebuild:
                 base.check_settings()
-            plan = make_plan(None if rebuild else base, paths, report, emit, remove_missing, settings)
+            plan = make_plan(None if rebuild else base, paths, report, emit, remove_missing, settings, deep)
+            if base is None and not plan.todo:  # a mistyped path must not publish an empty index
+                why = "; ".join(f"{p} : {r}" for p, r in report.failed[:5]) or "aucun fichier pris en charge"
+                raise RefreshFailed(f"rien à indexer ({why}) ; aucun index n'est créé.")
             stale_derived = base is not None and base.info.get("analysis_version") != ANALYSIS_VERSION
             if base is not None and not rebuild and not plan.changes and not stale_derived:
                 for doc_id, source, size, mtime in plan.touched:  # same content: answers do not change

@@ -98,3 +98,145 @@ def test_unreadable_file_is_named_and_the_rest_indexed(tmp_path):
     finally:
         if root_user:
             shutil.rmtree(base, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- one test per fault of the hostile-world review
+
+def _ingest(*args):
+    return CliRunner().invoke(cli, ["ingest", *map(str, args), "--quiet"])
+
+
+def test_protected_pdfs_with_an_empty_password_are_read(tmp_path):
+    from evals.adversarial import _encrypted
+
+    d = tmp_path / "c"
+    d.mkdir()
+    _encrypted(d / "aes128.pdf", "Rapport protege AES128 sur les CPTS.", "", "AES-128")
+    _encrypted(d / "aes256.pdf", "Rapport protege AES256 sur les CAQES.", "", "AES-256")
+    _encrypted(d / "verrou.pdf", "Rapport sous mot de passe.", "motdepasse", "AES-128")
+    r = _ingest(d, "--index", tmp_path / "i")
+    assert f"{d / 'verrou.pdf'} : PDF chiffré : mot de passe requis" in r.output, r.output
+    assert "illisible ou tronqué" not in r.output
+    idx = Index(Settings(index=tmp_path / "i"))
+    assert "AES128" in idx.catalog.document_text("aes128.pdf") and "AES256" in idx.catalog.document_text("aes256.pdf")
+
+
+def test_an_unexpected_loader_error_fails_that_file_only(tmp_path, monkeypatch):
+    import ingest.pipeline as pipeline
+
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "bon.txt").write_text("Le comité se réunit deux fois par an.", encoding="utf-8")
+    (d / "piege.txt").write_text("Un texte qui fait planter le chargeur.", encoding="utf-8")
+    real = pipeline.load_file
+
+    def flaky(path, *a, **k):
+        if path.name == "piege.txt":
+            raise RuntimeError("bogue du chargeur")
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(pipeline, "load_file", flaky)
+    r = _ingest(d, "--index", tmp_path / "i")
+    assert r.exit_code == 1
+    assert f"{d / 'piege.txt'} : erreur inattendue à la lecture (RuntimeError : bogue du chargeur)" in r.output, r.output
+    assert set(Index(Settings(index=tmp_path / "i")).documents) == {"bon.txt"}
+
+
+def test_a_file_name_that_is_not_utf8_is_indexed(tmp_path):
+    from assistant.service import Service
+
+    d = tmp_path / "c"
+    d.mkdir()
+    with open(os.path.join(os.fsencode(d), b"plan-\xe9t\xe9.txt"), "wb") as fh:
+        fh.write("Le plan d'été des urgences est arrêté par le directeur général.".encode("utf-8"))
+    r = _ingest(d, "--index", tmp_path / "i")
+    assert r.exit_code == 0 and "ajoutés      1" in r.output, r.output
+    answer = Service(Settings(index=tmp_path / "i"), follow=False).ask("Qui arrête le plan d'été des urgences ?")
+    assert answer.answered and answer.citations[0].doc_id == "plan-été.txt"
+    r = _ingest(d, "--index", tmp_path / "i")  # stable: nothing to redo
+    assert "inchangés    1" in r.output and "supprimés    0" in r.output, r.output
+    v = CliRunner().invoke(cli, ["verify", "--index", str(tmp_path / "i"), "--deep"])
+    assert v.exit_code == 0 and "introuvable" not in v.output, v.output
+
+
+def test_same_relative_path_under_two_roots_keeps_both(tmp_path):
+    a, b = tmp_path / "bretagne", tmp_path / "occitanie"
+    a.mkdir()
+    b.mkdir()
+    (a / "convention.txt").write_text("La convention bretonne fixe trois réunions par an.", encoding="utf-8")
+    (b / "convention.txt").write_text("La convention occitane fixe cinq réunions par an.", encoding="utf-8")
+    _ingest(a, "--index", tmp_path / "i")
+    r = _ingest(b, "--index", tmp_path / "i", "--keep-missing")
+    assert "mis à jour   0" in r.output and "indexé sous « occitanie/convention.txt »" in r.output, r.output
+    docs = Index(Settings(index=tmp_path / "i")).documents
+    assert {"convention.txt", "occitanie/convention.txt"} <= set(docs)
+    r = _ingest(a, b, "--index", tmp_path / "j")  # both in one command: both indexed, the collision said
+    assert "ajoutés      2" in r.output and "même chemin relatif que" in r.output, r.output
+    # a file that merely moved is still an update of its document
+    moved = tmp_path / "bretagne2"
+    a.rename(moved)
+    r = _ingest(moved, "--index", tmp_path / "k")
+    assert "ajoutés      1" in r.output
+
+
+def test_french_text_in_latin1_and_cp1252_decodes_exactly(tmp_path):
+    from ingest.loaders import decode_bytes
+
+    for name in sorted((ROOT / "corpus" / "documents").glob("*.txt")):
+        text = name.read_text(encoding="utf-8")
+        for paragraph in [p for p in text.split("\n\n") if len(p) > 200 and any(c in p for c in "éèà")][:5]:
+            for encoding in ("latin-1", "cp1252"):
+                try:
+                    data = paragraph.encode(encoding)
+                except UnicodeEncodeError:
+                    continue  # a character (œ, ’) the encoding has not
+                warnings = []
+                assert decode_bytes(data, name.name, warnings) == paragraph, (name.name, encoding)
+                assert not warnings
+    assert decode_bytes("Texte français sans BOM, en UTF-16.".encode("utf-16-le")) == "Texte français sans BOM, en UTF-16."
+    assert decode_bytes("Texte français sans BOM, en UTF-16.".encode("utf-16-be")) == "Texte français sans BOM, en UTF-16."
+    warnings = []
+    polish = "Zażółć gęślą jaźń: wszystkie źdźbła trawy są zielone, a żółw śpi w cieniu. " * 3
+    assert decode_bytes(polish.encode("cp1250"), "pl.txt", warnings) and warnings
+    assert "encodage deviné avec peu de certitude" in warnings[0]
+
+
+def test_a_link_leading_outside_the_ingested_folders_is_refused(tmp_path):
+    d, outside = tmp_path / "c", tmp_path / "dehors"
+    d.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Mot de passe du serveur : hunter2.", encoding="utf-8")
+    (d / "bon.txt").write_text("Le comité se réunit deux fois par an.", encoding="utf-8")
+    os.symlink(outside / "secret.txt", d / "lien.txt")
+    os.symlink(d / "bon.txt", d / "lien-interne.txt")
+    r = _ingest(d, "--index", tmp_path / "i")
+    assert f"{d / 'lien.txt'} : lien symbolique vers un fichier hors des dossiers indexés" in r.output, r.output
+    idx = Index(Settings(index=tmp_path / "i"))
+    assert all("hunter2" not in idx.catalog.document_text(doc) for doc in idx.documents)
+    assert "lien-interne.txt" not in r.output or "échec : " + str(d / "lien-interne.txt") not in r.output
+
+
+def test_an_edit_keeping_size_and_time_is_seen_with_deep(tmp_path):
+    d = tmp_path / "c"
+    d.mkdir()
+    f = d / "note.txt"
+    f.write_text("Le comité se réunit deux fois par an.", encoding="utf-8")
+    _ingest(d, "--index", tmp_path / "i")
+    st = f.stat()
+    f.write_text("Le comité se réunit onze fois par an.", encoding="utf-8")  # same length
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    plain = CliRunner().invoke(cli, ["verify", "--index", str(tmp_path / "i")])
+    deep = CliRunner().invoke(cli, ["verify", "--index", str(tmp_path / "i"), "--deep"])
+    assert "modifié" not in plain.output and "note.txt : fichier source modifié" in deep.output, deep.output
+    assert "mis à jour   0" in _ingest(d, "--index", tmp_path / "i").output
+    r = _ingest(d, "--index", tmp_path / "i", "--deep")
+    assert "mis à jour   1" in r.output, r.output
+    assert "onze" in Index(Settings(index=tmp_path / "i")).catalog.document_text("note.txt")
+
+
+def test_a_mistyped_path_creates_no_empty_index(tmp_path):
+    r = _ingest(tmp_path / "chemin" / "faux", "--index", tmp_path / "i")
+    assert r.exit_code == 1 and "chemin introuvable" in r.output and "aucun index n'est créé" in r.output, r.output
+    from assistant import generations
+
+    assert generations.current_name(tmp_path / "i") is None
