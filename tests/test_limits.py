@@ -140,3 +140,59 @@ def test_failed_uploads_are_not_kept_and_same_names_coexist(small_corpus, tmp_pa
     assert "enregistré sous « convention (2).txt »" in second
     assert service.ask("Qui préside le comité breton des licornes ?").answered
     assert service.ask("Qui préside le comité occitan des dragons ?").answered
+
+
+def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(small_index, tmp_path):
+    """A real server with login: an admin uploads through Gradio's route and the upload event; the file is
+    indexed from the upload folder and Gradio's temporary copy is gone."""
+    import os
+    import sys
+
+    from gradio_client import Client, handle_file
+
+    from conftest import ROOT, free_port
+
+    Users.add(tmp_path / "users.txt", "chef", "mdp-chef-1", "admin")
+    gradio_tmp = tmp_path / "gradio-tmp"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = dict(os.environ, ASSISTANT_INDEX=str(tmp_path / "index"), ASSISTANT_AUTH_FILE=str(tmp_path / "users.txt"),
+               ASSISTANT_UPLOAD_DIR=str(tmp_path / "uploads"), ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"),
+               GRADIO_TEMP_DIR=str(gradio_tmp))
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    (tmp_path / "seed").mkdir()
+    (tmp_path / "seed" / "base.txt").write_text("Le comité de base se réunit une fois par an.", encoding="utf-8")
+    refresh(Settings(index=tmp_path / "index"), [tmp_path / "seed"])
+    import urllib.error
+    import urllib.request
+
+    import subprocess
+    import time
+
+    log = open(tmp_path / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url, timeout=2)
+            except urllib.error.HTTPError as e:
+                if e.code == 401:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        auth = {"Authorization": _basic("chef", "mdp-chef-1")["Authorization"]}
+        new = tmp_path / "licornes.txt"
+        new.write_text("Le comité régional des licornes est présidé par le directeur de la ménagerie.",
+                       encoding="utf-8")
+        client = Client(url, headers=auth, verbose=False)
+        report = client.predict([handle_file(str(new))], api_name="/upload")
+        assert "licornes.txt : ajouté" in report, report
+        assert (tmp_path / "uploads" / "licornes.txt").exists()
+        left = [p for p in gradio_tmp.rglob("*") if p.is_file() and p.name == "licornes.txt"]
+        assert not left, left
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
