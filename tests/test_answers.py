@@ -78,7 +78,7 @@ def test_search_cli_and_missing_index(small_index, tmp_path):
     result = CliRunner().invoke(cli, ["search", "durée du CAQES", "--k", "3", "--index", str(small_index.index)])
     assert result.exit_code == 0 and result.output.count("score") == 3
     missing = CliRunner().invoke(cli, ["ask", "x", "--index", str(tmp_path / "none")])
-    assert missing.exit_code == 1 and "no index" in missing.output
+    assert missing.exit_code == 1 and "Erreur : aucun index" in missing.output
 
 
 def test_langchain_retriever(service):

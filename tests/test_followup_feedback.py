@@ -45,7 +45,7 @@ def test_feedback_export_command(tmp_path):
     line = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
     assert line["question"] == "Qui pilote ?" and line["citations"] == ["§ 35"]
     missing = CliRunner().invoke(cli, ["feedback", "export", "--db", str(tmp_path / "none.sqlite")])
-    assert missing.exit_code == 1 and "no feedback file" in missing.output
+    assert missing.exit_code == 1 and "aucun fichier d'avis" in missing.output
 
 
 def test_follow_up_rewritten_by_the_llm_when_one_is_configured(service):
