@@ -10,13 +10,14 @@ from functools import cached_property
 from assistant.answertype import expected_type, has_type
 from assistant.index import Index
 from assistant.intent import has_cue, shape_of
-from assistant.records import Answer, Citation, Hit
+from assistant.cite import citation_of
+from assistant.records import Answer, Hit
 from assistant.retrieval import Retriever, SearchResult, sentence_score, window_coverage
 from assistant.lexical import correct
 from assistant.text import analyse, fold, is_stopword, sentences
 from assistant.verify import ORDER, check
 from assistant.wordclass import carries_subject
-from ingest.loaders import display_article
+from assistant.cite import display_article
 
 NO_ANSWER = ("Je n'ai pas trouvé de réponse à cette question dans le corpus. "
              "Voici les passages les plus proches, à vérifier :")
@@ -281,10 +282,9 @@ class Answerer:
             parts.append(f"{body} {marks}")
             for n in c.cited:
                 used.setdefault(n, []).append(body)
-        citations = tuple(Citation(
-            n=new, doc_id=pool[old - 1].chunk.doc_id, title=self._title(pool[old - 1]), locator=pool[old - 1].chunk.locator,
-            text=pool[old - 1].chunk.text, score=pool[old - 1].score, breadcrumb=pool[old - 1].chunk.breadcrumb,
-            source=pool[old - 1].chunk.source, sentences=tuple(used[old])) for old, new in numbers.items())
+        docs = self.index.documents
+        citations = tuple(citation_of(docs, new, pool[old - 1].chunk, pool[old - 1].score, tuple(used[old]),
+                                      self._title(pool[old - 1])) for old, new in numbers.items())
         timings["total"] = extractive.timings_ms.get("total", 0.0) + timings["llm"]
         return replace(extractive, answer=" ".join(parts), citations=citations, generated=True,
                        unsupported=unsupported, timings_ms=timings,
@@ -430,11 +430,9 @@ class Answerer:
             n_words += len(shown.split())
             parts.append(f"\n- {shown} [{n}]")
         by_id = {h.chunk.chunk_id: h for h in pool}
-        citations = tuple(
-            Citation(n=n, doc_id=by_id[cid].chunk.doc_id, title=self._title(by_id[cid]), locator=by_id[cid].chunk.locator,
-                     text=by_id[cid].chunk.text, score=by_id[cid].score, breadcrumb=by_id[cid].chunk.breadcrumb,
-                     source=by_id[cid].chunk.source, sentences=tuple(used[cid]))
-            for cid, n in numbers.items())
+        docs = self.index.documents
+        citations = tuple(citation_of(docs, n, by_id[cid].chunk, by_id[cid].score, tuple(used[cid]),
+                                      self._title(by_id[cid])) for cid, n in numbers.items())
         timings = dict(result.timings_ms)
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000

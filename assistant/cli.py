@@ -152,7 +152,10 @@ def print_answer(answer) -> None:
         click.echo("Sources :")
         for c in answer.citations:
             text = " ".join(c.text.split())
-            click.echo(f"[{c.n}] {c.title}, {c.locator}")
+            extra = " ; ".join(x for x in (c.version, c.reference) if x)
+            click.echo(f"[{c.n}] {c.cite_as or c.title + ', ' + c.locator}" + (f" ({extra})" if extra else ""))
+            if c.url:
+                click.echo(f"    {c.url}")
             click.echo(f"    {' > '.join(c.breadcrumb)}")
             click.echo(f"    « {text[:500]}{'…' if len(text) > 500 else ''} »")
     else:

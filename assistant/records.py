@@ -80,11 +80,17 @@ class Citation:
     breadcrumb: tuple[str, ...] = ()
     source: str = ""
     sentences: tuple[str, ...] = ()  # sentences of the answer taken from this passage
+    cite_as: str = ""  # the usual French citation: "CSS, art. L. 162-30-2", "Note d'information DSS/1D/2018/154, § 12"
+    version: str = ""  # code articles: "version en vigueur au 3 décembre 2023" (from the corpus provenance)
+    url: str = ""  # code articles: the article on legifrance.gouv.fr
+    reference: str = ""  # documents: "DSS/1D/2018/154 (NOR : SSAS1817588N) du 8 juin 2018"
+    date: str = ""  # ISO date of the document, or of the code's version
 
     def to_dict(self) -> dict:
         return {"n": self.n, "doc_id": self.doc_id, "title": self.title, "locator": self.locator,
                 "text": self.text, "score": round(self.score, 4), "breadcrumb": list(self.breadcrumb),
-                "source": self.source}
+                "source": self.source, "cite_as": self.cite_as, "version": self.version, "url": self.url,
+                "reference": self.reference, "date": self.date}
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,44 @@ def sentences(text: str, ends: str = ".!?;") -> list[tuple[int, int]]:
     if text[pos:].strip():
         out.append((pos, len(text)))
     return out
+
+
+@lru_cache(maxsize=1)
+def _accented_forms() -> dict[str, str]:
+    """Unaccented French word -> its most frequent written form ("generalites" -> "généralités"), from the
+    word frequencies of ``wordfreq`` (the same list that tells common words from subject words)."""
+    from wordfreq import iter_wordlist
+
+    out: dict[str, str] = {}
+    for word in iter_wordlist("fr"):
+        key = unicodedata.normalize("NFD", word)
+        key = "".join(ch for ch in key if unicodedata.category(ch) != "Mn")
+        if key != word and key.isascii() and key not in out:
+            out[key] = word
+        elif key == word:
+            out.setdefault(key, word)
+    return out
+
+
+ROMAN = re.compile(r"^(?:[IVXLC]+|Ier|\d.*)$")
+
+
+@lru_cache(maxsize=20_000)
+def accented(heading: str) -> str:
+    """A heading made from an unaccented slug, with its accents put back ("Livre I generalites dispositions
+    communes a tout..." -> "Livre I généralités dispositions communes à tout..."). Words already accented, roman
+    numerals and numbers are left as they are; a word the vocabulary does not know stays as it is."""
+    if not heading.isascii():
+        return heading
+    forms = _accented_forms()
+
+    def repl(m):
+        word = m.group()
+        if ROMAN.match(word) or len(word) == 1 and word != "a":
+            return word
+        form = forms.get(word.lower())
+        if not form or form == word.lower():
+            return word
+        return form[:1].upper() + form[1:] if word[:1].isupper() else form
+
+    return re.sub(r"[A-Za-z]+", repl, heading)

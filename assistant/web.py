@@ -13,12 +13,13 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from assistant.feedback import FeedbackStore
+from assistant.cite import CODE_ABBR, citation_of, plain_text
 from assistant.records import Answer, Citation
 from assistant.index import Index
 from assistant.service import Service
-from assistant.text import ARTICLE_REF, article_of, fold
+from assistant.text import ARTICLE_REF, accented, article_of, fold
 from assistant.verify import ORDER
-from ingest.loaders import display_article
+from assistant.cite import display_article
 
 TITLE = "Assistant documentaire ARS / Assurance Maladie"
 INTRO = ("Posez une question en français sur la coopération ARS / Assurance Maladie, les CAQES, les CPTS, la "
@@ -27,7 +28,7 @@ INTRO = ("Posez une question en français sur la coopération ARS / Assurance Ma
 STYLE = """
 <style>
 .src{border:1px solid #ddd;border-radius:6px;padding:8px 10px;margin:0 0 10px 0;font-size:14px}
-.src .head{font-weight:600}.src .crumb{color:#666;font-size:12px;margin:2px 0 6px 0}
+.src .head{font-weight:600}.src .cite{font-size:12px;color:#333;margin:2px 0}.src .crumb{color:#666;font-size:12px;margin:2px 0 6px 0}
 .src mark{background:#fff3a0}.src details summary{cursor:pointer;color:#1f5fbf}
 .src pre{white-space:pre-wrap;font-family:inherit;font-size:13px;max-height:400px;overflow:auto}
 .order-warning{padding:4px 8px;background:#fdecea;border-left:4px solid #d93025;font-size:13px;margin-bottom:6px}
@@ -44,14 +45,23 @@ class AskRequest(BaseModel):
 
 
 class CitationOut(BaseModel):
-    n: int
+    n: int = Field(..., description="Le numéro [n] que porte la réponse.")
     doc_id: str
     title: str
-    locator: str
-    text: str
+    locator: str = Field(..., description="L'article ou le paragraphe cité (« art. L. 162-30-2 », « § 35 »).")
+    text: str = Field(..., description="Le passage cité, en texte brut.")
     score: float
     breadcrumb: list[str] = []
     source: str = ""
+    cite_as: str = Field("", description="La forme usuelle de citation, à coller dans une note : « CSS, art. "
+                                         "L. 162-30-2 », « Note d'information DSS/1D/2018/154, § 12 ».")
+    version: str = Field("", description="Article de code : la version citée, « version en vigueur au 3 décembre "
+                                         "2023 » (d'après la provenance du corpus).")
+    url: str = Field("", description="Article de code : le lien qui l'ouvre sur legifrance.gouv.fr (recherche par "
+                                     "numéro d'article).")
+    reference: str = Field("", description="Document : sa référence et sa date (« DSS/1D/2018/154 … du 8 juin "
+                                           "2018 »).")
+    date: str = Field("", description="Date ISO du document, ou de la version du code.")
 
 
 class Unsupported(BaseModel):
@@ -145,9 +155,13 @@ def render_citation(idx: Index, c: Citation, known: dict) -> str:
                f'<pre>{body}</pre></details>')
     warning = ('<div class="order-warning">⚠ Ce passage contient une consigne adressée à l\'assistant ; elle '
                "n'a pas été suivie et n'est pas reprise dans la réponse.</div>") if ORDER.search(fold(c.text)) else ""
+    cite = " · ".join(html.escape(x) for x in (c.cite_as, c.version, c.reference) if x)
+    if c.url:
+        cite += (f' · <a href="{html.escape(c.url)}" target="_blank" rel="noopener noreferrer" '
+                 f'class="legifrance">Ouvrir sur Légifrance</a>')
     return (f'<div class="src" id="source-{c.n}"><div class="head">[{c.n}] {html.escape(c.title)}, '
-            f'{html.escape(c.locator)}</div><div class="crumb">{crumb}</div>{warning}<div class="passage">{passage}</div>'
-            f'{details}</div>')
+            f'{html.escape(c.locator)}</div><div class="cite">{cite}</div><div class="crumb">{crumb}</div>{warning}'
+            f'<div class="passage">{passage}</div>{details}</div>')
 
 
 def render_sources(service: Service, answer: Answer | None) -> str:
@@ -158,8 +172,7 @@ def render_sources(service: Service, answer: Answer | None) -> str:
     if answer.answered:
         body = "".join(render_citation(idx, c, known) for c in answer.citations)
         return STYLE + "<h3>Sources</h3>" + body
-    closest = [Citation(n=i, doc_id=h.chunk.doc_id, title=h.chunk.title, locator=h.chunk.locator, text=h.chunk.text,
-                        score=h.score, breadcrumb=h.chunk.breadcrumb) for i, h in enumerate(answer.closest[:3], 1)]
+    closest = [citation_of(idx.documents, i, h.chunk, h.score) for i, h in enumerate(answer.closest[:3], 1)]
     return (STYLE + '<div class="nothing">Aucune réponse trouvée dans le corpus. Passages les plus proches, '
             "à vérifier :</div>" + "".join(render_citation(idx, c, known) for c in closest))
 
@@ -282,6 +295,63 @@ def _offline_docs(app) -> None:
                               redoc_favicon_url="/docs-static/favicon.png", with_google_fonts=False)
 
 
+PAGE_STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;line-height:1.45}"
+              "pre{white-space:pre-wrap;font-family:inherit}.crumb{color:#666;font-size:13px}.cite{font-size:13px}"
+              "nav a{margin-right:1rem}")
+
+
+def page(title: str, body: str) -> str:
+    """A page of the app: its title, a way back to the chat, the body (already escaped)."""
+    return (f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>{html.escape(title)} · {TITLE}</title>"
+            f"<style>{PAGE_STYLE}</style></head><body><nav><a href='/' id='back-to-chat'>← Retour au chat</a></nav>"
+            f"{body}</body></html>")
+
+
+def cited_by(idx: Index, number: str) -> list[tuple[str, str]]:
+    """(label, link) of the articles and documents of the corpus that refer to article ``number``: the reverse
+    of the cross-references parsed at ingest (code articles), and the mentions in the other documents' text."""
+    def build():
+        reverse: dict[str, list[tuple[str, str]]] = {}
+
+        def add(target, entry):
+            if entry not in reverse.setdefault(target, []):
+                reverse[target].append(entry)
+
+        for doc_id, d in idx.documents.items():
+            code = d.get("code") or ""
+            for chunk in idx.chunks_by_doc.get(doc_id, []):
+                if d.get("kind") == "legifrance":
+                    entry = (f"{CODE_ABBR.get(d['title'], d['title'])}, art. {display_article(d['article'])}",
+                             f"/article/{d['article']}")
+                else:
+                    anchor = re.sub(r"[^\w]+", "-", fold(chunk.locator)).strip("-")
+                    entry = (f"{d.get('short_title') or d['title']}, {chunk.locator}", f"/document/{doc_id}#{anchor}")
+                for m in ARTICLE_REF.finditer(chunk.text):
+                    after = fold(chunk.text[m.end():m.end() + 60])
+                    other = re.match(r"\W*(?:du|de la|de l')\s*code\s+(?:de la |du |de l'|des |de )?(\w+)", after)
+                    if other and code and other.group(1) not in fold(code):
+                        continue  # "article L. 1111-2 du code du travail": another code's article
+                    target = article_of(m)
+                    if target != d.get("article"):
+                        add(target, entry)
+            if d.get("kind") == "legifrance":
+                entry = (f"{CODE_ABBR.get(d['title'], d['title'])}, art. {display_article(d['article'])}",
+                         f"/article/{d['article']}")
+                for target in d.get("links") or ():
+                    if target != d["article"]:
+                        add(target, entry)
+        return reverse
+    return idx.memo("_cited_by", "", build).get(number, [])
+
+
+def cited_by_html(idx: Index, number: str) -> str:
+    entries = cited_by(idx, number)
+    if not entries:
+        return "<h2>Cité par</h2><p id='cited-by'>Aucun autre texte du corpus ne renvoie à cet article.</p>"
+    items = "".join(f"<li><a href='{html.escape(link, quote=True)}'>{html.escape(label)}</a></li>" for label, link in entries)
+    return f"<h2>Cité par</h2><ul id='cited-by'>{items}</ul>"
+
+
 def _same_content(a: Path, b: Path) -> bool:
     import filecmp
 
@@ -307,17 +377,42 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
     @app.get("/article/{number}", response_class=HTMLResponse, summary="Texte d'un article du corpus")
     def article(number: str) -> str:
         idx = service.index
-        docs = idx.articles.get(number.upper().replace(" ", "").replace(".", "")) or []
+        wanted = number.upper().replace(" ", "").replace(".", "")
+        docs = idx.articles.get(wanted) or []
         if not docs:
-            return HTMLResponse(f"<p>L'article {html.escape(number)} n'est pas dans le corpus.</p>", status_code=404)
+            return HTMLResponse(page(f"Article {number} absent du corpus",
+                                     f"<p>L'article {html.escape(number)} n'est pas dans le corpus.</p>"), status_code=404)
         parts = []
         for doc_id in docs:
             d = idx.documents[doc_id]
             text = _link_articles(html.escape(idx.catalog.document_text(doc_id)), idx.articles)
-            parts.append(f"<h2>{html.escape(d['title'])}, art. {html.escape(display_article(d['article']))}</h2>"
-                         f"<p style='color:#666'>{' › '.join(html.escape(b) for b in d['breadcrumb'])}</p>"
-                         f"<pre style='white-space:pre-wrap;font-family:inherit'>{text}</pre>")
-        return "<meta charset='utf-8'>" + "".join(parts)
+            chunk = next(iter(idx.chunks_by_doc.get(doc_id, [])), None)
+            c = citation_of(idx.documents, 1, chunk, 0.0) if chunk else None
+            cite = " · ".join(html.escape(x) for x in ((c.cite_as, c.version) if c else ()) if x)
+            if c and c.url:
+                cite += f' · <a href="{html.escape(c.url)}" rel="noopener noreferrer" class="legifrance">Ouvrir sur Légifrance</a>'
+            parts.append(f"<h1>{html.escape(d['title'])}, art. {html.escape(display_article(d['article']))}</h1>"
+                         f"<p class='cite'>{cite}</p>"
+                         f"<p class='crumb'>{' › '.join(html.escape(accented(b)) for b in d['breadcrumb'])}</p>"
+                         f"<pre>{text}</pre>" + cited_by_html(idx, wanted))
+        title = f"{CODE_ABBR.get(idx.documents[docs[0]]['title'], idx.documents[docs[0]]['title'])}, art. {display_article(wanted)}"
+        return page(title, "".join(parts))
+
+    @app.get("/document/{doc_id:path}", response_class=HTMLResponse, summary="Texte d'un document du corpus")
+    def document(doc_id: str) -> str:
+        idx = service.index
+        d = idx.documents.get(doc_id)
+        if d is None or d.get("kind") == "legifrance":
+            return HTMLResponse(page("Document absent du corpus", "<p>Ce document n'est pas dans le corpus.</p>"),
+                                status_code=404)
+        body = []
+        for chunk in idx.chunks_by_doc.get(doc_id, []):
+            anchor = re.sub(r"[^\w]+", "-", fold(chunk.locator)).strip("-")
+            body.append(f"<h3 id='{anchor}'>{html.escape(chunk.locator)}</h3>"
+                        f"<pre>{_link_articles(html.escape(chunk.text), idx.articles)}</pre>")
+        c = citation_of(idx.documents, 1, idx.chunks_by_doc[doc_id][0], 0.0) if idx.chunks_by_doc.get(doc_id) else None
+        ref = f"<p class='cite'>{html.escape(c.reference)}</p>" if c and c.reference else ""
+        return page(d.get("short_title") or d["title"], f"<h1>{html.escape(d['title'])}</h1>{ref}" + "".join(body))
 
     def respond(question, state):
         """The conversation lives in the server-side state: the page's copy is never read back, so a client

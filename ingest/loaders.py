@@ -11,6 +11,7 @@ import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 
+from assistant.cite import display_article  # noqa: F401  (re-exported: the loaders name articles)
 from assistant.errors import LoadError
 from assistant.records import Document
 
@@ -181,14 +182,6 @@ def canonical_article(number: str) -> str:
     return m.group(1).upper() + m.group(2)
 
 
-def display_article(number: str) -> str:
-    """'L162-30-2' -> 'L. 162-30-2'; 'LO141-1' -> 'LO 141-1'."""
-    m = re.match(r"^(LO|[LRDA])(\d.*)$", number)
-    if not m:
-        return number
-    return f"{m.group(1)} {m.group(2)}" if m.group(1) == "LO" else f"{m.group(1)}. {m.group(2)}"
-
-
 def _humanise_slug(slug: str) -> str:
     """'titre-iii-agences-regionales-de-sante' -> 'Titre III agences regionales de sante'."""
     words = slug.split("-")
@@ -203,6 +196,27 @@ def legifrance_root(path: Path) -> Path | None:
         if parent.name in CODE_NAMES:
             return parent
     return None
+
+
+_VERSIONS: dict[Path, str] = {}
+VERSION_LINE = re.compile(r"(?:in force on|en vigueur au|état au)\s+(\d{4}-\d{2}-\d{2})", re.I)
+
+
+def version_of(code_root: Path) -> str:
+    """The date of the law's version a code folder holds, read from the PROVENANCE.md beside it ("the law as in
+    force on 2023-12-03"); "" when no provenance says it (then no version is claimed)."""
+    if code_root not in _VERSIONS:
+        date = ""
+        for folder in (code_root, code_root.parent):
+            try:
+                m = VERSION_LINE.search((folder / "PROVENANCE.md").read_text(encoding="utf-8"))
+            except OSError:
+                continue
+            if m:
+                date = m.group(1)
+                break
+        _VERSIONS[code_root] = date
+    return _VERSIONS[code_root]
 
 
 def is_legifrance(path: Path, head: str) -> bool:
@@ -220,6 +234,7 @@ def load_legifrance(path: Path, raw: str) -> Document:
         raise LoadError("article Legifrance sans texte")
     code_dir = legifrance_root(path)
     code = CODE_NAMES[code_dir.name]
+    version = version_of(code_dir)
     rel = path.relative_to(code_dir)
     crumbs = [code] + [_humanise_slug(p) for p in rel.parts[:-1]]
     linked = []
@@ -232,8 +247,8 @@ def load_legifrance(path: Path, raw: str) -> Document:
     return Document(
         doc_id=doc_id, title=code, short_title=CODE_ABBR[code], text=clean_text(text), source=str(path),
         doc_type="code", kind="legifrance", article=article, code=code, breadcrumb=tuple(crumbs),
-        links=tuple(dict.fromkeys(linked)), date="2023-12-03",
-        origin="Legifrance, Licence Ouverte v2.0 (état au 2023-12-03)", reference=title)
+        links=tuple(dict.fromkeys(linked)), date=version,
+        origin=f"Legifrance, Licence Ouverte v2.0{f' (état au {version})' if version else ''}", reference=title)
 
 
 # ---------------------------------------------------------------- PDF

@@ -37,6 +37,7 @@ def copy_small_corpus(dest: Path) -> Path:
         target = dest / src.relative_to(CORPUS)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(src, target)
+    shutil.copy(LEGI / "PROVENANCE.md", dest / "legifrance" / "PROVENANCE.md")  # the version of the law
     return dest
 
 

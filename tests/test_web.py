@@ -248,3 +248,29 @@ def test_api_docs_work_offline(server, browser):
     _wait(browser, lambda d: "/api/ask" in d.find_element(By.TAG_NAME, "body").text)
     page = browser.page_source
     assert "cdn." not in page and "unpkg" not in page and "googleapis" not in page
+
+
+def test_citations_can_be_checked_and_pasted(api_client):
+    """Every citation says how to cite it, which version it quotes (from the corpus provenance) and where to
+    check it; the article page has a title, a way back and the texts that cite it."""
+    data = api_client.post("/api/ask", json={"question": "que prévoit l'article L. 162-30-2 ?"}).json()
+    c = data["citations"][0]
+    assert c["cite_as"] == "CSS, art. L. 162-30-2"
+    assert c["version"] == "version en vigueur au 3 décembre 2023" and c["date"] == "2023-12-03"
+    assert c["url"].startswith("https://www.legifrance.gouv.fr/search/code?") and "query=L162-30-2" in c["url"]
+    data = api_client.post("/api/ask", json={"question": "Qui pilote le ciblage des CAQES ?"}).json()
+    seeds = [c for c in data["citations"] if "PPRGDRESS" in c["cite_as"] or "Note" in c["cite_as"]]
+    assert any("DSS/1D/2018/154" in c["reference"] and "8 juin 2018" in c["reference"] for c in seeds), data["citations"]
+    spec = api_client.get("/openapi.json").json()["components"]["schemas"]["CitationOut"]["properties"]
+    assert {"cite_as", "version", "url", "reference", "date"} <= set(spec) and spec["version"]["description"]
+
+    page = api_client.get("/article/L162-30-2").text
+    assert "<title>CSS, art. L. 162-30-2" in page and "href='/' id='back-to-chat'" in page
+    assert "Partie législative" in page and "généralités" in page  # headings with their accents
+    import re
+
+    links = re.findall(r"<li><a href='([^']+)'>", page.split("id='cited-by'")[1])
+    assert any(x.startswith("/document/") for x in links) and any(x.startswith("/article/") for x in links), links
+    for link in links:  # each one opens a text of the corpus that names L. 162-30-2
+        target = api_client.get(link.split("#")[0])
+        assert target.status_code == 200 and re.search(r"L\.?\s*162-30-2", target.text), link

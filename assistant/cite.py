@@ -1,0 +1,73 @@
+"""How a passage is cited so that an agent can check it and paste it: the usual French citation form ("CSS, art.
+L. 162-30-2"), the version of the text it quotes, its date and reference, and a link to the official text."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from assistant.records import Chunk, Citation
+from assistant.text import accented
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+CODE_ABBR = {"Code de la sécurité sociale": "CSS", "Code de la santé publique": "CSP"}
+# Légifrance finds an article of a code by its number with its code search (searchField=NUM_ARTICLE); the
+# article's own page needs its LEGIARTI identifier, which the corpus does not carry.
+LEGIFRANCE_SEARCH = "https://www.legifrance.gouv.fr/search/code?tab_selection=code&searchField=NUM_ARTICLE&query={}"
+
+
+def french_date(iso: str) -> str:
+    """'2023-12-03' -> '3 décembre 2023' ('1er' for the first day); anything else as it is."""
+    try:
+        year, month, day = (int(x) for x in iso[:10].split("-"))
+        return f"{'1er' if day == 1 else day} {MONTHS[month - 1]} {year}"
+    except (ValueError, IndexError):
+        return iso
+
+
+def display_article(number: str) -> str:
+    """'L162-30-2' -> 'L. 162-30-2'; 'LO141-1' -> 'LO 141-1'."""
+    import re
+
+    m = re.match(r"^(LO|[LRDA])(\d.*)$", number)
+    if not m:
+        return number
+    return f"{m.group(1)} {m.group(2)}" if m.group(1) == "LO" else f"{m.group(1)}. {m.group(2)}"
+
+
+def legifrance_url(article: str) -> str:
+    return LEGIFRANCE_SEARCH.format(quote(article))
+
+
+def citation_of(documents: dict, n: int, chunk: Chunk, score: float, sentences: tuple[str, ...] = (),
+                title: str | None = None) -> Citation:
+    """The citation of a passage, with what lets a person check it (see ``Citation``)."""
+    doc = documents.get(chunk.doc_id, {})
+    article = doc.get("article") or chunk.article
+    if doc.get("kind") == "legifrance" and article:
+        code = doc.get("code") or doc.get("title") or chunk.title
+        cite_as = f"{CODE_ABBR.get(code, code)}, art. {display_article(article)}"
+        version = f"version en vigueur au {french_date(doc['date'])}" if doc.get("date") else ""
+        url = legifrance_url(article)
+        reference, date = "", doc.get("date", "")
+    else:
+        name = doc.get("short_title") or doc.get("title") or chunk.title
+        cite_as = f"{name}, {chunk.locator}" if chunk.locator else name
+        version, url = "", ""
+        reference = doc.get("reference", "")
+        date = doc.get("date", "")
+        when = (f"de {date}" if len(date) == 4 else f"du {french_date(date)}") if date else ""
+        reference = " ".join(x for x in (reference, when) if x)
+    return Citation(n=n, doc_id=chunk.doc_id, title=title if title is not None else chunk.title,
+                    locator=chunk.locator, text=chunk.text, score=score,
+                    breadcrumb=tuple(accented(b) for b in chunk.breadcrumb),
+                    source=chunk.source, sentences=tuple(sentences), cite_as=cite_as, version=version, url=url,
+                    reference=reference, date=date)
+
+
+def plain_text(answer_text: str, citations) -> str:
+    """An answer and its numbered sources as plain text, ready to paste into a note or an email."""
+    lines = [answer_text.strip(), "", "Sources :"]
+    for c in citations:
+        extra = "; ".join(x for x in (c.version, c.reference) if x)
+        lines.append(f"[{c.n}] {c.cite_as}" + (f" ({extra})" if extra else "") + (f" : {c.url}" if c.url else ""))
+    return "\n".join(lines)
