@@ -2,6 +2,7 @@
 L. 162-30-2"), the version of the text it quotes, its date and reference, and a link to the official text."""
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from assistant.records import Chunk, Citation
@@ -26,8 +27,6 @@ def french_date(iso: str) -> str:
 
 def display_article(number: str) -> str:
     """'L162-30-2' -> 'L. 162-30-2'; 'LO141-1' -> 'LO 141-1'."""
-    import re
-
     m = re.match(r"^(LO|[LRDA])(\d.*)$", number)
     if not m:
         return number
@@ -64,10 +63,53 @@ def citation_of(documents: dict, n: int, chunk: Chunk, score: float, sentences: 
                     reference=reference, date=date)
 
 
+def _field(c, name: str) -> str:
+    return (c.get(name) if isinstance(c, dict) else getattr(c, name, "")) or ""
+
+
+def source_line(c, with_url: bool = True) -> str:
+    """"[1] CSS, art. L. 162-30-2 (version en vigueur au 3 décembre 2023) : https://…" for a citation (a
+    ``Citation`` or its dict)."""
+    cite_as = _field(c, "cite_as") or f"{_field(c, 'title')}, {_field(c, 'locator')}"
+    extra = " ; ".join(x for x in (_field(c, "version"), _field(c, "reference")) if x)
+    url = _field(c, "url")
+    return f"[{_field(c, 'n')}] {cite_as}" + (f" ({extra})" if extra else "") + (f" : {url}" if url and with_url else "")
+
+
 def plain_text(answer_text: str, citations) -> str:
     """An answer and its numbered sources as plain text, ready to paste into a note or an email."""
-    lines = [answer_text.strip(), "", "Sources :"]
-    for c in citations:
-        extra = "; ".join(x for x in (c.version, c.reference) if x)
-        lines.append(f"[{c.n}] {c.cite_as}" + (f" ({extra})" if extra else "") + (f" : {c.url}" if c.url else ""))
+    lines = [answer_text.strip()]
+    if citations:
+        lines += ["", "Sources :"] + [source_line(c) for c in citations]
     return "\n".join(lines)
+
+
+MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-!|~<>:@.$])")
+
+
+def md_escape(text: str) -> str:
+    """Text that a Markdown viewer shows as itself: every ASCII punctuation mark that could start markup, a link
+    or an address is escaped with a backslash (valid in CommonMark for any ASCII punctuation)."""
+    return MD_PUNCT.sub(r"\\\1", text)
+
+
+def conversation_markdown(turns: list[dict], when: str) -> str:
+    """A whole conversation as Markdown: each question, its answer and its numbered sources with the cited
+    passages quoted. Turns are dicts: question, answer, answered, citations (dicts), suggestions."""
+    out = [f"# Conversation avec l'assistant documentaire ARS / Assurance Maladie", "", f"Exportée le {when}.", ""]
+    for i, t in enumerate(turns, 1):
+        out += [f"## {i}. {md_escape(t['question'])}", ""]
+        out += [line if not line.startswith("- ") else "- " + md_escape(line[2:]) for line in
+                (md_escape(x) if not x.startswith("- ") else x for x in t["answer"].strip().split("\n"))] + [""]
+        if t.get("citations"):
+            out += ["Sources :", ""]
+            for c in t["citations"]:
+                url = _field(c, "url")  # our own link to the official text stays a link
+                out.append(f"- {md_escape(source_line(c, with_url=False))}" + (f" : <{url}>" if url else ""))
+                quote = " ".join(_field(c, "text").split())
+                if quote:
+                    out.append(f"  > {md_escape(quote[:1200])}{'…' if len(quote) > 1200 else ''}")
+            out.append("")
+        if t.get("suggestions"):
+            out += ["Reformulations proposées :", ""] + [f"- {md_escape(s)}" for s in t["suggestions"]] + [""]
+    return "\n".join(out)

@@ -160,6 +160,10 @@ def print_answer(answer) -> None:
             click.echo(f"    « {text[:500]}{'…' if len(text) > 500 else ''} »")
     else:
         _print_hits(answer.closest[:3])
+        if answer.suggestions:
+            click.echo("\nEssayez plutôt :")
+            for s in answer.suggestions:
+                click.echo(f"  - {s}")
 
 
 @cli.command()

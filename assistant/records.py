@@ -106,11 +106,13 @@ class Answer:
     generated: bool = False  # written by an LLM (and verified)
     unsupported: tuple[tuple[str, str], ...] = ()  # generated sentences dropped by the verifier, with reasons
     generation: str = ""  # the index generation every passage of this answer comes from
+    suggestions: tuple[str, ...] = ()  # a refusal's reformulations, each answered by the corpus
 
     def to_dict(self) -> dict:
         out = {"question": self.question, "answer": self.answer, "answered": self.answered,
                "citations": [c.to_dict() for c in self.citations],
-               "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}, "generation": self.generation}
+               "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}, "generation": self.generation,
+               "suggestions": list(self.suggestions)}
         if self.generated or self.notice or self.unsupported:
             out["generated"] = self.generated
             out["notice"] = self.notice

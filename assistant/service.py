@@ -188,6 +188,11 @@ class Service:
         with self._using() as g:
             return g.retriever.search(question, k)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, suggest: bool = True) -> Answer:
+        """The answer; a refusal comes with up to three reformulations the corpus answers (``suggest``)."""
+        from assistant.suggest import suggestions
+
         with self._using() as g:
-            return dataclasses.replace(g.answerer.ask(question), generation=g.name)
+            answer = g.answerer.ask(question)
+            more = suggestions(g.answerer, question, answer) if suggest and not answer.answered else ()
+            return dataclasses.replace(answer, generation=g.name, suggestions=more)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import tempfile
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from assistant.feedback import FeedbackStore
-from assistant.cite import CODE_ABBR, citation_of, plain_text
+from assistant.cite import CODE_ABBR, citation_of, conversation_markdown, plain_text
 from assistant.records import Answer, Citation
 from assistant.index import Index
 from assistant.service import Service
@@ -82,6 +84,9 @@ class AskResponse(BaseModel):
     generated: bool | None = Field(None, description="Written by an LLM and verified (LLM backends only).")
     notice: str | None = Field(None, description="e.g. the LLM failed and the extractive answer is given.")
     unsupported: list[Unsupported] | None = Field(None, description="Generated sentences the verifier dropped.")
+    suggestions: list[str] = Field(default_factory=list, description=(
+        "Quand le corpus ne répond pas : jusqu'à trois reformulations, construites à partir des notions du "
+        "glossaire et des articles les plus proches, auxquelles le corpus répond."))
 
 
 # ---------------------------------------------------------------- rendering
@@ -90,6 +95,38 @@ MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>-])")
 MAX_CHAT_MESSAGES = 100  # messages shown in the conversation (the oldest leave first)
 MAX_FOLLOWUP_HISTORY = 10  # earlier questions kept to read a follow-up question
 MAX_QUESTION_CHARS = 2000  # as /api/ask
+MAX_EXPORT_TURNS = 50  # questions kept for "Exporter la conversation"
+EXPORT_DIR = Path(tempfile.gettempdir()) / "assistant-exports"
+# Copies the plain text (answer and numbered sources) to the clipboard; outside a secure context (plain http on
+# a network address) the Clipboard API is missing, and a selected textarea is copied instead.
+COPY_JS = """(text) => {
+  if (!text) { return []; }
+  if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text); }
+  else { const a = document.createElement('textarea'); a.value = text; document.body.appendChild(a); a.select();
+         document.execCommand('copy'); a.remove(); }
+  return [];
+}"""
+
+
+def write_export(export_id: str, turns: list[dict]) -> str:
+    """The conversation as a Markdown file for the download button (one file per conversation, rewritten at
+    each answer; files older than a day are removed)."""
+    import shutil
+    import time
+
+    EXPORT_DIR.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in EXPORT_DIR.iterdir():
+        try:
+            if now - old.stat().st_mtime > 86400:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    folder = EXPORT_DIR / re.sub(r"[^0-9a-f]", "", export_id)[:32]
+    folder.mkdir(exist_ok=True)
+    path = folder / "conversation-assistant.md"
+    path.write_text(conversation_markdown(turns, time.strftime("%d/%m/%Y à %H:%M")), encoding="utf-8")
+    return str(path)
 
 
 def inert(text: str) -> str:
@@ -103,7 +140,7 @@ def inert(text: str) -> str:
     return re.sub(r"^(\d+)\.", r"\1\\.", text)  # "1. " opening a line is not a numbered list
 
 
-def chat_markdown(answer_text: str, notice: str = "") -> str:
+def chat_markdown(answer_text: str, notice: str = "", suggestions=()) -> str:
     """An answer for the chat: the documents' text inert, and our own markup only: the ``[n]`` (shown as they
     are) and the lines of a list ("- ")."""
     lines = []
@@ -115,6 +152,8 @@ def chat_markdown(answer_text: str, notice: str = "") -> str:
     out = "\n".join(lines)
     if notice:
         out += f"\n\n*{inert(notice)}*"
+    if suggestions:
+        out += "\n\nEssayez plutôt :\n" + "\n".join(f"- {inert(s)}" for s in suggestions)
     return out
 
 
@@ -422,7 +461,7 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
         chat = list(state.get("chat") or [])
         history = list(state.get("history") or [])
         if not question:
-            yield chat, render_sources(service, None), state, ""
+            yield chat, render_sources(service, None), state, "", gr.skip(), gr.skip()
             return
         if len(question) > MAX_QUESTION_CHARS:
             chat = (chat + [{"role": "user", "content": inert(question[:200]) + " …"},
@@ -430,21 +469,27 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
                                 f"Question trop longue ({len(question)} caractères ; limite {MAX_QUESTION_CHARS}) : "
                                 "posez-la en quelques phrases.")}])[-MAX_CHAT_MESSAGES:]
             state["chat"] = chat
-            yield chat, render_sources(service, None), state, ""
+            yield chat, render_sources(service, None), state, "", gr.skip(), gr.skip()
             return
         query = service.standalone(question, history)
         answer = service.ask(query)
         chat = (chat + [{"role": "user", "content": inert(question)},
                         {"role": "assistant", "content": ""}])[-MAX_CHAT_MESSAGES:]
         sources = render_sources(service, answer)
-        words = chat_markdown(answer.answer, answer.notice).split(" ")
+        words = chat_markdown(answer.answer, answer.notice, answer.suggestions).split(" ")
         step = 6
         for i in range(step, len(words) + step, step):  # the answer streams in (Gradio sends each change only)
             chat[-1] = {"role": "assistant", "content": " ".join(words[:i])}
-            yield chat, sources, state, ""
-        state = {"history": (history + [query])[-MAX_FOLLOWUP_HISTORY:], "chat": chat,
-                 "last": {"question": question, "query": query, "answer": answer.to_dict()}}
-        yield chat, sources, state, ""
+            yield chat, sources, state, "", gr.skip(), gr.skip()
+        shown = answer.answer + (f"\n\n{answer.notice}" if answer.notice else "")
+        turn = {"question": question, "answer": shown, "answered": answer.answered,
+                "citations": [c.to_dict() for c in answer.citations], "suggestions": list(answer.suggestions)}
+        turns = (list(state.get("turns") or []) + [turn])[-MAX_EXPORT_TURNS:]
+        export_id = state.get("export_id") or uuid.uuid4().hex
+        state = {"history": (history + [query])[-MAX_FOLLOWUP_HISTORY:], "chat": chat, "turns": turns,
+                 "export_id": export_id, "last": {"question": question, "query": query, "answer": answer.to_dict()}}
+        copy = plain_text(shown, answer.citations) if answer.answered else shown
+        yield chat, sources, state, "", copy, write_export(export_id, turns)
 
     def save_feedback(rating, comment, state):
         last = (state or {}).get("last")
@@ -496,6 +541,11 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
                         comment = gr.Dropdown(["mauvaise source", "incomplet", "réponse fausse"], value=None,
                                               allow_custom_value=True, label="Commentaire (facultatif)",
                                               elem_id="comment")
+                    with gr.Row():
+                        copy_btn = gr.Button("📋 Copier la réponse et ses sources", elem_id="copy", size="sm")
+                        export_btn = gr.DownloadButton("⬇ Exporter la conversation (Markdown)", value=None,
+                                                       elem_id="export", size="sm")
+                    copy_text = gr.Textbox(visible=False, elem_id="copy-text")
                     status = gr.Markdown(elem_id="feedback-status")
                 with gr.Column(scale=2):
                     sources = gr.HTML(render_sources(service, None), elem_id="sources")
@@ -512,7 +562,8 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
             report = gr.Markdown(elem_id="upload-report")
             go.click(upload, files, report)
         demo.load(show_upload, None, upload_tab)
-        outputs = [chat, sources, state, box]
+        outputs = [chat, sources, state, box, copy_text, export_btn]
+        copy_btn.click(None, [copy_text], None, js=COPY_JS)
         send.click(respond, [box, state], outputs, concurrency_limit=4)
         box.submit(respond, [box, state], outputs, concurrency_limit=4)
         up.click(lambda c, s: save_feedback(1, c, s), [comment, state], status)

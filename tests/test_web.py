@@ -274,3 +274,39 @@ def test_citations_can_be_checked_and_pasted(api_client):
     for link in links:  # each one opens a text of the corpus that names L. 162-30-2
         target = api_client.get(link.split("#")[0])
         assert target.status_code == 200 and re.search(r"L\.?\s*162-30-2", target.text), link
+
+
+def test_copy_export_and_refusal_suggestions_in_the_browser(server, browser, tmp_path):
+    import json
+    import time
+
+    from selenium.webdriver.common.by import By
+
+    url, _ = server
+    browser.execute_cdp_cmd("Browser.grantPermissions", {"origin": url.rstrip("/"), "permissions": [
+        "clipboardReadWrite", "clipboardSanitizedWrite"]})
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    browser.get(url)
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#question textarea"))
+    _ask(browser, "que prévoit l'article L. 162-30-2 ?")
+    _wait(browser, lambda d: "[1]" in d.find_element(By.ID, "chat").text)
+    # the sources panel gives the version quoted and the link to Légifrance
+    sources = browser.find_element(By.ID, "sources")
+    assert "version en vigueur au 3 décembre 2023" in sources.text
+    link = sources.find_element(By.CSS_SELECTOR, "a.legifrance")
+    assert "legifrance.gouv.fr" in link.get_attribute("href") and "L162-30-2" in link.get_attribute("href")
+    time.sleep(1)  # the copy text arrives with the last step of the answer
+    browser.find_element(By.ID, "copy").click()
+    copied = _wait(browser, lambda d: d.execute_async_script(
+        "navigator.clipboard.readText().then(arguments[0], () => arguments[0](''))") or None, timeout=30)
+    assert "[1]" in copied and "Sources :" in copied and "[1] CSS, art. L. 162-30-2 (version en vigueur au 3 décembre 2023)" in copied
+    browser.find_element(By.CSS_SELECTOR, "#export button, button#export").click()
+    files = _wait(browser, lambda d: [f for f in tmp_path.glob("*.md")] or None, timeout=30)
+    exported = files[0].read_text(encoding="utf-8")
+    assert "que prévoit l'article L\\. 162\\-30\\-2 ?" in exported and "CSS, art\\. L\\. 162\\-30\\-2" in exported
+    assert "<https://www.legifrance.gouv.fr/search/code?" in exported
+    # a refusal offers reformulations that the corpus answers
+    _ask(browser, "quel est le tarif d'une licorne au marché de Rennes en 1850 ?")
+    _wait(browser, lambda d: "Essayez plutôt" in d.find_element(By.ID, "chat").text, timeout=60)
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "refusal-suggestions.png"))

@@ -1,0 +1,47 @@
+"""Reformulations offered with a refusal: questions built from the closest glossary notions and the closest
+articles, each kept only when the assistant answers it from the corpus."""
+from __future__ import annotations
+
+from assistant.cite import display_article
+from assistant.records import Answer
+from assistant.text import analyse
+
+MAX_SUGGESTIONS = 3
+
+
+def candidates(answerer, question: str, answer: Answer) -> list[str]:
+    """Questions near the refused one, best first: the glossary notions whose acronym or long form shares the
+    question's rarest words, then the articles and sections of the closest passages."""
+    index = answerer.index
+    lexical = index.lexical
+    terms = {t for t in analyse(question) if len(t) > 2}
+    out: list[str] = []
+    if terms:
+        scored = []
+        for acronym, entries in index.glossary.entries.items():
+            words = set(analyse(acronym + " " + " ".join(e["expansion"] for e in entries[:2])))
+            shared = terms & words
+            if shared:
+                scored.append((sum(lexical.idf(t) for t in shared), acronym, entries[0]["expansion"]))
+        for _, acronym, expansion in sorted(scored, reverse=True)[:3]:
+            out.append(f"Qu'est-ce que {acronym} ({expansion}) ?")
+            out.append(f"Qui pilote {acronym} ?")
+    for hit in answer.closest[:4]:
+        chunk = hit.chunk
+        if chunk.article:
+            out.append(f"Que prévoit l'article {display_article(chunk.article)} ?")
+        elif chunk.locator:
+            title = index.documents.get(chunk.doc_id, {}).get("short_title") or chunk.title
+            out.append(f"Que dit {title}, {chunk.locator} ?")
+    return list(dict.fromkeys(out))
+
+
+def suggestions(answerer, question: str, answer: Answer, limit: int = MAX_SUGGESTIONS) -> tuple[str, ...]:
+    """Up to ``limit`` reformulations that the corpus answers (each one is asked before it is offered)."""
+    kept = []
+    for candidate in candidates(answerer, question, answer)[:8]:
+        if answerer.ask(candidate).answered:
+            kept.append(candidate)
+            if len(kept) >= limit:
+                break
+    return tuple(kept)
