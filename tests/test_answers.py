@@ -65,11 +65,11 @@ def test_ask_json_shape(small_index):
     result = CliRunner().invoke(cli, ["ask", "Qui pilote le ciblage des CAQES ?", "--json", "--index", str(small_index.index)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"question", "answer", "answered", "citations", "timings_ms", "generation"}
+    assert set(data) == {"question", "answer", "answered", "citations", "timings_ms", "generation", "suggestions"}
     assert data["generation"] == (small_index.index / "CURRENT").read_text().strip() == "gen-000001"
     assert data["answered"] is True
     c = data["citations"][0]
-    assert {"n", "doc_id", "title", "locator", "text", "score"} <= set(c)
+    assert {"n", "doc_id", "title", "locator", "text", "score", "cite_as", "version", "url", "reference", "date"} <= set(c)
     assert c["n"] == 1 and c["locator"] == "§ 35"
     assert data["timings_ms"]["total"] > 0
 
