@@ -518,6 +518,17 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
             for path in paths:
                 path.unlink(missing_ok=True)
 
+    paths: dict[str, str] = {}  # generation -> the onboarding path's page (built once per generation)
+
+    def onboarding_page():
+        from assistant.onboarding import build_path, path_html
+
+        generation = service.generation
+        if generation not in paths:
+            paths.clear()
+            paths[generation] = path_html(build_path(service))
+        return paths[generation]
+
     def show_upload(request: gr.Request):
         return gr.update(visible=role_of(request) == "admin")
 
@@ -555,6 +566,12 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
             table = gr.Dataframe(glossary_rows(service), headers=["Sigle", "Développement", "Défini dans"],
                                  wrap=True, interactive=False, elem_id="glossary")
             find.change(lambda q: glossary_rows(service, q), find, table)
+        with gr.Tab("Parcours d'accueil", elem_id="onboarding-tab") as path_tab:
+            gr.Markdown("Les notions qui organisent la coopération ARS / Assurance Maladie, une fiche par notion : "
+                        "sa définition, qui la pilote ou la préside, ses articles clés et trois questions à poser. "
+                        "Tout est cité du corpus.")
+            path = gr.HTML("<p>Chargement du parcours…</p>", elem_id="onboarding")
+            path_tab.select(onboarding_page, None, path)
         with gr.Tab("Ajouter des textes", visible=False) as upload_tab:
             gr.Markdown("Textes acceptés : .txt, .md, .html, .pdf. Ils sont indexés sans redémarrer le serveur.")
             files = gr.File(file_count="multiple", label="Fichiers", elem_id="upload-files")

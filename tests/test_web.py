@@ -295,6 +295,8 @@ def test_copy_export_and_refusal_suggestions_in_the_browser(server, browser, tmp
     assert "version en vigueur au 3 décembre 2023" in sources.text
     link = sources.find_element(By.CSS_SELECTOR, "a.legifrance")
     assert "legifrance.gouv.fr" in link.get_attribute("href") and "L162-30-2" in link.get_attribute("href")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "answer-sources.png"))
     time.sleep(1)  # the copy text arrives with the last step of the answer
     browser.find_element(By.ID, "copy").click()
     copied = _wait(browser, lambda d: d.execute_async_script(
@@ -310,3 +312,22 @@ def test_copy_export_and_refusal_suggestions_in_the_browser(server, browser, tmp
     _wait(browser, lambda d: "Essayez plutôt" in d.find_element(By.ID, "chat").text, timeout=60)
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "refusal-suggestions.png"))
+
+
+def test_onboarding_path_in_the_browser(server, browser):
+    from selenium.webdriver.common.by import By
+
+    url, _ = server
+    browser.get(url)
+
+    def tab(d):
+        shown = [b for b in d.find_elements(By.XPATH, "//button[contains(., \"Parcours d'accueil\")]") if b.is_displayed()]
+        return shown[0] if shown else None
+
+    _wait(browser, tab).click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#onboarding .card"), timeout=120)
+    card = browser.find_element(By.ID, "card-CAQES")
+    assert "Définition." in card.text and "[1]" in card.text and "Trois questions à poser" in card.text
+    assert card.find_element(By.CSS_SELECTOR, "a[href='/article/L162-30-2']")
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "onboarding.png"))

@@ -1,0 +1,246 @@
+"""The onboarding path: one card per notion that organises ARS / Assurance Maladie cooperation, built from the
+corpus by the same machinery as the answers. A card holds the defining passage, who decides, pilots or presides,
+the key articles and three questions to ask, and no sentence that is not quoted from a cited passage."""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from assistant.cite import display_article
+from assistant.records import Answer
+from assistant.text import fold, sentences
+
+# The notions of the path, in the order a new agent meets them: (name as asked, name as shown).
+NOTIONS = [
+    ("l'ARS", "ARS", ["agence régionale de santé", "agences régionales de santé"]),
+    ("la CPAM", "CPAM", ["caisse primaire d'assurance maladie", "caisses primaires d'assurance maladie"]),
+    ("la DCGDR", "DCGDR", ["direction de la coordination de la gestion du risque",
+                           "directeur coordonnateur de la gestion du risque"]),
+    ("l'UNCAM", "UNCAM", ["Union nationale des caisses d'assurance maladie"]),
+    ("le PRS", "PRS", ["projet régional de santé"]),
+    ("le SRS", "SRS", ["schéma régional de santé"]),
+    ("le PPRGDRESS", "PPRGDRESS", ["plan pluriannuel régional de gestion du risque et d'efficience du système de soins"]),
+    ("le CAQES", "CAQES", ["contrat d'amélioration de la qualité et de l'efficience des soins"]),
+    ("la CPTS", "CPTS", ["communauté professionnelle territoriale de santé",
+                         "communautés professionnelles territoriales de santé"]),
+    ("le FIR", "FIR", ["fonds d'intervention régional"]),
+    ("la CRSA", "CRSA", ["conférence régionale de la santé et de l'autonomie"]),
+    ("la commission régionale de coordination", "Commission régionale de coordination",
+     ["commission régionale de coordination des actions de l'agence régionale de santé et de l'assurance maladie",
+      "commission de coordination des actions de l'agence régionale de santé et de l'assurance maladie"]),
+    ("les expérimentations de l'article 51", "Expérimentations « article 51 »",
+     ["expérimentations à dimension nationale ou régionale", "expérimentations « article 51 »"]),
+]
+EXTRA_NOTIONS = 4  # more notions: the acronyms the corpus uses most that the list above lacks
+ROLE_QUESTIONS = ["Qui pilote {n} ?", "Qui préside {n} ?", "Qui arrête {n} ?"]
+TRY_QUESTIONS = ["À quoi sert {n} ?", "Qui pilote {n} ?", "Qui préside {n} ?", "Quelle est la durée {d} ?",
+                 "Quelle est la composition {d} ?"]
+
+
+@dataclass
+class Card:
+    name: str
+    long_form: str = ""
+    definition: Answer | None = None
+    roles: list[Answer] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+
+    @property
+    def answers(self) -> list[Answer]:
+        return ([self.definition] if self.definition else []) + self.roles
+
+
+def _of(name: str) -> str:
+    """'le PRS' -> 'du PRS', 'la CPTS' -> 'de la CPTS', "l'ARS" -> "de l'ARS", 'les ...' -> 'des ...'."""
+    if name.startswith("le "):
+        return "du " + name[3:]
+    if name.startswith("les "):
+        return "des " + name[4:]
+    return "de " + name
+
+
+def notions(service) -> list[tuple[str, str]]:
+    idx = service.index
+    chosen = [(asked, shown) for asked, shown, _ in NOTIONS]
+    have = {shown.upper() for _, shown in chosen}
+    entries = idx.glossary.entries
+    frequent = sorted(entries, key=lambda a: -sum(e["count"] for e in entries[a]))
+    for acronym in frequent:
+        if len(chosen) >= len(NOTIONS) + EXTRA_NOTIONS:
+            break
+        if acronym.upper() not in have and len(acronym) >= 3:
+            chosen.append((acronym, acronym))
+    return chosen
+
+
+# What a defining sentence says of its subject, strongest first (folded text).
+DEFINING_STRONG = re.compile(r"\b(?:est|sont)\s+(?:un|une|des)\b|\ba pour (?:mission|objet|objectif)|"
+                             r"\bont pour (?:mission|objet|objectif)|\bdefinit\b|\bconcourt\b|\bfinance\b")
+DEFINING = re.compile(DEFINING_STRONG.pattern + r"|\b(?:est|sont)\s+(?:l'|le|la|les|chargee?s?|composee?s?|"
+                      r"constituee?s?|cree?e?s?|institue?e?s?|conclue?s?|etablie?s?|elabore?e?s?)\b|\bcomporte\b")
+ROLE_CUE = {"préside": re.compile(r"\b(?:est|sont) presidee?s? par\b"),
+            "pilote": re.compile(r"\bpilot\w* par\b|\b(?:est|sont) dirigee?s? par\b|\bassure\w* le pilotage\b"),
+            "arrête": re.compile(r"\b(?:est|sont) arretee?s? par\b|\b(?:est|sont) adoptee?s? par\b|"
+                                 r"\b(?:est|sont) approuvee?s? par\b")}
+
+
+def _first_sentence(answer: Answer) -> str:
+    c = answer.citations[0] if answer.citations else None
+    return fold(c.sentences[0]) if c and c.sentences else fold(answer.answer)
+
+
+def _mentions(sentence: str, names: list[str], within: int | None = None) -> bool:
+    """The folded sentence names the notion (its acronym, the name asked, a long form), in its first
+    ``within`` words when given."""
+    words = sentence.split()
+    head = " ".join(words[:within]) if within else sentence
+    return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", head) for n in names if n)
+
+
+def _cited(service, question: str, chunk, sentence: str) -> Answer:
+    """One sentence of the corpus as a cited answer; one that announces a list (":") with its items."""
+    from assistant.answer import enumerated_items
+    from assistant.cite import citation_of
+
+    items = []
+    if sentence.endswith(":"):
+        start = " ".join(chunk.text.split()).find(sentence)
+        spans = [st for st, _ in sentences(chunk.text) if " ".join(chunk.text[st:].split()).startswith(sentence)]
+        items = enumerated_items(chunk.text, spans[0])[:6] if spans and start >= 0 else []
+    c = citation_of(service.index.documents, 1, chunk, 1.0, (sentence, *items))
+    return Answer(question, f"{sentence} [1]" + "".join(f"\n- {item} [1]" for item in items), True, (c,))
+
+
+def _rank(chunk) -> tuple:
+    """Laws first (they define), then decrees, then the other documents."""
+    a = chunk.article or ""
+    return (0 if a.startswith("L") else 1 if a[:1] in "RD" else 2, len(chunk.text))
+
+
+def find_sentences(service, names: list[str], cue: re.Pattern, opening: bool) -> list[tuple]:
+    """(chunk, sentence) of the corpus that name the notion (at their opening when ``opening``: "Les agences
+    régionales de santé sont…") and hold ``cue``, laws first."""
+    idx = service.index
+    wanted = [n for n in names if len(n) >= 3]
+    if not wanted:
+        return []
+    name_re = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in wanted) + r")(?!\w)")
+    found = []
+    for chunk in idx.chunks.values():
+        folded = fold(chunk.text)
+        if not name_re.search(folded):
+            continue
+        for start, end in sentences(chunk.text):
+            sent = " ".join(chunk.text[start:end].split())
+            f = fold(sent)
+            m = name_re.search(f)
+            if not m or not cue.search(f) or len(sent.split()) < 6 or len(sent.split()) > 70:
+                continue
+            if opening and len(f[:m.start()].split()) > 3:
+                continue  # the notion is the sentence's subject: "Les agences régionales de santé sont..."
+            found.append((chunk, sent))
+    return sorted(found, key=lambda cs: (not DEFINING_STRONG.search(fold(cs[1])), *_rank(cs[0])))
+
+
+def build_card(service, asked: str, shown: str) -> Card | None:
+    """A notion's card, or None when the corpus does not define it. Its definition is a sentence of the corpus
+    whose subject is the notion and that defines it ("La conférence régionale de la santé et de l'autonomie est
+    un organisme consultatif…"), laws first; its roles are sentences that name the notion and say who pilots,
+    presides or decides. A wrong card is worse than none: nothing else is taken."""
+    idx = service.index
+    long_forms = idx.glossary.lookup(shown) if shown.isupper() else []
+    long_forms += next((forms for a, _, forms in NOTIONS if a == asked), [])
+    bare = re.sub(r"^(?:l'|le |la |les )", "", asked)
+    names = [fold(x) for x in [shown if shown.isupper() else "", bare, *long_forms]]
+    names += [re.sub(r"s\b", "", n) for n in names if " " in n]  # "agences regionales de sante" -> singular
+    names = list(dict.fromkeys(n for n in names if n))
+    defining = find_sentences(service, names, DEFINING, opening=True)
+    if not defining:
+        return None
+    chunk, sentence = defining[0]
+    card = Card(shown, long_forms[0] if long_forms else "", _cited(service, f"C'est quoi {asked} ?", chunk, sentence))
+    said = {sentence}
+    for verb, cue in ROLE_CUE.items():
+        for chunk, sentence in find_sentences(service, names, cue, opening=True)[:5]:
+            if sentence not in said and len(card.roles) < 2:
+                card.roles.append(_cited(service, f"Qui {verb} {asked} ?", chunk, sentence))
+                said.add(sentence)
+                break
+    for a in card.answers:
+        for c in a.citations:
+            number = idx.documents.get(c.doc_id, {}).get("article")
+            if number and number not in card.articles:
+                card.articles.append(number)
+    for q in TRY_QUESTIONS:
+        question = q.format(n=asked, d=_of(asked))
+        if len(card.questions) >= 3:
+            break
+        a = service.ask(question, suggest=False)
+        if a.answered and _mentions(_first_sentence(a), names):
+            card.questions.append(question)
+    return card
+
+
+def build_path(service) -> list[Card]:
+    """Every card of the path, built from the generation serving now (a few seconds; cached by the caller)."""
+    cards = []
+    for asked, shown in notions(service):
+        card = build_card(service, asked, shown)
+        if card is not None:
+            cards.append(card)
+    return cards
+
+
+def _answer_html(answer: Answer, start: int) -> tuple[str, list[str], int]:
+    """An answer's text with its [n] renumbered from ``start`` (the card numbers its sources once)."""
+    import re
+
+    mapping = {c.n: start + i for i, c in enumerate(answer.citations)}
+    text = html.escape(answer.answer)
+    text = re.sub(r"\[(\d{1,2})\]", lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", text)
+    text = text.replace("\n- ", "<br>• ")
+    sources = []
+    for c in answer.citations:
+        extra = " · ".join(html.escape(x) for x in (c.version, c.reference) if x)
+        link = (f" · <a href='{html.escape(c.url)}' target='_blank' rel='noopener noreferrer'>Légifrance</a>"
+                if c.url else "")
+        sources.append(f"[{mapping[c.n]}] {html.escape(c.cite_as)}{' · ' + extra if extra else ''}{link}")
+    return text, sources, start + len(answer.citations)
+
+
+def card_html(card: Card) -> str:
+    parts = [f"<div class='card' id='card-{html.escape(card.name.replace(' ', '-'))}'>"
+             f"<h3>{html.escape(card.name)}{' : ' + html.escape(card.long_form) if card.long_form else ''}</h3>"]
+    n, sources = 1, []
+    text, srcs, n = _answer_html(card.definition, n)
+    parts.append(f"<p class='definition'><b>Définition.</b> {text}</p>")
+    sources += srcs
+    for role in card.roles:
+        text, srcs, n = _answer_html(role, n)
+        parts.append(f"<p class='role'><b>{html.escape(role.question)}</b> {text}</p>")
+        sources += srcs
+    if card.articles:
+        links = ", ".join(f"<a href='/article/{html.escape(a)}' target='_blank'>{html.escape(display_article(a))}</a>"
+                          for a in card.articles)
+        parts.append(f"<p class='articles'><b>Articles clés :</b> {links}</p>")
+    if card.questions:
+        parts.append("<p class='questions'><b>Trois questions à poser :</b></p><ul>"
+                     + "".join(f"<li>{html.escape(q)}</li>" for q in card.questions) + "</ul>")
+    parts.append("<details><summary>Sources</summary><ul class='card-sources'>"
+                 + "".join(f"<li>{s}</li>" for s in sources) + "</ul></details></div>")
+    return "".join(parts)
+
+
+PATH_STYLE = ("<style>.card{border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:0 0 14px 0}"
+              ".card h3{margin:0 0 6px 0}.card p{margin:4px 0}.card-sources{font-size:13px}</style>")
+
+
+def path_html(cards: list[Card]) -> str:
+    if not cards:
+        return "<p>Le corpus indexé ne définit aucune des notions du parcours.</p>"
+    toc = " · ".join(f"<a href='#card-{html.escape(c.name.replace(' ', '-'))}'>{html.escape(c.name)}</a>" for c in cards)
+    return (PATH_STYLE + "<p>Les notions qui organisent la coopération ARS / Assurance Maladie. Chaque phrase est "
+            f"citée du corpus ; les numéros renvoient aux sources de la fiche.</p><p>{toc}</p>"
+            + "".join(card_html(c) for c in cards))
