@@ -331,3 +331,17 @@ def test_onboarding_path_in_the_browser(server, browser):
     assert card.find_element(By.CSS_SELECTOR, "a[href='/article/L162-30-2']")
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "onboarding.png"))
+
+
+def test_article_page_in_the_browser(server, browser):
+    from selenium.webdriver.common.by import By
+
+    url, _ = server
+    browser.get(url + "article/L162-30-2")
+    _wait(browser, lambda d: d.find_elements(By.ID, "cited-by"))
+    assert browser.title.startswith("CSS, art. L. 162-30-2")
+    cited = browser.find_elements(By.CSS_SELECTOR, "#cited-by a")
+    assert cited and all(a.get_attribute("href") for a in cited)
+    assert "Partie législative" in browser.find_element(By.TAG_NAME, "body").text
+    browser.find_element(By.ID, "back-to-chat").click()
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#question textarea"))
