@@ -229,7 +229,7 @@ def serve(host, port, index):
         if users is None and host not in ("127.0.0.1", "localhost", "::1"):
             click.echo(f"ATTENTION : le serveur écoute sur {host} sans authentification ; toute personne qui "
                        "atteint cette adresse peut l'utiliser. Définissez ASSISTANT_AUTH_FILE.", err=True)
-        app = create_app(service, FeedbackStore(settings.feedback_db), users)
+        app = create_app(service, FeedbackStore(settings.feedback_db), users, prebuild_onboarding=True)
         click.echo(f"Assistant sur http://{host}:{port}/ (API : http://{host}:{port}/docs)")
         # On SIGTERM, open streams (a browser left on the page) are closed after 5 s instead of holding the stop.
         uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)

@@ -119,29 +119,42 @@ def _rank(chunk) -> tuple:
     return (0 if a.startswith("L") else 1 if a[:1] in "RD" else 2, len(chunk.text))
 
 
-def find_sentences(service, names: list[str], cue: re.Pattern, opening: bool) -> list[tuple]:
-    """(chunk, sentence) of the corpus that name the notion (at their opening when ``opening``: "Les agences
-    régionales de santé sont…") and hold ``cue``, laws first."""
+def _folded(idx) -> list[tuple]:
+    """(chunk, folded text) of every passage, computed once per generation."""
+    return idx.memo("_onboarding_folded", "", lambda: [(c, fold(c.text)) for c in idx.chunks.values()])
+
+
+def opening_sentences(service, names: list[str]) -> list[tuple]:
+    """(chunk, sentence, folded sentence) of the corpus whose subject is the notion: one of ``names`` within its
+    first four words ("Les agences régionales de santé sont…"), laws first."""
     idx = service.index
     wanted = [n for n in names if len(n) >= 3]
     if not wanted:
         return []
-    name_re = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in wanted) + r")(?!\w)")
+    alternatives = "|".join(re.escape(n) for n in wanted)
+    name_re = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+    # a cheap filter first: the name right after a sentence or line start, or three words later
+    near_start = re.compile(rf"(?:^|[.;:!?]\s+|\n\s*)(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)")
     found = []
-    for chunk in idx.chunks.values():
-        folded = fold(chunk.text)
-        if not name_re.search(folded):
+    for chunk, folded in _folded(idx):
+        if not near_start.search(folded):
             continue
         for start, end in sentences(chunk.text):
             sent = " ".join(chunk.text[start:end].split())
             f = fold(sent)
             m = name_re.search(f)
-            if not m or not cue.search(f) or len(sent.split()) < 6 or len(sent.split()) > 70:
+            if not m or len(f[:m.start()].split()) > 3 or not 6 <= len(sent.split()) <= 70:
                 continue
-            if opening and len(f[:m.start()].split()) > 3:
-                continue  # the notion is the sentence's subject: "Les agences régionales de santé sont..."
-            found.append((chunk, sent))
-    return sorted(found, key=lambda cs: (not DEFINING_STRONG.search(fold(cs[1])), *_rank(cs[0])))
+            found.append((chunk, sent, f))
+    return sorted(found, key=lambda cs: _rank(cs[0]))
+
+
+def find_sentences(openings: list[tuple], cue: re.Pattern) -> list[tuple]:
+    """(chunk, sentence) of ``openings`` that hold ``cue``; for a definition, the strongest cues first."""
+    found = [(c, s) for c, s, f in openings if cue.search(f)]
+    if cue is DEFINING:
+        found.sort(key=lambda cs: not DEFINING_STRONG.search(fold(cs[1])))  # stable: laws first within each
+    return found
 
 
 def build_card(service, asked: str, shown: str) -> Card | None:
@@ -156,14 +169,15 @@ def build_card(service, asked: str, shown: str) -> Card | None:
     names = [fold(x) for x in [shown if shown.isupper() else "", bare, *long_forms]]
     names += [re.sub(r"s\b", "", n) for n in names if " " in n]  # "agences regionales de sante" -> singular
     names = list(dict.fromkeys(n for n in names if n))
-    defining = find_sentences(service, names, DEFINING, opening=True)
+    openings = opening_sentences(service, names)
+    defining = find_sentences(openings, DEFINING)
     if not defining:
         return None
     chunk, sentence = defining[0]
     card = Card(shown, long_forms[0] if long_forms else "", _cited(service, f"C'est quoi {asked} ?", chunk, sentence))
     said = {sentence}
     for verb, cue in ROLE_CUE.items():
-        for chunk, sentence in find_sentences(service, names, cue, opening=True)[:5]:
+        for chunk, sentence in find_sentences(openings, cue)[:5]:
             if sentence not in said and len(card.roles) < 2:
                 card.roles.append(_cited(service, f"Qui {verb} {asked} ?", chunk, sentence))
                 said.add(sentence)

@@ -5,6 +5,7 @@ import html
 import re
 import shutil
 import tempfile
+import threading
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -399,8 +400,9 @@ def _same_content(a: Path, b: Path) -> bool:
 
 # ---------------------------------------------------------------- app
 
-def create_app(service: Service, feedback: FeedbackStore, users=None):
-    """``users``: an ``auth.Users``; when given, every route needs a login and admins get the upload tab."""
+def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_onboarding: bool = False):
+    """``users``: an ``auth.Users``; when given, every route needs a login and admins get the upload tab.
+    ``prebuild_onboarding``: build the onboarding path in the background at once (``serve`` does)."""
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
 
@@ -519,15 +521,31 @@ def create_app(service: Service, feedback: FeedbackStore, users=None):
                 path.unlink(missing_ok=True)
 
     paths: dict[str, str] = {}  # generation -> the onboarding path's page (built once per generation)
+    building = threading.Lock()
 
     def onboarding_page():
+        """Built once per generation (2-3 s on the default corpus, about 12 s on the full codes), first in the
+        background when the app starts."""
         from assistant.onboarding import build_path, path_html
 
-        generation = service.generation
-        if generation not in paths:
-            paths.clear()
-            paths[generation] = path_html(build_path(service))
-        return paths[generation]
+        with building:
+            generation = service.generation
+            if generation not in paths:
+                page_html = path_html(build_path(service))
+                paths.clear()
+                paths[generation] = page_html
+            return paths[generation]
+
+    def prebuild():
+        try:
+            onboarding_page()
+        except Exception:  # noqa: BLE001 - the tab builds it again when opened
+            import logging
+
+            logging.getLogger(__name__).exception("the onboarding path could not be built in advance")
+
+    if prebuild_onboarding:
+        threading.Thread(target=prebuild, daemon=True, name="onboarding").start()
 
     def show_upload(request: gr.Request):
         return gr.update(visible=role_of(request) == "admin")
