@@ -12,7 +12,8 @@ from assistant.index import Index
 from assistant.intent import has_cue, shape_of
 from assistant.cite import citation_of
 from assistant.records import Answer, Hit
-from assistant.retrieval import Retriever, SearchResult, sentence_score, window_coverage
+from assistant.retrieval import (SUBJECT_CUES, Retriever, SearchResult, opens_on, sentence_score, subject_names,
+                                 window_coverage)
 from assistant.lexical import correct
 from assistant.text import analyse, fold, is_stopword, sentences
 from assistant.verify import ORDER, check
@@ -39,6 +40,8 @@ QUESTION_WORDS = frozenset(analyse(
 MUST_HOLD = {"presidence": "qui préside", "composition": "qui compose cette instance",
              "duree": "de durée ni de délai", "montant": "de montant ni de taux", "sanction": "quelle sanction s'applique",
              "qui": "qui décide ou agit"}
+SUBJECT_FLOOR = 0.0  # a sentence whose subject is the notion leads when it scores this share of the best one
+SUBJECT_BOOST = 1.5  # ... and a sentence whose subject is the notion asked about and says what is asked, this much
 CUE_BOOST = 1.25  # a sentence with a cue phrase of the question's intent ("est présidé par") counts this much more
 ANSWER_WORDS = 55  # sentences after the first join the answer while it stays within this many words
 MAX_ITEMS = 12  # items of an enumeration shown as a list
@@ -355,6 +358,14 @@ class Answerer:
         intent = None if plain_lookup else result.intent
         if intent:  # a sentence holding a cue phrase of the question's intent answers it first
             candidates = [(c[0] * CUE_BOOST if has_cue(c[4], intent) else c[0], *c[1:]) for c in candidates]
+        if intent in SUBJECT_CUES and self.settings.subject_weight and "subject" not in self.retriever.off:
+            # "c'est quoi le FIR ?": the sentence whose subject is the notion and that defines it comes first
+            names = subject_names(question, result.expansions, result.legal_terms)
+            if names:
+                best_any = max(c[0] for c in candidates)
+                candidates = [(max(c[0] * SUBJECT_BOOST, best_any * 1.01)
+                               if opens_on(c[4], names, SUBJECT_CUES[intent]) and c[0] >= SUBJECT_FLOOR * best_any
+                               else c[0], *c[1:]) for c in candidates]
         candidates.sort(key=lambda c: -c[0])
         if intent in MUST_HOLD:
             # "qui préside ?", "quelle durée ?": a good sentence must say it, else the corpus does not answer.

@@ -90,7 +90,7 @@ def chunks_by_locator(index: Index) -> dict:
     return got[1]
 
 
-SIGNALS = ("bm25", "dense", "acronyms", "lexicon", "heading", "intent", "sentence")
+SIGNALS = ("bm25", "dense", "acronyms", "lexicon", "heading", "intent", "sentence", "subject")
 HEADING_CANDIDATES = 3  # sections whose heading matches best lend their articles as candidates
 HEADING_FLOOR = 0.25  # ... when at least this share of the question's weight is in the heading
 FIRST_INTENTS = ("definition", "role")
@@ -306,7 +306,9 @@ class Retriever:
         depth = self.settings.rerank_depth
         gamma = self.settings.rerank_weight if "sentence" not in off else 0.0
         iw = self.settings.intent_weight if intent and "intent" not in off else 0.0
-        if (gamma or iw) and terms:
+        sw = self.settings.subject_weight if intent in SUBJECT_CUES and "subject" not in off else 0.0
+        names = subject_names(question, expansions, legal) if sw else []
+        if (gamma or iw or names) and terms:
             weights = {x: idx.lexical.idf(x) for x in dict.fromkeys(main_terms)}
             # In "c'est quoi le FIR ?" the long form is the subject itself: its words count in full.
             factor = 1.0 if intent in NOTION_INTENTS else self.settings.expansion_weight
@@ -315,8 +317,9 @@ class Retriever:
             head = []
             for cid, (score, sig) in ranked[:depth]:
                 best, cued = sentence_scores(idx, cid, weights, intent if iw else None)
-                sig = {**sig, "sentence": best, "intent": cued}
-                head.append((cid, (score + gamma * best + iw * cued, sig)))
+                subject = float(opens_on(idx.chunks[cid].text, names, SUBJECT_CUES[intent])) if names else 0.0
+                sig = {**sig, "sentence": best, "intent": cued, "subject": subject}
+                head.append((cid, (score + gamma * best + iw * cued + sw * subject, sig)))
             head.sort(key=lambda kv: -kv[1][0])
             ranked = head + ranked[depth:]
         hits: list[Hit] = []
@@ -337,6 +340,51 @@ class Retriever:
         timings["search"] = (time.perf_counter() - t0) * 1000
         return SearchResult(question, query, hits[:max(k, 10)], terms, expansions, acronyms, french, legal, intent,
                             named, missing, timings)
+
+
+# What a sentence whose subject is the notion says when it answers each kind of question about it (folded).
+SUBJECT_CUES = {
+    "definition": re.compile(r"\b(?:est|sont)\s+(?:un|une|des|l'|le|la|les|constituee?s?|cree?e?s?|institue?e?s?|"
+                             r"conclue?s?|etablie?s?)\b|\ba pour (?:mission|objet)|\bont pour (?:mission|objet)|"
+                             r"\bdefinit\b|\bconcourt\b|\bfinance\b|\bs'entend\b"),
+    "role": re.compile(r"\bmissions?\b|\b(?:est|sont) chargee?s?\b|\ba pour (?:mission|objet)|"
+                       r"\bont pour (?:mission|objet)|\bdefinit\b|\bveille|\bcontribue|\bconcourt\b"),
+    "composition": re.compile(r"\b(?:est|sont) compose|\bcomprend\b|\bcomprennent\b|\b(?:est|sont) constitue"),
+    "presidence": re.compile(r"\b(?:est|sont) presidee?s?\b"),
+}
+QUESTION_LEAD = re.compile(
+    r"^(?:c'?\s?est quoi|c quoi|qu'?est[- ]ce qu(?:e|')?(?:\s*(?:c'?est|une|un)\b)?|que (?:signifie|veut dire)|"
+    r"definition (?:de|du|des|d')|a quoi (?:sert|servent)|quel(?:le)? est (?:le role|la mission|la composition)"
+    r" (?:de|du|des|d')|quelles? sont (?:les missions|les roles) (?:de|du|des|d')|qui preside|"
+    r"de quoi (?:se compose|est compose[e]?)|comment est compose[e]?|qui siege (?:a|au|aux|dans))\s*")
+
+
+def subject_names(question: str, expansions: list[str], legal: list[str]) -> list[str]:
+    """The folded names of the notion a definition or role question is about: the long forms of its acronyms,
+    the lexicon's legal terms, its acronyms, and the words that follow the question's lead ("c'est quoi la
+    commission de coordination ?" -> "commission de coordination")."""
+    names = [fold(x) for x in expansions + legal]
+    names += [fold(a) for a in re.findall(r"\b[A-Z][A-Z0-9]{2,}\b", question)]
+    folded = fold(question).strip().rstrip("?!. ")
+    m = QUESTION_LEAD.match(folded)
+    if m:
+        rest = re.sub(r"^(?:l'|le |la |les |un |une |des |du |d')", "", folded[m.end():]).strip()
+        if 3 <= len(rest) <= 80:
+            names.append(rest)
+    names += [re.sub(r"(\w{4,})s\b", r"\1", n) for n in names if " " in n]  # plural long forms, singular sentences
+    return [n for n in dict.fromkeys(names) if len(n) >= 3]
+
+
+def opens_on(text: str, names: list[str], cue: re.Pattern) -> bool:
+    """A sentence of ``text`` has one of ``names`` among its first four words and holds ``cue``."""
+    folded = fold(text)
+    alternatives = "|".join(re.escape(n) for n in names)
+    near_start = re.compile(rf"(?:^|[.;:!?]\s+|\n\s*)(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)")
+    for m in near_start.finditer(folded):
+        end = folded.find(".", m.end())
+        if cue.search(folded[m.start():end if end > 0 else len(folded)]):
+            return True
+    return False
 
 
 # A question term found elsewhere in the passage half-counts for one of its sentences (measured on the eval

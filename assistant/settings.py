@@ -74,9 +74,13 @@ class Settings(BaseSettings):
     intent_weight: float = Field(0.3, ge=0.0, description=(
         "Weight of the best sentence that holds both the question's terms and a cue phrase of its intent "
         "(\"est présidé par\" for \"qui préside\", \"pour une durée de\" for a duration...)."))
+    subject_weight: float = Field(1.0, ge=0.0, description=(
+        "Weight of the subject signal: for a definition, role, composition or presidency question, a passage "
+        "with a sentence whose subject is the notion asked about and that says what is asked (\"Les agences "
+        "régionales de santé sont des établissements publics…\") ranks higher."))
     signals_off: str = Field("", pattern=r"^[a-z_, ]*$", description=(
         "Retrieval signals turned off, comma-separated, among bm25, dense, acronyms, lexicon, heading, intent, "
-        "sentence (for the eval's ablation table; empty: all on)."))
+        "sentence, subject (for the eval's ablation table; empty: all on)."))
     rerank_weight: float = Field(1.0, ge=0.0, description=(
         "Weight of the best-sentence match when reranking the head of the fused list (0: no reranking)."))
     rerank_depth: int = Field(20, ge=0, description="Candidates reranked by their best sentence.")

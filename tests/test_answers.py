@@ -106,3 +106,29 @@ def test_paragraph_numbers_are_stripped_only_when_glued():
 
     assert _display_sentence("35La mise en œuvre de la convention.", "§ 35") == "La mise en œuvre de la convention."
     assert _display_sentence("30 projets ont été retenus en 2019.", "§ 3") == "30 projets ont été retenus en 2019."
+
+
+def test_a_definition_leads_with_the_sentence_whose_subject_is_the_notion(tmp_path):
+    """"de quoi se compose la commission des licornes ?": the answer opens on the sentence whose subject is the
+    commission and that says its composition, not on the one that holds more of the question's words."""
+    from assistant.retrieval import SUBJECT_CUES, opens_on, subject_names
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    names = subject_names("c'est quoi une ARS ?", ["agences régionales de santé"], [])
+    assert "agence regionale de sante" in names and "ars" in names
+    assert opens_on("Les agences régionales de santé sont des établissements publics.", names, SUBJECT_CUES["definition"])
+    assert not opens_on("Le directeur général de l'agence régionale de santé est nommé.", names,
+                        SUBJECT_CUES["definition"])
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "rapport.txt").write_text(
+        "Le secrétaire compose chaque année le rapport sur la composition de la commission des licornes, ses "
+        "membres et la composition de ses groupes de travail.\n\nLa commission des licornes est composée de trois "
+        "dragons et d'un griffon.\n", encoding="utf-8")
+    refresh(Settings(index=tmp_path / "i"), [tmp_path / "c"])
+    question = "de quoi se compose la commission des licornes ?"
+    answer = Service(Settings(index=tmp_path / "i"), follow=False).ask(question)
+    assert answer.answered and answer.answer.startswith("La commission des licornes est composée"), answer.answer
+    without = Service(Settings(index=tmp_path / "i", subject_weight=0.0), follow=False).ask(question)
+    assert not without.answer.startswith("La commission des licornes est composée"), without.answer
