@@ -359,18 +359,27 @@ QUESTION_LEAD = re.compile(
     r"de quoi (?:se compose|est compose[e]?)|comment est compose[e]?|qui siege (?:a|au|aux|dans))\s*")
 
 
+QUESTION_TAIL = re.compile(r"\s*(?:,\s*)?(?:c'?\s?est quoi|c quoi|(?:il|elle|ils|elles|ca)?\s*sert a quoi|"
+                           r"(?:il|elle|ils|elles)?\s*servent a quoi|ca veut dire quoi|kesako)\s*$")
+
+
 def subject_names(question: str, expansions: list[str], legal: list[str]) -> list[str]:
-    """The folded names of the notion a definition or role question is about: the long forms of its acronyms,
-    the lexicon's legal terms, its acronyms, and the words that follow the question's lead ("c'est quoi la
-    commission de coordination ?" -> "commission de coordination")."""
-    names = [fold(x) for x in expansions + legal]
-    names += [fold(a) for a in re.findall(r"\b[A-Z][A-Z0-9]{2,}\b", question)]
+    """The folded names of the notion a definition or role question is about: the words that follow the
+    question's lead ("c'est quoi la commission de coordination ?") or precede its tail ("le SRS il sert à
+    quoi"). When that notion is an acronym of the question, its long forms and lexicon terms name it too; when it
+    is not ("ciblage des CAQES"), only the words themselves do."""
     folded = fold(question).strip().rstrip("?!. ")
     m = QUESTION_LEAD.match(folded)
-    if m:
-        rest = re.sub(r"^(?:l'|le |la |les |un |une |des |du |d')", "", folded[m.end():]).strip()
-        if 3 <= len(rest) <= 80:
-            names.append(rest)
+    phrase = folded[m.end():] if m else QUESTION_TAIL.sub("", folded)
+    phrase = re.sub(r"^(?:l'|le |la |les |un |une |des |du |d')", "", phrase.strip()).strip()
+    if not 2 <= len(phrase) <= 80:
+        return []
+    acronyms = [fold(a) for a in re.findall(r"\b[A-Z][A-Z0-9]{1,}\b", question)]
+    head = phrase.split()[0] if phrase.split() else ""
+    if head in acronyms or len(phrase.split()) == 1:  # "cpts c'est quoi ?": the word is the notion
+        names = [head] + [fold(x) for x in expansions + legal]
+    else:
+        names = [phrase]
     names += [re.sub(r"(\w{4,})s\b", r"\1", n) for n in names if " " in n]  # plural long forms, singular sentences
     return [n for n in dict.fromkeys(names) if len(n) >= 3]
 
