@@ -44,7 +44,7 @@ class Case:
 
 # ---------------------------------------------------------------- bad-input corpus
 
-def _pdf(pages: list[str]) -> bytes:
+def minimal_pdf(pages: list[str]) -> bytes:
     """A minimal valid PDF with one text line per page (Helvetica)."""
     objs = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     kids = []
@@ -72,7 +72,7 @@ def _encrypted(path: Path, text: str, user_password: str, algorithm: str) -> Non
 
     from pypdf import PdfReader, PdfWriter
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf([text]))))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(minimal_pdf([text]))))
     writer.encrypt(user_password=user_password, owner_password="proprietaire", algorithm=algorithm)
     with open(path, "wb") as fh:
         writer.write(fh)
@@ -102,8 +102,8 @@ def build_bad_corpus(base: Path) -> tuple[list[Path], dict, dict]:
         writer.write(fh)
     _encrypted(d / "protege-aes128.pdf", "Rapport protege AES128 sur les CPTS.", "", "AES-128")
     _encrypted(d / "protege-aes256.pdf", "Rapport protege AES256 sur les CAQES.", "", "AES-256")
-    (d / "tronque.pdf").write_bytes(_pdf(["Texte du rapport."])[:80])
-    (d / "image.pdf").write_bytes(_pdf([""]))
+    (d / "tronque.pdf").write_bytes(minimal_pdf(["Texte du rapport."])[:80])
+    (d / "image.pdf").write_bytes(minimal_pdf([""]))
     (d / "vide.txt").write_bytes(b"")
     (d / "binaire.txt").write_bytes(bytes(range(256)) * 64)
     (d / "latin1.txt").write_bytes(FRENCH.encode("latin-1"))

@@ -2,7 +2,6 @@
 index out of step with the catalog, chunk counts that disagree with the manifest, sources gone or changed."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +49,7 @@ def check(index: Index, sources: bool = True, deep: bool = False) -> Problems:
     """``sources=False``: the index's own consistency only, not whether its files changed since. A source is
     changed when its size or modification time differ and so does its content hash; ``deep``: every source's
     content is hashed (an edit that kept the size and time is seen)."""
-    from ingest.pipeline import source_path
+    from ingest.pipeline import file_sha256, source_path
 
     p = Problems()
     catalog_ids = [r[0] for r in index.catalog.db.execute("SELECT chunk_id FROM chunks")]
@@ -69,17 +68,9 @@ def check(index: Index, sources: bool = True, deep: bool = False) -> Problems:
         if not source.exists():
             p.sources_missing.append(doc_id)
         elif deep or source.stat().st_size != m["size"] or source.stat().st_mtime != m["mtime"]:
-            if _sha256(source) != m["sha256"]:
+            if file_sha256(source) != m["sha256"]:
                 p.sources_changed.append(doc_id)
     return p
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def repair(index: Index, p: Problems) -> None:

@@ -162,7 +162,7 @@ def _doc_id(path: Path, root: Path) -> str:
     return _repaired(rel)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -228,7 +228,7 @@ def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: 
                     and not deep:
                 report.unchanged.append(doc_id)  # same size and mtime: not even re-read
                 continue
-            digest = _sha256(path)
+            digest = file_sha256(path)
             if old and old["sha256"] == digest:
                 if (old["source"], old["size"], old["mtime"]) != (source, st.st_size, st.st_mtime):
                     plan.touched.append((doc_id, source, st.st_size, st.st_mtime))

@@ -59,28 +59,7 @@ def test_html_and_markdown(tmp_path):
     assert "Texte *simple*." in load_file(tmp_path / "note.md", "n").text
 
 
-def _pdf(pages: list[str]) -> bytes:
-    """A minimal valid PDF with one text line per page (Helvetica)."""
-    objs = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    kids = []
-    for text in pages:
-        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
-        objs.append(f"<< /Length {len(stream)} >>\nstream\n".encode("latin-1") + stream + b"\nendstream")
-        content = len(objs)
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content} 0 R "
-                    f"/Resources << /Font << /F1 3 0 R >> >> >>")
-        kids.append(f"{len(objs)} 0 R")
-    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
-    out, offsets = b"%PDF-1.4\n", []
-    for i, obj in enumerate(objs, 1):
-        offsets.append(len(out))
-        body = obj if isinstance(obj, bytes) else obj.encode("latin-1")
-        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
+from evals.adversarial import minimal_pdf as _pdf  # noqa: E402  (the same minimal PDF as the adversarial run)
 
 
 def test_pdf_keeps_page_numbers(tmp_path):
