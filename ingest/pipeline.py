@@ -340,6 +340,7 @@ def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = 
     """
     emit = on_event or (lambda kind, data: None)
     t0 = time.perf_counter()
+    paths = list(paths)  # read twice: by the plan, and for the paths that do not exist
     root = Path(settings.index)
     report = Report()
     with generations.writer_lock(root):
@@ -352,6 +353,13 @@ def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = 
             if base is None and not plan.todo:  # a mistyped path must not publish an empty index
                 why = "; ".join(f"{p} : {r}" for p, r in report.failed[:5]) or "aucun fichier pris en charge"
                 raise RefreshFailed(f"rien à indexer ({why}) ; aucun index n'est créé.")
+            missing = [shown_path(p) for p in paths if not Path(p).exists()]
+            if rebuild and base is not None and (missing or not plan.todo):
+                # A rebuild keeps only what the paths hold: a mistyped one would drop its documents.
+                why = "; ".join(f"{p} : chemin introuvable" for p in missing) or "; ".join(
+                    f"{p} : {r}" for p, r in report.failed[:5]) or "aucun fichier pris en charge"
+                raise RefreshFailed(f"reconstruction refusée ({why}) : elle ne garderait que les documents des "
+                                    f"chemins donnés ; l'index actuel est conservé ({base.generation}).")
             stale_derived = base is not None and base.info.get("analysis_version") != ANALYSIS_VERSION
             if base is not None and not rebuild and not plan.changes and not stale_derived:
                 for doc_id, source, size, mtime in plan.touched:  # same content: answers do not change

@@ -240,3 +240,20 @@ def test_a_mistyped_path_creates_no_empty_index(tmp_path):
     from assistant import generations
 
     assert generations.current_name(tmp_path / "i") is None
+
+
+def test_a_mistyped_path_with_rebuild_keeps_the_index(tmp_path):
+    """--rebuild builds from the files alone: with a path that does not exist it would publish an empty (or
+    partial) generation and lose what the index held."""
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "bon.txt").write_text("Le comité se réunit deux fois par an.", encoding="utf-8")
+    _ingest(d, "--index", tmp_path / "i")
+    for args in ([tmp_path / "faux"], [d, tmp_path / "faux"]):
+        r = _ingest(*args, "--index", tmp_path / "i", "--rebuild")
+        assert r.exit_code == 1, r.output
+        assert f"{tmp_path / 'faux'} : chemin introuvable" in r.output and "index actuel est conservé" in r.output, r.output
+        from assistant import generations
+
+        assert generations.current_name(tmp_path / "i") == "gen-000001"
+        assert set(Index(Settings(index=tmp_path / "i")).documents) == {"bon.txt"}
