@@ -79,11 +79,20 @@ def _ignored(name: str, patterns: Iterable[str]) -> bool:
 
 
 def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
-         ) -> tuple[list[tuple[Path, str, Path]], list[Path]]:
-    """(file, doc id, its ingest root) for every candidate file, and the folders scanned (whose missing docs get
-    removed). A symbolic link is followed only when it leads inside one of the folders given."""
+         ) -> tuple[list[tuple[Path, str, Path]], list[Path], list[Path]]:
+    """(file, doc id, its ingest root) for every candidate file, the folders scanned (whose missing docs get
+    removed) and the folders that could not be listed (named in the report; their docs are kept). A symbolic
+    link is followed only when it leads inside one of the folders given."""
     files: list[tuple[Path, str, Path]] = []
     roots: list[Path] = []
+    unlisted: list[Path] = []
+
+    def unreadable(exc: OSError) -> None:
+        folder = Path(exc.filename) if exc.filename else None
+        reason = OS_REASONS.get(exc.errno, exc.strerror or str(exc))
+        report.failed.append((shown_path(folder or exc), f"dossier illisible : {reason}"))
+        if folder is not None:
+            unlisted.append(Path(os.path.abspath(folder)))
     given = [Path(p) for p in paths]
     allowed = [p.resolve() for p in given if p.is_dir()]
     for path in given:
@@ -91,7 +100,7 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
             files.append((Path(os.path.abspath(path)), _doc_id(path, path.parent), path.parent))
         elif path.is_dir():
             roots.append(path.resolve())
-            for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+            for dirpath, dirnames, filenames in os.walk(path, followlinks=False, onerror=unreadable):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
                     f = Path(dirpath) / name
@@ -111,7 +120,7 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
                     files.append((Path(os.path.abspath(f)), _doc_id(f, path), path))
         else:
             report.failed.append((shown_path(path), "chemin introuvable"))
-    return files, roots
+    return files, roots, unlisted
 
 
 def _repaired(text: str) -> str:
@@ -199,7 +208,7 @@ def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: 
     """Read the files that are new or changed (relative to ``index``, or all of them when it is None).
     ``deep``: hash every file, even one whose size and modification time are unchanged."""
     settings = settings or index.settings
-    files, roots = scan(paths, report)
+    files, roots, unlisted = scan(paths, report)
     manifest = index.catalog.manifest() if index is not None else {}
     emit("scan", {"files": len(files)})
     plan = Plan()
@@ -256,7 +265,8 @@ def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: 
                                                      f"{str(exc)[:200]})"))
     if remove_missing:
         plan.gone = [doc_id for doc_id, m in manifest.items() if doc_id not in seen
-                     and any(_is_under(source_path(m["source"]), root) for root in roots)]
+                     and any(_is_under(source_path(m["source"]), root) for root in roots)
+                     and not any(_is_under(source_path(m["source"]), folder.resolve()) for folder in unlisted)]
     emit("scanned", {"to_index": len(plan.todo)})
     return plan
 

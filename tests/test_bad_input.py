@@ -257,3 +257,26 @@ def test_a_mistyped_path_with_rebuild_keeps_the_index(tmp_path):
 
         assert generations.current_name(tmp_path / "i") == "gen-000001"
         assert set(Index(Settings(index=tmp_path / "i")).documents) == {"bon.txt"}
+
+
+def test_an_unreadable_folder_is_named_and_its_documents_kept(tmp_path, monkeypatch):
+    """A sub-folder that cannot be listed (its rights, a disk error) was skipped in silence, and the documents
+    indexed from it were then removed as if their files had been deleted."""
+    d = tmp_path / "c"
+    (d / "sous").mkdir(parents=True)
+    (d / "bon.txt").write_text("Le comité se réunit deux fois par an.", encoding="utf-8")
+    (d / "sous" / "note.txt").write_text("La note du sous-dossier porte sur les CPTS.", encoding="utf-8")
+    _ingest(d, "--index", tmp_path / "i")
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) == os.fspath(d / "sous"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    r = _ingest(d, "--index", tmp_path / "i")
+    assert r.exit_code == 1, r.output
+    assert f"{d / 'sous'} : dossier illisible : lecture non autorisée (droits du fichier)" in r.output, r.output
+    assert "supprimés    0" in r.output, r.output
+    assert set(Index(Settings(index=tmp_path / "i")).documents) == {"bon.txt", "sous/note.txt"}
