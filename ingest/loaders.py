@@ -27,6 +27,8 @@ ARTICLE_HEADING = re.compile(r"^#\s*Article\s+(\S.*?)\s*$", re.M)
 # ---------------------------------------------------------------- text decoding
 
 FRENCH_LETTERS = set("éèêëàâäîïôöùûüçœæÉÈÊÀÂÎÔÙÛÇŒ«»’‘“”°€–—…·²\xa0")
+# Latin-1 symbols French documents use (§ 3, m², ½ dose, © 2019): they weigh neither for nor against French.
+FRENCH_SYMBOLS = set("§©®±×÷µ¹²³¼½¾£¥¢¤¦¨¬¯´¸ºª¶")
 SUSPECT_LETTERS = set("čřšžŕĺľťďňőűăęąłńśźżĂĘĄŁŃŚŹŻŘŠŽČŤĎŇ")  # Central European letters: a wrong guess for French
 
 
@@ -76,7 +78,7 @@ def decode_bytes(data: bytes, name: str = "", warnings: list | None = None) -> s
     except UnicodeDecodeError:
         text = None
     if text is not None:
-        high = [ch for ch in text if ord(ch) > 127]
+        high = [ch for ch in text if ord(ch) > 127 and ch not in FRENCH_SYMBOLS]
         french = sum(1 for ch in high if ch in FRENCH_LETTERS or ch.isalpha() and ch.lower() in "éèêëàâäîïôöùûüçœæ")
         controls = sum(1 for ch in text[:65536] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
         if not controls and (not high or french >= 0.6 * len(high)):
