@@ -213,18 +213,24 @@ def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: 
     emit("scan", {"files": len(files)})
     plan = Plan()
     seen: dict[str, Path] = {}
+    held = {m["source"]: d for d, m in manifest.items()}  # source -> the doc id it is indexed under
     for path, doc_id, root in files:
         emit("file", {"path": shown_path(path)})
         if doc_id in seen and (doc_id.startswith("legifrance/") or _same_file(seen[doc_id], path)):
             continue  # the same article (or file) reached through two folders: index it once
         source = stored_source(path)
         old = manifest.get(doc_id)
-        if doc_id in seen or (old and old["source"] != source and not _same_file(source_path(old["source"]), path)
+        prefixed = f"{_repaired(root.name)}/{doc_id}"
+        if held.get(source) == prefixed and prefixed not in seen and not (old and old["source"] == source):
+            # Indexed under its folder's name at an earlier collision: it keeps that id (citations name it),
+            # even once the other file is gone.
+            doc_id, old = prefixed, manifest[prefixed]
+        elif doc_id in seen or (old and old["source"] != source and not _same_file(source_path(old["source"]), path)
                               and source_path(old["source"]).exists() and not doc_id.startswith("legifrance/")):
             # Two files with the same path relative to two ingest roots ("bretagne/convention.pdf" and
             # "occitanie/convention.pdf" both give "convention.pdf"): the second gets its root's name in front.
             other = shown_path(seen.get(doc_id) or source_path(old["source"]))
-            new_id = f"{_repaired(root.name)}/{doc_id}"
+            new_id = prefixed
             if new_id in seen or (manifest.get(new_id) and manifest[new_id]["source"] != source):
                 report.failed.append((shown_path(path), f"même identifiant « {doc_id} » que {other} : refusé"))
                 continue

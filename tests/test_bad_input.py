@@ -172,11 +172,34 @@ def test_same_relative_path_under_two_roots_keeps_both(tmp_path):
     assert {"convention.txt", "occitanie/convention.txt"} <= set(docs)
     r = _ingest(a, b, "--index", tmp_path / "j")  # both in one command: both indexed, the collision said
     assert "ajoutés      2" in r.output and "même chemin relatif que" in r.output, r.output
-    # a file that merely moved is still an update of its document
+    # a file that merely moved (its old path is gone) keeps its document: no collision, nothing added
     moved = tmp_path / "bretagne2"
     a.rename(moved)
-    r = _ingest(moved, "--index", tmp_path / "k")
-    assert "ajoutés      1" in r.output
+    r = _ingest(moved, "--index", tmp_path / "i", "--keep-missing")
+    assert "ajoutés      0" in r.output and "inchangés    1" in r.output and "même chemin" not in r.output, r.output
+    assert Index(Settings(index=tmp_path / "i")).catalog.manifest()["convention.txt"]["source"] == str(
+        moved / "convention.txt")
+
+
+def test_a_document_indexed_under_its_folder_name_keeps_that_id(tmp_path):
+    """The second of two same-named files is indexed as « occitanie/convention.txt »; when the first one is
+    deleted, the second must keep its id (citations name it), not be moved over to « convention.txt »."""
+    a, b = tmp_path / "bretagne", tmp_path / "occitanie"
+    a.mkdir()
+    b.mkdir()
+    (a / "convention.txt").write_text("La convention bretonne fixe trois réunions par an.", encoding="utf-8")
+    (b / "convention.txt").write_text("La convention occitane fixe cinq réunions par an.", encoding="utf-8")
+    _ingest(a, "--index", tmp_path / "i")
+    _ingest(b, "--index", tmp_path / "i")
+    (a / "convention.txt").unlink()
+    r = _ingest(b, "--index", tmp_path / "i")
+    assert "inchangés    1" in r.output and "supprimés    0" in r.output and "même chemin" not in r.output, r.output
+    r = _ingest(a, "--index", tmp_path / "i")
+    assert "supprimés    1" in r.output and "    supprimé : convention.txt" in r.output, r.output
+    r = _ingest(b, "--index", tmp_path / "i")
+    assert "inchangés    1" in r.output and "ajoutés      0" in r.output, r.output
+    docs = Index(Settings(index=tmp_path / "i")).documents
+    assert set(docs) == {"occitanie/convention.txt"}
 
 
 def test_french_text_in_latin1_and_cp1252_decodes_exactly(tmp_path):
