@@ -102,6 +102,11 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
             roots.append(path.resolve())
             for dirpath, dirnames, filenames in os.walk(path, followlinks=False, onerror=unreadable):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in dirnames:  # not followed (os.walk); one leading outside is said, not left out in silence
+                    sub = Path(dirpath) / name
+                    if sub.is_symlink() and not any(_is_under(sub.resolve(), root) for root in allowed):
+                        report.failed.append((shown_path(sub), "lien symbolique vers un dossier hors des dossiers "
+                                                               "indexés : refusé"))
                 for name in sorted(filenames):
                     f = Path(dirpath) / name
                     if _ignored(name, ignore):

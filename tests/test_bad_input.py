@@ -321,3 +321,21 @@ def test_french_text_with_latin1_symbols_decodes_exactly():
     warnings = []
     polish = "Zażółć gęślą jaźń: wszystkie źdźbła trawy są zielone, a żółw śpi w cieniu. " * 3
     assert decode_bytes(polish.encode("cp1250"), "pl.txt", warnings) and warnings
+
+
+def test_a_folder_link_leading_outside_is_named(tmp_path):
+    """A link to a folder outside the ingested folders is not followed: it was left out in silence."""
+    d, outside = tmp_path / "c", tmp_path / "dehors"
+    d.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Mot de passe du serveur : hunter2.", encoding="utf-8")
+    (d / "bon.txt").write_text("Le comité se réunit deux fois par an.", encoding="utf-8")
+    (d / "vrai").mkdir()
+    (d / "vrai" / "note.txt").write_text("La note porte sur les CPTS.", encoding="utf-8")
+    os.symlink(outside, d / "lien-dossier")
+    os.symlink(d / "vrai", d / "lien-interne")  # inside: its files are indexed once, under their real path
+    r = _ingest(d, "--index", tmp_path / "i")
+    assert f"{d / 'lien-dossier'} : lien symbolique vers un dossier hors des dossiers indexés : refusé" in r.output, \
+        r.output
+    assert "lien-interne" not in r.output and "en échec     1" in r.output, r.output
+    assert set(Index(Settings(index=tmp_path / "i")).documents) == {"bon.txt", "vrai/note.txt"}
