@@ -145,13 +145,14 @@ def shown_path(path) -> str:
 
 def stored_source(path: Path) -> str:
     """A file's path as the catalog stores it (text): as it is when it is UTF-8; otherwise its undecodable
-    bytes as %XX, reversed by ``source_path``."""
+    bytes as %XX and its « % » as %25, reversed by ``source_path``."""
     text = str(path)
     try:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        return "".join(f"%{ord(ch) - 0xDC00:02X}" if 0xDC80 <= ord(ch) <= 0xDCFF else ch for ch in text)
+        return "".join(f"%{ord(ch) - 0xDC00:02X}" if 0xDC80 <= ord(ch) <= 0xDCFF else "%25" if ch == "%" else ch
+                       for ch in text)
 
 
 def source_path(stored: str) -> Path:

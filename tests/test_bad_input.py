@@ -339,3 +339,18 @@ def test_a_folder_link_leading_outside_is_named(tmp_path):
         r.output
     assert "lien-interne" not in r.output and "en échec     1" in r.output, r.output
     assert set(Index(Settings(index=tmp_path / "i")).documents) == {"bon.txt", "vrai/note.txt"}
+
+
+def test_a_file_name_not_utf8_with_a_percent_sign_is_found_again(tmp_path):
+    """A name that is not UTF-8 is stored with its bytes as %XX; a « % » already in it (« taux-%41 ») was read
+    back as a byte too, so verify called the file missing."""
+    d = tmp_path / "c"
+    d.mkdir()
+    with open(os.path.join(os.fsencode(d), b"taux-%41-\xe9t\xe9.txt"), "wb") as fh:
+        fh.write("Le taux d'été des urgences est fixé par arrêté.".encode("utf-8"))
+    r = _ingest(d, "--index", tmp_path / "i")
+    assert r.exit_code == 0 and "ajoutés      1" in r.output, r.output
+    v = CliRunner().invoke(cli, ["verify", "--index", str(tmp_path / "i"), "--deep"])
+    assert v.exit_code == 0 and "introuvable" not in v.output, v.output
+    r = _ingest(d, "--index", tmp_path / "i", "--deep")
+    assert "inchangés    1" in r.output, r.output
