@@ -40,6 +40,8 @@ OS_REASONS = {errno.EACCES: "lecture non autorisée (droits du fichier)",
               errno.ELOOP: "lien symbolique en boucle", errno.ENOENT: "fichier disparu pendant la lecture",
               errno.EIO: "erreur d'entrée-sortie du disque"}
 
+NOT_REGULAR = "pas un fichier ordinaire (tube, socket ou périphérique) : refusé"
+
 
 class RefreshFailed(AssistantError):
     """A refresh could not build or publish its generation; the previous one still serves."""
@@ -119,10 +121,15 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
                             report.failed.append((shown_path(f), "lien symbolique vers un fichier hors des dossiers "
                                                                  "indexés : refusé"))
                             continue
+                    if not f.is_file():  # reading a named pipe would wait forever for a writer
+                        report.failed.append((shown_path(f), NOT_REGULAR))
+                        continue
                     if f.suffix.lower() not in SUPPORTED:
                         report.failed.append((shown_path(f), f"type de fichier non pris en charge ({f.suffix or 'sans extension'})"))
                         continue
                     files.append((Path(os.path.abspath(f)), _doc_id(f, path), path))
+        elif path.exists():
+            report.failed.append((shown_path(path), NOT_REGULAR))
         else:
             report.failed.append((shown_path(path), "chemin introuvable"))
     return files, roots, unlisted

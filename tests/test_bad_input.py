@@ -354,3 +354,28 @@ def test_a_file_name_not_utf8_with_a_percent_sign_is_found_again(tmp_path):
     assert v.exit_code == 0 and "introuvable" not in v.output, v.output
     r = _ingest(d, "--index", tmp_path / "i", "--deep")
     assert "inchangés    1" in r.output, r.output
+
+
+def test_a_named_pipe_is_refused_and_the_ingest_goes_on(tmp_path):
+    """A named pipe (or socket) called « x.txt » in a folder: opening it to hash it waited forever for a writer,
+    and the whole ingest with it."""
+    import threading
+
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "bon.txt").write_text("Le comité se réunit deux fois par an.", encoding="utf-8")
+    os.mkfifo(d / "tube.txt")
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(r=_ingest(d, "--index", tmp_path / "i")), daemon=True)
+    worker.start()
+    worker.join(20)
+    if worker.is_alive():  # let the blocked reader go before failing
+        os.close(os.open(d / "tube.txt", os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(30)
+        pytest.fail("the ingest waited on a named pipe")
+    r = result["r"]
+    assert r.exit_code == 1, r.output
+    assert f"{d / 'tube.txt'} : pas un fichier ordinaire (tube, socket ou périphérique) : refusé" in r.output, r.output
+    assert set(Index(Settings(index=tmp_path / "i")).documents) == {"bon.txt"}
+    r = _ingest(d / "tube.txt", "--index", tmp_path / "j")  # given by name: not « chemin introuvable »
+    assert f"{d / 'tube.txt'} : pas un fichier ordinaire" in r.output and r.exit_code == 1, r.output
