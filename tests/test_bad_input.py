@@ -38,6 +38,11 @@ def test_bad_input_corpus(tmp_path, monkeypatch):
     (d / "cassé.md").write_text("# Note\n\n<p>Un paragraphe <b>non fermé <div>et une suite</p> sans fin",
                                 encoding="utf-8")
     (d / "nom avec espaces é.txt").write_text("Les CPTS sont créées par la loi du 26 janvier 2016.", encoding="utf-8")
+    (d / "utf16.txt").write_bytes("Texte français en UTF-16 sans BOM.".encode("utf-16-le"))
+    (d / "symboles.txt").write_bytes("Article 1er, § 2 : 3 µg/m³ et ½ dose, délai.".encode("latin-1"))
+    with open(os.path.join(os.fsencode(d), b"plan-\xe9t\xe9.txt"), "wb") as fh:  # a name that is not UTF-8
+        fh.write("Le plan d'été des urgences.".encode("utf-8"))
+    os.mkfifo(d / "tube.txt")
     os.symlink(d / "boucle", d / "boucle")  # a link to itself
     os.symlink(d, d / "sous-dossier-en-boucle")  # a folder link back to its parent: not followed
 
@@ -52,13 +57,16 @@ def test_bad_input_corpus(tmp_path, monkeypatch):
         "binaire.txt": "fichier binaire",
         "énorme.txt": "fichier trop gros : 62.9 Mo (limite 52.4 Mo",
         "boucle": "lien symbolique cassé ou en boucle",
+        "tube.txt": "pas un fichier ordinaire (tube, socket ou périphérique) : refusé",
     }
     for name, reason in expected.items():
         assert f"{d / name} : {reason}" in out, (name, out)
-    assert "en échec     7" in out
+    assert "en échec     8" in out and "attention" not in out
     idx = Index(Settings(index=tmp_path / "index"))
-    assert set(idx.documents) == {"bon.txt", "latin1.txt", "bom.txt", "cassé.md", "nom avec espaces é.txt"}
+    assert set(idx.documents) == {"bon.txt", "latin1.txt", "bom.txt", "cassé.md", "nom avec espaces é.txt",
+                                  "utf16.txt", "symboles.txt", "plan-été.txt"}
     texts = {d: idx.catalog.document_text(d) for d in idx.documents}
+    assert "français" in texts["utf16.txt"] and "µg/m³ et ½ dose" in texts["symboles.txt"]
     assert "délai d'opposition" in texts["latin1.txt"] and texts["bom.txt"].startswith("Préambule")
     assert "Un paragraphe non fermé" in texts["cassé.md"] and "<" not in texts["cassé.md"]
 
