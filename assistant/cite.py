@@ -63,6 +63,18 @@ def citation_of(documents: dict, n: int, chunk: Chunk, score: float, sentences: 
                     reference=reference, date=date)
 
 
+def cite_html(c: Citation, label: str = "Ouvrir sur Légifrance", new_tab: bool = True) -> str:
+    """The line to check and paste, as HTML: "CSS, art. L. 162-30-2 · version en vigueur au … · <a>label</a>"."""
+    import html
+
+    line = " · ".join(html.escape(x) for x in (c.cite_as, c.version, c.reference) if x)
+    if c.url:
+        target = ' target="_blank"' if new_tab else ""
+        line += (f' · <a href="{html.escape(c.url)}"{target} rel="noopener noreferrer" class="legifrance">'
+                 f"{html.escape(label)}</a>")
+    return line
+
+
 def _field(c, name: str) -> str:
     return (c.get(name) if isinstance(c, dict) else getattr(c, name, "")) or ""
 

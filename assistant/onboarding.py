@@ -7,7 +7,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from assistant.cite import display_article
+from assistant.cite import cite_html, display_article
 from assistant.records import Answer
 from assistant.text import fold, sentences
 
@@ -217,10 +217,7 @@ def _answer_html(answer: Answer, start: int) -> tuple[str, list[str], int]:
     text = text.replace("\n- ", "<br>• ")
     sources = []
     for c in answer.citations:
-        extra = " · ".join(html.escape(x) for x in (c.version, c.reference) if x)
-        link = (f" · <a href='{html.escape(c.url)}' target='_blank' rel='noopener noreferrer'>Légifrance</a>"
-                if c.url else "")
-        sources.append(f"[{mapping[c.n]}] {html.escape(c.cite_as)}{' · ' + extra if extra else ''}{link}")
+        sources.append(f"[{mapping[c.n]}] {cite_html(c, label='Légifrance')}")
     return text, sources, start + len(answer.citations)
 
 

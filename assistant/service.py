@@ -16,6 +16,7 @@ from assistant.answer import Answerer
 from assistant.index import Index
 from assistant.records import Answer
 from assistant.retrieval import Retriever, SearchResult
+from assistant.suggest import suggestions
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -190,8 +191,6 @@ class Service:
 
     def ask(self, question: str, suggest: bool = True) -> Answer:
         """The answer; a refusal comes with up to three reformulations the corpus answers (``suggest``)."""
-        from assistant.suggest import suggestions
-
         with self._using() as g:
             answer = g.answerer.ask(question)
             more = suggestions(g.answerer, question, answer) if suggest and not answer.answered else ()

@@ -16,13 +16,13 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from assistant.feedback import FeedbackStore
-from assistant.cite import CODE_ABBR, citation_of, conversation_markdown, plain_text
+from assistant.cite import CODE_ABBR, cite_html, citation_of, conversation_markdown, display_article, plain_text
 from assistant.records import Answer, Citation
+from assistant.retrieval import MAX_QUESTION_CHARS  # one limit for the chat, the API and the search
 from assistant.index import Index
 from assistant.service import Service
 from assistant.text import ARTICLE_REF, accented, article_of, fold
 from assistant.verify import ORDER
-from assistant.cite import display_article
 
 TITLE = "Assistant documentaire ARS / Assurance Maladie"
 INTRO = ("Posez une question en français sur la coopération ARS / Assurance Maladie, les CAQES, les CPTS, la "
@@ -41,8 +41,8 @@ STYLE = """
 
 
 class AskRequest(BaseModel):
-    question: str = Field(..., min_length=1, max_length=2000, description="La question, en français.")
-    history: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(
+    question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS, description="La question, en français.")
+    history: list[Annotated[str, StringConstraints(max_length=MAX_QUESTION_CHARS)]] = Field(
         default_factory=list, max_length=50, description=(
             "Questions précédentes de la conversation (les plus anciennes d'abord), pour les questions de suivi."))
 
@@ -95,7 +95,6 @@ class AskResponse(BaseModel):
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>-])")
 MAX_CHAT_MESSAGES = 100  # messages shown in the conversation (the oldest leave first)
 MAX_FOLLOWUP_HISTORY = 10  # earlier questions kept to read a follow-up question
-MAX_QUESTION_CHARS = 2000  # as /api/ask
 MAX_EXPORT_TURNS = 50  # questions kept for "Exporter la conversation"
 EXPORT_DIR = Path(tempfile.gettempdir()) / "assistant-exports"
 # Copies the plain text (answer and numbered sources) to the clipboard; outside a secure context (plain http on
@@ -195,10 +194,7 @@ def render_citation(idx: Index, c: Citation, known: dict) -> str:
                f'<pre>{body}</pre></details>')
     warning = ('<div class="order-warning">⚠ Ce passage contient une consigne adressée à l\'assistant ; elle '
                "n'a pas été suivie et n'est pas reprise dans la réponse.</div>") if ORDER.search(fold(c.text)) else ""
-    cite = " · ".join(html.escape(x) for x in (c.cite_as, c.version, c.reference) if x)
-    if c.url:
-        cite += (f' · <a href="{html.escape(c.url)}" target="_blank" rel="noopener noreferrer" '
-                 f'class="legifrance">Ouvrir sur Légifrance</a>')
+    cite = cite_html(c)
     return (f'<div class="src" id="source-{c.n}"><div class="head">[{c.n}] {html.escape(c.title)}, '
             f'{html.escape(c.locator)}</div><div class="cite">{cite}</div><div class="crumb">{crumb}</div>{warning}'
             f'<div class="passage">{passage}</div>{details}</div>')
@@ -429,9 +425,7 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
             text = _link_articles(html.escape(idx.catalog.document_text(doc_id)), idx.articles)
             chunk = next(iter(idx.chunks_by_doc.get(doc_id, [])), None)
             c = citation_of(idx.documents, 1, chunk, 0.0) if chunk else None
-            cite = " · ".join(html.escape(x) for x in ((c.cite_as, c.version) if c else ()) if x)
-            if c and c.url:
-                cite += f' · <a href="{html.escape(c.url)}" rel="noopener noreferrer" class="legifrance">Ouvrir sur Légifrance</a>'
+            cite = cite_html(c, new_tab=False) if c else ""
             parts.append(f"<h1>{html.escape(d['title'])}, art. {html.escape(display_article(d['article']))}</h1>"
                          f"<p class='cite'>{cite}</p>"
                          f"<p class='crumb'>{' › '.join(html.escape(accented(b)) for b in d['breadcrumb'])}</p>"
@@ -507,8 +501,8 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
         from assistant.auth import credentials
 
         creds = credentials(request.headers.get("authorization")) if request is not None else None
-        # the middleware has checked these credentials already: the cache answers, nothing is hashed again
-        return (users.cached_role(*creds) or users.role(*creds)) if creds else None
+        # the middleware has checked these credentials already: Users.role answers from its cache, no hashing
+        return users.role(*creds) if creds else None
 
     def upload(files, request: gr.Request):
         paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]

@@ -3,7 +3,6 @@ index out of step with the catalog, chunk counts that disagree with the manifest
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from assistant.index import Index
 
