@@ -19,6 +19,8 @@ from assistant.text import analyse, fold, is_stopword, sentences
 from assistant.verify import ORDER, check
 from assistant.wordclass import carries_subject
 from assistant.cite import display_article
+from assistant.llm import LLM
+from assistant.llm import passage_text
 
 NO_ANSWER = ("Je n'ai pas trouvé de réponse à cette question dans le corpus. "
              "Voici les passages les plus proches, à vérifier :")
@@ -255,8 +257,6 @@ class Answerer:
         """An LLM answer over the same passages, kept only where the verifier finds each sentence in the
         passages it cites; otherwise the extractive answer with a notice."""
         t = time.perf_counter()
-        from assistant.llm import passage_text
-
         pool = hits[:self.settings.llm_passages]
         try:
             text = self.llm.generate(question, pool)
@@ -295,8 +295,6 @@ class Answerer:
 
     @cached_property
     def llm(self):
-        from assistant.llm import LLM
-
         return LLM(self.settings)
 
     def _embed_texts(self, texts):

@@ -112,5 +112,21 @@ class Catalog:
         chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return docs, chunks
 
+    def chunk_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks")]
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Chunks held per document."""
+        return dict(self.db.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
+
+    def sample_text(self) -> str | None:
+        """The text of one chunk (to try a query on a new generation), or None when there is none."""
+        row = self.db.execute("SELECT text FROM chunks LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def last_change(self) -> str | None:
+        """When a document was last added or replaced."""
+        return self.db.execute("SELECT MAX(indexed_at) FROM documents").fetchone()[0]
+
     def close(self) -> None:
         self.db.close()

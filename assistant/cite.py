@@ -108,7 +108,7 @@ def md_escape(text: str) -> str:
 def conversation_markdown(turns: list[dict], when: str) -> str:
     """A whole conversation as Markdown: each question, its answer and its numbered sources with the cited
     passages quoted. Turns are dicts: question, answer, answered, citations (dicts), suggestions."""
-    out = [f"# Conversation avec l'assistant documentaire ARS / Assurance Maladie", "", f"Exportée le {when}.", ""]
+    out = ["# Conversation avec l'assistant documentaire ARS / Assurance Maladie", "", f"Exportée le {when}.", ""]
     for i, t in enumerate(turns, 1):
         out += [f"## {i}. {md_escape(t['question'])}", ""]
         out += [line if not line.startswith("- ") else "- " + md_escape(line[2:]) for line in

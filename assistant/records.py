@@ -56,6 +56,11 @@ class Chunk:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def store_metadata(self) -> dict:
+        """What the vector store keeps beside the chunk's vector (scalars only)."""
+        return {"doc_id": self.doc_id, "locator": self.locator, "title": self.title, "article": self.article or "",
+                "doc_type": self.doc_type or "", "part": self.part}
+
 
 @dataclass(frozen=True)
 class Hit:

@@ -18,6 +18,7 @@ from assistant.records import Answer
 from assistant.retrieval import Retriever, SearchResult
 from assistant.suggest import suggestions
 from assistant.settings import Settings
+from assistant.followup import is_follow_up, standalone
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +176,6 @@ class Service:
     def standalone(self, question: str, history: list[str]) -> str:
         """The follow-up as a standalone question: by the configured LLM when there is one (falling back to
         the rule on any error), otherwise by the documented rule of ``assistant.followup``."""
-        from assistant.followup import is_follow_up, standalone
-
         if not history or self.settings.llm_backend == "none" or not is_follow_up(question, history[-1]):
             return standalone(question, history)
         try:

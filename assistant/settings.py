@@ -106,6 +106,14 @@ class Settings(BaseSettings):
         "Embedding similarity floor between a generated sentence and the passages it cites."))
     max_answer_sentences: int = Field(3, ge=1, description="Sentences in an extractive answer.")
 
+    @classmethod
+    def of(cls, index=None, **overrides) -> "Settings":
+        """Settings from the environment, with the command line's values where given (``None``: not given)."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        if index is not None:
+            values["index"] = index
+        return cls(**values)
+
     def describing(self) -> dict:
         """The settings that describe how an answer was made, to store beside it (feedback): no secret (API
         keys, tokens, passwords), no credentials or query string in a URL, no file path of the server."""

@@ -1,4 +1,8 @@
-"""The web chat (Gradio) and the JSON API (FastAPI) in one app. Handlers only call the answering service."""
+"""The web chat (Gradio) and the JSON API (FastAPI) in one app.
+
+Questions go to the answering service (``Service.ask``); this module renders its records as escaped HTML or
+Markdown (a document's text is never markup), serves the article and document pages from the index, indexes
+uploads through ``ingest.pipeline.refresh`` and stores feedback."""
 from __future__ import annotations
 
 import html
@@ -23,6 +27,14 @@ from assistant.index import Index
 from assistant.service import Service
 from assistant.text import ARTICLE_REF, accented, article_of, fold
 from assistant.verify import ORDER
+from assistant.auth import BasicAuthMiddleware
+from assistant.auth import credentials
+from assistant.errors import AssistantError
+from assistant.limits import BodyLimit, UploadGuard
+from assistant.onboarding import build_path, path_html
+from ingest.loaders import LOADERS, supported
+from ingest.pipeline import refresh
+from ingest.sources import ignored
 
 TITLE = "Assistant documentaire ARS / Assurance Maladie"
 INTRO = ("Posez une question en français sur la coopération ARS / Assurance Maladie, les CAQES, les CPTS, la "
@@ -257,9 +269,6 @@ def glossary_rows(service: Service, query: str = "") -> list[list[str]]:
 def ingest_uploads(service: Service, files: list[Path]) -> str:
     """Copy accepted files (type and size checked) into the upload folder and index them now; the report is
     Markdown for the page. The running service answers from them at once (it switches to the new generation)."""
-    from ingest.loaders import SUPPORTED
-    from ingest.pipeline import DEFAULT_IGNORE, _ignored, refresh
-
     if not files:
         return "Aucun fichier."
     settings = service.settings
@@ -269,9 +278,9 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
     for path in files:
         name = re.sub(r"[^\w.\- àâçéèêëîïôûùüÿœ]", "_", path.name)
         size = path.stat().st_size
-        if name.startswith(".") or _ignored(name, DEFAULT_IGNORE):
+        if name.startswith(".") or ignored(name):
             lines.append(f"- {name} : refusé, nom réservé (fichier caché, README, métadonnées)")
-        elif path.suffix.lower() not in SUPPORTED:
+        elif path.suffix.lower() not in LOADERS:
             lines.append(f"- {name} : refusé, type non pris en charge ({path.suffix or 'sans extension'})")
         elif size > settings.upload_max_mb * 1024 * 1024:
             lines.append(f"- {name} : refusé, {size / 1e6:.1f} Mo (limite {settings.upload_max_mb:g} Mo)")
@@ -289,8 +298,6 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
             shutil.copy(path, dest)
             accepted.append(dest.name)
     if accepted:
-        from assistant.errors import AssistantError
-
         try:  # a new generation is built beside the one serving; questions go on meanwhile
             report = refresh(settings, [target], remove_missing=False)
         except AssistantError as exc:
@@ -498,8 +505,6 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
     def role_of(request) -> str | None:
         if users is None:
             return None
-        from assistant.auth import credentials
-
         creds = credentials(request.headers.get("authorization")) if request is not None else None
         # the middleware has checked these credentials already: Users.role answers from its cache, no hashing
         return users.role(*creds) if creds else None
@@ -520,8 +525,6 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
     def onboarding_page():
         """Built once per generation (2-3 s on the default corpus, about 12 s on the full codes), first in the
         background when the app starts."""
-        from assistant.onboarding import build_path, path_html
-
         with building:
             generation = service.generation
             if generation not in paths:
@@ -585,7 +588,7 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
             path = gr.HTML("<p>Chargement du parcours…</p>", elem_id="onboarding")
             path_tab.select(onboarding_page, None, path)
         with gr.Tab("Ajouter des textes", visible=False) as upload_tab:
-            gr.Markdown("Textes acceptés : .txt, .md, .html, .pdf. Ils sont indexés sans redémarrer le serveur.")
+            gr.Markdown(f"Textes acceptés : {', '.join(supported())}. Ils sont indexés sans redémarrer le serveur.")
             files = gr.File(file_count="multiple", label="Fichiers", elem_id="upload-files")
             go = gr.Button("Indexer", elem_id="upload-go")
             report = gr.Markdown(elem_id="upload-report")
@@ -603,15 +606,11 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
     # Starlette runs the middleware added last first: login, then the body limit, then the upload guard.
     from gradio.utils import get_upload_folder
 
-    from assistant.limits import BodyLimit, UploadGuard
-
     settings = service.settings
     app.add_middleware(UploadGuard, temp_dir=Path(get_upload_folder()), max_per_hour=settings.upload_max_files,
                        max_total_bytes=int(settings.upload_max_total_mb * 1024 * 1024))
     app.add_middleware(BodyLimit, max_bytes=settings.request_max_kb * 1024,
                        upload_max_bytes=int(settings.upload_max_mb * 1024 * 1024) + 64 * 1024)
     if users is not None:
-        from assistant.auth import BasicAuthMiddleware
-
         app.add_middleware(BasicAuthMiddleware, users=users)
     return app

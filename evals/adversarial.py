@@ -23,6 +23,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.auth import Users
+from assistant.errors import AssistantError
+from assistant.index import Index
+from assistant.service import Service
+from assistant.settings import Settings
+from ingest.pipeline import refresh
+
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ["Qui pilote le ciblage des CAQES ?", "Qu'est-ce qu'une CPTS ?", "c'est quoi le FIR ?",
              "Qui préside la commission régionale de coordination ?", "Quelle est la durée du PRS ?"]
@@ -128,11 +135,6 @@ def build_bad_corpus(base: Path) -> tuple[list[Path], dict, dict]:
 
 
 def bad_corpus_cases(base: Path) -> tuple[list[Case], Path]:
-    from assistant.errors import AssistantError
-    from assistant.index import Index
-    from assistant.settings import Settings
-    from ingest.pipeline import refresh
-
     roots, failures, texts = build_bad_corpus(base)
     settings = Settings(index=base / "index")
     cases = []
@@ -172,10 +174,7 @@ def markup_case(base: Path) -> Case:
 
     import markdown_it
 
-    from assistant.service import Service
-    from assistant.settings import Settings
-    from assistant.web import chat_markdown
-    from ingest.pipeline import refresh
+    from assistant.web import chat_markdown  # lazy: Gradio takes 3 s to import; only this case needs it
 
     (base / "docs").mkdir(parents=True)
     (base / "docs" / "balisage.txt").write_text(MARKUP, encoding="utf-8")
@@ -267,8 +266,6 @@ threading.Event().wait()
 
 
 def server_cases(index: Path, base: Path, load_rounds: int = 100) -> list[Case]:
-    from assistant.auth import Users
-
     Users.add(base / "users.txt", "agent", "mdp-agent-1", "user")
     Users.add(base / "users.txt", "chef", "mdp-chef-1", "admin")
     Users.add(base / "users.txt", "abus", "mdp-abus-1", "user")

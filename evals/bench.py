@@ -18,6 +18,13 @@ from pathlib import Path
 from assistant.settings import PROJECT_ROOT, Settings
 from evals import metrics as m
 from evals.runner import DEFAULT_QUESTIONS, load_questions
+from assistant import retrieval
+from assistant.embeddings import get_embedder
+from assistant.index import Index
+from assistant.service import RELEASE_AFTER_S
+from assistant.service import Service
+from evals.synthetic import build_synthetic, is_built, synthetic_params
+from ingest.pipeline import refresh
 
 SHARED = PROJECT_ROOT.parent / "shared" / "corpora" / "legifrance"
 SIZES = {
@@ -51,8 +58,6 @@ def questions_200() -> list[str]:
 def ensure_synthetic(name: str, cache: Path, log) -> tuple[Settings, dict]:
     """The synthetic index NAME, built once from its source size's index and cached under bench/cache/NAME
     (rebuilt when its parameters change); returns its settings and the build's timings."""
-    from evals.synthetic import build_synthetic, is_built, synthetic_params
-
     source_name, n_chunks = SYNTHETIC[name]
     source = ensure_index(source_name, cache, log).index
     dest = cache / name
@@ -67,8 +72,6 @@ def ensure_synthetic(name: str, cache: Path, log) -> tuple[Settings, dict]:
 
 def ensure_index(name: str, cache: Path, log) -> Settings:
     """The index of one size, built once and cached under bench/cache/NAME (a no-change refresh otherwise)."""
-    from ingest.pipeline import refresh
-
     settings = Settings(index=cache / name)
     t = time.perf_counter()
     report = refresh(settings, SIZES[name])
@@ -79,10 +82,6 @@ def ensure_index(name: str, cache: Path, log) -> Settings:
 
 def measure_throughput(settings: Settings, tmp: Path, log) -> dict:
     """Raw `encode` on the default corpus's chunks vs a full ingest of the same corpus into a new index."""
-    from assistant.embeddings import get_embedder
-    from assistant.index import Index
-    from ingest.pipeline import refresh
-
     chunks = [c.text for c in Index(settings).catalog.chunks()]
     embedder = get_embedder(settings.embedding_model)
     embedder.embed(chunks[:64], batch_size=settings.embedding_batch_size)  # warm up
@@ -100,8 +99,6 @@ def measure_throughput(settings: Settings, tmp: Path, log) -> dict:
 
 
 def measure_latency(settings: Settings, questions: list[str]) -> dict:
-    from assistant.service import Service
-
     svc = Service(settings)
     embedder = svc.index.embedder
     svc.ask("échauffement")  # loads the model, BM25 and caches
@@ -120,8 +117,6 @@ def measure_latency(settings: Settings, questions: list[str]) -> dict:
             t = time.perf_counter()
             model.encode([q + " "], batch_size=1, normalize_embeddings=True, show_progress_bar=False)
             raw_st.append((time.perf_counter() - t) * 1000)
-    from assistant import retrieval
-
     def forget(long_forms: bool) -> None:
         """Empty the query-vector cache (one embedder per process: an earlier size's run filled it) and, with
         ``long_forms``, the cached vectors of acronym long forms."""
@@ -230,8 +225,6 @@ def measure_switches(settings: Settings, name: str, questions: list[str], rounds
     """`serve` on a copy of the index while another process publishes ``rounds`` generations, each adding or
     changing one note: the refresh's time, how soon the server answers from the new generation, and its RSS
     before, at peak and after the last switch (a server must not grow with each generation)."""
-    from assistant.service import RELEASE_AFTER_S
-
     work = Path(tempfile.mkdtemp(prefix=f"bench-switch-{name}-"))
     index, extra = work / "index", work / "extra"
     shutil.copytree(settings.index, index, symlinks=True)
@@ -274,8 +267,6 @@ def measure_switches(settings: Settings, name: str, questions: list[str], rounds
 
 
 def measure_refresh(settings: Settings, name: str) -> dict:
-    from ingest.pipeline import refresh
-
     t = time.perf_counter()
     report = refresh(settings, SIZES[name])
     seconds = time.perf_counter() - t
@@ -295,8 +286,6 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print) -> dict:
             settings, build = ensure_synthetic(name, cache, log)
         else:
             settings = ensure_index(name, cache, log)
-        from assistant.index import Index
-
         idx = Index(settings)
         row = {"chunks": idx.catalog.counts()[1], "documents": idx.catalog.counts()[0],
                "index_mb": _dir_size(settings.index) / 1e6,

@@ -10,19 +10,21 @@ import click
 
 from assistant import cli_fr
 from assistant.errors import AssistantError
+from assistant.options import index_option
 from assistant.settings import Settings
+from assistant.feedback import FeedbackStore
+from assistant.generations import write_calibration
+from assistant.index import TUNABLE
+from assistant.retrieval import SIGNALS
+from assistant.service import Service
+from evals.metrics import first_relevant_rank, hit_at, mean, reciprocal_rank
+from evals.adversarial import run as run_adversarial
+from evals.bench import run_bench
+from evals.bench import table as bench_table
+from evals.runner import (DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS, TEST_QUESTIONS, compare, evaluate, in_index,
+                          index_texts, load_questions, write_results)
 
-cli_fr.install()
-from evals.runner import DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS, TEST_QUESTIONS, evaluate, load_questions, write_results
-
-INDEX_HELP = "Index folder (default: data/index under the project; env ASSISTANT_INDEX)."
-
-
-def _settings(index, **overrides) -> Settings:
-    values = {k: v for k, v in overrides.items() if v is not None}
-    if index is not None:
-        values["index"] = index
-    return Settings(**values)
+cli_fr.install()  # Click's own messages (usage errors, help headings) in French
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,7 +37,7 @@ def cli():
 @click.option("--questions", type=click.Path(exists=True, path_type=Path), default=DEFAULT_QUESTIONS,
               show_default=True, help="Question set (JSONL).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for results.json and report.md.")
-@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@index_option
 @click.option("--dense-weight", type=float, default=None, help="Override ASSISTANT_DENSE_WEIGHT for this run.")
 @click.option("--min-coverage", type=float, default=None, help="Override ASSISTANT_MIN_COVERAGE for this run.")
 @click.option("--llm", is_flag=True, help="Evaluate the configured LLM backend (ASSISTANT_LLM_*) instead of the "
@@ -47,11 +49,8 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
     OUT/report.html."""
     from tqdm import tqdm
 
-    from assistant.index import TUNABLE
-    from assistant.service import Service
-
     try:
-        settings = _settings(index, dense_weight=dense_weight, min_coverage=min_coverage)
+        settings = Settings.of(index, dense_weight=dense_weight, min_coverage=min_coverage)
         if llm and settings.llm_backend == "none":
             raise click.ClickException("--llm demande un backend : régler ASSISTANT_LLM_BACKEND (openai ou ollama) et "
                                        "ASSISTANT_LLM_BASE_URL / ASSISTANT_LLM_MODEL")
@@ -63,8 +62,6 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
             metrics, details = evaluate(service, qs, progress=bar.update)
         table = {}
         if ablation:
-            from assistant.retrieval import SIGNALS
-
             table["(tous)"] = metrics
             for name in tqdm(SIGNALS, desc="ablation", file=sys.stderr):
                 off = Service(settings.model_copy(update={"signals_off": name}), follow=False)
@@ -88,7 +85,7 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
 @click.option("--questions", type=click.Path(exists=True, path_type=Path), multiple=True,
               default=[DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS], show_default=True,
               help="Question sets to tune on (repeat the option); never the frozen test set.")
-@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
+@index_option
 @click.option("--weights", default="0,0.1,0.2,0.3,0.4,0.5,0.7,1", show_default=True, help="Dense weights to try.")
 @click.option("--save/--no-save", default=True, show_default=True,
               help="Store the chosen values with the index (calibration.json in the index folder); the assistant "
@@ -97,31 +94,26 @@ def tune(questions, index, weights, save):
     """Measure the dense weight (hit@5, mrr@10 per weight), then calibrate the refusal threshold on this index:
     among the thresholds keeping false refusals within 5 %, the lowest that refuses the most unanswerable
     questions. A question whose evidence this index does not hold counts as one to refuse."""
-    from assistant.generations import write_calibration
-    from assistant.service import Service
-    from evals import metrics as m
-    from evals.runner import in_index, index_texts
-
     if any(Path(q).resolve() == TEST_QUESTIONS.resolve() for q in questions):
         raise click.ClickException("le jeu de test gelé (evals/test.jsonl) ne sert jamais au réglage : "
                                    "réglez sur le jeu de dev (evals/questions.jsonl, evals/dev_users.jsonl)")
     qs = [q for path in questions for q in load_questions(path)]
-    base = Service(_settings(index), follow=False)
+    base = Service(Settings.of(index), follow=False)
     texts = index_texts(base.index)
     answerable = {q["id"]: in_index(q, texts) and bool(q["answerable"]) for q in qs}
     rows = []
     for w in [float(x) for x in weights.split(",")]:
-        svc = Service(_settings(index, dense_weight=w), follow=False)
-        ranks = [m.first_relevant_rank([h.chunk.text for h in svc.search(q["question"], 10).hits], q["evidence"])
+        svc = Service(Settings.of(index, dense_weight=w), follow=False)
+        ranks = [first_relevant_rank([h.chunk.text for h in svc.search(q["question"], 10).hits], q["evidence"])
                  for q in qs if answerable[q["id"]]]
-        rows.append((w, m.mean([m.hit_at(r, 1) for r in ranks]), m.mean([m.hit_at(r, 5) for r in ranks]),
-                     m.mean([m.reciprocal_rank(r) for r in ranks])))
+        rows.append((w, mean([hit_at(r, 1) for r in ranks]), mean([hit_at(r, 5) for r in ranks]),
+                     mean([reciprocal_rank(r) for r in ranks])))
         click.echo(f"dense_weight={w:.2f}  hit@1={rows[-1][1]:.3f}  hit@5={rows[-1][2]:.3f}  mrr@10={rows[-1][3]:.3f}")
     best_w = max(rows, key=lambda r: (round(r[3], 3), r[2]))[0]
     click.echo(f"best dense_weight (mrr@10, then hit@5): {best_w}")
     # Each question answered once with no threshold: refused anyway (unknown word, wrong subject, no number
     # where one is asked...), or answered with its evidence strength, which a threshold t refuses below t.
-    svc = Service(_settings(index, dense_weight=best_w, min_coverage=0.0), follow=False)
+    svc = Service(Settings.of(index, dense_weight=best_w, min_coverage=0.0), follow=False)
     outcomes = []  # (refused whatever the threshold, strength, answerable here)
     for q in qs:
         answer = svc.ask(q["question"])
@@ -166,26 +158,21 @@ def tune(questions, index, weights, save):
 def bench(sizes, out, cache):
     """Measure encode vs ingest throughput, ask/search latency vs raw query embedding, serve peak RSS, index
     size, cold start and no-change refresh at each size; print the table and the goals met."""
-    from evals.bench import run_bench, table
-
     results = run_bench([s.strip() for s in sizes.split(",") if s.strip()], out, cache,
                         log=lambda msg: click.echo(msg, err=True))
-    click.echo(table(results))
+    click.echo(bench_table(results))
     click.echo(f"\nwritten to {out}")
 
 
 @cli.command()
-@click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX",
-              help="Index the real server answers from (default: data/index; build it with `make index`).")
+@index_option
 @click.option("--no-server", is_flag=True, help="Only the bad-input corpus and the markup document.")
 @click.option("--rounds", default=100, show_default=True, help="Questions timed quiet and under abuse (p95).")
 def adversarial(index, no_server, rounds):
     """What a hostile or careless world sends, tried for real: the bad-input corpus, a markup document, and a
     real server with login (failed-login flood, oversized bodies, uploads, a logged-in user's p95 under abuse).
     One line per case and a summary; the exit code is 1 when a case fails."""
-    from evals.adversarial import run as run_adversarial
-
-    settings = _settings(index)
+    settings = Settings.of(index)
     cases = run_adversarial(Path(settings.index), server=not no_server, load_rounds=rounds)
     if not all(c.ok for c in cases):
         raise SystemExit(1)
@@ -196,8 +183,6 @@ def adversarial(index, no_server, rounds):
 @click.argument("b", type=click.Path(exists=True, path_type=Path))
 def compare_cmd(a, b):
     """Show which metrics and which questions changed between two runs (folders or results.json files)."""
-    from evals.runner import compare
-
     def load(p):
         p = p / "results.json" if p.is_dir() else p
         return json.loads(p.read_text(encoding="utf-8"))
@@ -223,8 +208,6 @@ def feedback():
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write JSONL here (default: stdout).")
 def feedback_export(db, out):
     """Rated answers as eval-format JSONL lines, for a person to review before adding them to a question set."""
-    from assistant.feedback import FeedbackStore
-
     path = db or Settings().feedback_db
     if not Path(path).exists():
         raise click.ClickException(f"aucun fichier d'avis à {path}")

@@ -23,6 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from assistant.records import Chunk, Document
+from assistant import generations
+from assistant.glossary import Glossary
+from assistant.index import Index
+from assistant.lexical import LexicalIndex
+from assistant.settings import ANALYSIS_VERSION, Settings
+from assistant.store import VectorStore
 
 SPACE = re.compile(r"(\s+)")
 DROP_WORDS = 0.1
@@ -69,14 +75,6 @@ def _drop_words(text: str, rng: np.random.Generator) -> str:
 
 def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int = 0, log=print) -> dict:
     """Build (or rebuild) ``dest`` from the index in ``source``; returns the seconds of each step."""
-    from assistant.glossary import Glossary
-    from assistant.index import Index
-    from assistant.lexical import LexicalIndex
-    from assistant.settings import ANALYSIS_VERSION, Settings
-    from assistant.store import VectorStore
-
-    from assistant import generations
-
     source, dest = Path(source), Path(dest)
     params = synthetic_params(source, n_chunks, seed)
     current = generations.current_name(source)

@@ -8,6 +8,7 @@ from functools import lru_cache
 from assistant.records import Chunk, Document
 from assistant.text import sentences
 from ingest.structure import ParsedUnit, parse_units
+from assistant.records import Unit
 
 
 
@@ -96,8 +97,6 @@ def _page_of(doc: Document, offset: int) -> int | None:
 
 def _merge_paragraphs(doc: Document, units: list[ParsedUnit], max_tokens: int) -> list[ParsedUnit]:
     """Consecutive mergeable paragraph units of one section are packed up to the budget."""
-    from assistant.records import Unit
-
     out: list[ParsedUnit] = []
     for pu in units:
         prev = out[-1] if out else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.index import Index
+from ingest.sources import file_sha256, source_path
 
 
 @dataclass
@@ -48,16 +49,14 @@ def check(index: Index, sources: bool = True, deep: bool = False) -> Problems:
     """``sources=False``: the index's own consistency only, not whether its files changed since. A source is
     changed when its size or modification time differ and so does its content hash; ``deep``: every source's
     content is hashed (an edit that kept the size and time is seen)."""
-    from ingest.pipeline import file_sha256, source_path
-
     p = Problems()
-    catalog_ids = [r[0] for r in index.catalog.db.execute("SELECT chunk_id FROM chunks")]
+    catalog_ids = index.catalog.chunk_ids()
     store_ids = set(index.store.all_ids())
     p.missing_vectors = [c for c in catalog_ids if c not in store_ids]
     p.orphan_vectors = sorted(store_ids - set(catalog_ids))
     lexical_ids = index.lexical.chunk_ids
     p.lexical_out_of_sync = len(lexical_ids) != len(catalog_ids) or set(lexical_ids) != set(catalog_ids)
-    counts = dict(index.catalog.db.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
+    counts = index.catalog.chunk_counts()
     for doc_id, m in index.catalog.manifest().items():
         if counts.get(doc_id, 0) != m["n_chunks"]:
             p.chunk_count_mismatch.append(doc_id)
@@ -82,11 +81,9 @@ def repair(index: Index, p: Problems) -> None:
     if p.orphan_vectors:
         index.store.delete(p.orphan_vectors)
     if p.missing_vectors:
-        from ingest.pipeline import _chunk_metadata
-
         wanted = set(p.missing_vectors)
         chunks = [c for c in index.catalog.chunks() if c.chunk_id in wanted]
         vectors = index.embedder.embed([c.text for c in chunks], batch_size=index.settings.embedding_batch_size)
-        index.store.add([c.chunk_id for c in chunks], vectors, [_chunk_metadata(c) for c in chunks],
+        index.store.add([c.chunk_id for c in chunks], vectors, [c.store_metadata() for c in chunks],
                         [c.text for c in chunks])
     index.rebuild_derived()

@@ -10,17 +10,33 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Callable
 
-from assistant.cite import display_article  # noqa: F401  (re-exported: the loaders name articles)
+from assistant.cite import CODE_ABBR, display_article
 from assistant.errors import LoadError
 from assistant.records import Document
 
-SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
+# The loaders, by file suffix: ``@loader(".ext")`` on a function ``(path, max_pages) -> Document`` registers
+# one. The pipeline, the upload form of the chat and the README's list of formats read this table.
+LOADERS: dict[str, Callable[[Path, int], Document]] = {}
+
+
+def loader(*suffixes: str):
+    """Register the decorated function as the loader of files with these suffixes (lower case, with the dot)."""
+    def register(fn):
+        for suffix in suffixes:
+            LOADERS[suffix] = fn
+        return fn
+    return register
+
+
+def supported() -> list[str]:
+    """The suffixes a loader reads, sorted: ``[".htm", ".html", ".markdown", ".md", ".pdf", ".txt"]``."""
+    return sorted(LOADERS)
 CODE_NAMES = {
     "code-de-la-securite-sociale": "Code de la sécurité sociale",
     "code-de-la-sante-publique": "Code de la santé publique",
 }
-CODE_ABBR = {"Code de la sécurité sociale": "CSS", "Code de la santé publique": "CSP"}
 ARTICLE_HEADING = re.compile(r"^#\s*Article\s+(\S.*?)\s*$", re.M)
 
 
@@ -255,6 +271,7 @@ def load_legifrance(path: Path, raw: str) -> Document:
 
 # ---------------------------------------------------------------- PDF
 
+@loader(".pdf")
 def load_pdf(path: Path, max_pages: int = 2000) -> Document:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -319,10 +336,50 @@ def read_sidecar(path: Path) -> dict:
     return {k: "" if v is None else str(v) for k, v in meta.items()}
 
 
+def read_text(path: Path) -> tuple[str, list[str]]:
+    """A text file's content, decoded (see ``decode_bytes``), and the warnings its decoding raised."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"fichier illisible : {exc.strerror or exc}") from exc
+    warnings: list[str] = []
+    return decode_bytes(data, path.name, warnings), warnings
+
+
+def _text_document(path: Path, text: str, kind: str, warnings: list[str]) -> Document:
+    if not text.strip():
+        raise LoadError("aucun texte")
+    return Document(doc_id="", title=path.stem, text=clean_text(text), source=str(path), kind=kind,
+                    warnings=tuple(warnings))
+
+
+@loader(".txt")
+def load_text(path: Path, max_pages: int = 0) -> Document:
+    raw, warnings = read_text(path)
+    return _text_document(path, raw, "text", warnings)
+
+
+@loader(".html", ".htm")
+def load_html(path: Path, max_pages: int = 0) -> Document:
+    raw, warnings = read_text(path)
+    return _text_document(path, html_to_text(raw)[0], "html", warnings)
+
+
+@loader(".md", ".markdown")
+def load_markdown(path: Path, max_pages: int = 0) -> Document:
+    """Markdown; an article of the codes (a ``.md`` under a code's folder) is read as one (``load_legifrance``)."""
+    raw, warnings = read_text(path)
+    if is_legifrance(path, raw[:200]):
+        return load_legifrance(path, raw)
+    text = html_to_text(raw)[0] if re.search(r"<(p|br|div|a|table)\b", raw, re.I) else raw
+    return _text_document(path, text, "markdown", warnings)
+
+
 def load_file(path: Path, doc_id: str, max_bytes: int | None = None, max_pages: int = 2000) -> Document:
-    """Load one file. ``doc_id`` is chosen by the caller (path relative to the ingested folder)."""
+    """Load one file with the loader of its suffix. ``doc_id`` is chosen by the caller (path relative to the
+    ingested folder); a sidecar ``NAME.meta.json`` gives its title, type, date, reference and source."""
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
+    if suffix not in LOADERS:
         raise LoadError(f"type de fichier non pris en charge ({suffix or 'sans extension'})")
     try:
         size = path.stat().st_size
@@ -333,29 +390,9 @@ def load_file(path: Path, doc_id: str, max_bytes: int | None = None, max_pages: 
     if max_bytes is not None and size > max_bytes:
         raise LoadError(f"fichier trop gros : {size / 1e6:.1f} Mo (limite {max_bytes / 1e6:.1f} Mo, "
                         "réglage ASSISTANT_MAX_FILE_MB)")
-    if suffix == ".pdf":
-        doc = load_pdf(path, max_pages=max_pages)
-    else:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise LoadError(f"fichier illisible : {exc.strerror or exc}") from exc
-        warnings: list[str] = []
-        raw = decode_bytes(data, path.name, warnings)
-        if is_legifrance(path, raw[:200]):
-            return load_legifrance(path, raw)
-        if suffix in (".html", ".htm"):
-            text, _ = html_to_text(raw)
-            kind = "html"
-        elif suffix in (".md", ".markdown"):
-            text, _ = html_to_text(raw) if re.search(r"<(p|br|div|a|table)\b", raw, re.I) else (raw, [])
-            kind = "markdown"
-        else:
-            text, kind = raw, "text"
-        if not text.strip():
-            raise LoadError("aucun texte")
-        doc = Document(doc_id="", title=path.stem, text=clean_text(text), source=str(path), kind=kind,
-                       warnings=tuple(warnings))
+    doc = LOADERS[suffix](path, max_pages)
+    if doc.kind == "legifrance":
+        return doc
     meta = read_sidecar(path)
     return Document(
         doc_id=doc_id, title=meta.get("title") or doc.title, short_title=meta.get("short_title", ""),

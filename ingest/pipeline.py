@@ -6,8 +6,6 @@ Progress is reported as events through a callback; only the CLI draws bars.
 from __future__ import annotations
 
 import errno
-import fnmatch
-import hashlib
 import json
 import logging
 import os
@@ -26,11 +24,13 @@ from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
 from assistant.text import analyse
 from ingest.chunking import chunk_document
-from ingest.loaders import SUPPORTED, legifrance_root, load_file
+from ingest.integrity import check, repair
+from ingest.loaders import LOADERS, load_file
+from ingest.sources import (DEFAULT_IGNORE, doc_id_of, file_sha256, ignored, repaired_name, shown_path, source_path,
+                            stored_source)
+from assistant.store import drop_collection
 
 log = logging.getLogger(__name__)
-
-DEFAULT_IGNORE = ("*.meta.json", "README.md", "PROVENANCE.md", "SOURCE-README.md", "SELECTION.md", ".*")
 
 Event = Callable[[str, dict], None]
 
@@ -76,10 +76,6 @@ class Report:
                 "resumed": self.resumed, "collected": self.collected}
 
 
-def _ignored(name: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatch(name, p) for p in patterns)
-
-
 def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
          ) -> tuple[list[tuple[Path, str, Path]], list[Path], list[Path]]:
     """(file, doc id, its ingest root) for every candidate file, the folders scanned (whose missing docs get
@@ -99,7 +95,7 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
     allowed = [p.resolve() for p in given if p.is_dir()]
     for path in given:
         if path.is_file():
-            files.append((Path(os.path.abspath(path)), _doc_id(path, path.parent), path.parent))
+            files.append((Path(os.path.abspath(path)), doc_id_of(path, path.parent), path.parent))
         elif path.is_dir():
             roots.append(path.resolve())
             for dirpath, dirnames, filenames in os.walk(path, followlinks=False, onerror=unreadable):
@@ -111,7 +107,7 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
                                                                "indexés : refusé"))
                 for name in sorted(filenames):
                     f = Path(dirpath) / name
-                    if _ignored(name, ignore):
+                    if ignored(name, ignore):
                         continue
                     if f.is_symlink():
                         if not f.exists():
@@ -124,77 +120,15 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
                     if not f.is_file():  # reading a named pipe would wait forever for a writer
                         report.failed.append((shown_path(f), NOT_REGULAR))
                         continue
-                    if f.suffix.lower() not in SUPPORTED:
+                    if f.suffix.lower() not in LOADERS:
                         report.failed.append((shown_path(f), f"type de fichier non pris en charge ({f.suffix or 'sans extension'})"))
                         continue
-                    files.append((Path(os.path.abspath(f)), _doc_id(f, path), path))
+                    files.append((Path(os.path.abspath(f)), doc_id_of(f, path), path))
         elif path.exists():
             report.failed.append((shown_path(path), NOT_REGULAR))
         else:
             report.failed.append((shown_path(path), "chemin introuvable"))
     return files, roots, unlisted
-
-
-def _repaired(text: str) -> str:
-    """A file name that is not UTF-8 (Python holds its bytes as surrogates) read as Windows-1252, the usual
-    encoding of such French names ("\\udce9t\\udce9.txt" -> "été.txt"); a UTF-8 name as it is."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return os.fsencode(text).decode("cp1252", errors="replace")
-
-
-def shown_path(path) -> str:
-    """A path as reports show it: readable even when its name is not UTF-8."""
-    return _repaired(str(path))
-
-
-def stored_source(path: Path) -> str:
-    """A file's path as the catalog stores it (text): as it is when it is UTF-8; otherwise its undecodable
-    bytes as %XX and its « % » as %25, reversed by ``source_path``."""
-    text = str(path)
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return "".join(f"%{ord(ch) - 0xDC00:02X}" if 0xDC80 <= ord(ch) <= 0xDCFF else "%25" if ch == "%" else ch
-                       for ch in text)
-
-
-def source_path(stored: str) -> Path:
-    """The file a stored source names (see ``stored_source``)."""
-    path = Path(stored)
-    if "%" not in stored or path.exists():
-        return path
-    import re as _re
-
-    raw = _re.sub(rb"%([0-9A-F]{2})", lambda m: bytes([int(m.group(1), 16)]), stored.encode("utf-8"))
-    return Path(os.fsdecode(raw))
-
-
-def _doc_id(path: Path, root: Path) -> str:
-    code_root = legifrance_root(path.resolve())
-    if code_root is not None and path.suffix == ".md":
-        return f"legifrance/{code_root.name}/{path.resolve().relative_to(code_root).as_posix()}"
-    try:
-        rel = Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(root))).as_posix()
-    except ValueError:
-        rel = path.name
-    return _repaired(rel)
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _chunk_metadata(c: Chunk) -> dict:
-    return {"doc_id": c.doc_id, "locator": c.locator, "title": c.title, "article": c.article or "",
-            "doc_type": c.doc_type or "", "part": c.part}
 
 
 @dataclass
@@ -233,7 +167,7 @@ def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: 
             continue  # the same article (or file) reached through two folders: index it once
         source = stored_source(path)
         old = manifest.get(doc_id)
-        prefixed = f"{_repaired(root.name)}/{doc_id}"
+        prefixed = f"{repaired_name(root.name)}/{doc_id}"
         if held.get(source) == prefixed and prefixed not in seen and not (old and old["source"] == source):
             # Indexed under its folder's name at an earlier collision: it keeps that id (citations name it),
             # even once the other file is gone.
@@ -264,8 +198,8 @@ def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: 
                 continue
             doc = load_file(path, doc_id, max_bytes=int(settings.max_file_mb * 1024 * 1024),
                             max_pages=settings.max_pdf_pages)
-            if doc.source != source or doc.title != _repaired(doc.title):
-                doc = replace(doc, source=source, title=_repaired(doc.title))
+            if doc.source != source or doc.title != repaired_name(doc.title):
+                doc = replace(doc, source=source, title=repaired_name(doc.title))
             for warning in getattr(doc, "warnings", ()):
                 report.warnings.append((shown_path(path), warning))
             chunks = chunk_document(doc, settings.chunk_max_tokens, settings.chunk_overlap_tokens,
@@ -308,7 +242,7 @@ def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
             vectors = index.embedder.embed(
                 [c.text for c in part], batch_size=index.settings.embedding_batch_size,
                 progress=lambda n: emit("embedded", {"n": n}))
-            index.store.add([c.chunk_id for c in part], vectors, [_chunk_metadata(c) for c in part],
+            index.store.add([c.chunk_id for c in part], vectors, [c.store_metadata() for c in part],
                             [c.text for c in part])
             report.chunks_embedded += len(part)
             checkpoint("embedding")
@@ -325,7 +259,7 @@ def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
     index.catalog.remove(plan.gone)
     report.removed.extend(plan.gone)
     if stale:
-        used = {r[0] for r in index.catalog.db.execute("SELECT chunk_id FROM chunks")}
+        used = set(index.catalog.chunk_ids())
         index.store.delete([c for c in stale if c not in used])
     checkpoint("catalog")
     if (plan.changes or not (index.path / "lexical" / "chunk_ids.json").exists()
@@ -461,8 +395,6 @@ def _discard(settings: Settings, root: Path, name: str) -> None:
     """Delete a generation: its folder (or a pre-generation index's files) and, on a Chroma server, its
     collection."""
     if settings.chroma_url:
-        from assistant.store import drop_collection
-
         try:
             info = json.loads((generations.path_of(root, name) / "index.json").read_text())
         except (OSError, ValueError):
@@ -555,8 +487,6 @@ def _copy_generation(base: Index | None, path: Path, vectors: bool = True) -> No
 def _verify(build: Index) -> None:
     """Refuse to publish a generation whose parts disagree; what a resumed build left over (vectors of
     chunks replaced since) is cleaned first."""
-    from ingest.integrity import check, repair
-
     problems = check(build, sources=False)
     if not problems.ok and not problems.chunk_count_mismatch:
         repair(build, problems)
@@ -564,9 +494,9 @@ def _verify(build: Index) -> None:
     if not problems.ok:
         raise RefreshFailed(f"la nouvelle génération {build.path} est incohérente ({'; '.join(problems.lines())}) ; "
                             "elle n'est pas publiée, l'index précédent reste servi.")
-    row = build.catalog.db.execute("SELECT text FROM chunks LIMIT 1").fetchone()
-    if row:  # the vectors answer a query, with passages the catalog knows; so does BM25
-        query = " ".join(row[0].split()[:12])
+    sample = build.catalog.sample_text()
+    if sample:  # the vectors answer a query, with passages the catalog knows; so does BM25
+        query = " ".join(sample.split()[:12])
         dense = build.store.query(build.embedder.embed_query(query), 5)
         lexical = build.lexical.top(analyse(query), 5)
         if not dense or not lexical or any(cid not in build.chunks for cid, _ in dense + lexical):

@@ -23,3 +23,13 @@ def test_every_command_has_help_and_is_in_the_readme():
         assert result.exit_code == 0 and "Usage" in result.output
         assert f"python -m assistant {name}" in README, name
     assert "make run" in README and "make test" in README
+
+
+def test_every_loader_format_is_in_the_readme():
+    from ingest.loaders import LOADERS, supported
+
+    formats = README[README.index("- Formats (one loader per suffix"):]
+    formats = formats[:formats.index("\n  - ")]
+    assert supported() == sorted(LOADERS) and len(LOADERS) >= 6
+    for suffix in LOADERS:
+        assert f"`{suffix}`" in formats, suffix

@@ -117,10 +117,10 @@ def _chunk_count(folder: Path) -> int:
     """How many passages the files of ``folder`` make, counted by the loader and chunker alone."""
     from ingest.chunking import chunk_document
     from ingest.loaders import load_file
-    from ingest.pipeline import _doc_id
+    from ingest.sources import doc_id_of
 
     s = _settings(folder)
-    return sum(len(chunk_document(load_file(f, _doc_id(f, folder)), s.chunk_max_tokens, s.chunk_overlap_tokens,
+    return sum(len(chunk_document(load_file(f, doc_id_of(f, folder)), s.chunk_max_tokens, s.chunk_overlap_tokens,
                                   s.paragraph_pack_tokens)) for f in folder.rglob("*") if f.is_file())
 
 

@@ -101,3 +101,31 @@ def test_a_bad_sidecar_is_a_reason_not_a_crash(tmp_path):
     (tmp_path / "a.txt.meta.json").write_text('{"title": 5, "date": null}', encoding="utf-8")
     doc = load_file(tmp_path / "a.txt", "a")
     assert doc.title == "5" and doc.date == ""
+
+
+def test_a_registered_loader_is_used_by_the_scan_and_load_file(tmp_path, monkeypatch):
+    """Adding a format is one function registered with ``@loader``: the scan then offers its files and
+    ``load_file`` reads them (with their sidecar), where before they were refused."""
+    from ingest import loaders
+    from ingest.pipeline import Report, scan
+
+    (tmp_path / "tarifs.csv").write_text("acte;tarif\nconsultation;30\n", encoding="utf-8")
+    (tmp_path / "tarifs.csv.meta.json").write_text('{"title": "Tarifs"}', encoding="utf-8")
+    report = Report()
+    assert scan([tmp_path], report)[0] == []
+    assert "non pris en charge (.csv)" in report.failed[0][1]
+
+    monkeypatch.setitem(loaders.LOADERS, ".csv", None)  # so that the registration below is undone after the test
+
+    @loaders.loader(".csv")
+    def load_csv(path, max_pages=0):
+        raw, warnings = loaders.read_text(path)
+        return loaders.Document(doc_id="", title=path.stem, text=raw.replace(";", " : "), source=str(path),
+                                kind="csv", warnings=tuple(warnings))
+
+    report = Report()
+    files = scan([tmp_path], report)[0]
+    assert [f.name for f, _, _ in files] == ["tarifs.csv"] and not report.failed
+    doc = loaders.load_file(files[0][0], "tarifs.csv")
+    assert doc.kind == "csv" and doc.title == "Tarifs" and "consultation : 30" in doc.text
+    assert ".csv" in loaders.supported()

@@ -1,0 +1,11 @@
+"""Options shared by the two command lines, ``python -m assistant`` and ``python -m evals``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+INDEX_HELP = "Index folder (default: data/index under the project; env ASSISTANT_INDEX)."
+
+# ``@index_option`` on a command gives it ``index`` (a Path or None); ``Settings.of(index, ...)`` builds its settings.
+index_option = click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
