@@ -103,7 +103,9 @@ def ingest(paths, index, keep_missing, rebuild, deep, as_json, quiet):
                 click.echo(f"    échec : {path} : {reason}")
             for path, warning in report.warnings:
                 click.echo(f"    attention : {path} : {warning}")
-            click.echo(f"  passages : {report.chunks_total} ({report.chunks_embedded} calculés) en {report.seconds:.1f} s")
+            cached = f", {report.chunks_from_cache} repris du cache de vecteurs" if report.chunks_from_cache else ""
+            click.echo(f"  passages : {report.chunks_total} ({report.chunks_embedded} calculés{cached}) en "
+                       f"{report.seconds:.1f} s")
             if report.resumed:
                 click.echo(f"  reprise de la génération {report.resumed} laissée inachevée par une mise à jour interrompue")
             state = "publiée" if report.published else "inchangée"

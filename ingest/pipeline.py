@@ -29,6 +29,7 @@ from ingest.loaders import LOADERS, load_file
 from ingest.sources import (DEFAULT_IGNORE, doc_id_of, file_sha256, ignored, repaired_name, shown_path, source_path,
                             stored_source)
 from assistant.store import drop_collection
+from assistant.vectorcache import embed_with_cache
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ class Report:
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, what to check): indexed all the same
-    chunks_embedded: int = 0
+    chunks_embedded: int = 0  # passages the model embedded in this refresh
+    chunks_from_cache: int = 0  # passages whose vector came from the vector cache (same model, same text)
     chunks_total: int = 0
     seconds: float = 0.0
     generation: str = ""  # the generation serving after this refresh
@@ -71,7 +73,8 @@ class Report:
         return {"added": self.added, "updated": self.updated, "unchanged": len(self.unchanged),
                 "removed": self.removed, "failed": [{"path": p, "reason": r} for p, r in self.failed],
                 "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
-                "chunks_embedded": self.chunks_embedded, "chunks_total": self.chunks_total,
+                "chunks_embedded": self.chunks_embedded, "chunks_from_cache": self.chunks_from_cache,
+                "chunks_total": self.chunks_total,
                 "seconds": round(self.seconds, 2), "generation": self.generation, "published": self.published,
                 "resumed": self.resumed, "collected": self.collected}
 
@@ -239,12 +242,13 @@ def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
         step = index.settings.embedding_batch_size * 8
         for i in range(0, len(to_embed), step):
             part = to_embed[i:i + step]
-            vectors = index.embedder.embed(
-                [c.text for c in part], batch_size=index.settings.embedding_batch_size,
-                progress=lambda n: emit("embedded", {"n": n}))
+            vectors, computed = embed_with_cache(
+                index.embedder, [c.text for c in part], index.vector_cache,
+                batch_size=index.settings.embedding_batch_size, progress=lambda n: emit("embedded", {"n": n}))
             index.store.add([c.chunk_id for c in part], vectors, [c.store_metadata() for c in part],
                             [c.text for c in part])
-            report.chunks_embedded += len(part)
+            report.chunks_embedded += computed
+            report.chunks_from_cache += len(part) - computed
             checkpoint("embedding")
 
     when = time.strftime("%Y-%m-%dT%H:%M:%S")

@@ -14,7 +14,7 @@ LAYERS = {
     "core": ["assistant.records", "assistant.errors", "assistant.settings", "assistant.text", "assistant.english",
              "assistant.wordclass", "assistant.cite", "assistant.cli_fr", "assistant.options"],
     "storage": ["assistant.catalog", "assistant.store", "assistant.lexical", "assistant.embeddings",
-                "assistant.minilm", "assistant.generations", "assistant.glossary", "assistant.headings",
+                "assistant.minilm", "assistant.vectorcache", "assistant.generations", "assistant.glossary", "assistant.headings",
                 "assistant.index"],
     "ingest": ["ingest.loaders", "ingest.structure", "ingest.chunking", "ingest.sources", "ingest.integrity",
                "ingest.pipeline"],

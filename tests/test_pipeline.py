@@ -119,3 +119,54 @@ def test_same_article_in_two_folders_is_indexed_once(tmp_path, corpus):
     shutil.copytree(corpus / "legifrance", twin / "legifrance")
     report = refresh(Settings(index=tmp_path / "index"), [corpus / "legifrance", twin])
     assert len(report.added) == 8
+
+
+def test_a_rebuild_or_a_second_index_of_the_same_texts_embeds_nothing(tmp_path, corpus):
+    """The vector cache (beside the index folders) gives back every vector whose model and text are known."""
+    import numpy as np
+
+    settings = Settings(index=tmp_path / "index")
+    first = refresh(settings, [corpus])
+    assert first.chunks_embedded == first.chunks_total > 0 and first.chunks_from_cache == 0
+    assert (tmp_path / "vector-cache.sqlite").exists()
+
+    rebuilt = refresh(settings, [corpus], rebuild=True)
+    assert rebuilt.published and rebuilt.chunks_embedded == 0 and rebuilt.chunks_from_cache == first.chunks_total
+
+    other = Settings(index=tmp_path / "other")  # a second index folder of the same texts
+    second = refresh(other, [corpus])
+    assert second.chunks_embedded == 0 and second.chunks_from_cache == first.chunks_total
+    a, b = Index(settings), Index(other)
+    ids = sorted(a.chunks)[:5]
+    va, vb = a.store.vectors(ids), b.store.vectors(ids)
+    assert len(va) == 5 and all(np.allclose(va[i], vb[i], atol=1e-6) for i in ids)
+    assert _search_titles(other, "Qui pilote le ciblage des CAQES ?") == _search_titles(settings, "Qui pilote le ciblage des CAQES ?")
+
+    # another model (or the cache turned off) embeds again
+    off = refresh(Settings(index=tmp_path / "third", vector_cache="off"), [corpus])
+    assert off.chunks_embedded == first.chunks_total and off.chunks_from_cache == 0
+
+
+def test_the_vector_cache_keeps_models_apart_and_survives_a_reopen(tmp_path):
+    import numpy as np
+
+    from assistant.vectorcache import VectorCache, embed_with_cache
+
+    class Counting:
+        name, dimension, calls = "compteur", 3, 0
+
+        def embed(self, texts, batch_size=64, progress=None):
+            self.calls += len(texts)
+            return np.array([[len(t), 1.0, 0.0] for t in texts], dtype=np.float32)
+
+    model = Counting()
+    cache = VectorCache(tmp_path / "c.sqlite")
+    vectors, n = embed_with_cache(model, ["un", "deux", "un"], cache)
+    assert n == 3 and vectors[:, 0].tolist() == [2, 4, 2]
+    cache.close()
+    cache = VectorCache(tmp_path / "c.sqlite")
+    vectors, n = embed_with_cache(model, ["deux", "trois"], cache)
+    assert n == 1 and model.calls == 4 and vectors[:, 0].tolist() == [4, 5]
+    other = Counting()
+    other.name = "autre"
+    assert embed_with_cache(other, ["deux"], cache)[1] == 1  # same text, another model: embedded again
