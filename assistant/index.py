@@ -3,6 +3,7 @@ settings it was built with. Opening it for reading loads chunks and the lexical 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from functools import cached_property
 from pathlib import Path
@@ -37,6 +38,8 @@ def calibrated(settings: Settings, root: Path) -> Settings:
 class Index:
     """One generation of an index root (see ``assistant.generations``): the current one by default, or the
     folder ``path`` (a generation being built)."""
+
+    vector_cache_error = ""  # why the vector cache could not be opened, if it could not
 
     def __init__(self, settings: Settings, create: bool = False, path: Path | None = None):
         self.root = Path(settings.index)
@@ -93,8 +96,16 @@ class Index:
 
     @cached_property
     def vector_cache(self) -> VectorCache | None:
+        """The vector cache, or None when it is off or cannot be opened (``vector_cache_error`` says why: the
+        refresh then embeds without it and its report says so)."""
         path = cache_path(self.settings.vector_cache, self.root)
-        return VectorCache(path) if path else None
+        if path is None:
+            return None
+        try:
+            return VectorCache(path)
+        except (OSError, sqlite3.Error) as exc:
+            self.vector_cache_error = f"cache de vecteurs {path} inaccessible ({exc}) : passages calculés sans cache"
+            return None
 
     @cached_property
     def store(self):

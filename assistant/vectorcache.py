@@ -27,7 +27,11 @@ def text_hash(text: str) -> str:
 
 
 class VectorCache:
+    """A failed read or write (a read-only file, a full disk) is not an error of the refresh: the vectors are
+    embedded or kept without the cache, and ``error`` says what happened."""
+
     def __init__(self, path: Path):
+        self.error = ""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
@@ -42,20 +46,28 @@ class VectorCache:
         keys = [text_hash(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         with self._lock:
-            for i in range(0, len(keys), LOOKUP_BATCH):
-                part = keys[i:i + LOOKUP_BATCH]
-                rows = self._db.execute(
-                    f"SELECT sha256, vector FROM vectors WHERE model = ? AND dim = ? AND sha256 IN "
-                    f"({','.join('?' * len(part))})", [model, dim, *part]).fetchall()
-                found.update((sha, np.frombuffer(blob, dtype=np.float32)) for sha, blob in rows)
+            try:
+                for i in range(0, len(keys), LOOKUP_BATCH):
+                    part = keys[i:i + LOOKUP_BATCH]
+                    rows = self._db.execute(
+                        f"SELECT sha256, vector FROM vectors WHERE model = ? AND dim = ? AND sha256 IN "
+                        f"({','.join('?' * len(part))})", [model, dim, *part]).fetchall()
+                    found.update((sha, np.frombuffer(blob, dtype=np.float32)) for sha, blob in rows)
+            except sqlite3.Error as exc:
+                self.error = f"cache de vecteurs illisible ({exc}) : passages calculés sans lui"
+                return {}
         return {i: found[k] for i, k in enumerate(keys) if k in found}
 
     def put(self, model: str, texts: Sequence[str], vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
         rows = [(model, text_hash(t), int(v.shape[0]), v.tobytes()) for t, v in zip(texts, vectors, strict=True)]
         with self._lock:
-            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
-            self._db.commit()
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+                self._db.commit()
+            except sqlite3.Error as exc:
+                self._db.rollback()
+                self.error = f"cache de vecteurs non mis à jour ({exc}) : l'index est construit sans lui"
 
     def __len__(self) -> int:
         with self._lock:

@@ -237,6 +237,8 @@ def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
     have = index.store.existing([c.chunk_id for c in new_chunks]) if new_chunks else set()
     to_embed = list({c.chunk_id: c for c in new_chunks if c.chunk_id not in have}.values())
     emit("embed_start", {"chunks": len(to_embed)})
+    if to_embed and index.vector_cache is None and index.vector_cache_error:
+        report.warnings.append((str(index.root), index.vector_cache_error))
     if to_embed:
         # Embed and store in slices so that an interrupted run keeps what it already paid for.
         step = index.settings.embedding_batch_size * 8
@@ -248,6 +250,9 @@ def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
             index.store.add([c.chunk_id for c in part], vectors, [c.store_metadata() for c in part],
                             [c.text for c in part])
             report.chunks_embedded += computed
+            if index.vector_cache is not None and index.vector_cache.error:
+                report.warnings.append((str(index.vector_cache.path), index.vector_cache.error))
+                index.vector_cache.error = ""
             report.chunks_from_cache += len(part) - computed
             checkpoint("embedding")
 

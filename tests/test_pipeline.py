@@ -170,3 +170,24 @@ def test_the_vector_cache_keeps_models_apart_and_survives_a_reopen(tmp_path):
     other = Counting()
     other.name = "autre"
     assert embed_with_cache(other, ["deux"], cache)[1] == 1  # same text, another model: embedded again
+
+
+def test_a_vector_cache_that_cannot_be_opened_or_written_does_not_stop_the_ingest(tmp_path, corpus):
+    """A cache that cannot be opened (here a folder where the file should be) or refuses writes is named in the
+    report's warnings; the index is built all the same. (As another user, test_bad_input's ingest meets a
+    cache folder it may not write.)"""
+    import sqlite3
+
+    folder = tmp_path / "pas-un-fichier.sqlite"
+    folder.mkdir()
+    report = refresh(Settings(index=tmp_path / "a", vector_cache=str(folder)), [corpus])
+    assert report.published and not report.failed and report.chunks_embedded == report.chunks_total
+    assert any("inaccessible" in w for _, w in report.warnings), report.warnings
+
+    refusing = tmp_path / "refuse.sqlite"
+    with sqlite3.connect(refusing) as db:  # a table that refuses every row
+        db.execute("CREATE TABLE vectors (model TEXT, sha256 TEXT, dim INTEGER, vector BLOB, CHECK (0))")
+    report = refresh(Settings(index=tmp_path / "b", vector_cache=str(refusing)), [corpus])
+    assert report.published and report.chunks_embedded == report.chunks_total
+    assert any("non mis à jour" in w for _, w in report.warnings), report.warnings
+    assert len(Index(Settings(index=tmp_path / "b")).chunks) == report.chunks_total
