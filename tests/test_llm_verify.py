@@ -1,5 +1,7 @@
 """Prompt structure, verifier, and the LLM path's fallbacks (a fake chat model here; a real llama.cpp server in
 test_llm_server.py)."""
+import pytest
+
 from assistant.llm import SYSTEM_PROMPT, build_messages
 from assistant.records import Chunk, Hit
 from assistant.verify import check, split_generated
@@ -75,3 +77,28 @@ def test_unverifiable_or_failing_llm_falls_back_to_the_extractive_answer(service
     assert "n'a pas pu être vérifiée" in nothing.notice and nothing.unsupported
     down = llm_answerer(service, FakeLLM(error=TimeoutError("timed out"))).ask("Qui pilote le ciblage des CAQES ?")
     assert down.answer == extractive.answer and "délai dépassé" in down.notice
+
+
+def test_backends_are_read_from_the_table_of_llm_py(monkeypatch):
+    from pydantic import ValidationError
+
+    from assistant import llm
+    from assistant.errors import ConfigError
+    from assistant.settings import Settings
+
+    with pytest.raises(ValidationError) as refused:
+        Settings(llm_backend="echo")
+    assert "backend LLM inconnu 'echo' : choisir none, openai" in str(refused.value)
+    assert "ollama" in str(refused.value)
+
+    model = object()
+    monkeypatch.setitem(llm.BACKENDS, "echo", lambda settings: model)
+    settings = Settings(llm_backend="echo")  # a registered name is accepted and chosen
+    assert llm.LLM(settings).model is model
+    monkeypatch.delitem(llm.BACKENDS, "echo")
+    with pytest.raises(ConfigError, match="backend LLM inconnu 'echo'"):
+        llm.make_chat_model(settings)
+    with pytest.raises(ConfigError, match="ASSISTANT_LLM_BASE_URL"):
+        llm.make_chat_model(Settings(llm_backend="openai", llm_base_url=""))
+    with pytest.raises(ValueError):
+        llm.register("none", lambda settings: model)
