@@ -4,6 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from fakes import FAKE, FAKE_CHAT, register_fakes
+
+register_fakes()  # the ``fake`` embedder and LLM backend, through the registries of the real ones
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 LEGI = CORPUS / "legifrance"
@@ -66,14 +70,22 @@ def service(small_index):
     return Service(small_index)
 
 
-def llm_answerer(service, llm):
-    """The service's answerer with the LLM backend on and ``llm`` (a fake or recording one) as its model."""
+@pytest.fixture()
+def fake_llm():
+    """The chat model of the ``fake`` LLM backend, emptied: set ``reply`` or ``error``, read ``calls``."""
+    FAKE_CHAT.reset()
+    yield FAKE_CHAT
+    FAKE_CHAT.reset()
+
+
+def llm_answerer(service):
+    """The service's answerer with ``llm_backend="fake"`` in its settings: the LLM path runs the real ``LLM``
+    class (prompt, reply parsing) around the ``fake_llm`` chat model, chosen through the backend table."""
     from assistant.answer import Answerer
 
-    settings = service.settings.model_copy(update={"llm_backend": "openai"})
+    settings = service.settings.model_copy(update={"llm_backend": FAKE})
     answerer = Answerer(service.index, service.retriever)
     answerer.settings = settings
-    answerer.__dict__["llm"] = llm
     return answerer
 
 
