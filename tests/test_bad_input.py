@@ -71,6 +71,7 @@ def test_bad_input_corpus(tmp_path, monkeypatch):
     assert "Un paragraphe non fermé" in texts["cassé.md"] and "<" not in texts["cassé.md"]
 
 
+@pytest.mark.integration
 def test_unreadable_file_is_named_and_the_rest_indexed(tmp_path):
     """A file the ingest may not read (mode 000). Root reads everything, so as root the ingest runs as
     `nobody` (setpriv), in a folder that user may use."""

@@ -142,7 +142,8 @@ def test_failed_uploads_are_not_kept_and_same_names_coexist(small_corpus, tmp_pa
     assert service.ask("Qui préside le comité occitan des dragons ?").answered
 
 
-def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(small_index, tmp_path):
+@pytest.mark.integration
+def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(tmp_path):
     """A real server with login: an admin uploads through Gradio's route and the upload event; the file is
     indexed from the upload folder and Gradio's temporary copy is gone."""
     import os

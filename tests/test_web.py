@@ -95,6 +95,7 @@ def _ask(driver, question):
     driver.find_element(By.ID, "send").click()
 
 
+@pytest.mark.integration
 def test_chat_in_a_real_browser(server, browser):
     from selenium.webdriver.common.by import By
 
@@ -126,6 +127,7 @@ def test_chat_in_a_real_browser(server, browser):
     assert "locator" in rows[-1][2]
 
 
+@pytest.mark.integration
 def test_glossary_tab_in_the_browser(server, browser):
     from selenium.webdriver.common.by import By
 
@@ -197,6 +199,7 @@ def hostile_server(tmp_path_factory):
     proc.wait(timeout=20)
 
 
+@pytest.mark.integration
 def test_document_markup_stays_text_in_the_chat(hostile_server, browser):
     from selenium.webdriver.common.by import By
 
@@ -226,6 +229,7 @@ def test_document_markup_stays_text_in_the_chat(hostile_server, browser):
     _wait(browser, lambda d: "Question trop longue" in d.find_element(By.ID, "chat").text)
 
 
+@pytest.mark.integration
 def test_the_chat_api_takes_no_history_from_the_client(hostile_server):
     """The conversation is kept on the server: Gradio's chat endpoint takes the question only."""
     import json
@@ -239,6 +243,7 @@ def test_the_chat_api_takes_no_history_from_the_client(hostile_server):
     assert respond and all(p == ["question"] for p in respond), params
 
 
+@pytest.mark.integration
 def test_api_docs_work_offline(server, browser):
     """/docs loads Swagger UI from the app itself: it shows the API with no network."""
     from selenium.webdriver.common.by import By
@@ -276,6 +281,7 @@ def test_citations_can_be_checked_and_pasted(api_client):
         assert target.status_code == 200 and re.search(r"L\.?\s*162-30-2", target.text), link
 
 
+@pytest.mark.integration
 def test_copy_export_and_refusal_suggestions_in_the_browser(server, browser, tmp_path):
     import json
     import time
@@ -314,6 +320,7 @@ def test_copy_export_and_refusal_suggestions_in_the_browser(server, browser, tmp
     browser.save_screenshot(str(ARTIFACTS / "refusal-suggestions.png"))
 
 
+@pytest.mark.integration
 def test_onboarding_path_in_the_browser(server, browser):
     from selenium.webdriver.common.by import By
 
@@ -333,6 +340,7 @@ def test_onboarding_path_in_the_browser(server, browser):
     browser.save_screenshot(str(ARTIFACTS / "onboarding.png"))
 
 
+@pytest.mark.integration
 def test_article_page_in_the_browser(server, browser):
     from selenium.webdriver.common.by import By
 
