@@ -17,6 +17,16 @@ DOCS = ["cooperation-ars-assurance-maladie-bretagne.txt", "convention-type-pprgd
         "note-information-dss-1d-2018-154.txt", "igas-2018-041r-deploiement-cpts-synthese.txt"]
 
 
+def pytest_collection_modifyitems(items):
+    """The fast tier (``-m "not integration"``) never loads the real model: a test that takes the real index
+    must carry the ``integration`` mark."""
+    unmarked = [item.nodeid for item in items if {"small_index", "real_service"} & set(item.fixturenames)
+                and item.get_closest_marker("integration") is None]
+    if unmarked:
+        raise pytest.UsageError("tests using the real model without @pytest.mark.integration: "
+                                + ", ".join(unmarked))
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Tests run offline: any connection outside loopback fails loudly."""
@@ -50,24 +60,56 @@ def small_corpus(tmp_path_factory) -> Path:
     return copy_small_corpus(tmp_path_factory.mktemp("corpus"))
 
 
-@pytest.fixture(scope="session")
-def small_index(tmp_path_factory, small_corpus):
-    """An index of the small corpus built once with the real packaged embedding model."""
-    from assistant.index import Index
+def build_index(folder: Path, corpus: Path, model: str):
+    """An index of ``corpus`` in ``folder`` built with the embedding model ``model``; its settings."""
     from assistant.settings import Settings
     from ingest.pipeline import refresh
 
-    settings = Settings(index=tmp_path_factory.mktemp("index"))
-    report = refresh(settings, [small_corpus])
+    settings = Settings(index=folder, embedding_model=model)
+    report = refresh(settings, [corpus])
     assert not report.failed, report.failed
     return settings
 
 
 @pytest.fixture(scope="session")
-def service(small_index):
+def small_index(tmp_path_factory, small_corpus):
+    """An index of the small corpus built once with the real packaged embedding model (integration tests)."""
+    from assistant.settings import DEFAULT_MODEL
+
+    return build_index(tmp_path_factory.mktemp("index"), small_corpus, DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="session")
+def fake_index(tmp_path_factory, small_corpus):
+    """The same small corpus indexed with the ``fake`` embedder (tests/fakes.py): no model loaded."""
+    return build_index(tmp_path_factory.mktemp("fake-index"), small_corpus, FAKE)
+
+
+@pytest.fixture(scope="session")
+def fake_service(fake_index):
+    from assistant.service import Service
+
+    return Service(fake_index)
+
+
+@pytest.fixture(scope="session")
+def real_service(small_index):
     from assistant.service import Service
 
     return Service(small_index)
+
+
+@pytest.fixture(scope="session", params=[FAKE, pytest.param("minilm", marks=pytest.mark.integration)])
+def service(request):
+    """A service over the small corpus, once with the ``fake`` embedder (fast tier) and once with the real
+    model (integration): for the answers that must hold whatever the embedder."""
+    return request.getfixturevalue("fake_service" if request.param == FAKE else "real_service")
+
+
+@pytest.fixture()
+def fake_model_env(monkeypatch):
+    """Settings built in this process (``Settings()``, click's ``CliRunner``) take the ``fake`` embedder."""
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", FAKE)
 
 
 @pytest.fixture()

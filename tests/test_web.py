@@ -1,4 +1,5 @@
-"""The chat page in a real headless Chromium, and the API in-process."""
+"""The chat page in a real headless Chromium against a real server (integration), and the API in-process
+(on the small corpus indexed with the ``fake`` embedder)."""
 import os
 import shutil
 import sqlite3
@@ -12,14 +13,14 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def api_client(small_index, tmp_path_factory):
+def api_client(fake_index, tmp_path_factory):
     from fastapi.testclient import TestClient
 
     from assistant.feedback import FeedbackStore
     from assistant.service import Service
     from assistant.web import create_app
 
-    app = create_app(Service(small_index), FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite"))
+    app = create_app(Service(fake_index), FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite"))
     return TestClient(app)
 
 
@@ -142,7 +143,7 @@ def test_glossary_tab_in_the_browser(server, browser):
     assert "contrats d’amélioration de la qualité" in browser.find_element(By.ID, "glossary").text
 
 
-def test_api_refuses_oversized_input_and_long_words_stay_cheap(api_client, service, monkeypatch):
+def test_api_refuses_oversized_input_and_long_words_stay_cheap(api_client, fake_service, monkeypatch):
     import assistant.lexical as lexical
 
     big = {"question": "x", "history": ["a" * 100_000]}
@@ -150,12 +151,12 @@ def test_api_refuses_oversized_input_and_long_words_stay_cheap(api_client, servi
     calls = []
     real = lexical.edits1
     monkeypatch.setattr(lexical, "edits1", lambda w: calls.append(len(w)) or real(w))
-    assert lexical.correct(service.index.lexical, "a" * 50_000) == "a" * 50_000
-    lexical.correct(service.index.lexical, "zorglub")
+    assert lexical.correct(fake_service.index.lexical, "a" * 50_000) == "a" * 50_000
+    lexical.correct(fake_service.index.lexical, "zorglub")
     assert calls == [7]  # typo candidates are made for the short word only, never for a 50,000-letter one
 
 
-def test_api_reports_llm_notice_and_unsupported(small_index, tmp_path):
+def test_api_reports_llm_notice_and_unsupported(fake_index, tmp_path):
     from dataclasses import replace
 
     from fastapi.testclient import TestClient
@@ -164,7 +165,7 @@ def test_api_reports_llm_notice_and_unsupported(small_index, tmp_path):
     from assistant.service import Service
     from assistant.web import create_app
 
-    svc = Service(small_index)
+    svc = Service(fake_index)
     real = svc.ask
     svc.ask = lambda q: replace(real(q), generated=True, notice="1 phrase retirée.",
                                 unsupported=(("Une phrase inventée [1].", "mots absents"),))
