@@ -5,7 +5,7 @@ is missing."""
 from __future__ import annotations
 
 import html
-from typing import Callable
+from collections.abc import Callable
 
 from assistant.errors import ConfigError
 from assistant.records import Hit

@@ -6,8 +6,8 @@ They exist in the test process only (a subprocess or a server started by a test 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from types import SimpleNamespace
-from typing import Sequence
 
 import numpy as np
 
