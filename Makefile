@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser index run chat test eval tune bench corpus clean
+.PHONY: install browser index run chat test test-fast eval tune bench corpus clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ browser:  ## Debian's chromium and chromium-driver, for the browser tests
 
 test: install browser  ## the whole test suite, offline (the browser tests use Debian's chromium)
 	$(BIN)/python -m pytest -q
+
+test-fast: install  ## the tests not marked integration: no real model, browser nor server (about 30 s)
+	$(BIN)/python -m pytest -q -m "not integration"
 
 eval: index  ## the eval set on the default index; writes evals/out/default/
 	$(BIN)/python -m evals run --out evals/out/default

@@ -1,9 +1,11 @@
 """LLM backends chosen by a string: "none" (the extractive answerer), "openai" (any OpenAI-compatible endpoint
-through langchain-openai: vLLM, Albert, llama.cpp's server...) and "ollama" (langchain-ollama). Each optional
-library is imported only when its backend is chosen, with an install hint when it is missing."""
+through langchain-openai: vLLM, Albert, llama.cpp's server...) and "ollama" (langchain-ollama), from the table
+``BACKENDS``. Each optional library is imported only when its backend is chosen, with an install hint when it
+is missing."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from assistant.errors import ConfigError
 from assistant.records import Hit
@@ -45,33 +47,64 @@ def build_messages(question: str, hits: list[Hit], limit: int = 2000) -> list[tu
     return [("system", SYSTEM_PROMPT), ("human", user)]
 
 
+def _openai(settings):
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:
+        raise ConfigError("le backend openai demande : pip install langchain-openai") from exc
+    if not settings.llm_base_url or not settings.llm_model:
+        raise ConfigError("le backend openai demande ASSISTANT_LLM_BASE_URL et ASSISTANT_LLM_MODEL")
+    # max_tokens goes in the body as well: some OpenAI-compatible servers (llama.cpp, older vLLM) ignore
+    # max_completion_tokens, which is what langchain-openai sends.
+    return ChatOpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "none",
+                      model=settings.llm_model, temperature=settings.llm_temperature,
+                      timeout=settings.llm_timeout, max_retries=0, max_tokens=settings.llm_max_tokens,
+                      extra_body={"max_tokens": settings.llm_max_tokens})
+
+
+def _ollama(settings):
+    try:
+        from langchain_ollama import ChatOllama
+    except ImportError as exc:
+        raise ConfigError("le backend ollama demande : pip install langchain-ollama") from exc
+    if not settings.llm_model:
+        raise ConfigError("le backend ollama demande ASSISTANT_LLM_MODEL")
+    kwargs = {"base_url": settings.llm_base_url} if settings.llm_base_url else {}
+    return ChatOllama(model=settings.llm_model, temperature=settings.llm_temperature,
+                      num_predict=settings.llm_max_tokens, client_kwargs={"timeout": settings.llm_timeout},
+                      **kwargs)
+
+
+# The LLM backends by name: a factory takes the settings and returns a chat model (``invoke(messages)``
+# gives a reply with ``content``). ``none`` (no LLM) is not in the table. Settings validation reads this
+# table, so a new backend is one function here and its line below (tests register a fake one: ``register``).
+BACKENDS: dict[str, Callable] = {"openai": _openai, "ollama": _ollama}
+
+
+def register(name: str, factory: Callable) -> None:
+    """Register an LLM backend under a name that ``ASSISTANT_LLM_BACKEND`` may then take."""
+    if name == "none":
+        raise ValueError("« none » veut dire sans LLM : ce nom ne peut pas désigner un backend")
+    BACKENDS[name] = factory
+
+
+def backend_names() -> list[str]:
+    """The values ``llm_backend`` may take: ``none`` and the registered backends."""
+    return ["none", *BACKENDS]
+
+
+def unknown_backend(name: str) -> str:
+    """The message for a backend name that is not registered (settings validation and ``make_chat_model``)."""
+    names = backend_names()
+    choices = ", ".join(names[:-1]) + " ou " + names[-1]
+    return f"backend LLM inconnu {name!r} : choisir {choices}"
+
+
 def make_chat_model(settings):
-    backend = settings.llm_backend
-    if backend == "openai":
-        try:
-            from langchain_openai import ChatOpenAI
-        except ImportError as exc:
-            raise ConfigError("le backend openai demande : pip install langchain-openai") from exc
-        if not settings.llm_base_url or not settings.llm_model:
-            raise ConfigError("le backend openai demande ASSISTANT_LLM_BASE_URL et ASSISTANT_LLM_MODEL")
-        # max_tokens goes in the body as well: some OpenAI-compatible servers (llama.cpp, older vLLM) ignore
-        # max_completion_tokens, which is what langchain-openai sends.
-        return ChatOpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "none",
-                          model=settings.llm_model, temperature=settings.llm_temperature,
-                          timeout=settings.llm_timeout, max_retries=0, max_tokens=settings.llm_max_tokens,
-                          extra_body={"max_tokens": settings.llm_max_tokens})
-    if backend == "ollama":
-        try:
-            from langchain_ollama import ChatOllama
-        except ImportError as exc:
-            raise ConfigError("le backend ollama demande : pip install langchain-ollama") from exc
-        if not settings.llm_model:
-            raise ConfigError("le backend ollama demande ASSISTANT_LLM_MODEL")
-        kwargs = {"base_url": settings.llm_base_url} if settings.llm_base_url else {}
-        return ChatOllama(model=settings.llm_model, temperature=settings.llm_temperature,
-                          num_predict=settings.llm_max_tokens, client_kwargs={"timeout": settings.llm_timeout},
-                          **kwargs)
-    raise ConfigError(f"backend LLM inconnu {backend!r} : choisir none, openai ou ollama")
+    factory = BACKENDS.get(settings.llm_backend)
+    if factory is None:
+        raise ConfigError(unknown_backend(settings.llm_backend))
+    return factory(settings)
 
 
 class LLM:

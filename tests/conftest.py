@@ -4,6 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from fakes import FAKE, FAKE_CHAT, register_fakes
+
+register_fakes()  # the ``fake`` embedder and LLM backend, through the registries of the real ones
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 LEGI = CORPUS / "legifrance"
@@ -11,6 +15,16 @@ ARTICLES = ["l162-30-2.md", "l162-30-3.md", "l162-30-4.md", "r1434-13.md", "r143
             "l1434-12.md", "l1432-1.md"]
 DOCS = ["cooperation-ars-assurance-maladie-bretagne.txt", "convention-type-pprgdress-2018.txt",
         "note-information-dss-1d-2018-154.txt", "igas-2018-041r-deploiement-cpts-synthese.txt"]
+
+
+def pytest_collection_modifyitems(items):
+    """The fast tier (``-m "not integration"``) never loads the real model: a test that takes the real index
+    must carry the ``integration`` mark."""
+    unmarked = [item.nodeid for item in items if {"small_index", "real_service"} & set(item.fixturenames)
+                and item.get_closest_marker("integration") is None]
+    if unmarked:
+        raise pytest.UsageError("tests using the real model without @pytest.mark.integration: "
+                                + ", ".join(unmarked))
 
 
 @pytest.fixture(autouse=True)
@@ -46,34 +60,74 @@ def small_corpus(tmp_path_factory) -> Path:
     return copy_small_corpus(tmp_path_factory.mktemp("corpus"))
 
 
-@pytest.fixture(scope="session")
-def small_index(tmp_path_factory, small_corpus):
-    """An index of the small corpus built once with the real packaged embedding model."""
-    from assistant.index import Index
+def build_index(folder: Path, corpus: Path, model: str):
+    """An index of ``corpus`` in ``folder`` built with the embedding model ``model``; its settings."""
     from assistant.settings import Settings
     from ingest.pipeline import refresh
 
-    settings = Settings(index=tmp_path_factory.mktemp("index"))
-    report = refresh(settings, [small_corpus])
+    settings = Settings(index=folder, embedding_model=model)
+    report = refresh(settings, [corpus])
     assert not report.failed, report.failed
     return settings
 
 
 @pytest.fixture(scope="session")
-def service(small_index):
+def small_index(tmp_path_factory, small_corpus):
+    """An index of the small corpus built once with the real packaged embedding model (integration tests)."""
+    from assistant.settings import DEFAULT_MODEL
+
+    return build_index(tmp_path_factory.mktemp("index"), small_corpus, DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="session")
+def fake_index(tmp_path_factory, small_corpus):
+    """The same small corpus indexed with the ``fake`` embedder (tests/fakes.py): no model loaded."""
+    return build_index(tmp_path_factory.mktemp("fake-index"), small_corpus, FAKE)
+
+
+@pytest.fixture(scope="session")
+def fake_service(fake_index):
+    from assistant.service import Service
+
+    return Service(fake_index)
+
+
+@pytest.fixture(scope="session")
+def real_service(small_index):
     from assistant.service import Service
 
     return Service(small_index)
 
 
-def llm_answerer(service, llm):
-    """The service's answerer with the LLM backend on and ``llm`` (a fake or recording one) as its model."""
+@pytest.fixture(scope="session", params=[FAKE, pytest.param("minilm", marks=pytest.mark.integration)])
+def service(request):
+    """A service over the small corpus, once with the ``fake`` embedder (fast tier) and once with the real
+    model (integration): for the answers that must hold whatever the embedder."""
+    return request.getfixturevalue("fake_service" if request.param == FAKE else "real_service")
+
+
+@pytest.fixture()
+def fake_model_env(monkeypatch):
+    """Settings built in this process (``Settings()``, click's ``CliRunner``) take the ``fake`` embedder."""
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", FAKE)
+
+
+@pytest.fixture()
+def fake_llm():
+    """The chat model of the ``fake`` LLM backend, emptied: set ``reply`` or ``error``, read ``calls``."""
+    FAKE_CHAT.reset()
+    yield FAKE_CHAT
+    FAKE_CHAT.reset()
+
+
+def llm_answerer(service):
+    """The service's answerer with ``llm_backend="fake"`` in its settings: the LLM path runs the real ``LLM``
+    class (prompt, reply parsing) around the ``fake_llm`` chat model, chosen through the backend table."""
     from assistant.answer import Answerer
 
-    settings = service.settings.model_copy(update={"llm_backend": "openai"})
+    settings = service.settings.model_copy(update={"llm_backend": FAKE})
     answerer = Answerer(service.index, service.retriever)
     answerer.settings = settings
-    answerer.__dict__["llm"] = llm
     return answerer
 
 

@@ -1,10 +1,12 @@
-"""Retrieval and extractive answers on the small index (real model, real embedded Chroma)."""
+"""Retrieval and extractive answers on the small index (real embedded Chroma), with the ``fake`` embedder and
+with the real model (the ``service`` fixture runs each test with both)."""
 import json
 
 from click.testing import CliRunner
 
 from assistant.cli import cli
 from assistant.retrieval import as_langchain
+from fakes import FAKE
 
 
 def test_caqes_targeting_question_cites_paragraph_35(service):
@@ -51,7 +53,7 @@ def test_english_question(service):
     assert any(c.locator in ("art. R. 1434-14", "Article 5") for c in answer.citations)
 
 
-def test_near_duplicates_are_collapsed(service):
+def test_near_duplicates_are_collapsed():
     from assistant.records import Chunk, Hit
     from assistant.retrieval import collapse_duplicates
 
@@ -61,12 +63,13 @@ def test_near_duplicates_are_collapsed(service):
     assert [h.chunk.chunk_id for h in collapse_duplicates(hits, 10)] == ["a", "c"]
 
 
-def test_ask_json_shape(small_index):
-    result = CliRunner().invoke(cli, ["ask", "Qui pilote le ciblage des CAQES ?", "--json", "--index", str(small_index.index)])
+def test_ask_json_shape(fake_index, fake_model_env):
+    result = CliRunner().invoke(cli, ["ask", "Qui pilote le ciblage des CAQES ?", "--json",
+                                      "--index", str(fake_index.index)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {"question", "answer", "answered", "citations", "timings_ms", "generation", "suggestions"}
-    assert data["generation"] == (small_index.index / "CURRENT").read_text().strip() == "gen-000001"
+    assert data["generation"] == (fake_index.index / "CURRENT").read_text().strip() == "gen-000001"
     assert data["answered"] is True
     c = data["citations"][0]
     assert {"n", "doc_id", "title", "locator", "text", "score", "cite_as", "version", "url", "reference", "date"} <= set(c)
@@ -74,8 +77,9 @@ def test_ask_json_shape(small_index):
     assert data["timings_ms"]["total"] > 0
 
 
-def test_search_cli_and_missing_index(small_index, tmp_path):
-    result = CliRunner().invoke(cli, ["search", "durée du CAQES", "--k", "3", "--index", str(small_index.index)])
+def test_search_cli_and_missing_index(fake_index, fake_model_env, tmp_path):
+    result = CliRunner().invoke(cli, ["search", "durée du CAQES", "--k", "3", 
+                                      "--index", str(fake_index.index)])
     assert result.exit_code == 0 and result.output.count("score") == 3
     missing = CliRunner().invoke(cli, ["ask", "x", "--index", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "Erreur : aucun index" in missing.output
@@ -94,7 +98,7 @@ def test_a_numbered_unit_absent_from_the_corpus_is_said_so(service):
     assert not answer.answered and "L'article 99 ne figure pas" in answer.answer
 
 
-def test_lower_case_letters_before_numbers_are_not_articles(service):
+def test_lower_case_letters_before_numbers_are_not_articles():
     from assistant.retrieval import named_code_articles
 
     assert named_code_articles("Le directeur de l'ARS a 30 jours pour répondre ?") == []
@@ -126,9 +130,10 @@ def test_a_definition_leads_with_the_sentence_whose_subject_is_the_notion(tmp_pa
         "Le secrétaire compose chaque année le rapport sur la composition de la commission des licornes, ses "
         "membres et la composition de ses groupes de travail.\n\nLa commission des licornes est composée de trois "
         "dragons et d'un griffon.\n", encoding="utf-8")
-    refresh(Settings(index=tmp_path / "i"), [tmp_path / "c"])
+    refresh(Settings(index=tmp_path / "i", embedding_model=FAKE), [tmp_path / "c"])
     question = "de quoi se compose la commission des licornes ?"
-    answer = Service(Settings(index=tmp_path / "i"), follow=False).ask(question)
+    answer = Service(Settings(index=tmp_path / "i", embedding_model=FAKE), follow=False).ask(question)
     assert answer.answered and answer.answer.startswith("La commission des licornes est composée"), answer.answer
-    without = Service(Settings(index=tmp_path / "i", subject_weight=0.0), follow=False).ask(question)
+    without = Service(Settings(index=tmp_path / "i", embedding_model=FAKE, subject_weight=0.0),
+                      follow=False).ask(question)
     assert not without.answer.startswith("La commission des licornes est composée"), without.answer

@@ -5,6 +5,7 @@ from click.testing import CliRunner
 
 from assistant.auth import Users, hash_password, verify_password
 from assistant.cli import cli
+from fakes import FAKE
 
 
 def _basic(user, password):
@@ -25,7 +26,7 @@ def test_adduser_writes_a_users_file(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def secured(small_index, tmp_path_factory):
+def secured(fake_index, tmp_path_factory):
     from fastapi.testclient import TestClient
 
     from assistant.feedback import FeedbackStore
@@ -35,7 +36,7 @@ def secured(small_index, tmp_path_factory):
     folder = tmp_path_factory.mktemp("auth")
     Users.add(folder / "users.txt", "agent", "mdp-agent", "user")
     Users.add(folder / "users.txt", "chef", "mdp-chef", "admin")
-    settings = small_index.model_copy(update={"upload_dir": folder / "uploads"})
+    settings = fake_index.model_copy(update={"upload_dir": folder / "uploads"})
     app = create_app(Service(settings), FeedbackStore(folder / "fb.sqlite"), Users(folder / "users.txt"))
     return TestClient(app)
 
@@ -65,7 +66,8 @@ def test_admin_upload_is_type_and_size_checked_and_indexed_without_restart(small
     from assistant.web import ingest_uploads
     from ingest.pipeline import refresh
 
-    settings = Settings(index=tmp_path / "index", upload_dir=tmp_path / "uploads", upload_max_mb=0.001)
+    settings = Settings(index=tmp_path / "index", upload_dir=tmp_path / "uploads", upload_max_mb=0.001,
+                        embedding_model=FAKE)
     refresh(settings, [small_corpus / "note-information-dss-1d-2018-154.txt"])
     service = Service(settings)
     assert not service.ask("Quel est le rôle du comité régional des licornes ?").answered
@@ -124,7 +126,7 @@ def test_user_changes_apply_without_restart(tmp_path, monkeypatch):
     assert users.role("agent", "nouveau-mdp") == "user"
 
 
-def test_failed_logins_are_throttled_and_hashed_off_the_event_loop(small_index, tmp_path, monkeypatch):
+def test_failed_logins_are_throttled_and_hashed_off_the_event_loop(fake_index, tmp_path, monkeypatch):
     import threading
 
     from fastapi.testclient import TestClient
@@ -139,7 +141,8 @@ def test_failed_logins_are_throttled_and_hashed_off_the_event_loop(small_index, 
     real = auth.verify_password
     monkeypatch.setattr(auth, "verify_password",
                         lambda p, h: hashed_in.append(threading.current_thread().name) or real(p, h))
-    app = create_app(Service(small_index), FeedbackStore(tmp_path / "fb.sqlite"), Users(tmp_path / "users.txt"))
+    app = create_app(Service(fake_index), FeedbackStore(tmp_path / "fb.sqlite"),
+                     Users(tmp_path / "users.txt"))
     with TestClient(app) as client:
         loop_thread = client.portal.call(lambda: threading.current_thread().name)
         assert client.get("/article/L162-30-2", headers=_basic("agent", "mdp-agent")).status_code == 200

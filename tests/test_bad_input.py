@@ -1,5 +1,6 @@
 """A corpus of bad files built here: each is ingested correctly or named in the report with a reason a person
-understands, and every good file beside them is indexed."""
+understands, and every good file beside them is indexed. Every ``Settings()`` and command run in this process
+reads ``ASSISTANT_EMBEDDING_MODEL=fake`` (the ``fake_model_env`` fixture)."""
 import os
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from assistant.settings import Settings
 
 from conftest import ROOT
 from test_loaders import _pdf
+
+pytestmark = pytest.mark.usefixtures("fake_model_env")
 
 
 def test_bad_input_corpus(tmp_path, monkeypatch):
@@ -71,6 +74,7 @@ def test_bad_input_corpus(tmp_path, monkeypatch):
     assert "Un paragraphe non fermé" in texts["cassé.md"] and "<" not in texts["cassé.md"]
 
 
+@pytest.mark.integration
 def test_unreadable_file_is_named_and_the_rest_indexed(tmp_path):
     """A file the ingest may not read (mode 000). Root reads everything, so as root the ingest runs as
     `nobody` (setpriv), in a folder that user may use."""
@@ -91,6 +95,7 @@ def test_unreadable_file_is_named_and_the_rest_indexed(tmp_path):
         index = base / "index"
         cmd = [sys.executable, "-m", "assistant", "ingest", str(d), "--index", str(index), "--quiet"]
         env = dict(os.environ, HOME=str(base), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+        env.pop("ASSISTANT_EMBEDDING_MODEL", None)  # the subprocess has the real model only, not the fake
         if root_user:
             if not shutil.which("setpriv"):
                 pytest.skip("running as root without setpriv: cannot make a file unreadable")

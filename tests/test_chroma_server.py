@@ -7,6 +7,8 @@ import pytest
 from conftest import free_port, start_server
 from evals.runner import DEFAULT_QUESTIONS, evaluate, load_questions
 
+pytestmark = pytest.mark.integration  # a real `chroma run` server, and the real model
+
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory):

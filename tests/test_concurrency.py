@@ -9,12 +9,16 @@ import threading
 import time
 import urllib.request
 
+import pytest
+
 from assistant import generations
 from assistant.catalog import Catalog
 from assistant.settings import Settings
 from ingest.pipeline import refresh
 
 from conftest import ROOT, copy_small_corpus, free_port, start_server
+
+pytestmark = pytest.mark.integration  # a real server, refreshes in other processes, the real model
 
 USERS = 20
 SECONDS = 60

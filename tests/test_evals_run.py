@@ -1,3 +1,5 @@
+"""The eval commands in-process (click's CliRunner), on the small corpus indexed with the ``fake`` embedder:
+what they write and refuse, not the real model's figures (the README's, from `python -m evals run`)."""
 import json
 
 from click.testing import CliRunner
@@ -5,7 +7,7 @@ from click.testing import CliRunner
 from evals.cli import cli
 
 
-def test_eval_run_writes_results_and_report(small_index, tmp_path):
+def test_eval_run_writes_results_and_report(fake_index, fake_model_env, tmp_path):
     questions = tmp_path / "q.jsonl"
     rows = [
         {"id": "caqes", "question": "Qui pilote le ciblage des CAQES ?", "answerable": True,
@@ -16,7 +18,7 @@ def test_eval_run_writes_results_and_report(small_index, tmp_path):
     questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["run", "--questions", str(questions), "--out", str(out),
-                                      "--index", str(small_index.index)])
+                                      "--index", str(fake_index.index)])
     assert result.exit_code == 0, result.output
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     metrics = data["metrics"]
@@ -31,11 +33,11 @@ def test_eval_run_writes_results_and_report(small_index, tmp_path):
     assert "<svg" in page and "Latence" in page and metrics["unsupported_sentence_rate"] == 0.0
 
 
-def test_eval_run_names_a_broken_question_file(small_index, tmp_path):
+def test_eval_run_names_a_broken_question_file(fake_index, fake_model_env, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "question": "q"}\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["run", "--questions", str(bad), "--out", str(tmp_path / "o"),
-                                      "--index", str(small_index.index)])
+                                      "--index", str(fake_index.index)])
     assert result.exit_code == 1 and "bad.jsonl:1: missing answerable" in result.output
 
 
@@ -55,19 +57,21 @@ def test_compare_shows_changed_questions(tmp_path):
     assert result.exit_code == 0 and "- x (q1): rank: 2 -> 1" in result.output
 
 
-def test_llm_flag_needs_a_backend(small_index, tmp_path):
-    result = CliRunner().invoke(cli, ["run", "--out", str(tmp_path / "o"), "--index", str(small_index.index), "--llm"])
+def test_llm_flag_needs_a_backend(fake_index, fake_model_env, tmp_path):
+    result = CliRunner().invoke(cli, ["run", "--out", str(tmp_path / "o"), "--index", str(fake_index.index),
+                                      "--llm"])
     assert result.exit_code == 1 and "ASSISTANT_LLM_BACKEND" in result.output
 
 
-def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_index(small_index, tmp_path):
+def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_index(
+        fake_index, fake_model_env, tmp_path):
     import shutil
 
     from assistant.index import Index
     from assistant.settings import Settings
 
     root = tmp_path / "index"
-    shutil.copytree(small_index.index, root)
+    shutil.copytree(fake_index.index, root)
     result = CliRunner().invoke(cli, ["tune", "--index", str(root), "--weights", "0,0.2",
                                       "--questions", "evals/questions.jsonl"])
     assert result.exit_code == 0, result.output
@@ -81,12 +85,13 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     assert Index(Settings(index=root, min_coverage=0.9)).settings.min_coverage == 0.9
 
 
-def test_tune_refuses_the_frozen_test_set(small_index):
-    result = CliRunner().invoke(cli, ["tune", "--index", str(small_index.index), "--questions", "evals/test.jsonl"])
+def test_tune_refuses_the_frozen_test_set(fake_index, fake_model_env):
+    result = CliRunner().invoke(cli, ["tune", "--index", str(fake_index.index),
+                                      "--questions", "evals/test.jsonl"])
     assert result.exit_code == 1 and "jeu de test" in result.output
 
 
-def test_ablation_turns_each_signal_off_and_reports_it(small_index, tmp_path):
+def test_ablation_turns_each_signal_off_and_reports_it(fake_index, fake_model_env, tmp_path):
     from assistant.retrieval import SIGNALS
 
     questions = tmp_path / "q.jsonl"
@@ -96,7 +101,7 @@ def test_ablation_turns_each_signal_off_and_reports_it(small_index, tmp_path):
                                      "source": "onboarding"}, ensure_ascii=False) + "\n", encoding="utf-8")
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["run", "--questions", str(questions), "--out", str(out),
-                                      "--index", str(small_index.index), "--ablation"])
+                                      "--index", str(fake_index.index), "--ablation"])
     assert result.exit_code == 0, result.output
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert set(data["meta"]["ablation"]) == {"(tous)", *SIGNALS}

@@ -48,21 +48,16 @@ def test_feedback_export_command(tmp_path):
     assert missing.exit_code == 1 and "aucun fichier d'avis" in missing.output
 
 
-def test_follow_up_rewritten_by_the_llm_when_one_is_configured(service):
+def test_follow_up_rewritten_by_the_llm_when_one_is_configured(service, fake_llm):
     from assistant.service import Service
 
-    class Rewriter:
-        def rewrite(self, question, history):
-            return "Qui décide des sanctions des CAQES ?"
-
-    class Broken:
-        def rewrite(self, question, history):
-            raise TimeoutError("timed out")
-
-    svc = Service(service.settings.model_copy(update={"llm_backend": "openai"}))
-    svc.answerer.__dict__["llm"] = Rewriter()
+    svc = Service(service.settings.model_copy(update={"llm_backend": "fake"}))
+    fake_llm.reply = "Qui décide des sanctions des CAQES ?\nUne seconde ligne qui n'est pas gardée."
     assert svc.standalone("et qui décide des sanctions ?", ["Qui pilote le ciblage des CAQES ?"]) == \
         "Qui décide des sanctions des CAQES ?"
-    svc.answerer.__dict__["llm"] = Broken()
+    assert "Qui pilote le ciblage des CAQES ?" in fake_llm.calls[0][1][1]  # the history is in the prompt
+    fake_llm.error = TimeoutError("timed out")
     assert "CAQES" in svc.standalone("et qui décide des sanctions ?", ["Qui pilote le ciblage des CAQES ?"])
+    calls = len(fake_llm.calls)
     assert svc.standalone("Qu'est-ce qu'une CPTS ?", ["Qui pilote le ciblage des CAQES ?"]) == "Qu'est-ce qu'une CPTS ?"
+    assert len(fake_llm.calls) == calls  # a question that is not a follow-up is not sent to the LLM

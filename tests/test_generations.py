@@ -23,6 +23,8 @@ from ingest.pipeline import refresh
 
 from conftest import CORPUS, LEGI, ROOT
 
+pytestmark = pytest.mark.integration  # refreshes in subprocesses killed (SIGKILL), with the real model
+
 EDITED = "cooperation-ars-assurance-maladie-bretagne.txt"
 BASE_ARTICLES = ["l162-30-2.md", "r1434-14.md", "l1432-1.md", "l1434-12.md"]
 OLD, NEW = "quatre fois par an", "onze fois par an"

@@ -11,8 +11,10 @@ PACKAGES = ("assistant", "ingest", "evals")
 
 # Each module's layer. A module may import its own layer and the layers its layer lists in MAY_USE.
 LAYERS = {
+    # assistant.llm is core: settings validation reads its table of backends, and it needs only core modules.
     "core": ["assistant.records", "assistant.errors", "assistant.settings", "assistant.text", "assistant.english",
-             "assistant.wordclass", "assistant.cite", "assistant.cli_fr", "assistant.options"],
+             "assistant.wordclass", "assistant.cite", "assistant.cli_fr", "assistant.options",
+             "assistant.llm"],
     "storage": ["assistant.catalog", "assistant.store", "assistant.lexical", "assistant.embeddings",
                 "assistant.minilm", "assistant.vectorcache", "assistant.generations", "assistant.glossary", "assistant.headings",
                 "assistant.index"],
@@ -20,7 +22,7 @@ LAYERS = {
                "ingest.pipeline"],
     "retrieval": ["assistant.lexicon", "assistant.intent", "assistant.answertype", "assistant.followup",
                   "assistant.retrieval"],
-    "answers": ["assistant.verify", "assistant.llm", "assistant.answer", "assistant.suggest", "assistant.onboarding"],
+    "answers": ["assistant.verify", "assistant.answer", "assistant.suggest", "assistant.onboarding"],
     "app": ["assistant.service", "assistant.feedback", "assistant.auth", "assistant.limits", "assistant.web",
             "assistant.cli", "assistant.__main__"],
     "evals": ["evals.metrics", "evals.runner", "evals.synthetic", "evals.bench", "evals.adversarial", "evals.cli",

@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 
 from assistant.auth import Users
+from fakes import FAKE
 
 
 def _basic(user, password):
@@ -13,7 +14,7 @@ def _basic(user, password):
 
 
 @pytest.fixture(scope="module")
-def app_with_users(small_index, tmp_path_factory):
+def app_with_users(fake_index, tmp_path_factory):
     from fastapi.testclient import TestClient
 
     from assistant.feedback import FeedbackStore
@@ -23,8 +24,8 @@ def app_with_users(small_index, tmp_path_factory):
     folder = tmp_path_factory.mktemp("limits")
     Users.add(folder / "users.txt", "agent", "mdp-agent", "user")
     Users.add(folder / "users.txt", "chef", "mdp-chef", "admin")
-    settings = small_index.model_copy(update={"upload_dir": folder / "uploads", "upload_max_files": 3,
-                                              "request_max_kb": 64})
+    settings = fake_index.model_copy(update={"upload_dir": folder / "uploads", "upload_max_files": 3,
+                                             "request_max_kb": 64})
     app = create_app(Service(settings), FeedbackStore(folder / "fb.sqlite"), Users(folder / "users.txt"))
     return TestClient(app)
 
@@ -55,14 +56,14 @@ def test_uploads_are_for_admins_and_limited(app_with_users):
     assert codes[:3] == [200, 200, 200] and codes[3] == 429
 
 
-def test_uploads_are_refused_when_nobody_logs_in(small_index, tmp_path):
+def test_uploads_are_refused_when_nobody_logs_in(fake_index, tmp_path):
     from fastapi.testclient import TestClient
 
     from assistant.feedback import FeedbackStore
     from assistant.service import Service
     from assistant.web import create_app
 
-    client = TestClient(create_app(Service(small_index), FeedbackStore(tmp_path / "fb.sqlite")))
+    client = TestClient(create_app(Service(fake_index), FeedbackStore(tmp_path / "fb.sqlite")))
     r = client.post("/gradio_api/upload", files={"files": ("a.txt", b"texte", "text/plain")})
     assert r.status_code == 403
 
@@ -88,15 +89,16 @@ def test_chat_markup_of_a_document_is_inert():
         assert literal in shown, literal
 
 
-def test_feedback_never_stores_the_api_key_nor_url_credentials(small_index, tmp_path):
+def test_feedback_never_stores_the_api_key_nor_url_credentials(fake_index, tmp_path):
     from fastapi.testclient import TestClient
 
     from assistant.feedback import FeedbackStore
     from assistant.service import Service
     from assistant.web import create_app
 
-    settings = small_index.model_copy(update={"llm_api_key": "sk-tres-secret-4242",
-                                              "llm_base_url": "https://alice:mdp-url-9999@albert.example/v1?key=q77"})
+    settings = fake_index.model_copy(update={
+        "llm_api_key": "sk-tres-secret-4242",
+        "llm_base_url": "https://alice:mdp-url-9999@albert.example/v1?key=q77"})
     assert "sk-tres-secret-4242" not in repr(settings)
     described = settings.describing()
     assert described["llm_base_url"] == "https://albert.example/v1" and "llm_api_key" not in described
@@ -121,7 +123,7 @@ def test_failed_uploads_are_not_kept_and_same_names_coexist(small_corpus, tmp_pa
     from assistant.web import ingest_uploads
     from ingest.pipeline import refresh
 
-    settings = Settings(index=tmp_path / "index", upload_dir=tmp_path / "uploads")
+    settings = Settings(index=tmp_path / "index", upload_dir=tmp_path / "uploads", embedding_model=FAKE)
     refresh(settings, [small_corpus / "note-information-dss-1d-2018-154.txt"])
     service = Service(settings)
     bad = tmp_path / "cassé.pdf"
@@ -142,7 +144,8 @@ def test_failed_uploads_are_not_kept_and_same_names_coexist(small_corpus, tmp_pa
     assert service.ask("Qui préside le comité occitan des dragons ?").answered
 
 
-def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(small_index, tmp_path):
+@pytest.mark.integration
+def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(tmp_path):
     """A real server with login: an admin uploads through Gradio's route and the upload event; the file is
     indexed from the upload folder and Gradio's temporary copy is gone."""
     import os

@@ -7,6 +7,8 @@ import pytest
 from assistant.verify import check
 from conftest import free_port, start_server
 
+pytestmark = pytest.mark.integration  # llama-cpp-python's real server, and the real model
+
 
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory):

@@ -1,5 +1,7 @@
 """Prompt structure, verifier, and the LLM path's fallbacks (a fake chat model here; a real llama.cpp server in
 test_llm_server.py)."""
+import pytest
+
 from assistant.llm import SYSTEM_PROMPT, build_messages
 from assistant.records import Chunk, Hit
 from assistant.verify import check, split_generated
@@ -46,21 +48,11 @@ def test_markers_after_the_full_stop_stay_with_their_sentence():
     assert split_generated("Première phrase. [1] Seconde phrase [2].") == ["Première phrase. [1]", "Seconde phrase [2]."]
 
 
-class FakeLLM:
-    def __init__(self, reply=None, error=None):
-        self.reply, self.error = reply, error
-
-    def generate(self, question, hits):
-        if self.error:
-            raise self.error
-        return self.reply
-
-
-def test_generated_answer_keeps_only_verified_sentences(service):
-    answerer = llm_answerer(service, FakeLLM(
-        "Le ciblage des CAQES est travaillé ensemble par l'ARS et l'assurance maladie [1]. "
-        "Le ministre de la culture signe chaque CAQES en 1999 [1]."))
-    answer = answerer.ask("Qui pilote le ciblage des CAQES ?")
+def test_generated_answer_keeps_only_verified_sentences(service, fake_llm):
+    fake_llm.reply = ("Le ciblage des CAQES est travaillé ensemble par l'ARS et l'assurance maladie [1]. "
+                      "Le ministre de la culture signe chaque CAQES en 1999 [1].")
+    answer = llm_answerer(service).ask("Qui pilote le ciblage des CAQES ?")
+    assert len(fake_llm.calls) == 1  # the answerer went through the ``fake`` backend chosen by its settings
     assert answer.generated and answer.answered
     assert answer.answer.startswith("Le ciblage des CAQES est travaillé ensemble") and "1999" not in answer.answer
     assert len(answer.unsupported) == 1 and "1999" in answer.unsupported[0][0]
@@ -68,10 +60,37 @@ def test_generated_answer_keeps_only_verified_sentences(service):
     assert "retirée" in answer.notice
 
 
-def test_unverifiable_or_failing_llm_falls_back_to_the_extractive_answer(service):
+def test_unverifiable_or_failing_llm_falls_back_to_the_extractive_answer(service, fake_llm):
     extractive = service.ask("Qui pilote le ciblage des CAQES ?")
-    nothing = llm_answerer(service, FakeLLM("Les licornes gèrent le budget [1].")).ask("Qui pilote le ciblage des CAQES ?")
+    fake_llm.reply = "Les licornes gèrent le budget [1]."
+    nothing = llm_answerer(service).ask("Qui pilote le ciblage des CAQES ?")
     assert nothing.answer == extractive.answer and not nothing.generated
     assert "n'a pas pu être vérifiée" in nothing.notice and nothing.unsupported
-    down = llm_answerer(service, FakeLLM(error=TimeoutError("timed out"))).ask("Qui pilote le ciblage des CAQES ?")
+    fake_llm.error = TimeoutError("timed out")
+    down = llm_answerer(service).ask("Qui pilote le ciblage des CAQES ?")
     assert down.answer == extractive.answer and "délai dépassé" in down.notice
+
+
+def test_backends_are_read_from_the_table_of_llm_py(monkeypatch):
+    from pydantic import ValidationError
+
+    from assistant import llm
+    from assistant.errors import ConfigError
+    from assistant.settings import Settings
+
+    with pytest.raises(ValidationError) as refused:
+        Settings(llm_backend="echo")
+    assert "backend LLM inconnu 'echo' : choisir none, openai" in str(refused.value)
+    assert "ollama" in str(refused.value)
+
+    model = object()
+    monkeypatch.setitem(llm.BACKENDS, "echo", lambda settings: model)
+    settings = Settings(llm_backend="echo")  # a registered name is accepted and chosen
+    assert llm.LLM(settings).model is model
+    monkeypatch.delitem(llm.BACKENDS, "echo")
+    with pytest.raises(ConfigError, match="backend LLM inconnu 'echo'"):
+        llm.make_chat_model(settings)
+    with pytest.raises(ConfigError, match="ASSISTANT_LLM_BASE_URL"):
+        llm.make_chat_model(Settings(llm_backend="openai", llm_base_url=""))
+    with pytest.raises(ValueError):
+        llm.register("none", lambda settings: model)

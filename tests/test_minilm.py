@@ -1,11 +1,13 @@
 """The numpy forward pass gives the vectors of sentence-transformers (same packaged model)."""
 import numpy as np
+import pytest
 
 from assistant.embeddings import SentenceTransformerEmbedder, resolve_model_path
 from assistant.minilm import MiniLM, supports
 from assistant.settings import DEFAULT_MODEL
 
 
+@pytest.mark.integration
 def test_numpy_forward_matches_sentence_transformers():
     from sentence_transformers import SentenceTransformer
 
@@ -20,6 +22,7 @@ def test_numpy_forward_matches_sentence_transformers():
     assert np.abs(ours - theirs).max() < 1e-5
 
 
+@pytest.mark.integration
 def test_embedder_small_and_large_batches_agree():
     emb = SentenceTransformerEmbedder(DEFAULT_MODEL)
     texts = [f"article L. 162-{i} du code de la sécurité sociale" for i in range(12)]

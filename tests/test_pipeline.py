@@ -1,4 +1,5 @@
-"""Ingestion against the real embedded Chroma and the real packaged model, on small copied folders."""
+"""Ingestion against the real embedded Chroma, on small copied folders, with the ``fake`` embedder: every
+``Settings()`` and command of this module reads ``ASSISTANT_EMBEDDING_MODEL=fake`` (``fake_model_env``)."""
 import json
 import os
 import shutil
@@ -12,6 +13,8 @@ from assistant.settings import Settings
 from ingest.pipeline import refresh
 
 from conftest import copy_small_corpus
+
+pytestmark = pytest.mark.usefixtures("fake_model_env")
 
 
 @pytest.fixture()

@@ -7,18 +7,19 @@ from assistant.index import Index
 from assistant.service import Service
 from assistant.settings import Settings
 from evals.synthetic import build_synthetic, is_built, synthetic_params
+from fakes import FAKE
 
 
-def test_synthetic_index_opens_and_answers(small_index, tmp_path):
-    source = small_index.index
-    n_source = Index(small_index).catalog.counts()[1]
+def test_synthetic_index_opens_and_answers(fake_index, tmp_path):
+    source = fake_index.index
+    n_source = Index(fake_index).catalog.counts()[1]
     dest = tmp_path / "synthetic"
     report = build_synthetic(source, dest, n_chunks=2 * n_source + 3, log=lambda msg: None)
     assert report["chunks"] >= 2 * n_source + 3 and report["copies"] == 3
     assert is_built(dest, synthetic_params(source, 2 * n_source + 3, 0))
     assert not (tmp_path / "synthetic.building").exists()
 
-    settings = Settings(index=dest)
+    settings = Settings(index=dest, embedding_model=FAKE)
     svc = Service(settings)
     idx = svc.index
     docs, chunks = idx.catalog.counts()

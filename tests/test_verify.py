@@ -2,12 +2,15 @@ import json
 import shutil
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from assistant.cli import cli
 from assistant.index import Index
 from assistant.settings import Settings
 from ingest.pipeline import refresh
+
+pytestmark = pytest.mark.usefixtures("fake_model_env")  # Settings() and the commands: the ``fake`` embedder
 
 
 def test_verify_finds_and_fixes_what_went_wrong(tmp_path, small_corpus):

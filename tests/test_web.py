@@ -1,4 +1,5 @@
-"""The chat page in a real headless Chromium, and the API in-process."""
+"""The chat page in a real headless Chromium against a real server (integration), and the API in-process
+(on the small corpus indexed with the ``fake`` embedder)."""
 import os
 import shutil
 import sqlite3
@@ -12,14 +13,14 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def api_client(small_index, tmp_path_factory):
+def api_client(fake_index, tmp_path_factory):
     from fastapi.testclient import TestClient
 
     from assistant.feedback import FeedbackStore
     from assistant.service import Service
     from assistant.web import create_app
 
-    app = create_app(Service(small_index), FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite"))
+    app = create_app(Service(fake_index), FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite"))
     return TestClient(app)
 
 
@@ -95,6 +96,7 @@ def _ask(driver, question):
     driver.find_element(By.ID, "send").click()
 
 
+@pytest.mark.integration
 def test_chat_in_a_real_browser(server, browser):
     from selenium.webdriver.common.by import By
 
@@ -126,6 +128,7 @@ def test_chat_in_a_real_browser(server, browser):
     assert "locator" in rows[-1][2]
 
 
+@pytest.mark.integration
 def test_glossary_tab_in_the_browser(server, browser):
     from selenium.webdriver.common.by import By
 
@@ -140,7 +143,7 @@ def test_glossary_tab_in_the_browser(server, browser):
     assert "contrats d’amélioration de la qualité" in browser.find_element(By.ID, "glossary").text
 
 
-def test_api_refuses_oversized_input_and_long_words_stay_cheap(api_client, service, monkeypatch):
+def test_api_refuses_oversized_input_and_long_words_stay_cheap(api_client, fake_service, monkeypatch):
     import assistant.lexical as lexical
 
     big = {"question": "x", "history": ["a" * 100_000]}
@@ -148,12 +151,12 @@ def test_api_refuses_oversized_input_and_long_words_stay_cheap(api_client, servi
     calls = []
     real = lexical.edits1
     monkeypatch.setattr(lexical, "edits1", lambda w: calls.append(len(w)) or real(w))
-    assert lexical.correct(service.index.lexical, "a" * 50_000) == "a" * 50_000
-    lexical.correct(service.index.lexical, "zorglub")
+    assert lexical.correct(fake_service.index.lexical, "a" * 50_000) == "a" * 50_000
+    lexical.correct(fake_service.index.lexical, "zorglub")
     assert calls == [7]  # typo candidates are made for the short word only, never for a 50,000-letter one
 
 
-def test_api_reports_llm_notice_and_unsupported(small_index, tmp_path):
+def test_api_reports_llm_notice_and_unsupported(fake_index, tmp_path):
     from dataclasses import replace
 
     from fastapi.testclient import TestClient
@@ -162,7 +165,7 @@ def test_api_reports_llm_notice_and_unsupported(small_index, tmp_path):
     from assistant.service import Service
     from assistant.web import create_app
 
-    svc = Service(small_index)
+    svc = Service(fake_index)
     real = svc.ask
     svc.ask = lambda q: replace(real(q), generated=True, notice="1 phrase retirée.",
                                 unsupported=(("Une phrase inventée [1].", "mots absents"),))
@@ -197,6 +200,7 @@ def hostile_server(tmp_path_factory):
     proc.wait(timeout=20)
 
 
+@pytest.mark.integration
 def test_document_markup_stays_text_in_the_chat(hostile_server, browser):
     from selenium.webdriver.common.by import By
 
@@ -226,6 +230,7 @@ def test_document_markup_stays_text_in_the_chat(hostile_server, browser):
     _wait(browser, lambda d: "Question trop longue" in d.find_element(By.ID, "chat").text)
 
 
+@pytest.mark.integration
 def test_the_chat_api_takes_no_history_from_the_client(hostile_server):
     """The conversation is kept on the server: Gradio's chat endpoint takes the question only."""
     import json
@@ -239,6 +244,7 @@ def test_the_chat_api_takes_no_history_from_the_client(hostile_server):
     assert respond and all(p == ["question"] for p in respond), params
 
 
+@pytest.mark.integration
 def test_api_docs_work_offline(server, browser):
     """/docs loads Swagger UI from the app itself: it shows the API with no network."""
     from selenium.webdriver.common.by import By
@@ -276,6 +282,7 @@ def test_citations_can_be_checked_and_pasted(api_client):
         assert target.status_code == 200 and re.search(r"L\.?\s*162-30-2", target.text), link
 
 
+@pytest.mark.integration
 def test_copy_export_and_refusal_suggestions_in_the_browser(server, browser, tmp_path):
     import json
     import time
@@ -314,6 +321,7 @@ def test_copy_export_and_refusal_suggestions_in_the_browser(server, browser, tmp
     browser.save_screenshot(str(ARTIFACTS / "refusal-suggestions.png"))
 
 
+@pytest.mark.integration
 def test_onboarding_path_in_the_browser(server, browser):
     from selenium.webdriver.common.by import By
 
@@ -333,6 +341,7 @@ def test_onboarding_path_in_the_browser(server, browser):
     browser.save_screenshot(str(ARTIFACTS / "onboarding.png"))
 
 
+@pytest.mark.integration
 def test_article_page_in_the_browser(server, browser):
     from selenium.webdriver.common.by import By
 
