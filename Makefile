@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser index run chat test test-fast eval tune bench corpus clean
+.PHONY: install browser index run chat test test-fast lint format eval tune bench corpus clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ test: install browser  ## the whole test suite, offline (the browser tests use D
 
 test-fast: install  ## the tests not marked integration: no real model, browser nor server (about 30 s)
 	$(BIN)/python -m pytest -q -m "not integration"
+
+lint: install  ## ruff check and ruff format --check (rules and line length in pyproject.toml), as CI runs them
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install  ## rewrite the code in ruff's format and apply ruff's safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 eval: index  ## the eval set on the default index; writes evals/out/default/
 	$(BIN)/python -m evals run --out evals/out/default

@@ -1,5 +1,6 @@
 """Extractive answers: the sentences of the best passages that answer the question, each with its ``[n]``,
 then the numbered citations. When the evidence is too weak, say so and show the closest passages."""
+
 from __future__ import annotations
 
 import re
@@ -8,48 +9,81 @@ from dataclasses import replace
 from functools import cached_property
 
 from assistant.answertype import expected_type, has_type
+from assistant.cite import citation_of, display_article
 from assistant.index import Index
 from assistant.intent import has_cue, shape_of
-from assistant.cite import citation_of
-from assistant.records import Answer, Hit
-from assistant.retrieval import (SUBJECT_CUES, Retriever, SearchResult, opens_on, sentence_score, subject_names,
-                                 window_coverage)
 from assistant.lexical import correct
+from assistant.llm import LLM, passage_text
+from assistant.records import Answer, Hit
+from assistant.retrieval import (
+    SUBJECT_CUES,
+    Retriever,
+    SearchResult,
+    opens_on,
+    sentence_score,
+    subject_names,
+    window_coverage,
+)
 from assistant.text import analyse, fold, is_stopword, sentences
 from assistant.verify import ORDER, check
 from assistant.wordclass import carries_subject
-from assistant.cite import display_article
-from assistant.llm import LLM
-from assistant.llm import passage_text
 
-NO_ANSWER = ("Je n'ai pas trouvé de réponse à cette question dans le corpus. "
-             "Voici les passages les plus proches, à vérifier :")
+NO_ANSWER = (
+    "Je n'ai pas trouvé de réponse à cette question dans le corpus. Voici les passages les plus proches, à vérifier :"
+)
 HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
 TYPE_LABEL = {"nombre": "de nombre ni de durée", "date": "de date", "nom": "de nom"}
 RELATIVE_FLOOR = 0.5  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
 FOCUS_SHARE = 0.5  # share of the subject terms' weight the answering passage must hold
 # Words that say what is asked, not what it is about (analysed forms): never the subject of a question.
-QUESTION_WORDS = frozenset(analyse(
-    "rôle rôles mission missions quoi composition composé composée membres président présidé préside présidence "
-    "durée délai délais combien montant taux sanction sanctions pénalité procédure conditions condition droit "
-    "peut peuvent doit doivent faut qui quel quelle quels quelles signifie définition sert servent chargé "
-    "compétence compétences prévoit prévu dit article code question savoir légal légale légalement maximal "
-    "maximale maximum minimum minimal actuel actuellement exactement jouer joue "
-    # the verbs of "qui décide / fixe / nomme / pilote... ?": they ask for an actor, the subject is their object
-    "décide décident fixe fixent nomme nomment désigne désignent pilote pilotent dirige dirigent signe signent "
-    "valide valident approuve approuvent"))
+QUESTION_WORDS = frozenset(
+    analyse(
+        "rôle rôles mission missions quoi composition composé composée membres président présidé préside présidence "
+        "durée délai délais combien montant taux sanction sanctions pénalité procédure conditions condition droit "
+        "peut peuvent doit doivent faut qui quel quelle quels quelles signifie définition sert servent chargé "
+        "compétence compétences prévoit prévu dit article code question savoir légal légale légalement maximal "
+        "maximale maximum minimum minimal actuel actuellement exactement jouer joue "
+        # the verbs of "qui décide / fixe / nomme / pilote... ?": they ask for an actor, the subject is their object
+        "décide décident fixe fixent nomme nomment désigne désignent pilote pilotent dirige dirigent signe signent "
+        "valide valident approuve approuvent"
+    )
+)
 # Intents whose answer must say what is asked (else refused), and how the refusal names it.
-MUST_HOLD = {"presidence": "qui préside", "composition": "qui compose cette instance",
-             "duree": "de durée ni de délai", "montant": "de montant ni de taux", "sanction": "quelle sanction s'applique",
-             "qui": "qui décide ou agit"}
+MUST_HOLD = {
+    "presidence": "qui préside",
+    "composition": "qui compose cette instance",
+    "duree": "de durée ni de délai",
+    "montant": "de montant ni de taux",
+    "sanction": "quelle sanction s'applique",
+    "qui": "qui décide ou agit",
+}
 SUBJECT_FLOOR = 0.0  # a sentence whose subject is the notion leads when it scores this share of the best one
 SUBJECT_BOOST = 1.5  # ... and a sentence whose subject is the notion asked about and says what is asked, this much
 CUE_BOOST = 1.25  # a sentence with a cue phrase of the question's intent ("est présidé par") counts this much more
 ANSWER_WORDS = 55  # sentences after the first join the answer while it stays within this many words
 MAX_ITEMS = 12  # items of an enumeration shown as a list
 ITEM = re.compile(r"^(?:\d{1,2}°|[a-z]\)|[-–•]\s?)")
-LOOKUP_NOISE = {"article", "prevoit", "dispos", "contenu", "quoi", "que", "resum", "text", "art", "code",
-                "css", "csp", "secur", "social", "publiqu", "sant", "convent", "typ", "paragraph"}
+LOOKUP_NOISE = {
+    "article",
+    "prevoit",
+    "dispos",
+    "contenu",
+    "quoi",
+    "que",
+    "resum",
+    "text",
+    "art",
+    "code",
+    "css",
+    "csp",
+    "secur",
+    "social",
+    "publiqu",
+    "sant",
+    "convent",
+    "typ",
+    "paragraph",
+}
 
 
 def _display_sentence(text: str, locator: str) -> str:
@@ -57,7 +91,7 @@ def _display_sentence(text: str, locator: str) -> str:
     if locator.startswith("§ "):
         number = locator[2:].split(",")[0]
         if re.match(rf"{re.escape(number)}(?=[A-ZÀ-ÖØ-ÞŒ«“\"L’'])", text):  # "35La mise en œuvre"
-            text = text[len(number):].lstrip()
+            text = text[len(number) :].lstrip()
     return text
 
 
@@ -77,7 +111,7 @@ def enumerated_items(text: str, start: int) -> list[str]:
         items.append(re.sub(r"^[-–•]\s*", "", sent))
         if len(items) >= MAX_ITEMS:
             break
-    return items if text[lead[0]:lead[1]].rstrip().endswith(":") else []
+    return items if text[lead[0] : lead[1]].rstrip().endswith(":") else []
 
 
 LEAD_WORDS = 45  # the first sentence of an answer is shown whole up to this length
@@ -181,7 +215,8 @@ class Answerer:
             if token.isupper():
                 for t in analyse(token):
                     stands_for.setdefault(t, set()).update(
-                        frozenset(analyse(x)) for x in self.index.glossary.lookup(token)[:2] if analyse(x))
+                        frozenset(analyse(x)) for x in self.index.glossary.lookup(token)[:2] if analyse(x)
+                    )
         if "lexicon" not in self.retriever.off:
             for entry in self.retriever.lexicon.matches(result.question):
                 for t in entry.stems or analyse(entry.trigger):
@@ -224,26 +259,37 @@ class Answerer:
         def with_alternatives(sentence_terms: set[str]) -> set[str]:
             return sentence_terms | {t for t, alts in alternatives.items() if any(a <= sentence_terms for a in alts)}
 
-        return max((window_coverage([with_alternatives(x) for x in self.index.analysed_sentences(h.chunk.chunk_id)],
-                                    weights) for h in hits[:3]), default=0.0)
+        return max(
+            (
+                window_coverage(
+                    [with_alternatives(x) for x in self.index.analysed_sentences(h.chunk.chunk_id)], weights
+                )
+                for h in hits[:3]
+            ),
+            default=0.0,
+        )
 
     def ask(self, question: str) -> Answer:
         t0 = time.perf_counter()
         result = self.retriever.search(question, self.settings.search_k)
         t = time.perf_counter()
-        hits = result.hits[:self.settings.search_k]
+        hits = result.hits[: self.settings.search_k]
         lookup = [h for h in hits if h.reason == "lookup"]
         if result.missing_articles and not lookup:
             names = ", ".join(display_article(a) for a in result.missing_articles)
             what = "Le paragraphe" if names.startswith("§") else "L'article"
-            text = (f"{what} {names} ne figure pas dans le corpus indexé ; je ne peux pas en citer le contenu. "
-                    "Passages les plus proches :")
+            text = (
+                f"{what} {names} ne figure pas dans le corpus indexé ; je ne peux pas en citer le contenu. "
+                "Passages les plus proches :"
+            )
             return self._refusal(question, result, hits, text, t0, t)
         unknown = self.unknown_words(result)
         if unknown and not lookup:
             listed = ", ".join(f"« {w} »" for w in unknown)
-            text = (f"Aucun document du corpus ne mentionne {listed} : je ne peux pas répondre à partir du corpus. "
-                    "Passages les plus proches, à vérifier :")
+            text = (
+                f"Aucun document du corpus ne mentionne {listed} : je ne peux pas répondre à partir du corpus. "
+                "Passages les plus proches, à vérifier :"
+            )
             return self._refusal(question, result, hits, text, t0, t)
         best_cov = self.evidence_strength(result, hits)
         if not lookup and best_cov < self.settings.min_coverage:
@@ -257,23 +303,37 @@ class Answerer:
         """An LLM answer over the same passages, kept only where the verifier finds each sentence in the
         passages it cites; otherwise the extractive answer with a notice."""
         t = time.perf_counter()
-        pool = hits[:self.settings.llm_passages]
+        pool = hits[: self.settings.llm_passages]
         try:
             text = self.llm.generate(question, pool)
         except Exception as exc:  # network errors, timeouts, bad replies: the extractive answer stands
-            reason = "délai dépassé" if "timeout" in type(exc).__name__.lower() or "timed out" in str(exc) else str(exc)[:200]
-            return replace(extractive, notice=f"Le modèle de langage n'a pas répondu ({reason}) : réponse extraite "
-                                              "des passages.")
-        checked = check(text, [passage_text(h, self.settings.llm_passage_chars) for h in pool], embed=self._embed_texts,
-                        min_terms=self.settings.verify_min_terms, min_similarity=self.settings.verify_min_similarity)
+            reason = (
+                "délai dépassé"
+                if "timeout" in type(exc).__name__.lower() or "timed out" in str(exc)
+                else str(exc)[:200]
+            )
+            return replace(
+                extractive, notice=f"Le modèle de langage n'a pas répondu ({reason}) : réponse extraite des passages."
+            )
+        checked = check(
+            text,
+            [passage_text(h, self.settings.llm_passage_chars) for h in pool],
+            embed=self._embed_texts,
+            min_terms=self.settings.verify_min_terms,
+            min_similarity=self.settings.verify_min_similarity,
+        )
         kept = [c for c in checked if c.supported]
         unsupported = tuple((c.sentence, c.reason) for c in checked if not c.supported)
         timings = dict(extractive.timings_ms)
         timings["llm"] = (time.perf_counter() - t) * 1000
         if not kept:
-            return replace(extractive, unsupported=unsupported, timings_ms=timings,
-                           notice="La réponse du modèle de langage n'a pas pu être vérifiée dans les sources : "
-                                  "réponse extraite des passages.")
+            return replace(
+                extractive,
+                unsupported=unsupported,
+                timings_ms=timings,
+                notice="La réponse du modèle de langage n'a pas pu être vérifiée dans les sources : "
+                "réponse extraite des passages.",
+            )
         numbers: dict[int, int] = {}
         for c in kept:
             for n in c.cited:
@@ -286,12 +346,22 @@ class Answerer:
             for n in c.cited:
                 used.setdefault(n, []).append(body)
         docs = self.index.documents
-        citations = tuple(citation_of(docs, new, pool[old - 1].chunk, pool[old - 1].score, tuple(used[old]),
-                                      self._title(pool[old - 1])) for old, new in numbers.items())
+        citations = tuple(
+            citation_of(
+                docs, new, pool[old - 1].chunk, pool[old - 1].score, tuple(used[old]), self._title(pool[old - 1])
+            )
+            for old, new in numbers.items()
+        )
         timings["total"] = extractive.timings_ms.get("total", 0.0) + timings["llm"]
-        return replace(extractive, answer=" ".join(parts), citations=citations, generated=True,
-                       unsupported=unsupported, timings_ms=timings,
-                       notice=f"{len(unsupported)} phrase(s) générée(s) non vérifiée(s) retirée(s)." if unsupported else "")
+        return replace(
+            extractive,
+            answer=" ".join(parts),
+            citations=citations,
+            generated=True,
+            unsupported=unsupported,
+            timings_ms=timings,
+            notice=f"{len(unsupported)} phrase(s) générée(s) non vérifiée(s) retirée(s)." if unsupported else "",
+        )
 
     @cached_property
     def llm(self):
@@ -325,8 +395,11 @@ class Answerer:
             for i, (s, e) in enumerate(sentences(text)):
                 sent = text[s:e].strip()
                 n_words = len(sent.split())
-                if n_words < 4 or (HEADING_LINE.match(sent) and n_words < 25) or (
-                        n_words < 20 and sent[-1] not in ".;:!?»)"):
+                if (
+                    n_words < 4
+                    or (HEADING_LINE.match(sent) and n_words < 25)
+                    or (n_words < 20 and sent[-1] not in ".;:!?»)")
+                ):
                     continue  # a title or heading line, not an answer
                 if ORDER.search(fold(sent)):
                     continue  # an order to the assistant inside a document is never an answer (flagged in the sources)
@@ -361,18 +434,30 @@ class Answerer:
             names = subject_names(question, result.expansions, result.legal_terms)
             if names:
                 best_any = max(c[0] for c in candidates)
-                candidates = [(max(c[0] * SUBJECT_BOOST, best_any * 1.01)
-                               if opens_on(c[4], names, SUBJECT_CUES[intent]) and c[0] >= SUBJECT_FLOOR * best_any
-                               else c[0], *c[1:]) for c in candidates]
+                candidates = [
+                    (
+                        max(c[0] * SUBJECT_BOOST, best_any * 1.01)
+                        if opens_on(c[4], names, SUBJECT_CUES[intent]) and c[0] >= SUBJECT_FLOOR * best_any
+                        else c[0],
+                        *c[1:],
+                    )
+                    for c in candidates
+                ]
         candidates.sort(key=lambda c: -c[0])
         if intent in MUST_HOLD:
             # "qui préside ?", "quelle durée ?": a good sentence must say it, else the corpus does not answer.
             best_any = candidates[0][0]
-            cued = [c for c in candidates if c[0] >= RELATIVE_FLOOR * best_any and (
-                has_cue(c[4], intent) or (intent in ("montant", "duree") and has_type(c[4], "nombre")))]
+            cued = [
+                c
+                for c in candidates
+                if c[0] >= RELATIVE_FLOOR * best_any
+                and (has_cue(c[4], intent) or (intent in ("montant", "duree") and has_type(c[4], "nombre")))
+            ]
             if not cued:
-                text = (f"Les passages trouvés ne disent pas {MUST_HOLD[intent]} : je ne peux pas répondre à partir "
-                        "du corpus. Passages les plus proches, à vérifier :")
+                text = (
+                    f"Les passages trouvés ne disent pas {MUST_HOLD[intent]} : je ne peux pas répondre à partir "
+                    "du corpus. Passages les plus proches, à vérifier :"
+                )
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
             candidates = cued + [c for c in candidates if c not in cued]
         kind = None if lookup else expected_type(question)
@@ -381,8 +466,10 @@ class Answerer:
             best_any = candidates[0][0]
             candidates = [c for c in candidates if has_type(c[4], kind) and c[0] >= RELATIVE_FLOOR * best_any]
             if not candidates:
-                text = (f"Les passages trouvés ne donnent pas {TYPE_LABEL[kind]} en réponse à cette question : "
-                        "je ne peux pas répondre à partir du corpus. Passages les plus proches, à vérifier :")
+                text = (
+                    f"Les passages trouvés ne donnent pas {TYPE_LABEL[kind]} en réponse à cette question : "
+                    "je ne peux pas répondre à partir du corpus. Passages les plus proches, à vérifier :"
+                )
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
         best = candidates[0][0]
         # First the best sentence of each passage that holds a good one (several agreeing passages make the
@@ -395,8 +482,11 @@ class Answerer:
             firsts.setdefault(c[3].chunk.chunk_id, c)
         order = good if plain_lookup else [good[0]] + list(firsts.values()) + good
         shape = shape_of(intent)
-        limit = min(2, self.settings.max_answer_sentences) if shape in ("definition", "fact", "oui_non") \
+        limit = (
+            min(2, self.settings.max_answer_sentences)
+            if shape in ("definition", "fact", "oui_non")
             else self.settings.max_answer_sentences
+        )
         for c in order:
             key = " ".join(c[4].split())
             if key in said or len(chosen) >= limit:
@@ -416,7 +506,7 @@ class Answerer:
         used: dict[str, list[str]] = {}
         parts = []
         n_words = 0
-        for i, (score, rank, start, hit, sent) in enumerate(chosen):
+        for i, (_score, _rank, _start, hit, sent) in enumerate(chosen):
             n = numbers.setdefault(hit.chunk.chunk_id, len(numbers) + 1)
             shown = _display_sentence(sent, hit.chunk.locator)
             used.setdefault(hit.chunk.chunk_id, []).append(shown)  # the whole sentence stays in the citation
@@ -440,13 +530,16 @@ class Answerer:
             parts.append(f"\n- {shown} [{n}]")
         by_id = {h.chunk.chunk_id: h for h in pool}
         docs = self.index.documents
-        citations = tuple(citation_of(docs, n, by_id[cid].chunk, by_id[cid].score, tuple(used[cid]),
-                                      self._title(by_id[cid])) for cid, n in numbers.items())
+        citations = tuple(
+            citation_of(docs, n, by_id[cid].chunk, by_id[cid].score, tuple(used[cid]), self._title(by_id[cid]))
+            for cid, n in numbers.items()
+        )
         timings = dict(result.timings_ms)
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
-        return Answer(question, " ".join(parts).replace(" \n", "\n"), True, citations, tuple(result.hits), timings,
-                      result.query)
+        return Answer(
+            question, " ".join(parts).replace(" \n", "\n"), True, citations, tuple(result.hits), timings, result.query
+        )
 
     def _title(self, hit: Hit) -> str:
         doc = self.index.documents.get(hit.chunk.doc_id, {})

@@ -4,31 +4,56 @@ A documented rule, no model: "combien", "quel montant", "délai", "how many" exp
 "depuis quand", "en quelle année", "when" expect a date; "comment s'appelle", "who is the current" expect a
 name. An answer whose sentences hold no such thing is refused rather than given.
 """
+
 from __future__ import annotations
 
 import re
 
 from assistant.text import ARTICLE_REF, fold
 
-NUMBER_WORDS = r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|" \
-               r"cinquante|soixante|cent|cents|mille|million|millions|milliard|milliards|moitie|tiers|quart)"
+NUMBER_WORDS = (
+    r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|"
+    r"cinquante|soixante|cent|cents|mille|million|millions|milliard|milliards|moitie|tiers|quart)"
+)
 EXPECTS = [
-    ("nom", re.compile(r"\bcomment s.?appelle|\bquel est (?:le )?nom\b|\bwhat is the name\b|\bwho is (?:the )?current\b|"
-                       r"\bqui est (?:l.?actuel|le actuel|l.?actuelle)", re.I)),
+    (
+        "nom",
+        re.compile(
+            r"\bcomment s.?appelle|\bquel est (?:le )?nom\b|\bwhat is the name\b|\bwho is (?:the )?current\b|"
+            r"\bqui est (?:l.?actuel|le actuel|l.?actuelle)",
+            re.I,
+        ),
+    ),
     # "quand" asks for a date when it is the question word ("quand a-t-elle été créée ?", "depuis quand",
     # "c'est quand"), not when it joins a clause ("le forfait quand on n'est pas hospitalisé").
-    ("date", re.compile(r"^\s*quand\b|\b(?:depuis|jusqu.?a|a partir de|de|c.?est|pour|et) quand\b|\bquand\s*\??\s*$|"
-                        r"\bquand (?:est[- ]ce|a[- ]t|ont|sera|seront|doit|doivent|faut)\b|\ben quelle annee\b|"
-                        r"\ba quelle date\b|\bwhen\b|\bwhat year\b", re.I)),
-    ("nombre", re.compile(r"\bcombien\b|\bquel(?:le)? (?:est le )?(?:montant|nombre|taux|pourcentage|tarif|prix|cout)\b|"
-                          r"\bdelai\b|\bhow (?:many|much|long)\b|\b(?:fee|price|rate|amount)\b", re.I)),
+    (
+        "date",
+        re.compile(
+            r"^\s*quand\b|\b(?:depuis|jusqu.?a|a partir de|de|c.?est|pour|et) quand\b|\bquand\s*\??\s*$|"
+            r"\bquand (?:est[- ]ce|a[- ]t|ont|sera|seront|doit|doivent|faut)\b|\ben quelle annee\b|"
+            r"\ba quelle date\b|\bwhen\b|\bwhat year\b",
+            re.I,
+        ),
+    ),
+    (
+        "nombre",
+        re.compile(
+            r"\bcombien\b|\bquel(?:le)? (?:est le )?(?:montant|nombre|taux|pourcentage|tarif|prix|cout)\b|"
+            r"\bdelai\b|\bhow (?:many|much|long)\b|\b(?:fee|price|rate|amount)\b",
+            re.I,
+        ),
+    ),
 ]
-DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2}(?:er)? (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
-                  r"septembre|octobre|novembre|decembre)\b|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
-                  r"septembre|octobre|novembre|decembre) \d{4}\b")
+DATE = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2}(?:er)? (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
+    r"septembre|octobre|novembre|decembre)\b|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
+    r"septembre|octobre|novembre|decembre) \d{4}\b"
+)
 NUMBER = re.compile(rf"\d|\b{NUMBER_WORDS}\b")
-NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?:M\.|Mme|Dr|[A-ZÉ][a-zéèêëïîôûç]+(?:[- ][A-ZÉ][a-zéèêëïîôûç]+)*)\s+[A-ZÉ]{2,}\b|"
-                  r"\b(?:M\.|Mme|Monsieur|Madame)\s+[A-ZÉ][a-zé]+")
+NAME = re.compile(
+    r"(?<![.!?]\s)(?<!^)\b(?:M\.|Mme|Dr|[A-ZÉ][a-zéèêëïîôûç]+(?:[- ][A-ZÉ][a-zéèêëïîôûç]+)*)\s+[A-ZÉ]{2,}\b|"
+    r"\b(?:M\.|Mme|Monsieur|Madame)\s+[A-ZÉ][a-zé]+"
+)
 
 
 def expected_type(question: str) -> str | None:

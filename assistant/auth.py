@@ -10,6 +10,7 @@ time, and a client or a user name with ``MAX_FAILURES`` failed logins in ``WINDO
 ``Retry-After`` without any hashing. Credentials already checked are remembered, so a logged-in user is served
 at once even while someone else floods the login.
 """
+
 from __future__ import annotations
 
 import base64
@@ -60,7 +61,9 @@ class Users:
         self.path = Path(path)
         self.users: dict[str, tuple[str, str]] = self._read()
         if not self.users:
-            raise ConfigError(f"aucun utilisateur dans {self.path} : en ajouter un avec `python -m assistant adduser NOM`")
+            raise ConfigError(
+                f"aucun utilisateur dans {self.path} : en ajouter un avec `python -m assistant adduser NOM`"
+            )
         self._signature = self._stat()
         self._checked_at = time.monotonic()
         self._lock = threading.Lock()
@@ -103,8 +106,9 @@ class Users:
             try:
                 users = self._read()
             except (ConfigError, OSError, UnicodeDecodeError) as exc:
-                log.error("fichier des utilisateurs %s illisible, les utilisateurs précédents restent : %s",
-                          self.path, exc)
+                log.error(
+                    "fichier des utilisateurs %s illisible, les utilisateurs précédents restent : %s", self.path, exc
+                )
                 return
             self.users, self._signature = users, signature
             self._verified = {}
@@ -142,11 +146,16 @@ class Users:
         if role not in ROLES or ":" in name or not name or name != name.strip() or "\n" in name:
             raise ConfigError("il faut un nom d'utilisateur sans « : » ni espace au bord, et un rôle parmi user, admin")
         if len(password) < MIN_PASSWORD:
-            raise ConfigError(f"mot de passe refusé : {MIN_PASSWORD} caractères au moins"
-                              + (" (il est vide)" if not password else f" (il en a {len(password)})"))
+            raise ConfigError(
+                f"mot de passe refusé : {MIN_PASSWORD} caractères au moins"
+                + (" (il est vide)" if not password else f" (il en a {len(password)})")
+            )
         path = Path(path)
-        lines = [l for l in (path.read_text(encoding="utf-8").splitlines() if path.exists() else [])
-                 if not l.startswith(name + ":")]
+        lines = [
+            line
+            for line in (path.read_text(encoding="utf-8").splitlines() if path.exists() else [])
+            if not line.startswith(name + ":")
+        ]
         lines.append(f"{name}:{role}:{hash_password(password)}")
         _write(path, lines)
 
@@ -154,7 +163,7 @@ class Users:
     def remove(path: Path, name: str) -> None:
         path = Path(path)
         lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-        kept = [l for l in lines if not l.startswith(name + ":")]
+        kept = [line for line in lines if not line.startswith(name + ":")]
         if len(kept) == len(lines):
             raise ConfigError(f"aucun utilisateur « {name} » dans {path}")
         _write(path, kept)
@@ -198,7 +207,8 @@ class Throttle:
         with self._lock:
             if len(self._failures) > self.max_keys:  # forget the oldest keys first
                 for key in sorted(self._failures, key=lambda k: self._failures[k][-1] if self._failures[k] else 0)[
-                        :len(self._failures) // 2]:
+                    : len(self._failures) // 2
+                ]:
                     del self._failures[key]
             for key in keys:
                 self._failures.setdefault(key, deque(maxlen=self.max_failures * 4)).append(now)
@@ -257,14 +267,33 @@ class BasicAuthMiddleware:
             if scope["type"] == "websocket":
                 return await send({"type": "websocket.close", "code": 4429 if wait else 4401})
             if wait:
-                await send({"type": "http.response.start", "status": 429, "headers": [
-                    (b"retry-after", str(wait).encode()), (b"content-type", b"text/plain; charset=utf-8")]})
-                return await send({"type": "http.response.body", "body": (
-                    f"Trop d'échecs d'identification : réessayer dans {wait} s.").encode()})
-            await send({"type": "http.response.start", "status": 401, "headers": [
-                (b"www-authenticate", b'Basic realm="assistant", charset="UTF-8"'),
-                (b"content-type", b"text/plain; charset=utf-8")]})
-            return await send({"type": "http.response.body", "body": "Identification requise.".encode()})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 429,
+                        "headers": [
+                            (b"retry-after", str(wait).encode()),
+                            (b"content-type", b"text/plain; charset=utf-8"),
+                        ],
+                    }
+                )
+                return await send(
+                    {
+                        "type": "http.response.body",
+                        "body": (f"Trop d'échecs d'identification : réessayer dans {wait} s.").encode(),
+                    }
+                )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 401,
+                    "headers": [
+                        (b"www-authenticate", b'Basic realm="assistant", charset="UTF-8"'),
+                        (b"content-type", b"text/plain; charset=utf-8"),
+                    ],
+                }
+            )
+            return await send({"type": "http.response.body", "body": b"Identification requise."})
         state = scope.setdefault("state", {})
         state["role"], state["user"] = role, (credentials(headers.get("authorization")) or ("?",))[0]
         return await self.app(scope, receive, send)

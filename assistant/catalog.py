@@ -1,10 +1,11 @@
 """The catalog: documents (manifest: hash, size, mtime, chunk count) and their chunks, in one SQLite file."""
+
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from assistant.records import Chunk, Document
 
@@ -57,14 +58,47 @@ class Catalog:
             self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
             self.db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (doc.doc_id, doc.source, sha256, size, mtime, len(chunks), doc.title, doc.short_title,
-                 doc.doc_type, doc.date, doc.reference, doc.origin, doc.kind, doc.article, doc.code,
-                 json.dumps(doc.breadcrumb, ensure_ascii=False), json.dumps(doc.links), doc.text, when))
+                (
+                    doc.doc_id,
+                    doc.source,
+                    sha256,
+                    size,
+                    mtime,
+                    len(chunks),
+                    doc.title,
+                    doc.short_title,
+                    doc.doc_type,
+                    doc.date,
+                    doc.reference,
+                    doc.origin,
+                    doc.kind,
+                    doc.article,
+                    doc.code,
+                    json.dumps(doc.breadcrumb, ensure_ascii=False),
+                    json.dumps(doc.links),
+                    doc.text,
+                    when,
+                ),
+            )
             self.db.executemany(
                 "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [(c.chunk_id, c.doc_id, i, c.text, c.locator, c.start, c.end,
-                  json.dumps(c.breadcrumb, ensure_ascii=False), c.article, c.part, c.parts)
-                 for i, c in enumerate(chunks)])
+                [
+                    (
+                        c.chunk_id,
+                        c.doc_id,
+                        i,
+                        c.text,
+                        c.locator,
+                        c.start,
+                        c.end,
+                        json.dumps(c.breadcrumb, ensure_ascii=False),
+                        c.article,
+                        c.part,
+                        c.parts,
+                    )
+                    for i, c in enumerate(chunks)
+                ],
+            )
 
     def touch(self, doc_id: str, source: str, size: int, mtime: float) -> None:
         self.db.execute("UPDATE documents SET source=?, size=?, mtime=? WHERE doc_id=?", (source, size, mtime, doc_id))
@@ -77,12 +111,25 @@ class Catalog:
                 self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
     def documents(self) -> dict[str, dict]:
-        cols = ["doc_id", "source", "title", "short_title", "doc_type", "date", "reference", "origin", "kind",
-                "article", "code", "breadcrumb", "links"]
+        cols = [
+            "doc_id",
+            "source",
+            "title",
+            "short_title",
+            "doc_type",
+            "date",
+            "reference",
+            "origin",
+            "kind",
+            "article",
+            "code",
+            "breadcrumb",
+            "links",
+        ]
         out = {}
         tup = _json_tuples()
         for row in self.db.execute(f"SELECT {', '.join(cols)} FROM documents"):
-            d = dict(zip(cols, row))
+            d = dict(zip(cols, row, strict=True))
             d["breadcrumb"] = tup(d["breadcrumb"])
             d["links"] = tup(d["links"])
             out[d["doc_id"]] = d
@@ -97,14 +144,28 @@ class Catalog:
         crumbs = _json_tuples()
         out = []
         for row in self.db.execute(
-                "SELECT chunk_id, doc_id, text, locator, start, end_, breadcrumb, article, part, parts "
-                "FROM chunks ORDER BY doc_id, ord"):
+            "SELECT chunk_id, doc_id, text, locator, start, end_, breadcrumb, article, part, parts "
+            "FROM chunks ORDER BY doc_id, ord"
+        ):
             d = docs.get(row[1], {})
-            out.append(Chunk(chunk_id=row[0], doc_id=row[1], text=row[2], locator=row[3], start=row[4], end=row[5],
-                             title=d.get("title", ""), doc_type=d.get("doc_type", ""), date=d.get("date", ""),
-                             breadcrumb=crumbs(row[6]),
-                             source=d.get("source", ""),
-                             article=row[7] or "", part=row[8], parts=row[9]))
+            out.append(
+                Chunk(
+                    chunk_id=row[0],
+                    doc_id=row[1],
+                    text=row[2],
+                    locator=row[3],
+                    start=row[4],
+                    end=row[5],
+                    title=d.get("title", ""),
+                    doc_type=d.get("doc_type", ""),
+                    date=d.get("date", ""),
+                    breadcrumb=crumbs(row[6]),
+                    source=d.get("source", ""),
+                    article=row[7] or "",
+                    part=row[8],
+                    parts=row[9],
+                )
+            )
         return out
 
     def counts(self) -> tuple[int, int]:

@@ -1,5 +1,6 @@
 """How a passage is cited so that an agent can check it and paste it: the usual French citation form ("CSS, art.
 L. 162-30-2"), the version of the text it quotes, its date and reference, and a link to the official text."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,20 @@ from urllib.parse import quote
 from assistant.records import Chunk, Citation
 from assistant.text import accented
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 CODE_ABBR = {"Code de la sécurité sociale": "CSS", "Code de la santé publique": "CSP"}
 # Légifrance finds an article of a code by its number with its code search (searchField=NUM_ARTICLE); the
 # article's own page needs its LEGIARTI identifier, which the corpus does not carry.
@@ -37,8 +50,9 @@ def legifrance_url(article: str) -> str:
     return LEGIFRANCE_SEARCH.format(quote(article))
 
 
-def citation_of(documents: dict, n: int, chunk: Chunk, score: float, sentences: tuple[str, ...] = (),
-                title: str | None = None) -> Citation:
+def citation_of(
+    documents: dict, n: int, chunk: Chunk, score: float, sentences: tuple[str, ...] = (), title: str | None = None
+) -> Citation:
     """The citation of a passage, with what lets a person check it (see ``Citation``)."""
     doc = documents.get(chunk.doc_id, {})
     article = doc.get("article") or chunk.article
@@ -56,11 +70,22 @@ def citation_of(documents: dict, n: int, chunk: Chunk, score: float, sentences: 
         date = doc.get("date", "")
         when = (f"de {date}" if len(date) == 4 else f"du {french_date(date)}") if date else ""
         reference = " ".join(x for x in (reference, when) if x)
-    return Citation(n=n, doc_id=chunk.doc_id, title=title if title is not None else chunk.title,
-                    locator=chunk.locator, text=chunk.text, score=score,
-                    breadcrumb=tuple(accented(b) for b in chunk.breadcrumb),
-                    source=chunk.source, sentences=tuple(sentences), cite_as=cite_as, version=version, url=url,
-                    reference=reference, date=date)
+    return Citation(
+        n=n,
+        doc_id=chunk.doc_id,
+        title=title if title is not None else chunk.title,
+        locator=chunk.locator,
+        text=chunk.text,
+        score=score,
+        breadcrumb=tuple(accented(b) for b in chunk.breadcrumb),
+        source=chunk.source,
+        sentences=tuple(sentences),
+        cite_as=cite_as,
+        version=version,
+        url=url,
+        reference=reference,
+        date=date,
+    )
 
 
 def cite_html(c: Citation, label: str = "Ouvrir sur Légifrance", new_tab: bool = True) -> str:
@@ -70,8 +95,10 @@ def cite_html(c: Citation, label: str = "Ouvrir sur Légifrance", new_tab: bool 
     line = " · ".join(html.escape(x) for x in (c.cite_as, c.version, c.reference) if x)
     if c.url:
         target = ' target="_blank"' if new_tab else ""
-        line += (f' · <a href="{html.escape(c.url)}"{target} rel="noopener noreferrer" class="legifrance">'
-                 f"{html.escape(label)}</a>")
+        line += (
+            f' · <a href="{html.escape(c.url)}"{target} rel="noopener noreferrer" class="legifrance">'
+            f"{html.escape(label)}</a>"
+        )
     return line
 
 
@@ -80,12 +107,14 @@ def _field(c, name: str) -> str:
 
 
 def source_line(c, with_url: bool = True) -> str:
-    """"[1] CSS, art. L. 162-30-2 (version en vigueur au 3 décembre 2023) : https://…" for a citation (a
+    """ "[1] CSS, art. L. 162-30-2 (version en vigueur au 3 décembre 2023) : https://…" for a citation (a
     ``Citation`` or its dict)."""
     cite_as = _field(c, "cite_as") or f"{_field(c, 'title')}, {_field(c, 'locator')}"
     extra = " ; ".join(x for x in (_field(c, "version"), _field(c, "reference")) if x)
     url = _field(c, "url")
-    return f"[{_field(c, 'n')}] {cite_as}" + (f" ({extra})" if extra else "") + (f" : {url}" if url and with_url else "")
+    return (
+        f"[{_field(c, 'n')}] {cite_as}" + (f" ({extra})" if extra else "") + (f" : {url}" if url and with_url else "")
+    )
 
 
 def plain_text(answer_text: str, citations) -> str:
@@ -111,8 +140,10 @@ def conversation_markdown(turns: list[dict], when: str) -> str:
     out = ["# Conversation avec l'assistant documentaire ARS / Assurance Maladie", "", f"Exportée le {when}.", ""]
     for i, t in enumerate(turns, 1):
         out += [f"## {i}. {md_escape(t['question'])}", ""]
-        out += [line if not line.startswith("- ") else "- " + md_escape(line[2:]) for line in
-                (md_escape(x) if not x.startswith("- ") else x for x in t["answer"].strip().split("\n"))] + [""]
+        out += [
+            line if not line.startswith("- ") else "- " + md_escape(line[2:])
+            for line in (md_escape(x) if not x.startswith("- ") else x for x in t["answer"].strip().split("\n"))
+        ] + [""]
         if t.get("citations"):
             out += ["Sources :", ""]
             for c in t["citations"]:

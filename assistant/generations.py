@@ -15,6 +15,7 @@ and discards it otherwise. Older generations are deleted once the new one is pub
 An index from before generations (the files directly in the root) is read as it is and becomes the base of the
 first generation at the next refresh that changes something.
 """
+
 from __future__ import annotations
 
 import errno
@@ -35,8 +36,15 @@ BUILD = "BUILD.json"  # in a generation being built: its base and who builds it
 CALIBRATION = "calibration.json"  # in the root: settings `python -m evals tune` measured for this index
 GEN_RE = re.compile(r"^gen-(\d{6})$")
 LEGACY = "legacy"  # the name of an index whose files sit directly in the root
-LEGACY_FILES = ("index.json", "catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm", "chroma", "lexical",
-                "glossary.json")
+LEGACY_FILES = (
+    "index.json",
+    "catalog.sqlite",
+    "catalog.sqlite-wal",
+    "catalog.sqlite-shm",
+    "chroma",
+    "lexical",
+    "glossary.json",
+)
 
 
 class IndexBusy(AssistantError):
@@ -99,8 +107,10 @@ def writer_lock(root: Path):
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
-            raise IndexBusy(f"une mise à jour de l'index {root} est déjà en cours (processus {holder or '?'}) ; "
-                            "réessayer quand elle sera finie.") from None
+            raise IndexBusy(
+                f"une mise à jour de l'index {root} est déjà en cours (processus {holder or '?'}) ; "
+                "réessayer quand elle sera finie."
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
@@ -179,10 +189,11 @@ def garbage(root: Path, keep: int) -> list[str]:
     older = [n for n in generations(root) if n < current]
     if (root / "index.json").exists():
         older.insert(0, LEGACY)
-    return older[:max(0, len(older) - (keep - 1))]
+    return older[: max(0, len(older) - (keep - 1))]
 
 
 # ---------------------------------------------------------------- test hooks
+
 
 def checkpoint(point: str) -> None:
     """A named point of a refresh where the crash tests stop the process.

@@ -1,12 +1,14 @@
 """Acronyms found in the corpus (``contrats d'amélioration ... des soins (CAQES)``) and query expansion."""
+
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from assistant.text import analyse, fold, is_stopword
 
@@ -21,12 +23,11 @@ def _letters(acronym: str) -> str:
 def _align(letters: str, words: list[str]) -> bool:
     """Can the words spell the letters in order? Content words must each start one letter; stop words
     may start one; a content word may also give later letters it contains (PPRGDRESS, DGOS)."""
-    from functools import lru_cache
 
     folded = [fold(w) for w in words]
     stops = [is_stopword(w) for w in words]
 
-    @lru_cache(maxsize=None)
+    @functools.cache
     def go(i: int, j: int) -> bool:
         if j == len(words):
             return i == len(letters)
@@ -57,7 +58,7 @@ def find_definitions(text: str) -> Iterable[tuple[str, str, int]]:
         letters = _letters(acronym)
         if len(letters) < 2 or not acronym[:2].isupper():
             continue
-        before = text[max(0, m.start() - 300):m.start()]
+        before = text[max(0, m.start() - 300) : m.start()]
         before = re.split(r"[.;:!?()\n«»]", before)[-1]
         spans = [(w.start(), w.group()) for w in WORD.finditer(before)]
         words = [re.sub(r"^[dlDL][’']", "", w) for _, w in spans]
@@ -65,7 +66,7 @@ def find_definitions(text: str) -> Iterable[tuple[str, str, int]]:
             if is_stopword(words[start]):
                 continue
             if _align(letters, words[start:]):
-                expansion = before[spans[start][0]:].strip()
+                expansion = before[spans[start][0] :].strip()
                 expansion = re.sub(r"^[dlDL][’']", "", expansion)
                 yield acronym, expansion, m.start()
                 break
@@ -76,7 +77,7 @@ class Glossary:
     entries: dict[str, list[dict]] = field(default_factory=dict)  # acronym -> [{expansion, count, sources}]
 
     @classmethod
-    def build(cls, docs: Iterable[tuple[str, str]]) -> "Glossary":
+    def build(cls, docs: Iterable[tuple[str, str]]) -> Glossary:
         """``docs``: (doc_id, text)."""
         counts: dict[str, Counter] = defaultdict(Counter)
         sources: dict[tuple[str, str], list] = defaultdict(list)
@@ -90,15 +91,17 @@ class Glossary:
                     sources[(acronym, key)].append({"doc_id": doc_id, "offset": offset})
         entries = {}
         for acronym, c in sorted(counts.items()):
-            entries[acronym] = [{"expansion": forms[(acronym, k)], "count": n, "sources": sources[(acronym, k)]}
-                                for k, n in c.most_common()]
+            entries[acronym] = [
+                {"expansion": forms[(acronym, k)], "count": n, "sources": sources[(acronym, k)]}
+                for k, n in c.most_common()
+            ]
         return cls(entries)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.entries, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> "Glossary":
+    def load(cls, path: Path) -> Glossary:
         return cls(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else cls()
 
     def lookup(self, acronym: str) -> list[str]:
@@ -117,11 +120,13 @@ class Glossary:
                         expansions.append(exp)
         fq = fold(question)
         for acronym, entries in self.entries.items():
-            if acronym not in question and any(len(e["expansion"]) > 12 and fold(e["expansion"]) in fq for e in entries):
+            if acronym not in question and any(
+                len(e["expansion"]) > 12 and fold(e["expansion"]) in fq for e in entries
+            ):
                 acronyms.append(acronym)
         return expansions, acronyms
 
-    def long_forms(self) -> "LongForms":
+    def long_forms(self) -> LongForms:
         return LongForms({a: [e["expansion"] for e in entries] for a, entries in self.entries.items()})
 
 
@@ -143,6 +148,6 @@ class LongForms:
         found = []
         for i, t in enumerate(toks):
             for seq, acronym in self.by_first.get(t, ()):
-                if tuple(toks[i:i + len(seq)]) == seq and acronym not in found:
+                if tuple(toks[i : i + len(seq)]) == seq and acronym not in found:
                     found.append(acronym)
         return found

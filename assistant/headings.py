@@ -5,6 +5,7 @@ professionnelles territoriales de santé") points to its articles, and the first
 often the one that defines the notion. ``HeadingIndex.scores`` gives each section a score for a question's
 terms; ``first_of_section`` names the passages that open their section.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,9 +16,11 @@ from assistant.records import Chunk
 from assistant.text import analyse
 
 # A heading's number ("Section 1", "Chapitre IV", "Sous-section 2", "I.1 –") says nothing of its subject.
-HEADING_NUMBER = re.compile(r"^(?:(?:sous[- ])?(?:section|chapitre|titre|livre|partie|paragraphe|sous-paragraphe)"
-                            r"\s+(?:[ivxlc]+|\d+|ier|preliminaire)(?:\s+(?:bis|ter))?|[ivx]+(?:\.\d+)?\s*[–—-])\s*:?\s*",
-                            re.I)
+HEADING_NUMBER = re.compile(
+    r"^(?:(?:sous[- ])?(?:section|chapitre|titre|livre|partie|paragraphe|sous-paragraphe)"
+    r"\s+(?:[ivxlc]+|\d+|ier|preliminaire)(?:\s+(?:bis|ter))?|[ivx]+(?:\.\d+)?\s*[–—-])\s*:?\s*",
+    re.I,
+)
 DECAY = 0.6  # a match one level higher counts this much less: the deepest heading names the notion best
 
 
@@ -40,7 +43,7 @@ class HeadingIndex:
     members: dict[tuple[str, ...], list[str]]  # breadcrumb -> its chunk ids, in article order
 
     @classmethod
-    def build(cls, chunks: list[Chunk]) -> "HeadingIndex":
+    def build(cls, chunks: list[Chunk]) -> HeadingIndex:
         texts: dict[str, int] = {}
         levels: list[frozenset[str]] = []
         paths: dict[tuple[str, ...], list[int]] = {}
@@ -92,7 +95,7 @@ class HeadingIndex:
             for depth, lid in enumerate(reversed(ids)):
                 s = level_score.get(lid)
                 if s:
-                    best = max(best, s * DECAY ** depth)
+                    best = max(best, s * DECAY**depth)
             if best:
                 out[crumb] = best
         return out

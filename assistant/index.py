@@ -1,5 +1,6 @@
 """An index folder: catalog (SQLite), vector store (Chroma), lexical index (bm25s), glossary, and the
 settings it was built with. Opening it for reading loads chunks and the lexical index into memory once."""
+
 from __future__ import annotations
 
 import json
@@ -8,6 +9,7 @@ import time
 from functools import cached_property
 from pathlib import Path
 
+from assistant import generations
 from assistant.catalog import Catalog
 from assistant.embeddings import Embedder, get_embedder
 from assistant.errors import IndexMismatch, IndexMissing
@@ -17,11 +19,9 @@ from assistant.headings import HeadingIndex
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.settings import CHUNKING_VERSION, Settings
-from assistant.text import analyse, sentences
-from assistant import generations
 from assistant.store import VectorStore
+from assistant.text import analyse, sentences
 from assistant.vectorcache import VectorCache, cache_path
-
 
 TUNABLE = ("dense_weight", "min_coverage", "lexicon_weight", "heading_weight", "intent_weight")
 
@@ -30,8 +30,9 @@ def calibrated(settings: Settings, root: Path) -> Settings:
     """The settings with the values ``python -m evals tune`` stored for this index, for those the user did not
     set (an environment variable or a flag always wins)."""
     stored = read_calibration(root)
-    update = {k: v for k, v in (stored.get("settings") or {}).items()
-              if k in TUNABLE and k not in settings.model_fields_set}
+    update = {
+        k: v for k, v in (stored.get("settings") or {}).items() if k in TUNABLE and k not in settings.model_fields_set
+    }
     return settings.model_copy(update=update) if update else settings
 
 
@@ -50,7 +51,8 @@ class Index:
                 if not create:
                     raise IndexMissing(
                         f"aucun index dans {self.root} : en construire un avec `python -m assistant ingest corpus/` "
-                        f"(ou `make run`, qui le fait).")
+                        f"(ou `make run`, qui le fait)."
+                    )
                 name = generations.LEGACY
             path = generations.path_of(self.root, name)
         self.path = Path(path)
@@ -67,10 +69,16 @@ class Index:
     def write_info(self, **updates) -> None:
         info_path = self.path / "index.json"
         info = json.loads(info_path.read_text()) if info_path.exists() else {}
-        info.update({"embedding_model": self.settings.embedding_model, "chunking_version": CHUNKING_VERSION,
-                     "chunk_max_tokens": self.settings.chunk_max_tokens,
-                     "paragraph_pack_tokens": self.settings.paragraph_pack_tokens,
-                     "chunk_overlap_tokens": self.settings.chunk_overlap_tokens}, **updates)
+        info.update(
+            {
+                "embedding_model": self.settings.embedding_model,
+                "chunking_version": CHUNKING_VERSION,
+                "chunk_max_tokens": self.settings.chunk_max_tokens,
+                "paragraph_pack_tokens": self.settings.paragraph_pack_tokens,
+                "chunk_overlap_tokens": self.settings.chunk_overlap_tokens,
+            },
+            **updates,
+        )
         tmp = info_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(info, indent=1))
         tmp.replace(info_path)
@@ -79,16 +87,21 @@ class Index:
     def check_settings(self) -> None:
         """Refuse to mix chunks made with another model or chunking into this index."""
         s = self.settings
-        wanted = {"embedding_model": s.embedding_model, "chunking_version": CHUNKING_VERSION,
-                  "chunk_max_tokens": s.chunk_max_tokens, "chunk_overlap_tokens": s.chunk_overlap_tokens,
-                  "paragraph_pack_tokens": s.paragraph_pack_tokens}
+        wanted = {
+            "embedding_model": s.embedding_model,
+            "chunking_version": CHUNKING_VERSION,
+            "chunk_max_tokens": s.chunk_max_tokens,
+            "chunk_overlap_tokens": s.chunk_overlap_tokens,
+            "paragraph_pack_tokens": s.paragraph_pack_tokens,
+        }
         diff = {k: (self.info.get(k), v) for k, v in wanted.items() if self.info.get(k) != v}
         if diff and self.catalog.counts()[0]:
             detail = ", ".join(f"{k}: index={a!r}, settings={b!r}" for k, (a, b) in diff.items())
             raise IndexMismatch(
                 f"l'index de {self.root} a été construit avec d'autres réglages ({detail}). Le reconstruire avec "
                 f"`python -m assistant ingest CHEMIN... --rebuild` (la génération actuelle reste servie jusqu'à la "
-                f"publication de la nouvelle) ; les mélanger donnerait des résultats faux.")
+                f"publication de la nouvelle) ; les mélanger donnerait des résultats faux."
+            )
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -168,6 +181,7 @@ class Index:
         """Stemmed terms of each sentence of a chunk, with the acronyms whose long form the sentence spells out
         ("agence régionale de santé" also counts as "ARS"): a question asked with the acronym then finds the
         sentence that names the notion in full, as the passage-level index already does."""
+
         def compute():
             text = self.chunks[chunk_id].text
             out = []
@@ -175,6 +189,7 @@ class Index:
                 toks = analyse(text[s:e])
                 out.append(set(toks) | set(analyse(" ".join(self.long_forms.acronyms_in_tokens(toks)))))
             return out
+
         return self.memo("_sentence_cache", chunk_id, compute)
 
     def context_terms(self, chunk_id: str) -> set[str]:
@@ -207,11 +222,23 @@ class Index:
         glossary.save(self.path / "glossary.json")
         # A passage that spells a long form out is also found by its acronym (codes never say "CAQES").
         long_forms = glossary.long_forms()
-        lexical = LexicalIndex.from_tokens([c.chunk_id for c in chunks],
-                                           [self.index_terms(c, docs, long_forms) for c in chunks])
+        lexical = LexicalIndex.from_tokens(
+            [c.chunk_id for c in chunks], [self.index_terms(c, docs, long_forms) for c in chunks]
+        )
         lexical.save(self.path / "lexical")
-        for name in ("chunks", "documents", "lexical", "glossary", "articles", "chunks_by_doc", "_sentence_cache",
-                     "long_forms", "_context_cache", "_cue_cache", "headings"):
+        for name in (
+            "chunks",
+            "documents",
+            "lexical",
+            "glossary",
+            "articles",
+            "chunks_by_doc",
+            "_sentence_cache",
+            "long_forms",
+            "_context_cache",
+            "_cue_cache",
+            "headings",
+        ):
             self.__dict__.pop(name, None)
 
     def close_store(self) -> None:
@@ -234,16 +261,26 @@ def status(settings: Settings) -> dict:
     for name in generations.unfinished(settings.index, idx.generation):
         b = generations.build_info(Path(settings.index) / name) or {}
         building.append({"generation": name, "base": b.get("base"), "started": b.get("started"), "pid": b.get("pid")})
-    info = {"index": str(settings.index), "documents": docs, "chunks": chunks, "generation": idx.generation,
-            "generations": generations.generations(settings.index) or [idx.generation],
-            "unfinished": building, "embedding_model": idx.info.get("embedding_model"),
-            "chunking_version": idx.info.get("chunking_version"), "last_refresh": idx.info.get("updated"),
-            "last_document_change": idx.catalog.last_change(), "warnings": []}
+    info = {
+        "index": str(settings.index),
+        "documents": docs,
+        "chunks": chunks,
+        "generation": idx.generation,
+        "generations": generations.generations(settings.index) or [idx.generation],
+        "unfinished": building,
+        "embedding_model": idx.info.get("embedding_model"),
+        "chunking_version": idx.info.get("chunking_version"),
+        "last_refresh": idx.info.get("updated"),
+        "last_document_change": idx.catalog.last_change(),
+        "warnings": [],
+    }
     try:
         idx.check_settings()
     except IndexMismatch as exc:
         info["warnings"].append(str(exc))
     for b in building:
-        info["warnings"].append(f"génération {b['generation']} inachevée (commencée {b['started']}) : la prochaine "
-                                "commande ingest la reprend ou la remplace.")
+        info["warnings"].append(
+            f"génération {b['generation']} inachevée (commencée {b['started']}) : la prochaine "
+            "commande ingest la reprend ou la remplace."
+        )
     return info

@@ -17,64 +17,107 @@ intent ("est présidé par", "président") mark the sentences of the codes that 
 | conditions | conditions, qui peut, ai-je droit, bénéficier | list |
 | oui_non | est-ce que, peut-on, puis-je, dois-je, faut-il, verb-subject inversion | yes / no |
 """
+
 from __future__ import annotations
 
 import re
 
 from assistant.text import fold
 
-INTENTS = ("presidence", "composition", "definition", "role", "sanction", "duree", "montant", "procedure", "qui",
-           "conditions", "oui_non")
+INTENTS = (
+    "presidence",
+    "composition",
+    "definition",
+    "role",
+    "sanction",
+    "duree",
+    "montant",
+    "procedure",
+    "qui",
+    "conditions",
+    "oui_non",
+)
 
 # Checked in this order: the first that matches wins ("qui préside" is a presidency, not any "qui").
-PATTERNS: list[tuple[str, re.Pattern]] = [(name, re.compile(rx)) for name, rx in [
-    ("presidence", r"\bpresid"),
-    ("montant", r"\bcombien de (?:membres|representants|sieges|personnes|agents|collegues)\b"),
-    ("composition", r"\bcompos|\bmembres?\b|\bqui siege|\bqui en fait partie|\bqui y siege"),
-    ("definition", r"\bc'?\s?est quoi\b|\bc quoi\b|\bqu'?est[- ]ce qu|\bque (?:signifie|veut dire)|\bsignifi|"
-                   r"\bdefini|\bveut dire\b|\bca designe\b|\bkesako|\bwhat is\b|\bwhat are\b"),
-    ("role", r"\brole\b|\bmissions?\b|\ba quoi (?:sert|servent)|\bsert a quoi|\bservent a quoi|\bcharge[es]? de\b|"
-             r"\bcompetences?\b|\battributions?\b|\bque fait\b|\bca sert\b|\bfonction de\b"),
-    ("sanction", r"\bsanction|\bpenalit|\bamende|\bpuni|\brisque[s-]|\bencour|\bpeine\b"),
-    ("duree", r"\bduree|\bdelai|\bcombien de (?:temps|jours|mois|ans|annees|semaines)|\bpendant combien|"
-              r"\bjusqu'?a quand|\bhow long|\bpour combien de temps|\ba partir de quand|\bsous combien"),
-    ("montant", r"\bmontant|\bcombien\b|\btaux\b|\bplafond|\bpourcentage|\btarif|\bprix\b|\bcout|\bhow much|"
-                r"\bhow many|\bquel niveau"),
-    ("procedure", r"\bcomment (?:faire|obtenir|demander|contester|saisir|proceder|se passe|on fait|s'y prendre)|"
-                  r"\bprocedure|\bdemarches?\b|\betapes\b|\bmodalites\b|\bque faire\b|\bquelles formalites"),
-    ("qui", r"^qui\b|\bqui (?:fixe|decide|signe|arrete|nomme|pilote|conclut|finance|valide|approuve|designe|"
+PATTERNS: list[tuple[str, re.Pattern]] = [
+    (name, re.compile(rx))
+    for name, rx in [
+        ("presidence", r"\bpresid"),
+        ("montant", r"\bcombien de (?:membres|representants|sieges|personnes|agents|collegues)\b"),
+        ("composition", r"\bcompos|\bmembres?\b|\bqui siege|\bqui en fait partie|\bqui y siege"),
+        (
+            "definition",
+            r"\bc'?\s?est quoi\b|\bc quoi\b|\bqu'?est[- ]ce qu|\bque (?:signifie|veut dire)|\bsignifi|"
+            r"\bdefini|\bveut dire\b|\bca designe\b|\bkesako|\bwhat is\b|\bwhat are\b",
+        ),
+        (
+            "role",
+            r"\brole\b|\bmissions?\b|\ba quoi (?:sert|servent)|\bsert a quoi|\bservent a quoi|\bcharge[es]? de\b|"
+            r"\bcompetences?\b|\battributions?\b|\bque fait\b|\bca sert\b|\bfonction de\b",
+        ),
+        ("sanction", r"\bsanction|\bpenalit|\bamende|\bpuni|\brisque[s-]|\bencour|\bpeine\b"),
+        (
+            "duree",
+            r"\bduree|\bdelai|\bcombien de (?:temps|jours|mois|ans|annees|semaines)|\bpendant combien|"
+            r"\bjusqu'?a quand|\bhow long|\bpour combien de temps|\ba partir de quand|\bsous combien",
+        ),
+        (
+            "montant",
+            r"\bmontant|\bcombien\b|\btaux\b|\bplafond|\bpourcentage|\btarif|\bprix\b|\bcout|\bhow much|"
+            r"\bhow many|\bquel niveau",
+        ),
+        (
+            "procedure",
+            r"\bcomment (?:faire|obtenir|demander|contester|saisir|proceder|se passe|on fait|s'y prendre)|"
+            r"\bprocedure|\bdemarches?\b|\betapes\b|\bmodalites\b|\bque faire\b|\bquelles formalites",
+        ),
+        (
+            "qui",
+            r"^qui\b|\bqui (?:fixe|decide|signe|arrete|nomme|pilote|conclut|finance|valide|approuve|designe|"
             r"organise|prend|delivre|verse|paie|paye|gere|controle|evalue|autorise|est competent|elabore|"
-            r"cible|peut saisir|doit|dirige|est a la tete|gere)|\bpar qui\b|\bquelle autorite|\bquel organisme|\bwho\b"),
-    ("conditions", r"\bconditions?\b|\bqui peut\b|\bai[- ]je droit|\bavoir droit|\ba droit\b|\beligib|"
-                   r"\bbeneficier\b|\bqui a droit"),
-    ("oui_non", r"^(?:est[- ]ce qu|peut[- ]on|puis[- ]je|dois[- ]je|doit[- ]on|faut[- ]il|ai[- ]je|a[- ]t[- ]on|"
-                r"y a[- ]t[- ]il|est[- ]il|est[- ]elle|sont[- ]ils|peut[- ]il|peut[- ]elle|peuvent[- ]ils|"
-                r"mon \w+ peut|ma \w+ peut|on peut|je peux|un \w+ peut|une \w+ peut|is\b|can\b|do\b|does\b)|"
-                r"\b\w+-t-(?:il|elle|on)\b|\best[- ]ce qu"),
-]]
+            r"cible|peut saisir|doit|dirige|est a la tete|gere)|\bpar qui\b|\bquelle autorite|\bquel organisme|\bwho\b",
+        ),
+        (
+            "conditions",
+            r"\bconditions?\b|\bqui peut\b|\bai[- ]je droit|\bavoir droit|\ba droit\b|\beligib|"
+            r"\bbeneficier\b|\bqui a droit",
+        ),
+        (
+            "oui_non",
+            r"^(?:est[- ]ce qu|peut[- ]on|puis[- ]je|dois[- ]je|doit[- ]on|faut[- ]il|ai[- ]je|a[- ]t[- ]on|"
+            r"y a[- ]t[- ]il|est[- ]il|est[- ]elle|sont[- ]ils|peut[- ]il|peut[- ]elle|peuvent[- ]ils|"
+            r"mon \w+ peut|ma \w+ peut|on peut|je peux|un \w+ peut|une \w+ peut|is\b|can\b|do\b|does\b)|"
+            r"\b\w+-t-(?:il|elle|on)\b|\best[- ]ce qu",
+        ),
+    ]
+]
 
 # Cue phrases of legal text, accents folded, by intent: a sentence holding one answers that kind of question.
-CUES: dict[str, re.Pattern] = {name: re.compile(rx) for name, rx in {
-    "presidence": r"\bpreside|\bpresidence\b|\bpresident\b",
-    "composition": r"\bcompos|\bcomprend\b|\bcomprennent\b|\bmembres\b|\bsiegent\b|\brepresentants?\b|"
-                   r"\best constitue|\bsont constitue|\bregroupe\b|\breunit\b",
-    "definition": r"\best (?:un|une|le|la|l')\b|\bsont (?:des|les)\b|\bs'entend\b|\bon entend par\b|\bconstitue|"
-                  r"\ba pour objet|\bont pour objet|\bdesigne|\best cree|\bsont crees|\bappelee?s?\b|\bdite?s?\b",
-    "role": r"\bmissions?\b|\best chargee?s?\b|\bsont charge|\ba pour objet|\bont pour objet|\bveillent?\b|"
-            r"\bcontribuent?\b|\bassurent?\b|\bdefinit\b|\bmettent en oeuvre|\bmet en oeuvre|\bcoordonne",
-    "sanction": r"\bpuni|\bpenalite|\bsanction|\bamende|\bemprisonnement|\bprononce|\bretrait\b|\bsuspension",
-    "duree": r"\bduree\b|\bdelai\b|\bne peut exceder|\bpour une duree|\bpendant\b|\b\d+\s*(?:ans?|mois|jours|semaines|"
-             r"heures)\b|\b(?:deux|trois|quatre|cinq|six|dix|quinze|trente|soixante) (?:ans|mois|jours|semaines)\b",
-    "montant": r"\bmontant|\btaux\b|%|\beuros?\b|\bplafond|\bfixe a\b|\bdans la limite|\bpourcentage|\bfraction",
-    "procedure": r"\bsaisi|\badresse|\bnotifi|\blettre recommandee|\bdemande\b|\bdepose|\btransmet|\bdossier\b|"
-                 r"\bprocedure|\binforme\b",
-    "qui": r"\bdirecteur\b|\bministre|\bprefet|\bcaisse\b|\bagence\b|\bconseil\b|\bcommission\b|\bpar arrete|"
-           r"\bpar decret|\bdesigne|\bnomme|\bdecide|\bfixe\b|\barrete\b|\bsigne",
-    "conditions": r"\bsous reserve|\ba condition|\blorsque\b|\bpeuvent beneficier|\bont droit|\bouvre droit|"
-                  r"\bconditions?\b|\bsi\b|\bsauf\b",
-    "oui_non": r"\bpeut\b|\bpeuvent\b|\bne peut\b|\binterdit|\bautorise|\bdoit\b|\bdoivent\b|\bobligatoire|"
-               r"\best tenu|\bsont tenus",
-}.items()}
+CUES: dict[str, re.Pattern] = {
+    name: re.compile(rx)
+    for name, rx in {
+        "presidence": r"\bpreside|\bpresidence\b|\bpresident\b",
+        "composition": r"\bcompos|\bcomprend\b|\bcomprennent\b|\bmembres\b|\bsiegent\b|\brepresentants?\b|"
+        r"\best constitue|\bsont constitue|\bregroupe\b|\breunit\b",
+        "definition": r"\best (?:un|une|le|la|l')\b|\bsont (?:des|les)\b|\bs'entend\b|\bon entend par\b|\bconstitue|"
+        r"\ba pour objet|\bont pour objet|\bdesigne|\best cree|\bsont crees|\bappelee?s?\b|\bdite?s?\b",
+        "role": r"\bmissions?\b|\best chargee?s?\b|\bsont charge|\ba pour objet|\bont pour objet|\bveillent?\b|"
+        r"\bcontribuent?\b|\bassurent?\b|\bdefinit\b|\bmettent en oeuvre|\bmet en oeuvre|\bcoordonne",
+        "sanction": r"\bpuni|\bpenalite|\bsanction|\bamende|\bemprisonnement|\bprononce|\bretrait\b|\bsuspension",
+        "duree": r"\bduree\b|\bdelai\b|\bne peut exceder|\bpour une duree|\bpendant\b|"
+        r"\b\d+\s*(?:ans?|mois|jours|semaines|heures)\b|"
+        r"\b(?:deux|trois|quatre|cinq|six|dix|quinze|trente|soixante) (?:ans|mois|jours|semaines)\b",
+        "montant": r"\bmontant|\btaux\b|%|\beuros?\b|\bplafond|\bfixe a\b|\bdans la limite|\bpourcentage|\bfraction",
+        "procedure": r"\bsaisi|\badresse|\bnotifi|\blettre recommandee|\bdemande\b|\bdepose|\btransmet|\bdossier\b|"
+        r"\bprocedure|\binforme\b",
+        "qui": r"\bdirecteur\b|\bministre|\bprefet|\bcaisse\b|\bagence\b|\bconseil\b|\bcommission\b|\bpar arrete|"
+        r"\bpar decret|\bdesigne|\bnomme|\bdecide|\bfixe\b|\barrete\b|\bsigne",
+        "conditions": r"\bsous reserve|\ba condition|\blorsque\b|\bpeuvent beneficier|\bont droit|\bouvre droit|"
+        r"\bconditions?\b|\bsi\b|\bsauf\b",
+        "oui_non": r"\bpeut\b|\bpeuvent\b|\bne peut\b|\binterdit|\bautorise|\bdoit\b|\bdoivent\b|\bobligatoire|"
+        r"\best tenu|\bsont tenus",
+    }.items()
+}
 
 LIST_INTENTS = {"composition", "role", "procedure", "conditions"}
 FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}

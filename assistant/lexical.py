@@ -1,11 +1,12 @@
 """French BM25 index (bm25s) saved beside the Chroma store: a folder of plainly named files."""
+
 from __future__ import annotations
 
 import json
 import math
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -21,13 +22,15 @@ class LexicalIndex:
         self.n = len(chunk_ids)
 
     @classmethod
-    def build(cls, chunk_ids: Sequence[str], texts: Sequence[str], extra: Sequence[str] | None = None) -> "LexicalIndex":
+    def build(cls, chunk_ids: Sequence[str], texts: Sequence[str], extra: Sequence[str] | None = None) -> LexicalIndex:
         """``extra`` is indexed with each text without being part of it (title, breadcrumb, locator)."""
-        return cls.from_tokens(chunk_ids, [analyse(text) + (analyse(extra[i]) if extra is not None else [])
-                                           for i, text in enumerate(texts)])
+        return cls.from_tokens(
+            chunk_ids,
+            [analyse(text) + (analyse(extra[i]) if extra is not None else []) for i, text in enumerate(texts)],
+        )
 
     @classmethod
-    def from_tokens(cls, chunk_ids: Sequence[str], token_lists: Sequence[list[str]]) -> "LexicalIndex":
+    def from_tokens(cls, chunk_ids: Sequence[str], token_lists: Sequence[list[str]]) -> LexicalIndex:
         """An index of already analysed chunks."""
         import bm25s
 
@@ -48,7 +51,8 @@ class LexicalIndex:
         prefixes = self.__dict__.get("_prefixes")
         if prefixes is None:
             prefixes = self._prefixes = {t[:5] for t in self.df if len(t) >= 5} | {
-                t[:n] for t in self.df for n in range(3, min(5, len(t)) + 1)}
+                t[:n] for t in self.df for n in range(3, min(5, len(t)) + 1)
+            }
         return token[:5] in prefixes
 
     def idf(self, token: str) -> float:
@@ -79,7 +83,7 @@ class LexicalIndex:
         (folder / "df.json").write_text(json.dumps(self.df))
 
     @classmethod
-    def load(cls, folder: Path) -> "LexicalIndex":
+    def load(cls, folder: Path) -> LexicalIndex:
         import bm25s
 
         chunk_ids = json.loads((folder / "chunk_ids.json").read_text())
@@ -91,8 +95,12 @@ class LexicalIndex:
 def edits1(word: str) -> set[str]:
     letters = "abcdefghijklmnopqrstuvwxyz"
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    return ({a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-            | {a + c + b[1:] for a, b in splits if b for c in letters} | {a + c + b for a, b in splits for c in letters})
+    return (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b[1:] for a, b in splits if b for c in letters}
+        | {a + c + b for a, b in splits for c in letters}
+    )
 
 
 def correct(index: LexicalIndex, token: str) -> str:
@@ -100,5 +108,7 @@ def correct(index: LexicalIndex, token: str) -> str:
     'commision'), else the term itself. Short terms and numbers are left alone."""
     if token in index.df or not 5 <= len(token) <= 30 or any(ch.isdigit() for ch in token):
         return token  # (edits of a very long "word" would be millions of strings)
-    best = max((t for t in edits1(token) if t in index.df and t[0] == token[0]), key=lambda t: index.df[t], default=None)
+    best = max(
+        (t for t in edits1(token) if t in index.df and t[0] == token[0]), key=lambda t: index.df[t], default=None
+    )
     return best or token

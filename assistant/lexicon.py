@@ -4,6 +4,7 @@
 volontaire de grossesse", "DG" is "directeur général". The lexicon is one data file; ``Lexicon.expand`` gives the
 legal terms a question's words call for, which retrieval uses like the long forms of acronyms.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,7 @@ class Lexicon:
         self.entries = entries
 
     @classmethod
-    def load(cls, path: Path = LEXICON_FILE) -> "Lexicon":
+    def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
         entries = []
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip() or line.startswith("#"):
@@ -65,7 +66,7 @@ class Lexicon:
 
 def _contains(tokens: list[str], part: tuple[str, ...]) -> bool:
     n = len(part)
-    return any(tuple(tokens[i:i + n]) == part for i in range(len(tokens) - n + 1))
+    return any(tuple(tokens[i : i + n]) == part for i in range(len(tokens) - n + 1))
 
 
 @lru_cache(maxsize=1)

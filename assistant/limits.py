@@ -7,6 +7,7 @@
   temporary folder may not exceed ``upload_max_total_mb`` (they are deleted after indexing, and by Gradio's cache
   cleaner after an hour).
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,13 @@ from pathlib import Path
 
 
 async def _reply(send, status: int, text: str, headers: list | None = None) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), *(headers or [])]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), *(headers or [])],
+        }
+    )
     await send({"type": "http.response.body", "body": text.encode()})
 
 
@@ -38,8 +44,9 @@ class BodyLimit:
         limit = self.upload_max_bytes if _is_upload(scope.get("path", "")) else self.max_bytes
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            return await _reply(send, 413, f"Requête trop volumineuse ({int(declared) // 1024} Ko ; limite "
-                                           f"{limit // 1024} Ko).")
+            return await _reply(
+                send, 413, f"Requête trop volumineuse ({int(declared) // 1024} Ko ; limite {limit // 1024} Ko)."
+            )
         if declared is not None:
             return await self.app(scope, receive, send)  # the server reads no more than it announced
         # No length announced (chunked): read the body here, up to the limit, then hand it on.
@@ -103,8 +110,12 @@ class UploadGuard:
                 q.popleft()
             if len(q) >= self.max_per_hour:
                 wait = int(3600 - (now - q[0])) + 1
-                return await _reply(send, 429, f"Trop d'envois de fichiers : {self.max_per_hour} par heure ; "
-                                               f"réessayer dans {wait} s.", [(b"retry-after", str(wait).encode())])
+                return await _reply(
+                    send,
+                    429,
+                    f"Trop d'envois de fichiers : {self.max_per_hour} par heure ; réessayer dans {wait} s.",
+                    [(b"retry-after", str(wait).encode())],
+                )
             q.append(now)
         if folder_bytes(self.temp_dir) >= self.max_total_bytes:
             return await _reply(send, 507, "Espace des fichiers envoyés plein : réessayer plus tard.")

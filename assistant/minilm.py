@@ -7,16 +7,20 @@ are those of sentence-transformers to float32 rounding (checked by tests/test_mi
 this module recognises are served this way (``supports``); any other model goes through
 sentence-transformers.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-MODULES = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
-           "sentence_transformers.models.Normalize"]
+MODULES = [
+    "sentence_transformers.models.Transformer",
+    "sentence_transformers.models.Pooling",
+    "sentence_transformers.models.Normalize",
+]
 
 
 def supports(folder: str | Path) -> bool:
@@ -28,11 +32,16 @@ def supports(folder: str | Path) -> bool:
         pooling = json.loads((f / modules[1]["path"] / "config.json").read_text())
     except (OSError, ValueError, IndexError, KeyError):
         return False
-    return ([m.get("type") for m in modules] == MODULES and config.get("model_type") == "bert"
-            and config.get("hidden_act") == "gelu" and config.get("position_embedding_type", "absolute") == "absolute"
-            and pooling.get("pooling_mode_mean_tokens") and not any(
-                v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens")
-            and (f / "model.safetensors").exists() and (f / "tokenizer.json").exists())
+    return (
+        [m.get("type") for m in modules] == MODULES
+        and config.get("model_type") == "bert"
+        and config.get("hidden_act") == "gelu"
+        and config.get("position_embedding_type", "absolute") == "absolute"
+        and pooling.get("pooling_mode_mean_tokens")
+        and not any(v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens")
+        and (f / "model.safetensors").exists()
+        and (f / "tokenizer.json").exists()
+    )
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -65,8 +74,11 @@ class MiniLM:
         _one_blas_thread()
         f = Path(folder)
         config = json.loads((f / "config.json").read_text())
-        st_config = json.loads((f / "sentence_bert_config.json").read_text()) \
-            if (f / "sentence_bert_config.json").exists() else {}
+        st_config = (
+            json.loads((f / "sentence_bert_config.json").read_text())
+            if (f / "sentence_bert_config.json").exists()
+            else {}
+        )
         self.max_len = int(st_config.get("max_seq_length") or config.get("max_position_embeddings", 512))
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
@@ -85,13 +97,20 @@ class MiniLM:
             p = f"encoder.layer.{i}."
             q, k, v = (w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value"))
             qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
-            self.layers.append((
-                np.ascontiguousarray(np.concatenate([q, k, v]).T), qkv_b,
-                np.ascontiguousarray(w[p + "attention.output.dense.weight"].T), w[p + "attention.output.dense.bias"],
-                (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
-                np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"],
-                np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"],
-                (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])))
+            self.layers.append(
+                (
+                    np.ascontiguousarray(np.concatenate([q, k, v]).T),
+                    qkv_b,
+                    np.ascontiguousarray(w[p + "attention.output.dense.weight"].T),
+                    w[p + "attention.output.dense.bias"],
+                    (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
+                    np.ascontiguousarray(w[p + "intermediate.dense.weight"].T),
+                    w[p + "intermediate.dense.bias"],
+                    np.ascontiguousarray(w[p + "output.dense.weight"].T),
+                    w[p + "output.dense.bias"],
+                    (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
+                )
+            )
 
     def _ln(self, x: np.ndarray, params) -> np.ndarray:
         mean = x.mean(-1, keepdims=True)
@@ -108,8 +127,8 @@ class MiniLM:
         ids = np.zeros((n, length), dtype=np.int64)
         mask = np.zeros((n, length), dtype=np.float32)
         for i, e in enumerate(encs):
-            ids[i, :len(e.ids)] = e.ids
-            mask[i, :len(e.ids)] = 1.0
+            ids[i, : len(e.ids)] = e.ids
+            mask[i, : len(e.ids)] = 1.0
         x = self.word[ids] + self.position[:length] + self.token_type
         x = self._ln(x, self.emb_ln)
         h, d = self.heads, self.dimension // self.heads

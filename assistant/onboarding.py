@@ -1,43 +1,66 @@
 """The onboarding path: one card per notion that organises ARS / Assurance Maladie cooperation, built from the
 corpus by the same machinery as the answers. A card holds the defining passage, who decides, pilots or presides,
 the key articles and three questions to ask, and no sentence that is not quoted from a cited passage."""
+
 from __future__ import annotations
 
 import html
 import re
 from dataclasses import dataclass, field
 
-from assistant.cite import cite_html, display_article
+from assistant.answer import enumerated_items
+from assistant.cite import citation_of, cite_html, display_article
 from assistant.records import Answer
 from assistant.text import fold, sentences
-from assistant.answer import enumerated_items
-from assistant.cite import citation_of
 
 # The notions of the path, in the order a new agent meets them: (name as asked, name as shown).
 NOTIONS = [
     ("l'ARS", "ARS", ["agence régionale de santé", "agences régionales de santé"]),
     ("la CPAM", "CPAM", ["caisse primaire d'assurance maladie", "caisses primaires d'assurance maladie"]),
-    ("la DCGDR", "DCGDR", ["direction de la coordination de la gestion du risque",
-                           "directeur coordonnateur de la gestion du risque"]),
+    (
+        "la DCGDR",
+        "DCGDR",
+        ["direction de la coordination de la gestion du risque", "directeur coordonnateur de la gestion du risque"],
+    ),
     ("l'UNCAM", "UNCAM", ["Union nationale des caisses d'assurance maladie"]),
     ("le PRS", "PRS", ["projet régional de santé"]),
     ("le SRS", "SRS", ["schéma régional de santé"]),
-    ("le PPRGDRESS", "PPRGDRESS", ["plan pluriannuel régional de gestion du risque et d'efficience du système de soins"]),
+    (
+        "le PPRGDRESS",
+        "PPRGDRESS",
+        ["plan pluriannuel régional de gestion du risque et d'efficience du système de soins"],
+    ),
     ("le CAQES", "CAQES", ["contrat d'amélioration de la qualité et de l'efficience des soins"]),
-    ("la CPTS", "CPTS", ["communauté professionnelle territoriale de santé",
-                         "communautés professionnelles territoriales de santé"]),
+    (
+        "la CPTS",
+        "CPTS",
+        ["communauté professionnelle territoriale de santé", "communautés professionnelles territoriales de santé"],
+    ),
     ("le FIR", "FIR", ["fonds d'intervention régional"]),
     ("la CRSA", "CRSA", ["conférence régionale de la santé et de l'autonomie"]),
-    ("la commission régionale de coordination", "Commission régionale de coordination",
-     ["commission régionale de coordination des actions de l'agence régionale de santé et de l'assurance maladie",
-      "commission de coordination des actions de l'agence régionale de santé et de l'assurance maladie"]),
-    ("les expérimentations de l'article 51", "Expérimentations « article 51 »",
-     ["expérimentations à dimension nationale ou régionale", "expérimentations « article 51 »"]),
+    (
+        "la commission régionale de coordination",
+        "Commission régionale de coordination",
+        [
+            "commission régionale de coordination des actions de l'agence régionale de santé et de l'assurance maladie",
+            "commission de coordination des actions de l'agence régionale de santé et de l'assurance maladie",
+        ],
+    ),
+    (
+        "les expérimentations de l'article 51",
+        "Expérimentations « article 51 »",
+        ["expérimentations à dimension nationale ou régionale", "expérimentations « article 51 »"],
+    ),
 ]
 EXTRA_NOTIONS = 4  # more notions: the acronyms the corpus uses most that the list above lacks
 ROLE_QUESTIONS = ["Qui pilote {n} ?", "Qui préside {n} ?", "Qui arrête {n} ?"]
-TRY_QUESTIONS = ["À quoi sert {n} ?", "Qui pilote {n} ?", "Qui préside {n} ?", "Quelle est la durée {d} ?",
-                 "Quelle est la composition {d} ?"]
+TRY_QUESTIONS = [
+    "À quoi sert {n} ?",
+    "Qui pilote {n} ?",
+    "Qui préside {n} ?",
+    "Quelle est la durée {d} ?",
+    "Quelle est la composition {d} ?",
+]
 
 
 @dataclass
@@ -78,14 +101,22 @@ def notions(service) -> list[tuple[str, str]]:
 
 
 # What a defining sentence says of its subject, strongest first (folded text).
-DEFINING_STRONG = re.compile(r"\b(?:est|sont)\s+(?:un|une|des)\b|\ba pour (?:mission|objet|objectif)|"
-                             r"\bont pour (?:mission|objet|objectif)|\bdefinit\b|\bconcourt\b|\bfinance\b")
-DEFINING = re.compile(DEFINING_STRONG.pattern + r"|\b(?:est|sont)\s+(?:l'|le|la|les|chargee?s?|composee?s?|"
-                      r"constituee?s?|cree?e?s?|institue?e?s?|conclue?s?|etablie?s?|elabore?e?s?)\b|\bcomporte\b")
-ROLE_CUE = {"préside": re.compile(r"\b(?:est|sont) presidee?s? par\b"),
-            "pilote": re.compile(r"\bpilot\w* par\b|\b(?:est|sont) dirigee?s? par\b|\bassure\w* le pilotage\b"),
-            "arrête": re.compile(r"\b(?:est|sont) arretee?s? par\b|\b(?:est|sont) adoptee?s? par\b|"
-                                 r"\b(?:est|sont) approuvee?s? par\b")}
+DEFINING_STRONG = re.compile(
+    r"\b(?:est|sont)\s+(?:un|une|des)\b|\ba pour (?:mission|objet|objectif)|"
+    r"\bont pour (?:mission|objet|objectif)|\bdefinit\b|\bconcourt\b|\bfinance\b"
+)
+DEFINING = re.compile(
+    DEFINING_STRONG.pattern + r"|\b(?:est|sont)\s+(?:l'|le|la|les|chargee?s?|composee?s?|"
+    r"constituee?s?|cree?e?s?|institue?e?s?|conclue?s?|etablie?s?|elabore?e?s?)\b|\bcomporte\b"
+)
+ROLE_CUE = {
+    "préside": re.compile(r"\b(?:est|sont) presidee?s? par\b"),
+    "pilote": re.compile(r"\bpilot\w* par\b|\b(?:est|sont) dirigee?s? par\b|\bassure\w* le pilotage\b"),
+    "arrête": re.compile(
+        r"\b(?:est|sont) arretee?s? par\b|\b(?:est|sont) adoptee?s? par\b|"
+        r"\b(?:est|sont) approuvee?s? par\b"
+    ),
+}
 
 
 def _first_sentence(answer: Answer) -> str:
@@ -142,7 +173,7 @@ def opening_sentences(service, names: list[str]) -> list[tuple]:
             sent = " ".join(chunk.text[start:end].split())
             f = fold(sent)
             m = name_re.search(f)
-            if not m or len(f[:m.start()].split()) > 3 or not 6 <= len(sent.split()) <= 70:
+            if not m or len(f[: m.start()].split()) > 3 or not 6 <= len(sent.split()) <= 70:
                 continue
             found.append((chunk, sent, f))
     return sorted(found, key=lambda cs: _rank(cs[0]))
@@ -221,8 +252,10 @@ def _answer_html(answer: Answer, start: int) -> tuple[str, list[str], int]:
 
 
 def card_html(card: Card) -> str:
-    parts = [f"<div class='card' id='card-{html.escape(card.name.replace(' ', '-'))}'>"
-             f"<h3>{html.escape(card.name)}{' : ' + html.escape(card.long_form) if card.long_form else ''}</h3>"]
+    parts = [
+        f"<div class='card' id='card-{html.escape(card.name.replace(' ', '-'))}'>"
+        f"<h3>{html.escape(card.name)}{' : ' + html.escape(card.long_form) if card.long_form else ''}</h3>"
+    ]
     n, sources = 1, []
     text, srcs, n = _answer_html(card.definition, n)
     parts.append(f"<p class='definition'><b>Définition.</b> {text}</p>")
@@ -232,25 +265,39 @@ def card_html(card: Card) -> str:
         parts.append(f"<p class='role'><b>{html.escape(role.question)}</b> {text}</p>")
         sources += srcs
     if card.articles:
-        links = ", ".join(f"<a href='/article/{html.escape(a)}' target='_blank'>{html.escape(display_article(a))}</a>"
-                          for a in card.articles)
+        links = ", ".join(
+            f"<a href='/article/{html.escape(a)}' target='_blank'>{html.escape(display_article(a))}</a>"
+            for a in card.articles
+        )
         parts.append(f"<p class='articles'><b>Articles clés :</b> {links}</p>")
     if card.questions:
-        parts.append("<p class='questions'><b>Trois questions à poser :</b></p><ul>"
-                     + "".join(f"<li>{html.escape(q)}</li>" for q in card.questions) + "</ul>")
-    parts.append("<details><summary>Sources</summary><ul class='card-sources'>"
-                 + "".join(f"<li>{s}</li>" for s in sources) + "</ul></details></div>")
+        parts.append(
+            "<p class='questions'><b>Trois questions à poser :</b></p><ul>"
+            + "".join(f"<li>{html.escape(q)}</li>" for q in card.questions)
+            + "</ul>"
+        )
+    parts.append(
+        "<details><summary>Sources</summary><ul class='card-sources'>"
+        + "".join(f"<li>{s}</li>" for s in sources)
+        + "</ul></details></div>"
+    )
     return "".join(parts)
 
 
-PATH_STYLE = ("<style>.card{border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:0 0 14px 0}"
-              ".card h3{margin:0 0 6px 0}.card p{margin:4px 0}.card-sources{font-size:13px}</style>")
+PATH_STYLE = (
+    "<style>.card{border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:0 0 14px 0}"
+    ".card h3{margin:0 0 6px 0}.card p{margin:4px 0}.card-sources{font-size:13px}</style>"
+)
 
 
 def path_html(cards: list[Card]) -> str:
     if not cards:
         return "<p>Le corpus indexé ne définit aucune des notions du parcours.</p>"
-    toc = " · ".join(f"<a href='#card-{html.escape(c.name.replace(' ', '-'))}'>{html.escape(c.name)}</a>" for c in cards)
-    return (PATH_STYLE + "<p>Les notions qui organisent la coopération ARS / Assurance Maladie. Chaque phrase est "
-            f"citée du corpus ; les numéros renvoient aux sources de la fiche.</p><p>{toc}</p>"
-            + "".join(card_html(c) for c in cards))
+    toc = " · ".join(
+        f"<a href='#card-{html.escape(c.name.replace(' ', '-'))}'>{html.escape(c.name)}</a>" for c in cards
+    )
+    return (
+        PATH_STYLE + "<p>Les notions qui organisent la coopération ARS / Assurance Maladie. Chaque phrase est "
+        f"citée du corpus ; les numéros renvoient aux sources de la fiche.</p><p>{toc}</p>"
+        + "".join(card_html(c) for c in cards)
+    )

@@ -1,4 +1,5 @@
 """Options shared by the two command lines, ``python -m assistant`` and ``python -m evals``."""
+
 from __future__ import annotations
 
 from pathlib import Path

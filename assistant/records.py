@@ -1,4 +1,5 @@
 """Typed, frozen records passed between the pipeline stages."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -58,8 +59,14 @@ class Chunk:
 
     def store_metadata(self) -> dict:
         """What the vector store keeps beside the chunk's vector (scalars only)."""
-        return {"doc_id": self.doc_id, "locator": self.locator, "title": self.title, "article": self.article or "",
-                "doc_type": self.doc_type or "", "part": self.part}
+        return {
+            "doc_id": self.doc_id,
+            "locator": self.locator,
+            "title": self.title,
+            "article": self.article or "",
+            "doc_type": self.doc_type or "",
+            "part": self.part,
+        }
 
 
 @dataclass(frozen=True)
@@ -92,10 +99,21 @@ class Citation:
     date: str = ""  # ISO date of the document, or of the code's version
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "doc_id": self.doc_id, "title": self.title, "locator": self.locator,
-                "text": self.text, "score": round(self.score, 4), "breadcrumb": list(self.breadcrumb),
-                "source": self.source, "cite_as": self.cite_as, "version": self.version, "url": self.url,
-                "reference": self.reference, "date": self.date}
+        return {
+            "n": self.n,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "locator": self.locator,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "breadcrumb": list(self.breadcrumb),
+            "source": self.source,
+            "cite_as": self.cite_as,
+            "version": self.version,
+            "url": self.url,
+            "reference": self.reference,
+            "date": self.date,
+        }
 
 
 @dataclass(frozen=True)
@@ -114,10 +132,15 @@ class Answer:
     suggestions: tuple[str, ...] = ()  # a refusal's reformulations, each answered by the corpus
 
     def to_dict(self) -> dict:
-        out = {"question": self.question, "answer": self.answer, "answered": self.answered,
-               "citations": [c.to_dict() for c in self.citations],
-               "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()}, "generation": self.generation,
-               "suggestions": list(self.suggestions)}
+        out = {
+            "question": self.question,
+            "answer": self.answer,
+            "answered": self.answered,
+            "citations": [c.to_dict() for c in self.citations],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "generation": self.generation,
+            "suggestions": list(self.suggestions),
+        }
         if self.generated or self.notice or self.unsupported:
             out["generated"] = self.generated
             out["notice"] = self.notice

@@ -1,5 +1,6 @@
 """Hybrid retrieval: French BM25 + dense similarity fused with a measured weight, direct lookup of the
 articles a question names, acronym expansion from the corpus glossary, near-duplicates collapsed."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,12 @@ from assistant.text import ARTICLE_REF, analyse, article_of, fold, sentences
 NUMBERED_ARTICLE = re.compile(r"\barticle\s+(\d+)(?:\s*er)?(?:\.(\d+))?\b(?!\s*[-/]\d)", re.I)
 PARAGRAPH = re.compile(r"(?:§|\bparagraphe|\bparagraph|\bpara\.?)\s*(\d{1,3})\b", re.I)
 MAX_QUESTION_CHARS = 2000
-CODE_HINT = {"csp": "Code de la santé publique", "sante publique": "Code de la santé publique",
-             "css": "Code de la sécurité sociale", "securite sociale": "Code de la sécurité sociale"}
+CODE_HINT = {
+    "csp": "Code de la santé publique",
+    "sante publique": "Code de la santé publique",
+    "css": "Code de la sécurité sociale",
+    "securite sociale": "Code de la sécurité sociale",
+}
 
 
 @dataclass
@@ -94,7 +99,12 @@ SIGNALS = ("bm25", "dense", "acronyms", "lexicon", "heading", "intent", "sentenc
 HEADING_CANDIDATES = 3  # sections whose heading matches best lend their articles as candidates
 HEADING_FLOOR = 0.25  # ... when at least this share of the question's weight is in the heading
 FIRST_INTENTS = ("definition", "role")
-NOTION_INTENTS = ("definition", "role", "composition", "presidence")  # questions about a notion, named by an acronym  # the intents whose answer is most often a section's first article
+NOTION_INTENTS = (
+    "definition",
+    "role",
+    "composition",
+    "presidence",
+)  # questions about a notion, named by an acronym  # the intents whose answer is most often a section's first article
 
 
 class Retriever:
@@ -135,25 +145,34 @@ class Retriever:
         if wanted_locators:
             # Several documents may have an "Article 5": keep those of the best-matching document.
             by_locator = chunks_by_locator(idx)
-            candidates = sorted({c.chunk_id: c for w in wanted_locators for c in by_locator.get(w, ())}.values(),
-                                key=lambda c: by_locator[""][c.chunk_id])
+            candidates = sorted(
+                {c.chunk_id: c for w in wanted_locators for c in by_locator.get(w, ())}.values(),
+                key=lambda c: by_locator[""][c.chunk_id],
+            )
             # Only a question about that unit itself ("que prévoit l'article 99 de la convention ?") is refused
             # for it; "l'article 51" in "durée d'une expérimentation article 51" names a law, not a unit here.
-            about_unit = re.search(r"\b(convention|note|§|paragraphe|paragraph)\b", fq) or len(
-                [t for t in analyse(rest) if t not in ("articl", "prevoit", "dit", "contenu")]) <= 1
+            about_unit = (
+                re.search(r"\b(convention|note|§|paragraphe|paragraph)\b", fq)
+                or len([t for t in analyse(rest) if t not in ("articl", "prevoit", "dit", "contenu")]) <= 1
+            )
             if not candidates and about_unit:
                 missing.extend(w.replace("Article ", "") if w.startswith("Article") else w for w in wanted_locators)
             if candidates:
                 terms = analyse(rest)
                 scores = idx.lexical.scores(terms) if terms else None
+
                 def doc_score(doc_id):
                     if scores is None:
                         return 0.0
-                    pos = [idx.lexical.position[c.chunk_id] for c in idx.chunks_by_doc[doc_id]
-                           if c.chunk_id in idx.lexical.position]
+                    pos = [
+                        idx.lexical.position[c.chunk_id]
+                        for c in idx.chunks_by_doc[doc_id]
+                        if c.chunk_id in idx.lexical.position
+                    ]
                     title = analyse(idx.documents[doc_id]["title"] + " " + (idx.documents[doc_id]["short_title"] or ""))
                     base = float(scores[pos].max()) if pos else 0.0
                     return base + 5 * len(set(title) & set(terms))
+
                 best = max({c.doc_id for c in candidates}, key=doc_score)
                 found.extend(sorted((c for c in candidates if c.doc_id == best), key=lambda c: c.start))
         return found, named, missing
@@ -210,8 +229,11 @@ class Retriever:
         # default corpus citation_support 0.903 -> 0.922, mrr 0.858 -> 0.856), so a question costs the
         # embedding of its own words only.
         base = question + (" " + french if french else "") + (" " + " ".join(acronyms) if acronyms else "")
-        embedding = _EMBED_POOL.submit(_timed_embed, idx.embedder, base, " ; ".join(expansions + legal)) \
-            if w > 0 and idx.chunks else None
+        embedding = (
+            _EMBED_POOL.submit(_timed_embed, idx.embedder, base, " ; ".join(expansions + legal))
+            if w > 0 and idx.chunks
+            else None
+        )
         terms = [correct(idx.lexical, t) for t in analyse(question)]
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]
@@ -287,7 +309,10 @@ class Retriever:
             chunk = idx.chunks.get(cid)
             if chunk is None:
                 continue
-            sig = {"bm25": lex.get(cid, 0.0) / max_lex, "dense": (dense[cid] - low_dense) / span_dense if cid in dense else 0.0}
+            sig = {
+                "bm25": lex.get(cid, 0.0) / max_lex,
+                "dense": (dense[cid] - low_dense) / span_dense if cid in dense else 0.0,
+            }
             score = lw * sig["bm25"] + w * sig["dense"]
             if hw:
                 hs = heading_of.get(tuple(chunk.breadcrumb), 0.0)
@@ -329,8 +354,9 @@ class Retriever:
                 continue
             seen.add(c.chunk_id)
             score, sig = fused.get(c.chunk_id, (0.0, {}))
-            hits.append(Hit(c, 1.0 + score, lex.get(c.chunk_id, 0.0), dense.get(c.chunk_id, 0.0), reason="lookup",
-                            signals=sig))
+            hits.append(
+                Hit(c, 1.0 + score, lex.get(c.chunk_id, 0.0), dense.get(c.chunk_id, 0.0), reason="lookup", signals=sig)
+            )
         for cid, (score, sig) in ranked:
             if cid not in seen:
                 seen.add(cid)
@@ -338,17 +364,33 @@ class Retriever:
         hits = collapse_duplicates(hits, limit=max(k, 10))
         timings["fuse"] = (time.perf_counter() - t) * 1000
         timings["search"] = (time.perf_counter() - t0) * 1000
-        return SearchResult(question, query, hits[:max(k, 10)], terms, expansions, acronyms, french, legal, intent,
-                            named, missing, timings)
+        return SearchResult(
+            question,
+            query,
+            hits[: max(k, 10)],
+            terms,
+            expansions,
+            acronyms,
+            french,
+            legal,
+            intent,
+            named,
+            missing,
+            timings,
+        )
 
 
 # What a sentence whose subject is the notion says when it answers each kind of question about it (folded).
 SUBJECT_CUES = {
-    "definition": re.compile(r"\b(?:est|sont)\s+(?:un|une|des|l'|le|la|les|constituee?s?|cree?e?s?|institue?e?s?|"
-                             r"conclue?s?|etablie?s?)\b|\ba pour (?:mission|objet)|\bont pour (?:mission|objet)|"
-                             r"\bdefinit\b|\bconcourt\b|\bfinance\b|\bs'entend\b"),
-    "role": re.compile(r"\bmissions?\b|\b(?:est|sont) chargee?s?\b|\ba pour (?:mission|objet)|"
-                       r"\bont pour (?:mission|objet)|\bdefinit\b|\bveille|\bcontribue|\bconcourt\b"),
+    "definition": re.compile(
+        r"\b(?:est|sont)\s+(?:un|une|des|l'|le|la|les|constituee?s?|cree?e?s?|institue?e?s?|"
+        r"conclue?s?|etablie?s?)\b|\ba pour (?:mission|objet)|\bont pour (?:mission|objet)|"
+        r"\bdefinit\b|\bconcourt\b|\bfinance\b|\bs'entend\b"
+    ),
+    "role": re.compile(
+        r"\bmissions?\b|\b(?:est|sont) chargee?s?\b|\ba pour (?:mission|objet)|"
+        r"\bont pour (?:mission|objet)|\bdefinit\b|\bveille|\bcontribue|\bconcourt\b"
+    ),
     "composition": re.compile(r"\b(?:est|sont) compose|\bcomprend\b|\bcomprennent\b|\b(?:est|sont) constitue"),
     "presidence": re.compile(r"\b(?:est|sont) presidee?s?\b"),
 }
@@ -356,11 +398,14 @@ QUESTION_LEAD = re.compile(
     r"^(?:c'?\s?est quoi|c quoi|qu'?est[- ]ce qu(?:e|')?(?:\s*(?:c'?est|une|un)\b)?|que (?:signifie|veut dire)|"
     r"definition (?:de|du|des|d')|a quoi (?:sert|servent)|quel(?:le)? est (?:le role|la mission|la composition)"
     r" (?:de|du|des|d')|quelles? sont (?:les missions|les roles) (?:de|du|des|d')|qui preside|"
-    r"de quoi (?:se compose|est compose[e]?)|comment est compose[e]?|qui siege (?:a|au|aux|dans))\s*")
+    r"de quoi (?:se compose|est compose[e]?)|comment est compose[e]?|qui siege (?:a|au|aux|dans))\s*"
+)
 
 
-QUESTION_TAIL = re.compile(r"\s*(?:,\s*)?(?:c'?\s?est quoi|c quoi|(?:il|elle|ils|elles|ca)?\s*sert a quoi|"
-                           r"(?:il|elle|ils|elles)?\s*servent a quoi|ca veut dire quoi|kesako)\s*$")
+QUESTION_TAIL = re.compile(
+    r"\s*(?:,\s*)?(?:c'?\s?est quoi|c quoi|(?:il|elle|ils|elles|ca)?\s*sert a quoi|"
+    r"(?:il|elle|ils|elles)?\s*servent a quoi|ca veut dire quoi|kesako)\s*$"
+)
 
 
 def subject_names(question: str, expansions: list[str], legal: list[str]) -> list[str]:
@@ -370,7 +415,7 @@ def subject_names(question: str, expansions: list[str], legal: list[str]) -> lis
     is not ("ciblage des CAQES"), only the words themselves do."""
     folded = fold(question).strip().rstrip("?!. ")
     m = QUESTION_LEAD.match(folded)
-    phrase = folded[m.end():] if m else QUESTION_TAIL.sub("", folded)
+    phrase = folded[m.end() :] if m else QUESTION_TAIL.sub("", folded)
     phrase = re.sub(r"^(?:l'|le |la |les |un |une |des |du |d')", "", phrase.strip()).strip()
     if not 2 <= len(phrase) <= 80:
         return []
@@ -391,7 +436,7 @@ def opens_on(text: str, names: list[str], cue: re.Pattern) -> bool:
     near_start = re.compile(rf"(?:^|[.;:!?]\s+|\n\s*)(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)")
     for m in near_start.finditer(folded):
         end = folded.find(".", m.end())
-        if cue.search(folded[m.start():end if end > 0 else len(folded)]):
+        if cue.search(folded[m.start() : end if end > 0 else len(folded)]):
             return True
     return False
 
@@ -404,16 +449,19 @@ CONTEXT_CREDIT = 0.5
 def sentence_score(sentence_terms: set[str], context: set[str], weights: dict[str, float]) -> float:
     """Share of the question's IDF weight in a sentence, terms elsewhere in its passage counting half."""
     total = sum(weights.values()) or 1.0
-    return sum(w if t in sentence_terms else CONTEXT_CREDIT * w if t in context else 0.0
-               for t, w in weights.items()) / total
+    return (
+        sum(w if t in sentence_terms else CONTEXT_CREDIT * w if t in context else 0.0 for t, w in weights.items())
+        / total
+    )
 
 
 def best_sentence_score(index: Index, chunk_id: str, weights: dict[str, float]) -> float:
     return sentence_scores(index, chunk_id, weights)[0]
 
 
-def sentence_scores(index: Index, chunk_id: str, weights: dict[str, float], intent: str | None = None
-                    ) -> tuple[float, float]:
+def sentence_scores(
+    index: Index, chunk_id: str, weights: dict[str, float], intent: str | None = None
+) -> tuple[float, float]:
     """The best sentence score of a chunk, and the best of its sentences that hold a cue phrase of ``intent``."""
     sents = index.analysed_sentences(chunk_id)
     context = index.context_terms(chunk_id)
@@ -431,10 +479,14 @@ def cue_flags(index: Index, chunk_id: str, intent: str) -> list[bool]:
     """For each sentence of a chunk (the split of ``analysed_sentences``), whether it holds a cue of ``intent``.
     A sentence that opens with an indefinite article and its subject ("Un fonds d'intervention régional
     finance...", "Une équipe de soins primaires est...") defines it."""
+
     def compute():
         text = index.chunks[chunk_id].text
-        return [has_cue(text[s:e], intent) or (intent == "definition" and bool(DEFINING_OPENING.match(text[s:e])))
-                for s, e in sentences(text)]
+        return [
+            has_cue(text[s:e], intent) or (intent == "definition" and bool(DEFINING_OPENING.match(text[s:e])))
+            for s, e in sentences(text)
+        ]
+
     return index.memo("_cue_cache", f"{intent}\x00{chunk_id}", compute)
 
 
@@ -458,7 +510,7 @@ _SHINGLES: dict[str, frozenset[str]] = {}
 
 def _shingles(text: str) -> frozenset[str]:
     toks = fold(text).split()
-    return frozenset(" ".join(toks[i:i + 3]) for i in range(max(1, len(toks) - 2)))
+    return frozenset(" ".join(toks[i : i + 3]) for i in range(max(1, len(toks) - 2)))
 
 
 def chunk_shingles(chunk: Chunk) -> frozenset[str]:
@@ -494,9 +546,22 @@ def as_langchain(retriever: Retriever, k: int | None = None):
 
         def _get_relevant_documents(self, query: str, *, run_manager=None):
             result = retriever.search(query, self.k)
-            return [LCDocument(page_content=h.chunk.text, id=h.chunk.chunk_id, metadata={
-                "doc_id": h.chunk.doc_id, "title": h.chunk.title, "locator": h.chunk.locator,
-                "breadcrumb": " > ".join(h.chunk.breadcrumb), "source": h.chunk.source, "score": h.score,
-                "start": h.chunk.start, "end": h.chunk.end}) for h in result.hits[:self.k]]
+            return [
+                LCDocument(
+                    page_content=h.chunk.text,
+                    id=h.chunk.chunk_id,
+                    metadata={
+                        "doc_id": h.chunk.doc_id,
+                        "title": h.chunk.title,
+                        "locator": h.chunk.locator,
+                        "breadcrumb": " > ".join(h.chunk.breadcrumb),
+                        "source": h.chunk.source,
+                        "score": h.score,
+                        "start": h.chunk.start,
+                        "end": h.chunk.end,
+                    },
+                )
+                for h in result.hits[: self.k]
+            ]
 
     return AssistantRetriever(k=k or retriever.settings.search_k)

@@ -2,6 +2,7 @@
 chat and the API. It follows the index's ``CURRENT`` file: when a refresh (in this process or another) publishes a
 new generation, the service loads it in the background while it keeps answering from the previous one, then
 switches. Each question is answered from one generation from start to end."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,12 +14,12 @@ from functools import cached_property
 
 from assistant import generations
 from assistant.answer import Answerer
+from assistant.followup import is_follow_up, standalone
 from assistant.index import Index
 from assistant.records import Answer
 from assistant.retrieval import Retriever, SearchResult
-from assistant.suggest import suggestions
 from assistant.settings import Settings
-from assistant.followup import is_follow_up, standalone
+from assistant.suggest import suggestions
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class Loaded:
         idx = self.index
         for attr in ("chunks", "documents", "lexical", "glossary", "articles", "chunks_by_doc", "long_forms", "store"):
             getattr(idx, attr)
-        self.answerer
+        _ = self.answerer  # built now (cached property), not at the first question
         self.retriever.search("échauffement du service")  # the embedding model, Chroma's vectors
 
 

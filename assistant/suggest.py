@@ -1,5 +1,6 @@
 """Reformulations offered with a refusal: questions built from the closest glossary notions and the closest
 articles, each kept only when the assistant answers it from the corpus."""
+
 from __future__ import annotations
 
 from assistant.cite import display_article

@@ -1,12 +1,14 @@
 """French text analysis shared by the lexical index, the glossary, the answerer and the metrics:
 accent folding, tokenisation that keeps article numbers whole, stop words, Snowball stemming."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a à ai aie aient aies ait alors as au aucun aucune aussi autre autres aux avaient avais avait avant avec avez avions
 avoir avons ayant c ça ce ceci cela celle celles celui ces cet cette ceux chaque ci comme comment d dans de des
 du donc dont elle elles en encore entre est et étaient étais était étant été être eu eux fait faut font hors il
@@ -17,13 +19,15 @@ vous y est-ce qu'est-ce quoi dit dire combien lequel laquelle lesquels lesquelle
 quelqu chose faire fait-il fait-elle doit doivent-ils peut-on faut-il
 the of and or to in on for by with is are was be been being has have had what who which how when where why
 does do did a an this that these those many much according its it his her their there from at as
-""".split())
+""".split()
+)
 
 # An article number: "L. 162-30-2", "R1434-13", "article l. 162-30-2", "l162-30-2". A lower-case letter counts
 # only after "art."/"article" or glued to the digits, so that "a 30 jours" is not article A. 30.
 ARTICLE_REF = re.compile(
     r"\b(?:(?i:art(?:icle)?s?)\.?\s+(?P<l1>[LRDAlrda])|(?P<l2>[LRDA])|(?P<l3>[lrda])(?=\*?\d))"
-    r"\.?\s?\*?(?P<n>\d{2,4}(?:-\d+)*)\b")
+    r"\.?\s?\*?(?P<n>\d{2,4}(?:-\d+)*)\b"
+)
 
 
 def article_of(m: re.Match) -> str:
@@ -37,7 +41,7 @@ TOKEN = re.compile(r"[a-z]\d{2,4}(?:-\d+)*|\w+", re.I)
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fold_char(ch: str) -> str:
     # Decomposing character by character then dropping every combining mark gives what decomposing the
     # whole text would: canonical reordering only moves combining marks, and they are all dropped.
@@ -109,7 +113,7 @@ def sentences(text: str, ends: str = ".!?;") -> list[tuple[int, int]]:
     such as 'L.' in 'article L. 162-30-3' or 'art.'."""
     out, pos = [], 0
     for m in SENTENCE_BREAK.finditer(text):
-        before = text[pos:m.start()]
+        before = text[pos : m.start()]
         if "\n" not in m.group() and (before[-1:] not in ends or ABBREVIATION.search(before)):
             continue
         if before.strip():

@@ -6,13 +6,14 @@ The file sits beside the index folder by default (``data/vector-cache.sqlite`` f
 ``data/full``), see the ``vector_cache`` setting. Several processes may use it at once (SQLite WAL). It is
 never pruned: vectors of texts no longer indexed stay until the file is deleted, which only costs a new
 embedding the next time."""
+
 from __future__ import annotations
 
 import hashlib
 import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -48,10 +49,12 @@ class VectorCache:
         with self._lock:
             try:
                 for i in range(0, len(keys), LOOKUP_BATCH):
-                    part = keys[i:i + LOOKUP_BATCH]
+                    part = keys[i : i + LOOKUP_BATCH]
                     rows = self._db.execute(
                         f"SELECT sha256, vector FROM vectors WHERE model = ? AND dim = ? AND sha256 IN "
-                        f"({','.join('?' * len(part))})", [model, dim, *part]).fetchall()
+                        f"({','.join('?' * len(part))})",
+                        [model, dim, *part],
+                    ).fetchall()
                     found.update((sha, np.frombuffer(blob, dtype=np.float32)) for sha, blob in rows)
             except sqlite3.Error as exc:
                 self.error = f"cache de vecteurs illisible ({exc}) : passages calculés sans lui"
@@ -86,8 +89,9 @@ def cache_path(setting: str, index: Path) -> Path | None:
     return Path(setting) if setting.strip() else Path(index).parent / "vector-cache.sqlite"
 
 
-def embed_with_cache(embedder, texts: Sequence[str], cache: VectorCache | None, batch_size: int = 64,
-                     progress=None) -> tuple[np.ndarray, int]:
+def embed_with_cache(
+    embedder, texts: Sequence[str], cache: VectorCache | None, batch_size: int = 64, progress=None
+) -> tuple[np.ndarray, int]:
     """Vectors of ``texts``: from the cache where it has them, embedded (and cached) otherwise. Returns the
     vectors and how many were embedded now."""
     if cache is None:

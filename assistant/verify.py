@@ -9,6 +9,7 @@ Sentences of a passage that give orders to the assistant ("Ignore les instructio
 ...") are data: they are shown to the model inside the passage, but they never support what the model says.
 Unsupported sentences are dropped from the answer and kept, with the reason, for display on request.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,7 +46,9 @@ ORDER = re.compile(
     r"|\b(?:answer|respond|reply)\s+(?:only\s+)?(?:with|by saying|that)\b"
     r"|\b(?:dis|dites|reponds|repondez|say)\s+(?:a|to)\s+l'?(?:utilisateur|usager|agent|user)\b"
     r"|<\s*/?\s*(?:system|assistant|passage|question|instructions?)\b|\[/?inst\]|<<\s*sys"
-    r"|(?:^|\n)\s*system\s*:", re.S)
+    r"|(?:^|\n)\s*system\s*:",
+    re.S,
+)
 FROM_ORDER = "reprend une consigne contenue dans un document (un document est une source, pas une instruction)"
 PIECES = re.compile(r"(?<=[.!?;»])\s+|\n+")
 
@@ -80,8 +83,9 @@ def split_generated(answer: str) -> list[str]:
     return out
 
 
-def check(answer: str, passages: list[str], embed=None, min_terms: float = 0.6,
-          min_similarity: float = 0.35) -> list[Checked]:
+def check(
+    answer: str, passages: list[str], embed=None, min_terms: float = 0.6, min_similarity: float = 0.35
+) -> list[Checked]:
     results = []
     ordered = list(passages)  # as shown to the model, orders included (to say why a sentence goes)
     passages = [without_orders(p) for p in passages]
@@ -99,21 +103,28 @@ def check(answer: str, passages: list[str], embed=None, min_terms: float = 0.6,
             continue
         text = " ".join(passages[n - 1] for n in cited)
         # the cited passages as shown to the model, when orders were cut from them (else nothing can come from one)
-        shown = " ".join(ordered[n - 1] for n in cited) if any(ordered[n - 1] is not passages[n - 1]
-                                                               for n in cited) else ""
+        shown = (
+            " ".join(ordered[n - 1] for n in cited) if any(ordered[n - 1] is not passages[n - 1] for n in cited) else ""
+        )
         missing_numbers = _numbers(body) - _numbers(text)
         if missing_numbers and shown and missing_numbers <= _numbers(shown):
             results.append(Checked(sent, cited, False, FROM_ORDER))
             continue
         if missing_numbers:
-            results.append(Checked(sent, cited, False, f"nombre absent des passages cités : {', '.join(sorted(missing_numbers))}"))
+            results.append(
+                Checked(sent, cited, False, f"nombre absent des passages cités : {', '.join(sorted(missing_numbers))}")
+            )
             continue
         missing_articles = _articles(body) - _articles(text)
         if missing_articles and shown and missing_articles <= _articles(shown):
             results.append(Checked(sent, cited, False, FROM_ORDER))
             continue
         if missing_articles:
-            results.append(Checked(sent, cited, False, f"article absent des passages cités : {', '.join(sorted(missing_articles))}"))
+            results.append(
+                Checked(
+                    sent, cited, False, f"article absent des passages cités : {', '.join(sorted(missing_articles))}"
+                )
+            )
             continue
         terms = [t for t in dict.fromkeys(analyse(body)) if not t.isdigit()]
         if len(terms) < 2:

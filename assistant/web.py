@@ -3,6 +3,7 @@
 Questions go to the answering service (``Service.ask``); this module renders its records as escaped HTML or
 Markdown (a document's text is never markup), serves the article and document pages from the index, indexes
 uploads through ``ingest.pipeline.refresh`` and stores feedback."""
+
 from __future__ import annotations
 
 import html
@@ -13,37 +14,38 @@ import threading
 import uuid
 from collections import Counter
 from pathlib import Path
-
-import gradio as gr
 from typing import Annotated
 
+import gradio as gr
 from pydantic import BaseModel, Field, StringConstraints
 
+from assistant.auth import BasicAuthMiddleware, credentials
+from assistant.cite import CODE_ABBR, citation_of, cite_html, conversation_markdown, display_article, plain_text
+from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
-from assistant.cite import CODE_ABBR, cite_html, citation_of, conversation_markdown, display_article, plain_text
+from assistant.index import Index
+from assistant.limits import BodyLimit, UploadGuard
+from assistant.onboarding import build_path, path_html
 from assistant.records import Answer, Citation
 from assistant.retrieval import MAX_QUESTION_CHARS  # one limit for the chat, the API and the search
-from assistant.index import Index
 from assistant.service import Service
 from assistant.text import ARTICLE_REF, accented, article_of, fold
 from assistant.verify import ORDER
-from assistant.auth import BasicAuthMiddleware
-from assistant.auth import credentials
-from assistant.errors import AssistantError
-from assistant.limits import BodyLimit, UploadGuard
-from assistant.onboarding import build_path, path_html
 from ingest.loaders import LOADERS, supported
 from ingest.pipeline import refresh
 from ingest.sources import ignored
 
 TITLE = "Assistant documentaire ARS / Assurance Maladie"
-INTRO = ("Posez une question en français sur la coopération ARS / Assurance Maladie, les CAQES, les CPTS, la "
-         "gestion du risque... Chaque phrase de la réponse renvoie par **[n]** à l'article ou au paragraphe dont "
-         "elle vient ; les sources sont à droite. Quand le corpus ne répond pas, l'assistant le dit.")
+INTRO = (
+    "Posez une question en français sur la coopération ARS / Assurance Maladie, les CAQES, les CPTS, la "
+    "gestion du risque... Chaque phrase de la réponse renvoie par **[n]** à l'article ou au paragraphe dont "
+    "elle vient ; les sources sont à droite. Quand le corpus ne répond pas, l'assistant le dit."
+)
 STYLE = """
 <style>
 .src{border:1px solid #ddd;border-radius:6px;padding:8px 10px;margin:0 0 10px 0;font-size:14px}
-.src .head{font-weight:600}.src .cite{font-size:12px;color:#333;margin:2px 0}.src .crumb{color:#666;font-size:12px;margin:2px 0 6px 0}
+.src .head{font-weight:600}.src .cite{font-size:12px;color:#333;margin:2px 0}
+.src .crumb{color:#666;font-size:12px;margin:2px 0 6px 0}
 .src mark{background:#fff3a0}.src details summary{cursor:pointer;color:#1f5fbf}
 .src pre{white-space:pre-wrap;font-family:inherit;font-size:13px;max-height:400px;overflow:auto}
 .order-warning{padding:4px 8px;background:#fdecea;border-left:4px solid #d93025;font-size:13px;margin-bottom:6px}
@@ -55,8 +57,12 @@ STYLE = """
 class AskRequest(BaseModel):
     question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS, description="La question, en français.")
     history: list[Annotated[str, StringConstraints(max_length=MAX_QUESTION_CHARS)]] = Field(
-        default_factory=list, max_length=50, description=(
-            "Questions précédentes de la conversation (les plus anciennes d'abord), pour les questions de suivi."))
+        default_factory=list,
+        max_length=50,
+        description=(
+            "Questions précédentes de la conversation (les plus anciennes d'abord), pour les questions de suivi."
+        ),
+    )
 
 
 class CitationOut(BaseModel):
@@ -68,14 +74,20 @@ class CitationOut(BaseModel):
     score: float
     breadcrumb: list[str] = []
     source: str = ""
-    cite_as: str = Field("", description="La forme usuelle de citation, à coller dans une note : « CSS, art. "
-                                         "L. 162-30-2 », « Note d'information DSS/1D/2018/154, § 12 ».")
-    version: str = Field("", description="Article de code : la version citée, « version en vigueur au 3 décembre "
-                                         "2023 » (d'après la provenance du corpus).")
-    url: str = Field("", description="Article de code : le lien qui l'ouvre sur legifrance.gouv.fr (recherche par "
-                                     "numéro d'article).")
-    reference: str = Field("", description="Document : sa référence et sa date (« DSS/1D/2018/154 … du 8 juin "
-                                           "2018 »).")
+    cite_as: str = Field(
+        "",
+        description="La forme usuelle de citation, à coller dans une note : « CSS, art. "
+        "L. 162-30-2 », « Note d'information DSS/1D/2018/154, § 12 ».",
+    )
+    version: str = Field(
+        "",
+        description="Article de code : la version citée, « version en vigueur au 3 décembre "
+        "2023 » (d'après la provenance du corpus).",
+    )
+    url: str = Field(
+        "", description="Article de code : le lien qui l'ouvre sur legifrance.gouv.fr (recherche par numéro d'article)."
+    )
+    reference: str = Field("", description="Document : sa référence et sa date (« DSS/1D/2018/154 … du 8 juin 2018 »).")
     date: str = Field("", description="Date ISO du document, ou de la version du code.")
 
 
@@ -86,10 +98,14 @@ class Unsupported(BaseModel):
 
 class AskResponse(BaseModel):
     question: str
-    answer: str = Field(..., description=(
-        "Texte brut, jamais du HTML ni du Markdown à interpréter : des phrases des documents, chacune suivie de "
-        "son renvoi [n] aux citations, et des lignes « - … » pour les points d'une liste. Un document peut "
-        "contenir du balisage (liens, images) : l'afficher comme du texte, échappé."))
+    answer: str = Field(
+        ...,
+        description=(
+            "Texte brut, jamais du HTML ni du Markdown à interpréter : des phrases des documents, chacune suivie de "
+            "son renvoi [n] aux citations, et des lignes « - … » pour les points d'une liste. Un document peut "
+            "contenir du balisage (liens, images) : l'afficher comme du texte, échappé."
+        ),
+    )
     answered: bool
     citations: list[CitationOut]
     timings_ms: dict[str, float]
@@ -97,9 +113,13 @@ class AskResponse(BaseModel):
     generated: bool | None = Field(None, description="Written by an LLM and verified (LLM backends only).")
     notice: str | None = Field(None, description="e.g. the LLM failed and the extractive answer is given.")
     unsupported: list[Unsupported] | None = Field(None, description="Generated sentences the verifier dropped.")
-    suggestions: list[str] = Field(default_factory=list, description=(
-        "Quand le corpus ne répond pas : jusqu'à trois reformulations, construites à partir des notions du "
-        "glossaire et des articles les plus proches, auxquelles le corpus répond."))
+    suggestions: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Quand le corpus ne répond pas : jusqu'à trois reformulations, construites à partir des notions du "
+            "glossaire et des articles les plus proches, auxquelles le corpus répond."
+        ),
+    )
 
 
 # ---------------------------------------------------------------- rendering
@@ -175,6 +195,7 @@ def _link_articles(escaped: str, known: dict) -> str:
         if number in known:
             return f'<a href="/article/{number}" target="_blank" class="artlink">{m.group(0)}</a>'
         return m.group(0)
+
     return ARTICLE_REF.sub(repl, escaped)
 
 
@@ -193,7 +214,7 @@ def full_unit(idx: Index, doc_id: str, locator: str) -> str:
     if not parts:
         return ""
     text = idx.catalog.document_text(doc_id)
-    return text[min(c.start for c in parts):max(c.end for c in parts)]
+    return text[min(c.start for c in parts) : max(c.end for c in parts)]
 
 
 def render_citation(idx: Index, c: Citation, known: dict) -> str:
@@ -202,14 +223,24 @@ def render_citation(idx: Index, c: Citation, known: dict) -> str:
     whole = full_unit(idx, c.doc_id, c.locator)
     # the whole article or paragraph when the passage is only a piece of it, else the passage itself
     body = _link_articles(html.escape(whole), known) if whole and len(whole) > len(c.text) + 5 else passage
-    details = (f'<details class="whole"><summary>Voir le texte entier ({html.escape(c.locator)})</summary>'
-               f'<pre>{body}</pre></details>')
-    warning = ('<div class="order-warning">⚠ Ce passage contient une consigne adressée à l\'assistant ; elle '
-               "n'a pas été suivie et n'est pas reprise dans la réponse.</div>") if ORDER.search(fold(c.text)) else ""
+    details = (
+        f'<details class="whole"><summary>Voir le texte entier ({html.escape(c.locator)})</summary>'
+        f"<pre>{body}</pre></details>"
+    )
+    warning = (
+        (
+            '<div class="order-warning">⚠ Ce passage contient une consigne adressée à l\'assistant ; elle '
+            "n'a pas été suivie et n'est pas reprise dans la réponse.</div>"
+        )
+        if ORDER.search(fold(c.text))
+        else ""
+    )
     cite = cite_html(c)
-    return (f'<div class="src" id="source-{c.n}"><div class="head">[{c.n}] {html.escape(c.title)}, '
-            f'{html.escape(c.locator)}</div><div class="cite">{cite}</div><div class="crumb">{crumb}</div>{warning}'
-            f'<div class="passage">{passage}</div>{details}</div>')
+    return (
+        f'<div class="src" id="source-{c.n}"><div class="head">[{c.n}] {html.escape(c.title)}, '
+        f'{html.escape(c.locator)}</div><div class="cite">{cite}</div><div class="crumb">{crumb}</div>{warning}'
+        f'<div class="passage">{passage}</div>{details}</div>'
+    )
 
 
 def render_sources(service: Service, answer: Answer | None) -> str:
@@ -221,8 +252,10 @@ def render_sources(service: Service, answer: Answer | None) -> str:
         body = "".join(render_citation(idx, c, known) for c in answer.citations)
         return STYLE + "<h3>Sources</h3>" + body
     closest = [citation_of(idx.documents, i, h.chunk, h.score) for i, h in enumerate(answer.closest[:3], 1)]
-    return (STYLE + '<div class="nothing">Aucune réponse trouvée dans le corpus. Passages les plus proches, '
-            "à vérifier :</div>" + "".join(render_citation(idx, c, known) for c in closest))
+    return (
+        STYLE + '<div class="nothing">Aucune réponse trouvée dans le corpus. Passages les plus proches, '
+        "à vérifier :</div>" + "".join(render_citation(idx, c, known) for c in closest)
+    )
 
 
 def example_questions(service: Service) -> list[str]:
@@ -232,8 +265,9 @@ def example_questions(service: Service) -> list[str]:
     out = []
     if "CAQES" in g:
         out.append("Qui pilote le ciblage des CAQES ?")
-    if idx.articles.get("R1434-14") or any("commission régionale de coordination" in c.text
-                                                    for c in list(idx.chunks.values())[:5000]):
+    if idx.articles.get("R1434-14") or any(
+        "commission régionale de coordination" in c.text for c in list(idx.chunks.values())[:5000]
+    ):
         out.append("Qui préside la commission régionale de coordination ?")
     if "CPTS" in g:
         out.append("Qu'est-ce qu'une CPTS ?")
@@ -259,9 +293,9 @@ def glossary_rows(service: Service, query: str = "") -> list[list[str]]:
             for s in e["sources"][:2]:
                 d = docs.get(s["doc_id"], {})
                 text = idx.catalog.document_text(s["doc_id"])
-                snippet = " ".join(text[max(0, s["offset"] - 160):s["offset"] + len(acronym) + 2].split())
-                where.append(f"{d.get('short_title') or d.get('title', '')}{', art. ' + d['article'] if d.get('article') else ''}"
-                             f" : « …{snippet} »")
+                snippet = " ".join(text[max(0, s["offset"] - 160) : s["offset"] + len(acronym) + 2].split())
+                article = ", art. " + d["article"] if d.get("article") else ""
+                where.append(f"{d.get('short_title') or d.get('title', '')}{article} : « …{snippet} »")
         rows.append([acronym, expansions, "\n".join(where)])
     return rows
 
@@ -290,11 +324,15 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
                 # another file of that name is indexed already (two regions' "convention.pdf"): keep both
                 stem, suffix = Path(name).stem, Path(name).suffix
                 n = 2
-                while (target / f"{stem} ({n}){suffix}").exists() and not _same_content(target / f"{stem} ({n}){suffix}", path):
+                while (target / f"{stem} ({n}){suffix}").exists() and not _same_content(
+                    target / f"{stem} ({n}){suffix}", path
+                ):
                     n += 1
                 dest = target / f"{stem} ({n}){suffix}"
-                lines.append(f"- {name} : un autre fichier de ce nom est déjà indexé ; celui-ci est enregistré "
-                             f"sous « {dest.name} »")
+                lines.append(
+                    f"- {name} : un autre fichier de ce nom est déjà indexé ; celui-ci est enregistré "
+                    f"sous « {dest.name} »"
+                )
             shutil.copy(path, dest)
             accepted.append(dest.name)
     if accepted:
@@ -308,8 +346,10 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
         for failed, _ in report.failed:  # a failed upload is not kept: it would fail again in every report
             if Path(failed).parent.resolve() == target.resolve():
                 Path(failed).unlink(missing_ok=True)
-        lines.append(f"\nIndex : {report.chunks_total} passages (génération {report.generation}) ; les nouvelles "
-                     "questions en tiennent compte.")
+        lines.append(
+            f"\nIndex : {report.chunks_total} passages (génération {report.generation}) ; les nouvelles "
+            "questions en tiennent compte."
+        )
     return "\n".join(lines)
 
 
@@ -326,33 +366,45 @@ def _offline_docs(app) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def swagger():
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{TITLE} : API",
-                                   swagger_js_url="/docs-static/swagger-ui-bundle.js",
-                                   swagger_css_url="/docs-static/swagger-ui.css",
-                                   swagger_favicon_url="/docs-static/favicon.png")
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title=f"{TITLE} : API",
+            swagger_js_url="/docs-static/swagger-ui-bundle.js",
+            swagger_css_url="/docs-static/swagger-ui.css",
+            swagger_favicon_url="/docs-static/favicon.png",
+        )
 
     @app.get("/redoc", include_in_schema=False)
     def redoc():
-        return get_redoc_html(openapi_url=app.openapi_url, title=f"{TITLE} : API",
-                              redoc_js_url="/docs-static/redoc.standalone.js",
-                              redoc_favicon_url="/docs-static/favicon.png", with_google_fonts=False)
+        return get_redoc_html(
+            openapi_url=app.openapi_url,
+            title=f"{TITLE} : API",
+            redoc_js_url="/docs-static/redoc.standalone.js",
+            redoc_favicon_url="/docs-static/favicon.png",
+            with_google_fonts=False,
+        )
 
 
-PAGE_STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;line-height:1.45}"
-              "pre{white-space:pre-wrap;font-family:inherit}.crumb{color:#666;font-size:13px}.cite{font-size:13px}"
-              "nav a{margin-right:1rem}")
+PAGE_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;line-height:1.45}"
+    "pre{white-space:pre-wrap;font-family:inherit}.crumb{color:#666;font-size:13px}.cite{font-size:13px}"
+    "nav a{margin-right:1rem}"
+)
 
 
 def page(title: str, body: str) -> str:
     """A page of the app: its title, a way back to the chat, the body (already escaped)."""
-    return (f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>{html.escape(title)} · {TITLE}</title>"
-            f"<style>{PAGE_STYLE}</style></head><body><nav><a href='/' id='back-to-chat'>← Retour au chat</a></nav>"
-            f"{body}</body></html>")
+    return (
+        f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>{html.escape(title)} · {TITLE}</title>"
+        f"<style>{PAGE_STYLE}</style></head><body><nav><a href='/' id='back-to-chat'>← Retour au chat</a></nav>"
+        f"{body}</body></html>"
+    )
 
 
 def cited_by(idx: Index, number: str) -> list[tuple[str, str]]:
     """(label, link) of the articles and documents of the corpus that refer to article ``number``: the reverse
     of the cross-references parsed at ingest (code articles), and the mentions in the other documents' text."""
+
     def build():
         reverse: dict[str, list[tuple[str, str]]] = {}
 
@@ -364,13 +416,15 @@ def cited_by(idx: Index, number: str) -> list[tuple[str, str]]:
             code = d.get("code") or ""
             for chunk in idx.chunks_by_doc.get(doc_id, []):
                 if d.get("kind") == "legifrance":
-                    entry = (f"{CODE_ABBR.get(d['title'], d['title'])}, art. {display_article(d['article'])}",
-                             f"/article/{d['article']}")
+                    entry = (
+                        f"{CODE_ABBR.get(d['title'], d['title'])}, art. {display_article(d['article'])}",
+                        f"/article/{d['article']}",
+                    )
                 else:
                     anchor = re.sub(r"[^\w]+", "-", fold(chunk.locator)).strip("-")
                     entry = (f"{d.get('short_title') or d['title']}, {chunk.locator}", f"/document/{doc_id}#{anchor}")
                 for m in ARTICLE_REF.finditer(chunk.text):
-                    after = fold(chunk.text[m.end():m.end() + 60])
+                    after = fold(chunk.text[m.end() : m.end() + 60])
                     other = re.match(r"\W*(?:du|de la|de l')\s*code\s+(?:de la |du |de l'|des |de )?(\w+)", after)
                     if other and code and other.group(1) not in fold(code):
                         continue  # "article L. 1111-2 du code du travail": another code's article
@@ -378,12 +432,15 @@ def cited_by(idx: Index, number: str) -> list[tuple[str, str]]:
                     if target != d.get("article"):
                         add(target, entry)
             if d.get("kind") == "legifrance":
-                entry = (f"{CODE_ABBR.get(d['title'], d['title'])}, art. {display_article(d['article'])}",
-                         f"/article/{d['article']}")
+                entry = (
+                    f"{CODE_ABBR.get(d['title'], d['title'])}, art. {display_article(d['article'])}",
+                    f"/article/{d['article']}",
+                )
                 for target in d.get("links") or ():
                     if target != d["article"]:
                         add(target, entry)
         return reverse
+
     return idx.memo("_cited_by", "", build).get(number, [])
 
 
@@ -391,7 +448,9 @@ def cited_by_html(idx: Index, number: str) -> str:
     entries = cited_by(idx, number)
     if not entries:
         return "<h2>Cité par</h2><p id='cited-by'>Aucun autre texte du corpus ne renvoie à cet article.</p>"
-    items = "".join(f"<li><a href='{html.escape(link, quote=True)}'>{html.escape(label)}</a></li>" for label, link in entries)
+    items = "".join(
+        f"<li><a href='{html.escape(link, quote=True)}'>{html.escape(label)}</a></li>" for label, link in entries
+    )
     return f"<h2>Cité par</h2><ul id='cited-by'>{items}</ul>"
 
 
@@ -403,14 +462,20 @@ def _same_content(a: Path, b: Path) -> bool:
 
 # ---------------------------------------------------------------- app
 
+
 def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_onboarding: bool = False):
     """``users``: an ``auth.Users``; when given, every route needs a login and admins get the upload tab.
     ``prebuild_onboarding``: build the onboarding path in the background at once (``serve`` does)."""
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
 
-    app = FastAPI(title=TITLE, description="API de l'assistant : une question en entrée, une réponse citée en sortie.",
-                  version="0.1.0", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title=TITLE,
+        description="API de l'assistant : une question en entrée, une réponse citée en sortie.",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+    )
     _offline_docs(app)
 
     @app.post("/api/ask", response_model=AskResponse, summary="Poser une question")
@@ -424,8 +489,13 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
         wanted = number.upper().replace(" ", "").replace(".", "")
         docs = idx.articles.get(wanted) or []
         if not docs:
-            return HTMLResponse(page(f"Article {number} absent du corpus",
-                                     f"<p>L'article {html.escape(number)} n'est pas dans le corpus.</p>"), status_code=404)
+            return HTMLResponse(
+                page(
+                    f"Article {number} absent du corpus",
+                    f"<p>L'article {html.escape(number)} n'est pas dans le corpus.</p>",
+                ),
+                status_code=404,
+            )
         parts = []
         for doc_id in docs:
             d = idx.documents[doc_id]
@@ -433,11 +503,14 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
             chunk = next(iter(idx.chunks_by_doc.get(doc_id, [])), None)
             c = citation_of(idx.documents, 1, chunk, 0.0) if chunk else None
             cite = cite_html(c, new_tab=False) if c else ""
-            parts.append(f"<h1>{html.escape(d['title'])}, art. {html.escape(display_article(d['article']))}</h1>"
-                         f"<p class='cite'>{cite}</p>"
-                         f"<p class='crumb'>{' › '.join(html.escape(accented(b)) for b in d['breadcrumb'])}</p>"
-                         f"<pre>{text}</pre>" + cited_by_html(idx, wanted))
-        title = f"{CODE_ABBR.get(idx.documents[docs[0]]['title'], idx.documents[docs[0]]['title'])}, art. {display_article(wanted)}"
+            parts.append(
+                f"<h1>{html.escape(d['title'])}, art. {html.escape(display_article(d['article']))}</h1>"
+                f"<p class='cite'>{cite}</p>"
+                f"<p class='crumb'>{' › '.join(html.escape(accented(b)) for b in d['breadcrumb'])}</p>"
+                f"<pre>{text}</pre>" + cited_by_html(idx, wanted)
+            )
+        code = idx.documents[docs[0]]["title"]
+        title = f"{CODE_ABBR.get(code, code)}, art. {display_article(wanted)}"
         return page(title, "".join(parts))
 
     @app.get("/document/{doc_id:path}", response_class=HTMLResponse, summary="Texte d'un document du corpus")
@@ -445,13 +518,16 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
         idx = service.index
         d = idx.documents.get(doc_id)
         if d is None or d.get("kind") == "legifrance":
-            return HTMLResponse(page("Document absent du corpus", "<p>Ce document n'est pas dans le corpus.</p>"),
-                                status_code=404)
+            return HTMLResponse(
+                page("Document absent du corpus", "<p>Ce document n'est pas dans le corpus.</p>"), status_code=404
+            )
         body = []
         for chunk in idx.chunks_by_doc.get(doc_id, []):
             anchor = re.sub(r"[^\w]+", "-", fold(chunk.locator)).strip("-")
-            body.append(f"<h3 id='{anchor}'>{html.escape(chunk.locator)}</h3>"
-                        f"<pre>{_link_articles(html.escape(chunk.text), idx.articles)}</pre>")
+            body.append(
+                f"<h3 id='{anchor}'>{html.escape(chunk.locator)}</h3>"
+                f"<pre>{_link_articles(html.escape(chunk.text), idx.articles)}</pre>"
+            )
         c = citation_of(idx.documents, 1, idx.chunks_by_doc[doc_id][0], 0.0) if idx.chunks_by_doc.get(doc_id) else None
         ref = f"<p class='cite'>{html.escape(c.reference)}</p>" if c and c.reference else ""
         return page(d.get("short_title") or d["title"], f"<h1>{html.escape(d['title'])}</h1>{ref}" + "".join(body))
@@ -467,17 +543,27 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
             yield chat, render_sources(service, None), state, "", gr.skip(), gr.skip()
             return
         if len(question) > MAX_QUESTION_CHARS:
-            chat = (chat + [{"role": "user", "content": inert(question[:200]) + " …"},
-                            {"role": "assistant", "content": inert(
-                                f"Question trop longue ({len(question)} caractères ; limite {MAX_QUESTION_CHARS}) : "
-                                "posez-la en quelques phrases.")}])[-MAX_CHAT_MESSAGES:]
+            chat = (
+                chat
+                + [
+                    {"role": "user", "content": inert(question[:200]) + " …"},
+                    {
+                        "role": "assistant",
+                        "content": inert(
+                            f"Question trop longue ({len(question)} caractères ; limite {MAX_QUESTION_CHARS}) : "
+                            "posez-la en quelques phrases."
+                        ),
+                    },
+                ]
+            )[-MAX_CHAT_MESSAGES:]
             state["chat"] = chat
             yield chat, render_sources(service, None), state, "", gr.skip(), gr.skip()
             return
         query = service.standalone(question, history)
         answer = service.ask(query)
-        chat = (chat + [{"role": "user", "content": inert(question)},
-                        {"role": "assistant", "content": ""}])[-MAX_CHAT_MESSAGES:]
+        chat = (chat + [{"role": "user", "content": inert(question)}, {"role": "assistant", "content": ""}])[
+            -MAX_CHAT_MESSAGES:
+        ]
         sources = render_sources(service, answer)
         words = chat_markdown(answer.answer, answer.notice, answer.suggestions).split(" ")
         step = 6
@@ -485,12 +571,22 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
             chat[-1] = {"role": "assistant", "content": " ".join(words[:i])}
             yield chat, sources, state, "", gr.skip(), gr.skip()
         shown = answer.answer + (f"\n\n{answer.notice}" if answer.notice else "")
-        turn = {"question": question, "answer": shown, "answered": answer.answered,
-                "citations": [c.to_dict() for c in answer.citations], "suggestions": list(answer.suggestions)}
+        turn = {
+            "question": question,
+            "answer": shown,
+            "answered": answer.answered,
+            "citations": [c.to_dict() for c in answer.citations],
+            "suggestions": list(answer.suggestions),
+        }
         turns = (list(state.get("turns") or []) + [turn])[-MAX_EXPORT_TURNS:]
         export_id = state.get("export_id") or uuid.uuid4().hex
-        state = {"history": (history + [query])[-MAX_FOLLOWUP_HISTORY:], "chat": chat, "turns": turns,
-                 "export_id": export_id, "last": {"question": question, "query": query, "answer": answer.to_dict()}}
+        state = {
+            "history": (history + [query])[-MAX_FOLLOWUP_HISTORY:],
+            "chat": chat,
+            "turns": turns,
+            "export_id": export_id,
+            "last": {"question": question, "query": query, "answer": answer.to_dict()},
+        }
         copy = plain_text(shown, answer.citations) if answer.answered else shown
         yield chat, sources, state, "", copy, write_export(export_id, turns)
 
@@ -498,8 +594,9 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
         last = (state or {}).get("last")
         if not last:
             return "Posez d'abord une question."
-        feedback.add(rating, last["question"], last["answer"], service.settings.describing(),
-                     comment or "", last["query"])
+        feedback.add(
+            rating, last["question"], last["answer"], service.settings.describing(), comment or "", last["query"]
+        )
         return "Merci : avis enregistré." if rating > 0 else "Merci : avis enregistré, il aidera à corriger."
 
     def role_of(request) -> str | None:
@@ -555,8 +652,9 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
             with gr.Row():
                 with gr.Column(scale=3):
                     # Answers are made inert by ``chat_markdown``; HTML is sanitized as well, and no LaTeX.
-                    chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat", sanitize_html=True,
-                                      latex_delimiters=[])
+                    chat = gr.Chatbot(
+                        label="Conversation", height=460, elem_id="chat", sanitize_html=True, latex_delimiters=[]
+                    )
                     with gr.Row():
                         box = gr.Textbox(placeholder="Votre question…", show_label=False, elem_id="question", scale=5)
                         send = gr.Button("Envoyer", variant="primary", elem_id="send", scale=1)
@@ -564,13 +662,18 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
                     with gr.Row():
                         up = gr.Button("👍 Utile", elem_id="thumbs-up")
                         down = gr.Button("👎 Pas utile", elem_id="thumbs-down")
-                        comment = gr.Dropdown(["mauvaise source", "incomplet", "réponse fausse"], value=None,
-                                              allow_custom_value=True, label="Commentaire (facultatif)",
-                                              elem_id="comment")
+                        comment = gr.Dropdown(
+                            ["mauvaise source", "incomplet", "réponse fausse"],
+                            value=None,
+                            allow_custom_value=True,
+                            label="Commentaire (facultatif)",
+                            elem_id="comment",
+                        )
                     with gr.Row():
                         copy_btn = gr.Button("📋 Copier la réponse et ses sources", elem_id="copy", size="sm")
-                        export_btn = gr.DownloadButton("⬇ Exporter la conversation (Markdown)", value=None,
-                                                       elem_id="export", size="sm")
+                        export_btn = gr.DownloadButton(
+                            "⬇ Exporter la conversation (Markdown)", value=None, elem_id="export", size="sm"
+                        )
                     copy_text = gr.Textbox(visible=False, elem_id="copy-text")
                     status = gr.Markdown(elem_id="feedback-status")
                 with gr.Column(scale=2):
@@ -578,13 +681,20 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
         with gr.Tab("Glossaire"):
             gr.Markdown("Les sigles trouvés dans le corpus, leur développement et les passages qui les définissent.")
             find = gr.Textbox(label="Chercher un sigle ou un mot", elem_id="glossary-search")
-            table = gr.Dataframe(glossary_rows(service), headers=["Sigle", "Développement", "Défini dans"],
-                                 wrap=True, interactive=False, elem_id="glossary")
+            table = gr.Dataframe(
+                glossary_rows(service),
+                headers=["Sigle", "Développement", "Défini dans"],
+                wrap=True,
+                interactive=False,
+                elem_id="glossary",
+            )
             find.change(lambda q: glossary_rows(service, q), find, table)
         with gr.Tab("Parcours d'accueil", elem_id="onboarding-tab") as path_tab:
-            gr.Markdown("Les notions qui organisent la coopération ARS / Assurance Maladie, une fiche par notion : "
-                        "sa définition, qui la pilote ou la préside, ses articles clés et trois questions à poser. "
-                        "Tout est cité du corpus.")
+            gr.Markdown(
+                "Les notions qui organisent la coopération ARS / Assurance Maladie, une fiche par notion : "
+                "sa définition, qui la pilote ou la préside, ses articles clés et trois questions à poser. "
+                "Tout est cité du corpus."
+            )
             path = gr.HTML("<p>Chargement du parcours…</p>", elem_id="onboarding")
             path_tab.select(onboarding_page, None, path)
         with gr.Tab("Ajouter des textes", visible=False) as upload_tab:
@@ -601,16 +711,24 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
         up.click(lambda c, s: save_feedback(1, c, s), [comment, state], status)
         down.click(lambda c, s: save_feedback(-1, c, s), [comment, state], status)
 
-    app = gr.mount_gradio_app(app, demo, path="/", footer_links=["api"],
-                              max_file_size=f"{service.settings.upload_max_mb:g}mb")
+    app = gr.mount_gradio_app(
+        app, demo, path="/", footer_links=["api"], max_file_size=f"{service.settings.upload_max_mb:g}mb"
+    )
     # Starlette runs the middleware added last first: login, then the body limit, then the upload guard.
     from gradio.utils import get_upload_folder
 
     settings = service.settings
-    app.add_middleware(UploadGuard, temp_dir=Path(get_upload_folder()), max_per_hour=settings.upload_max_files,
-                       max_total_bytes=int(settings.upload_max_total_mb * 1024 * 1024))
-    app.add_middleware(BodyLimit, max_bytes=settings.request_max_kb * 1024,
-                       upload_max_bytes=int(settings.upload_max_mb * 1024 * 1024) + 64 * 1024)
+    app.add_middleware(
+        UploadGuard,
+        temp_dir=Path(get_upload_folder()),
+        max_per_hour=settings.upload_max_files,
+        max_total_bytes=int(settings.upload_max_total_mb * 1024 * 1024),
+    )
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.request_max_kb * 1024,
+        upload_max_bytes=int(settings.upload_max_mb * 1024 * 1024) + 64 * 1024,
+    )
     if users is not None:
         app.add_middleware(BasicAuthMiddleware, users=users)
     return app

@@ -8,6 +8,7 @@ The rule, without a tagger: a word carries the subject when it is
 - shaped like a noun by its ending (-tion, -age, -ité, -isme, -ique, -eur, -ance, -ence, -ure...);
 - or rare in French (Zipf frequency below 3 in ``wordfreq``'s French list: jargon, names).
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,10 @@ from functools import lru_cache
 
 from assistant.text import fold
 
-DETERMINERS = frozenset("""le la les l un une des du de d au aux mon ma mes ton ta tes son sa ses notre nos votre vos
-leur leurs ce cet cette ces sur pour par en avec sans quel quelle quels quelles chez entre contre""".split())
+DETERMINERS = frozenset(
+    """le la les l un une des du de d au aux mon ma mes ton ta tes son sa ses notre nos votre vos
+leur leurs ce cet cette ces sur pour par en avec sans quel quelle quels quelles chez entre contre""".split()
+)
 NOUN_ENDING = re.compile(r"(?:tion|sion|age|ite|isme|ique|eur|euse|ance|ence|ure|aire|iste|ie|ise|ade|ose)s?$")
 ADVERB_ENDING = re.compile(r"(?:amment|emment)$")
 RARE_ZIPF = 3.0

@@ -10,6 +10,7 @@
   client, uploads (admins only, limited per hour), the server's memory after oversized requests, and a logged-in
   user's p95 while an abusive client floods the server, against its quiet p95 (target: at most twice).
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,8 +32,13 @@ from assistant.settings import Settings
 from ingest.pipeline import refresh
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ["Qui pilote le ciblage des CAQES ?", "Qu'est-ce qu'une CPTS ?", "c'est quoi le FIR ?",
-             "Qui préside la commission régionale de coordination ?", "Quelle est la durée du PRS ?"]
+QUESTIONS = [
+    "Qui pilote le ciblage des CAQES ?",
+    "Qu'est-ce qu'une CPTS ?",
+    "c'est quoi le FIR ?",
+    "Qui préside la commission régionale de coordination ?",
+    "Quelle est la durée du PRS ?",
+]
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Case:
 
 # ---------------------------------------------------------------- bad-input corpus
 
+
 def minimal_pdf(pages: list[str]) -> bytes:
     """A minimal valid PDF with one text line per page (Helvetica)."""
     objs = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
@@ -55,8 +62,10 @@ def minimal_pdf(pages: list[str]) -> bytes:
     for text in pages:
         stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
         objs.append(f"<< /Length {len(stream)} >>\nstream\n".encode("latin-1") + stream + b"\nendstream")
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objs)} 0 R "
-                    f"/Resources << /Font << /F1 3 0 R >> >> >>")
+        objs.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objs)} 0 R "
+            f"/Resources << /Font << /F1 3 0 R >> >> >>"
+        )
         kids.append(f"{len(objs)} 0 R")
     objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
     out, offsets = b"%PDF-1.4\n", []
@@ -82,10 +91,12 @@ def _encrypted(path: Path, text: str, user_password: str, algorithm: str) -> Non
         writer.write(fh)
 
 
-MARKUP = ("La commission des licornes est présidée par le directeur de la ménagerie "
-          '<a href="https://evil.example/phish">formulaire</a> ![pixel](https://evil.example/beacon.png) '
-          "[cliquez](https://evil.example/x) https://evil.example/bare <img src=https://evil.example/i.png> "
-          "**urgent**.\n")
+MARKUP = (
+    "La commission des licornes est présidée par le directeur de la ménagerie "
+    '<a href="https://evil.example/phish">formulaire</a> ![pixel](https://evil.example/beacon.png) '
+    "[cliquez](https://evil.example/x) https://evil.example/bare <img src=https://evil.example/i.png> "
+    "**urgent**.\n"
+)
 FRENCH = "Le délai d'opposition de l'agence régionale est de deux mois ; le directeur général s'y prête."
 
 
@@ -118,19 +129,34 @@ def build_bad_corpus(base: Path) -> tuple[list[Path], dict, dict]:
         fh.seek(0)
         fh.write(b"Un tres grand fichier. ")
     with open(os.path.join(os.fsencode(d), b"\xe9t\xe9.txt"), "wb") as fh:  # a Latin-1 file name
-        fh.write("Le plan d'été des urgences est arrêté par le directeur général.".encode("utf-8"))
+        fh.write("Le plan d'été des urgences est arrêté par le directeur général.".encode())
     os.symlink(d / "boucle.txt", d / "boucle.txt")
     (outside / "secret.txt").write_text("Mot de passe du serveur : hunter2.", encoding="utf-8")
     os.symlink(outside / "secret.txt", d / "lien-dehors.txt")
     (d / "convention.txt").write_text("La convention bretonne fixe trois réunions par an.", encoding="utf-8")
     (other / "convention.txt").write_text("La convention occitane fixe cinq réunions par an.", encoding="utf-8")
-    failures = {"mot-de-passe.pdf": "mot de passe requis", "tronque.pdf": "PDF illisible ou tronqué",
-                "image.pdf": "aucun texte extractible", "vide.txt": "fichier vide", "binaire.txt": "binaire",
-                "enorme.txt": "fichier trop gros", "boucle.txt": "lien symbolique", "lien-dehors.txt": "lien symbolique"}
-    texts = {"bon.txt": "quatre fois par an", "protege-aes128.pdf": "AES128", "protege-aes256.pdf": "AES256",
-             "latin1.txt": FRENCH, "cp1252.txt": "L’œuvre du comité", "utf16-sans-bom.txt": FRENCH,
-             "été.txt": "plan d'été", "convention bretonne": "trois réunions", "convention occitane": "cinq réunions",
-             "balisage.txt": "licornes"}
+    failures = {
+        "mot-de-passe.pdf": "mot de passe requis",
+        "tronque.pdf": "PDF illisible ou tronqué",
+        "image.pdf": "aucun texte extractible",
+        "vide.txt": "fichier vide",
+        "binaire.txt": "binaire",
+        "enorme.txt": "fichier trop gros",
+        "boucle.txt": "lien symbolique",
+        "lien-dehors.txt": "lien symbolique",
+    }
+    texts = {
+        "bon.txt": "quatre fois par an",
+        "protege-aes128.pdf": "AES128",
+        "protege-aes256.pdf": "AES256",
+        "latin1.txt": FRENCH,
+        "cp1252.txt": "L’œuvre du comité",
+        "utf16-sans-bom.txt": FRENCH,
+        "été.txt": "plan d'été",
+        "convention bretonne": "trois réunions",
+        "convention occitane": "cinq réunions",
+        "balisage.txt": "licornes",
+    }
     return [d, other], failures, texts
 
 
@@ -141,29 +167,56 @@ def bad_corpus_cases(base: Path) -> tuple[list[Case], Path]:
     try:
         report = refresh(settings, roots)
     except Exception as exc:  # the whole ingest stopped: every case fails
-        return [Case("corpus", "ingest", False, f"l'ingest entier s'est arrêté : {type(exc).__name__}: {exc}")], settings.index
+        return [
+            Case("corpus", "ingest", False, f"l'ingest entier s'est arrêté : {type(exc).__name__}: {exc}")
+        ], settings.index
     for name, reason in failures.items():
         got = [r for p, r in report.failed if Path(p).name == name]
-        cases.append(Case("corpus", name, bool(got) and reason in got[0],
-                          f"nommé : {got[0]}" if got else "pas nommé dans le rapport (indexé ou ignoré en silence)"))
+        cases.append(
+            Case(
+                "corpus",
+                name,
+                bool(got) and reason in got[0],
+                f"nommé : {got[0]}" if got else "pas nommé dans le rapport (indexé ou ignoré en silence)",
+            )
+        )
     idx = Index(settings)
     all_text = {doc_id: idx.catalog.document_text(doc_id) for doc_id in idx.documents}
     for name, snippet in texts.items():
-        holders = [doc_id for doc_id, text in all_text.items() if snippet in text
-                   and (doc_id == name or "." not in name)]  # a file: its own document holds the text
+        holders = [
+            doc_id for doc_id, text in all_text.items() if snippet in text and (doc_id == name or "." not in name)
+        ]  # a file: its own document holds the text
         failed = [r for p, r in report.failed if name in Path(p).name]
-        cases.append(Case("corpus", name, bool(holders), f"indexé ({holders[0]})" if holders else
-                          f"absent de l'index{' : ' + failed[0] if failed else ''}"))
+        cases.append(
+            Case(
+                "corpus",
+                name,
+                bool(holders),
+                f"indexé ({holders[0]})" if holders else f"absent de l'index{' : ' + failed[0] if failed else ''}",
+            )
+        )
     leaked = [d for d, t in all_text.items() if "hunter2" in t]
-    cases.append(Case("corpus", "lien vers un fichier hors du corpus", not leaked,
-                      "non indexé" if not leaked else f"indexé sous {leaked[0]}"))
+    cases.append(
+        Case(
+            "corpus",
+            "lien vers un fichier hors du corpus",
+            not leaked,
+            "non indexé" if not leaked else f"indexé sous {leaked[0]}",
+        )
+    )
     before = set(idx.documents)
     (roots[0] / "nouveau-casse.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<")
     try:
         refresh(settings, roots)
         kept = before <= set(Index(settings).documents)
-        cases.append(Case("corpus", "rien de perdu au passage suivant", kept,
-                          f"{len(before)} documents toujours indexés" if kept else "des documents ont disparu"))
+        cases.append(
+            Case(
+                "corpus",
+                "rien de perdu au passage suivant",
+                kept,
+                f"{len(before)} documents toujours indexés" if kept else "des documents ont disparu",
+            )
+        )
     except AssistantError as exc:
         cases.append(Case("corpus", "rien de perdu au passage suivant", False, str(exc)))
     return cases, settings.index
@@ -185,12 +238,18 @@ def markup_case(base: Path) -> Case:
     live = [tag for tag in ("<a ", "<img", "<strong", "<em") if tag in rendered]
     shown = html.unescape(rendered)
     ok = answer.answered and not live and "evil.example" in shown
-    return Case("balisage", "document plein de HTML et de Markdown", ok,
-                f"balisage actif dans la réponse : {live}" if live else
-                ("réponse sans balisage actif, le texte du document reste lisible" if ok else "pas de réponse"))
+    return Case(
+        "balisage",
+        "document plein de HTML et de Markdown",
+        ok,
+        f"balisage actif dans la réponse : {live}"
+        if live
+        else ("réponse sans balisage actif, le texte du document reste lisible" if ok else "pas de réponse"),
+    )
 
 
 # ---------------------------------------------------------------- a real server
+
 
 def _basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -249,14 +308,16 @@ from evals.adversarial import _request, _basic
 url, auth = sys.argv[1], sys.argv[2]
 big = b'{"data": ["' + b"x" * 1_000_000 + b'"], "fn_index": 0, "session_hash": "s"}'
 sent = [0]
+wrong = {"Authorization": _basic("abus", "faux"), "Content-Type": "application/json"}
+right = {"Authorization": auth, "Content-Type": "application/json"}
 def loop(kind):
     while True:
         if kind == 0:
-            _request(url + "api/ask", b"{}", {"Authorization": _basic("abus", "faux"), "Content-Type": "application/json"})
+            _request(url + "api/ask", b"{}", wrong)
         elif kind == 1:
-            _request(url + "gradio_api/queue/join", big, {"Authorization": auth, "Content-Type": "application/json"})
+            _request(url + "gradio_api/queue/join", big, right)
         else:
-            _request(url + "api/ask", json.dumps({"question": "x" * 5000}).encode(), {"Authorization": auth, "Content-Type": "application/json"})
+            _request(url + "api/ask", json.dumps({"question": "x" * 5000}).encode(), right)
         sent[0] += 1
 for k in range(4):
     threading.Thread(target=loop, args=(k % 3,), daemon=True).start()
@@ -271,12 +332,24 @@ def server_cases(index: Path, base: Path, load_rounds: int = 100) -> list[Case]:
     Users.add(base / "users.txt", "abus", "mdp-abus-1", "user")
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
-    env = dict(os.environ, ASSISTANT_INDEX=str(index), ASSISTANT_AUTH_FILE=str(base / "users.txt"),
-               ASSISTANT_FEEDBACK_DB=str(base / "fb.sqlite"), ASSISTANT_UPLOAD_DIR=str(base / "uploads"),
-               GRADIO_TEMP_DIR=str(base / "gradio-tmp"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    env = dict(
+        os.environ,
+        ASSISTANT_INDEX=str(index),
+        ASSISTANT_AUTH_FILE=str(base / "users.txt"),
+        ASSISTANT_FEEDBACK_DB=str(base / "fb.sqlite"),
+        ASSISTANT_UPLOAD_DIR=str(base / "uploads"),
+        GRADIO_TEMP_DIR=str(base / "gradio-tmp"),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+    )
     log = open(base / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     agent = {"Authorization": _basic("agent", "mdp-agent-1"), "Content-Type": "application/json"}
     cases: list[Case] = []
     try:
@@ -287,7 +360,7 @@ def server_cases(index: Path, base: Path, load_rounds: int = 100) -> list[Case]:
                     break
             except OSError:
                 if proc.poll() is not None:
-                    raise RuntimeError((base / "server.log").read_text())
+                    raise RuntimeError((base / "server.log").read_text()) from None
                 time.sleep(0.3)
 
         def ask(q: str) -> float:
@@ -300,25 +373,35 @@ def server_cases(index: Path, base: Path, load_rounds: int = 100) -> list[Case]:
             ask(q)
         # uploads
         boundary = "----frontiere"
-        upload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.txt\"\r\n"
-                  f"Content-Type: text/plain\r\n\r\nTexte envoyé.\r\n--{boundary}--\r\n").encode()
+        upload = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="a.txt"\r\n'
+            f"Content-Type: text/plain\r\n\r\nTexte envoyé.\r\n--{boundary}--\r\n"
+        ).encode()
         form = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         status = _request(url + "gradio_api/upload", upload, {**form, "Authorization": agent["Authorization"]})[0]
         cases.append(Case("envois", "envoi de fichier par un non-administrateur", status == 403, f"réponse {status}"))
         chef = {**form, "Authorization": _basic("chef", "mdp-chef-1")}
         codes = [_request(url + "gradio_api/upload", upload, chef)[0] for _ in range(21)]
-        cases.append(Case("envois", "21 envois d'un administrateur en une heure", codes[:20] == [200] * 20 and codes[20] == 429,
-                          f"{codes.count(200)} acceptés, puis {codes[20]} (réponses : {sorted(set(codes[:20]))})"))
+        cases.append(
+            Case(
+                "envois",
+                "21 envois d'un administrateur en une heure",
+                codes[:20] == [200] * 20 and codes[20] == 429,
+                f"{codes.count(200)} acceptés, puis {codes[20]} (réponses : {sorted(set(codes[:20]))})",
+            )
+        )
         # failed logins (they block new logins from this address for a minute: last but the load)
         codes, retry = [], None
         for i in range(8):
-            status, headers, _ = _request(url + "api/ask", json.dumps({"question": "x"}).encode(),
-                                          {"Authorization": _basic("agent", f"faux-{i}"), "Content-Type": "application/json"})
+            status, headers, _ = _request(
+                url + "api/ask",
+                json.dumps({"question": "x"}).encode(),
+                {"Authorization": _basic("agent", f"faux-{i}"), "Content-Type": "application/json"},
+            )
             codes.append(status)
             retry = (headers.get("Retry-After") if headers else None) or retry
         ok = codes[:5] == [401] * 5 and set(codes[5:]) == {429} and retry is not None
-        cases.append(Case("connexion", "mots de passe faux en série", ok,
-                          f"réponses {codes}, Retry-After {retry} s"))
+        cases.append(Case("connexion", "mots de passe faux en série", ok, f"réponses {codes}, Retry-After {retry} s"))
         ok = ask(QUESTIONS[0]) > 0
         cases.append(Case("connexion", "l'utilisateur connecté reste servi pendant le blocage", ok, "200"))
         # bodies
@@ -327,27 +410,44 @@ def server_cases(index: Path, base: Path, load_rounds: int = 100) -> list[Case]:
         statuses = {_request(url + "gradio_api/queue/join", big, agent)[0] for _ in range(20)}
         statuses |= {_request(url + "api/ask", big, agent)[0] for _ in range(5)}
         grown = _rss_mb(proc.pid) - rss0
-        cases.append(Case("limites", "corps de 1 Mo sur les routes du chat et de l'API", statuses <= {413, -1} and 413 in statuses,
-                          f"réponses {sorted(statuses)} ; mémoire du serveur {grown:+.0f} Mo après 25 envois"))
+        cases.append(
+            Case(
+                "limites",
+                "corps de 1 Mo sur les routes du chat et de l'API",
+                statuses <= {413, -1} and 413 in statuses,
+                f"réponses {sorted(statuses)} ; mémoire du serveur {grown:+.0f} Mo après 25 envois",
+            )
+        )
         cases.append(Case("limites", "mémoire après les envois de 1 Mo", grown < 50, f"{grown:+.0f} Mo (seuil 50 Mo)"))
         status, _, body = _request(url + "gradio_api/info", headers=agent)
         info = json.loads(body) if status == 200 else {}
-        params = [[p["parameter_name"] for p in ep["parameters"]] for name, ep in info.get("named_endpoints", {}).items()
-                  if name.startswith("/respond")]
-        cases.append(Case("limites", "historique de 10 000 messages envoyé par le client",
-                          bool(params) and all(p == ["question"] for p in params),
-                          "le point d'entrée du chat ne prend que la question ; la conversation reste sur le serveur"
-                          if params else f"point d'entrée introuvable ({status})"))
+        params = [
+            [p["parameter_name"] for p in ep["parameters"]]
+            for name, ep in info.get("named_endpoints", {}).items()
+            if name.startswith("/respond")
+        ]
+        cases.append(
+            Case(
+                "limites",
+                "historique de 10 000 messages envoyé par le client",
+                bool(params) and all(p == ["question"] for p in params),
+                "le point d'entrée du chat ne prend que la question ; la conversation reste sur le serveur"
+                if params
+                else f"point d'entrée introuvable ({status})",
+            )
+        )
         status, _, _ = _request(url + "api/ask", json.dumps({"question": "x" * 5000}).encode(), agent)
         cases.append(Case("limites", "question de 5 000 caractères", status == 422, f"réponse {status}"))
+
         # load: a logged-in user's p95, quiet and while an abusive client floods the server
         def p95(rounds: int) -> float:
             times = [ask(QUESTIONS[i % len(QUESTIONS)]) for i in range(rounds)]
             return statistics.quantiles(times, n=20)[-1]
 
         quiet = p95(load_rounds)
-        abuser = subprocess.Popen([sys.executable, "-c", ABUSER, url, _basic("abus", "mdp-abus-1")],
-                                  stdout=subprocess.PIPE, text=True)
+        abuser = subprocess.Popen(
+            [sys.executable, "-c", ABUSER, url, _basic("abus", "mdp-abus-1")], stdout=subprocess.PIPE, text=True
+        )
         try:
             time.sleep(1.0)
             loaded = p95(load_rounds)
@@ -355,9 +455,14 @@ def server_cases(index: Path, base: Path, load_rounds: int = 100) -> list[Case]:
             abuser.terminate()
             sent = [int((abuser.communicate(timeout=30)[0] or "0").split()[-1] or 0)]
         ratio = loaded / quiet if quiet else float("inf")
-        cases.append(Case("charge", "p95 d'un utilisateur pendant un client abusif", ratio <= 2.0,
-                          f"{quiet:.0f} ms au calme, {loaded:.0f} ms sous {sent[0]} requêtes abusives (x{ratio:.2f} ; "
-                          "seuil x2)"))
+        cases.append(
+            Case(
+                "charge",
+                "p95 d'un utilisateur pendant un client abusif",
+                ratio <= 2.0,
+                f"{quiet:.0f} ms au calme, {loaded:.0f} ms sous {sent[0]} requêtes abusives (x{ratio:.2f} ; seuil x2)",
+            )
+        )
     except Exception as exc:
         cases.append(Case("serveur", "démarrage et requêtes", False, f"{type(exc).__name__}: {exc}"[:300]))
     finally:
@@ -383,6 +488,8 @@ def run(index: Path, server: bool = True, load_rounds: int = 100) -> list[Case]:
             print(c.line(), flush=True)
         cases += more
     failed = [c for c in cases if not c.ok]
-    print(f"\n{len(cases) - len(failed)} cas sur {len(cases)} tenus" + (
-        f" ; en échec : {', '.join(c.name for c in failed)}" if failed else "."))
+    print(
+        f"\n{len(cases) - len(failed)} cas sur {len(cases)} tenus"
+        + (f" ; en échec : {', '.join(c.name for c in failed)}" if failed else ".")
+    )
     return cases

@@ -1,6 +1,7 @@
 """``python -m evals bench``: throughput, latency, memory, disk and refresh figures with their ratios, at
 several index sizes; prints a table and writes ``bench/results.json``. Targets are checked here, never by
 timed tests."""
+
 from __future__ import annotations
 
 import json
@@ -15,14 +16,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from assistant.settings import PROJECT_ROOT, Settings
-from evals import metrics as m
-from evals.runner import DEFAULT_QUESTIONS, load_questions
 from assistant import retrieval
 from assistant.embeddings import get_embedder
 from assistant.index import Index
-from assistant.service import RELEASE_AFTER_S
-from assistant.service import Service
+from assistant.service import RELEASE_AFTER_S, Service
+from assistant.settings import PROJECT_ROOT, Settings
+from evals import metrics as m
+from evals.runner import DEFAULT_QUESTIONS, load_questions
 from evals.synthetic import build_synthetic, is_built, synthetic_params
 from ingest.pipeline import refresh
 
@@ -75,8 +75,10 @@ def ensure_index(name: str, cache: Path, log) -> Settings:
     settings = Settings(index=cache / name)
     t = time.perf_counter()
     report = refresh(settings, SIZES[name])
-    log(f"[{name}] index ready: {report.chunks_total} chunks ({report.chunks_embedded} embedded now, "
-        f"{time.perf_counter() - t:.1f} s)")
+    log(
+        f"[{name}] index ready: {report.chunks_total} chunks ({report.chunks_embedded} embedded now, "
+        f"{time.perf_counter() - t:.1f} s)"
+    )
     return settings
 
 
@@ -94,8 +96,13 @@ def measure_throughput(settings: Settings, tmp: Path, log) -> dict:
     report = refresh(fresh, SIZES["default"])  # the real path: a generation built, verified, published
     ingest = report.chunks_embedded / (time.perf_counter() - t)
     log(f"encode {raw:.1f} chunks/s, ingest {ingest:.1f} chunks/s")
-    return {"encode_chunks_per_s": raw, "ingest_chunks_per_s": ingest, "ingest_over_encode": ingest / raw,
-            "chunks": len(chunks), "command": "python -m evals bench --sizes default"}
+    return {
+        "encode_chunks_per_s": raw,
+        "ingest_chunks_per_s": ingest,
+        "ingest_over_encode": ingest / raw,
+        "chunks": len(chunks),
+        "command": "python -m evals bench --sizes default",
+    }
 
 
 def measure_latency(settings: Settings, questions: list[str]) -> dict:
@@ -117,6 +124,7 @@ def measure_latency(settings: Settings, questions: list[str]) -> dict:
             t = time.perf_counter()
             model.encode([q + " "], batch_size=1, normalize_embeddings=True, show_progress_bar=False)
             raw_st.append((time.perf_counter() - t) * 1000)
+
     def forget(long_forms: bool) -> None:
         """Empty the query-vector cache (one embedder per process: an earlier size's run filled it) and, with
         ``long_forms``, the cached vectors of acronym long forms."""
@@ -150,19 +158,31 @@ def measure_latency(settings: Settings, questions: list[str]) -> dict:
         ask_new.append((time.perf_counter() - t) * 1000)
     embed_p50 = m.percentile(raw, 50)
     svc.index.close()
-    out = {"query_embed_ms_p50": embed_p50, "ask_ms_p50": m.percentile(ask, 50), "ask_ms_p95": m.percentile(ask, 95),
-           "search_ms_p50": m.percentile(search, 50), "search_ms_p95": m.percentile(search, 95),
-           "ask_p95_over_embed": m.percentile(ask, 95) / embed_p50,
-           "search_p95_over_embed": m.percentile(search, 95) / embed_p50, "questions": len(questions),
-           "query_embed_beside_ask_ms_p50": m.percentile(beside, 50),
-           "ask_p95_over_embed_beside_ask": m.percentile(ask, 95) / m.percentile(beside, 50),
-           "ask_new_long_forms_ms_p95": m.percentile(ask_new, 95),
-           "ask_new_long_forms_p95_over_embed": m.percentile(ask_new, 95) / embed_p50,
-           "ask_own_query_embed_ms_p95": m.percentile(own_embed, 95), "ask_minus_own_embed_ms_p95": m.percentile(rest, 95)}
+    out = {
+        "query_embed_ms_p50": embed_p50,
+        "ask_ms_p50": m.percentile(ask, 50),
+        "ask_ms_p95": m.percentile(ask, 95),
+        "search_ms_p50": m.percentile(search, 50),
+        "search_ms_p95": m.percentile(search, 95),
+        "ask_p95_over_embed": m.percentile(ask, 95) / embed_p50,
+        "search_p95_over_embed": m.percentile(search, 95) / embed_p50,
+        "questions": len(questions),
+        "query_embed_beside_ask_ms_p50": m.percentile(beside, 50),
+        "ask_p95_over_embed_beside_ask": m.percentile(ask, 95) / m.percentile(beside, 50),
+        "ask_new_long_forms_ms_p95": m.percentile(ask_new, 95),
+        "ask_new_long_forms_p95_over_embed": m.percentile(ask_new, 95) / embed_p50,
+        "ask_own_query_embed_ms_p95": m.percentile(own_embed, 95),
+        "ask_minus_own_embed_ms_p95": m.percentile(rest, 95),
+    }
     if raw_st:
         st_p50 = m.percentile(raw_st, 50)
-        out.update({"query_embed_torch_ms_p50": st_p50, "ask_p95_over_torch_embed": out["ask_ms_p95"] / st_p50,
-                    "search_p95_over_torch_embed": out["search_ms_p95"] / st_p50})
+        out.update(
+            {
+                "query_embed_torch_ms_p50": st_p50,
+                "ask_p95_over_torch_embed": out["ask_ms_p95"] / st_p50,
+                "search_p95_over_torch_embed": out["search_ms_p95"] / st_p50,
+            }
+        )
     return out
 
 
@@ -172,8 +192,14 @@ def measure_cold_ask(settings: Settings, question: str) -> dict:
     times = []
     for _ in range(2):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "assistant", "ask", question], env=env, cwd=PROJECT_ROOT,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "assistant", "ask", question],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
         times.append(time.perf_counter() - t)
     return {"cold_start_ask_cli_s": min(times)}
 
@@ -183,13 +209,20 @@ def _start_serve(index: Path, first_question: str):
     response's text), and the seconds from launch to its first answer."""
     port = _free_port()
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-                            env=dict(os.environ, ASSISTANT_INDEX=str(index)), cwd=PROJECT_ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        env=dict(os.environ, ASSISTANT_INDEX=str(index)),
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def ask(question: str) -> str:
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", data=json.dumps({"question": question}).encode(),
-                                     headers={"content-type": "application/json"})
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/ask",
+            data=json.dumps({"question": question}).encode(),
+            headers={"content-type": "application/json"},
+        )
         return urllib.request.urlopen(req, timeout=60).read().decode("utf-8")
 
     while True:
@@ -240,11 +273,27 @@ def measure_switches(settings: Settings, name: str, questions: list[str], rounds
             times = 5 + r
             (extra / "note-cellule-fraude.txt").write_text(
                 f"Note de la cellule fraude ({r})\n\nLa cellule régionale de lutte contre la fraude se réunit "
-                f"{times} fois par an à Rennes.\n", encoding="utf-8")
+                f"{times} fois par an à Rennes.\n",
+                encoding="utf-8",
+            )
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "assistant", "ingest", *map(str, SIZES[name]), str(extra),
-                            "--index", str(index), "--quiet"], cwd=PROJECT_ROOT, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "assistant",
+                    "ingest",
+                    *map(str, SIZES[name]),
+                    str(extra),
+                    "--index",
+                    str(index),
+                    "--quiet",
+                ],
+                cwd=PROJECT_ROOT,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             refresh_s.append(time.perf_counter() - t)
             t = time.perf_counter()
             while f"{times} fois par an" not in ask(question):
@@ -261,9 +310,14 @@ def measure_switches(settings: Settings, name: str, questions: list[str], rounds
         proc.terminate()
         proc.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
-    return {"refresh_one_note_s": m.percentile(refresh_s, 50), "publish_to_serving_s_max": max(switch_s),
-            "serve_rss_before_switches_mb": before, f"serve_rss_after_{rounds}_switches_mb": after[-1],
-            "serve_rss_after_each_switch_mb": after, "serve_peak_rss_with_switches_mb": peak}
+    return {
+        "refresh_one_note_s": m.percentile(refresh_s, 50),
+        "publish_to_serving_s_max": max(switch_s),
+        "serve_rss_before_switches_mb": before,
+        f"serve_rss_after_{rounds}_switches_mb": after[-1],
+        "serve_rss_after_each_switch_mb": after,
+        "serve_peak_rss_with_switches_mb": peak,
+    }
 
 
 def measure_refresh(settings: Settings, name: str) -> dict:
@@ -271,15 +325,22 @@ def measure_refresh(settings: Settings, name: str) -> dict:
     report = refresh(settings, SIZES[name])
     seconds = time.perf_counter() - t
     docs = len(report.unchanged) + len(report.added) + len(report.updated)
-    return {"no_change_refresh_s": seconds, "documents": docs,
-            "no_change_refresh_s_per_1000_docs": seconds / max(1, docs) * 1000, "changed": report.changed}
+    return {
+        "no_change_refresh_s": seconds,
+        "documents": docs,
+        "no_change_refresh_s_per_1000_docs": seconds / max(1, docs) * 1000,
+        "changed": report.changed,
+    }
 
 
 def run_bench(sizes: list[str], out: Path, cache: Path, log=print) -> dict:
     cache.mkdir(parents=True, exist_ok=True)
     questions = questions_200()
-    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-               "date": time.strftime("%Y-%m-%d %H:%M"), "sizes": {}}
+    results = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "sizes": {},
+    }
     for name in sizes:
         build = {}
         if name in SYNTHETIC:
@@ -287,9 +348,12 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print) -> dict:
         else:
             settings = ensure_index(name, cache, log)
         idx = Index(settings)
-        row = {"chunks": idx.catalog.counts()[1], "documents": idx.catalog.counts()[0],
-               "index_mb": _dir_size(settings.index) / 1e6,
-               "command": f"python -m evals bench --sizes {name}"}
+        row = {
+            "chunks": idx.catalog.counts()[1],
+            "documents": idx.catalog.counts()[0],
+            "index_mb": _dir_size(settings.index) / 1e6,
+            "command": f"python -m evals bench --sizes {name}",
+        }
         idx.close()
         if build:
             row["synthetic_build_s"] = build.get("total_s")
@@ -297,17 +361,25 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print) -> dict:
         if name == "default":
             row.update(measure_throughput(settings, cache, log))
         row.update(measure_latency(settings, questions))
-        log(f"[{name}] ask p50 {row['ask_ms_p50']:.1f} ms p95 {row['ask_ms_p95']:.1f} ms; "
-            f"query embed {row['query_embed_ms_p50']:.1f} ms")
+        log(
+            f"[{name}] ask p50 {row['ask_ms_p50']:.1f} ms p95 {row['ask_ms_p95']:.1f} ms; "
+            f"query embed {row['query_embed_ms_p50']:.1f} ms"
+        )
         if name in SIZES:  # a synthetic index has no source files to refresh from
             row.update(measure_refresh(settings, name))
             row.update(measure_switches(settings, name, questions))
-            log(f"[{name}] serve RSS {row['serve_rss_before_switches_mb']:.0f} MB before 3 switches, "
-                f"{row['serve_rss_after_3_switches_mb']:.0f} MB after, peak {row['serve_peak_rss_with_switches_mb']:.0f} MB")
+            log(
+                f"[{name}] serve RSS {row['serve_rss_before_switches_mb']:.0f} MB before 3 switches, "
+                f"{row['serve_rss_after_3_switches_mb']:.0f} MB after, "
+                f"peak {row['serve_peak_rss_with_switches_mb']:.0f} MB"
+            )
         row.update(measure_serve(settings, questions))
         row.update(measure_cold_ask(settings, questions[0]))
-        log(f"[{name}] serve RSS {row['serve_peak_rss_mb']:.0f} MB, first answer {row['cold_start_to_first_answer_s']:.1f} s "
-            f"(serve), {row['cold_start_ask_cli_s']:.1f} s (ask)")
+        log(
+            f"[{name}] serve RSS {row['serve_peak_rss_mb']:.0f} MB, "
+            f"first answer {row['cold_start_to_first_answer_s']:.1f} s "
+            f"(serve), {row['cold_start_ask_cli_s']:.1f} s (ask)"
+        )
         results["sizes"][name] = row
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
@@ -328,15 +400,40 @@ GOALS = [
 
 
 def table(results: dict) -> str:
-    keys = ["chunks", "index_mb", "synthetic_build_s", "encode_chunks_per_s", "ingest_chunks_per_s",
-            "ingest_over_encode", "query_embed_ms_p50", "query_embed_torch_ms_p50", "search_ms_p50", "search_ms_p95",
-            "search_p95_over_embed", "search_p95_over_torch_embed", "ask_ms_p50", "ask_ms_p95", "ask_p95_over_embed",
-            "ask_p95_over_torch_embed", "query_embed_beside_ask_ms_p50", "ask_p95_over_embed_beside_ask",
-            "ask_new_long_forms_ms_p95", "ask_new_long_forms_p95_over_embed",
-            "ask_own_query_embed_ms_p95", "ask_minus_own_embed_ms_p95",
-            "no_change_refresh_s_per_1000_docs", "refresh_one_note_s", "publish_to_serving_s_max", "serve_peak_rss_mb",
-            "serve_rss_before_switches_mb", "serve_rss_after_3_switches_mb", "serve_peak_rss_with_switches_mb",
-            "cold_start_to_first_answer_s", "cold_start_ask_cli_s", "command"]
+    keys = [
+        "chunks",
+        "index_mb",
+        "synthetic_build_s",
+        "encode_chunks_per_s",
+        "ingest_chunks_per_s",
+        "ingest_over_encode",
+        "query_embed_ms_p50",
+        "query_embed_torch_ms_p50",
+        "search_ms_p50",
+        "search_ms_p95",
+        "search_p95_over_embed",
+        "search_p95_over_torch_embed",
+        "ask_ms_p50",
+        "ask_ms_p95",
+        "ask_p95_over_embed",
+        "ask_p95_over_torch_embed",
+        "query_embed_beside_ask_ms_p50",
+        "ask_p95_over_embed_beside_ask",
+        "ask_new_long_forms_ms_p95",
+        "ask_new_long_forms_p95_over_embed",
+        "ask_own_query_embed_ms_p95",
+        "ask_minus_own_embed_ms_p95",
+        "no_change_refresh_s_per_1000_docs",
+        "refresh_one_note_s",
+        "publish_to_serving_s_max",
+        "serve_peak_rss_mb",
+        "serve_rss_before_switches_mb",
+        "serve_rss_after_3_switches_mb",
+        "serve_peak_rss_with_switches_mb",
+        "cold_start_to_first_answer_s",
+        "cold_start_ask_cli_s",
+        "command",
+    ]
     sizes = list(results["sizes"])
     lines = ["| measure | " + " | ".join(sizes) + " |", "|---|" + "---|" * len(sizes)]
     for k in keys:
@@ -347,7 +444,7 @@ def table(results: dict) -> str:
         lines.append(f"| {k} | " + " | ".join(cells) + " |")
     lines += ["", "| goal | size | measured | met |", "|---|---|---|---|"]
     for key, op, target, size in GOALS:
-        for s in ([size] if size else sizes):
+        for s in [size] if size else sizes:
             v = results["sizes"].get(s, {}).get(key)
             if v is None:
                 continue

@@ -1,4 +1,5 @@
 """Run a question set against an index and write ``results.json`` and ``report.md``."""
+
 from __future__ import annotations
 
 import html
@@ -13,8 +14,21 @@ DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"  # the d
 DEV_USERS_QUESTIONS = Path(__file__).resolve().parent / "dev_users.jsonl"  # dev set too: users' voices
 TEST_QUESTIONS = Path(__file__).resolve().parent / "test.jsonl"  # the frozen test set: report on it, never tune
 REQUIRED = ("id", "question", "answerable", "evidence", "answer_keywords", "citations")
-KINDS = ("definition", "role", "composition", "presidency", "actor", "duration", "amount", "sanction", "procedure",
-         "conditions", "yesno", "fact", "unanswerable")
+KINDS = (
+    "definition",
+    "role",
+    "composition",
+    "presidency",
+    "actor",
+    "duration",
+    "amount",
+    "sanction",
+    "procedure",
+    "conditions",
+    "yesno",
+    "fact",
+    "unanswerable",
+)
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -50,24 +64,39 @@ def score_question(q: dict, answer: Answer, in_index: bool = True) -> dict:
     passages = [h.chunk.text for h in answer.closest[:10]]
     rank = m.first_relevant_rank(passages, q["evidence"]) if answerable else None
     cited = [c.text for c in answer.citations]
-    d = {"id": q["id"], "question": q["question"], "answerable": answerable, "answered": answer.answered,
-         "kind": q.get("kind") or ("unanswerable" if not q["answerable"] else "other"), "group": question_group(q),
-         "not_in_index": bool(q["answerable"]) and not in_index, "answer": answer.answer, "rank": rank,
-         "answer_words": m.answer_words(answer.answer) if answer.answered else None,
-         "retrieved": [f"{h.chunk.title}, {h.chunk.locator}" for h in answer.closest[:5]],
-         "citations": [f"[{c.n}] {c.title}, {c.locator}" for c in answer.citations],
-         "latency_ms": answer.timings_ms.get("total", 0.0),
-         "generated": answer.generated, "unsupported": [s for s, _ in answer.unsupported],
-         "generated_sentences": (len(split_generated(answer.answer)) if answer.generated else 0)
-         + len(answer.unsupported)}
+    d = {
+        "id": q["id"],
+        "question": q["question"],
+        "answerable": answerable,
+        "answered": answer.answered,
+        "kind": q.get("kind") or ("unanswerable" if not q["answerable"] else "other"),
+        "group": question_group(q),
+        "not_in_index": bool(q["answerable"]) and not in_index,
+        "answer": answer.answer,
+        "rank": rank,
+        "answer_words": m.answer_words(answer.answer) if answer.answered else None,
+        "retrieved": [f"{h.chunk.title}, {h.chunk.locator}" for h in answer.closest[:5]],
+        "citations": [f"[{c.n}] {c.title}, {c.locator}" for c in answer.citations],
+        "latency_ms": answer.timings_ms.get("total", 0.0),
+        "generated": answer.generated,
+        "unsupported": [s for s, _ in answer.unsupported],
+        "generated_sentences": (len(split_generated(answer.answer)) if answer.generated else 0)
+        + len(answer.unsupported),
+    }
     if answerable:
-        d.update({
-            "hit@1": m.hit_at(rank, 1), "hit@5": m.hit_at(rank, 5), "hit@10": m.hit_at(rank, 10),
-            "rr@10": m.reciprocal_rank(rank, 10),
-            "citation_support": float(answer.answered and any(m.contains_evidence(t, q["evidence"]) for t in cited)),
-            "citation@1": float(answer.answered and bool(cited) and m.contains_evidence(cited[0], q["evidence"])),
-            "keywords": float(answer.answered and m.keywords_present(answer.answer, q["answer_keywords"])),
-        })
+        d.update(
+            {
+                "hit@1": m.hit_at(rank, 1),
+                "hit@5": m.hit_at(rank, 5),
+                "hit@10": m.hit_at(rank, 10),
+                "rr@10": m.reciprocal_rank(rank, 10),
+                "citation_support": float(
+                    answer.answered and any(m.contains_evidence(t, q["evidence"]) for t in cited)
+                ),
+                "citation@1": float(answer.answered and bool(cited) and m.contains_evidence(cited[0], q["evidence"])),
+                "keywords": float(answer.answered and m.keywords_present(answer.answer, q["answer_keywords"])),
+            }
+        )
         if q["citations"]:
             d["locator"] = float(any(m.locator_matches(c.locator, q["citations"]) for c in answer.citations))
     return d
@@ -80,19 +109,26 @@ def aggregate(details: list[dict]) -> dict:
     lat = [d["latency_ms"] for d in details]
     words = [d["answer_words"] for d in details if d.get("answer_words") is not None]
     return {
-        "hit@1": m.mean([d["hit@1"] for d in ans]), "hit@5": m.mean([d["hit@5"] for d in ans]),
-        "hit@10": m.mean([d["hit@10"] for d in ans]), "mrr@10": m.mean([d["rr@10"] for d in ans]),
+        "hit@1": m.mean([d["hit@1"] for d in ans]),
+        "hit@5": m.mean([d["hit@5"] for d in ans]),
+        "hit@10": m.mean([d["hit@10"] for d in ans]),
+        "mrr@10": m.mean([d["rr@10"] for d in ans]),
         "citation_support": m.mean([d["citation_support"] for d in ans]),
         "citation@1": m.mean([d.get("citation@1", 0.0) for d in ans]),
         "locator_accuracy": m.mean([d["locator"] for d in with_loc]),
         "keyword_accuracy": m.mean([d["keywords"] for d in ans]),
         "refusal_accuracy": m.mean([0.0 if d["answered"] else 1.0 for d in unans]),
         "false_refusal_rate": m.mean([0.0 if d["answered"] else 1.0 for d in ans]),
-        "latency_ms_p50": m.percentile(lat, 50), "latency_ms_p95": m.percentile(lat, 95),
-        "unsupported_sentence_rate": (sum(len(d["unsupported"]) for d in details)
-                                      / max(1, sum(d["generated_sentences"] for d in details))),
+        "latency_ms_p50": m.percentile(lat, 50),
+        "latency_ms_p95": m.percentile(lat, 95),
+        "unsupported_sentence_rate": (
+            sum(len(d["unsupported"]) for d in details) / max(1, sum(d["generated_sentences"] for d in details))
+        ),
         "answer_words": float(m.median(words)),
-        "n": len(details), "n_answerable": len(ans), "n_unanswerable": len(unans), "n_with_locator": len(with_loc),
+        "n": len(details),
+        "n_answerable": len(ans),
+        "n_unanswerable": len(unans),
+        "n_with_locator": len(with_loc),
         "n_not_in_index": sum(1 for d in details if d.get("not_in_index")),
     }
 
@@ -106,8 +142,12 @@ def breakdown(details: list[dict], key: str) -> dict[str, dict]:
     for value in sorted({d.get(key) or "" for d in details}):
         rows = [d for d in details if (d.get(key) or "") == value]
         agg = aggregate(rows)
-        out[value] = {"n": len(rows), **{k: agg[k] for k in BREAKDOWN},
-                      "n_answerable": agg["n_answerable"], "n_unanswerable": agg["n_unanswerable"]}
+        out[value] = {
+            "n": len(rows),
+            **{k: agg[k] for k in BREAKDOWN},
+            "n_answerable": agg["n_answerable"],
+            "n_unanswerable": agg["n_unanswerable"],
+        }
     return out
 
 
@@ -118,8 +158,11 @@ def index_texts(index) -> str:
 
 
 def in_index(q: dict, texts: str | None) -> bool:
-    return texts is None or not q["answerable"] or any(
-        m.normalise_quote(e) and m.normalise_quote(e) in texts for e in q["evidence"])
+    return (
+        texts is None
+        or not q["answerable"]
+        or any(m.normalise_quote(e) and m.normalise_quote(e) in texts for e in q["evidence"])
+    )
 
 
 def evaluate(service, questions: list[dict], progress=None) -> tuple[dict, list[dict]]:
@@ -138,18 +181,34 @@ def evaluate(service, questions: list[dict], progress=None) -> tuple[dict, list[
 def write_results(out: Path, metrics: dict, details: list[dict], meta: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     meta = {**meta, "by_kind": breakdown(details, "kind"), "by_group": breakdown(details, "group")}
-    (out / "results.json").write_text(json.dumps({"metrics": metrics, "meta": meta, "questions": details,
-                                                  "by_kind": meta["by_kind"], "by_group": meta["by_group"]},
-                                                 ensure_ascii=False, indent=1), encoding="utf-8")
+    (out / "results.json").write_text(
+        json.dumps(
+            {
+                "metrics": metrics,
+                "meta": meta,
+                "questions": details,
+                "by_kind": meta["by_kind"],
+                "by_group": meta["by_group"],
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     (out / "report.md").write_text(render_report(metrics, details, meta), encoding="utf-8")
     (out / "report.html").write_text(render_html(metrics, details, meta), encoding="utf-8")
 
 
 def render_report(metrics: dict, details: list[dict], meta: dict) -> str:
-    lines = [f"# Évaluation — {meta.get('questions', '')}", "",
-             f"Index : `{meta.get('index', '')}` ({meta.get('chunks', '?')} passages), "
-             f"modèle : `{meta.get('embedding_model', '')}`, le {meta.get('date', '')}.", "",
-             "| métrique | valeur |", "|---|---|"]
+    lines = [
+        f"# Évaluation — {meta.get('questions', '')}",
+        "",
+        f"Index : `{meta.get('index', '')}` ({meta.get('chunks', '?')} passages), "
+        f"modèle : `{meta.get('embedding_model', '')}`, le {meta.get('date', '')}.",
+        "",
+        "| métrique | valeur |",
+        "|---|---|",
+    ]
     for k, v in metrics.items():
         lines.append(f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |")
     for title, key in (("Par type de question (`kind`)", "by_kind"), ("Par origine (`source`)", "by_group")):
@@ -161,9 +220,11 @@ def render_report(metrics: dict, details: list[dict], meta: dict) -> str:
     wrong_refusals = [d for d in details if not d["answerable"] and d["answered"]]
     lines += ["", f"## Questions à revoir ({len(misses)} sans preuve en top 5 ou citation non étayée)", ""]
     for d in misses:
-        lines.append(f"- **{d['id']}** — {d['question']} — rang {d['rank']}, "
-                     f"{'répondue' if d['answered'] else 'refusée'}; cité : {'; '.join(d['citations']) or '—'}; "
-                     f"trouvé : {'; '.join(d['retrieved'][:3])}")
+        lines.append(
+            f"- **{d['id']}** — {d['question']} — rang {d['rank']}, "
+            f"{'répondue' if d['answered'] else 'refusée'}; cité : {'; '.join(d['citations']) or '—'}; "
+            f"trouvé : {'; '.join(d['retrieved'][:3])}"
+        )
     lines += ["", f"## Questions sans réponse dans le corpus mais répondues ({len(wrong_refusals)})", ""]
     for d in wrong_refusals:
         lines.append(f"- **{d['id']}** — {d['question']} — cité : {'; '.join(d['citations'])}")
@@ -181,8 +242,9 @@ def breakdown_table(rows: dict[str, dict]) -> str:
     for name, r in rows.items():
         cells = []
         for k in BREAKDOWN:
-            applies = (r["n_unanswerable"] if k == "refusal_accuracy" else
-                       r["n_answerable"] if k != "answer_words" else r["n"])
+            applies = (
+                r["n_unanswerable"] if k == "refusal_accuracy" else r["n_answerable"] if k != "answer_words" else r["n"]
+            )
             cells.append(_fmt(r[k]) if applies else "—")
         body.append(f"| {name} | {r['n']} | " + " | ".join(cells) + " |")
     return head + "\n" + "\n".join(body)
@@ -208,9 +270,11 @@ def _bars_svg(items: list[tuple[str, float]], width: int = 520, vmax: float = 1.
     for i, (label, value) in enumerate(items):
         w = 0 if vmax <= 0 else int(width * min(value, vmax) / vmax)
         y = i * row + 5
-        out.append(f'<text x="0" y="{y + 14}" font-size="13">{html.escape(label)}</text>'
-                   f'<rect x="180" y="{y}" width="{w}" height="16" fill="#3b6fb6"/>'
-                   f'<text x="{186 + w}" y="{y + 13}" font-size="12">{fmt.format(value)}</text>')
+        out.append(
+            f'<text x="0" y="{y + 14}" font-size="13">{html.escape(label)}</text>'
+            f'<rect x="180" y="{y}" width="{w}" height="16" fill="#3b6fb6"/>'
+            f'<text x="{186 + w}" y="{y + 13}" font-size="12">{fmt.format(value)}</text>'
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -228,45 +292,68 @@ def render_html(metrics: dict, details: list[dict], meta: dict) -> str:
             count = sum(1 for x in lat if lo <= x < hi or (i == 9 and x == top))
             bins.append((f"{lo:.0f}–{hi:.0f} ms", float(count)))
     misses = [d for d in details if d["answerable"] and (not d["hit@5"] or not d["citation_support"])]
-    rows = "".join(f"<tr><td>{html.escape(d['id'])}</td><td>{html.escape(d['question'])}</td><td>{d['rank']}</td>"
-                   f"<td>{'oui' if d['answered'] else 'non'}</td><td>{html.escape('; '.join(d['citations']))}</td></tr>"
-                   for d in misses)
+    rows = "".join(
+        f"<tr><td>{html.escape(d['id'])}</td><td>{html.escape(d['question'])}</td><td>{d['rank']}</td>"
+        f"<td>{'oui' if d['answered'] else 'non'}</td><td>{html.escape('; '.join(d['citations']))}</td></tr>"
+        for d in misses
+    )
     tables = ""
     for title, key in (("Par type de question", "by_kind"), ("Par origine", "by_group")):
         if meta.get(key):
             head = "".join(f"<th>{html.escape(k)}</th>" for k in ("", "n", *BREAKDOWN))
-            body = "".join("<tr><td>" + html.escape(name) + f"</td><td>{r['n']}</td>" + "".join(
-                f"<td>{_fmt(r[k])}</td>" for k in BREAKDOWN) + "</tr>" for name, r in meta[key].items())
+            body = "".join(
+                "<tr><td>"
+                + html.escape(name)
+                + f"</td><td>{r['n']}</td>"
+                + "".join(f"<td>{_fmt(r[k])}</td>" for k in BREAKDOWN)
+                + "</tr>"
+                for name, r in meta[key].items()
+            )
             tables += f"<h2>{title}</h2><table border='1' cellspacing='0' cellpadding='4'><tr>{head}</tr>{body}</table>"
     if meta.get("ablation"):
         head = "".join(f"<th>{html.escape(k)}</th>" for k in ("sans", *ABLATION_METRICS))
-        body = "".join("<tr><td>" + html.escape(name) + "</td>" + "".join(f"<td>{r[k]:.3f}</td>" for k in ABLATION_METRICS)
-                       + "</tr>" for name, r in meta["ablation"].items())
+        body = "".join(
+            "<tr><td>"
+            + html.escape(name)
+            + "</td>"
+            + "".join(f"<td>{r[k]:.3f}</td>" for k in ABLATION_METRICS)
+            + "</tr>"
+            for name, r in meta["ablation"].items()
+        )
         tables += f"<h2>Ablation</h2><table border='1' cellspacing='0' cellpadding='4'><tr>{head}</tr>{body}</table>"
-    return (f"<!doctype html><meta charset='utf-8'><title>Évaluation</title>"
-            f"<body style='font-family:sans-serif;max-width:1000px;margin:auto'>"
-            f"<h1>Évaluation</h1><p>{html.escape(str(meta.get('questions', '')))} — index "
-            f"<code>{html.escape(str(meta.get('index', '')))}</code> ({meta.get('chunks', '?')} passages), "
-            f"{html.escape(str(meta.get('date', '')))}. Latence p50 {metrics.get('latency_ms_p50', 0):.0f} ms, "
-            f"p95 {metrics.get('latency_ms_p95', 0):.0f} ms.</p>"
-            f"<h2>Métriques</h2>{_bars_svg([(k, v) for k, v in rates if k != 'answer_words'])}{tables}"
-            f"<h2>Latence (questions par tranche)</h2>{_bars_svg(bins, vmax=max([c for _, c in bins] or [1]), fmt='{:.0f}')}"
-            f"<h2>Questions à revoir ({len(misses)})</h2><table border='1' cellspacing='0' cellpadding='4'>"
-            f"<tr><th>id</th><th>question</th><th>rang</th><th>répondue</th><th>citations</th></tr>{rows}</table>")
+    return (
+        f"<!doctype html><meta charset='utf-8'><title>Évaluation</title>"
+        f"<body style='font-family:sans-serif;max-width:1000px;margin:auto'>"
+        f"<h1>Évaluation</h1><p>{html.escape(str(meta.get('questions', '')))} — index "
+        f"<code>{html.escape(str(meta.get('index', '')))}</code> ({meta.get('chunks', '?')} passages), "
+        f"{html.escape(str(meta.get('date', '')))}. Latence p50 {metrics.get('latency_ms_p50', 0):.0f} ms, "
+        f"p95 {metrics.get('latency_ms_p95', 0):.0f} ms.</p>"
+        f"<h2>Métriques</h2>{_bars_svg([(k, v) for k, v in rates if k != 'answer_words'])}{tables}"
+        "<h2>Latence (questions par tranche)</h2>"
+        f"{_bars_svg(bins, vmax=max([c for _, c in bins] or [1]), fmt='{:.0f}')}"
+        f"<h2>Questions à revoir ({len(misses)})</h2><table border='1' cellspacing='0' cellpadding='4'>"
+        f"<tr><th>id</th><th>question</th><th>rang</th><th>répondue</th><th>citations</th></tr>{rows}</table>"
+    )
 
 
 def compare(a: dict, b: dict) -> tuple[list[tuple[str, float, float]], list[dict]]:
     """Metric deltas and the questions whose outcome changed between two results.json."""
-    deltas = [(k, a["metrics"][k], b["metrics"][k]) for k in a["metrics"]
-              if k in b["metrics"] and isinstance(a["metrics"][k], (int, float)) and a["metrics"][k] != b["metrics"][k]]
+    deltas = [
+        (k, a["metrics"][k], b["metrics"][k])
+        for k in a["metrics"]
+        if k in b["metrics"] and isinstance(a["metrics"][k], (int, float)) and a["metrics"][k] != b["metrics"][k]
+    ]
     before = {q["id"]: q for q in a["questions"]}
     changed = []
     for q in b["questions"]:
         old = before.get(q["id"])
         if old is None:
             continue
-        diffs = {k: (old.get(k), q.get(k)) for k in ("rank", "answered", "citation_support", "keywords", "locator")
-                 if old.get(k) != q.get(k)}
+        diffs = {
+            k: (old.get(k), q.get(k))
+            for k in ("rank", "answered", "citation_support", "keywords", "locator")
+            if old.get(k) != q.get(k)
+        }
         if diffs:
             changed.append({"id": q["id"], "question": q["question"], "changes": diffs})
     return deltas, changed

@@ -10,6 +10,7 @@ source about 0.98). Documents are added copy after copy until the index holds ``
 lexical/, glossary.json) that ``assistant.index.Index`` opens like any other. It builds into a temporary
 sibling folder and renames it at the end, so an interrupted build leaves nothing that looks finished.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.records import Chunk, Document
 from assistant import generations
 from assistant.glossary import Glossary
 from assistant.index import Index
 from assistant.lexical import LexicalIndex
+from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
 from assistant.store import VectorStore
 
@@ -36,8 +37,14 @@ NOISE = 0.01  # per dimension; |noise| ~ 0.2 for 384 dimensions
 
 
 def synthetic_params(source: Path, n_chunks: int, seed: int) -> dict:
-    return {"source": str(Path(source).resolve()), "n_chunks": n_chunks, "seed": seed,
-            "drop_words": DROP_WORDS, "noise": NOISE, "version": 1}
+    return {
+        "source": str(Path(source).resolve()),
+        "n_chunks": n_chunks,
+        "seed": seed,
+        "drop_words": DROP_WORDS,
+        "noise": NOISE,
+        "version": 1,
+    }
 
 
 def is_built(dest: Path, params: dict) -> bool:
@@ -49,10 +56,12 @@ def _read_source(source: Path):
     """Documents (with their texts and manifest fields) and chunks of an index, read-only."""
     db = sqlite3.connect(f"file:{Path(source) / 'catalog.sqlite'}?mode=ro", uri=True)  # (not immutable: the WAL counts)
     cols = [r[1] for r in db.execute("PRAGMA table_info(documents)")]
-    docs = [dict(zip(cols, row)) for row in db.execute("SELECT * FROM documents ORDER BY doc_id")]
+    docs = [dict(zip(cols, row, strict=True)) for row in db.execute("SELECT * FROM documents ORDER BY doc_id")]
     chunks: dict[str, list[tuple]] = {}
-    for row in db.execute("SELECT chunk_id, doc_id, text, locator, start, end_, breadcrumb, article, part, parts "
-                          "FROM chunks ORDER BY doc_id, ord"):
+    for row in db.execute(
+        "SELECT chunk_id, doc_id, text, locator, start, end_, breadcrumb, article, part, parts "
+        "FROM chunks ORDER BY doc_id, ord"
+    ):
         chunks.setdefault(row[1], []).append(row)
     db.close()
     return docs, chunks
@@ -92,17 +101,20 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
     src_store = VectorStore(source / "chroma")
     vectors: dict[str, np.ndarray] = {}
     for i in range(0, len(src_ids), 5000):
-        vectors.update(src_store.vectors(src_ids[i:i + 5000]))
+        vectors.update(src_store.vectors(src_ids[i : i + 5000]))
     del src_store
     timings["read_source_s"] = time.perf_counter() - t
     log(f"[synthetic] source: {len(docs)} documents, {len(src_ids)} chunks, {len(vectors)} vectors")
 
     # The index folder, with the source's settings (so that check_settings accepts it).
     tmp.mkdir(parents=True)
-    settings = Settings(index=tmp, embedding_model=source_info["embedding_model"],
-                        chunk_max_tokens=source_info["chunk_max_tokens"],
-                        paragraph_pack_tokens=source_info["paragraph_pack_tokens"],
-                        chunk_overlap_tokens=source_info["chunk_overlap_tokens"])
+    settings = Settings(
+        index=tmp,
+        embedding_model=source_info["embedding_model"],
+        chunk_max_tokens=source_info["chunk_max_tokens"],
+        paragraph_pack_tokens=source_info["paragraph_pack_tokens"],
+        chunk_overlap_tokens=source_info["chunk_overlap_tokens"],
+    )
     index = Index(settings, create=True)
     index.catalog.db.execute("PRAGMA synchronous=OFF")  # a crash mid-build leaves only the .building folder
     store = VectorStore(tmp / "chroma")
@@ -120,19 +132,41 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
                 continue
             suffix = f"~{copy}" if copy else ""
             doc = Document(
-                doc_id=d["doc_id"] + suffix, title=d["title"] + (f" (copie {copy})" if copy else ""),
-                text=d["text"] or "", source=(f"synthetic/{copy}/" if copy else "") + d["source"],
-                doc_type=d["doc_type"] or "", date=d["date"] or "", reference=d["reference"] or "",
-                origin=d["origin"] or "", kind=d["kind"] or "text", article="" if copy else (d["article"] or ""),
-                code="" if copy else (d["code"] or ""), breadcrumb=tuple(json.loads(d["breadcrumb"] or "[]")),
+                doc_id=d["doc_id"] + suffix,
+                title=d["title"] + (f" (copie {copy})" if copy else ""),
+                text=d["text"] or "",
+                source=(f"synthetic/{copy}/" if copy else "") + d["source"],
+                doc_type=d["doc_type"] or "",
+                date=d["date"] or "",
+                reference=d["reference"] or "",
+                origin=d["origin"] or "",
+                kind=d["kind"] or "text",
+                article="" if copy else (d["article"] or ""),
+                code="" if copy else (d["code"] or ""),
+                breadcrumb=tuple(json.loads(d["breadcrumb"] or "[]")),
                 links=tuple(json.loads(d["links"] or "[]")),
-                short_title=(d["short_title"] + f" (copie {copy})") if copy and d["short_title"] else (d["short_title"] or ""))
+                short_title=(d["short_title"] + f" (copie {copy})")
+                if copy and d["short_title"]
+                else (d["short_title"] or ""),
+            )
             chunks = []
             for cid, _, text, locator, start, end, breadcrumb, article, part, parts in rows:
-                c = Chunk(chunk_id=cid + suffix, doc_id=doc.doc_id, text=text, locator=locator or "", start=start,
-                          end=end, title=doc.title, doc_type=doc.doc_type, date=doc.date,
-                          breadcrumb=tuple(json.loads(breadcrumb or "[]")), source=doc.source,
-                          article="" if copy else (article or ""), part=part or 1, parts=parts or 1)
+                c = Chunk(
+                    chunk_id=cid + suffix,
+                    doc_id=doc.doc_id,
+                    text=text,
+                    locator=locator or "",
+                    start=start,
+                    end=end,
+                    title=doc.title,
+                    doc_type=doc.doc_type,
+                    date=doc.date,
+                    breadcrumb=tuple(json.loads(breadcrumb or "[]")),
+                    source=doc.source,
+                    article="" if copy else (article or ""),
+                    part=part or 1,
+                    parts=parts or 1,
+                )
                 vec = vectors[cid]
                 if copy:
                     c = replace(c, text=_drop_words(text, rng))
@@ -142,8 +176,16 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
                 batch_ids.append(c.chunk_id)
                 batch_vecs.append(vec)
                 # the metadata the ingest pipeline stores with each vector
-                batch_meta.append({"doc_id": c.doc_id, "locator": c.locator, "title": c.title,
-                                   "article": c.article or "", "doc_type": c.doc_type or "", "part": c.part})
+                batch_meta.append(
+                    {
+                        "doc_id": c.doc_id,
+                        "locator": c.locator,
+                        "title": c.title,
+                        "article": c.article or "",
+                        "doc_type": c.doc_type or "",
+                        "part": c.part,
+                    }
+                )
                 batch_text.append(c.text)
             t = time.perf_counter()
             index.catalog.replace(doc, chunks, d["sha256"], d["size"], d["mtime"], when)
@@ -169,19 +211,26 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
     long_forms = glossary.long_forms()
     all_docs = index.catalog.documents()
     all_chunks = index.catalog.chunks()
-    lexical = LexicalIndex.from_tokens([c.chunk_id for c in all_chunks],
-                                       [index.index_terms(c, all_docs, long_forms) for c in all_chunks])
+    lexical = LexicalIndex.from_tokens(
+        [c.chunk_id for c in all_chunks], [index.index_terms(c, all_docs, long_forms) for c in all_chunks]
+    )
     lexical.save(tmp / "lexical")
     timings["lexical_s"] = time.perf_counter() - t
     del lexical, all_chunks, all_docs
 
     timings["total_s"] = time.perf_counter() - t0
-    index.write_info(updated=when, analysis_version=ANALYSIS_VERSION, synthetic=params,
-                     synthetic_build={"chunks": total, "copies": copy, **timings})
+    index.write_info(
+        updated=when,
+        analysis_version=ANALYSIS_VERSION,
+        synthetic=params,
+        synthetic_build={"chunks": total, "copies": copy, **timings},
+    )
     index.close()
     del store, index
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)
-    log(f"[synthetic] {total} chunks in {copy} copies, built in {timings['total_s']:.0f} s "
-        + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    log(
+        f"[synthetic] {total} chunks in {copy} copies, built in {timings['total_s']:.0f} s "
+        + ", ".join(f"{k} {v:.0f}" for k, v in timings.items())
+    )
     return {"chunks": total, "copies": copy, **timings}

@@ -1,15 +1,14 @@
 """Cut units into chunks within a token budget (tiktoken), never across a unit boundary."""
+
 from __future__ import annotations
 
 import hashlib
 import re
 from functools import lru_cache
 
-from assistant.records import Chunk, Document
+from assistant.records import Chunk, Document, Unit
 from assistant.text import sentences
 from ingest.structure import ParsedUnit, parse_units
-from assistant.records import Unit
-
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +61,9 @@ def split_span(doc_text: str, start: int, end: int, max_tokens: int, overlap: in
     for s, e in _pieces(doc_text[start:end], start):
         n = count_tokens(doc_text[s:e])
         if n > max_tokens:
-            sentences.extend((a, b, count_tokens(doc_text[a:b])) for a, b in _split_long_span(doc_text, s, e, max_tokens))
+            sentences.extend(
+                (a, b, count_tokens(doc_text[a:b])) for a, b in _split_long_span(doc_text, s, e, max_tokens)
+            )
         else:
             sentences.append((s, e, n))
     windows, i = [], 0
@@ -77,8 +78,9 @@ def split_span(doc_text: str, start: int, end: int, max_tokens: int, overlap: in
         # step back over whole sentences to share about `overlap` tokens with the next window
         k, back = j, 0
         # at least the last sentence when it is not too long, even if it exceeds `overlap`
-        while k - 1 > i and (back + sentences[k - 1][2] <= overlap
-                             or (back == 0 and overlap and sentences[k - 1][2] <= max_tokens // 2)):
+        while k - 1 > i and (
+            back + sentences[k - 1][2] <= overlap or (back == 0 and overlap and sentences[k - 1][2] <= max_tokens // 2)
+        ):
             back += sentences[k - 1][2]
             k -= 1
         if back + sentences[j][2] > max_tokens:
@@ -100,8 +102,13 @@ def _merge_paragraphs(doc: Document, units: list[ParsedUnit], max_tokens: int) -
     out: list[ParsedUnit] = []
     for pu in units:
         prev = out[-1] if out else None
-        if (prev and prev.mergeable and pu.mergeable and prev.unit.breadcrumb == pu.unit.breadcrumb
-                and count_tokens(doc.text[prev.unit.start:pu.unit.end]) <= max_tokens):
+        if (
+            prev
+            and prev.mergeable
+            and pu.mergeable
+            and prev.unit.breadcrumb == pu.unit.breadcrumb
+            and count_tokens(doc.text[prev.unit.start : pu.unit.end]) <= max_tokens
+        ):
             first = prev.unit.locator.split("–")[0].strip()
             last = pu.unit.locator.replace("¶ ", "")
             out[-1] = ParsedUnit(Unit(f"{first}–{last}", prev.unit.start, pu.unit.end, prev.unit.breadcrumb), True)
@@ -127,8 +134,22 @@ def chunk_document(doc: Document, max_tokens: int = 450, overlap: int = 50, pack
                 locator = f"p. {page}" if pu.mergeable and page else f"{locator}, p. {page}" if page else locator
             key = (locator, text)
             seen[key] = seen.get(key, -1) + 1
-            chunks.append(Chunk(
-                chunk_id=chunk_id(doc.doc_id, locator, text, seen[key]), doc_id=doc.doc_id, text=text, locator=locator,
-                start=s, end=e, title=doc.title, doc_type=doc.doc_type, date=doc.date,
-                breadcrumb=u.breadcrumb, source=doc.source, article=doc.article, part=part, parts=len(spans)))
+            chunks.append(
+                Chunk(
+                    chunk_id=chunk_id(doc.doc_id, locator, text, seen[key]),
+                    doc_id=doc.doc_id,
+                    text=text,
+                    locator=locator,
+                    start=s,
+                    end=e,
+                    title=doc.title,
+                    doc_type=doc.doc_type,
+                    date=doc.date,
+                    breadcrumb=u.breadcrumb,
+                    source=doc.source,
+                    article=doc.article,
+                    part=part,
+                    parts=len(spans),
+                )
+            )
     return chunks

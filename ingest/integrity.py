@@ -1,5 +1,6 @@
 """Check an index against its manifest and its files, and repair it: missing or orphan vectors, a lexical
 index out of step with the catalog, chunk counts that disagree with the manifest, sources gone or changed."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,8 +22,9 @@ class Problems:
     @property
     def ok(self) -> bool:
         """The index is consistent (sources gone or changed only need an ingest, they do not break it)."""
-        return not (self.missing_vectors or self.orphan_vectors or self.lexical_out_of_sync
-                    or self.chunk_count_mismatch)
+        return not (
+            self.missing_vectors or self.orphan_vectors or self.lexical_out_of_sync or self.chunk_count_mismatch
+        )
 
     def lines(self) -> list[str]:
         out = []
@@ -41,9 +43,15 @@ class Problems:
         return out
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "missing_vectors": len(self.missing_vectors), "orphan_vectors": len(self.orphan_vectors),
-                "lexical_out_of_sync": self.lexical_out_of_sync, "chunk_count_mismatch": self.chunk_count_mismatch,
-                "sources_missing": self.sources_missing, "sources_changed": self.sources_changed}
+        return {
+            "ok": self.ok,
+            "missing_vectors": len(self.missing_vectors),
+            "orphan_vectors": len(self.orphan_vectors),
+            "lexical_out_of_sync": self.lexical_out_of_sync,
+            "chunk_count_mismatch": self.chunk_count_mismatch,
+            "sources_missing": self.sources_missing,
+            "sources_changed": self.sources_changed,
+        }
 
 
 def check(index: Index, sources: bool = True, deep: bool = False) -> Problems:
@@ -84,8 +92,10 @@ def repair(index: Index, p: Problems) -> None:
     if p.missing_vectors:
         wanted = set(p.missing_vectors)
         chunks = [c for c in index.catalog.chunks() if c.chunk_id in wanted]
-        vectors, _ = embed_with_cache(index.embedder, [c.text for c in chunks], index.vector_cache,
-                                      batch_size=index.settings.embedding_batch_size)
-        index.store.add([c.chunk_id for c in chunks], vectors, [c.store_metadata() for c in chunks],
-                        [c.text for c in chunks])
+        vectors, _ = embed_with_cache(
+            index.embedder, [c.text for c in chunks], index.vector_cache, batch_size=index.settings.embedding_batch_size
+        )
+        index.store.add(
+            [c.chunk_id for c in chunks], vectors, [c.store_metadata() for c in chunks], [c.text for c in chunks]
+        )
     index.rebuild_derived()

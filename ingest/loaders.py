@@ -2,15 +2,16 @@
 
 Each loader raises ``LoadError`` with a reason a person understands; the pipeline names the file.
 """
+
 from __future__ import annotations
 
 import html
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable
 
 from assistant.cite import CODE_ABBR, display_article
 from assistant.errors import LoadError
@@ -23,16 +24,20 @@ LOADERS: dict[str, Callable[[Path, int], Document]] = {}
 
 def loader(*suffixes: str):
     """Register the decorated function as the loader of files with these suffixes (lower case, with the dot)."""
+
     def register(fn):
         for suffix in suffixes:
             LOADERS[suffix] = fn
         return fn
+
     return register
 
 
 def supported() -> list[str]:
     """The suffixes a loader reads, sorted: ``[".htm", ".html", ".markdown", ".md", ".pdf", ".txt"]``."""
     return sorted(LOADERS)
+
+
 CODE_NAMES = {
     "code-de-la-securite-sociale": "Code de la sécurité sociale",
     "code-de-la-sante-publique": "Code de la santé publique",
@@ -58,11 +63,12 @@ def _utf16_without_bom(data: bytes) -> str | None:
     for enc, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
         if zeros > 0.3 and other < 0.05:
             try:
-                text = data[:len(data) - len(data) % 2].decode(enc)
+                text = data[: len(data) - len(data) % 2].decode(enc)
             except UnicodeDecodeError:
                 continue
-            controls = sum(1 for ch in text[:4096] if unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs")
-                           and ch not in "\n\r\t\f")
+            controls = sum(
+                1 for ch in text[:4096] if unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs") and ch not in "\n\r\t\f"
+            )
             if controls <= 0.01 * min(len(text), 4096):
                 return text
     return None
@@ -76,7 +82,7 @@ def decode_bytes(data: bytes, name: str = "", warnings: list | None = None) -> s
         raise LoadError("fichier vide")
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace")
+            return data[len(bom) :].decode(enc, errors="replace")
     sample = data[:65536]
     if b"\x00" in sample:
         text = _utf16_without_bom(data)
@@ -110,9 +116,14 @@ def decode_bytes(data: bytes, name: str = "", warnings: list | None = None) -> s
         raise LoadError("fichier binaire : ce n'est pas un texte")
     if warnings is not None:
         suspect = sum(1 for ch in text if ch in SUSPECT_LETTERS)
-        warnings.append(f"encodage deviné avec peu de certitude : {best.encoding}"
-                        + (f" ({suspect} lettre(s) d'Europe centrale : vérifier les accents)" if suspect else
-                           " (vérifier les accents)"))
+        warnings.append(
+            f"encodage deviné avec peu de certitude : {best.encoding}"
+            + (
+                f" ({suspect} lettre(s) d'Europe centrale : vérifier les accents)"
+                if suspect
+                else " (vérifier les accents)"
+            )
+        )
     return text
 
 
@@ -127,11 +138,32 @@ def clean_text(text: str) -> str:
 
 # ---------------------------------------------------------------- HTML
 
+
 class _HTMLText(HTMLParser):
     """HTML to text: block tags become line breaks, links keep their text and are recorded."""
 
-    BLOCK = {"p", "br", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
-             "center", "section", "article", "header", "footer", "blockquote"}
+    BLOCK = {
+        "p",
+        "br",
+        "div",
+        "tr",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "ul",
+        "ol",
+        "center",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+    }
     SKIP = {"script", "style", "head", "title"}
 
     def __init__(self) -> None:
@@ -191,6 +223,7 @@ def html_to_text(markup: str) -> tuple[str, list[tuple[str, str]]]:
 
 # ---------------------------------------------------------------- Legifrance
 
+
 def canonical_article(number: str) -> str:
     """'L. 162-30-2', 'l162-30-2', 'R*1434-13', 'R.4122-4-5' -> 'L162-30-2', 'R1434-13', 'R4122-4-5'.
     Labels that are not article numbers ('Annexe II : Tableau n° 1') are kept as they are."""
@@ -246,7 +279,7 @@ def load_legifrance(path: Path, raw: str) -> Document:
     if not m:
         raise LoadError("article Legifrance sans ligne « # Article ... »")
     article = canonical_article(m.group(1))
-    body = raw[m.end():]
+    body = raw[m.end() :]
     text, links = html_to_text(body)
     if not text.strip():
         raise LoadError("article Legifrance sans texte")
@@ -263,20 +296,30 @@ def load_legifrance(path: Path, raw: str) -> Document:
     doc_id = f"legifrance/{code_dir.name}/{rel.as_posix()}"
     title = f"{code}, art. {display_article(article)}"
     return Document(
-        doc_id=doc_id, title=code, short_title=CODE_ABBR[code], text=clean_text(text), source=str(path),
-        doc_type="code", kind="legifrance", article=article, code=code, breadcrumb=tuple(crumbs),
-        links=tuple(dict.fromkeys(linked)), date=version,
-        origin=f"Legifrance, Licence Ouverte v2.0{f' (état au {version})' if version else ''}", reference=title)
+        doc_id=doc_id,
+        title=code,
+        short_title=CODE_ABBR[code],
+        text=clean_text(text),
+        source=str(path),
+        doc_type="code",
+        kind="legifrance",
+        article=article,
+        code=code,
+        breadcrumb=tuple(crumbs),
+        links=tuple(dict.fromkeys(linked)),
+        date=version,
+        origin=f"Legifrance, Licence Ouverte v2.0{f' (état au {version})' if version else ''}",
+        reference=title,
+    )
 
 
 # ---------------------------------------------------------------- PDF
 
+
 @loader(".pdf")
 def load_pdf(path: Path, max_pages: int = 2000) -> Document:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    from pypdf.errors import DependencyError
+    from pypdf.errors import DependencyError, PdfReadError
 
     try:
         reader = PdfReader(str(path))
@@ -323,6 +366,7 @@ def load_pdf(path: Path, max_pages: int = 2000) -> Document:
 
 # ---------------------------------------------------------------- dispatch
 
+
 def read_sidecar(path: Path) -> dict:
     side = path.with_name(path.name + ".meta.json")
     if not side.exists():
@@ -349,8 +393,9 @@ def read_text(path: Path) -> tuple[str, list[str]]:
 def _text_document(path: Path, text: str, kind: str, warnings: list[str]) -> Document:
     if not text.strip():
         raise LoadError("aucun texte")
-    return Document(doc_id="", title=path.stem, text=clean_text(text), source=str(path), kind=kind,
-                    warnings=tuple(warnings))
+    return Document(
+        doc_id="", title=path.stem, text=clean_text(text), source=str(path), kind=kind, warnings=tuple(warnings)
+    )
 
 
 @loader(".txt")
@@ -388,14 +433,24 @@ def load_file(path: Path, doc_id: str, max_bytes: int | None = None, max_pages: 
     if size == 0:
         raise LoadError("fichier vide")
     if max_bytes is not None and size > max_bytes:
-        raise LoadError(f"fichier trop gros : {size / 1e6:.1f} Mo (limite {max_bytes / 1e6:.1f} Mo, "
-                        "réglage ASSISTANT_MAX_FILE_MB)")
+        raise LoadError(
+            f"fichier trop gros : {size / 1e6:.1f} Mo (limite {max_bytes / 1e6:.1f} Mo, réglage ASSISTANT_MAX_FILE_MB)"
+        )
     doc = LOADERS[suffix](path, max_pages)
     if doc.kind == "legifrance":
         return doc
     meta = read_sidecar(path)
     return Document(
-        doc_id=doc_id, title=meta.get("title") or doc.title, short_title=meta.get("short_title", ""),
-        text=doc.text, source=str(path), doc_type=meta.get("type", doc.doc_type or "document"),
-        date=str(meta.get("date", "")), reference=meta.get("reference", ""), origin=meta.get("source", ""),
-        kind=doc.kind, pages=doc.pages, warnings=doc.warnings)
+        doc_id=doc_id,
+        title=meta.get("title") or doc.title,
+        short_title=meta.get("short_title", ""),
+        text=doc.text,
+        source=str(path),
+        doc_type=meta.get("type", doc.doc_type or "document"),
+        date=str(meta.get("date", "")),
+        reference=meta.get("reference", ""),
+        origin=meta.get("source", ""),
+        kind=doc.kind,
+        pages=doc.pages,
+        warnings=doc.warnings,
+    )

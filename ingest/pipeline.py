@@ -3,6 +3,7 @@ leave unchanged ones alone (a content hash decides; nothing unchanged is re-embe
 
 Progress is reported as events through a callback; only the CLI draws bars.
 """
+
 from __future__ import annotations
 
 import errno
@@ -12,9 +13,9 @@ import os
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 from assistant import generations
 from assistant.errors import AssistantError, LoadError
@@ -22,24 +23,35 @@ from assistant.generations import checkpoint
 from assistant.index import Index
 from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
+from assistant.store import drop_collection
 from assistant.text import analyse
+from assistant.vectorcache import embed_with_cache
 from ingest.chunking import chunk_document
 from ingest.integrity import check, repair
 from ingest.loaders import LOADERS, load_file
-from ingest.sources import (DEFAULT_IGNORE, doc_id_of, file_sha256, ignored, repaired_name, shown_path, source_path,
-                            stored_source)
-from assistant.store import drop_collection
-from assistant.vectorcache import embed_with_cache
+from ingest.sources import (
+    DEFAULT_IGNORE,
+    doc_id_of,
+    file_sha256,
+    ignored,
+    repaired_name,
+    shown_path,
+    source_path,
+    stored_source,
+)
 
 log = logging.getLogger(__name__)
 
 Event = Callable[[str, dict], None]
 
 
-OS_REASONS = {errno.EACCES: "lecture non autorisée (droits du fichier)",
-              errno.EPERM: "lecture non autorisée (droits du fichier)",
-              errno.ELOOP: "lien symbolique en boucle", errno.ENOENT: "fichier disparu pendant la lecture",
-              errno.EIO: "erreur d'entrée-sortie du disque"}
+OS_REASONS = {
+    errno.EACCES: "lecture non autorisée (droits du fichier)",
+    errno.EPERM: "lecture non autorisée (droits du fichier)",
+    errno.ELOOP: "lien symbolique en boucle",
+    errno.ENOENT: "fichier disparu pendant la lecture",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+}
 
 NOT_REGULAR = "pas un fichier ordinaire (tube, socket ou périphérique) : refusé"
 
@@ -70,17 +82,27 @@ class Report:
         return bool(self.added or self.updated or self.removed)
 
     def to_dict(self) -> dict:
-        return {"added": self.added, "updated": self.updated, "unchanged": len(self.unchanged),
-                "removed": self.removed, "failed": [{"path": p, "reason": r} for p, r in self.failed],
-                "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
-                "chunks_embedded": self.chunks_embedded, "chunks_from_cache": self.chunks_from_cache,
-                "chunks_total": self.chunks_total,
-                "seconds": round(self.seconds, 2), "generation": self.generation, "published": self.published,
-                "resumed": self.resumed, "collected": self.collected}
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": len(self.unchanged),
+            "removed": self.removed,
+            "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_from_cache": self.chunks_from_cache,
+            "chunks_total": self.chunks_total,
+            "seconds": round(self.seconds, 2),
+            "generation": self.generation,
+            "published": self.published,
+            "resumed": self.resumed,
+            "collected": self.collected,
+        }
 
 
-def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
-         ) -> tuple[list[tuple[Path, str, Path]], list[Path], list[Path]]:
+def scan(
+    paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
+) -> tuple[list[tuple[Path, str, Path]], list[Path], list[Path]]:
     """(file, doc id, its ingest root) for every candidate file, the folders scanned (whose missing docs get
     removed) and the folders that could not be listed (named in the report; their docs are kept). A symbolic
     link is followed only when it leads inside one of the folders given."""
@@ -94,6 +116,7 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
         report.failed.append((shown_path(folder or exc), f"dossier illisible : {reason}"))
         if folder is not None:
             unlisted.append(Path(os.path.abspath(folder)))
+
     given = [Path(p) for p in paths]
     allowed = [p.resolve() for p in given if p.is_dir()]
     for path in given:
@@ -106,8 +129,9 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
                 for name in dirnames:  # not followed (os.walk); one leading outside is said, not left out in silence
                     sub = Path(dirpath) / name
                     if sub.is_symlink() and not any(_is_under(sub.resolve(), root) for root in allowed):
-                        report.failed.append((shown_path(sub), "lien symbolique vers un dossier hors des dossiers "
-                                                               "indexés : refusé"))
+                        report.failed.append(
+                            (shown_path(sub), "lien symbolique vers un dossier hors des dossiers indexés : refusé")
+                        )
                 for name in sorted(filenames):
                     f = Path(dirpath) / name
                     if ignored(name, ignore):
@@ -117,14 +141,17 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
                             report.failed.append((shown_path(f), "lien symbolique cassé ou en boucle"))
                             continue
                         if not any(_is_under(f.resolve(), root) for root in allowed):
-                            report.failed.append((shown_path(f), "lien symbolique vers un fichier hors des dossiers "
-                                                                 "indexés : refusé"))
+                            report.failed.append(
+                                (shown_path(f), "lien symbolique vers un fichier hors des dossiers indexés : refusé")
+                            )
                             continue
                     if not f.is_file():  # reading a named pipe would wait forever for a writer
                         report.failed.append((shown_path(f), NOT_REGULAR))
                         continue
                     if f.suffix.lower() not in LOADERS:
-                        report.failed.append((shown_path(f), f"type de fichier non pris en charge ({f.suffix or 'sans extension'})"))
+                        report.failed.append(
+                            (shown_path(f), f"type de fichier non pris en charge ({f.suffix or 'sans extension'})")
+                        )
                         continue
                     files.append((Path(os.path.abspath(f)), doc_id_of(f, path), path))
         elif path.exists():
@@ -137,6 +164,7 @@ def scan(paths: Iterable[Path], report: Report, ignore=DEFAULT_IGNORE
 @dataclass
 class Plan:
     """What a refresh will change, decided against one generation's manifest without writing anything."""
+
     todo: list[tuple[Document, list[Chunk], str, int, float, bool]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)  # doc ids whose files disappeared from the scanned folders
     touched: list[tuple[str, str, int, float]] = field(default_factory=list)  # same content, new path or mtime
@@ -153,8 +181,15 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: Event,
-              remove_missing: bool = True, settings: Settings | None = None, deep: bool = False) -> Plan:
+def make_plan(
+    index: Index | None,
+    paths: Iterable[Path],
+    report: Report,
+    emit: Event,
+    remove_missing: bool = True,
+    settings: Settings | None = None,
+    deep: bool = False,
+) -> Plan:
     """Read the files that are new or changed (relative to ``index``, or all of them when it is None).
     ``deep``: hash every file, even one whose size and modification time are unchanged."""
     settings = settings or index.settings
@@ -175,8 +210,13 @@ def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: 
             # Indexed under its folder's name at an earlier collision: it keeps that id (citations name it),
             # even once the other file is gone.
             doc_id, old = prefixed, manifest[prefixed]
-        elif doc_id in seen or (old and old["source"] != source and not _same_file(source_path(old["source"]), path)
-                              and source_path(old["source"]).exists() and not doc_id.startswith("legifrance/")):
+        elif doc_id in seen or (
+            old
+            and old["source"] != source
+            and not _same_file(source_path(old["source"]), path)
+            and source_path(old["source"]).exists()
+            and not doc_id.startswith("legifrance/")
+        ):
             # Two files with the same path relative to two ingest roots ("bretagne/convention.pdf" and
             # "occitanie/convention.pdf" both give "convention.pdf"): the second gets its root's name in front.
             other = shown_path(seen.get(doc_id) or source_path(old["source"]))
@@ -189,8 +229,13 @@ def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: 
         seen[doc_id] = path
         try:
             st = path.stat()
-            if old and old["size"] == st.st_size and old["mtime"] == st.st_mtime and old["source"] == source \
-                    and not deep:
+            if (
+                old
+                and old["size"] == st.st_size
+                and old["mtime"] == st.st_mtime
+                and old["source"] == source
+                and not deep
+            ):
                 report.unchanged.append(doc_id)  # same size and mtime: not even re-read
                 continue
             digest = file_sha256(path)
@@ -199,14 +244,16 @@ def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: 
                     plan.touched.append((doc_id, source, st.st_size, st.st_mtime))
                 report.unchanged.append(doc_id)
                 continue
-            doc = load_file(path, doc_id, max_bytes=int(settings.max_file_mb * 1024 * 1024),
-                            max_pages=settings.max_pdf_pages)
+            doc = load_file(
+                path, doc_id, max_bytes=int(settings.max_file_mb * 1024 * 1024), max_pages=settings.max_pdf_pages
+            )
             if doc.source != source or doc.title != repaired_name(doc.title):
                 doc = replace(doc, source=source, title=repaired_name(doc.title))
             for warning in getattr(doc, "warnings", ()):
                 report.warnings.append((shown_path(path), warning))
-            chunks = chunk_document(doc, settings.chunk_max_tokens, settings.chunk_overlap_tokens,
-                                    settings.paragraph_pack_tokens)
+            chunks = chunk_document(
+                doc, settings.chunk_max_tokens, settings.chunk_overlap_tokens, settings.paragraph_pack_tokens
+            )
             if not chunks:
                 raise LoadError("aucun texte à indexer")
             plan.todo.append((doc, chunks, digest, st.st_size, st.st_mtime, old is not None))
@@ -217,12 +264,17 @@ def make_plan(index: Index | None, paths: Iterable[Path], report: Report, emit: 
             report.failed.append((shown_path(path), f"fichier illisible : {reason}"))
         except Exception as exc:  # a loader's bug or a library's surprise: this file fails, the batch goes on
             log.exception("unexpected error while reading %s", shown_path(path))
-            report.failed.append((shown_path(path), f"erreur inattendue à la lecture ({type(exc).__name__} : "
-                                                     f"{str(exc)[:200]})"))
+            report.failed.append(
+                (shown_path(path), f"erreur inattendue à la lecture ({type(exc).__name__} : {str(exc)[:200]})")
+            )
     if remove_missing:
-        plan.gone = [doc_id for doc_id, m in manifest.items() if doc_id not in seen
-                     and any(_is_under(source_path(m["source"]), root) for root in roots)
-                     and not any(_is_under(source_path(m["source"]), folder.resolve()) for folder in unlisted)]
+        plan.gone = [
+            doc_id
+            for doc_id, m in manifest.items()
+            if doc_id not in seen
+            and any(_is_under(source_path(m["source"]), root) for root in roots)
+            and not any(_is_under(source_path(m["source"]), folder.resolve()) for folder in unlisted)
+        ]
     emit("scanned", {"to_index": len(plan.todo)})
     return plan
 
@@ -243,12 +295,17 @@ def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
         # Embed and store in slices so that an interrupted run keeps what it already paid for.
         step = index.settings.embedding_batch_size * 8
         for i in range(0, len(to_embed), step):
-            part = to_embed[i:i + step]
+            part = to_embed[i : i + step]
             vectors, computed = embed_with_cache(
-                index.embedder, [c.text for c in part], index.vector_cache,
-                batch_size=index.settings.embedding_batch_size, progress=lambda n: emit("embedded", {"n": n}))
-            index.store.add([c.chunk_id for c in part], vectors, [c.store_metadata() for c in part],
-                            [c.text for c in part])
+                index.embedder,
+                [c.text for c in part],
+                index.vector_cache,
+                batch_size=index.settings.embedding_batch_size,
+                progress=lambda n: emit("embedded", {"n": n}),
+            )
+            index.store.add(
+                [c.chunk_id for c in part], vectors, [c.store_metadata() for c in part], [c.text for c in part]
+            )
             report.chunks_embedded += computed
             if index.vector_cache is not None and index.vector_cache.error:
                 report.warnings.append((str(index.vector_cache.path), index.vector_cache.error))
@@ -271,8 +328,11 @@ def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
         used = set(index.catalog.chunk_ids())
         index.store.delete([c for c in stale if c not in used])
     checkpoint("catalog")
-    if (plan.changes or not (index.path / "lexical" / "chunk_ids.json").exists()
-            or index.info.get("analysis_version") != ANALYSIS_VERSION):
+    if (
+        plan.changes
+        or not (index.path / "lexical" / "chunk_ids.json").exists()
+        or index.info.get("analysis_version") != ANALYSIS_VERSION
+    ):
         emit("derived", {})
         index.rebuild_derived()
     index.write_info(updated=when, analysis_version=ANALYSIS_VERSION)
@@ -295,8 +355,14 @@ def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, rem
     return report
 
 
-def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = None,
-            remove_missing: bool = True, rebuild: bool = False, deep: bool = False) -> Report:
+def refresh(
+    settings: Settings,
+    paths: Iterable[Path],
+    on_event: Event | None = None,
+    remove_missing: bool = True,
+    rebuild: bool = False,
+    deep: bool = False,
+) -> Report:
     """Make the index at ``settings.index`` match ``paths`` and publish the result atomically.
 
     Nothing changed: the current generation is kept (only moved files' paths and mtimes are noted in it).
@@ -328,10 +394,15 @@ def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = 
             missing = [shown_path(p) for p in paths if not Path(p).exists()]
             if rebuild and base is not None and (missing or not plan.todo):
                 # A rebuild keeps only what the paths hold: a mistyped one would drop its documents.
-                why = "; ".join(f"{p} : chemin introuvable" for p in missing) or "; ".join(
-                    f"{p} : {r}" for p, r in report.failed[:5]) or "aucun fichier pris en charge"
-                raise RefreshFailed(f"reconstruction refusée ({why}) : elle ne garderait que les documents des "
-                                    f"chemins donnés ; l'index actuel est conservé ({base.generation}).")
+                why = (
+                    "; ".join(f"{p} : chemin introuvable" for p in missing)
+                    or "; ".join(f"{p} : {r}" for p, r in report.failed[:5])
+                    or "aucun fichier pris en charge"
+                )
+                raise RefreshFailed(
+                    f"reconstruction refusée ({why}) : elle ne garderait que les documents des "
+                    f"chemins donnés ; l'index actuel est conservé ({base.generation})."
+                )
             stale_derived = base is not None and base.info.get("analysis_version") != ANALYSIS_VERSION
             if base is not None and not rebuild and not plan.changes and not stale_derived:
                 for doc_id, source, size, mtime in plan.touched:  # same content: answers do not change
@@ -350,8 +421,9 @@ def refresh(settings: Settings, paths: Iterable[Path], on_event: Event | None = 
     return report
 
 
-def _build_and_publish(settings: Settings, root: Path, base: Index | None, plan: Plan, report: Report,
-                       emit: Event, rebuild: bool = False) -> None:
+def _build_and_publish(
+    settings: Settings, root: Path, base: Index | None, plan: Plan, report: Report, emit: Event, rebuild: bool = False
+) -> None:
     base_name = base.generation if base is not None else None
     build = None
     try:
@@ -387,7 +459,8 @@ def _build_and_publish(settings: Settings, root: Path, base: Index | None, plan:
         raise RefreshFailed(
             f"mise à jour de l'index {root} interrompue : {reason}. L'index précédent "
             f"({base_name or 'aucun'}) reste servi ; relancer la même commande quand la cause est "
-            "corrigée.") from exc
+            "corrigée."
+        ) from exc
     # Published: from here on nothing may undo it; cleanup problems are only logged.
     report.generation, report.published = name, True
     try:
@@ -421,7 +494,8 @@ def _disk_full(exc: BaseException) -> bool:
         if exc is None:
             return False
         if getattr(exc, "errno", None) == errno.ENOSPC or any(
-                m in str(exc).lower() for m in ("no space left", "disk is full", "database or disk is full")):
+            m in str(exc).lower() for m in ("no space left", "disk is full", "database or disk is full")
+        ):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
@@ -501,16 +575,20 @@ def _verify(build: Index) -> None:
         repair(build, problems)
         problems = check(build, sources=False)
     if not problems.ok:
-        raise RefreshFailed(f"la nouvelle génération {build.path} est incohérente ({'; '.join(problems.lines())}) ; "
-                            "elle n'est pas publiée, l'index précédent reste servi.")
+        raise RefreshFailed(
+            f"la nouvelle génération {build.path} est incohérente ({'; '.join(problems.lines())}) ; "
+            "elle n'est pas publiée, l'index précédent reste servi."
+        )
     sample = build.catalog.sample_text()
     if sample:  # the vectors answer a query, with passages the catalog knows; so does BM25
         query = " ".join(sample.split()[:12])
         dense = build.store.query(build.embedder.embed_query(query), 5)
         lexical = build.lexical.top(analyse(query), 5)
         if not dense or not lexical or any(cid not in build.chunks for cid, _ in dense + lexical):
-            raise RefreshFailed(f"la nouvelle génération {build.path} ne répond pas à une recherche de contrôle ; "
-                                "elle n'est pas publiée, l'index précédent reste servi.")
+            raise RefreshFailed(
+                f"la nouvelle génération {build.path} ne répond pas à une recherche de contrôle ; "
+                "elle n'est pas publiée, l'index précédent reste servi."
+            )
 
 
 def _is_under(path: Path, root: Path) -> bool:

@@ -1,14 +1,15 @@
 """Where documents come from: which files are candidates, their ids, the paths the catalog stores (readable
 and reversible even when a name is not UTF-8) and their content hashes. Shared by the pipeline, which builds
 the index, and the integrity check, which compares the index with its files."""
+
 from __future__ import annotations
 
 import fnmatch
 import hashlib
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ingest.loaders import legifrance_root
 
@@ -44,8 +45,9 @@ def stored_source(path: Path) -> str:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        return "".join(f"%{ord(ch) - 0xDC00:02X}" if 0xDC80 <= ord(ch) <= 0xDCFF else "%25" if ch == "%" else ch
-                       for ch in text)
+        return "".join(
+            f"%{ord(ch) - 0xDC00:02X}" if 0xDC80 <= ord(ch) <= 0xDCFF else "%25" if ch == "%" else ch for ch in text
+        )
 
 
 def source_path(stored: str) -> Path:

@@ -4,6 +4,7 @@ A unit is what a chunk never crosses: a code article, an article or sub-article 
 paragraph (``35La mise en œuvre ...``), the preamble. Text outside such units (a note, a press article) becomes
 paragraph units ``¶ N`` that the chunker may merge up to its token budget.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,13 @@ def _lines(text: str):
 
 def _is_soft_heading(line: str, next_line: str | None) -> bool:
     """A short title line in unstructured text (press article, annual review)."""
-    if (len(line) > 90 or len(line) < 8 or not 2 <= len(line.split()) <= 12 or line[-1] in ".:;,!?»)"
-            or not line[0].isupper()):
+    if (
+        len(line) > 90
+        or len(line) < 8
+        or not 2 <= len(line.split()) <= 12
+        or line[-1] in ".:;,!?»)"
+        or not line[0].isupper()
+    ):
         return False
     return next_line is not None and len(next_line) > len(line) + 20
 
@@ -71,8 +77,9 @@ def parse_units(doc: Document) -> list[ParsedUnit]:
             while end > current["start"] and doc.text[end - 1].isspace():
                 end -= 1
             if end > current["start"]:
-                units.append(ParsedUnit(Unit(current["locator"], current["start"], end, current["crumbs"]),
-                                        current["mergeable"]))
+                units.append(
+                    ParsedUnit(Unit(current["locator"], current["start"], end, current["crumbs"]), current["mergeable"])
+                )
         current = None
 
     def open_unit(locator: str, start: int, mergeable: bool) -> None:
@@ -82,7 +89,7 @@ def parse_units(doc: Document) -> list[ParsedUnit]:
         pending_start = None
         current = {"locator": locator, "start": begin, "crumbs": crumbs(), "mergeable": mergeable}
 
-    for i, (start, end, line) in enumerate(lines):
+    for i, (start, _end, line) in enumerate(lines):
         ordinal += 1
         next_line = lines[i + 1][2] if i + 1 < len(lines) else None
         if PREAMBLE.match(line):

@@ -6,6 +6,7 @@ Each index folder is opened in its own process with the model it was built with 
 the p50 / p95 time to embed one question (the dev questions, cache emptied), the p50 / p95 of a whole
 `ask`, and the process's peak RSS after answering them all. Quality comes from `python -m evals run`.
 """
+
 import json
 import subprocess
 import sys
@@ -44,11 +45,18 @@ def main(folders: list[str]) -> None:
         root = Path(folder)
         current = (root / "CURRENT").read_text().strip() if (root / "CURRENT").exists() else ""
         model = json.loads((root / current / "index.json").read_text())["embedding_model"]
-        out = subprocess.run([sys.executable, "-c", CHILD, str(root), model], cwd=ROOT, capture_output=True,
-                             text=True, check=True).stdout.strip().splitlines()[-1]
+        out = (
+            subprocess.run(
+                [sys.executable, "-c", CHILD, str(root), model], cwd=ROOT, capture_output=True, text=True, check=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         r = json.loads(out)
-        print(f"| `{folder}` | `{model}` | {r['chunks']} | {r['embed_ms_p50']:.1f} / {r['embed_ms_p95']:.1f} | "
-              f"{r['ask_ms_p50']:.1f} / {r['ask_ms_p95']:.1f} | {r['peak_rss_mb']:.0f} |")
+        print(
+            f"| `{folder}` | `{model}` | {r['chunks']} | {r['embed_ms_p50']:.1f} / {r['embed_ms_p95']:.1f} | "
+            f"{r['ask_ms_p50']:.1f} / {r['ask_ms_p95']:.1f} | {r['peak_rss_mb']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Rewrite the settings table of README.md from assistant/settings.py (a test checks they agree)."""
+
 import sys
 from pathlib import Path
 

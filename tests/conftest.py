@@ -3,7 +3,6 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from fakes import FAKE, FAKE_CHAT, register_fakes
 
 register_fakes()  # the ``fake`` embedder and LLM backend, through the registries of the real ones
@@ -11,20 +10,34 @@ register_fakes()  # the ``fake`` embedder and LLM backend, through the registrie
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 LEGI = CORPUS / "legifrance"
-ARTICLES = ["l162-30-2.md", "l162-30-3.md", "l162-30-4.md", "r1434-13.md", "r1434-14.md", "l182-2-1-1.md",
-            "l1434-12.md", "l1432-1.md"]
-DOCS = ["cooperation-ars-assurance-maladie-bretagne.txt", "convention-type-pprgdress-2018.txt",
-        "note-information-dss-1d-2018-154.txt", "igas-2018-041r-deploiement-cpts-synthese.txt"]
+ARTICLES = [
+    "l162-30-2.md",
+    "l162-30-3.md",
+    "l162-30-4.md",
+    "r1434-13.md",
+    "r1434-14.md",
+    "l182-2-1-1.md",
+    "l1434-12.md",
+    "l1432-1.md",
+]
+DOCS = [
+    "cooperation-ars-assurance-maladie-bretagne.txt",
+    "convention-type-pprgdress-2018.txt",
+    "note-information-dss-1d-2018-154.txt",
+    "igas-2018-041r-deploiement-cpts-synthese.txt",
+]
 
 
 def pytest_collection_modifyitems(items):
     """The fast tier (``-m "not integration"``) never loads the real model: a test that takes the real index
     must carry the ``integration`` mark."""
-    unmarked = [item.nodeid for item in items if {"small_index", "real_service"} & set(item.fixturenames)
-                and item.get_closest_marker("integration") is None]
+    unmarked = [
+        item.nodeid
+        for item in items
+        if {"small_index", "real_service"} & set(item.fixturenames) and item.get_closest_marker("integration") is None
+    ]
     if unmarked:
-        raise pytest.UsageError("tests using the real model without @pytest.mark.integration: "
-                                + ", ".join(unmarked))
+        raise pytest.UsageError("tests using the real model without @pytest.mark.integration: " + ", ".join(unmarked))
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +47,9 @@ def no_network(monkeypatch):
 
     def guarded(self, address):
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")
+        ):
             raise RuntimeError(f"network access attempted during tests: {address}")
         return real_connect(self, address)
 
@@ -152,7 +167,7 @@ def start_server(cmd: list[str], ready_url: str, log_path: Path, timeout: float 
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(f"{cmd[0]} exited: {Path(log_path).read_text()}")
+                raise RuntimeError(f"{cmd[0]} exited: {Path(log_path).read_text()}") from None
             time.sleep(0.3)
     proc.kill()
     raise RuntimeError(f"{' '.join(cmd)} did not answer on {ready_url}: {Path(log_path).read_text()}")

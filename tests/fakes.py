@@ -3,6 +3,7 @@ the real ones: the ``fake`` embedder (``assistant.embeddings.register``) and the
 (``assistant.llm.register``). A test chooses them by settings: ``embedding_model="fake"``,
 ``llm_backend="fake"``.
 They exist in the test process only (a subprocess or a server started by a test has the real ones alone)."""
+
 from __future__ import annotations
 
 import zlib
@@ -32,7 +33,7 @@ class HashEmbedder(Embedder):
         for stem in analyse(text):
             padded = f"<{stem}>"
             out.append(f"w {stem}")
-            out += [padded[i:i + 3] for i in range(len(padded) - 2)]
+            out += [padded[i : i + 3] for i in range(len(padded) - 2)]
         return out
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:

@@ -1,6 +1,7 @@
 """`python -m evals adversarial` runs for real: the bad-input corpus, the markup document and a real server with
 login. Every case must hold, except the timed one (a logged-in user's p95 under abuse), which is reported by the
 command and not asserted here: speed is for benchmarks, not tests."""
+
 import pytest
 
 pytestmark = pytest.mark.integration  # a real server with login, and the real model

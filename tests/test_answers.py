@@ -1,12 +1,13 @@
 """Retrieval and extractive answers on the small index (real embedded Chroma), with the ``fake`` embedder and
 with the real model (the ``service`` fixture runs each test with both)."""
+
 import json
 
 from click.testing import CliRunner
+from fakes import FAKE
 
 from assistant.cli import cli
 from assistant.retrieval import as_langchain
-from fakes import FAKE
 
 
 def test_caqes_targeting_question_cites_paragraph_35(service):
@@ -58,28 +59,43 @@ def test_near_duplicates_are_collapsed():
     from assistant.retrieval import collapse_duplicates
 
     text = "Le contrat est conclu pour une durée maximale de cinq ans et prévoit les objectifs."
-    hits = [Hit(Chunk("a", "d1", text, "x", 0, 1), 1.0), Hit(Chunk("b", "d2", text + " ", "y", 0, 1), 0.9),
-            Hit(Chunk("c", "d3", "Un tout autre passage sur la gouvernance régionale.", "z", 0, 1), 0.8)]
+    hits = [
+        Hit(Chunk("a", "d1", text, "x", 0, 1), 1.0),
+        Hit(Chunk("b", "d2", text + " ", "y", 0, 1), 0.9),
+        Hit(Chunk("c", "d3", "Un tout autre passage sur la gouvernance régionale.", "z", 0, 1), 0.8),
+    ]
     assert [h.chunk.chunk_id for h in collapse_duplicates(hits, 10)] == ["a", "c"]
 
 
 def test_ask_json_shape(fake_index, fake_model_env):
-    result = CliRunner().invoke(cli, ["ask", "Qui pilote le ciblage des CAQES ?", "--json",
-                                      "--index", str(fake_index.index)])
+    result = CliRunner().invoke(
+        cli, ["ask", "Qui pilote le ciblage des CAQES ?", "--json", "--index", str(fake_index.index)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {"question", "answer", "answered", "citations", "timings_ms", "generation", "suggestions"}
     assert data["generation"] == (fake_index.index / "CURRENT").read_text().strip() == "gen-000001"
     assert data["answered"] is True
     c = data["citations"][0]
-    assert {"n", "doc_id", "title", "locator", "text", "score", "cite_as", "version", "url", "reference", "date"} <= set(c)
+    assert {
+        "n",
+        "doc_id",
+        "title",
+        "locator",
+        "text",
+        "score",
+        "cite_as",
+        "version",
+        "url",
+        "reference",
+        "date",
+    } <= set(c)
     assert c["n"] == 1 and c["locator"] == "§ 35"
     assert data["timings_ms"]["total"] > 0
 
 
 def test_search_cli_and_missing_index(fake_index, fake_model_env, tmp_path):
-    result = CliRunner().invoke(cli, ["search", "durée du CAQES", "--k", "3", 
-                                      "--index", str(fake_index.index)])
+    result = CliRunner().invoke(cli, ["search", "durée du CAQES", "--k", "3", "--index", str(fake_index.index)])
     assert result.exit_code == 0 and result.output.count("score") == 3
     missing = CliRunner().invoke(cli, ["ask", "x", "--index", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "Erreur : aucun index" in missing.output
@@ -113,7 +129,7 @@ def test_paragraph_numbers_are_stripped_only_when_glued():
 
 
 def test_a_definition_leads_with_the_sentence_whose_subject_is_the_notion(tmp_path):
-    """"de quoi se compose la commission des licornes ?": the answer opens on the sentence whose subject is the
+    """ "de quoi se compose la commission des licornes ?": the answer opens on the sentence whose subject is the
     commission and that says its composition, not on the one that holds more of the question's words."""
     from assistant.retrieval import SUBJECT_CUES, opens_on, subject_names
     from assistant.service import Service
@@ -122,18 +138,24 @@ def test_a_definition_leads_with_the_sentence_whose_subject_is_the_notion(tmp_pa
 
     names = subject_names("c'est quoi une ARS ?", ["agences régionales de santé"], [])
     assert "agence regionale de sante" in names and "ars" in names
-    assert opens_on("Les agences régionales de santé sont des établissements publics.", names, SUBJECT_CUES["definition"])
-    assert not opens_on("Le directeur général de l'agence régionale de santé est nommé.", names,
-                        SUBJECT_CUES["definition"])
+    assert opens_on(
+        "Les agences régionales de santé sont des établissements publics.", names, SUBJECT_CUES["definition"]
+    )
+    assert not opens_on(
+        "Le directeur général de l'agence régionale de santé est nommé.", names, SUBJECT_CUES["definition"]
+    )
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "rapport.txt").write_text(
         "Le secrétaire compose chaque année le rapport sur la composition de la commission des licornes, ses "
         "membres et la composition de ses groupes de travail.\n\nLa commission des licornes est composée de trois "
-        "dragons et d'un griffon.\n", encoding="utf-8")
+        "dragons et d'un griffon.\n",
+        encoding="utf-8",
+    )
     refresh(Settings(index=tmp_path / "i", embedding_model=FAKE), [tmp_path / "c"])
     question = "de quoi se compose la commission des licornes ?"
     answer = Service(Settings(index=tmp_path / "i", embedding_model=FAKE), follow=False).ask(question)
     assert answer.answered and answer.answer.startswith("La commission des licornes est composée"), answer.answer
-    without = Service(Settings(index=tmp_path / "i", embedding_model=FAKE, subject_weight=0.0),
-                      follow=False).ask(question)
+    without = Service(Settings(index=tmp_path / "i", embedding_model=FAKE, subject_weight=0.0), follow=False).ask(
+        question
+    )
     assert not without.answer.startswith("La commission des licornes est composée"), without.answer

@@ -3,17 +3,20 @@ import pytest
 from assistant.answertype import expected_type, has_type
 
 
-@pytest.mark.parametrize("question,kind", [
-    ("Combien de CPTS le plan Ma santé 2022 prévoit-il ?", "nombre"),
-    ("Quel est le montant de la sanction ?", "nombre"),
-    ("delai de carence indemnites journalieres ?", "nombre"),
-    ("How many CPTS contracts were signed?", "nombre"),
-    ("Quand l'avenant 7 a-t-il été signé ?", "date"),
-    ("Depuis quand la téléconsultation est-elle remboursée ?", "date"),
-    ("Comment s'appelle le directeur général de l'ARS Bretagne ?", "nom"),
-    ("Qui pilote le ciblage des CAQES ?", None),
-    ("Que prévoit l'article L. 162-30-2 ?", None),
-])
+@pytest.mark.parametrize(
+    "question,kind",
+    [
+        ("Combien de CPTS le plan Ma santé 2022 prévoit-il ?", "nombre"),
+        ("Quel est le montant de la sanction ?", "nombre"),
+        ("delai de carence indemnites journalieres ?", "nombre"),
+        ("How many CPTS contracts were signed?", "nombre"),
+        ("Quand l'avenant 7 a-t-il été signé ?", "date"),
+        ("Depuis quand la téléconsultation est-elle remboursée ?", "date"),
+        ("Comment s'appelle le directeur général de l'ARS Bretagne ?", "nom"),
+        ("Qui pilote le ciblage des CAQES ?", None),
+        ("Que prévoit l'article L. 162-30-2 ?", None),
+    ],
+)
 def test_expected_type(question, kind):
     assert expected_type(question) == kind
 

@@ -2,10 +2,10 @@ import base64
 
 import pytest
 from click.testing import CliRunner
+from fakes import FAKE
 
 from assistant.auth import Users, hash_password, verify_password
 from assistant.cli import cli
-from fakes import FAKE
 
 
 def _basic(user, password):
@@ -20,7 +20,9 @@ def test_password_hashes():
 
 def test_adduser_writes_a_users_file(tmp_path):
     f = tmp_path / "users.txt"
-    r = CliRunner().invoke(cli, ["adduser", "alice", "--role", "admin", "--auth-file", str(f)], input="pw1-assez-long\npw1-assez-long\n")
+    r = CliRunner().invoke(
+        cli, ["adduser", "alice", "--role", "admin", "--auth-file", str(f)], input="pw1-assez-long\npw1-assez-long\n"
+    )
     assert r.exit_code == 0, r.output
     assert Users(f).role("alice", "pw1-assez-long") == "admin" and Users(f).role("alice", "nope") is None
 
@@ -42,8 +44,13 @@ def secured(fake_index, tmp_path_factory):
 
 
 def test_every_route_needs_a_login(secured):
-    for method, path in [("get", "/"), ("get", "/docs"), ("get", "/openapi.json"), ("get", "/article/L162-30-2"),
-                         ("get", "/config")]:
+    for method, path in [
+        ("get", "/"),
+        ("get", "/docs"),
+        ("get", "/openapi.json"),
+        ("get", "/article/L162-30-2"),
+        ("get", "/config"),
+    ]:
         r = getattr(secured, method)(path)
         assert r.status_code == 401, path
         assert r.headers["www-authenticate"].startswith("Basic")
@@ -53,27 +60,29 @@ def test_every_route_needs_a_login(secured):
 
 
 def test_a_logged_in_user_gets_answers(secured):
-    r = secured.post("/api/ask", json={"question": "Qui pilote le ciblage des CAQES ?"},
-                     headers=_basic("agent", "mdp-agent"))
+    r = secured.post(
+        "/api/ask", json={"question": "Qui pilote le ciblage des CAQES ?"}, headers=_basic("agent", "mdp-agent")
+    )
     assert r.status_code == 200 and r.json()["citations"][0]["locator"] == "§ 35"
     assert secured.get("/", headers=_basic("agent", "mdp-agent")).status_code == 200
 
 
 def test_admin_upload_is_type_and_size_checked_and_indexed_without_restart(small_corpus, tmp_path):
-    from assistant.index import Index
     from assistant.service import Service
     from assistant.settings import Settings
     from assistant.web import ingest_uploads
     from ingest.pipeline import refresh
 
-    settings = Settings(index=tmp_path / "index", upload_dir=tmp_path / "uploads", upload_max_mb=0.001,
-                        embedding_model=FAKE)
+    settings = Settings(
+        index=tmp_path / "index", upload_dir=tmp_path / "uploads", upload_max_mb=0.001, embedding_model=FAKE
+    )
     refresh(settings, [small_corpus / "note-information-dss-1d-2018-154.txt"])
     service = Service(settings)
     assert not service.ask("Quel est le rôle du comité régional des licornes ?").answered
     new = tmp_path / "licornes.txt"
-    new.write_text("Le comité régional des licornes est présidé par le directeur de la ménagerie régionale.",
-                   encoding="utf-8")
+    new.write_text(
+        "Le comité régional des licornes est présidé par le directeur de la ménagerie régionale.", encoding="utf-8"
+    )
     (tmp_path / "photo.png").write_bytes(b"\x89PNG")
     (tmp_path / "gros.txt").write_text("mot " * 2000, encoding="utf-8")
     report = ingest_uploads(service, [new, tmp_path / "photo.png", tmp_path / "gros.txt"])
@@ -139,16 +148,16 @@ def test_failed_logins_are_throttled_and_hashed_off_the_event_loop(fake_index, t
     Users.add(tmp_path / "users.txt", "agent", "mdp-agent", "user")
     hashed_in = []
     real = auth.verify_password
-    monkeypatch.setattr(auth, "verify_password",
-                        lambda p, h: hashed_in.append(threading.current_thread().name) or real(p, h))
-    app = create_app(Service(fake_index), FeedbackStore(tmp_path / "fb.sqlite"),
-                     Users(tmp_path / "users.txt"))
+    monkeypatch.setattr(
+        auth, "verify_password", lambda p, h: hashed_in.append(threading.current_thread().name) or real(p, h)
+    )
+    app = create_app(Service(fake_index), FeedbackStore(tmp_path / "fb.sqlite"), Users(tmp_path / "users.txt"))
     with TestClient(app) as client:
         loop_thread = client.portal.call(lambda: threading.current_thread().name)
         assert client.get("/article/L162-30-2", headers=_basic("agent", "mdp-agent")).status_code == 200
         codes = [client.get("/article/L162-30-2", headers=_basic("agent", f"faux-{i}")).status_code for i in range(8)]
-        assert codes[:auth.MAX_FAILURES] == [401] * auth.MAX_FAILURES
-        assert set(codes[auth.MAX_FAILURES:]) == {429}
+        assert codes[: auth.MAX_FAILURES] == [401] * auth.MAX_FAILURES
+        assert set(codes[auth.MAX_FAILURES :]) == {429}
         r = client.get("/article/L162-30-2", headers=_basic("autre", "faux"))
         assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= auth.WINDOW_S + 1
         assert "réessayer dans" in r.text

@@ -1,19 +1,19 @@
 """A corpus of bad files built here: each is ingested correctly or named in the report with a reason a person
 understands, and every good file beside them is indexed. Every ``Settings()`` and command run in this process
 reads ``ASSISTANT_EMBEDDING_MODEL=fake`` (the ``fake_model_env`` fixture)."""
+
 import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 from pypdf import PdfWriter
+from test_loaders import _pdf
 
 from assistant.cli import cli
 from assistant.index import Index
 from assistant.settings import Settings
-
-from conftest import ROOT
-from test_loaders import _pdf
 
 pytestmark = pytest.mark.usefixtures("fake_model_env")
 
@@ -33,18 +33,19 @@ def test_bad_input_corpus(tmp_path, monkeypatch):
     (d / "vide.txt").write_bytes(b"")
     (d / "binaire.txt").write_bytes(bytes(range(256)) * 64)
     (d / "latin1.txt").write_bytes("Le délai d'opposition de l'agence régionale est de deux mois.".encode("latin-1"))
-    (d / "bom.txt").write_bytes(b"\xef\xbb\xbf" + "Préambule de la convention type.".encode("utf-8"))
+    (d / "bom.txt").write_bytes(b"\xef\xbb\xbf" + "Préambule de la convention type.".encode())
     with open(d / "énorme.txt", "wb") as fh:  # 60 MB
         fh.truncate(60 * 1024 * 1024)
         fh.seek(0)
         fh.write(b"Un tres grand fichier. ")
-    (d / "cassé.md").write_text("# Note\n\n<p>Un paragraphe <b>non fermé <div>et une suite</p> sans fin",
-                                encoding="utf-8")
+    (d / "cassé.md").write_text(
+        "# Note\n\n<p>Un paragraphe <b>non fermé <div>et une suite</p> sans fin", encoding="utf-8"
+    )
     (d / "nom avec espaces é.txt").write_text("Les CPTS sont créées par la loi du 26 janvier 2016.", encoding="utf-8")
     (d / "utf16.txt").write_bytes("Texte français en UTF-16 sans BOM.".encode("utf-16-le"))
     (d / "symboles.txt").write_bytes("Article 1er, § 2 : 3 µg/m³ et ½ dose, délai.".encode("latin-1"))
     with open(os.path.join(os.fsencode(d), b"plan-\xe9t\xe9.txt"), "wb") as fh:  # a name that is not UTF-8
-        fh.write("Le plan d'été des urgences.".encode("utf-8"))
+        fh.write("Le plan d'été des urgences.".encode())
     os.mkfifo(d / "tube.txt")
     os.symlink(d / "boucle", d / "boucle")  # a link to itself
     os.symlink(d, d / "sous-dossier-en-boucle")  # a folder link back to its parent: not followed
@@ -66,8 +67,16 @@ def test_bad_input_corpus(tmp_path, monkeypatch):
         assert f"{d / name} : {reason}" in out, (name, out)
     assert "en échec     8" in out and "attention" not in out
     idx = Index(Settings(index=tmp_path / "index"))
-    assert set(idx.documents) == {"bon.txt", "latin1.txt", "bom.txt", "cassé.md", "nom avec espaces é.txt",
-                                  "utf16.txt", "symboles.txt", "plan-été.txt"}
+    assert set(idx.documents) == {
+        "bon.txt",
+        "latin1.txt",
+        "bom.txt",
+        "cassé.md",
+        "nom avec espaces é.txt",
+        "utf16.txt",
+        "symboles.txt",
+        "plan-été.txt",
+    }
     texts = {d: idx.catalog.document_text(d) for d in idx.documents}
     assert "français" in texts["utf16.txt"] and "µg/m³ et ½ dose" in texts["symboles.txt"]
     assert "délai d'opposition" in texts["latin1.txt"] and texts["bom.txt"].startswith("Préambule")
@@ -117,6 +126,7 @@ def test_unreadable_file_is_named_and_the_rest_indexed(tmp_path):
 
 # ---------------------------------------------------------------- one test per fault of the hostile-world review
 
+
 def _ingest(*args):
     return CliRunner().invoke(cli, ["ingest", *map(str, args), "--quiet"])
 
@@ -153,7 +163,9 @@ def test_an_unexpected_loader_error_fails_that_file_only(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "load_file", flaky)
     r = _ingest(d, "--index", tmp_path / "i")
     assert r.exit_code == 1
-    assert f"{d / 'piege.txt'} : erreur inattendue à la lecture (RuntimeError : bogue du chargeur)" in r.output, r.output
+    assert f"{d / 'piege.txt'} : erreur inattendue à la lecture (RuntimeError : bogue du chargeur)" in r.output, (
+        r.output
+    )
     assert set(Index(Settings(index=tmp_path / "i")).documents) == {"bon.txt"}
 
 
@@ -163,7 +175,7 @@ def test_a_file_name_that_is_not_utf8_is_indexed(tmp_path):
     d = tmp_path / "c"
     d.mkdir()
     with open(os.path.join(os.fsencode(d), b"plan-\xe9t\xe9.txt"), "wb") as fh:
-        fh.write("Le plan d'été des urgences est arrêté par le directeur général.".encode("utf-8"))
+        fh.write("Le plan d'été des urgences est arrêté par le directeur général.".encode())
     r = _ingest(d, "--index", tmp_path / "i")
     assert r.exit_code == 0 and "ajoutés      1" in r.output, r.output
     answer = Service(Settings(index=tmp_path / "i"), follow=False).ask("Qui arrête le plan d'été des urgences ?")
@@ -193,7 +205,8 @@ def test_same_relative_path_under_two_roots_keeps_both(tmp_path):
     r = _ingest(moved, "--index", tmp_path / "i", "--keep-missing")
     assert "ajoutés      0" in r.output and "inchangés    1" in r.output and "même chemin" not in r.output, r.output
     assert Index(Settings(index=tmp_path / "i")).catalog.manifest()["convention.txt"]["source"] == str(
-        moved / "convention.txt")
+        moved / "convention.txt"
+    )
 
 
 def test_a_document_indexed_under_its_folder_name_keeps_that_id(tmp_path):
@@ -231,8 +244,12 @@ def test_french_text_in_latin1_and_cp1252_decodes_exactly(tmp_path):
                 warnings = []
                 assert decode_bytes(data, name.name, warnings) == paragraph, (name.name, encoding)
                 assert not warnings
-    assert decode_bytes("Texte français sans BOM, en UTF-16.".encode("utf-16-le")) == "Texte français sans BOM, en UTF-16."
-    assert decode_bytes("Texte français sans BOM, en UTF-16.".encode("utf-16-be")) == "Texte français sans BOM, en UTF-16."
+    assert (
+        decode_bytes("Texte français sans BOM, en UTF-16.".encode("utf-16-le")) == "Texte français sans BOM, en UTF-16."
+    )
+    assert (
+        decode_bytes("Texte français sans BOM, en UTF-16.".encode("utf-16-be")) == "Texte français sans BOM, en UTF-16."
+    )
     warnings = []
     polish = "Zażółć gęślą jaźń: wszystkie źdźbła trawy są zielone, a żółw śpi w cieniu. " * 3
     assert decode_bytes(polish.encode("cp1250"), "pl.txt", warnings) and warnings
@@ -290,7 +307,9 @@ def test_a_mistyped_path_with_rebuild_keeps_the_index(tmp_path):
     for args in ([tmp_path / "faux"], [d, tmp_path / "faux"]):
         r = _ingest(*args, "--index", tmp_path / "i", "--rebuild")
         assert r.exit_code == 1, r.output
-        assert f"{tmp_path / 'faux'} : chemin introuvable" in r.output and "index actuel est conservé" in r.output, r.output
+        assert f"{tmp_path / 'faux'} : chemin introuvable" in r.output and "index actuel est conservé" in r.output, (
+            r.output
+        )
         from assistant import generations
 
         assert generations.current_name(tmp_path / "i") == "gen-000001"
@@ -326,9 +345,11 @@ def test_french_text_with_latin1_symbols_decodes_exactly():
     ½ -> ˝, ¼ -> Ľ)."""
     from ingest.loaders import decode_bytes
 
-    for text in ("Année 2019 : 3 µg/m³, ×2, ½ dose, ¼ des crédits, 50 m², n° 3.",
-                 "Cf. § 3, § 4 et § 5 de l'article ; © 2019 ; ± 2 %. Délai.",
-                 "Article 1er ; § 2 ; ¾ des agents ; 1º alinéa ; 20 £."):
+    for text in (
+        "Année 2019 : 3 µg/m³, ×2, ½ dose, ¼ des crédits, 50 m², n° 3.",
+        "Cf. § 3, § 4 et § 5 de l'article ; © 2019 ; ± 2 %. Délai.",
+        "Article 1er ; § 2 ; ¾ des agents ; 1º alinéa ; 20 £.",
+    ):
         for encoding in ("latin-1", "cp1252"):
             warnings = []
             assert decode_bytes(text.encode(encoding), "x.txt", warnings) == text, (text, encoding)
@@ -350,8 +371,9 @@ def test_a_folder_link_leading_outside_is_named(tmp_path):
     os.symlink(outside, d / "lien-dossier")
     os.symlink(d / "vrai", d / "lien-interne")  # inside: its files are indexed once, under their real path
     r = _ingest(d, "--index", tmp_path / "i")
-    assert f"{d / 'lien-dossier'} : lien symbolique vers un dossier hors des dossiers indexés : refusé" in r.output, \
+    assert f"{d / 'lien-dossier'} : lien symbolique vers un dossier hors des dossiers indexés : refusé" in r.output, (
         r.output
+    )
     assert "lien-interne" not in r.output and "en échec     1" in r.output, r.output
     assert set(Index(Settings(index=tmp_path / "i")).documents) == {"bon.txt", "vrai/note.txt"}
 
@@ -362,7 +384,7 @@ def test_a_file_name_not_utf8_with_a_percent_sign_is_found_again(tmp_path):
     d = tmp_path / "c"
     d.mkdir()
     with open(os.path.join(os.fsencode(d), b"taux-%41-\xe9t\xe9.txt"), "wb") as fh:
-        fh.write("Le taux d'été des urgences est fixé par arrêté.".encode("utf-8"))
+        fh.write("Le taux d'été des urgences est fixé par arrêté.".encode())
     r = _ingest(d, "--index", tmp_path / "i")
     assert r.exit_code == 0 and "ajoutés      1" in r.output, r.output
     v = CliRunner().invoke(cli, ["verify", "--index", str(tmp_path / "i"), "--deep"])

@@ -1,4 +1,5 @@
 """The command line speaks French, its errors included (they sit beside French reports)."""
+
 from click.testing import CliRunner
 
 from assistant.cli import cli

@@ -1,6 +1,7 @@
 """20 simulated users ask through /api/ask on loopback for 60 s while refreshes publish new generations from
 another process: no error, every answer comes whole from one generation, the server switches without restart.
 The figures are printed and written to test-artifacts/concurrency.json."""
+
 import json
 import os
 import subprocess
@@ -10,13 +11,12 @@ import time
 import urllib.request
 
 import pytest
+from conftest import ROOT, copy_small_corpus, free_port, start_server
 
 from assistant import generations
 from assistant.catalog import Catalog
 from assistant.settings import Settings
 from ingest.pipeline import refresh
-
-from conftest import ROOT, copy_small_corpus, free_port, start_server
 
 pytestmark = pytest.mark.integration  # a real server, refreshes in other processes, the real model
 
@@ -51,11 +51,22 @@ def test_twenty_users_during_refreshes(tmp_path):
     assert "quatre fois par an" in original
 
     port = free_port()
-    env = dict(os.environ, ASSISTANT_INDEX=str(root), ASSISTANT_KEEP_GENERATIONS="100",
-               ASSISTANT_FEEDBACK_DB=str(tmp_path / "feedback.sqlite"), HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
-    server = start_server([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-                          f"http://127.0.0.1:{port}/docs", tmp_path / "serve.log", cwd=ROOT, env=env)
+    env = dict(
+        os.environ,
+        ASSISTANT_INDEX=str(root),
+        ASSISTANT_KEEP_GENERATIONS="100",
+        ASSISTANT_FEEDBACK_DB=str(tmp_path / "feedback.sqlite"),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+    )
+    server = start_server(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        f"http://127.0.0.1:{port}/docs",
+        tmp_path / "serve.log",
+        cwd=ROOT,
+        env=env,
+    )
     results, lock = [], threading.Lock()
     stop_at = time.monotonic() + SECONDS
     t0 = time.perf_counter()
@@ -66,8 +77,7 @@ def test_twenty_users_during_refreshes(tmp_path):
             question = QUESTIONS[i % len(QUESTIONS)]
             i += 1
             body = json.dumps({"question": question}).encode()
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", body,
-                                         {"Content-Type": "application/json"})
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", body, {"Content-Type": "application/json"})
             t = time.perf_counter()
             try:
                 with urllib.request.urlopen(req, timeout=60) as resp:
@@ -91,20 +101,35 @@ def test_twenty_users_during_refreshes(tmp_path):
             k += 1
             (corpus / DOC).write_text(original.replace("quatre fois par an", f"{word} fois par an"), encoding="utf-8")
             t = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(corpus), "--quiet", "--json"],
-                                  cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+            proc = subprocess.run(
+                [sys.executable, "-m", "assistant", "ingest", str(corpus), "--quiet", "--json"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert proc.returncode == 0, proc.stdout + proc.stderr
             report = json.loads(proc.stdout)
-            refreshes.append({"generation": report["generation"], "started_at": round(t - t0, 1),
-                              "seconds": round(time.perf_counter() - t, 1), "word": word})
+            refreshes.append(
+                {
+                    "generation": report["generation"],
+                    "started_at": round(t - t0, 1),
+                    "seconds": round(time.perf_counter() - t, 1),
+                    "word": word,
+                }
+            )
         for th in threads:
             th.join(timeout=SECONDS + 90)
         assert not any(th.is_alive() for th in threads)
         # the last refresh may publish after the users stop: the server still switches to it by itself
         final, deadline = None, time.monotonic() + 60
         while time.monotonic() < deadline and final != generations.current_name(root):
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", json.dumps(
-                {"question": QUESTIONS[0]}).encode(), {"Content-Type": "application/json"})
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/ask",
+                json.dumps({"question": QUESTIONS[0]}).encode(),
+                {"Content-Type": "application/json"},
+            )
             with urllib.request.urlopen(req, timeout=60) as resp:
                 final = json.loads(resp.read())["generation"]
             time.sleep(0.2)
@@ -115,11 +140,22 @@ def test_twenty_users_during_refreshes(tmp_path):
     errors = [r for r in results if r["status"] != 200]
     latencies = [r["seconds"] for r in results if r["status"] == 200]
     seen = sorted({r["answer"]["generation"] for r in results if r["status"] == 200})
-    figures = {"users": USERS, "seconds": SECONDS, "requests": len(results), "errors": len(errors),
-               "p50_ms": round(1000 * _percentile(latencies, 0.5)), "p95_ms": round(1000 * _percentile(latencies, 0.95)),
-               "max_ms": round(1000 * max(latencies)), "generations_answered_from": seen, "refreshes": refreshes,
-               "slowest": [{"at_s": r["at"], "ms": round(1000 * r["seconds"]), "generation": r["answer"]["generation"]}
-                           for r in sorted(results, key=lambda r: -r["seconds"])[:5] if r["status"] == 200]}
+    figures = {
+        "users": USERS,
+        "seconds": SECONDS,
+        "requests": len(results),
+        "errors": len(errors),
+        "p50_ms": round(1000 * _percentile(latencies, 0.5)),
+        "p95_ms": round(1000 * _percentile(latencies, 0.95)),
+        "max_ms": round(1000 * max(latencies)),
+        "generations_answered_from": seen,
+        "refreshes": refreshes,
+        "slowest": [
+            {"at_s": r["at"], "ms": round(1000 * r["seconds"]), "generation": r["answer"]["generation"]}
+            for r in sorted(results, key=lambda r: -r["seconds"])[:5]
+            if r["status"] == 200
+        ],
+    }
     print("\nconcurrency:", json.dumps(figures, ensure_ascii=False))
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     (ROOT / "test-artifacts" / "concurrency.json").write_text(json.dumps(figures, ensure_ascii=False, indent=1))
@@ -142,4 +178,3 @@ def test_twenty_users_during_refreshes(tmp_path):
             word = a["answer"].split(" fois par an")[0].split()[-1]
             assert f"{word} fois par an" in texts[a["generation"]][DOC], (a["generation"], a["answer"])
     assert checked > len(results)  # the check ran on real citations
-

@@ -1,12 +1,12 @@
 """The README's settings table and command list cannot drift from the code."""
+
 import re
 
 from click.testing import CliRunner
+from conftest import ROOT
 
 from assistant.cli import cli
 from assistant.settings import settings_table
-
-from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -18,7 +18,7 @@ def test_every_setting_is_documented_with_its_default():
 
 
 def test_every_command_has_help_and_is_in_the_readme():
-    for name, command in cli.commands.items():
+    for name in cli.commands:
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
         assert f"python -m assistant {name}" in README, name
@@ -28,8 +28,8 @@ def test_every_command_has_help_and_is_in_the_readme():
 def test_every_loader_format_is_in_the_readme():
     from ingest.loaders import LOADERS, supported
 
-    formats = README[README.index("- Formats (one loader per suffix"):]
-    formats = formats[:formats.index("\n  - ")]
+    formats = README[README.index("- Formats (one loader per suffix") :]
+    formats = formats[: formats.index("\n  - ")]
     assert supported() == sorted(LOADERS) and len(LOADERS) >= 6
     for suffix in LOADERS:
         assert f"`{suffix}`" in formats, suffix

@@ -1,5 +1,6 @@
 """The eval commands in-process (click's CliRunner), on the small corpus indexed with the ``fake`` embedder:
 what they write and refuse, not the real model's figures (the README's, from `python -m evals run`)."""
+
 import json
 
 from click.testing import CliRunner
@@ -10,20 +11,45 @@ from evals.cli import cli
 def test_eval_run_writes_results_and_report(fake_index, fake_model_env, tmp_path):
     questions = tmp_path / "q.jsonl"
     rows = [
-        {"id": "caqes", "question": "Qui pilote le ciblage des CAQES ?", "answerable": True,
-         "evidence": ["avec un ciblage travaillé ensemble"], "answer_keywords": ["ciblage"], "citations": ["35"]},
-        {"id": "tva", "question": "Quel est le taux de TVA sur les médicaments ?", "answerable": False,
-         "evidence": [], "answer_keywords": [], "citations": []},
+        {
+            "id": "caqes",
+            "question": "Qui pilote le ciblage des CAQES ?",
+            "answerable": True,
+            "evidence": ["avec un ciblage travaillé ensemble"],
+            "answer_keywords": ["ciblage"],
+            "citations": ["35"],
+        },
+        {
+            "id": "tva",
+            "question": "Quel est le taux de TVA sur les médicaments ?",
+            "answerable": False,
+            "evidence": [],
+            "answer_keywords": [],
+            "citations": [],
+        },
     ]
     questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["run", "--questions", str(questions), "--out", str(out),
-                                      "--index", str(fake_index.index)])
+    result = CliRunner().invoke(
+        cli, ["run", "--questions", str(questions), "--out", str(out), "--index", str(fake_index.index)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     metrics = data["metrics"]
-    for key in ("hit@1", "hit@5", "hit@10", "mrr@10", "citation_support", "locator_accuracy", "keyword_accuracy",
-                "refusal_accuracy", "false_refusal_rate", "latency_ms_p50", "latency_ms_p95", "n"):
+    for key in (
+        "hit@1",
+        "hit@5",
+        "hit@10",
+        "mrr@10",
+        "citation_support",
+        "locator_accuracy",
+        "keyword_accuracy",
+        "refusal_accuracy",
+        "false_refusal_rate",
+        "latency_ms_p50",
+        "latency_ms_p95",
+        "n",
+    ):
         assert key in metrics
     assert metrics["n"] == 2 and metrics["hit@1"] == 1.0 and metrics["locator_accuracy"] == 1.0
     assert metrics["refusal_accuracy"] == 1.0 and metrics["false_refusal_rate"] == 0.0
@@ -36,35 +62,49 @@ def test_eval_run_writes_results_and_report(fake_index, fake_model_env, tmp_path
 def test_eval_run_names_a_broken_question_file(fake_index, fake_model_env, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "question": "q"}\n', encoding="utf-8")
-    result = CliRunner().invoke(cli, ["run", "--questions", str(bad), "--out", str(tmp_path / "o"),
-                                      "--index", str(fake_index.index)])
+    result = CliRunner().invoke(
+        cli, ["run", "--questions", str(bad), "--out", str(tmp_path / "o"), "--index", str(fake_index.index)]
+    )
     assert result.exit_code == 1 and "bad.jsonl:1: missing answerable" in result.output
 
 
 def test_compare_shows_changed_questions(tmp_path):
     from evals.runner import compare
 
-    a = {"metrics": {"hit@1": 0.5, "n": 2}, "questions": [
-        {"id": "x", "question": "q1", "rank": 2, "answered": True}, {"id": "y", "question": "q2", "rank": 1, "answered": True}]}
-    b = {"metrics": {"hit@1": 1.0, "n": 2}, "questions": [
-        {"id": "x", "question": "q1", "rank": 1, "answered": True}, {"id": "y", "question": "q2", "rank": 1, "answered": True}]}
+    a = {
+        "metrics": {"hit@1": 0.5, "n": 2},
+        "questions": [
+            {"id": "x", "question": "q1", "rank": 2, "answered": True},
+            {"id": "y", "question": "q2", "rank": 1, "answered": True},
+        ],
+    }
+    b = {
+        "metrics": {"hit@1": 1.0, "n": 2},
+        "questions": [
+            {"id": "x", "question": "q1", "rank": 1, "answered": True},
+            {"id": "y", "question": "q2", "rank": 1, "answered": True},
+        ],
+    }
     deltas, changed = compare(a, b)
     assert deltas == [("hit@1", 0.5, 1.0)]
     assert changed == [{"id": "x", "question": "q1", "changes": {"rank": (2, 1)}}]
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
-    (tmp_path / "a" / "results.json").write_text(json.dumps(a)), (tmp_path / "b" / "results.json").write_text(json.dumps(b))
+    (
+        (tmp_path / "a" / "results.json").write_text(json.dumps(a)),
+        (tmp_path / "b" / "results.json").write_text(json.dumps(b)),
+    )
     result = CliRunner().invoke(cli, ["compare", str(tmp_path / "a"), str(tmp_path / "b")])
     assert result.exit_code == 0 and "- x (q1): rank: 2 -> 1" in result.output
 
 
 def test_llm_flag_needs_a_backend(fake_index, fake_model_env, tmp_path):
-    result = CliRunner().invoke(cli, ["run", "--out", str(tmp_path / "o"), "--index", str(fake_index.index),
-                                      "--llm"])
+    result = CliRunner().invoke(cli, ["run", "--out", str(tmp_path / "o"), "--index", str(fake_index.index), "--llm"])
     assert result.exit_code == 1 and "ASSISTANT_LLM_BACKEND" in result.output
 
 
 def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_index(
-        fake_index, fake_model_env, tmp_path):
+    fake_index, fake_model_env, tmp_path
+):
     import shutil
 
     from assistant.index import Index
@@ -72,8 +112,9 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
 
     root = tmp_path / "index"
     shutil.copytree(fake_index.index, root)
-    result = CliRunner().invoke(cli, ["tune", "--index", str(root), "--weights", "0,0.2",
-                                      "--questions", "evals/questions.jsonl"])
+    result = CliRunner().invoke(
+        cli, ["tune", "--index", str(root), "--weights", "0,0.2", "--questions", "evals/questions.jsonl"]
+    )
     assert result.exit_code == 0, result.output
     assert "dense_weight=0.00" in result.output and "dense_weight=0.20" in result.output
     chosen = json.loads(result.output.strip().splitlines()[-1])
@@ -86,8 +127,7 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
 
 
 def test_tune_refuses_the_frozen_test_set(fake_index, fake_model_env):
-    result = CliRunner().invoke(cli, ["tune", "--index", str(fake_index.index),
-                                      "--questions", "evals/test.jsonl"])
+    result = CliRunner().invoke(cli, ["tune", "--index", str(fake_index.index), "--questions", "evals/test.jsonl"])
     assert result.exit_code == 1 and "jeu de test" in result.output
 
 
@@ -95,13 +135,27 @@ def test_ablation_turns_each_signal_off_and_reports_it(fake_index, fake_model_en
     from assistant.retrieval import SIGNALS
 
     questions = tmp_path / "q.jsonl"
-    questions.write_text(json.dumps({"id": "cpts", "question": "cpts c'est quoi ?", "answerable": True,
-                                     "evidence": ["communauté professionnelle territoriale de santé"],
-                                     "answer_keywords": [], "citations": [], "kind": "definition",
-                                     "source": "onboarding"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "cpts",
+                "question": "cpts c'est quoi ?",
+                "answerable": True,
+                "evidence": ["communauté professionnelle territoriale de santé"],
+                "answer_keywords": [],
+                "citations": [],
+                "kind": "definition",
+                "source": "onboarding",
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["run", "--questions", str(questions), "--out", str(out),
-                                      "--index", str(fake_index.index), "--ablation"])
+    result = CliRunner().invoke(
+        cli, ["run", "--questions", str(questions), "--out", str(out), "--index", str(fake_index.index), "--ablation"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert set(data["meta"]["ablation"]) == {"(tous)", *SIGNALS}

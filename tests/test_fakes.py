@@ -1,18 +1,21 @@
 """The test doubles are reached through the same registries as the real embedders and LLM backends, and the
 fake embedder keeps what the tests that use it rely on: deterministic, normalised, closer for texts that share
 words."""
+
 import subprocess
 import sys
 
 import numpy as np
-
-from assistant import embeddings, llm
-from assistant.settings import Settings
 from conftest import ROOT
 from fakes import FAKE, FAKE_CHAT, HashEmbedder
 
-PASSAGE = ("Le ciblage des établissements signataires d'un CAQES est travaillé ensemble par l'agence "
-           "régionale de santé et l'assurance maladie.")
+from assistant import embeddings, llm
+from assistant.settings import Settings
+
+PASSAGE = (
+    "Le ciblage des établissements signataires d'un CAQES est travaillé ensemble par l'agence "
+    "régionale de santé et l'assurance maladie."
+)
 CLOSE = "Qui pilote le ciblage des CAQES avec l'assurance maladie ?"
 FAR = "La commission des licornes se réunit quatre fois par an à Rennes."
 
@@ -29,8 +32,10 @@ def test_the_fake_embedder_is_deterministic_normalised_and_close_for_shared_word
     assert vectors[0] @ vectors[1] > 0.4 and vectors[0] @ vectors[2] < 0.3
     assert np.array_equal(HashEmbedder().embed_query(CLOSE), vectors[1])
     # the same vector in another process (CRC-32, not Python's salted hash)
-    code = (f"import sys; sys.path.insert(0, 'tests'); from fakes import HashEmbedder; "
-            f"print(HashEmbedder().embed_query({CLOSE!r}).tobytes().hex())")
+    code = (
+        f"import sys; sys.path.insert(0, 'tests'); from fakes import HashEmbedder; "
+        f"print(HashEmbedder().embed_query({CLOSE!r}).tobytes().hex())"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == vectors[1].tobytes().hex()
 

@@ -10,16 +10,21 @@ def test_follow_up_questions_carry_the_previous_subject():
 
 
 def test_standalone_questions_are_left_alone():
-    assert standalone("Qui préside la commission régionale de coordination ?", ["Qu'est-ce qu'une CPTS ?"]) == \
-        "Qui préside la commission régionale de coordination ?"
+    assert (
+        standalone("Qui préside la commission régionale de coordination ?", ["Qu'est-ce qu'une CPTS ?"])
+        == "Qui préside la commission régionale de coordination ?"
+    )
     assert not is_follow_up("Que prévoit l'article L. 162-30-3 ?", "Qu'est-ce qu'un CAQES ?")
     assert standalone("et sa durée ?", []) == "et sa durée ?"
 
 
 def test_feedback_is_saved_and_exported(tmp_path):
     store = FeedbackStore(tmp_path / "f.sqlite")
-    answer = {"answer": "Ainsi... [1]", "answered": True,
-              "citations": [{"n": 1, "locator": "§ 35", "text": "35La mise en œuvre de la convention"}]}
+    answer = {
+        "answer": "Ainsi... [1]",
+        "answered": True,
+        "citations": [{"n": 1, "locator": "§ 35", "text": "35La mise en œuvre de la convention"}],
+    }
     store.add(1, "Qui pilote ?", answer, {"dense_weight": 0.2}, "")
     store.add(-1, "Et la durée ?", answer, {"dense_weight": 0.2}, "mauvaise source")
     rows = store.rows()
@@ -37,8 +42,9 @@ def test_feedback_export_command(tmp_path):
     from evals.cli import cli
 
     store = FeedbackStore(tmp_path / "f.sqlite")
-    store.add(1, "Qui pilote ?", {"answer": "a", "answered": True,
-                                  "citations": [{"locator": "§ 35", "text": "texte"}]}, {})
+    store.add(
+        1, "Qui pilote ?", {"answer": "a", "answered": True, "citations": [{"locator": "§ 35", "text": "texte"}]}, {}
+    )
     out = tmp_path / "fb.jsonl"
     result = CliRunner().invoke(cli, ["feedback", "export", "--db", str(tmp_path / "f.sqlite"), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -53,8 +59,10 @@ def test_follow_up_rewritten_by_the_llm_when_one_is_configured(service, fake_llm
 
     svc = Service(service.settings.model_copy(update={"llm_backend": "fake"}))
     fake_llm.reply = "Qui décide des sanctions des CAQES ?\nUne seconde ligne qui n'est pas gardée."
-    assert svc.standalone("et qui décide des sanctions ?", ["Qui pilote le ciblage des CAQES ?"]) == \
-        "Qui décide des sanctions des CAQES ?"
+    assert (
+        svc.standalone("et qui décide des sanctions ?", ["Qui pilote le ciblage des CAQES ?"])
+        == "Qui décide des sanctions des CAQES ?"
+    )
     assert "Qui pilote le ciblage des CAQES ?" in fake_llm.calls[0][1][1]  # the history is in the prompt
     fake_llm.error = TimeoutError("timed out")
     assert "CAQES" in svc.standalone("et qui décide des sanctions ?", ["Qui pilote le ciblage des CAQES ?"])

@@ -1,6 +1,7 @@
 """Atomic publish: a refresh killed (SIGKILL) at each of its stages, from inside at named points and from
 outside at random moments, or stopped by a full disk, leaves the previous generation serving and consistent;
 the next run finishes the work (resuming what was already embedded) and old generations are collected."""
+
 import json
 import os
 import random
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import CORPUS, LEGI, ROOT
 
 from assistant import generations
 from assistant.cli import cli
@@ -20,8 +22,6 @@ from assistant.index import Index
 from assistant.settings import Settings
 from ingest.integrity import check
 from ingest.pipeline import refresh
-
-from conftest import CORPUS, LEGI, ROOT
 
 pytestmark = pytest.mark.integration  # refreshes in subprocesses killed (SIGKILL), with the real model
 
@@ -69,17 +69,27 @@ def _settings(root: Path) -> Settings:
 
 
 def _env(**extra) -> dict:
-    env = dict(os.environ, ASSISTANT_EMBEDDING_BATCH_SIZE="4", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               ANONYMIZED_TELEMETRY="False")
+    env = dict(
+        os.environ,
+        ASSISTANT_EMBEDDING_BATCH_SIZE="4",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+    )
     env.pop("ASSISTANT_CRASH_AT", None)
     env.pop("ASSISTANT_FAIL_AT", None)
     return env | extra
 
 
 def _ingest(corpus: Path, root: Path, **env) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root),
-                             "--quiet"], cwd=ROOT, env=_env(**env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root), "--quiet"],
+        cwd=ROOT,
+        env=_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _serving(root: Path) -> dict:
@@ -88,9 +98,15 @@ def _serving(root: Path) -> dict:
     try:
         problems = check(idx, sources=False)
         texts = " ".join(c.text for c in idx.chunks_by_doc.get(EDITED, []))
-        return {"generation": idx.generation, "ok": problems.ok, "problems": problems.lines(),
-                "old_text": OLD in texts, "new_text": NEW in texts, "deleted_present": DELETED in idx.documents,
-                "documents": len(idx.documents)}
+        return {
+            "generation": idx.generation,
+            "ok": problems.ok,
+            "problems": problems.lines(),
+            "old_text": OLD in texts,
+            "new_text": NEW in texts,
+            "deleted_present": DELETED in idx.documents,
+            "documents": len(idx.documents),
+        }
     finally:
         idx.close()
 
@@ -122,8 +138,15 @@ def _chunk_count(folder: Path) -> int:
     from ingest.sources import doc_id_of
 
     s = _settings(folder)
-    return sum(len(chunk_document(load_file(f, doc_id_of(f, folder)), s.chunk_max_tokens, s.chunk_overlap_tokens,
-                                  s.paragraph_pack_tokens)) for f in folder.rglob("*") if f.is_file())
+    return sum(
+        len(
+            chunk_document(
+                load_file(f, doc_id_of(f, folder)), s.chunk_max_tokens, s.chunk_overlap_tokens, s.paragraph_pack_tokens
+            )
+        )
+        for f in folder.rglob("*")
+        if f.is_file()
+    )
 
 
 def _case(base, tmp_path) -> tuple[Path, Path]:
@@ -214,9 +237,14 @@ def test_resumed_build_follows_the_files_of_the_rerun_not_those_of_the_crashed_r
 
 def test_an_error_after_the_switch_keeps_the_new_generation(base, tmp_path):
     root, corpus = _case(base, tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root), "--quiet"],
-                          cwd=ROOT, env=_env(ASSISTANT_FAIL_AT="published"), capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root), "--quiet"],
+        cwd=ROOT,
+        env=_env(ASSISTANT_FAIL_AT="published"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     _assert_new_serving(root, base)
 
@@ -243,20 +271,38 @@ def test_refresh_killed_from_outside_at_random_moments(base, tmp_path):
         else:  # the kill came after the switch
             assert seen["generation"] == "gen-000002" and seen["new_text"] and not seen["deleted_present"], (seed, seen)
             break
-    final = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root),
-                            "--quiet"], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+    final = subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root), "--quiet"],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert final.returncode == 0, final.stdout + final.stderr
     _assert_new_serving(root, base)
-    verify = subprocess.run([sys.executable, "-m", "assistant", "verify", "--index", str(root)], cwd=ROOT, env=_env(),
-                            capture_output=True, text=True, timeout=300)
+    verify = subprocess.run(
+        [sys.executable, "-m", "assistant", "verify", "--index", str(root)],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert verify.returncode == 0 and "Index cohérent." in verify.stdout, verify.stdout + verify.stderr
 
 
 def test_second_refresh_is_refused_while_one_runs(base, tmp_path):
     root, corpus = _case(base, tmp_path)
     with generations.writer_lock(root):
-        proc = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root),
-                               "--quiet"], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root), "--quiet"],
+            cwd=ROOT,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert proc.returncode == 1
     assert "mise à jour de l'index" in proc.stderr and "déjà en cours" in proc.stderr
     _assert_old_serving(root)
@@ -267,8 +313,13 @@ def test_full_disk_leaves_the_previous_generation_serving(base, tmp_path):
     embedding stage."""
     mount = tmp_path / "small-disk"
     mount.mkdir()
-    real = os.geteuid() == 0 and subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], capture_output=True).returncode == 0
+    real = (
+        os.geteuid() == 0
+        and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+        == 0
+    )
     try:
         root = mount / "index" if real else tmp_path / "index"
         shutil.copytree(base["root"], root)
@@ -283,8 +334,14 @@ def test_full_disk_leaves_the_previous_generation_serving(base, tmp_path):
             with open(filler, "wb") as fh:
                 fh.write(b"\0" * max(0, free - used // 2))
         env = {} if real else {"ASSISTANT_FAIL_AT": "embedding"}
-        proc = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root),
-                               "--quiet"], cwd=ROOT, env=_env(**env), capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root), "--quiet"],
+            cwd=ROOT,
+            env=_env(**env),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         print(f"full disk ({'tmpfs' if real else 'simulated'}): exit {proc.returncode}: {proc.stderr[-300:]}")
         assert proc.returncode == 1, proc.stderr
         assert "interrompue : disque plein" in proc.stderr and "reste servi" in proc.stderr, proc.stderr

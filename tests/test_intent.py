@@ -1,29 +1,33 @@
 """Question intents from French question patterns, and the cue phrases of legal text that answer them."""
+
 import pytest
 
 from assistant.intent import has_cue, intent_of, shape_of
 from assistant.wordclass import carries_subject
 
 
-@pytest.mark.parametrize("question,intent", [
-    ("c'est quoi le FIR ?", "definition"),
-    ("cpts c quoi", "definition"),
-    ("Qu'est-ce qu'une DCGDR ?", "definition"),
-    ("FIR ?", "definition"),
-    ("a quoi sert la CRSA", "role"),
-    ("quelles sont les missions des ARS ?", "role"),
-    ("qui préside le conseil de surveillance de l'ARS ?", "presidence"),
-    ("qui siège à la commission de coordination ?", "composition"),
-    ("le PRS c'est pour combien de temps", "duree"),
-    ("délai pour saisir la CRA ?", "duree"),
-    ("montant de la pénalité ?", "sanction"),
-    ("quel est le taux de remboursement ?", "montant"),
-    ("qui signe le CAQES", "qui"),
-    ("comment contester une décision de la CPAM ?", "procedure"),
-    ("à quelles conditions une CPTS est-elle financée ?", "conditions"),
-    ("Peut-on fumer dans un bar ?", "oui_non"),
-    ("mon employeur peut-il me contrôler pendant un arrêt ?", "oui_non"),
-])
+@pytest.mark.parametrize(
+    "question,intent",
+    [
+        ("c'est quoi le FIR ?", "definition"),
+        ("cpts c quoi", "definition"),
+        ("Qu'est-ce qu'une DCGDR ?", "definition"),
+        ("FIR ?", "definition"),
+        ("a quoi sert la CRSA", "role"),
+        ("quelles sont les missions des ARS ?", "role"),
+        ("qui préside le conseil de surveillance de l'ARS ?", "presidence"),
+        ("qui siège à la commission de coordination ?", "composition"),
+        ("le PRS c'est pour combien de temps", "duree"),
+        ("délai pour saisir la CRA ?", "duree"),
+        ("montant de la pénalité ?", "sanction"),
+        ("quel est le taux de remboursement ?", "montant"),
+        ("qui signe le CAQES", "qui"),
+        ("comment contester une décision de la CPAM ?", "procedure"),
+        ("à quelles conditions une CPTS est-elle financée ?", "conditions"),
+        ("Peut-on fumer dans un bar ?", "oui_non"),
+        ("mon employeur peut-il me contrôler pendant un arrêt ?", "oui_non"),
+    ],
+)
 def test_intent_patterns(question, intent):
     assert intent_of(question) == intent
 
@@ -43,18 +47,26 @@ def test_cues_mark_the_sentences_that_answer():
 
 def test_shapes():
     assert [shape_of(i) for i in ("definition", "composition", "duree", "oui_non", None)] == [
-        "definition", "list", "fact", "oui_non", "plain"]
+        "definition",
+        "list",
+        "fact",
+        "oui_non",
+        "plain",
+    ]
 
 
-@pytest.mark.parametrize("word,previous,first,carries", [
-    ("TVA", "de", False, True),          # an acronym
-    ("Ségur", "du", False, True),        # a name
-    ("chômage", "le", False, True),      # after a determiner
-    ("optique", "remboursement", False, True),  # a noun by its ending
-    ("jouer", "peut", False, False),     # a common verb
-    ("vouloir", "pourrait", False, False),
-    ("vraiment", "veut", False, False),  # a common adverb
-    ("zorglubien", "est", False, True),  # rare in French
-])
+@pytest.mark.parametrize(
+    "word,previous,first,carries",
+    [
+        ("TVA", "de", False, True),  # an acronym
+        ("Ségur", "du", False, True),  # a name
+        ("chômage", "le", False, True),  # after a determiner
+        ("optique", "remboursement", False, True),  # a noun by its ending
+        ("jouer", "peut", False, False),  # a common verb
+        ("vouloir", "pourrait", False, False),
+        ("vraiment", "veut", False, False),  # a common adverb
+        ("zorglubien", "est", False, True),  # rare in French
+    ],
+)
 def test_which_words_carry_the_subject(word, previous, first, carries):
     assert carries_subject(word, previous, first) is carries

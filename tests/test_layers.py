@@ -1,6 +1,7 @@
 """The import graph: layers that only look down, no cycle, no private name imported from another module, no
 project import hidden in a function without a comment saying why. Read from the source (``ast``), so a new
 module or import is checked the moment it is written. CONTRIBUTING.md explains the layers."""
+
 from __future__ import annotations
 
 import ast
@@ -12,21 +13,64 @@ PACKAGES = ("assistant", "ingest", "evals")
 # Each module's layer. A module may import its own layer and the layers its layer lists in MAY_USE.
 LAYERS = {
     # assistant.llm is core: settings validation reads its table of backends, and it needs only core modules.
-    "core": ["assistant.records", "assistant.errors", "assistant.settings", "assistant.text", "assistant.english",
-             "assistant.wordclass", "assistant.cite", "assistant.cli_fr", "assistant.options",
-             "assistant.llm"],
-    "storage": ["assistant.catalog", "assistant.store", "assistant.lexical", "assistant.embeddings",
-                "assistant.minilm", "assistant.vectorcache", "assistant.generations", "assistant.glossary", "assistant.headings",
-                "assistant.index"],
-    "ingest": ["ingest.loaders", "ingest.structure", "ingest.chunking", "ingest.sources", "ingest.integrity",
-               "ingest.pipeline"],
-    "retrieval": ["assistant.lexicon", "assistant.intent", "assistant.answertype", "assistant.followup",
-                  "assistant.retrieval"],
+    "core": [
+        "assistant.records",
+        "assistant.errors",
+        "assistant.settings",
+        "assistant.text",
+        "assistant.english",
+        "assistant.wordclass",
+        "assistant.cite",
+        "assistant.cli_fr",
+        "assistant.options",
+        "assistant.llm",
+    ],
+    "storage": [
+        "assistant.catalog",
+        "assistant.store",
+        "assistant.lexical",
+        "assistant.embeddings",
+        "assistant.minilm",
+        "assistant.vectorcache",
+        "assistant.generations",
+        "assistant.glossary",
+        "assistant.headings",
+        "assistant.index",
+    ],
+    "ingest": [
+        "ingest.loaders",
+        "ingest.structure",
+        "ingest.chunking",
+        "ingest.sources",
+        "ingest.integrity",
+        "ingest.pipeline",
+    ],
+    "retrieval": [
+        "assistant.lexicon",
+        "assistant.intent",
+        "assistant.answertype",
+        "assistant.followup",
+        "assistant.retrieval",
+    ],
     "answers": ["assistant.verify", "assistant.answer", "assistant.suggest", "assistant.onboarding"],
-    "app": ["assistant.service", "assistant.feedback", "assistant.auth", "assistant.limits", "assistant.web",
-            "assistant.cli", "assistant.__main__"],
-    "evals": ["evals.metrics", "evals.runner", "evals.synthetic", "evals.bench", "evals.adversarial", "evals.cli",
-              "evals.__main__"],
+    "app": [
+        "assistant.service",
+        "assistant.feedback",
+        "assistant.auth",
+        "assistant.limits",
+        "assistant.web",
+        "assistant.cli",
+        "assistant.__main__",
+    ],
+    "evals": [
+        "evals.metrics",
+        "evals.runner",
+        "evals.synthetic",
+        "evals.bench",
+        "evals.adversarial",
+        "evals.cli",
+        "evals.__main__",
+    ],
 }
 MAY_USE = {
     "core": {"core"},
@@ -67,7 +111,7 @@ def imports(module: str, path: Path, known: set[str]) -> list[tuple[str, list[st
             targets = [(a.name, []) for a in node.names if a.name in known]
         else:
             continue
-        text = "\n".join(lines[node.lineno - 2:node.end_lineno])  # the line before, for a comment above
+        text = "\n".join(lines[node.lineno - 2 : node.end_lineno])  # the line before, for a comment above
         for target, names in targets:
             if target != module:
                 out.append((target, names, node.lineno, id(node) in top, text))
@@ -87,9 +131,12 @@ def test_every_module_has_a_layer():
 
 
 def test_imports_only_look_down():
-    upward = [f"{m} ({LAYER_OF[m]}) imports {t} ({LAYER_OF[t]}), line {line}"
-              for m, edges in graph().items() for t, _, line, _, _ in edges
-              if m in LAYER_OF and t in LAYER_OF and LAYER_OF[t] not in MAY_USE[LAYER_OF[m]]]
+    upward = [
+        f"{m} ({LAYER_OF[m]}) imports {t} ({LAYER_OF[t]}), line {line}"
+        for m, edges in graph().items()
+        for t, _, line, _, _ in edges
+        if m in LAYER_OF and t in LAYER_OF and LAYER_OF[t] not in MAY_USE[LAYER_OF[m]]
+    ]
     assert not upward, "\n".join(upward)
 
 
@@ -102,7 +149,7 @@ def test_no_import_cycle():
         state[m] = 1
         for t in edges.get(m, []):
             if state.get(t) == 1:
-                cycles.append(" -> ".join(path[path.index(t):] + [m, t]) if t in path else f"{m} -> {t}")
+                cycles.append(" -> ".join(path[path.index(t) :] + [m, t]) if t in path else f"{m} -> {t}")
             elif t not in state:
                 visit(t, path + [m])
         state[m] = 2
@@ -114,16 +161,27 @@ def test_no_import_cycle():
 
 
 def test_no_private_name_is_imported_from_another_module():
-    private = [f"{m} imports {n} from {t}, line {line}" for m, edges in graph().items()
-               for t, names, line, _, _ in edges for n in names if n.startswith("_")]
+    private = [
+        f"{m} imports {n} from {t}, line {line}"
+        for m, edges in graph().items()
+        for t, names, line, _, _ in edges
+        for n in names
+        if n.startswith("_")
+    ]
     assert not private, "\n".join(private)
 
 
 def test_imports_inside_functions_say_why():
-    hidden = [f"{m} line {line}: {t}" for m, edges in graph().items()
-              for t, _, line, at_top, text in edges if not at_top and "# lazy:" not in text]
-    assert not hidden, ("a project import inside a function needs a comment « # lazy: why » (a heavy optional "
-                        "dependency), otherwise it goes at the top:\n" + "\n".join(hidden))
+    hidden = [
+        f"{m} line {line}: {t}"
+        for m, edges in graph().items()
+        for t, _, line, at_top, text in edges
+        if not at_top and "# lazy:" not in text
+    ]
+    assert not hidden, (
+        "a project import inside a function needs a comment « # lazy: why » (a heavy optional "
+        "dependency), otherwise it goes at the top:\n" + "\n".join(hidden)
+    )
 
 
 def test_the_checks_catch_what_they_are_for(tmp_path, monkeypatch):

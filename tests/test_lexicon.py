@@ -1,14 +1,14 @@
 """The lexicon of everyday words: every legal term it gives exists in the corpus, and it matches as it says."""
+
 import html
 import re
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, ROOT
 
 from assistant.lexicon import LEXICON_FILE, Lexicon, default_lexicon
 from assistant.text import fold
-
-from conftest import CORPUS, ROOT
 
 SHARED = ROOT.parent / "shared" / "corpora" / "legifrance"
 
@@ -24,8 +24,12 @@ def _corpus_text() -> str:
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/corpora/legifrance (the full codes) is not beside the repo")
 def test_every_legal_term_of_the_lexicon_occurs_in_the_corpus():
     text = _corpus_text()
-    missing = [(e.trigger, term) for e in default_lexicon().entries for term in e.terms
-               if re.sub(r"\s+", " ", fold(term)) not in text]
+    missing = [
+        (e.trigger, term)
+        for e in default_lexicon().entries
+        for term in e.terms
+        if re.sub(r"\s+", " ", fold(term)) not in text
+    ]
     assert not missing, missing
 
 

@@ -1,12 +1,13 @@
 """What a careless or hostile client sends to the web app: oversized bodies, uploads by non-admins or in
 floods, document markup, secrets in feedback, failed and same-name uploads."""
+
 import base64
 import sqlite3
 
 import pytest
+from fakes import FAKE
 
 from assistant.auth import Users
-from fakes import FAKE
 
 
 def _basic(user, password):
@@ -24,8 +25,9 @@ def app_with_users(fake_index, tmp_path_factory):
     folder = tmp_path_factory.mktemp("limits")
     Users.add(folder / "users.txt", "agent", "mdp-agent", "user")
     Users.add(folder / "users.txt", "chef", "mdp-chef", "admin")
-    settings = fake_index.model_copy(update={"upload_dir": folder / "uploads", "upload_max_files": 3,
-                                             "request_max_kb": 64})
+    settings = fake_index.model_copy(
+        update={"upload_dir": folder / "uploads", "upload_max_files": 3, "request_max_kb": 64}
+    )
     app = create_app(Service(settings), FeedbackStore(folder / "fb.sqlite"), Users(folder / "users.txt"))
     return TestClient(app)
 
@@ -71,34 +73,43 @@ def test_uploads_are_refused_when_nobody_logs_in(fake_index, tmp_path):
 def test_chat_markup_of_a_document_is_inert():
     from assistant.web import chat_markdown
 
-    text = ('Le comité est présidé par <a href="https://evil.example/p">le directeur</a> '
-            '![pixel](https://evil.example/b.png) [lien](https://evil.example/x) www.evil.example '
-            'contact@evil.example $$x^2$$ **gras** [1]\n- 1. premier point <img src=x onerror=alert(1)> [1]')
+    text = (
+        'Le comité est présidé par <a href="https://evil.example/p">le directeur</a> '
+        "![pixel](https://evil.example/b.png) [lien](https://evil.example/x) www.evil.example "
+        "contact@evil.example $$x^2$$ **gras** [1]\n- 1. premier point <img src=x onerror=alert(1)> [1]"
+    )
     md = chat_markdown(text, notice="Le modèle n'a pas répondu: <b>x</b>")
     import markdown_it  # CommonMark, as Gradio's front end renders it (bare addresses: see the browser test)
 
     rendered = markdown_it.MarkdownIt("commonmark").render(md)
     assert "<a " not in rendered and "<img" not in rendered and "<strong>" not in rendered and "<b>" not in rendered
-    assert "href=\"" not in rendered and "src=\"" not in rendered  # as text only: href=&quot;
+    assert 'href="' not in rendered and 'src="' not in rendered  # as text only: href=&quot;
     assert rendered.count("<li>") == 1  # our own list stays a list
     import html
 
     shown = html.unescape(rendered)
-    for literal in ('<a href="https://evil.example/p">', "![pixel](https://evil.example/b.png)", "$$x^2$$",
-                    "**gras**", "[1]", "contact@evil.example", "www.evil.example"):
+    for literal in (
+        '<a href="https://evil.example/p">',
+        "![pixel](https://evil.example/b.png)",
+        "$$x^2$$",
+        "**gras**",
+        "[1]",
+        "contact@evil.example",
+        "www.evil.example",
+    ):
         assert literal in shown, literal
 
 
 def test_feedback_never_stores_the_api_key_nor_url_credentials(fake_index, tmp_path):
-    from fastapi.testclient import TestClient
 
     from assistant.feedback import FeedbackStore
-    from assistant.service import Service
-    from assistant.web import create_app
 
-    settings = fake_index.model_copy(update={
-        "llm_api_key": "sk-tres-secret-4242",
-        "llm_base_url": "https://alice:mdp-url-9999@albert.example/v1?key=q77"})
+    settings = fake_index.model_copy(
+        update={
+            "llm_api_key": "sk-tres-secret-4242",
+            "llm_base_url": "https://alice:mdp-url-9999@albert.example/v1?key=q77",
+        }
+    )
     assert "sk-tres-secret-4242" not in repr(settings)
     described = settings.describing()
     assert described["llm_base_url"] == "https://albert.example/v1" and "llm_api_key" not in described
@@ -133,9 +144,11 @@ def test_failed_uploads_are_not_kept_and_same_names_coexist(small_corpus, tmp_pa
     (tmp_path / "bretagne").mkdir()
     (tmp_path / "occitanie").mkdir()
     (tmp_path / "bretagne" / "convention.txt").write_text(
-        "Le comité breton des licornes est présidé par le directeur de la ménagerie de Rennes.", encoding="utf-8")
+        "Le comité breton des licornes est présidé par le directeur de la ménagerie de Rennes.", encoding="utf-8"
+    )
     (tmp_path / "occitanie" / "convention.txt").write_text(
-        "Le comité occitan des dragons est présidé par la directrice du zoo de Toulouse.", encoding="utf-8")
+        "Le comité occitan des dragons est présidé par la directrice du zoo de Toulouse.", encoding="utf-8"
+    )
     first = ingest_uploads(service, [tmp_path / "bretagne" / "convention.txt"])
     second = ingest_uploads(service, [tmp_path / "occitanie" / "convention.txt"])
     assert "cassé.pdf" not in first + second  # not reported again
@@ -151,32 +164,40 @@ def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(tmp_path):
     import os
     import sys
 
-    from gradio_client import Client, handle_file
-
     from conftest import ROOT, free_port
+    from gradio_client import Client, handle_file
 
     Users.add(tmp_path / "users.txt", "chef", "mdp-chef-1", "admin")
     gradio_tmp = tmp_path / "gradio-tmp"
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    env = dict(os.environ, ASSISTANT_INDEX=str(tmp_path / "index"), ASSISTANT_AUTH_FILE=str(tmp_path / "users.txt"),
-               ASSISTANT_UPLOAD_DIR=str(tmp_path / "uploads"), ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"),
-               GRADIO_TEMP_DIR=str(gradio_tmp))
+    env = dict(
+        os.environ,
+        ASSISTANT_INDEX=str(tmp_path / "index"),
+        ASSISTANT_AUTH_FILE=str(tmp_path / "users.txt"),
+        ASSISTANT_UPLOAD_DIR=str(tmp_path / "uploads"),
+        ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"),
+        GRADIO_TEMP_DIR=str(gradio_tmp),
+    )
     from assistant.settings import Settings
     from ingest.pipeline import refresh
 
     (tmp_path / "seed").mkdir()
     (tmp_path / "seed" / "base.txt").write_text("Le comité de base se réunit une fois par an.", encoding="utf-8")
     refresh(Settings(index=tmp_path / "index"), [tmp_path / "seed"])
+    import subprocess
+    import time
     import urllib.error
     import urllib.request
 
-    import subprocess
-    import time
-
     log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         for _ in range(300):
             try:
@@ -188,8 +209,9 @@ def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(tmp_path):
                 time.sleep(0.3)
         auth = {"Authorization": _basic("chef", "mdp-chef-1")["Authorization"]}
         new = tmp_path / "licornes.txt"
-        new.write_text("Le comité régional des licornes est présidé par le directeur de la ménagerie.",
-                       encoding="utf-8")
+        new.write_text(
+            "Le comité régional des licornes est présidé par le directeur de la ménagerie.", encoding="utf-8"
+        )
         client = Client(url, headers=auth, verbose=False)
         report = client.predict([handle_file(str(new))], api_name="/upload")
         assert "licornes.txt : ajouté" in report, report

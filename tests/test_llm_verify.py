@@ -1,14 +1,17 @@
 """Prompt structure, verifier, and the LLM path's fallbacks (a fake chat model here; a real llama.cpp server in
 test_llm_server.py)."""
+
 import pytest
+from conftest import llm_answerer
 
 from assistant.llm import SYSTEM_PROMPT, build_messages
 from assistant.records import Chunk, Hit
 from assistant.verify import check, split_generated
-from conftest import llm_answerer
 
-P1 = ("Le contrat est conclu pour une durée maximale de cinq ans. En cas de refus, le directeur général de "
-      "l'agence régionale de santé prononce une sanction financière correspondant à 1 % des produits.")
+P1 = (
+    "Le contrat est conclu pour une durée maximale de cinq ans. En cas de refus, le directeur général de "
+    "l'agence régionale de santé prononce une sanction financière correspondant à 1 % des produits."
+)
 P2 = "La commission régionale de coordination est présidée par le directeur général de l'agence régionale de santé."
 
 
@@ -28,15 +31,22 @@ def test_prompt_keeps_documents_as_quoted_data():
 
 
 def test_verifier_keeps_supported_sentences_and_says_why_others_go():
-    answer = ("Le contrat dure au maximum cinq ans [1]. La sanction financière correspond à 2 % des produits [1]. "
-              "La commission est présidée par le directeur général de l'agence régionale de santé [2]. "
-              "Les pharmaciens votent le budget national des hôpitaux [2]. Une phrase sans source. "
-              "Le contrat est conclu pour une durée maximale de cinq ans [3].")
+    answer = (
+        "Le contrat dure au maximum cinq ans [1]. La sanction financière correspond à 2 % des produits [1]. "
+        "La commission est présidée par le directeur général de l'agence régionale de santé [2]. "
+        "Les pharmaciens votent le budget national des hôpitaux [2]. Une phrase sans source. "
+        "Le contrat est conclu pour une durée maximale de cinq ans [3]."
+    )
     results = check(answer, [P1, P2])
     verdicts = [(r.supported, r.reason.split(" :")[0].split(" (")[0]) for r in results]
-    assert verdicts == [(True, ""), (False, "nombre absent des passages cités"), (True, ""),
-                        (False, "mots absents des passages cités"), (False, "ne cite aucun passage"),
-                        (False, "cite un passage qui n'existe pas")]
+    assert verdicts == [
+        (True, ""),
+        (False, "nombre absent des passages cités"),
+        (True, ""),
+        (False, "mots absents des passages cités"),
+        (False, "ne cite aucun passage"),
+        (False, "cite un passage qui n'existe pas"),
+    ]
 
 
 def test_article_numbers_must_be_in_the_cited_passage():
@@ -45,12 +55,17 @@ def test_article_numbers_must_be_in_the_cited_passage():
 
 
 def test_markers_after_the_full_stop_stay_with_their_sentence():
-    assert split_generated("Première phrase. [1] Seconde phrase [2].") == ["Première phrase. [1]", "Seconde phrase [2]."]
+    assert split_generated("Première phrase. [1] Seconde phrase [2].") == [
+        "Première phrase. [1]",
+        "Seconde phrase [2].",
+    ]
 
 
 def test_generated_answer_keeps_only_verified_sentences(service, fake_llm):
-    fake_llm.reply = ("Le ciblage des CAQES est travaillé ensemble par l'ARS et l'assurance maladie [1]. "
-                      "Le ministre de la culture signe chaque CAQES en 1999 [1].")
+    fake_llm.reply = (
+        "Le ciblage des CAQES est travaillé ensemble par l'ARS et l'assurance maladie [1]. "
+        "Le ministre de la culture signe chaque CAQES en 1999 [1]."
+    )
     answer = llm_answerer(service).ask("Qui pilote le ciblage des CAQES ?")
     assert len(fake_llm.calls) == 1  # the answerer went through the ``fake`` backend chosen by its settings
     assert answer.generated and answer.answered

@@ -1,9 +1,8 @@
 import pytest
+from conftest import LEGI
 
 from assistant.errors import LoadError
 from ingest.loaders import canonical_article, load_file
-
-from conftest import LEGI
 
 
 def test_legifrance_article_is_cleaned_with_number_breadcrumb_and_links():
@@ -16,8 +15,11 @@ def test_legifrance_article_is_cleaned_with_number_breadcrumb_and_links():
     assert doc.text.startswith("Un contrat d'amélioration de la qualité et de l'efficience des soins est conclu")
     assert doc.breadcrumb[0] == "Code de la sécurité sociale"
     assert any(c.startswith("Chapitre 2") for c in doc.breadcrumb)
-    assert doc.doc_id == "legifrance/code-de-la-securite-sociale/" + path.relative_to(
-        next(p for p in path.parents if p.name == "code-de-la-securite-sociale")).as_posix()
+    assert (
+        doc.doc_id
+        == "legifrance/code-de-la-securite-sociale/"
+        + path.relative_to(next(p for p in path.parents if p.name == "code-de-la-securite-sociale")).as_posix()
+    )
 
 
 def test_legifrance_links_resolve_to_article_numbers(tmp_path):
@@ -25,7 +27,9 @@ def test_legifrance_links_resolve_to_article_numbers(tmp_path):
     code.mkdir(parents=True)
     (code / "l1-2.md").write_text(
         "# Article L1-2\n\n<p>Voir <a href='/code-de-la-sante-publique/partie-legislative/l1434-12.md' "
-        "title='x'>l'article L. 1434-12</a> &amp; la suite.</p>", encoding="utf-8")
+        "title='x'>l'article L. 1434-12</a> &amp; la suite.</p>",
+        encoding="utf-8",
+    )
     doc = load_file(code / "l1-2.md", "d")
     assert doc.links == ("L1434-12",)
     assert "l'article L. 1434-12 & la suite." in doc.text
@@ -33,16 +37,19 @@ def test_legifrance_links_resolve_to_article_numbers(tmp_path):
 
 def test_text_encodings(tmp_path):
     (tmp_path / "latin.txt").write_bytes("Agence régionale de santé".encode("latin-1"))
-    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + "Préambule".encode("utf-8"))
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + "Préambule".encode())
     assert "régionale" in load_file(tmp_path / "latin.txt", "a").text
     assert load_file(tmp_path / "bom.txt", "b").text.startswith("Préambule")
 
 
-@pytest.mark.parametrize("name,data,reason", [
-    ("vide.txt", b"", "fichier vide"),
-    ("binaire.txt", bytes(range(256)) * 10, "binaire"),
-    ("image.png", b"\x89PNG....", "non pris en charge"),
-])
+@pytest.mark.parametrize(
+    "name,data,reason",
+    [
+        ("vide.txt", b"", "fichier vide"),
+        ("binaire.txt", bytes(range(256)) * 10, "binaire"),
+        ("image.png", b"\x89PNG....", "non pris en charge"),
+    ],
+)
 def test_bad_files_raise_a_reason(tmp_path, name, data, reason):
     (tmp_path / name).write_bytes(data)
     with pytest.raises(LoadError, match=reason):
@@ -50,8 +57,10 @@ def test_bad_files_raise_a_reason(tmp_path, name, data, reason):
 
 
 def test_html_and_markdown(tmp_path):
-    (tmp_path / "page.html").write_text("<html><head><title>T</title><script>x()</script></head>"
-                                        "<body><h1>Titre</h1><p>Un <b>paragraphe</b>.</p></body></html>")
+    (tmp_path / "page.html").write_text(
+        "<html><head><title>T</title><script>x()</script></head>"
+        "<body><h1>Titre</h1><p>Un <b>paragraphe</b>.</p></body></html>"
+    )
     doc = load_file(tmp_path / "page.html", "p")
     assert [line for line in doc.text.split("\n") if line] == ["Titre", "Un paragraphe."]
     assert "x()" not in doc.text
@@ -120,8 +129,14 @@ def test_a_registered_loader_is_used_by_the_scan_and_load_file(tmp_path, monkeyp
     @loaders.loader(".csv")
     def load_csv(path, max_pages=0):
         raw, warnings = loaders.read_text(path)
-        return loaders.Document(doc_id="", title=path.stem, text=raw.replace(";", " : "), source=str(path),
-                                kind="csv", warnings=tuple(warnings))
+        return loaders.Document(
+            doc_id="",
+            title=path.stem,
+            text=raw.replace(";", " : "),
+            source=str(path),
+            kind="csv",
+            warnings=tuple(warnings),
+        )
 
     report = Report()
     files = scan([tmp_path], report)[0]

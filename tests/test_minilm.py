@@ -1,4 +1,5 @@
 """The numpy forward pass gives the vectors of sentence-transformers (same packaged model)."""
+
 import numpy as np
 import pytest
 
@@ -13,11 +14,15 @@ def test_numpy_forward_matches_sentence_transformers():
 
     path = resolve_model_path(DEFAULT_MODEL)
     assert supports(path)
-    texts = ["Quelle est la durée d'une expérimentation article 51 ?", "CPTS",
-             "Le directeur général de l'agence régionale de santé arrête le projet régional de santé " * 12]
+    texts = [
+        "Quelle est la durée d'une expérimentation article 51 ?",
+        "CPTS",
+        "Le directeur général de l'agence régionale de santé arrête le projet régional de santé " * 12,
+    ]
     ours = MiniLM(path).encode(texts)  # one batch: padding and attention masks are exercised
     theirs = SentenceTransformer(path, device="cpu", local_files_only=True).encode(
-        texts, normalize_embeddings=True, convert_to_numpy=True)
+        texts, normalize_embeddings=True, convert_to_numpy=True
+    )
     assert ours.shape == theirs.shape and ours.dtype == np.float32
     assert np.abs(ours - theirs).max() < 1e-5
 

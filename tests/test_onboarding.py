@@ -1,5 +1,6 @@
 """The onboarding path is built from the corpus: every sentence of every card is quoted from the passage it
 cites, and each card's articles are in the index."""
+
 import re
 
 from assistant.onboarding import build_path, path_html

@@ -1,18 +1,18 @@
 """Ingestion against the real embedded Chroma, on small copied folders, with the ``fake`` embedder: every
 ``Settings()`` and command of this module reads ``ASSISTANT_EMBEDDING_MODEL=fake`` (``fake_model_env``)."""
+
 import json
 import os
 import shutil
 
 import pytest
 from click.testing import CliRunner
+from conftest import copy_small_corpus
 
 from assistant.cli import cli
 from assistant.index import Index
 from assistant.settings import Settings
 from ingest.pipeline import refresh
-
-from conftest import copy_small_corpus
 
 pytestmark = pytest.mark.usefixtures("fake_model_env")
 
@@ -104,8 +104,9 @@ def test_index_refuses_other_embedding_settings(tmp_path, corpus):
     result = CliRunner().invoke(cli, ["status", "--index", str(tmp_path / "index"), "--json"])
     assert result.exit_code == 0 and '"documents": 1' in result.output
     assert json.loads(result.output)["warnings"] == []
-    result = CliRunner().invoke(cli, ["status", "--index", str(tmp_path / "index"), "--json"],
-                                env={"ASSISTANT_CHUNK_MAX_TOKENS": "200"})
+    result = CliRunner().invoke(
+        cli, ["status", "--index", str(tmp_path / "index"), "--json"], env={"ASSISTANT_CHUNK_MAX_TOKENS": "200"}
+    )
     assert "--rebuild" in json.loads(result.output)["warnings"][0]
 
     # the rebuild offered: a new generation from the files, with the new settings, published when complete
@@ -143,7 +144,9 @@ def test_a_rebuild_or_a_second_index_of_the_same_texts_embeds_nothing(tmp_path, 
     ids = sorted(a.chunks)[:5]
     va, vb = a.store.vectors(ids), b.store.vectors(ids)
     assert len(va) == 5 and all(np.allclose(va[i], vb[i], atol=1e-6) for i in ids)
-    assert _search_titles(other, "Qui pilote le ciblage des CAQES ?") == _search_titles(settings, "Qui pilote le ciblage des CAQES ?")
+    assert _search_titles(other, "Qui pilote le ciblage des CAQES ?") == _search_titles(
+        settings, "Qui pilote le ciblage des CAQES ?"
+    )
 
     # another model (or the cache turned off) embeds again
     off = refresh(Settings(index=tmp_path / "third", vector_cache="off"), [corpus])

@@ -1,16 +1,16 @@
 """The shipped eval set: its format, and every evidence quote found verbatim in the corpus."""
+
 import functools
 import html
 import re
 import unicodedata
 
 import pytest
+from conftest import CORPUS, ROOT
 
 from evals.metrics import locator_matches, normalise_locator
 from evals.runner import DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS, KINDS, TEST_QUESTIONS, load_questions, question_group
 from ingest.loaders import html_to_text
-
-from conftest import CORPUS, ROOT
 
 SHARED = ROOT.parent / "shared" / "corpora" / "legifrance"
 
@@ -32,7 +32,8 @@ def _corpus_texts(full: bool = False):
             raw = path.read_text(encoding="utf-8")
             if raw.startswith("# Article"):
                 texts.setdefault(path.stem.upper(), []).append(
-                    _norm(html.unescape(html_to_text(raw.split("\n", 1)[1])[0])))
+                    _norm(html.unescape(html_to_text(raw.split("\n", 1)[1])[0]))
+                )
     return {k: " \n ".join(v) for k, v in texts.items()}
 
 
@@ -49,8 +50,12 @@ def test_question_set_format():
 
 def test_every_evidence_quote_exists_verbatim_in_the_corpus():
     texts = _corpus_texts()
-    missing = [(q["id"], e) for q in load_questions(DEFAULT_QUESTIONS) for e in q["evidence"]
-               if not any(_norm(e) in t for t in texts.values())]
+    missing = [
+        (q["id"], e)
+        for q in load_questions(DEFAULT_QUESTIONS)
+        for e in q["evidence"]
+        if not any(_norm(e) in t for t in texts.values())
+    ]
     assert not missing
 
 
@@ -91,7 +96,8 @@ def test_no_question_is_both_in_the_test_set_and_in_a_dev_set():
     dev = {_norm(q["question"]).lower() for p in (DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS) for q in load_questions(p)}
     assert not test & dev
     assert not {q["id"] for q in load_questions(TEST_QUESTIONS)} & {
-        q["id"] for p in (DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS) for q in load_questions(p)}
+        q["id"] for p in (DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS) for q in load_questions(p)
+    }
 
 
 @functools.lru_cache(maxsize=2)
@@ -108,8 +114,7 @@ def _cited_holders(full: bool, quotes: list[str], labels: list[str]) -> list[str
     """The documents that ``locator_matches`` one of ``labels`` and hold one of ``quotes`` (normalised)."""
     texts, units = _corpus_texts(full), _by_unit(full)
     candidates = {n for lab in labels for n in units.get(normalise_locator(lab).split(".")[0], [])}
-    return [n for n in sorted(candidates)
-            if locator_matches(n, labels) and any(q in texts[n] for q in quotes)]
+    return [n for n in sorted(candidates) if locator_matches(n, labels) and any(q in texts[n] for q in quotes)]
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/corpora/legifrance (the full codes) is not beside the repo")
@@ -121,7 +126,7 @@ def test_every_user_question_quote_is_in_the_article_it_cites(path):
         quotes = [_norm(e) for e in q["evidence"]]
         code_labels = [c for c in q["citations"] if re.match(r"^(LO|[LRDA])\d", c)]
         cited = _cited_holders(True, quotes, code_labels) if code_labels else []
-        for e, quote in zip(q["evidence"], quotes):
+        for e, quote in zip(q["evidence"], quotes, strict=True):
             if not any(quote in texts[n] for n in cited) and not any(quote in t for t in texts.values()):
                 missing.append((q["id"], e))
         if code_labels and not cited:

@@ -1,5 +1,6 @@
 """Answers shaped by the question (definition first, lists as lists, facts first, the subject held), headings as
 a searchable field, and refusals that only an unknown word carrying the subject causes."""
+
 import re
 
 from assistant.headings import HeadingIndex, article_key
@@ -41,10 +42,13 @@ def test_an_answer_about_another_subject_is_refused(service):
 
 
 def test_a_common_verb_missing_from_the_corpus_does_not_cause_a_refusal(service):
-    answer = service.ask("Quel rôle peut jouer la commission régionale de coordination dans le plan de gestion du risque ?")
+    answer = service.ask(
+        "Quel rôle peut jouer la commission régionale de coordination dans le plan de gestion du risque ?"
+    )
     assert "ne mentionne" not in answer.answer
     assert service.ask("Quel est le taux de TVA sur les médicaments ?").answer.startswith(
-        "Aucun document du corpus ne mentionne « TVA »")
+        "Aucun document du corpus ne mentionne « TVA »"
+    )
 
 
 def test_signals_are_named_on_each_hit(service):
@@ -57,14 +61,26 @@ def _chunk(cid, article, crumb):
 
 
 def test_headings_score_sections_and_name_their_first_article():
-    crumb_fir = ("Code de la santé publique", "Titre III agences regionales de sante",
-                 "Section 5 fonds dintervention regional")
-    crumb_other = ("Code de la santé publique", "Titre III agences regionales de sante", "Section 6 dispositions diverses")
-    chunks = [_chunk("a", "L1435-9", crumb_fir), _chunk("b", "L1435-8", crumb_fir), _chunk("c", "L1435-10", crumb_other)]
+    crumb_fir = (
+        "Code de la santé publique",
+        "Titre III agences regionales de sante",
+        "Section 5 fonds dintervention regional",
+    )
+    crumb_other = (
+        "Code de la santé publique",
+        "Titre III agences regionales de sante",
+        "Section 6 dispositions diverses",
+    )
+    chunks = [
+        _chunk("a", "L1435-9", crumb_fir),
+        _chunk("b", "L1435-8", crumb_fir),
+        _chunk("c", "L1435-10", crumb_other),
+    ]
     heads = HeadingIndex.build(chunks)
     assert heads.first_of_section == {"b", "c"}
     assert heads.members[crumb_fir] == ["b", "a"]
     from assistant.text import analyse
+
     scores = heads.path_scores(analyse("fonds d'intervention régional"))
     assert scores[crumb_fir] > scores.get(crumb_other, 0.0)
     assert article_key("L1435-10") > article_key("L1435-9") > article_key("L1435-8")
@@ -73,9 +89,13 @@ def test_headings_score_sections_and_name_their_first_article():
 def test_answers_stay_within_the_word_budget_and_every_line_is_cited(service):
     from assistant.answer import ANSWER_WORDS, ITEM_SLACK, ITEM_WORDS
 
-    for question in ("quelles sont les missions de la commission régionale de coordination ?",
-                     "c'est quoi le PPRGDRESS ?", "qui pilote le ciblage des CAQES ?", "durée du CAQES ?",
-                     "quelles sont les instances constituées auprès de chaque ARS ?"):
+    for question in (
+        "quelles sont les missions de la commission régionale de coordination ?",
+        "c'est quoi le PPRGDRESS ?",
+        "qui pilote le ciblage des CAQES ?",
+        "durée du CAQES ?",
+        "quelles sont les instances constituées auprès de chaque ARS ?",
+    ):
         answer = service.ask(question)
         assert answer.answered, question
         words = re.sub(r"\[\d+\]", " ", answer.answer).split()

@@ -1,9 +1,9 @@
+from conftest import CORPUS, LEGI
+
 from assistant.records import Document
 from ingest.chunking import chunk_document, count_tokens
 from ingest.loaders import load_file
 from ingest.structure import parse_units
-
-from conftest import CORPUS, LEGI
 
 DOCS = CORPUS / "documents"
 
@@ -15,11 +15,19 @@ def _doc(name):
 def test_convention_articles_sub_articles_and_preamble():
     doc = _doc("convention-type-pprgdress-2018.txt")
     locators = [u.unit.locator for u in parse_units(doc)]
-    for expected in ["Préambule", "Article 1er", "Article 2", "Article 2.1", "Article 2.3", "Article 3.1",
-                     "Article 5", "Article 8"]:
+    for expected in [
+        "Préambule",
+        "Article 1er",
+        "Article 2",
+        "Article 2.1",
+        "Article 2.3",
+        "Article 3.1",
+        "Article 5",
+        "Article 8",
+    ]:
         assert expected in locators
     units = {u.unit.locator: u.unit for u in parse_units(doc)}
-    art5 = doc.text[units["Article 5"].start:units["Article 5"].end]
+    art5 = doc.text[units["Article 5"].start : units["Article 5"].end]
     assert art5.startswith("Article 5") and "présidée par le directeur général de l'Agence" in art5
     assert "Article 6" not in art5
     assert units["Article 5"].breadcrumb[-1] == "Article 5 – Gouvernance"
@@ -30,10 +38,10 @@ def test_glued_paragraph_numbers_and_headings():
     units = [u.unit for u in parse_units(doc)]
     assert [u.locator for u in units] == [f"§ {i}" for i in range(1, 41)]
     p35 = next(u for u in units if u.locator == "§ 35")
-    assert doc.text[p35.start:p35.end].startswith("35La mise en œuvre")
+    assert doc.text[p35.start : p35.end].startswith("35La mise en œuvre")
     assert p35.breadcrumb[-1].startswith("IV.2 –")
     p9 = next(u for u in units if u.locator == "§ 9")
-    assert doc.text[p9.start:].startswith("I.2 –")  # the heading travels with the paragraph it opens
+    assert doc.text[p9.start :].startswith("I.2 –")  # the heading travels with the paragraph it opens
 
 
 def test_chunks_never_cross_units_and_respect_the_budget():
@@ -43,9 +51,10 @@ def test_chunks_never_cross_units_and_respect_the_budget():
         for chunk in chunk_document(doc, max_tokens=120, overlap=20):
             assert count_tokens(chunk.text) <= 120 or " " not in chunk.text
             if not chunk.locator.startswith("¶"):  # paragraphs of unstructured text may be packed together
-                assert any(u.locator == chunk.locator and u.start <= chunk.start and chunk.end <= u.end
-                           for u in units), chunk.locator
-            assert doc.text[chunk.start:chunk.end] == chunk.text
+                assert any(
+                    u.locator == chunk.locator and u.start <= chunk.start and chunk.end <= u.end for u in units
+                ), chunk.locator
+            assert doc.text[chunk.start : chunk.end] == chunk.text
 
 
 def test_long_unit_is_split_with_overlap():
@@ -53,7 +62,7 @@ def test_long_unit_is_split_with_overlap():
     chunks = chunk_document(doc, max_tokens=150, overlap=40)
     assert len(chunks) > 2 and all(c.locator == "art. L. 162-30-3" for c in chunks)
     assert [c.part for c in chunks] == list(range(1, len(chunks) + 1))
-    pairs = list(zip(chunks, chunks[1:]))
+    pairs = list(zip(chunks, chunks[1:], strict=False))
     for a, b in pairs:
         assert b.start <= a.end + 2  # no text falls between two pieces
         assert b.end > a.end  # each piece brings new text
@@ -61,8 +70,8 @@ def test_long_unit_is_split_with_overlap():
     synthetic = Document(doc_id="s", title="s", text=text, source="s", kind="legifrance", article="L1")
     pieces = chunk_document(synthetic, max_tokens=100, overlap=30)
     assert len(pieces) > 3
-    for a, b in zip(pieces, pieces[1:]):
-        assert b.start < a.end and count_tokens(text[b.start:a.end]) <= 30  # short sentences: a real overlap
+    for a, b in zip(pieces, pieces[1:], strict=False):
+        assert b.start < a.end and count_tokens(text[b.start : a.end]) <= 30  # short sentences: a real overlap
 
 
 def test_chunk_ids_depend_on_source_and_content_only():

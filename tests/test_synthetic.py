@@ -1,13 +1,14 @@
 """The bench's synthetic index: built from a real one without embedding, opened like any index."""
+
 import json
 
 import numpy as np
+from fakes import FAKE
 
 from assistant.index import Index
 from assistant.service import Service
 from assistant.settings import Settings
 from evals.synthetic import build_synthetic, is_built, synthetic_params
-from fakes import FAKE
 
 
 def test_synthetic_index_opens_and_answers(fake_index, tmp_path):

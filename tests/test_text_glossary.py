@@ -14,13 +14,18 @@ def test_analysis_folds_accents_keeps_article_numbers_and_drops_stop_words():
 def test_sentences_do_not_split_after_abbreviations():
     text = "Il renvoie à l'article L. 162-30-3 du code. Le contrat est conclu. Voir art. 5 du texte."
     assert [text[s:e] for s, e in sentences(text)] == [
-        "Il renvoie à l'article L. 162-30-3 du code.", "Le contrat est conclu.", "Voir art. 5 du texte."]
+        "Il renvoie à l'article L. 162-30-3 du code.",
+        "Le contrat est conclu.",
+        "Voir art. 5 du texte.",
+    ]
 
 
 def test_acronym_definitions_are_found_with_their_long_form():
-    text = ("dans le champ des contrats d’amélioration de la qualité et de l’efficience des soins (CAQES), avec un "
-            "ciblage. Le plan pluriannuel régional de gestion du risque et d'efficience du système de soins (PPRGDRESS) "
-            "est arrêté. Une phrase (sans sigle) et (Loi) ne comptent pas.")
+    text = (
+        "dans le champ des contrats d’amélioration de la qualité et de l’efficience des soins (CAQES), avec un "
+        "ciblage. Le plan pluriannuel régional de gestion du risque et d'efficience du système de soins (PPRGDRESS) "
+        "est arrêté. Une phrase (sans sigle) et (Loi) ne comptent pas."
+    )
     found = {a: e for a, e, _ in find_definitions(text)}
     assert found["CAQES"] == "contrats d’amélioration de la qualité et de l’efficience des soins"
     assert found["PPRGDRESS"].startswith("plan pluriannuel régional de gestion du risque")

@@ -24,8 +24,9 @@ def test_verify_finds_and_fixes_what_went_wrong(tmp_path, small_corpus):
     idx = Index(settings)
     victims = list(idx.chunks)[:3]
     idx.store.delete(victims)  # vectors lost
-    idx.store.add(["orphan-1"], np.ones((1, idx.embedder.dimension), dtype=np.float32) / 20,
-                  [{"doc_id": "nowhere"}], ["orphan"])  # a vector nobody knows
+    idx.store.add(
+        ["orphan-1"], np.ones((1, idx.embedder.dimension), dtype=np.float32) / 20, [{"doc_id": "nowhere"}], ["orphan"]
+    )  # a vector nobody knows
     shutil.rmtree(idx.path / "lexical")  # BM25 gone
     (corpus / "note-information-dss-1d-2018-154.txt").unlink()  # a source deleted behind our back
     result = CliRunner().invoke(cli, args + ["--json"])

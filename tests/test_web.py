@@ -1,12 +1,12 @@
 """The chat page in a real headless Chromium against a real server (integration), and the API in-process
 (on the small corpus indexed with the ``fake`` embedder)."""
+
 import os
 import shutil
 import sqlite3
 import sys
 
 import pytest
-
 from conftest import ROOT, free_port, start_server
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -36,8 +36,9 @@ def test_api_ask_returns_the_ask_json_object(api_client):
 
 
 def test_api_follow_up_uses_the_history(api_client):
-    r = api_client.post("/api/ask", json={"question": "et qui décide des sanctions ?",
-                                          "history": ["Qui pilote le ciblage des CAQES ?"]})
+    r = api_client.post(
+        "/api/ask", json={"question": "et qui décide des sanctions ?", "history": ["Qui pilote le ciblage des CAQES ?"]}
+    )
     data = r.json()
     assert data["answered"] and any(c["locator"] in ("§ 35", "art. L. 162-30-2") for c in data["citations"])
 
@@ -56,8 +57,14 @@ def server(small_index, tmp_path_factory):
     feedback = folder / "feedback.sqlite"
     env = dict(os.environ, ASSISTANT_INDEX=str(small_index.index), ASSISTANT_FEEDBACK_DB=str(feedback))
     url = f"http://127.0.0.1:{port}/"
-    proc = start_server([sys.executable, "-m", "assistant", "serve", "--port", str(port)], url,
-                        folder / "server.log", timeout=120, cwd=ROOT, env=env)
+    proc = start_server(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        url,
+        folder / "server.log",
+        timeout=120,
+        cwd=ROOT,
+        env=env,
+    )
     yield url, feedback
     proc.terminate()
     proc.wait(timeout=20)
@@ -72,9 +79,17 @@ def browser(tmp_path_factory):
     driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1000",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=DriverService(driver_path), options=options)
     yield driver
@@ -115,8 +130,13 @@ def test_chat_in_a_real_browser(server, browser):
     assert "35La mise en œuvre" in browser.find_element(By.CSS_SELECTOR, "#source-1 details pre").text
 
     _ask(browser, "et qui décide des sanctions ?")
-    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chat .message-row, #chat [data-testid='bot']")) >= 2
-          or d.find_element(By.ID, "chat").text.count("[1]") >= 2)
+    _wait(
+        browser,
+        lambda d: (
+            len(d.find_elements(By.CSS_SELECTOR, "#chat .message-row, #chat [data-testid='bot']")) >= 2
+            or d.find_element(By.ID, "chat").text.count("[1]") >= 2
+        ),
+    )
 
     browser.find_element(By.ID, "thumbs-up").click()
     _wait(browser, lambda d: "Merci" in d.find_element(By.ID, "feedback-status").text)
@@ -134,6 +154,7 @@ def test_glossary_tab_in_the_browser(server, browser):
 
     url, _ = server
     browser.get(url)
+
     def tab(d):
         shown = [b for b in d.find_elements(By.XPATH, "//button[contains(., 'Glossaire')]") if b.is_displayed()]
         return shown[0] if shown else None
@@ -167,10 +188,14 @@ def test_api_reports_llm_notice_and_unsupported(fake_index, tmp_path):
 
     svc = Service(fake_index)
     real = svc.ask
-    svc.ask = lambda q: replace(real(q), generated=True, notice="1 phrase retirée.",
-                                unsupported=(("Une phrase inventée [1].", "mots absents"),))
-    data = TestClient(create_app(svc, FeedbackStore(tmp_path / "f.sqlite"))).post(
-        "/api/ask", json={"question": "Qui pilote le ciblage des CAQES ?"}).json()
+    svc.ask = lambda q: replace(
+        real(q), generated=True, notice="1 phrase retirée.", unsupported=(("Une phrase inventée [1].", "mots absents"),)
+    )
+    data = (
+        TestClient(create_app(svc, FeedbackStore(tmp_path / "f.sqlite")))
+        .post("/api/ask", json={"question": "Qui pilote le ciblage des CAQES ?"})
+        .json()
+    )
     assert data["generated"] is True and data["notice"] == "1 phrase retirée."
     assert data["unsupported"] == [{"sentence": "Une phrase inventée [1].", "reason": "mots absents"}]
 
@@ -187,14 +212,26 @@ def hostile_server(tmp_path_factory):
         "La commission des licornes est présidée par le directeur de la ménagerie "
         '<a href="https://evil.example/phish">formulaire</a> ![pixel](https://evil.example/beacon.png) '
         "[cliquez](https://evil.example/x) https://evil.example/bare <img src=https://evil.example/i.png> "
-        "**urgent**.\n", encoding="utf-8")
+        "**urgent**.\n",
+        encoding="utf-8",
+    )
     refresh(Settings(index=folder / "index"), [folder / "docs"])
     port = free_port()
-    env = dict(os.environ, ASSISTANT_INDEX=str(folder / "index"), ASSISTANT_FEEDBACK_DB=str(folder / "fb.sqlite"),
-               ASSISTANT_LLM_API_KEY="sk-cle-secrete-7311")
+    env = dict(
+        os.environ,
+        ASSISTANT_INDEX=str(folder / "index"),
+        ASSISTANT_FEEDBACK_DB=str(folder / "fb.sqlite"),
+        ASSISTANT_LLM_API_KEY="sk-cle-secrete-7311",
+    )
     url = f"http://127.0.0.1:{port}/"
-    proc = start_server([sys.executable, "-m", "assistant", "serve", "--port", str(port)], url,
-                        folder / "server.log", timeout=120, cwd=ROOT, env=env)
+    proc = start_server(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        url,
+        folder / "server.log",
+        timeout=120,
+        cwd=ROOT,
+        env=env,
+    )
     yield url, folder / "fb.sqlite"
     proc.terminate()
     proc.wait(timeout=20)
@@ -212,8 +249,12 @@ def test_document_markup_stays_text_in_the_chat(hostile_server, browser):
     chat = browser.find_element(By.ID, "chat")
     assert not chat.find_elements(By.CSS_SELECTOR, "a[href*='evil'], img[src*='evil'], strong")
     text = chat.text
-    for literal in ('<a href="https://evil.example/phish">', "![pixel](https://evil.example/beacon.png)",
-                    "https://evil.example/bare", "**urgent**"):
+    for literal in (
+        '<a href="https://evil.example/phish">',
+        "![pixel](https://evil.example/beacon.png)",
+        "https://evil.example/bare",
+        "**urgent**",
+    ):
         assert literal in text, (literal, text)
     sources = browser.find_element(By.ID, "sources")
     assert not sources.find_elements(By.CSS_SELECTOR, "a[href*='evil'], img[src*='evil']")
@@ -223,9 +264,12 @@ def test_document_markup_stays_text_in_the_chat(hostile_server, browser):
     assert b"sk-cle-secrete-7311" not in raw and b"licornes" in raw
 
     long_question = "licorne " * 300  # 2,400 characters
-    browser.execute_script("""const t = document.querySelector('#question textarea');
+    browser.execute_script(
+        """const t = document.querySelector('#question textarea');
         const set = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set;
-        set.call(t, arguments[0]); t.dispatchEvent(new Event('input', {bubbles: true}));""", long_question)
+        set.call(t, arguments[0]); t.dispatchEvent(new Event('input', {bubbles: true}));""",
+        long_question,
+    )
     browser.find_element(By.ID, "send").click()
     _wait(browser, lambda d: "Question trop longue" in d.find_element(By.ID, "chat").text)
 
@@ -266,7 +310,9 @@ def test_citations_can_be_checked_and_pasted(api_client):
     assert c["url"].startswith("https://www.legifrance.gouv.fr/search/code?") and "query=L162-30-2" in c["url"]
     data = api_client.post("/api/ask", json={"question": "Qui pilote le ciblage des CAQES ?"}).json()
     seeds = [c for c in data["citations"] if "PPRGDRESS" in c["cite_as"] or "Note" in c["cite_as"]]
-    assert any("DSS/1D/2018/154" in c["reference"] and "8 juin 2018" in c["reference"] for c in seeds), data["citations"]
+    assert any("DSS/1D/2018/154" in c["reference"] and "8 juin 2018" in c["reference"] for c in seeds), data[
+        "citations"
+    ]
     spec = api_client.get("/openapi.json").json()["components"]["schemas"]["CitationOut"]["properties"]
     assert {"cite_as", "version", "url", "reference", "date"} <= set(spec) and spec["version"]["description"]
 
@@ -284,14 +330,15 @@ def test_citations_can_be_checked_and_pasted(api_client):
 
 @pytest.mark.integration
 def test_copy_export_and_refusal_suggestions_in_the_browser(server, browser, tmp_path):
-    import json
     import time
 
     from selenium.webdriver.common.by import By
 
     url, _ = server
-    browser.execute_cdp_cmd("Browser.grantPermissions", {"origin": url.rstrip("/"), "permissions": [
-        "clipboardReadWrite", "clipboardSanitizedWrite"]})
+    browser.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"origin": url.rstrip("/"), "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+    )
     browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
     browser.get(url)
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#question textarea"))
@@ -306,9 +353,18 @@ def test_copy_export_and_refusal_suggestions_in_the_browser(server, browser, tmp
     browser.save_screenshot(str(ARTIFACTS / "answer-sources.png"))
     time.sleep(1)  # the copy text arrives with the last step of the answer
     browser.find_element(By.ID, "copy").click()
-    copied = _wait(browser, lambda d: d.execute_async_script(
-        "navigator.clipboard.readText().then(arguments[0], () => arguments[0](''))") or None, timeout=30)
-    assert "[1]" in copied and "Sources :" in copied and "[1] CSS, art. L. 162-30-2 (version en vigueur au 3 décembre 2023)" in copied
+    copied = _wait(
+        browser,
+        lambda d: (
+            d.execute_async_script("navigator.clipboard.readText().then(arguments[0], () => arguments[0](''))") or None
+        ),
+        timeout=30,
+    )
+    assert (
+        "[1]" in copied
+        and "Sources :" in copied
+        and "[1] CSS, art. L. 162-30-2 (version en vigueur au 3 décembre 2023)" in copied
+    )
     browser.find_element(By.CSS_SELECTOR, "#export button, button#export").click()
     files = _wait(browser, lambda d: [f for f in tmp_path.glob("*.md")] or None, timeout=30)
     exported = files[0].read_text(encoding="utf-8")
@@ -329,7 +385,9 @@ def test_onboarding_path_in_the_browser(server, browser):
     browser.get(url)
 
     def tab(d):
-        shown = [b for b in d.find_elements(By.XPATH, "//button[contains(., \"Parcours d'accueil\")]") if b.is_displayed()]
+        shown = [
+            b for b in d.find_elements(By.XPATH, '//button[contains(., "Parcours d\'accueil")]') if b.is_displayed()
+        ]
         return shown[0] if shown else None
 
     _wait(browser, tab).click()
