@@ -1,4 +1,5 @@
 """``python -m evals run|tune``: measure retrieval and answers on a question set."""
+
 from __future__ import annotations
 
 import json
@@ -10,19 +11,28 @@ import click
 
 from assistant import cli_fr
 from assistant.errors import AssistantError
-from assistant.options import index_option
-from assistant.settings import Settings
 from assistant.feedback import FeedbackStore
 from assistant.generations import write_calibration
 from assistant.index import TUNABLE
+from assistant.options import index_option
 from assistant.retrieval import SIGNALS
 from assistant.service import Service
-from evals.metrics import first_relevant_rank, hit_at, mean, reciprocal_rank
+from assistant.settings import Settings
 from evals.adversarial import run as run_adversarial
 from evals.bench import run_bench
 from evals.bench import table as bench_table
-from evals.runner import (DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS, TEST_QUESTIONS, compare, evaluate, in_index,
-                          index_texts, load_questions, write_results)
+from evals.metrics import calibrate_threshold, first_relevant_rank, hit_at, mean, reciprocal_rank
+from evals.runner import (
+    DEFAULT_QUESTIONS,
+    DEV_USERS_QUESTIONS,
+    TEST_QUESTIONS,
+    compare,
+    evaluate,
+    in_index,
+    index_texts,
+    load_questions,
+    write_results,
+)
 
 cli_fr.install()  # Click's own messages (usage errors, help headings) in French
 
@@ -34,16 +44,29 @@ def cli():
 
 
 @cli.command()
-@click.option("--questions", type=click.Path(exists=True, path_type=Path), default=DEFAULT_QUESTIONS,
-              show_default=True, help="Question set (JSONL).")
+@click.option(
+    "--questions",
+    type=click.Path(exists=True, path_type=Path),
+    default=DEFAULT_QUESTIONS,
+    show_default=True,
+    help="Question set (JSONL).",
+)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for results.json and report.md.")
 @index_option
 @click.option("--dense-weight", type=float, default=None, help="Override ASSISTANT_DENSE_WEIGHT for this run.")
 @click.option("--min-coverage", type=float, default=None, help="Override ASSISTANT_MIN_COVERAGE for this run.")
-@click.option("--llm", is_flag=True, help="Evaluate the configured LLM backend (ASSISTANT_LLM_*) instead of the "
-                                          "extractive answerer; adds unsupported_sentence_rate.")
-@click.option("--ablation", is_flag=True, help="Run again with each retrieval signal turned off in turn "
-                                               "(ASSISTANT_SIGNALS_OFF) and add the ablation table to the report.")
+@click.option(
+    "--llm",
+    is_flag=True,
+    help="Evaluate the configured LLM backend (ASSISTANT_LLM_*) instead of the "
+    "extractive answerer; adds unsupported_sentence_rate.",
+)
+@click.option(
+    "--ablation",
+    is_flag=True,
+    help="Run again with each retrieval signal turned off in turn "
+    "(ASSISTANT_SIGNALS_OFF) and add the ablation table to the report.",
+)
 def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
     """Ask every question, score retrieval, citations and refusals; write OUT/results.json, OUT/report.md and
     OUT/report.html."""
@@ -52,8 +75,10 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
     try:
         settings = Settings.of(index, dense_weight=dense_weight, min_coverage=min_coverage)
         if llm and settings.llm_backend == "none":
-            raise click.ClickException("--llm demande un backend : régler ASSISTANT_LLM_BACKEND (openai ou ollama) et "
-                                       "ASSISTANT_LLM_BASE_URL / ASSISTANT_LLM_MODEL")
+            raise click.ClickException(
+                "--llm demande un backend : régler ASSISTANT_LLM_BACKEND (openai ou ollama) et "
+                "ASSISTANT_LLM_BASE_URL / ASSISTANT_LLM_MODEL"
+            )
         if not llm:
             settings = settings.model_copy(update={"llm_backend": "none"})
         service = Service(settings)
@@ -68,11 +93,18 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
                 table[name] = evaluate(off, qs)[0]
     except (AssistantError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    meta = {"questions": str(questions), "index": str(settings.index), "chunks": service.index.catalog.counts()[1],
-            "embedding_model": settings.embedding_model, "dense_weight": service.index.settings.dense_weight,
-            "min_coverage": service.index.settings.min_coverage, "date": time.strftime("%Y-%m-%d %H:%M"),
-            "llm_backend": settings.llm_backend, "llm_model": settings.llm_model,
-            "tuned": {k: getattr(service.index.settings, k) for k in TUNABLE}}
+    meta = {
+        "questions": str(questions),
+        "index": str(settings.index),
+        "chunks": service.index.catalog.counts()[1],
+        "embedding_model": settings.embedding_model,
+        "dense_weight": service.index.settings.dense_weight,
+        "min_coverage": service.index.settings.min_coverage,
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "llm_backend": settings.llm_backend,
+        "llm_model": settings.llm_model,
+        "tuned": {k: getattr(service.index.settings, k) for k in TUNABLE},
+    }
     if ablation:
         meta["ablation"] = table
     write_results(out, metrics, details, meta)
@@ -82,21 +114,33 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
 
 
 @cli.command()
-@click.option("--questions", type=click.Path(exists=True, path_type=Path), multiple=True,
-              default=[DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS], show_default=True,
-              help="Question sets to tune on (repeat the option); never the frozen test set.")
+@click.option(
+    "--questions",
+    type=click.Path(exists=True, path_type=Path),
+    multiple=True,
+    default=[DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS],
+    show_default=True,
+    help="Question sets to tune on (repeat the option); never the frozen test set.",
+)
 @index_option
 @click.option("--weights", default="0,0.1,0.2,0.3,0.4,0.5,0.7,1", show_default=True, help="Dense weights to try.")
-@click.option("--save/--no-save", default=True, show_default=True,
-              help="Store the chosen values with the index (calibration.json in the index folder); the assistant "
-                   "then uses them for this index unless ASSISTANT_DENSE_WEIGHT / ASSISTANT_MIN_COVERAGE is set.")
+@click.option(
+    "--save/--no-save",
+    default=True,
+    show_default=True,
+    help="Store the chosen values with the index (calibration.json in the index folder); the assistant "
+    "then uses them for this index unless ASSISTANT_DENSE_WEIGHT / ASSISTANT_MIN_COVERAGE is set.",
+)
 def tune(questions, index, weights, save):
     """Measure the dense weight (hit@5, mrr@10 per weight), then calibrate the refusal threshold on this index:
-    among the thresholds keeping false refusals within 5 %, the lowest that refuses the most unanswerable
-    questions. A question whose evidence this index does not hold counts as one to refuse."""
+    among the thresholds whose own false refusals stay within 5 % of the answerable questions, the lowest that
+    refuses the most unanswerable questions (``evals.metrics.calibrate_threshold``). A question whose evidence
+    this index does not hold counts as one to refuse."""
     if any(Path(q).resolve() == TEST_QUESTIONS.resolve() for q in questions):
-        raise click.ClickException("le jeu de test gelé (evals/test.jsonl) ne sert jamais au réglage : "
-                                   "réglez sur le jeu de dev (evals/questions.jsonl, evals/dev_users.jsonl)")
+        raise click.ClickException(
+            "le jeu de test gelé (evals/test.jsonl) ne sert jamais au réglage : "
+            "réglez sur le jeu de dev (evals/questions.jsonl, evals/dev_users.jsonl)"
+        )
     qs = [q for path in questions for q in load_questions(path)]
     base = Service(Settings.of(index), follow=False)
     texts = index_texts(base.index)
@@ -104,10 +148,19 @@ def tune(questions, index, weights, save):
     rows = []
     for w in [float(x) for x in weights.split(",")]:
         svc = Service(Settings.of(index, dense_weight=w), follow=False)
-        ranks = [first_relevant_rank([h.chunk.text for h in svc.search(q["question"], 10).hits], q["evidence"])
-                 for q in qs if answerable[q["id"]]]
-        rows.append((w, mean([hit_at(r, 1) for r in ranks]), mean([hit_at(r, 5) for r in ranks]),
-                     mean([reciprocal_rank(r) for r in ranks])))
+        ranks = [
+            first_relevant_rank([h.chunk.text for h in svc.search(q["question"], 10).hits], q["evidence"])
+            for q in qs
+            if answerable[q["id"]]
+        ]
+        rows.append(
+            (
+                w,
+                mean([hit_at(r, 1) for r in ranks]),
+                mean([hit_at(r, 5) for r in ranks]),
+                mean([reciprocal_rank(r) for r in ranks]),
+            )
+        )
         click.echo(f"dense_weight={w:.2f}  hit@1={rows[-1][1]:.3f}  hit@5={rows[-1][2]:.3f}  mrr@10={rows[-1][3]:.3f}")
     best_w = max(rows, key=lambda r: (round(r[3], 3), r[2]))[0]
     click.echo(f"best dense_weight (mrr@10, then hit@5): {best_w}")
@@ -118,48 +171,58 @@ def tune(questions, index, weights, save):
     for q in qs:
         answer = svc.ask(q["question"])
         result = svc.retriever.search(q["question"], svc.settings.search_k)
-        hits = result.hits[:svc.settings.search_k]
+        hits = result.hits[: svc.settings.search_k]
         lookup = any(h.reason == "lookup" for h in hits)
         strength = 1.0 if lookup else svc.answerer.evidence_strength(result, hits)
         outcomes.append((not answer.answered, strength, answerable[q["id"]]))
-    # Of the thresholds whose false refusals stay within 5 % of the answerable questions, the lowest one that
-    # refuses the most unanswerable questions: refusing a question the corpus answers costs the user more
-    # than showing passages for one it does not.
-    n_ans = sum(1 for *_, a in outcomes if a)
-    n_unans = len(outcomes) - n_ans
-    best = (0.0, -1.0, 0.0)
-    click.echo("threshold  refusal_accuracy  false_refusal_rate")
-    for t in sorted({round(c, 3) for _, c, _ in outcomes} | {0.0}):
-        refused = [anyway or c < t for anyway, c, _ in outcomes]
-        ra = sum(1 for r, (*_, a) in zip(refused, outcomes) if r and not a) / max(1, n_unans)
-        frr = sum(1 for r, (*_, a) in zip(refused, outcomes) if r and a) / max(1, n_ans)
-        if frr <= 0.05:
-            click.echo(f"{t:9.3f}  {ra:16.3f}  {frr:18.3f}")
-            if ra > best[1]:
-                best = (t, ra, frr)
-    click.echo(f"min_coverage threshold: {best[0]:.3f} (refusal_accuracy {best[1]:.3f}, false_refusal_rate {best[2]:.3f})")
+    click.echo("threshold  refusal_accuracy  false_refusal_rate  (of which the threshold's)")
+    best, rows_t = calibrate_threshold(outcomes)
+    for t, ra, frr, own in rows_t:
+        click.echo(f"{t:9.3f}  {ra:16.3f}  {frr:18.3f}  {own:.3f}")
+    click.echo(
+        f"min_coverage threshold: {best[0]:.3f} (refusal_accuracy {best[1]:.3f}, false_refusal_rate {best[2]:.3f})"
+    )
     chosen = {"dense_weight": best_w, "min_coverage": best[0]}
     if save:
-        path = write_calibration(base.settings.index, {
-            "settings": chosen, "questions": [str(q) for q in questions], "date": time.strftime("%Y-%m-%d %H:%M"),
-            "measured": {"refusal_accuracy": best[1], "false_refusal_rate": best[2],
-                         "hit@5": next(r[2] for r in rows if r[0] == best_w)}})
+        path = write_calibration(
+            base.settings.index,
+            {
+                "settings": chosen,
+                "questions": [str(q) for q in questions],
+                "date": time.strftime("%Y-%m-%d %H:%M"),
+                "measured": {
+                    "refusal_accuracy": best[1],
+                    "false_refusal_rate": best[2],
+                    "hit@5": next(r[2] for r in rows if r[0] == best_w),
+                },
+            },
+        )
         click.echo(f"saved to {path}")
     click.echo(json.dumps(chosen))
 
 
 @cli.command()
-@click.option("--sizes", default="default,full,200k", show_default=True,
-              help="Comma-separated sizes: default (corpus/), full (corpus/ + ../shared/corpora/legifrance), "
-                   "200k (synthetic: copies of the full index's chunks and vectors, built once, no embedding).")
+@click.option(
+    "--sizes",
+    default="default,full,200k",
+    show_default=True,
+    help="Comma-separated sizes: default (corpus/), full (corpus/ + ../shared/corpora/legifrance), "
+    "200k (synthetic: copies of the full index's chunks and vectors, built once, no embedding).",
+)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench/results.json"), show_default=True)
-@click.option("--cache", type=click.Path(path_type=Path), default=Path("bench/cache"), show_default=True,
-              help="Where the indexes of each size are built once and kept.")
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path),
+    default=Path("bench/cache"),
+    show_default=True,
+    help="Where the indexes of each size are built once and kept.",
+)
 def bench(sizes, out, cache):
     """Measure encode vs ingest throughput, ask/search latency vs raw query embedding, serve peak RSS, index
     size, cold start and no-change refresh at each size; print the table and the goals met."""
-    results = run_bench([s.strip() for s in sizes.split(",") if s.strip()], out, cache,
-                        log=lambda msg: click.echo(msg, err=True))
+    results = run_bench(
+        [s.strip() for s in sizes.split(",") if s.strip()], out, cache, log=lambda msg: click.echo(msg, err=True)
+    )
     click.echo(bench_table(results))
     click.echo(f"\nwritten to {out}")
 
@@ -183,6 +246,7 @@ def adversarial(index, no_server, rounds):
 @click.argument("b", type=click.Path(exists=True, path_type=Path))
 def compare_cmd(a, b):
     """Show which metrics and which questions changed between two runs (folders or results.json files)."""
+
     def load(p):
         p = p / "results.json" if p.is_dir() else p
         return json.loads(p.read_text(encoding="utf-8"))
@@ -203,8 +267,13 @@ def feedback():
 
 
 @feedback.command("export")
-@click.option("--db", type=click.Path(path_type=Path), envvar="ASSISTANT_FEEDBACK_DB", default=None,
-              help="Feedback SQLite file (default: ASSISTANT_FEEDBACK_DB, data/feedback.sqlite).")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    envvar="ASSISTANT_FEEDBACK_DB",
+    default=None,
+    help="Feedback SQLite file (default: ASSISTANT_FEEDBACK_DB, data/feedback.sqlite).",
+)
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write JSONL here (default: stdout).")
 def feedback_export(db, out):
     """Rated answers as eval-format JSONL lines, for a person to review before adding them to a question set."""

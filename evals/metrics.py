@@ -1,9 +1,10 @@
 """Eval metrics as plain functions. Each takes plain values so that it can be unit-tested alone."""
+
 from __future__ import annotations
 
 import math
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from assistant.text import fold, normalise_quote
 
@@ -80,3 +81,30 @@ def median(values: Sequence[float]) -> float:
 
 def mean(values: Sequence[float]) -> float:
     return float(sum(values) / len(values)) if values else 0.0
+
+
+def calibrate_threshold(
+    outcomes: Sequence[tuple[bool, float, bool]], max_own_false_refusals: float = 0.05
+) -> tuple[tuple[float, float, float], list[tuple[float, float, float, float]]]:
+    """The refusal threshold on evidence strength, from each question's (refused whatever the threshold,
+    strength, answerable). Of the thresholds whose own false refusals (answerable questions only the threshold
+    refuses) stay within ``max_own_false_refusals`` of the answerable questions, the lowest one that refuses
+    the most unanswerable questions: refusing a question the corpus answers costs the user more than showing
+    passages for one it does not. The other refusals (unknown word, no number where one is asked...) do not
+    depend on the threshold and do not count against it: on a hard dev set they alone may pass the budget.
+    Returns (threshold, refusal_accuracy, false_refusal_rate) and the row of every admissible threshold
+    (threshold, refusal_accuracy, false_refusal_rate, the threshold's own false refusals)."""
+    n_ans = sum(1 for *_, a in outcomes if a)
+    n_unans = len(outcomes) - n_ans
+    best, rows = (0.0, -1.0, 0.0), []
+    for t in sorted({round(c, 3) for _, c, _ in outcomes} | {0.0}):
+        refused = [anyway or c < t for anyway, c, _ in outcomes]
+        pairs = list(zip(refused, outcomes, strict=True))
+        ra = sum(1 for r, (*_, a) in pairs if r and not a) / max(1, n_unans)
+        frr = sum(1 for r, (*_, a) in pairs if r and a) / max(1, n_ans)
+        own = sum(1 for r, (anyway, _, a) in pairs if r and a and not anyway) / max(1, n_ans)
+        if own <= max_own_false_refusals:
+            rows.append((t, ra, frr, own))
+            if ra > best[1]:
+                best = (t, ra, frr)
+    return best, rows

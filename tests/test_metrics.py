@@ -19,17 +19,20 @@ def test_ranks_hits_and_reciprocal_rank():
     assert m.first_relevant_rank(["x"] * 10 + ["la preuve"], ["la preuve"]) is None
 
 
-@pytest.mark.parametrize("locator,labels,ok", [
-    ("§ 35", ["35"], True),
-    ("art. L. 162-30-2", ["L162-30-2"], True),
-    ("art. L. 162-30-2", ["L162-30"], False),
-    ("Article 3.1", ["Article 3"], True),
-    ("Article 3", ["Article 3.1"], False),
-    ("Article 1er", ["article 1er"], True),
-    ("Préambule", ["preambule"], True),
-    ("Article 5, p. 3", ["Article 5"], True),
-    ("§ 3", ["35"], False),
-])
+@pytest.mark.parametrize(
+    "locator,labels,ok",
+    [
+        ("§ 35", ["35"], True),
+        ("art. L. 162-30-2", ["L162-30-2"], True),
+        ("art. L. 162-30-2", ["L162-30"], False),
+        ("Article 3.1", ["Article 3"], True),
+        ("Article 3", ["Article 3.1"], False),
+        ("Article 1er", ["article 1er"], True),
+        ("Préambule", ["preambule"], True),
+        ("Article 5, p. 3", ["Article 5"], True),
+        ("§ 3", ["35"], False),
+    ],
+)
 def test_locator_matching(locator, labels, ok):
     assert m.locator_matches(locator, labels) is ok
 
@@ -54,8 +57,16 @@ def test_citation_at_1_breakdown_and_questions_the_index_cannot_answer():
     from assistant.records import Answer, Citation
     from evals.runner import aggregate, breakdown, in_index, score_question
 
-    q = {"id": "x", "question": "durée ?", "answerable": True, "evidence": ["cinq ans"], "answer_keywords": [],
-         "citations": [], "kind": "duration", "source": "https://example.org/q"}
+    q = {
+        "id": "x",
+        "question": "durée ?",
+        "answerable": True,
+        "evidence": ["cinq ans"],
+        "answer_keywords": [],
+        "citations": [],
+        "kind": "duration",
+        "source": "https://example.org/q",
+    }
     cite = lambda n, text: Citation(n, "d", "t", "loc", text, 1.0)  # noqa: E731
     first_right = Answer("durée ?", "Cinq ans. [1]", True, (cite(1, "pour cinq ans"), cite(2, "autre")))
     second_right = Answer("durée ?", "Autre. [1] Cinq ans. [2]", True, (cite(1, "autre"), cite(2, "pour cinq ans")))
@@ -71,3 +82,19 @@ def test_citation_at_1_breakdown_and_questions_the_index_cannot_answer():
     assert metrics["citation@1"] == 0.5 and metrics["refusal_accuracy"] == 1.0 and metrics["n_not_in_index"] == 1
     rows = breakdown([a, b, refused], "kind")
     assert rows["duration"]["n"] == 3 and rows["duration"]["citation@1"] == 0.5
+
+
+def test_the_refusal_threshold_is_judged_on_the_refusals_it_causes():
+    """On a hard dev set the other refusals (unknown word...) alone pass 5 % of the answerable questions: the
+    threshold is still chosen, by its own false refusals (the old rule fell back to no threshold at all)."""
+    from evals.metrics import calibrate_threshold
+
+    answerable = [(True, 0.2, True)] * 3 + [(False, 0.9, True)] * 16 + [(False, 0.45, True)]  # 3/20 refused anyway
+    unanswerable = [(False, 0.3, False), (False, 0.35, False), (False, 0.95, False), (True, 0.1, False)]
+    (threshold, refusal, false_refusal), rows = calibrate_threshold(answerable + unanswerable)
+    assert 0.35 < threshold <= 0.45  # refuses the two weak unanswerable ones, keeps the 0.45 answerable one
+    assert refusal == 0.75 and false_refusal == 0.15
+    assert all(own <= 0.05 for *_, own in rows)
+    closer = unanswerable[:2] + [(False, 0.5, False), (True, 0.1, False)]
+    assert calibrate_threshold(answerable + closer)[0][:2] == (0.9, 1.0)  # costs 1 answerable in 20: within 5 %
+    assert calibrate_threshold(answerable + closer, max_own_false_refusals=0.04)[0][:2] == (0.45, 0.75)
