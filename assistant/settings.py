@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.errors import ConfigError
 from assistant.llm import backend_names, unknown_backend
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -226,7 +227,10 @@ class Settings(BaseSettings):
         values = {k: v for k, v in overrides.items() if v is not None}
         if index is not None:
             values["index"] = index
-        return cls(**values)
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError(settings_error(exc)) from None
 
     @field_validator("llm_backend")
     @classmethod
@@ -273,3 +277,31 @@ def settings_table() -> list[tuple[str, str, str]]:
             default = str(default.relative_to(PROJECT_ROOT)) if default.is_relative_to(PROJECT_ROOT) else str(default)
         rows.append((f"ASSISTANT_{name.upper()}", str(default), field.description or ""))
     return rows
+
+
+# Pydantic's reasons, in French (a reason not listed is given as pydantic words it).
+REASONS = {
+    "greater_than_equal": "doit valoir au moins {ge}",
+    "greater_than": "doit valoir plus de {gt}",
+    "less_than_equal": "doit valoir au plus {le}",
+    "less_than": "doit valoir moins de {lt}",
+    "int_parsing": "un nombre entier est attendu",
+    "float_parsing": "un nombre est attendu",
+    "bool_parsing": "true ou false est attendu",
+    "string_pattern_mismatch": "valeur non reconnue",
+}
+
+
+def settings_error(exc: ValidationError) -> str:
+    """One line per wrong setting, named as the user sets it: « ASSISTANT_SEARCH_K = '0' : doit valoir au
+    moins 1 »."""
+    lines = []
+    for err in exc.errors():
+        name = "ASSISTANT_" + "_".join(str(x) for x in err.get("loc", ())).upper()
+        if err.get("type") == "value_error":  # our validators' messages, already in French
+            reason = str(err.get("ctx", {}).get("error", err.get("msg", "")))
+        else:
+            template = REASONS.get(err.get("type", ""))
+            reason = template.format(**err.get("ctx", {})) if template else err.get("msg", "")
+        lines.append(f"{name} = {err.get('input')!r} : {reason}")
+    return "réglage invalide : " + " ; ".join(lines)

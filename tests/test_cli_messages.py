@@ -15,3 +15,16 @@ def test_errors_and_usage_messages_are_in_french(tmp_path):
     assert "Option inconnue" in r.output and "Error" not in r.output, r.output
     r = runner.invoke(cli, ["search", "x", "--k", "zéro"])
     assert "Valeur invalide pour" in r.output, r.output
+
+
+def test_a_wrong_setting_is_named_in_french_without_a_traceback(monkeypatch, tmp_path):
+    from evals.cli import cli as evals_cli
+
+    monkeypatch.setenv("ASSISTANT_SEARCH_K", "0")
+    result = CliRunner().invoke(cli, ["search", "FIR", "--index", str(tmp_path / "i")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "réglage invalide : ASSISTANT_SEARCH_K = '0' : doit valoir au moins 1" in result.output
+    monkeypatch.setenv("ASSISTANT_SEARCH_K", "5")
+    monkeypatch.setenv("ASSISTANT_LLM_BACKEND", "gpt")
+    result = CliRunner().invoke(evals_cli, ["run", "--out", str(tmp_path / "o"), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 1 and "ASSISTANT_LLM_BACKEND = 'gpt' : backend LLM inconnu 'gpt'" in result.output
