@@ -202,8 +202,9 @@ class Answerer:
                 continue  # the lexicon gives its legal terms ("IJ", "avorter")
             if not carries_subject(w, words[i - 1] if i else "", first=i == 0):
                 continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
+            acronym = len(w) >= 2 and w.isupper()  # an acronym is not a typo of another one ("UNOCAM", "UNCAM")
             for t in analyse(w):
-                if not lexical.knows(t) and not lexical.knows(correct(lexical, t)):
+                if not lexical.knows(t) and (acronym or not lexical.knows(correct(lexical, t))):
                     out.append(w)
         return list(dict.fromkeys(out))
 

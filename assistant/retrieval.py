@@ -234,7 +234,10 @@ class Retriever:
             if w > 0 and idx.chunks
             else None
         )
-        terms = [correct(idx.lexical, t) for t in analyse(question)]
+        # A word the corpus lacks may be a typo of one it has ("commision"), but not an acronym ("UNOCAM" is not
+        # a typo of "UNCAM"): acronyms are kept as written (the lexicon or the glossary may know them).
+        as_written = set(analyse(" ".join(re.findall(r"\b[A-Z][A-Z0-9]{1,}\b", question))))
+        terms = [t if t in as_written else correct(idx.lexical, t) for t in analyse(question)]
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]
         main_terms = terms + analyse(" ".join(acronyms))

@@ -159,3 +159,14 @@ def test_a_definition_leads_with_the_sentence_whose_subject_is_the_notion(tmp_pa
         question
     )
     assert not without.answer.startswith("La commission des licornes est composée"), without.answer
+
+
+def test_an_unknown_acronym_is_not_read_as_a_typo_of_a_known_one(fake_service):
+    """ "DCGDX" is one letter from "DCGDR", but an acronym the corpus lacks is not a typo: it stays as written
+    (and the question is refused as about something the corpus does not name), while a lower-case typo is
+    still corrected ("UNOCAM" was read as "UNCAM", and its question refused)."""
+    result = fake_service.search("Qui nomme le DCGDX ?")
+    assert "dcgdx" in result.terms and "dcgdr" not in result.terms
+    answer = fake_service.ask("Qui nomme le DCGDX ?")
+    assert not answer.answered and "« DCGDX »" in answer.answer
+    assert "ciblag" in fake_service.search("Qui pilote le cibblage des CAQES ?").terms  # lower case: a typo
