@@ -58,7 +58,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ("sanction", r"\bsanction|\bpenalit|\bamende|\bpuni|\brisque[s-]|\bencour|\bpeine\b"),
         (
             "duree",
-            r"\bduree|\bdelai|\bcombien de (?:temps|jours|mois|ans|annees|semaines)|\bpendant combien|"
+            r"\bduree|\bdelai|\bcombien d(?:e |')(?:temps|jours|mois|ans|annees|semaines|heures)|\bpendant combien|"
+            r"\btous les combien|"
             r"\bjusqu'?a quand|\bhow long|\bpour combien de temps|\ba partir de quand|\bsous combien",
         ),
         (

@@ -19,6 +19,8 @@ from assistant.wordclass import carries_subject
         ("qui siège à la commission de coordination ?", "composition"),
         ("le PRS c'est pour combien de temps", "duree"),
         ("délai pour saisir la CRA ?", "duree"),
+        ("le schéma c'est pour combien d'années", "duree"),
+        ("les zones sont revues tous les combien ?", "duree"),
         ("montant de la pénalité ?", "sanction"),
         ("quel est le taux de remboursement ?", "montant"),
         ("qui signe le CAQES", "qui"),
