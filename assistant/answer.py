@@ -270,9 +270,9 @@ class Answerer:
             default=0.0,
         )
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, dense: bool = True) -> Answer:
         t0 = time.perf_counter()
-        result = self.retriever.search(question, self.settings.search_k)
+        result = self.retriever.search(question, self.settings.search_k, dense=dense)
         t = time.perf_counter()
         hits = result.hits[: self.settings.search_k]
         lookup = [h for h in hits if h.reason == "lookup"]

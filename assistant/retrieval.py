@@ -202,7 +202,9 @@ class Retriever:
         return out
 
     # ------------------------------------------------------------ search
-    def search(self, question: str, k: int | None = None) -> SearchResult:
+    def search(self, question: str, k: int | None = None, dense: bool = True) -> SearchResult:
+        """``dense=False``: the lexical side and the lookups only, no query embedding (to check that a question
+        naming an article is answered: its lookup decides)."""
         k = k or self.settings.search_k
         idx = self.index
         off = self.off
@@ -223,7 +225,7 @@ class Retriever:
         if legal:
             query += " [" + " ; ".join(legal) + "]"
         # The query embedding (the longest step) runs on the other core while the lexical side is computed.
-        w = self.settings.dense_weight if "dense" not in off else 0.0
+        w = self.settings.dense_weight if "dense" not in off and dense else 0.0
         # The long forms (of acronyms, and the lexicon's legal terms) are embedded apart and cached (measured
         # against embedding the whole query: full codes mrr 0.792 -> 0.799, citation_support 0.845 -> 0.864;
         # default corpus citation_support 0.903 -> 0.922, mrr 0.858 -> 0.856), so a question costs the

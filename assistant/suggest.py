@@ -8,6 +8,7 @@ from assistant.records import Answer
 from assistant.text import analyse
 
 MAX_SUGGESTIONS = 3
+LOOKUP_QUESTIONS = ("Que prévoit l'article ", "Que dit ")  # the candidates that name an article or a paragraph
 
 
 def candidates(answerer, question: str, answer: Answer) -> list[str]:
@@ -41,7 +42,9 @@ def suggestions(answerer, question: str, answer: Answer, limit: int = MAX_SUGGES
     """Up to ``limit`` reformulations that the corpus answers (each one is asked before it is offered)."""
     kept = []
     for candidate in candidates(answerer, question, answer)[:8]:
-        if answerer.ask(candidate).answered:
+        # A question naming an article or a paragraph is answered from its lookup: no query embedding needed.
+        lookup = candidate.startswith(LOOKUP_QUESTIONS)
+        if answerer.ask(candidate, dense=not lookup).answered:
             kept.append(candidate)
             if len(kept) >= limit:
                 break

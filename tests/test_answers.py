@@ -170,3 +170,22 @@ def test_an_unknown_acronym_is_not_read_as_a_typo_of_a_known_one(fake_service):
     answer = fake_service.ask("Qui nomme le DCGDX ?")
     assert not answer.answered and "« DCGDX »" in answer.answer
     assert "ciblag" in fake_service.search("Qui pilote le cibblage des CAQES ?").terms  # lower case: a typo
+
+
+def test_refusal_suggestions_are_answered_and_lookups_are_checked_without_embedding(fake_service, monkeypatch):
+    """Each reformulation offered with a refusal is one the assistant answers; those naming an article or a
+    paragraph are checked through their lookup alone (no query embedding: the refusal stays cheap)."""
+    from assistant import suggest
+
+    answerer = fake_service.answerer
+    question = "Quel est le tarif du stationnement à la gare de Rennes ?"
+    refused = answerer.ask(question)
+    assert not refused.answered
+    embedded = []
+    real = answerer.index.embedder.embed_query
+    monkeypatch.setattr(answerer.index.embedder, "embed_query", lambda text: embedded.append(text) or real(text))
+    offered = suggest.suggestions(answerer, question, refused)
+    asked = suggest.candidates(answerer, question, refused)[:8]
+    assert not any(s in embedded for s in asked if s.startswith(suggest.LOOKUP_QUESTIONS)), embedded
+    assert any(s.startswith(suggest.LOOKUP_QUESTIONS) for s in offered)
+    assert offered and all(answerer.ask(s).answered for s in offered)
