@@ -18,7 +18,7 @@ from assistant.feedback import FeedbackStore
 from assistant.generations import writer_lock
 from assistant.index import Index
 from assistant.index import status as index_status
-from assistant.options import index_option
+from assistant.options import auth_file_option, index_option
 from assistant.service import Service
 from assistant.settings import Settings
 from ingest.integrity import check, repair
@@ -275,13 +275,7 @@ def serve(host, port, index):
 @cli.command()
 @click.argument("name")
 @click.option("--role", type=click.Choice(["user", "admin"]), default="user", show_default=True)
-@click.option(
-    "--auth-file",
-    type=click.Path(path_type=Path),
-    envvar="ASSISTANT_AUTH_FILE",
-    required=True,
-    help="Users file (env ASSISTANT_AUTH_FILE).",
-)
+@auth_file_option
 @click.password_option(prompt="Mot de passe")
 def adduser(name, role, auth_file, password):
     """Add or replace user NAME in the users file (the password, 8 characters at least, is stored as a salted
@@ -292,13 +286,7 @@ def adduser(name, role, auth_file, password):
 
 @cli.command()
 @click.argument("name")
-@click.option(
-    "--auth-file",
-    type=click.Path(path_type=Path),
-    envvar="ASSISTANT_AUTH_FILE",
-    required=True,
-    help="Users file (env ASSISTANT_AUTH_FILE).",
-)
+@auth_file_option
 def deluser(name, auth_file):
     """Remove user NAME from the users file. A running server refuses them within a second."""
     run(lambda: Users.remove(auth_file, name))

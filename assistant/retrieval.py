@@ -95,6 +95,7 @@ def chunks_by_locator(index: Index) -> dict:
     return got[1]
 
 
+ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,}\b")  # an acronym as a question writes it: "CAQES", "C2S"
 SIGNALS = ("bm25", "dense", "acronyms", "lexicon", "heading", "intent", "sentence", "subject")
 HEADING_CANDIDATES = 3  # sections whose heading matches best lend their articles as candidates
 HEADING_FLOOR = 0.25  # ... when at least this share of the question's weight is in the heading
@@ -238,7 +239,7 @@ class Retriever:
         )
         # A word the corpus lacks may be a typo of one it has ("commision"), but not an acronym ("UNOCAM" is not
         # a typo of "UNCAM"): acronyms are kept as written (the lexicon or the glossary may know them).
-        as_written = set(analyse(" ".join(re.findall(r"\b[A-Z][A-Z0-9]{1,}\b", question))))
+        as_written = set(analyse(" ".join(ACRONYM.findall(question))))
         terms = [t if t in as_written else correct(idx.lexical, t) for t in analyse(question)]
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]
@@ -424,7 +425,7 @@ def subject_names(question: str, expansions: list[str], legal: list[str]) -> lis
     phrase = re.sub(r"^(?:l'|le |la |les |un |une |des |du |d')", "", phrase.strip()).strip()
     if not 2 <= len(phrase) <= 80:
         return []
-    acronyms = [fold(a) for a in re.findall(r"\b[A-Z][A-Z0-9]{1,}\b", question)]
+    acronyms = [fold(a) for a in ACRONYM.findall(question)]
     head = phrase.split()[0] if phrase.split() else ""
     if head in acronyms or len(phrase.split()) == 1:  # "cpts c'est quoi ?": the word is the notion
         names = [head] + [fold(x) for x in expansions + legal]

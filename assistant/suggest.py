@@ -8,7 +8,8 @@ from assistant.records import Answer
 from assistant.text import analyse
 
 MAX_SUGGESTIONS = 3
-LOOKUP_QUESTIONS = ("Que prévoit l'article ", "Que dit ")  # the candidates that name an article or a paragraph
+ARTICLE_QUESTION, PASSAGE_QUESTION = "Que prévoit l'article ", "Que dit "
+LOOKUP_QUESTIONS = (ARTICLE_QUESTION, PASSAGE_QUESTION)  # the candidates that name an article or a paragraph
 
 
 def candidates(answerer, question: str, answer: Answer) -> list[str]:
@@ -31,10 +32,10 @@ def candidates(answerer, question: str, answer: Answer) -> list[str]:
     for hit in answer.closest[:4]:
         chunk = hit.chunk
         if chunk.article:
-            out.append(f"Que prévoit l'article {display_article(chunk.article)} ?")
+            out.append(f"{ARTICLE_QUESTION}{display_article(chunk.article)} ?")
         elif chunk.locator:
             title = index.documents.get(chunk.doc_id, {}).get("short_title") or chunk.title
-            out.append(f"Que dit {title}, {chunk.locator} ?")
+            out.append(f"{PASSAGE_QUESTION}{title}, {chunk.locator} ?")
     return list(dict.fromkeys(out))
 
 

@@ -175,17 +175,7 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
                 chunks.append(c)
                 batch_ids.append(c.chunk_id)
                 batch_vecs.append(vec)
-                # the metadata the ingest pipeline stores with each vector
-                batch_meta.append(
-                    {
-                        "doc_id": c.doc_id,
-                        "locator": c.locator,
-                        "title": c.title,
-                        "article": c.article or "",
-                        "doc_type": c.doc_type or "",
-                        "part": c.part,
-                    }
-                )
+                batch_meta.append(c.store_metadata())  # what the ingest pipeline stores with each vector
                 batch_text.append(c.text)
             t = time.perf_counter()
             index.catalog.replace(doc, chunks, d["sha256"], d["size"], d["mtime"], when)
