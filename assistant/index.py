@@ -250,6 +250,9 @@ class Index:
     def close(self) -> None:
         self.close_store()
         self.catalog.close()
+        cache = self.__dict__.pop("vector_cache", None)  # opened only by a refresh or a repair
+        if cache is not None:
+            cache.close()
 
 
 def status(settings: Settings) -> dict:
