@@ -152,10 +152,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(cmd: list[str], ready_url: str, log_path: Path, timeout: float = 180, **popen):
-    """Start a real server for a test and wait until ``ready_url`` answers; the caller terminates it."""
+def start_server(
+    cmd: list[str], ready_url: str, log_path: Path, timeout: float = 180, ready_statuses: tuple[int, ...] = (), **popen
+):
+    """Start a real server for a test and wait until ``ready_url`` answers (with a success, or with one of
+    ``ready_statuses``: 401 behind a login); the caller terminates it."""
     import subprocess
     import time
+    import urllib.error
     import urllib.request
 
     log = open(log_path, "w")
@@ -165,6 +169,10 @@ def start_server(cmd: list[str], ready_url: str, log_path: Path, timeout: float 
         try:
             urllib.request.urlopen(ready_url, timeout=2)
             return proc
+        except urllib.error.HTTPError as exc:
+            if exc.code in ready_statuses:
+                return proc
+            time.sleep(0.3)
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError(f"{cmd[0]} exited: {Path(log_path).read_text()}") from None

@@ -92,6 +92,18 @@ def _ingest(corpus: Path, root: Path, **env) -> subprocess.Popen:
     )
 
 
+def _assistant(*args: str, **env) -> subprocess.CompletedProcess:
+    """``python -m assistant ARGS`` in a process of its own (a refresh that may be killed or made to fail)."""
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        cwd=ROOT,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def _serving(root: Path) -> dict:
     """What a reader sees now: the generation, its consistency, and the content of the changed documents."""
     idx = Index(_settings(root))
@@ -237,14 +249,7 @@ def test_resumed_build_follows_the_files_of_the_rerun_not_those_of_the_crashed_r
 
 def test_an_error_after_the_switch_keeps_the_new_generation(base, tmp_path):
     root, corpus = _case(base, tmp_path)
-    proc = subprocess.run(
-        [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root), "--quiet"],
-        cwd=ROOT,
-        env=_env(ASSISTANT_FAIL_AT="published"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = _assistant("ingest", str(corpus), "--index", str(root), "--quiet", ASSISTANT_FAIL_AT="published")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     _assert_new_serving(root, base)
 
@@ -271,38 +276,17 @@ def test_refresh_killed_from_outside_at_random_moments(base, tmp_path):
         else:  # the kill came after the switch
             assert seen["generation"] == "gen-000002" and seen["new_text"] and not seen["deleted_present"], (seed, seen)
             break
-    final = subprocess.run(
-        [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root), "--quiet"],
-        cwd=ROOT,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    final = _assistant("ingest", str(corpus), "--index", str(root), "--quiet")
     assert final.returncode == 0, final.stdout + final.stderr
     _assert_new_serving(root, base)
-    verify = subprocess.run(
-        [sys.executable, "-m", "assistant", "verify", "--index", str(root)],
-        cwd=ROOT,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    verify = _assistant("verify", "--index", str(root))
     assert verify.returncode == 0 and "Index cohérent." in verify.stdout, verify.stdout + verify.stderr
 
 
 def test_second_refresh_is_refused_while_one_runs(base, tmp_path):
     root, corpus = _case(base, tmp_path)
     with generations.writer_lock(root):
-        proc = subprocess.run(
-            [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root), "--quiet"],
-            cwd=ROOT,
-            env=_env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        proc = _assistant("ingest", str(corpus), "--index", str(root), "--quiet")
     assert proc.returncode == 1
     assert "mise à jour de l'index" in proc.stderr and "déjà en cours" in proc.stderr
     _assert_old_serving(root)
@@ -334,14 +318,7 @@ def test_full_disk_leaves_the_previous_generation_serving(base, tmp_path):
             with open(filler, "wb") as fh:
                 fh.write(b"\0" * max(0, free - used // 2))
         env = {} if real else {"ASSISTANT_FAIL_AT": "embedding"}
-        proc = subprocess.run(
-            [sys.executable, "-m", "assistant", "ingest", str(corpus), "--index", str(root), "--quiet"],
-            cwd=ROOT,
-            env=_env(**env),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        proc = _assistant("ingest", str(corpus), "--index", str(root), "--quiet", **env)
         print(f"full disk ({'tmpfs' if real else 'simulated'}): exit {proc.returncode}: {proc.stderr[-300:]}")
         assert proc.returncode == 1, proc.stderr
         assert "interrompue : disque plein" in proc.stderr and "reste servi" in proc.stderr, proc.stderr

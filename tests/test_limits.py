@@ -164,7 +164,7 @@ def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(tmp_path):
     import os
     import sys
 
-    from conftest import ROOT, free_port
+    from conftest import ROOT, free_port, start_server
     from gradio_client import Client, handle_file
 
     Users.add(tmp_path / "users.txt", "chef", "mdp-chef-1", "admin")
@@ -185,28 +185,15 @@ def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(tmp_path):
     (tmp_path / "seed").mkdir()
     (tmp_path / "seed" / "base.txt").write_text("Le comité de base se réunit une fois par an.", encoding="utf-8")
     refresh(Settings(index=tmp_path / "index"), [tmp_path / "seed"])
-    import subprocess
-    import time
-    import urllib.error
-    import urllib.request
-
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen(
+    proc = start_server(
         [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        url,
+        tmp_path / "server.log",
+        ready_statuses=(401,),  # the page asks for a login: the server is up
         cwd=ROOT,
         env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
     )
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url, timeout=2)
-            except urllib.error.HTTPError as e:
-                if e.code == 401:
-                    break
-            except OSError:
-                time.sleep(0.3)
         auth = {"Authorization": _basic("chef", "mdp-chef-1")["Authorization"]}
         new = tmp_path / "licornes.txt"
         new.write_text(
