@@ -34,6 +34,7 @@ NO_ANSWER = (
 HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
 TYPE_LABEL = {"nombre": "de nombre ni de durée", "date": "de date", "nom": "de nom"}
 RELATIVE_FLOOR = 0.5  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
+IDLE_WEIGHT = 0.5  # a question word that does not carry its subject counts this much in it (measured: 0, 0.25, 0.5)
 FOCUS_SHARE = 0.5  # share of the subject terms' weight the answering passage must hold
 # Words that say what is asked, not what it is about (analysed forms): never the subject of a question.
 QUESTION_WORDS = frozenset(
@@ -230,6 +231,7 @@ class Answerer:
         legal terms for an everyday word). A term the corpus does not know and nothing stands for is left out."""
         lexical = self.index.lexical
         stands_for = self.stands_for(result)
+        idle = self.idle_terms(result)
         out = []
         for term in dict.fromkeys(result.terms + analyse(" ".join(result.acronyms))):
             if term in QUESTION_WORDS or re.match(r"^\d+$", term):
@@ -237,8 +239,24 @@ class Answerer:
             alternatives = frozenset(stands_for.get(term, ()))
             if term not in lexical.df and not alternatives:
                 continue  # unknown to the corpus and not translated: nothing to look for
-            out.append((term, lexical.idf(term), alternatives))
+            out.append((term, lexical.idf(term) * (IDLE_WEIGHT if term in idle else 1.0), alternatives))
         return sorted(out, key=lambda f: -f[1])
+
+    def idle_terms(self, result: SearchResult) -> set[str]:
+        """Terms of the question that come only from words that do not carry its subject ("veut", "trop",
+        "concrètement", "max"): they count ``IDLE_WEIGHT`` in the subject a passage must hold, so that a long
+        question told in everyday words ("Ma fille de 14 ans veut prendre la pilule, mais je trouve qu'elle est
+        trop jeune...") is not refused for the words of its story."""
+        source = result.question if not result.translated else result.translated
+        words = re.findall(r"\w+", source)
+        idle, carried = set(), set()
+        for i, w in enumerate(words):
+            terms = analyse(w)
+            if carries_subject(w, words[i - 1] if i else "", first=i == 0):
+                carried.update(terms)
+            else:
+                idle.update(terms)
+        return idle - carried
 
     def about(self, chunk_id: str, focus: list[tuple[str, float, frozenset[frozenset[str]]]]) -> bool:
         """The passage (with its title and headings) holds at least ``FOCUS_SHARE`` of the subject's weight."""

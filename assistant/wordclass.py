@@ -44,4 +44,5 @@ def carries_subject(word: str, previous: str = "", first: bool = False) -> bool:
         return True
     if NOUN_ENDING.search(w) and not ADVERB_ENDING.search(w):
         return True
-    return zipf(w) < RARE_ZIPF
+    # wordfreq knows words with their accents: "concrètement" is common, "concretement" is not a word to it
+    return max(zipf(word.lower()), zipf(w)) < RARE_ZIPF

@@ -189,3 +189,16 @@ def test_refusal_suggestions_are_answered_and_lookups_are_checked_without_embedd
     assert not any(s in embedded for s in asked if s.startswith(suggest.LOOKUP_QUESTIONS)), embedded
     assert any(s.startswith(suggest.LOOKUP_QUESTIONS) for s in offered)
     assert offered and all(answerer.ask(s).answered for s in offered)
+
+
+def test_words_of_the_story_weigh_less_in_the_subject_than_its_nouns(fake_service):
+    answerer = fake_service.answerer
+    result = fake_service.search("Le ciblage des CAQES est-il vraiment travaillé ensemble ?")
+    idle = answerer.idle_terms(result)
+    assert {"vrai", "travaill", "ensembl"} & idle and not {"ciblag", "caq"} & idle
+    weights = {t: w for t, w, _ in answerer.focus(result)}
+    lexical = fake_service.index.lexical
+    assert idle & set(weights)  # the corpus knows some of them: they count, but half
+    for term in idle & set(weights):
+        assert weights[term] == 0.5 * lexical.idf(term)
+    assert weights["ciblag"] == lexical.idf("ciblag")
