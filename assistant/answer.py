@@ -179,6 +179,7 @@ class Answerer:
         self.index = index
         self.retriever = retriever or Retriever(index)
         self.settings = index.settings
+        self.checked_suggestions: dict[str, bool] = {}  # reformulation -> answered (``assistant.suggest``)
 
     def unknown_words(self, result: SearchResult) -> list[str]:
         """Words of the question that no document of the corpus uses, nor any word of their family

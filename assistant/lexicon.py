@@ -28,6 +28,16 @@ class Entry:
 class Lexicon:
     def __init__(self, entries: list[Entry]):
         self.entries = entries
+        # "DG", "CA", "ES" are French words in lower case: two-letter acronyms match as written. Longer ones are
+        # also typed in lower case ("c koi la crsa").
+        self._patterns = {
+            e.trigger: re.compile(rf"(?<![\w-]){re.escape(e.trigger)}(?![\w-])", re.I if len(e.trigger) >= 3 else 0)
+            for e in entries
+            if e.acronym
+        }
+        # A question is matched several times while it is answered (search, refusal checks, each of its words):
+        # the entries of the last questions are remembered.
+        self.matches = lru_cache(maxsize=4096)(self._matches)
 
     @classmethod
     def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
@@ -44,20 +54,17 @@ class Lexicon:
             entries.append(Entry(trigger, legal, acronym, tuple(analyse(trigger)) if not acronym else ()))
         return cls(entries)
 
-    def matches(self, question: str) -> list[Entry]:
-        """The entries whose trigger is in the question."""
+    def _matches(self, question: str) -> tuple[Entry, ...]:
+        """The entries whose trigger is in the question (``matches``, remembered)."""
         tokens = analyse(question)
         out = []
         for e in self.entries:
             if e.acronym:
-                # "DG", "CA", "ES" are French words in lower case: two-letter acronyms match as written. Longer
-                # ones are also typed in lower case ("c koi la crsa").
-                flags = re.I if len(e.trigger) >= 3 else 0
-                if re.search(rf"(?<![\w-]){re.escape(e.trigger)}(?![\w-])", question, flags):
+                if self._patterns[e.trigger].search(question):
                     out.append(e)
             elif e.stems and _contains(tokens, e.stems):
                 out.append(e)
-        return out
+        return tuple(out)
 
     def expand(self, question: str) -> list[str]:
         """Legal terms for the question's everyday words, each once, in the file's order."""

@@ -8,6 +8,7 @@ from assistant.records import Answer
 from assistant.text import analyse
 
 MAX_SUGGESTIONS = 3
+CHECKED_MAX = 4096  # reformulations whose answer is remembered, per generation of the index
 ARTICLE_QUESTION, PASSAGE_QUESTION = "Que prévoit l'article ", "Que dit "
 LOOKUP_QUESTIONS = (ARTICLE_QUESTION, PASSAGE_QUESTION)  # the candidates that name an article or a paragraph
 
@@ -40,13 +41,28 @@ def candidates(answerer, question: str, answer: Answer) -> list[str]:
 
 
 def suggestions(answerer, question: str, answer: Answer, limit: int = MAX_SUGGESTIONS) -> tuple[str, ...]:
-    """Up to ``limit`` reformulations that the corpus answers (each one is asked before it is offered)."""
+    """Up to ``limit`` reformulations that the corpus answers (each one is asked before it is offered, once per
+    generation of the index: refusals near the same notions share their candidates)."""
     kept = []
     for candidate in candidates(answerer, question, answer)[:8]:
-        # A question naming an article or a paragraph is answered from its lookup: no query embedding needed.
-        lookup = candidate.startswith(LOOKUP_QUESTIONS)
-        if answerer.ask(candidate, dense=not lookup).answered:
+        if answered(answerer, candidate):
             kept.append(candidate)
             if len(kept) >= limit:
                 break
     return tuple(kept)
+
+
+def answered(answerer, candidate: str) -> bool:
+    """Whether the corpus answers ``candidate``, remembered by the answerer (there is one per generation of the
+    index, so what it remembers never outlives the texts it was checked against)."""
+    checked = answerer.checked_suggestions
+    if candidate not in checked:
+        if len(checked) >= CHECKED_MAX:
+            try:
+                checked.pop(next(iter(checked)), None)  # the oldest first
+            except (StopIteration, RuntimeError):  # emptied or changed by another thread meanwhile
+                pass
+        # A question naming an article or a paragraph is answered from its lookup: no query embedding needed.
+        lookup = candidate.startswith(LOOKUP_QUESTIONS)
+        checked[candidate] = answerer.ask(candidate, dense=not lookup).answered
+    return checked[candidate]

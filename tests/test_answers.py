@@ -189,6 +189,10 @@ def test_refusal_suggestions_are_answered_and_lookups_are_checked_without_embedd
     assert not any(s in embedded for s in asked if s.startswith(suggest.LOOKUP_QUESTIONS)), embedded
     assert any(s.startswith(suggest.LOOKUP_QUESTIONS) for s in offered)
     assert offered and all(answerer.ask(s).answered for s in offered)
+    # Each reformulation is checked once per generation: the next refusal near the same notions asks nothing.
+    asks = []
+    monkeypatch.setattr(answerer, "ask", lambda *a, **k: asks.append(a) or refused)
+    assert suggest.suggestions(answerer, question, refused) == offered and not asks
 
 
 def test_words_of_the_story_weigh_less_in_the_subject_than_its_nouns(fake_service):
