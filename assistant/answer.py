@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from functools import cached_property
 
-from assistant.answertype import expected_type, has_type
+from assistant.answertype import counted_noun, expected_type, gives_count, has_type
 from assistant.cite import citation_of, display_article
 from assistant.index import Index
 from assistant.intent import has_cue, shape_of
@@ -489,6 +489,19 @@ class Answerer:
                 text = (
                     f"Les passages trouvés ne donnent pas {TYPE_LABEL[kind]} en réponse à cette question : "
                     "je ne peux pas répondre à partir du corpus. Passages les plus proches, à vérifier :"
+                )
+                return self._refusal(question, result, hits, text, t0, t, best_cov)
+        counted = counted_noun(question) if kind == "nombre" else None
+        if counted:
+            # "combien de membres ?": a number of members, not any number ("nommés pour cinq ans").
+            nouns = [counted] + [
+                form.split()[0] for form in self.index.glossary.lookup(counted.upper())[:2] if form.split()
+            ]
+            candidates = [c for c in candidates if gives_count(c[4], nouns)]
+            if not candidates:
+                text = (
+                    f"Les passages trouvés ne donnent pas de nombre de « {counted} » : je ne peux pas répondre à "
+                    "partir du corpus. Passages les plus proches, à vérifier :"
                 )
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
         best = candidates[0][0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.text import ARTICLE_REF, fold
+from assistant.text import ARTICLE_REF, analyse, fold
 
 NUMBER_WORDS = (
     r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|"
@@ -50,6 +50,7 @@ DATE = re.compile(
     r"septembre|octobre|novembre|decembre) \d{4}\b"
 )
 NUMBER = re.compile(rf"\d|\b{NUMBER_WORDS}\b")
+NUMBER_WORD = re.compile(NUMBER_WORDS)
 NAME = re.compile(
     r"(?<![.!?]\s)(?<!^)\b(?:M\.|Mme|Dr|[A-ZÉ][a-zéèêëïîôûç]+(?:[- ][A-ZÉ][a-zéèêëïîôûç]+)*)\s+[A-ZÉ]{2,}\b|"
     r"\b(?:M\.|Mme|Monsieur|Madame)\s+[A-ZÉ][a-zé]+"
@@ -75,3 +76,40 @@ def has_type(sentence: str, kind: str | None) -> bool:
         return bool(DATE.search(plain))
     plain = DATE.sub(" ", plain)  # a date is not the number asked for
     return bool(NUMBER.search(plain))
+
+
+# "combien de membres ?", "combien de CPTS ?": what is counted. Units of time ask for a duration (the duration
+# cues decide), "fois" for a frequency: they are not counted things.
+COUNTED = re.compile(r"\bcombien\s+(?:de\s+|d['’]\s*)(\w+)", re.I)
+NOT_COUNTED = frozenset(
+    "temps an ans annee annees mois jour jours semaine semaines heure heures minute minutes fois".split()
+)
+COUNT_WINDOW = 4  # words between a number and the thing counted ("cent neuf membres au plus", "4 000 CPTS")
+
+
+def counted_noun(question: str) -> str | None:
+    """The thing a "combien de X ?" question counts, as written ("membres", "CPTS"), or None."""
+    m = COUNTED.search(question)
+    if not m or fold(m.group(1)) in NOT_COUNTED:
+        return None
+    return m.group(1)
+
+
+def gives_count(sentence: str, nouns: list[str]) -> bool:
+    """The sentence puts a number at most ``COUNT_WINDOW`` words before the thing counted ("composée de cent neuf
+    membres", "4 000 CPTS"), or gives "le nombre de" it along with a number. ``nouns``: the word counted and the
+    first word of its long forms ("CPTS": "communautés", for "mille communautés professionnelles...")."""
+    stems = {s for n in nouns for s in analyse(n)[:1]}
+    if not stems:
+        return True
+    plain = fold(ARTICLE_REF.sub(" ", sentence))
+    words = re.findall(r"\w+", plain)
+    for i, w in enumerate(words):
+        if not set(analyse(w)[:1]) & stems:
+            continue
+        before = words[max(0, i - COUNT_WINDOW) : i]
+        if any(b.isdigit() or NUMBER_WORD.fullmatch(b) for b in before):
+            return True
+        if i >= 2 and words[i - 2] == "nombre" and NUMBER.search(plain):
+            return True
+    return False

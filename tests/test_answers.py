@@ -206,3 +206,10 @@ def test_words_of_the_story_weigh_less_in_the_subject_than_its_nouns(fake_servic
     for term in idle & set(weights):
         assert weights[term] == 0.5 * lexical.idf(term)
     assert weights["ciblag"] == lexical.idf("ciblag")
+
+
+def test_how_many_is_answered_by_a_number_of_the_thing_counted(fake_service):
+    answer = fake_service.ask("Combien de commissions de coordination des politiques publiques ?")
+    assert answer.answered and answer.answer.startswith("2° Trois commissions de coordination")
+    refused = fake_service.ask("Combien de contrats CAQES ont été signés ?")  # numbers, but none of contracts
+    assert not refused.answered and "nombre de « contrats »" in refused.answer

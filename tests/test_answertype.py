@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.answertype import expected_type, has_type
+from assistant.answertype import counted_noun, expected_type, gives_count, has_type
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,34 @@ def test_quand_asks_for_a_date_only_as_the_question_word():
     assert expected_type("la CPTS est créée quand ?") == "date"
     assert expected_type("depuis quand existe la CRSA") == "date"
     assert expected_type("le forfait urgences quand on n'est pas hospitalisé, c'est prévu où ?") is None
+
+
+@pytest.mark.parametrize(
+    "question,noun",
+    [
+        ("combien de membres max dans une CRSA ?", "membres"),
+        ("la CRSA elle a combien de commissions spécialisées", "commissions"),
+        ("combien d'agents travaillent à l'ARS ?", "agents"),
+        ("Combien de CPTS le plan prévoit-il ?", "CPTS"),
+        ("combien de temps on garde un budget FIR non consommé", None),  # a duration
+        ("le SRS c'est pour combien d'années", None),
+        ("De combien les salaires ont-ils été revalorisés ?", None),  # an amount, nothing counted
+    ],
+)
+def test_what_a_how_many_question_counts(question, noun):
+    assert counted_noun(question) == noun
+
+
+@pytest.mark.parametrize(
+    "sentence,nouns,gives",
+    [
+        ("La conférence est composée de cent neuf membres au plus ayant voix délibérative.", ["membres"], True),
+        ("En 2019, 4 000 CPTS étaient en projet.", ["cpts"], True),
+        ("Le nombre de membres de la commission est fixé à 12.", ["membres"], True),
+        ("le déploiement de mille Communautés professionnelles territoriales de santé", ["cpts", "Communautés"], True),
+        ("Les membres sont nommés pour une durée de cinq ans.", ["membres"], False),  # a number, not of members
+        ("L'article L. 1432-4 fixe la liste des membres.", ["membres"], False),  # an article number
+    ],
+)
+def test_a_count_is_a_number_of_the_thing_counted(sentence, nouns, gives):
+    assert gives_count(sentence, nouns) is gives
