@@ -20,6 +20,11 @@ DETERMINERS = frozenset(
     """le la les l un une des du de d au aux mon ma mes ton ta tes son sa ses notre nos votre vos
 leur leurs ce cet cette ces sur pour par en avec sans quel quelle quels quelles chez entre contre""".split()
 )
+# Spoken fillers whose word follows a preposition but names nothing ("le FIR finance quoi au juste ?").
+FILLERS = frozenset(
+    tuple(pair.split())
+    for pair in ("au juste", "en fait", "en gros", "au final", "du coup", "en vrai", "au fond", "en bref", "en clair")
+)
 NOUN_ENDING = re.compile(r"(?:tion|sion|age|ite|isme|ique|eur|euse|ance|ence|ure|aire|iste|ie|ise|ade|ose)s?$")
 ADVERB_ENDING = re.compile(r"(?:amment|emment)$")
 RARE_ZIPF = 3.0
@@ -40,6 +45,8 @@ def carries_subject(word: str, previous: str = "", first: bool = False) -> bool:
     if word[:1].isupper() and not first:
         return True
     w = fold(word)
+    if (fold(previous), w) in FILLERS:
+        return False
     if fold(previous) in DETERMINERS:
         return True
     if NOUN_ENDING.search(w) and not ADVERB_ENDING.search(w):

@@ -213,3 +213,10 @@ def test_how_many_is_answered_by_a_number_of_the_thing_counted(fake_service):
     assert answer.answered and answer.answer.startswith("2° Trois commissions de coordination")
     refused = fake_service.ask("Combien de contrats CAQES ont été signés ?")  # numbers, but none of contracts
     assert not refused.answered and "nombre de « contrats »" in refused.answer
+
+
+def test_definition_asked_with_other_words_is_answered_by_the_defining_sentence(fake_service):
+    # "comme structure juridique" is not in the defining sentence: the subject signal answers for it
+    answer = fake_service.ask("ARS c'est quoi comme structure juridique")
+    assert answer.answered
+    assert answer.answer.startswith("Les agences régionales de santé sont des établissements publics")

@@ -67,7 +67,9 @@ def test_shapes():
         ("jouer", "peut", False, False),  # a common verb
         ("vouloir", "pourrait", False, False),
         ("vraiment", "veut", False, False),  # a common adverb
-        ("concrètement", "quoi", False, False),  # common with its accents (wordfreq lacks "concretement")
+        ("concrètement", "quoi", False, False),
+        ("juste", "au", False, False),  # a filler: "le FIR finance quoi au juste ?"
+        ("fond", "au", False, False),  # common with its accents (wordfreq lacks "concretement")
         ("zorglubien", "est", False, True),  # rare in French
     ],
 )
