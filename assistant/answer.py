@@ -451,9 +451,7 @@ class Answerer:
             # is about it, whatever other words the question has ("c'est quoi comme structure juridique").
             focus = self.focus(result)
             candidates = [
-                c
-                for c in candidates
-                if (c[3].signals or {}).get("subject") or self.about(c[3].chunk.chunk_id, focus)
+                c for c in candidates if (c[3].signals or {}).get("subject") or self.about(c[3].chunk.chunk_id, focus)
             ]
             if not candidates:
                 return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
