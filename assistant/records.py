@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from assistant.text import accented
+
 
 @dataclass(frozen=True)
 class Document:
@@ -56,6 +58,16 @@ class Chunk:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def embedding_text(self, passage_format: str = "text") -> str:
+        """What the embedding model reads of this chunk: its text (``"text"``), or, for ``"headings"``, the last
+        two headings of a code article ("Sous-section 3 conférence régionale de la santé et de l'autonomie >
+        Paragraphe 3 fonctionnement") or a document's title on a first line, then its text. An article rarely
+        names the notion its section is about; its headings do."""
+        if passage_format != "headings":
+            return self.text
+        head = " > ".join(accented(b) for b in [b for b in self.breadcrumb if b][-2:]) if self.article else self.title
+        return f"{head}\n{self.text}" if head else self.text
 
     def store_metadata(self) -> dict:
         """What the vector store keeps beside the chunk's vector (scalars only)."""

@@ -84,7 +84,8 @@ def ensure_index(name: str, cache: Path, log) -> Settings:
 
 def measure_throughput(settings: Settings, tmp: Path, log) -> dict:
     """Raw `encode` on the default corpus's chunks vs a full ingest of the same corpus into a new index."""
-    chunks = [c.text for c in Index(settings).catalog.chunks()]
+    index = Index(settings)
+    chunks = [c.embedding_text(index.passage_format) for c in index.catalog.chunks()]  # what ingest embeds
     embedder = get_embedder(settings.embedding_model)
     embedder.embed(chunks[:64], batch_size=settings.embedding_batch_size)  # warm up
     t = time.perf_counter()

@@ -93,7 +93,10 @@ def repair(index: Index, p: Problems) -> None:
         wanted = set(p.missing_vectors)
         chunks = [c for c in index.catalog.chunks() if c.chunk_id in wanted]
         vectors, _ = embed_with_cache(
-            index.embedder, [c.text for c in chunks], index.vector_cache, batch_size=index.settings.embedding_batch_size
+            index.embedder,
+            [c.embedding_text(index.passage_format) for c in chunks],
+            index.vector_cache,
+            batch_size=index.settings.embedding_batch_size,
         )
         index.store.add(
             [c.chunk_id for c in chunks], vectors, [c.store_metadata() for c in chunks], [c.text for c in chunks]

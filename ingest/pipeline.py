@@ -298,7 +298,7 @@ def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
             part = to_embed[i : i + step]
             vectors, computed = embed_with_cache(
                 index.embedder,
-                [c.text for c in part],
+                [c.embedding_text(index.passage_format) for c in part],
                 index.vector_cache,
                 batch_size=index.settings.embedding_batch_size,
                 progress=lambda n: emit("embedded", {"n": n}),

@@ -16,6 +16,7 @@ from assistant.embeddings import Embedder
 from assistant.text import analyse
 
 FAKE = "fake"
+FAKE_HEADINGS = "fake-headings"
 
 
 class HashEmbedder(Embedder):
@@ -47,6 +48,13 @@ class HashEmbedder(Embedder):
         return out
 
 
+class HeadingsEmbedder(HashEmbedder):
+    """The fake embedder reading each passage with its headings first (as e5 does)."""
+
+    name = FAKE_HEADINGS
+    PASSAGE_FORMAT = "headings"
+
+
 class FakeChatModel:
     """The chat model of the ``fake`` LLM backend: each call is recorded in ``calls`` (its messages); it
     raises ``error`` when one is set, else replies ``reply``. One instance serves every answerer of the
@@ -72,4 +80,5 @@ def register_fakes() -> None:
     from assistant import embeddings, llm
 
     embeddings.register(FAKE, HashEmbedder)
+    embeddings.register(FAKE_HEADINGS, HeadingsEmbedder)
     llm.register(FAKE, lambda settings: FAKE_CHAT)

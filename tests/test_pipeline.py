@@ -93,6 +93,41 @@ def test_bad_files_are_reported_and_the_rest_is_indexed(tmp_path, corpus):
     assert "convention-type-pprgdress-2018.txt" in idx.documents
 
 
+def test_a_model_reading_headings_embeds_them_and_refuses_an_index_embedded_without(tmp_path, corpus, monkeypatch):
+    from fakes import FAKE, FAKE_HEADINGS, HeadingsEmbedder
+
+    from assistant.errors import IndexMismatch
+
+    embedded = []
+    real = HeadingsEmbedder.embed_batch
+    monkeypatch.setattr(
+        HeadingsEmbedder, "embed_batch", lambda self, texts: embedded.extend(texts) or real(self, texts)
+    )
+    settings = Settings(index=tmp_path / "index", embedding_model=FAKE_HEADINGS, vector_cache="off")
+    refresh(settings, [corpus])
+    idx = Index(settings)
+    assert idx.info["passage_format"] == "headings"
+    article = next(c for c in idx.chunks.values() if c.article == "L1432-1")
+    head, _, rest = article.embedding_text("headings").partition("\n")
+    assert rest == article.text and "Section 1 organisation des agences" in head
+    assert any(t.startswith(head + "\n") for t in embedded)  # what was embedded is headings, then text
+    document = next(c for c in idx.chunks.values() if not c.article)
+    assert document.embedding_text("headings") == f"{document.title}\n{document.text}"
+    assert article.embedding_text("text") == article.text
+    # An index whose passages were embedded as bare text is refused to a model that reads headings ...
+    plain = Settings(index=tmp_path / "plain", embedding_model=FAKE)
+    refresh(plain, [corpus / "note-information-dss-1d-2018-154.txt"])
+    manifest = next((tmp_path / "plain").glob("**/index.json"))
+    data = json.loads(manifest.read_text())
+    data.pop("passage_format")  # as written before the format was recorded
+    manifest.write_text(json.dumps(data))
+    Index(plain).check_settings()  # ... an index made before the format was recorded reads as bare text
+    data["embedding_model"] = FAKE_HEADINGS
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(IndexMismatch, match="passage_format"):
+        Index(plain.model_copy(update={"embedding_model": FAKE_HEADINGS})).check_settings()
+
+
 def test_index_refuses_other_embedding_settings(tmp_path, corpus):
     from assistant.errors import IndexMismatch
 
