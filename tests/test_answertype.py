@@ -13,6 +13,9 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("Quand l'avenant 7 a-t-il été signé ?", "date"),
         ("Depuis quand la téléconsultation est-elle remboursée ?", "date"),
         ("Comment s'appelle le directeur général de l'ARS Bretagne ?", "nom"),
+        ("qui est le président actuel de la CRSA de Normandie", "nom"),  # a person of today
+        ("Qui dirige l'ARS aujourd'hui ?", "nom"),
+        ("qui est le directeur général ?", None),  # the role, which the codes describe
         ("Qui pilote le ciblage des CAQES ?", None),
         ("Que prévoit l'article L. 162-30-2 ?", None),
     ],
