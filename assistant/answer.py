@@ -33,6 +33,7 @@ NO_ANSWER = (
 )
 HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
 TYPE_LABEL = {"nombre": "de nombre ni de durée", "date": "de date", "nom": "de nom"}
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 RELATIVE_FLOOR = 0.5  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
 IDLE_WEIGHT = 0.5  # a question word that does not carry its subject counts this much in it (measured: 0, 0.25, 0.5)
 FOCUS_SHARE = 0.5  # share of the subject terms' weight the answering passage must hold
@@ -258,6 +259,11 @@ class Answerer:
             else:
                 idle.update(terms)
         return idle - carried
+
+    def names_year(self, chunk, year: str) -> bool:
+        """The passage's text, title or date, or its document's, names ``year``."""
+        doc = self.index.documents.get(chunk.doc_id, {})
+        return any(year in (x or "") for x in (chunk.text, chunk.title, chunk.date, doc.get("title"), doc.get("date")))
 
     def about(self, chunk_id: str, focus: list[tuple[str, float, frozenset[frozenset[str]]]]) -> bool:
         """The passage (with its title and headings) holds at least ``FOCUS_SHARE`` of the subject's weight."""
@@ -499,6 +505,17 @@ class Answerer:
                 text = (
                     f"Les passages trouvés ne donnent pas {TYPE_LABEL[kind]} en réponse à cette question : "
                     "je ne peux pas répondre à partir du corpus. Passages les plus proches, à vérifier :"
+                )
+                return self._refusal(question, result, hits, text, t0, t, best_cov)
+        years = [] if lookup else YEAR.findall(question)
+        if years and kind == "nombre":  # (measured on every kind: questions.jsonl lost an answer on each index)
+            # "le montant du FIR en 2023", "combien de CPTS fin 2019": the passage must be about that year
+            # (its text, title or date name it), not give the figure of another one.
+            candidates = [c for c in candidates if all(self.names_year(c[3].chunk, y) for y in years)]
+            if not candidates:
+                text = (
+                    f"Les passages trouvés ne portent pas sur {' ni '.join(dict.fromkeys(years))} : je ne peux pas "
+                    "répondre à partir du corpus. Passages les plus proches, à vérifier :"
                 )
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
         counted = counted_noun(question) if kind == "nombre" else None

@@ -220,3 +220,10 @@ def test_definition_asked_with_other_words_is_answered_by_the_defining_sentence(
     answer = fake_service.ask("ARS c'est quoi comme structure juridique")
     assert answer.answered
     assert answer.answer.startswith("Les agences régionales de santé sont des établissements publics")
+
+
+def test_a_figure_asked_for_a_year_comes_from_a_passage_about_that_year(fake_service):
+    answer = fake_service.ask("Combien de millions d'euros pour le programme e-parcours sur 2017-2021 ?")
+    assert answer.answered and "130 millions d’euros pour la période 2017-2021" in answer.answer
+    refused = fake_service.ask("Combien de millions d'euros pour le programme e-parcours en 2031 ?")
+    assert not refused.answered and "ne portent pas sur 2031" in refused.answer
