@@ -32,7 +32,13 @@ NO_ANSWER = (
     "Je n'ai pas trouvé de réponse à cette question dans le corpus. Voici les passages les plus proches, à vérifier :"
 )
 HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
-TYPE_LABEL = {"nombre": "de nombre ni de durée", "date": "de date", "nom": "de nom"}
+TYPE_LABEL = {
+    "nombre": "de nombre ni de durée",
+    "date": "de date",
+    "nom": "de nom",
+    "adresse": "d'adresse",
+    "telephone": "de numéro de téléphone",
+}
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 RELATIVE_FLOOR = 0.5  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
 IDLE_WEIGHT = 0.5  # a question word that does not carry its subject counts this much in it (measured: 0, 0.25, 0.5)

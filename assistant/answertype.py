@@ -37,6 +37,23 @@ EXPECTS = [
             re.I,
         ),
     ),
+    # "quelle est l'adresse du siège de l'ARS ?", "le numéro de la CPAM ?": a postal address, a telephone number.
+    # ("adresse-t-elle son projet", "adresse les avis": the verb)
+    (
+        "adresse",
+        re.compile(
+            r"\badresse\b(?!-t|\s+(?:son|sa|ses|les|le|la|un|une|des|leur|leurs)\b)|\bou (?:se trouve|est situee?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "telephone",
+        re.compile(
+            r"\btelephone\b|\bnumero de tel\b|\bnumero (?:de l.?|du |de la |des )(?:ars|cpam|agence|caisse|cnam|caf|"
+            r"mdph|msa|urssaf|ordre|hopital|chu|samu|pharmacie)\b",
+            re.I,
+        ),
+    ),
     (
         "nombre",
         re.compile(
@@ -67,11 +84,23 @@ def expected_type(question: str) -> str | None:
     return None
 
 
+ADDRESS = re.compile(
+    r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s(?:rue|avenue|av\.|boulevard|bd|place|quai|allee|chemin|route|impasse|cours|"
+    r"square|esplanade)\b|\bcedex\b|\bbp\s?\d",
+    re.I,
+)
+PHONE = re.compile(r"(?<!\d)0\d(?:[\s.]?\d\d){4}(?!\d)|\+33\s?\d")
+
+
 def has_type(sentence: str, kind: str | None) -> bool:
     if kind is None:
         return True
     if kind == "nom":
         return bool(NAME.search(sentence))
+    if kind == "adresse":
+        return bool(ADDRESS.search(fold(sentence)))
+    if kind == "telephone":
+        return bool(PHONE.search(sentence))
     plain = fold(ARTICLE_REF.sub(" ", sentence))  # article numbers are not quantities
     plain = re.sub(r"(?:n°|\bno\b|\bnumero)\s*\S+|\b\d{4}-\d+\b|\b\d+\s*°", " ", plain)  # nor references, 1°
     if kind == "date":

@@ -16,6 +16,11 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("qui est le président actuel de la CRSA de Normandie", "nom"),  # a person of today
         ("Qui dirige l'ARS aujourd'hui ?", "nom"),
         ("qui est le directeur général ?", None),  # the role, which the codes describe
+        ("quelle est l'adresse du siège de l'ARS Occitanie", "adresse"),
+        ("où se trouve le siège de la CNAM ?", "adresse"),
+        ("à qui la CPTS adresse-t-elle son projet de santé ?", None),  # the verb
+        ("quel est le numéro de l'ARS Bretagne", "telephone"),
+        ("quel est le numéro de l'article sur le FIR ?", None),
         ("Qui pilote le ciblage des CAQES ?", None),
         ("Que prévoit l'article L. 162-30-2 ?", None),
     ],
@@ -73,3 +78,17 @@ def test_what_a_how_many_question_counts(question, noun):
 )
 def test_a_count_is_a_number_of_the_thing_counted(sentence, nouns, gives):
     assert gives_count(sentence, nouns) is gives
+
+
+@pytest.mark.parametrize(
+    "sentence,kind,has",
+    [
+        ("Le siège est situé 3 place du Général Giraud, 35000 Rennes.", "adresse", True),
+        ("Le siège de l'agence est fixé par décret.", "adresse", False),
+        ("La commune compte 10000 habitants.", "adresse", False),  # a number, not a postcode and street
+        ("Appelez le 02 90 08 80 00.", "telephone", True),
+        ("Le délai est de 15 jours.", "telephone", False),
+    ],
+)
+def test_addresses_and_telephone_numbers(sentence, kind, has):
+    assert has_type(sentence, kind) is has
