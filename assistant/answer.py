@@ -282,12 +282,7 @@ class Answerer:
 
     def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3
-        passage (the refusal signal, calibrated on the eval set); 1 when a top-3 passage has a sentence whose
-        subject is the notion asked about and that says what is asked (the subject signal): "URPS c'est quoi comme
-        structure juridique ?" is answered by "Les unions régionales des professionnels de santé sont des
-        associations...", whatever the question's other words."""
-        if any((h.signals or {}).get("subject") for h in hits[:3]):
-            return 1.0
+        passage (the refusal signal, calibrated on the eval set)."""
         weights = {t: self.index.lexical.idf(t) for t in dict.fromkeys(result.terms)}
         # A question word is also found where a long form of it is: "avorter" in a sentence on the
         # "interruption volontaire de grossesse", "CRSA" where the conference is named in full.
@@ -458,13 +453,8 @@ class Answerer:
             # The answer must be about the question's subject: its passage holds the notion asked about (or a
             # long form or legal term of it), not only the question's other words ("qui préside la CRSA ?" is
             # not answered by "le comité régional de sécurité sanitaire est présidé par le préfet").
-            # A passage with a sentence whose subject is the notion asked about and that says what is asked
-            # (the subject signal: "Les unions régionales des professionnels de santé sont des associations...")
-            # is about it, whatever other words the question has ("c'est quoi comme structure juridique").
             focus = self.focus(result)
-            candidates = [
-                c for c in candidates if (c[3].signals or {}).get("subject") or self.about(c[3].chunk.chunk_id, focus)
-            ]
+            candidates = [c for c in candidates if self.about(c[3].chunk.chunk_id, focus)]
             if not candidates:
                 return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
         plain_lookup = bool(lookup) and not terms  # "que prévoit l'article X ?": its opening sentences

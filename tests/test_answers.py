@@ -215,13 +215,6 @@ def test_how_many_is_answered_by_a_number_of_the_thing_counted(fake_service):
     assert not refused.answered and "nombre de « contrats »" in refused.answer
 
 
-def test_definition_asked_with_other_words_is_answered_by_the_defining_sentence(fake_service):
-    # "comme structure juridique" is not in the defining sentence: the subject signal answers for it
-    answer = fake_service.ask("ARS c'est quoi comme structure juridique")
-    assert answer.answered
-    assert answer.answer.startswith("Les agences régionales de santé sont des établissements publics")
-
-
 def test_a_figure_asked_for_a_year_comes_from_a_passage_about_that_year(fake_service):
     answer = fake_service.ask("Combien de millions d'euros pour le programme e-parcours sur 2017-2021 ?")
     assert answer.answered and "130 millions d’euros pour la période 2017-2021" in answer.answer
