@@ -92,6 +92,14 @@ ADDRESS = re.compile(
 PHONE = re.compile(r"(?<!\d)0\d(?:[\s.]?\d\d){4}(?!\d)|\+33\s?\d")
 
 
+def quantities(sentence: str) -> str:
+    """The sentence folded, without what only looks like a quantity: article numbers, references (n° 2018-154,
+    2016-41), items (1°) and dates."""
+    plain = fold(ARTICLE_REF.sub(" ", sentence))  # article numbers are not quantities
+    plain = re.sub(r"(?:n°|\bno\b|\bnumero)\s*\S+|\b\d{4}-\d+\b|\b\d+\s*°", " ", plain)  # nor references, 1°
+    return DATE.sub(" ", plain)  # a date is not the number asked for
+
+
 def has_type(sentence: str, kind: str | None) -> bool:
     if kind is None:
         return True
@@ -101,19 +109,20 @@ def has_type(sentence: str, kind: str | None) -> bool:
         return bool(ADDRESS.search(fold(sentence)))
     if kind == "telephone":
         return bool(PHONE.search(sentence))
-    plain = fold(ARTICLE_REF.sub(" ", sentence))  # article numbers are not quantities
-    plain = re.sub(r"(?:n°|\bno\b|\bnumero)\s*\S+|\b\d{4}-\d+\b|\b\d+\s*°", " ", plain)  # nor references, 1°
     if kind == "date":
+        plain = fold(ARTICLE_REF.sub(" ", sentence))
+        plain = re.sub(r"(?:n°|\bno\b|\bnumero)\s*\S+|\b\d{4}-\d+\b|\b\d+\s*°", " ", plain)
         return bool(DATE.search(plain))
-    plain = DATE.sub(" ", plain)  # a date is not the number asked for
-    return bool(NUMBER.search(plain))
+    return bool(NUMBER.search(quantities(sentence)))
 
 
 # "combien de membres ?", "combien de CPTS ?": what is counted. Units of time ask for a duration (the duration
 # cues decide), "fois" for a frequency: they are not counted things.
-COUNTED = re.compile(r"\bcombien\s+(?:de\s+|d['’]\s*)(\w+)", re.I)
+COUNTED = re.compile(r"\bcombien\s+(?:de\s+|d['’]\s*)(?:(?:la|le|les|l['’])\s*)?(\w+)", re.I)
+# ... nor are money and shares: "combien d'euros", "combien de pourcent" ask for an amount (any number answers)
 NOT_COUNTED = frozenset(
-    "temps an ans annee annees mois jour jours semaine semaines heure heures minute minutes fois".split()
+    "temps an ans annee annees mois jour jours semaine semaines trimestre trimestres semestre semestres heure "
+    "heures minute minutes fois euro euros argent pourcent pourcents pourcentage points".split()
 )
 COUNT_WINDOW = 4  # words between a number and the thing counted ("cent neuf membres au plus", "4 000 CPTS")
 
@@ -133,14 +142,17 @@ def gives_count(sentence: str, nouns: list[str]) -> bool:
     stems = {s for n in nouns for s in analyse(n)[:1]}
     if not stems:
         return True
-    plain = fold(ARTICLE_REF.sub(" ", sentence))
-    words = re.findall(r"\w+", plain)
+    words = re.findall(r"\w+", quantities(sentence))
+
+    def number(w: str) -> bool:
+        return w.isdigit() or bool(NUMBER_WORD.fullmatch(w))
+
     for i, w in enumerate(words):
         if not set(analyse(w)[:1]) & stems:
             continue
-        before = words[max(0, i - COUNT_WINDOW) : i]
-        if any(b.isdigit() or NUMBER_WORD.fullmatch(b) for b in before):
+        if any(number(b) for b in words[max(0, i - COUNT_WINDOW) : i]):
             return True
-        if i >= 2 and words[i - 2] == "nombre" and NUMBER.search(plain):
+        # "le nombre de membres est fixé à douze": the number follows, close by
+        if i >= 2 and words[i - 2] == "nombre" and any(number(a) for a in words[i + 1 : i + 1 + 2 * COUNT_WINDOW]):
             return True
     return False

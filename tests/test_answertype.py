@@ -59,6 +59,8 @@ def test_quand_asks_for_a_date_only_as_the_question_word():
         ("combien de temps on garde un budget FIR non consommé", None),  # a duration
         ("le SRS c'est pour combien d'années", None),
         ("De combien les salaires ont-ils été revalorisés ?", None),  # an amount, nothing counted
+        ("combien d'euros pour une consultation ?", None),  # money: any amount answers
+        ("combien de la dotation va aux CPTS ?", "dotation"),  # the determiner is skipped
     ],
 )
 def test_what_a_how_many_question_counts(question, noun):
@@ -74,6 +76,9 @@ def test_what_a_how_many_question_counts(question, noun):
         ("le déploiement de mille Communautés professionnelles territoriales de santé", ["cpts", "Communautés"], True),
         ("Les membres sont nommés pour une durée de cinq ans.", ["membres"], False),  # a number, not of members
         ("L'article L. 1432-4 fixe la liste des membres.", ["membres"], False),  # an article number
+        ("Au 1er janvier 2024, les membres du conseil sont renouvelés par moitié.", ["membres"], False),  # a date
+        ("Le nombre de membres est fixé par arrêté ; ils sont nommés pour cinq ans.", ["membres"], False),
+        ("Selon la note n° 2018-154, les membres sont désignés.", ["membres"], False),  # a reference
     ],
 )
 def test_a_count_is_a_number_of_the_thing_counted(sentence, nouns, gives):
