@@ -335,6 +335,7 @@ def verify(index, fix, deep, as_json):
         idx = Index(settings)
         problems = check(idx, deep=deep)
         if fix and not problems.ok:
+            idx.check_settings()  # vectors made with these settings would not match those of an index made otherwise
             with writer_lock(settings.index):
                 repair(idx, problems)
             before, problems = problems, check(Index(settings, path=idx.path), deep=deep)

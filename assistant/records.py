@@ -39,6 +39,9 @@ class Unit:
     breadcrumb: tuple[str, ...] = ()
 
 
+HEADING_CHARS = 200  # longest heading line read before a passage's text (``Chunk.embedding_text``)
+
+
 @dataclass(frozen=True)
 class Chunk:
     chunk_id: str
@@ -66,7 +69,13 @@ class Chunk:
         names the notion its section is about; its headings do."""
         if passage_format != "headings":
             return self.text
-        head = " > ".join(accented(b) for b in [b for b in self.breadcrumb if b][-2:]) if self.article else self.title
+        if self.article:
+            crumbs = [accented(b) for b in self.breadcrumb if b][-2:]
+            head = " > ".join(crumbs)
+            if len(head) > HEADING_CHARS:  # a model reads a few hundred characters: the article's text comes first
+                head = crumbs[-1][:HEADING_CHARS]
+        else:
+            head = self.title[:HEADING_CHARS]
         return f"{head}\n{self.text}" if head else self.text
 
     def store_metadata(self) -> dict:

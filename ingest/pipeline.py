@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant import generations
+from assistant.embeddings import passage_format
 from assistant.errors import AssistantError, LoadError
 from assistant.generations import checkpoint
 from assistant.index import Index
@@ -501,6 +502,19 @@ def _disk_full(exc: BaseException) -> bool:
     return False
 
 
+def _same_vectors(settings: Settings, path: Path) -> bool:
+    """The unfinished build at ``path`` embedded its passages as these settings would (same model, same passage
+    format; one made before the format was recorded read bare text): its vectors may be reused."""
+    try:
+        made = json.loads((path / "index.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (made.get("embedding_model"), made.get("passage_format", "text")) == (
+        settings.embedding_model,
+        passage_format(settings.embedding_model),
+    )
+
+
 def _prepare(settings: Settings, root: Path, base: Index | None, report: Report, rebuild: bool = False) -> Index:
     """The generation to build: a copy of ``base`` (an empty one when there is none, or for a rebuild) in a new
     folder. When a crashed run left an unfinished build of the same kind on the same base, its vectors are kept
@@ -510,7 +524,7 @@ def _prepare(settings: Settings, root: Path, base: Index | None, report: Report,
     source = None if rebuild else base
     for name in generations.unfinished(root, base_name):
         info = generations.build_info(root / name)
-        if info and info.get("base") == key and info.get("copied"):
+        if info and info.get("base") == key and info.get("copied") and _same_vectors(settings, root / name):
             try:
                 _copy_generation(source, root / name, vectors=False)
                 build = Index(settings, path=root / name, create=True)

@@ -178,6 +178,7 @@ def test_refusal_suggestions_are_answered_and_lookups_are_checked_without_embedd
     from assistant import suggest
 
     answerer = fake_service.answerer
+    monkeypatch.setattr(answerer, "checked_suggestions", {})  # other tests' refusals checked some candidates
     question = "Quel est le tarif du stationnement à la gare de Rennes ?"
     refused = answerer.ask(question)
     assert not refused.answered

@@ -128,6 +128,50 @@ def test_a_model_reading_headings_embeds_them_and_refuses_an_index_embedded_with
         Index(plain.model_copy(update={"embedding_model": FAKE_HEADINGS})).check_settings()
 
 
+def test_an_unfinished_rebuild_is_resumed_only_with_the_same_passage_format(tmp_path, corpus, monkeypatch):
+    import errno
+
+    from fakes import FAKE, FAKE_HEADINGS
+
+    from ingest import pipeline
+
+    root = tmp_path / "index"
+    plain = Settings(index=root, embedding_model=FAKE, vector_cache="off")
+    refresh(plain, [corpus])
+
+    def crash_after_embedding(point):
+        if point == "catalog":
+            raise OSError(errno.EIO, "I/O error")
+
+    def unfinished_rebuild():
+        monkeypatch.setattr(pipeline, "checkpoint", crash_after_embedding)
+        with pytest.raises(pipeline.RefreshFailed):
+            refresh(plain, [corpus], rebuild=True)
+        monkeypatch.undo()
+
+    unfinished_rebuild()
+    assert refresh(plain, [corpus], rebuild=True).resumed  # same model and format: its vectors are kept
+    unfinished_rebuild()
+    headings = Settings(index=root, embedding_model=FAKE_HEADINGS, vector_cache="off")
+    report = refresh(headings, [corpus], rebuild=True)  # the migration the refusal message asks for
+    assert report.published and not report.resumed
+    assert report.chunks_embedded == report.chunks_total  # every passage embedded again, with its headings
+    assert Index(headings).info["passage_format"] == "headings"
+
+
+def test_long_headings_leave_room_for_the_article_text():
+    from assistant.records import HEADING_CHARS, Chunk
+
+    long = "Sous-section 2 " + "dispositions relatives aux établissements de santé " * 6
+    chunk = Chunk("c", "d", "Le texte de l'article.", "art. L. 1", 0, 10, breadcrumb=("Titre I", long), article="L1")
+    head, _, text = chunk.embedding_text("headings").partition("\n")
+    assert text == "Le texte de l'article." and len(head) == HEADING_CHARS and head.startswith("Sous-section 2")
+    short = Chunk(
+        "c", "d", "Texte.", "art. L. 2", 0, 6, breadcrumb=("Livre I", "Titre II", "Chapitre III"), article="L2"
+    )
+    assert short.embedding_text("headings") == "Titre II > Chapitre III\nTexte."
+
+
 def test_index_refuses_other_embedding_settings(tmp_path, corpus):
     from assistant.errors import IndexMismatch
 

@@ -36,4 +36,6 @@ def test_synthetic_index_opens_and_answers(fake_index, tmp_path):
     # copy 0 is the source itself: a question still finds and cites its passages
     answer = svc.ask("Quelle est la durée du PPRGDRESS ?")
     assert answer.citations
-    assert json.loads((dest / "index.json").read_text())["synthetic_build"]["chunks"] == report["chunks"]
+    info = json.loads((dest / "index.json").read_text())
+    assert info["synthetic_build"]["chunks"] == report["chunks"]
+    assert info["passage_format"] == "text" and synthetic_params(source, 1, 0)["vectors"] == f"{FAKE}/text"
