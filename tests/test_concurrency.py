@@ -11,7 +11,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import ROOT, copy_small_corpus, free_port, start_server
+from conftest import ROOT, copy_small_corpus, serve_assistant
 
 from assistant import generations
 from assistant.catalog import Catalog
@@ -50,7 +50,6 @@ def test_twenty_users_during_refreshes(tmp_path):
     original = (corpus / DOC).read_text(encoding="utf-8")
     assert "quatre fois par an" in original
 
-    port = free_port()
     env = dict(
         os.environ,
         ASSISTANT_INDEX=str(root),
@@ -60,13 +59,7 @@ def test_twenty_users_during_refreshes(tmp_path):
         TRANSFORMERS_OFFLINE="1",
         ANONYMIZED_TELEMETRY="False",
     )
-    server = start_server(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-        f"http://127.0.0.1:{port}/docs",
-        tmp_path / "serve.log",
-        cwd=ROOT,
-        env=env,
-    )
+    server, base = serve_assistant(tmp_path / "serve.log", env, ready_path="docs")
     results, lock = [], threading.Lock()
     stop_at = time.monotonic() + SECONDS
     t0 = time.perf_counter()
@@ -77,7 +70,7 @@ def test_twenty_users_during_refreshes(tmp_path):
             question = QUESTIONS[i % len(QUESTIONS)]
             i += 1
             body = json.dumps({"question": question}).encode()
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", body, {"Content-Type": "application/json"})
+            req = urllib.request.Request(base + "api/ask", body, {"Content-Type": "application/json"})
             t = time.perf_counter()
             try:
                 with urllib.request.urlopen(req, timeout=60) as resp:
@@ -126,7 +119,7 @@ def test_twenty_users_during_refreshes(tmp_path):
         final, deadline = None, time.monotonic() + 60
         while time.monotonic() < deadline and final != generations.current_name(root):
             req = urllib.request.Request(
-                f"http://127.0.0.1:{port}/api/ask",
+                base + "api/ask",
                 json.dumps({"question": QUESTIONS[0]}).encode(),
                 {"Content-Type": "application/json"},
             )

@@ -162,15 +162,12 @@ def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(tmp_path):
     """A real server with login: an admin uploads through Gradio's route and the upload event; the file is
     indexed from the upload folder and Gradio's temporary copy is gone."""
     import os
-    import sys
 
-    from conftest import ROOT, free_port, start_server
+    from conftest import serve_assistant
     from gradio_client import Client, handle_file
 
     Users.add(tmp_path / "users.txt", "chef", "mdp-chef-1", "admin")
     gradio_tmp = tmp_path / "gradio-tmp"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
     env = dict(
         os.environ,
         ASSISTANT_INDEX=str(tmp_path / "index"),
@@ -185,14 +182,8 @@ def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(tmp_path):
     (tmp_path / "seed").mkdir()
     (tmp_path / "seed" / "base.txt").write_text("Le comité de base se réunit une fois par an.", encoding="utf-8")
     refresh(Settings(index=tmp_path / "index"), [tmp_path / "seed"])
-    proc = start_server(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-        url,
-        tmp_path / "server.log",
-        ready_statuses=(401,),  # the page asks for a login: the server is up
-        cwd=ROOT,
-        env=env,
-    )
+    # the page asks for a login: a 401 means the server is up
+    proc, url = serve_assistant(tmp_path / "server.log", env, ready_statuses=(401,))
     try:
         auth = {"Authorization": _basic("chef", "mdp-chef-1")["Authorization"]}
         new = tmp_path / "licornes.txt"

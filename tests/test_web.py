@@ -4,10 +4,9 @@
 import os
 import shutil
 import sqlite3
-import sys
 
 import pytest
-from conftest import ROOT, free_port, start_server
+from conftest import ROOT, serve_assistant
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -52,19 +51,10 @@ def test_article_page_and_links(api_client):
 
 @pytest.fixture(scope="module")
 def server(small_index, tmp_path_factory):
-    port = free_port()
     folder = tmp_path_factory.mktemp("fb")
     feedback = folder / "feedback.sqlite"
     env = dict(os.environ, ASSISTANT_INDEX=str(small_index.index), ASSISTANT_FEEDBACK_DB=str(feedback))
-    url = f"http://127.0.0.1:{port}/"
-    proc = start_server(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-        url,
-        folder / "server.log",
-        timeout=120,
-        cwd=ROOT,
-        env=env,
-    )
+    proc, url = serve_assistant(folder / "server.log", env, timeout=120)
     yield url, feedback
     proc.terminate()
     proc.wait(timeout=20)
@@ -216,22 +206,13 @@ def hostile_server(tmp_path_factory):
         encoding="utf-8",
     )
     refresh(Settings(index=folder / "index"), [folder / "docs"])
-    port = free_port()
     env = dict(
         os.environ,
         ASSISTANT_INDEX=str(folder / "index"),
         ASSISTANT_FEEDBACK_DB=str(folder / "fb.sqlite"),
         ASSISTANT_LLM_API_KEY="sk-cle-secrete-7311",
     )
-    url = f"http://127.0.0.1:{port}/"
-    proc = start_server(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-        url,
-        folder / "server.log",
-        timeout=120,
-        cwd=ROOT,
-        env=env,
-    )
+    proc, url = serve_assistant(folder / "server.log", env, timeout=120)
     yield url, folder / "fb.sqlite"
     proc.terminate()
     proc.wait(timeout=20)
