@@ -26,7 +26,7 @@ from assistant.retrieval import (
 )
 from assistant.text import analyse, fold, is_stopword, sentences
 from assistant.verify import ORDER, check
-from assistant.wordclass import carries_subject
+from assistant.wordclass import subject_words
 
 NO_ANSWER = (
     "Je n'ai pas trouvé de réponse à cette question dans le corpus. Voici les passages les plus proches, à vérifier :"
@@ -203,13 +203,12 @@ class Answerer:
                 if any(all(lexical.knows(t) for t in analyse(term)) for term in entry.terms):
                     translated.update(entry.stems or analyse(entry.trigger))
                     translated.add(entry.trigger)
-        words = re.findall(r"\w+", source)
-        for i, w in enumerate(words):
+        for w, carries in subject_words(source):
             if is_stopword(w) or w.isdigit() or not (len(w) >= 5 or (len(w) >= 2 and w.isupper())):
                 continue
             if w in translated or any(t in translated for t in analyse(w)):
                 continue  # the lexicon gives its legal terms ("IJ", "avorter")
-            if not carries_subject(w, words[i - 1] if i else "", first=i == 0):
+            if not carries:
                 continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
             acronym = len(w) >= 2 and w.isupper()  # an acronym is not a typo of another one ("UNOCAM", "UNCAM")
             for t in analyse(w):
@@ -255,15 +254,9 @@ class Answerer:
         "concrètement", "max"): they count ``IDLE_WEIGHT`` in the subject a passage must hold, so that a long
         question told in everyday words ("Ma fille de 14 ans veut prendre la pilule, mais je trouve qu'elle est
         trop jeune...") is not refused for the words of its story."""
-        source = result.question if not result.translated else result.translated
-        words = re.findall(r"\w+", source)
         idle, carried = set(), set()
-        for i, w in enumerate(words):
-            terms = analyse(w)
-            if carries_subject(w, words[i - 1] if i else "", first=i == 0):
-                carried.update(terms)
-            else:
-                idle.update(terms)
+        for w, carries in subject_words(result.question if not result.translated else result.translated):
+            (carried if carries else idle).update(analyse(w))
         return idle - carried
 
     def names_year(self, chunk, year: str) -> bool:

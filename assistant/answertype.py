@@ -92,12 +92,16 @@ ADDRESS = re.compile(
 PHONE = re.compile(r"(?<!\d)0\d(?:[\s.]?\d\d){4}(?!\d)|\+33\s?\d")
 
 
+def without_references(sentence: str) -> str:
+    """The sentence folded, without article numbers, references (n° 2018-154, 2016-41) and items (1°)."""
+    plain = fold(ARTICLE_REF.sub(" ", sentence))
+    return re.sub(r"(?:n°|\bno\b|\bnumero)\s*\S+|\b\d{4}-\d+\b|\b\d+\s*°", " ", plain)
+
+
 def quantities(sentence: str) -> str:
-    """The sentence folded, without what only looks like a quantity: article numbers, references (n° 2018-154,
-    2016-41), items (1°) and dates."""
-    plain = fold(ARTICLE_REF.sub(" ", sentence))  # article numbers are not quantities
-    plain = re.sub(r"(?:n°|\bno\b|\bnumero)\s*\S+|\b\d{4}-\d+\b|\b\d+\s*°", " ", plain)  # nor references, 1°
-    return DATE.sub(" ", plain)  # a date is not the number asked for
+    """The sentence folded, without what only looks like a quantity: references (``without_references``) and
+    dates."""
+    return DATE.sub(" ", without_references(sentence))  # a date is not the number asked for
 
 
 def has_type(sentence: str, kind: str | None) -> bool:
@@ -110,9 +114,7 @@ def has_type(sentence: str, kind: str | None) -> bool:
     if kind == "telephone":
         return bool(PHONE.search(sentence))
     if kind == "date":
-        plain = fold(ARTICLE_REF.sub(" ", sentence))
-        plain = re.sub(r"(?:n°|\bno\b|\bnumero)\s*\S+|\b\d{4}-\d+\b|\b\d+\s*°", " ", plain)
-        return bool(DATE.search(plain))
+        return bool(DATE.search(without_references(sentence)))
     return bool(NUMBER.search(quantities(sentence)))
 
 

@@ -36,6 +36,12 @@ def calibrated(settings: Settings, root: Path) -> Settings:
     return settings.model_copy(update=update) if update else settings
 
 
+def vectors_made(info: dict) -> tuple[str | None, str]:
+    """The model and the passage format an index's vectors were made with, from its ``index.json`` (an index
+    made before the format was recorded read bare text)."""
+    return info.get("embedding_model"), info.get("passage_format", "text")
+
+
 class Index:
     """One generation of an index root (see ``assistant.generations``): the current one by default, or the
     folder ``path`` (a generation being built)."""
@@ -96,7 +102,7 @@ class Index:
             "chunk_overlap_tokens": s.chunk_overlap_tokens,
             "paragraph_pack_tokens": s.paragraph_pack_tokens,
         }
-        built = {**self.info, "passage_format": self.info.get("passage_format", "text")}  # indexes made before it
+        built = {**self.info, "passage_format": vectors_made(self.info)[1]}
         diff = {k: (built.get(k), v) for k, v in wanted.items() if built.get(k) != v}
         if diff and self.catalog.counts()[0]:
             detail = ", ".join(f"{k}: index={a!r}, settings={b!r}" for k, (a, b) in diff.items())

@@ -56,7 +56,8 @@ def answered(answerer, candidate: str) -> bool:
     """Whether the corpus answers ``candidate``, remembered by the answerer (there is one per generation of the
     index, so what it remembers never outlives the texts it was checked against)."""
     checked = answerer.checked_suggestions
-    if candidate not in checked:
+    found = checked.get(candidate)
+    if found is None:
         if len(checked) >= CHECKED_MAX:
             try:
                 checked.pop(next(iter(checked)), None)  # the oldest first
@@ -64,5 +65,5 @@ def answered(answerer, candidate: str) -> bool:
                 pass
         # A question naming an article or a paragraph is answered from its lookup: no query embedding needed.
         lookup = candidate.startswith(LOOKUP_QUESTIONS)
-        checked[candidate] = answerer.ask(candidate, dense=not lookup).answered
-    return checked[candidate]
+        found = checked[candidate] = answerer.ask(candidate, dense=not lookup).answered
+    return found  # (read back from the dict, it could be gone: another thread may evict it meanwhile)

@@ -53,3 +53,10 @@ def carries_subject(word: str, previous: str = "", first: bool = False) -> bool:
         return True
     # wordfreq knows words with their accents: "concrètement" is common, "concretement" is not a word to it
     return max(zipf(word.lower()), zipf(w)) < RARE_ZIPF
+
+
+def subject_words(text: str) -> list[tuple[str, bool]]:
+    """Each word of ``text`` as written, with whether it carries the subject (``carries_subject`` given the word
+    before it)."""
+    words = re.findall(r"\w+", text)
+    return [(w, carries_subject(w, words[i - 1] if i else "", first=i == 0)) for i, w in enumerate(words)]

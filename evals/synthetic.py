@@ -25,7 +25,7 @@ import numpy as np
 
 from assistant import generations
 from assistant.glossary import Glossary
-from assistant.index import Index
+from assistant.index import Index, vectors_made
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
@@ -43,7 +43,7 @@ def _vectors_made(source: Path) -> str:
         info = json.loads((generations.path_of(Path(source), current) / "index.json").read_text()) if current else {}
     except (OSError, ValueError):
         info = {}
-    return f"{info.get('embedding_model')}/{info.get('passage_format', 'text')}"
+    return "/".join(map(str, vectors_made(info)))
 
 
 def synthetic_params(source: Path, n_chunks: int, seed: int) -> dict:
@@ -222,7 +222,7 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
     timings["total_s"] = time.perf_counter() - t0
     index.write_info(
         updated=when,
-        passage_format=source_info.get("passage_format", "text"),
+        passage_format=vectors_made(source_info)[1],  # the vectors copied are the source's
         analysis_version=ANALYSIS_VERSION,
         synthetic=params,
         synthetic_build={"chunks": total, "copies": copy, **timings},

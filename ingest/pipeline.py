@@ -21,7 +21,7 @@ from assistant import generations
 from assistant.embeddings import passage_format
 from assistant.errors import AssistantError, LoadError
 from assistant.generations import checkpoint
-from assistant.index import Index
+from assistant.index import Index, vectors_made
 from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
 from assistant.store import drop_collection
@@ -504,15 +504,12 @@ def _disk_full(exc: BaseException) -> bool:
 
 def _same_vectors(settings: Settings, path: Path) -> bool:
     """The unfinished build at ``path`` embedded its passages as these settings would (same model, same passage
-    format; one made before the format was recorded read bare text): its vectors may be reused."""
+    format): its vectors may be reused."""
     try:
         made = json.loads((path / "index.json").read_text())
     except (OSError, ValueError):
         return False
-    return (made.get("embedding_model"), made.get("passage_format", "text")) == (
-        settings.embedding_model,
-        passage_format(settings.embedding_model),
-    )
+    return vectors_made(made) == (settings.embedding_model, passage_format(settings.embedding_model))
 
 
 def _prepare(settings: Settings, root: Path, base: Index | None, report: Report, rebuild: bool = False) -> Index:
