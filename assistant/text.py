@@ -143,6 +143,38 @@ def _accented_forms() -> dict[str, str]:
 
 ROMAN = re.compile(r"^(?:[IVXLC]+|Ier|\d.*)$")
 
+# A slug drops apostrophes: "dassurance" was "d'assurance", "lautonomie" "l'autonomie". Such a word is put back
+# when it is rare (or unknown) in French and the word after its elided article is clearly more frequent.
+ELIDED = re.compile(r"^(l|d|qu|s|n|j)([aeiouyh][a-z]+)$", re.I)
+ELIDED_RARE = 3.5  # zipf below which "ld…" may be an article and a word ("laide" yes, "loi" "don" "dont" no)
+ELIDED_GAP = 1.0  # the word after the article must be this much more frequent (zipf) than the slug word
+ALWAYS_ELIDED = {"dune": "d'une", "lune": "l'une"}  # words too, but never in a heading of the codes
+
+
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return max(zipf_frequency(word, "fr"), zipf_frequency(_accented_forms().get(word, word), "fr"))
+
+
+@lru_cache(maxsize=20_000)
+def unelided(word: str) -> str:
+    """A slug word with its elided article put back: "dassurance" -> "d'assurance", "Lautonomie" ->
+    "L'autonomie", "dune" -> "d'une"; any other word as it is ("don", "dont", "selles"). "qu'", "s'", "n'" and
+    "j'" only when the slug word is unknown and the rest is a common word ("sappliquant")."""
+    if word.lower() in ALWAYS_ELIDED:
+        return word[:1] + ALWAYS_ELIDED[word.lower()][1:]
+    m = ELIDED.match(word)
+    if not m:
+        return word
+    article, rest = m.groups()
+    whole, after = _zipf(word.lower()), _zipf(rest.lower())
+    if article.lower() in ("l", "d"):
+        ok = whole < ELIDED_RARE and after - whole >= ELIDED_GAP
+    else:
+        ok = whole == 0 and after >= ELIDED_RARE
+    return f"{article}'{rest}" if ok else word
+
 
 @lru_cache(maxsize=20_000)
 def accented(heading: str) -> str:
@@ -157,6 +189,10 @@ def accented(heading: str) -> str:
         word = m.group()
         if ROMAN.match(word) or len(word) == 1 and word != "a":
             return word
+        whole = unelided(word)
+        if whole != word:
+            article, rest = whole.split("'", 1)
+            return f"{article}'{repl(re.match('.+', rest))}"
         form = forms.get(word.lower())
         if not form or form == word.lower():
             return word

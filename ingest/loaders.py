@@ -16,6 +16,7 @@ from pathlib import Path
 from assistant.cite import CODE_ABBR, display_article
 from assistant.errors import LoadError
 from assistant.records import Document
+from assistant.text import unelided
 
 # The loaders, by file suffix: ``@loader(".ext")`` on a function ``(path, max_pages) -> Document`` registers
 # one. The pipeline, the upload form of the chat and the README's list of formats read this table.
@@ -234,8 +235,9 @@ def canonical_article(number: str) -> str:
 
 
 def _humanise_slug(slug: str) -> str:
-    """'titre-iii-agences-regionales-de-sante' -> 'Titre III agences regionales de sante'."""
-    words = slug.split("-")
+    """'titre-iii-agences-regionales-de-sante' -> 'Titre III agences regionales de sante'; an apostrophe the slug
+    dropped is put back ('lautonomie' -> "l'autonomie", ``text.unelided``)."""
+    words = [unelided(w) for w in slug.split("-")]
     if len(words) > 1 and re.fullmatch(r"[ivxlc]+|ier|\d+", words[1]):
         words[1] = "Ier" if words[1] == "ier" else words[1].upper()
     text = " ".join(w for w in words if w)
