@@ -273,6 +273,17 @@ class Answerer:
         found = sum(w for t, w, alts in focus if t in context or any(a <= context for a in alts))
         return found >= FOCUS_SHARE * total
 
+    def names_subject(self, chunk_id: str, start: int, subject: list[tuple[str, frozenset[frozenset[str]]]]) -> bool:
+        """The sentence of the passage that starts at ``start``, the sentence before it or the passage's first
+        sentence holds a subject term of the question, or a long form of it."""
+        spans = sentences(self.index.chunks[chunk_id].text)
+        analysed = self.index.analysed_sentences(chunk_id)
+        i = next((k for k, (s, _e) in enumerate(spans) if s == start), None)
+        if i is None:
+            return True
+        seen = set(analysed[i]) | set(analysed[0]) | (set(analysed[i - 1]) if i else set())
+        return any(term in seen or any(a <= seen for a in alts) for term, alts in subject)
+
     def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3
         passage (the refusal signal, calibrated on the eval set)."""
@@ -448,6 +459,13 @@ class Answerer:
             # not answered by "le comité régional de sécurité sanitaire est présidé par le préfet").
             focus = self.focus(result)
             candidates = [c for c in candidates if self.about(c[3].chunk.chunk_id, focus)]
+            # And the sentence itself names it, or the one before it or the passage's opening sentence does
+            # ("Il est conclu pour cinq ans" after "Le CPOM..."): "GHT c'est quoi ?" is not answered by a
+            # sentence on another "groupement" of an article that names the GHT three sentences later.
+            idle = self.idle_terms(result)
+            subject = [(term, alts) for term, _w, alts in focus if term not in idle]
+            if subject:
+                candidates = [c for c in candidates if self.names_subject(c[3].chunk.chunk_id, c[2], subject)]
             if not candidates:
                 return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
         plain_lookup = bool(lookup) and not terms  # "que prévoit l'article X ?": its opening sentences

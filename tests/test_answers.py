@@ -221,3 +221,31 @@ def test_a_figure_asked_for_a_year_comes_from_a_passage_about_that_year(fake_ser
     assert answer.answered and "130 millions d’euros pour la période 2017-2021" in answer.answer
     refused = fake_service.ask("Combien de millions d'euros pour le programme e-parcours en 2031 ?")
     assert not refused.answered and "ne portent pas sur 2031" in refused.answer
+
+
+def test_the_answer_sentence_names_the_subject_or_follows_one_that_does(tmp_path, monkeypatch):
+    """ "qui désigne les griffons ?": the passage names the griffons, but its sentence on who designates is
+    about dragons; it does not answer. A sentence right after the one naming the subject ("Leurs gardiens...")
+    does."""
+    from assistant.answer import Answerer
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "rapport.txt").write_text(
+        "La caisse régionale publie chaque année un rapport sur ses écuries. Les griffons y sont cités une fois. "
+        "Les écuries sont visitées chaque printemps par des inspecteurs. La caisse régionale désigne les gardiens "
+        "des dragons chaque année.\n\nLes licornes vivent dans la forêt domaniale. Leurs gardiens sont désignés "
+        "par la caisse départementale.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
+    refresh(settings, [tmp_path / "c"])
+    service = Service(settings, follow=False)
+    refused = service.ask("qui désigne les griffons ?")
+    assert not refused.answered, refused.answer
+    answered = service.ask("qui désigne les licornes ?")
+    assert answered.answered and "caisse départementale" in answered.answer, answered.answer
+    monkeypatch.setattr(Answerer, "names_subject", lambda *a: True)
+    assert service.ask("qui désigne les griffons ?").answered  # without the rule: the dragons' sentence answers
