@@ -21,7 +21,14 @@ from assistant.settings import Settings
 from evals.adversarial import run as run_adversarial
 from evals.bench import run_bench
 from evals.bench import table as bench_table
-from evals.metrics import calibrate_threshold, first_relevant_rank, hit_at, mean, reciprocal_rank
+from evals.metrics import (
+    calibrate_threshold,
+    contains_evidence,
+    first_relevant_rank,
+    hit_at,
+    mean,
+    reciprocal_rank,
+)
 from evals.runner import (
     DEFAULT_QUESTIONS,
     DEV_USERS_QUESTIONS,
@@ -133,8 +140,9 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
 )
 def tune(questions, index, weights, save):
     """Measure the dense weight (hit@5, mrr@10 per weight), then calibrate the refusal threshold on this index:
-    among the thresholds whose own false refusals stay within 5 % of the answerable questions, the lowest that
-    refuses the most unanswerable questions (``evals.metrics.calibrate_threshold``). A question whose evidence
+    among the thresholds whose own false refusals stay within 5 % of the answerable questions, the one that
+    spares the most wrong answers (unanswerable questions, and answers citing no passage that holds the
+    evidence) for the right answers it refuses (``evals.metrics.calibrate_threshold``). A question whose evidence
     this index does not hold counts as one to refuse."""
     if any(Path(q).resolve() == TEST_QUESTIONS.resolve() for q in questions):
         raise click.ClickException(
@@ -167,14 +175,17 @@ def tune(questions, index, weights, save):
     # Each question answered once with no threshold: refused anyway (unknown word, wrong subject, no number
     # where one is asked...), or answered with its evidence strength, which a threshold t refuses below t.
     svc = Service(Settings.of(index, dense_weight=best_w, min_coverage=0.0), follow=False)
-    outcomes = []  # (refused whatever the threshold, strength, answerable here)
+    # An answerable question's answer that cites no passage holding its evidence is a wrong citation: a
+    # threshold that refuses it spares the user one, as much as refusing an unanswerable question does.
+    outcomes = []  # (refused whatever the threshold, strength, answerable here, its answer cites its evidence)
     for q in qs:
         answer = svc.ask(q["question"])
         result = svc.retriever.search(q["question"], svc.settings.search_k)
         hits = result.hits[: svc.settings.search_k]
         lookup = any(h.reason == "lookup" for h in hits)
         strength = 1.0 if lookup else svc.answerer.evidence_strength(result, hits)
-        outcomes.append((not answer.answered, strength, answerable[q["id"]]))
+        supported = answerable[q["id"]] and any(contains_evidence(c.text, q["evidence"]) for c in answer.citations)
+        outcomes.append((not answer.answered, strength, answerable[q["id"]], supported))
     click.echo("threshold  refusal_accuracy  false_refusal_rate  (of which the threshold's)")
     best, rows_t = calibrate_threshold(outcomes)
     for t, ra, frr, own in rows_t:

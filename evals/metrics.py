@@ -84,27 +84,34 @@ def mean(values: Sequence[float]) -> float:
 
 
 def calibrate_threshold(
-    outcomes: Sequence[tuple[bool, float, bool]], max_own_false_refusals: float = 0.05
+    outcomes: Sequence[tuple], max_own_false_refusals: float = 0.05
 ) -> tuple[tuple[float, float, float], list[tuple[float, float, float, float]]]:
     """The refusal threshold on evidence strength, from each question's (refused whatever the threshold,
-    strength, answerable). Of the thresholds whose own false refusals (answerable questions only the threshold
-    refuses) stay within ``max_own_false_refusals`` of the answerable questions, the lowest one that refuses
-    the most unanswerable questions: refusing a question the corpus answers costs the user more than showing
-    passages for one it does not. The other refusals (unknown word, no number where one is asked...) do not
-    depend on the threshold and do not count against it: on a hard dev set they alone may pass the budget.
-    Returns (threshold, refusal_accuracy, false_refusal_rate) and the row of every admissible threshold
-    (threshold, refusal_accuracy, false_refusal_rate, the threshold's own false refusals)."""
-    n_ans = sum(1 for *_, a in outcomes if a)
+    strength, answerable[, its answer cites its evidence]). Of the thresholds whose own false refusals
+    (answerable questions only the threshold refuses) stay within ``max_own_false_refusals`` of the answerable
+    questions, the one whose refusals spare the user the most wrong answers (unanswerable questions answered,
+    answers citing no passage that holds the evidence) less the right answers they take away; the lowest of
+    equals. A wrong citation is worse than no answer, but a threshold that takes a right answer away for each
+    wrong one it spares is not worth it. The other refusals (unknown word, no number where one is asked...) do
+    not depend on the threshold and do not count against its budget: on a hard dev set they alone may pass it.
+    Without the fourth value every answer counts as right. Returns (threshold, refusal_accuracy,
+    false_refusal_rate) and the row of every admissible threshold (threshold, refusal_accuracy,
+    false_refusal_rate, the threshold's own false refusals)."""
+    outcomes = [(o[0], o[1], o[2], o[3] if len(o) > 3 else o[2]) for o in outcomes]
+    n_ans = sum(1 for _, _, a, _ in outcomes if a)
     n_unans = len(outcomes) - n_ans
-    best, rows = (0.0, -1.0, 0.0), []
-    for t in sorted({round(c, 3) for _, c, _ in outcomes} | {0.0}):
-        refused = [anyway or c < t for anyway, c, _ in outcomes]
+    best, best_net, rows = (0.0, -1.0, 0.0), None, []
+    for t in sorted({round(c, 3) for _, c, _, _ in outcomes} | {0.0}):
+        refused = [anyway or c < t for anyway, c, _, _ in outcomes]
         pairs = list(zip(refused, outcomes, strict=True))
-        ra = sum(1 for r, (*_, a) in pairs if r and not a) / max(1, n_unans)
-        frr = sum(1 for r, (*_, a) in pairs if r and a) / max(1, n_ans)
-        own = sum(1 for r, (anyway, _, a) in pairs if r and a and not anyway) / max(1, n_ans)
+        refused_unans = sum(1 for r, (_, _, a, _) in pairs if r and not a)
+        refused_ans = sum(1 for r, (_, _, a, _) in pairs if r and a)
+        spared = refused_unans + sum(1 for r, (_, _, a, ok) in pairs if r and a and not ok)  # wrong answers
+        lost = sum(1 for r, (_, _, a, ok) in pairs if r and a and ok)  # right answers refused
+        ra, frr = refused_unans / max(1, n_unans), refused_ans / max(1, n_ans)
+        own = sum(1 for r, (anyway, _, a, _) in pairs if r and a and not anyway) / max(1, n_ans)
         if own <= max_own_false_refusals:
             rows.append((t, ra, frr, own))
-            if ra > best[1]:
-                best = (t, ra, frr)
+            if best_net is None or spared - lost > best_net:
+                best, best_net = (t, ra, frr), spared - lost
     return best, rows

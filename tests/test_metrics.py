@@ -95,6 +95,10 @@ def test_the_refusal_threshold_is_judged_on_the_refusals_it_causes():
     assert 0.35 < threshold <= 0.45  # refuses the two weak unanswerable ones, keeps the 0.45 answerable one
     assert refusal == 0.75 and false_refusal == 0.15
     assert all(own <= 0.05 for *_, own in rows)
+    # Raising the threshold to 0.9 would refuse one more unanswerable question (0.5) and one answerable (0.45):
+    # one for one, not worth it. With two unanswerable ones at 0.5 it is, within the 5 % budget only.
     closer = unanswerable[:2] + [(False, 0.5, False), (True, 0.1, False)]
+    assert calibrate_threshold(answerable + closer)[0][:2] == (0.45, 0.75)
+    closer.append((False, 0.5, False))
     assert calibrate_threshold(answerable + closer)[0][:2] == (0.9, 1.0)  # costs 1 answerable in 20: within 5 %
-    assert calibrate_threshold(answerable + closer, max_own_false_refusals=0.04)[0][:2] == (0.45, 0.75)
+    assert calibrate_threshold(answerable + closer, max_own_false_refusals=0.04)[0][:2] == (0.45, 0.6)
