@@ -7,6 +7,7 @@ import re
 import time
 from dataclasses import replace
 from functools import cached_property
+from typing import NamedTuple
 
 from assistant.answertype import counted_noun, expected_type, gives_count, has_type
 from assistant.cite import citation_of, display_article
@@ -181,6 +182,19 @@ def fact_clause(sentence: str, intent: str | None, kind: str | None) -> str:
     return sentence
 
 
+class Focus(NamedTuple):
+    """A subject term of a question: its weight, the long forms that stand for it, and the words it must come
+    with ("travail" of "accident de travail" counts only with "accident": the lexicon's phrase is one notion)."""
+
+    term: str
+    weight: float
+    alternatives: frozenset[frozenset[str]]
+    unit: frozenset[str]
+
+    def held(self, terms: set[str]) -> bool:
+        return self.unit <= terms or any(a <= terms for a in self.alternatives)
+
+
 class Answerer:
     def __init__(self, index: Index, retriever: Retriever | None = None):
         self.index = index
@@ -232,13 +246,20 @@ class Answerer:
                     stands_for.setdefault(t, set()).update(frozenset(analyse(x)) for x in entry.terms if analyse(x))
         return stands_for
 
-    def focus(self, result: SearchResult) -> list[tuple[str, float, frozenset[frozenset[str]]]]:
+    def focus(self, result: SearchResult) -> list[Focus]:
         """The question's subject terms: its analysed terms less the words of its intent and generic question
-        words, each with its IDF and the terms that stand for it (the long form of an acronym, the lexicon's
-        legal terms for an everyday word). A term the corpus does not know and nothing stands for is left out."""
+        words, each with its IDF, the terms that stand for it (the long form of an acronym, the lexicon's legal
+        terms for an everyday word) and the words of the lexicon's phrase it belongs to. A term the corpus does
+        not know and nothing stands for is left out."""
         lexical = self.index.lexical
         stands_for = self.stands_for(result)
         idle = self.idle_terms(result)
+        units: dict[str, frozenset[str]] = {}
+        if "lexicon" not in self.retriever.off:
+            for entry in self.retriever.lexicon.matches(result.question):
+                if len(entry.stems) > 1:
+                    for t in entry.stems:
+                        units.setdefault(t, frozenset(entry.stems))
         out = []
         for term in dict.fromkeys(result.terms + analyse(" ".join(result.acronyms))):
             if term in QUESTION_WORDS or re.match(r"^\d+$", term):
@@ -246,8 +267,9 @@ class Answerer:
             alternatives = frozenset(stands_for.get(term, ()))
             if term not in lexical.df and not alternatives:
                 continue  # unknown to the corpus and not translated: nothing to look for
-            out.append((term, lexical.idf(term) * (IDLE_WEIGHT if term in idle else 1.0), alternatives))
-        return sorted(out, key=lambda f: -f[1])
+            weight = lexical.idf(term) * (IDLE_WEIGHT if term in idle else 1.0)
+            out.append(Focus(term, weight, alternatives, units.get(term, frozenset({term}))))
+        return sorted(out, key=lambda f: -f.weight)
 
     def idle_terms(self, result: SearchResult) -> set[str]:
         """Terms of the question that come only from words that do not carry its subject ("veut", "trop",
@@ -264,16 +286,15 @@ class Answerer:
         doc = self.index.documents.get(chunk.doc_id, {})
         return any(year in (x or "") for x in (chunk.text, chunk.title, chunk.date, doc.get("title"), doc.get("date")))
 
-    def about(self, chunk_id: str, focus: list[tuple[str, float, frozenset[frozenset[str]]]]) -> bool:
+    def about(self, chunk_id: str, focus: list[Focus]) -> bool:
         """The passage (with its title and headings) holds at least ``FOCUS_SHARE`` of the subject's weight."""
         if not focus:
             return True
         context = self.index.context_terms(chunk_id)
-        total = sum(w for _, w, _ in focus)
-        found = sum(w for t, w, alts in focus if t in context or any(a <= context for a in alts))
-        return found >= FOCUS_SHARE * total
+        total = sum(f.weight for f in focus)
+        return sum(f.weight for f in focus if f.held(context)) >= FOCUS_SHARE * total
 
-    def names_subject(self, chunk_id: str, start: int, subject: list[tuple[str, frozenset[frozenset[str]]]]) -> bool:
+    def names_subject(self, chunk_id: str, start: int, subject: list[Focus]) -> bool:
         """The sentence of the passage that starts at ``start``, the sentence before it or the passage's first
         sentence holds a subject term of the question, or a long form of it."""
         spans = sentences(self.index.chunks[chunk_id].text)
@@ -282,7 +303,7 @@ class Answerer:
         if i is None:
             return True
         seen = set(analysed[i]) | set(analysed[0]) | (set(analysed[i - 1]) if i else set())
-        return any(term in seen or any(a <= seen for a in alts) for term, alts in subject)
+        return any(f.held(seen) for f in subject)
 
     def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3
@@ -463,7 +484,7 @@ class Answerer:
             # ("Il est conclu pour cinq ans" after "Le CPOM..."): "GHT c'est quoi ?" is not answered by a
             # sentence on another "groupement" of an article that names the GHT three sentences later.
             idle = self.idle_terms(result)
-            subject = [(term, alts) for term, _w, alts in focus if term not in idle]
+            subject = [f for f in focus if f.term not in idle]
             if subject:
                 candidates = [c for c in candidates if self.names_subject(c[3].chunk.chunk_id, c[2], subject)]
             if not candidates:

@@ -23,7 +23,19 @@ leur leurs ce cet cette ces sur pour par en avec sans quel quelle quels quelles 
 # Spoken fillers whose word follows a preposition but names nothing ("le FIR finance quoi au juste ?").
 FILLERS = frozenset(
     tuple(pair.split())
-    for pair in ("au juste", "en fait", "en gros", "au final", "du coup", "en vrai", "au fond", "en bref", "en clair")
+    for pair in (
+        "au juste",
+        "en fait",
+        "en gros",
+        "au final",
+        "du coup",
+        "en vrai",
+        "au fond",
+        "en bref",
+        "en clair",
+        "en cas",
+        "au cas",  # "en cas d'accident": the accident is the subject, not the case
+    )
 )
 NOUN_ENDING = re.compile(r"(?:tion|sion|age|ite|isme|ique|eur|euse|ance|ence|ure|aire|iste|ie|ise|ade|ose)s?$")
 ADVERB_ENDING = re.compile(r"(?:amment|emment)$")

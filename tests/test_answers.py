@@ -201,7 +201,7 @@ def test_words_of_the_story_weigh_less_in_the_subject_than_its_nouns(fake_servic
     result = fake_service.search("Le ciblage des CAQES est-il vraiment travaillé ensemble ?")
     idle = answerer.idle_terms(result)
     assert {"vrai", "travaill", "ensembl"} & idle and not {"ciblag", "caq"} & idle
-    weights = {t: w for t, w, _ in answerer.focus(result)}
+    weights = {f.term: f.weight for f in answerer.focus(result)}
     lexical = fake_service.index.lexical
     assert idle & set(weights)  # the corpus knows some of them: they count, but half
     for term in idle & set(weights):
@@ -249,3 +249,20 @@ def test_the_answer_sentence_names_the_subject_or_follows_one_that_does(tmp_path
     assert answered.answered and "caisse départementale" in answered.answer, answered.answer
     monkeypatch.setattr(Answerer, "names_subject", lambda *a: True)
     assert service.ask("qui désigne les griffons ?").answered  # without the rule: the dragons' sentence answers
+
+
+def test_a_lexicon_phrase_is_one_subject_and_en_cas_de_is_none(fake_service):
+    """ "accident de travail" is one notion: a sentence on "conditions de travail" does not hold it; "en cas de"
+    says nothing of the subject."""
+    from assistant.answer import Focus
+
+    answerer = fake_service.answerer
+    result = fake_service.search("Qui paie mes indemnités en cas d'accident de travail ?")
+    focus = {f.term: f for f in answerer.focus(result)}
+    assert focus["travail"].unit == focus["accident"].unit == frozenset({"accident", "travail"})
+    assert not focus["travail"].held({"condit", "travail"})
+    assert focus["travail"].held({"accident", "du", "travail"})
+    assert "cas" in answerer.idle_terms(result) and "accident" not in answerer.idle_terms(result)
+    assert Focus("ar", 1.0, frozenset({frozenset({"agenc", "regional", "sant"})}), frozenset({"ar"})).held(
+        {"agenc", "regional", "sant", "dirig"}
+    )
