@@ -282,8 +282,11 @@ class Answerer:
         return idle - carried
 
     def names_year(self, chunk, year: str) -> bool:
-        """The passage's text, title or date, or its document's, names ``year``."""
+        """The passage's text, title or date, or its document's, names ``year``. A code article's date is the
+        version of the law the corpus holds, not a year the article is about: only its text counts."""
         doc = self.index.documents.get(chunk.doc_id, {})
+        if doc.get("kind") == "legifrance" or chunk.article and doc.get("doc_type") == "code":
+            return year in chunk.text
         return any(year in (x or "") for x in (chunk.text, chunk.title, chunk.date, doc.get("title"), doc.get("date")))
 
     def about(self, chunk_id: str, focus: list[Focus]) -> bool:
@@ -536,7 +539,8 @@ class Answerer:
                 )
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
         years = [] if lookup else YEAR.findall(question)
-        if years and kind == "nombre":  # (measured on every kind: questions.jsonl lost an answer on each index)
+        # (measured on the date kind too: questions.jsonl lost an answer on each index)
+        if years and (kind == "nombre" or intent == "montant"):
             # "le montant du FIR en 2023", "combien de CPTS fin 2019": the passage must be about that year
             # (its text, title or date name it), not give the figure of another one.
             candidates = [c for c in candidates if all(self.names_year(c[3].chunk, y) for y in years)]

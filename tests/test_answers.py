@@ -221,6 +221,12 @@ def test_a_figure_asked_for_a_year_comes_from_a_passage_about_that_year(fake_ser
     assert answer.answered and "130 millions d’euros pour la période 2017-2021" in answer.answer
     refused = fake_service.ask("Combien de millions d'euros pour le programme e-parcours en 2031 ?")
     assert not refused.answered and "ne portent pas sur 2031" in refused.answer
+    # An amount asked for a year too; a code article's version date ("en vigueur au 3 décembre 2023") is not a
+    # year it is about.
+    refused = fake_service.ask("quel est le montant du FIR en 2023 ?")
+    assert not refused.answered and "ne portent pas sur 2023" in refused.answer, refused.answer
+    article = next(c for c in fake_service.index.chunks.values() if c.article == "L162-30-2")
+    assert article.date.startswith("2023") and not fake_service.answerer.names_year(article, "2023")
 
 
 def test_the_answer_sentence_names_the_subject_or_follows_one_that_does(tmp_path, monkeypatch):
