@@ -127,6 +127,8 @@ NOT_COUNTED = frozenset(
     "heures minute minutes fois euro euros argent pourcent pourcents pourcentage points".split()
 )
 COUNT_WINDOW = 4  # words between a number and the thing counted ("cent neuf membres au plus", "4 000 CPTS")
+# "15 % des médecins" is a share of them, not a number of them
+SHARE = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|pour\s*cents?\b|pourcents?\b)")
 
 
 def counted_noun(question: str) -> str | None:
@@ -144,7 +146,7 @@ def gives_count(sentence: str, nouns: list[str]) -> bool:
     stems = {s for n in nouns for s in analyse(n)[:1]}
     if not stems:
         return True
-    words = re.findall(r"\w+", quantities(sentence))
+    words = re.findall(r"\w+", SHARE.sub(" ", quantities(sentence)))
 
     def number(w: str) -> bool:
         return w.isdigit() or bool(NUMBER_WORD.fullmatch(w))

@@ -79,6 +79,8 @@ def test_what_a_how_many_question_counts(question, noun):
         ("Au 1er janvier 2024, les membres du conseil sont renouvelés par moitié.", ["membres"], False),  # a date
         ("Le nombre de membres est fixé par arrêté ; ils sont nommés pour cinq ans.", ["membres"], False),
         ("Selon la note n° 2018-154, les membres sont désignés.", ["membres"], False),  # a reference
+        ("15 % des médecins bretons exercent en MSP.", ["médecins"], False),  # a share of them
+        ("12,5 pour cent des médecins exercent seuls ; 3 200 médecins en MSP.", ["médecins"], True),
     ],
 )
 def test_a_count_is_a_number_of_the_thing_counted(sentence, nouns, gives):
