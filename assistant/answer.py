@@ -27,7 +27,7 @@ from assistant.retrieval import (
 )
 from assistant.text import analyse, fold, is_stopword, sentences
 from assistant.verify import ORDER, check
-from assistant.wordclass import subject_words
+from assistant.wordclass import subject_words, written_names
 
 NO_ANSWER = (
     "Je n'ai pas trouvé de réponse à cette question dans le corpus. Voici les passages les plus proches, à vérifier :"
@@ -217,6 +217,7 @@ class Answerer:
                 if any(all(lexical.knows(t) for t in analyse(term)) for term in entry.terms):
                     translated.update(entry.stems or analyse(entry.trigger))
                     translated.add(entry.trigger)
+        as_written = set(written_names(source))
         for w, carries in subject_words(source):
             if is_stopword(w) or w.isdigit() or not (len(w) >= 5 or (len(w) >= 2 and w.isupper())):
                 continue
@@ -224,9 +225,9 @@ class Answerer:
                 continue  # the lexicon gives its legal terms ("IJ", "avorter")
             if not carries:
                 continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
-            acronym = len(w) >= 2 and w.isupper()  # an acronym is not a typo of another one ("UNOCAM", "UNCAM")
+            name = w in as_written  # a name is not a typo of a word ("UNOCAM" of "UNCAM", "Misérables" of "misées")
             for t in analyse(w):
-                if not lexical.knows(t) and (acronym or not lexical.knows(correct(lexical, t))):
+                if not lexical.knows(t) and (name or not lexical.knows(correct(lexical, t))):
                     out.append(w)
         return list(dict.fromkeys(out))
 

@@ -17,6 +17,7 @@ from assistant.lexical import correct
 from assistant.lexicon import default_lexicon
 from assistant.records import Chunk, Hit
 from assistant.text import ARTICLE_REF, analyse, article_of, fold, sentences
+from assistant.wordclass import written_names
 
 NUMBERED_ARTICLE = re.compile(r"\barticle\s+(\d+)(?:\s*er)?(?:\.(\d+))?\b(?!\s*[-/]\d)", re.I)
 PARAGRAPH = re.compile(r"(?:§|\bparagraphe|\bparagraph|\bpara\.?)\s*(\d{1,3})\b", re.I)
@@ -237,9 +238,10 @@ class Retriever:
             if w > 0 and idx.chunks
             else None
         )
-        # A word the corpus lacks may be a typo of one it has ("commision"), but not an acronym ("UNOCAM" is not
-        # a typo of "UNCAM"): acronyms are kept as written (the lexicon or the glossary may know them).
-        as_written = set(analyse(" ".join(ACRONYM.findall(question))))
+        # A word the corpus lacks may be a typo of one it has ("commision"), but not a name: an acronym
+        # ("UNOCAM" is not a typo of "UNCAM") or a capitalised word ("Misérables" is not "misées") is kept as
+        # written (the lexicon or the glossary may know it).
+        as_written = set(analyse(" ".join(ACRONYM.findall(question) + written_names(question))))
         terms = [t if t in as_written else correct(idx.lexical, t) for t in analyse(question)]
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]

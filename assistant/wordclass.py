@@ -67,6 +67,14 @@ def carries_subject(word: str, previous: str = "", first: bool = False) -> bool:
     return max(zipf(word.lower()), zipf(w)) < RARE_ZIPF
 
 
+def written_names(text: str) -> list[str]:
+    """The words of ``text`` written as names: acronyms ("UNOCAM") and capitalised words after the first
+    ("Les Misérables", "la Bretagne"). A name the corpus lacks is not a typo of a word it has: "Misérables" is
+    not "misées", "UNOCAM" not "UNCAM"."""
+    words = re.findall(r"\w+", text)
+    return [w for i, w in enumerate(words) if len(w) >= 2 and (w.isupper() or (i and w[:1].isupper()))]
+
+
 def subject_words(text: str) -> list[tuple[str, bool]]:
     """Each word of ``text`` as written, with whether it carries the subject (``carries_subject`` given the word
     before it)."""

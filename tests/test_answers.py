@@ -164,12 +164,17 @@ def test_a_definition_leads_with_the_sentence_whose_subject_is_the_notion(tmp_pa
 def test_an_unknown_acronym_is_not_read_as_a_typo_of_a_known_one(fake_service):
     """ "DCGDX" is one letter from "DCGDR", but an acronym the corpus lacks is not a typo: it stays as written
     (and the question is refused as about something the corpus does not name), while a lower-case typo is
-    still corrected ("UNOCAM" was read as "UNCAM", and its question refused)."""
+    still corrected ("UNOCAM" was read as "UNCAM", and its question refused). So is a capitalised word."""
     result = fake_service.search("Qui nomme le DCGDX ?")
     assert "dcgdx" in result.terms and "dcgdr" not in result.terms
     answer = fake_service.ask("Qui nomme le DCGDX ?")
     assert not answer.answered and "« DCGDX »" in answer.answer
     assert "ciblag" in fake_service.search("Qui pilote le cibblage des CAQES ?").terms  # lower case: a typo
+    # A capitalised word after the first is a name too ("qui a écrit Les Misérables ?" was read as "misées")
+    result = fake_service.search("Que dit le rapport Cibblage des CAQES ?")
+    assert "ciblag" not in result.terms
+    refused = fake_service.ask("Que dit le rapport Cibblage des CAQES ?")
+    assert not refused.answered and "« Cibblage »" in refused.answer, refused.answer
 
 
 def test_refusal_suggestions_are_answered_and_lookups_are_checked_without_embedding(fake_service, monkeypatch):
