@@ -301,9 +301,13 @@ class Answerer:
     def names_subject(self, chunk_id: str, start: int, subject: list[Focus]) -> bool:
         """The sentence of the passage that starts at ``start``, the sentence before it or the passage's first
         sentence holds a subject term of the question, or a long form of it."""
-        spans = sentences(self.index.chunks[chunk_id].text)
+        starts = self.index.memo(
+            "_sentence_starts",
+            chunk_id,
+            lambda: {s: k for k, (s, _e) in enumerate(sentences(self.index.chunks[chunk_id].text))},
+        )
         analysed = self.index.analysed_sentences(chunk_id)
-        i = next((k for k, (s, _e) in enumerate(spans) if s == start), None)
+        i = starts.get(start)
         if i is None:
             return True
         seen = set(analysed[i]) | set(analysed[0]) | (set(analysed[i - 1]) if i else set())

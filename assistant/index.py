@@ -248,6 +248,7 @@ class Index:
             "articles",
             "chunks_by_doc",
             "_sentence_cache",
+            "_sentence_starts",
             "long_forms",
             "_context_cache",
             "_cue_cache",
