@@ -70,10 +70,6 @@ SUBJECT_FLOOR = 0.0  # a sentence whose subject is the notion leads when it scor
 SUBJECT_BOOST = 1.5  # ... and a sentence whose subject is the notion asked about and says what is asked, this much
 CUE_BOOST = 1.25  # a sentence with a cue phrase of the question's intent ("est présidé par") counts this much more
 ANSWER_WORDS = 55  # sentences after the first join the answer while it stays within this many words
-# Passages whose sentences may answer (those scoring at least half the first). Measured 3 -> 5 on the dev sets:
-# dev_users citation_support +0.037 (default) and +0.009 (full codes), false refusals -0.019 and -0.036;
-# questions.jsonl keyword_accuracy -0.019 on the full codes.
-ANSWER_POOL = 5
 MAX_ITEMS = 12  # items of an enumeration shown as a list
 ITEM = re.compile(r"^(?:\d{1,2}°|[a-z]\)|[-–•]\s?)")
 LOOKUP_NOISE = {
@@ -452,7 +448,7 @@ class Answerer:
         weights = {x: self.index.lexical.idf(x) for x in terms}
         for x in analyse(" ".join(result.expansions)):  # long forms of the question's acronyms count less
             weights.setdefault(x, self.settings.expansion_weight * self.index.lexical.idf(x))
-        pool = lookup or hits[:ANSWER_POOL]
+        pool = lookup or hits[:3]
         top_score = pool[0].score if pool else 0.0
         candidates = []  # (score, rank, start, hit, sentence text)
         for rank, hit in enumerate(pool):
