@@ -470,8 +470,9 @@ class Answerer:
                     continue  # an order to the assistant inside a document is never an answer (flagged in the sources)
                 toks = analysed[i]
                 # a term found elsewhere in the passage (or in what it is indexed under: its title, the
-                # acronym of a long form it spells out) half-counts: the sentence is read in its context
-                score = sentence_score(toks, context, weights)
+                # acronym of a long form it spells out) half-counts, one of its last two headings counts in
+                # full: the sentence is read in its context
+                score = sentence_score(toks, context, weights, self.index.heading_terms(hit.chunk.chunk_id))
                 if lookup and not terms:
                     score = 1.0 - 0.01 * (10 * rank + i)  # "que prévoit l'article X ?": its opening sentences
                 if sent.startswith("["):

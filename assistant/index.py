@@ -210,6 +210,13 @@ class Index:
         """All the terms a chunk is indexed under (see ``index_terms``)."""
         return self.memo("_context_cache", chunk_id, lambda: set(self.index_terms(self.chunks[chunk_id])))
 
+    def heading_terms(self, chunk_id: str) -> frozenset[str]:
+        """The terms of a chunk's last two headings (a code article's sentences are about its section's notion:
+        "elle élit son président" under "conférence régionale de la santé et de l'autonomie")."""
+        return self.memo(
+            "_heading_terms", chunk_id, lambda: frozenset(analyse(" ".join(self.chunks[chunk_id].breadcrumb[-2:])))
+        )
+
     @cached_property
     def headings(self):
         """The headings field (``assistant.headings``), built from the chunks' breadcrumbs at first use."""
@@ -251,6 +258,7 @@ class Index:
             "_sentence_starts",
             "long_forms",
             "_context_cache",
+            "_heading_terms",
             "_cue_cache",
             "headings",
         ):

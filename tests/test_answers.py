@@ -277,3 +277,35 @@ def test_a_lexicon_phrase_is_one_subject_and_en_cas_de_is_none(fake_service):
     assert Focus("ar", 1.0, frozenset({frozenset({"agenc", "regional", "sant"})}), frozenset({"ar"})).held(
         {"agenc", "regional", "sant", "dirig"}
     )
+
+
+def test_an_article_sentence_is_read_under_its_section_heading(tmp_path):
+    """ "elle élit en séance son bureau" answers "bureau élu en séance par la conférence des licornes de la forêt" in
+    an article of the section named after that conference: the sentence does not name the conference, its
+    headings do. Read without its headings, the article's other sentence (which names the conference and the
+    forest, not the election) would lead."""
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    section = tmp_path / "c" / "code-de-la-sante-publique" / "section-2-conference-des-licornes"
+    folder = section / "paragraphe-2-organisation-des-travaux"
+    folder.mkdir(parents=True)
+    (folder / "d1-2.md").write_text(
+        "# Article D1-2\n\n<p>La conférence des licornes de la forêt domaniale se réunit deux fois par an sur "
+        "convocation. Lors de sa première séance, elle élit en séance son bureau parmi ses membres.</p>",
+        encoding="utf-8",
+    )
+    other = tmp_path / "c" / "code-de-la-sante-publique" / "section-3-ecuries"
+    other.mkdir(parents=True)
+    (other / "d1-3.md").write_text(
+        "# Article D1-3\n\n<p>Les écuries sont inspectées chaque printemps. Le président de la caisse régionale "
+        "en reçoit le rapport.</p>",
+        encoding="utf-8",
+    )
+    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
+    refresh(settings, [tmp_path / "c"])
+    answer = Service(settings, follow=False).ask("bureau élu en séance par la conférence des licornes de la forêt")
+    assert answer.answered, answer.answer
+    assert answer.citations[0].locator == "art. D. 1-2"
+    assert answer.answer.startswith("Lors de sa première séance, elle élit en séance son bureau"), answer.answer
