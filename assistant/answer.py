@@ -201,6 +201,7 @@ class Answerer:
         self.retriever = retriever or Retriever(index)
         self.settings = index.settings
         self.checked_suggestions: dict[str, bool] = {}  # reformulation -> answered (``assistant.suggest``)
+        self.precheck = None  # the thread checking the notion questions in advance (``suggest.start_precheck``)
 
     def unknown_words(self, result: SearchResult) -> list[str]:
         """Words of the question that no document of the corpus uses, nor any word of their family

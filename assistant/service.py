@@ -19,7 +19,7 @@ from assistant.index import Index
 from assistant.records import Answer
 from assistant.retrieval import Retriever, SearchResult
 from assistant.settings import Settings
-from assistant.suggest import suggestions
+from assistant.suggest import start_precheck, suggestions
 
 log = logging.getLogger(__name__)
 
@@ -193,5 +193,8 @@ class Service:
         """The answer; a refusal comes with up to three reformulations the corpus answers (``suggest``)."""
         with self._using() as g:
             answer = g.answerer.ask(question)
-            more = suggestions(g.answerer, question, answer) if suggest and not answer.answered else ()
+            more = ()
+            if suggest and not answer.answered:
+                more = suggestions(g.answerer, question, answer)
+                start_precheck(g.answerer)  # after the first refusal of a generation: its notions, in the background
             return dataclasses.replace(answer, generation=g.name, suggestions=more)

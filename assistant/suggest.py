@@ -1,7 +1,16 @@
 """Reformulations offered with a refusal: questions built from the closest glossary notions and the closest
-articles, each kept only when the assistant answers it from the corpus."""
+articles, each kept only when the assistant answers it from the corpus.
+
+Checking a notion's questions is the costly part of a refusal (each is a full question: 15 to 60 ms on 2 cores,
+two per notion), and there are few of them (two per acronym of the glossary: 48 on the default corpus, 206 on
+the full codes). So the first refusal of a generation starts checking them all in the background
+(``start_precheck``); later refusals find them remembered and check only their lookups ("Que prévoit
+l'article ..."), which need no query embedding."""
 
 from __future__ import annotations
+
+import logging
+import threading
 
 from assistant.cite import display_article
 from assistant.records import Answer
@@ -11,6 +20,20 @@ MAX_SUGGESTIONS = 3
 CHECKED_MAX = 4096  # reformulations whose answer is remembered, per generation of the index
 ARTICLE_QUESTION, PASSAGE_QUESTION = "Que prévoit l'article ", "Que dit "
 LOOKUP_QUESTIONS = (ARTICLE_QUESTION, PASSAGE_QUESTION)  # the candidates that name an article or a paragraph
+
+
+def notion_questions(acronym: str, expansion: str) -> list[str]:
+    """The reformulations offered for a notion of the glossary."""
+    return [f"Qu'est-ce que {acronym} ({expansion}) ?", f"Qui pilote {acronym} ?"]
+
+
+def all_notion_questions(index) -> list[str]:
+    """Every notion question ``candidates`` can offer on this index."""
+    return [
+        q
+        for acronym, entries in index.glossary.entries.items()
+        for q in notion_questions(acronym, entries[0]["expansion"])
+    ]
 
 
 def candidates(answerer, question: str, answer: Answer) -> list[str]:
@@ -28,8 +51,7 @@ def candidates(answerer, question: str, answer: Answer) -> list[str]:
             if shared:
                 scored.append((sum(lexical.idf(t) for t in shared), acronym, entries[0]["expansion"]))
         for _, acronym, expansion in sorted(scored, reverse=True)[:3]:
-            out.append(f"Qu'est-ce que {acronym} ({expansion}) ?")
-            out.append(f"Qui pilote {acronym} ?")
+            out.extend(notion_questions(acronym, expansion))
     for hit in answer.closest[:4]:
         chunk = hit.chunk
         if chunk.article:
@@ -67,3 +89,26 @@ def answered(answerer, candidate: str) -> bool:
         lookup = candidate.startswith(LOOKUP_QUESTIONS)
         found = checked[candidate] = answerer.ask(candidate, dense=not lookup).answered
     return found  # (read back from the dict, it could be gone: another thread may evict it meanwhile)
+
+
+def start_precheck(answerer) -> threading.Thread:
+    """Check every notion question of the answerer's generation in a background thread, once per answerer (the
+    first refusal calls this; the answers are remembered as ``answered`` would remember them)."""
+    with _PRECHECK_LOCK:
+        thread = getattr(answerer, "precheck", None)
+        if thread is None:
+            thread = threading.Thread(target=_precheck, args=(answerer,), daemon=True, name="suggestions-precheck")
+            answerer.precheck = thread
+            thread.start()
+    return thread
+
+
+_PRECHECK_LOCK = threading.Lock()
+
+
+def _precheck(answerer) -> None:
+    try:
+        for candidate in all_notion_questions(answerer.index):
+            answered(answerer, candidate)
+    except Exception as exc:  # noqa: BLE001 - a generation closed meanwhile: refusals check their own candidates
+        logging.getLogger(__name__).warning("the suggestions could not be checked in advance: %s", exc)

@@ -201,6 +201,36 @@ def test_refusal_suggestions_are_answered_and_lookups_are_checked_without_embedd
     assert suggest.suggestions(answerer, question, refused) == offered and not asks
 
 
+def test_the_first_refusal_checks_every_notion_question_in_the_background(fake_service, monkeypatch):
+    """A notion's reformulations are full questions (the costly checks of a refusal). The first refusal of a
+    generation checks them all in the background; a later refusal then asks only its lookups, which need no
+    query embedding. The suggestions offered are the same as when each refusal checks its own."""
+    from assistant import suggest
+
+    answerer = fake_service.answerer
+    monkeypatch.setattr(answerer, "checked_suggestions", {})
+    monkeypatch.setattr(answerer, "precheck", None)
+    notions = suggest.all_notion_questions(answerer.index)
+    assert len(notions) == 2 * len(answerer.index.glossary.entries) > 0
+    first = fake_service.ask("Quel est le tarif du stationnement à la gare de Rennes ?")
+    assert not first.answered and answerer.precheck is not None
+    answerer.precheck.join(timeout=60)
+    assert set(notions) <= set(answerer.checked_suggestions)
+    question = "Combien coûte un abonnement de bus à Rennes pour les agents de la CPAM ?"
+    refused = answerer.ask(question)
+    assert not refused.answered
+    asked = []
+    real_ask = answerer.ask
+    monkeypatch.setattr(answerer, "ask", lambda q, **k: asked.append(q) or real_ask(q, **k))
+    offered = suggest.suggestions(answerer, question, refused)
+    assert asked and all(q.startswith(suggest.LOOKUP_QUESTIONS) for q in asked), asked
+    monkeypatch.setattr(answerer, "checked_suggestions", {})  # nothing remembered: the same offer
+    assert suggest.suggestions(answerer, question, refused) == offered
+    thread = answerer.precheck
+    assert not fake_service.ask("Quel est le tarif du parking de la gare de Brest ?").answered
+    assert answerer.precheck is thread  # started once per generation, not at each refusal
+
+
 def test_words_of_the_story_weigh_less_in_the_subject_than_its_nouns(fake_service):
     answerer = fake_service.answerer
     result = fake_service.search("Le ciblage des CAQES est-il vraiment travaillé ensemble ?")
