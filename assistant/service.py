@@ -196,5 +196,6 @@ class Service:
             more = ()
             if suggest and not answer.answered:
                 more = suggestions(g.answerer, question, answer)
-                start_precheck(g.answerer)  # after the first refusal of a generation: its notions, in the background
+                if self.follow:  # a server: after its first refusal, the notions' questions in the background
+                    start_precheck(g.answerer)
             return dataclasses.replace(answer, generation=g.name, suggestions=more)

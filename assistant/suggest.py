@@ -9,6 +9,7 @@ l'article ..."), which need no query embedding."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 
@@ -104,11 +105,22 @@ def start_precheck(answerer) -> threading.Thread:
 
 
 _PRECHECK_LOCK = threading.Lock()
+_STOPPING = threading.Event()  # set at interpreter exit: a check in native code (Chroma, numpy) is not cut off
+
+
+@atexit.register
+def _stop_prechecks() -> None:
+    _STOPPING.set()
+    for thread in threading.enumerate():
+        if thread.name == "suggestions-precheck":
+            thread.join(timeout=10)
 
 
 def _precheck(answerer) -> None:
     try:
         for candidate in all_notion_questions(answerer.index):
+            if _STOPPING.is_set():
+                return
             answered(answerer, candidate)
     except Exception as exc:  # noqa: BLE001 - a generation closed meanwhile: refusals check their own candidates
         logging.getLogger(__name__).warning("the suggestions could not be checked in advance: %s", exc)

@@ -206,6 +206,7 @@ def test_the_first_refusal_checks_every_notion_question_in_the_background(fake_s
     generation checks them all in the background; a later refusal then asks only its lookups, which need no
     query embedding. The suggestions offered are the same as when each refusal checks its own."""
     from assistant import suggest
+    from assistant.service import Service
 
     answerer = fake_service.answerer
     monkeypatch.setattr(answerer, "checked_suggestions", {})
@@ -229,6 +230,11 @@ def test_the_first_refusal_checks_every_notion_question_in_the_background(fake_s
     thread = answerer.precheck
     assert not fake_service.ask("Quel est le tarif du parking de la gare de Brest ?").answered
     assert answerer.precheck is thread  # started once per generation, not at each refusal
+    # A one-shot service (`python -m assistant ask`) has no later refusal to spare: it checks nothing ahead,
+    # and no thread is left running when the process exits.
+    one_shot = Service(fake_service.settings, follow=False)
+    assert not one_shot.ask("Quel est le tarif du parking de la gare de Brest ?").answered
+    assert one_shot.answerer.precheck is None
 
 
 def test_words_of_the_story_weigh_less_in_the_subject_than_its_nouns(fake_service):
