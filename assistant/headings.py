@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from assistant.records import Chunk
 from assistant.text import analyse
@@ -77,25 +78,42 @@ class HeadingIndex:
         n = len(self.levels)
         return math.log(1 + (n + 1) / (self.df.get(term, 0) + 0.5))
 
+    @cached_property
+    def term_levels(self) -> dict[str, list[int]]:
+        """term -> the headings that hold it (built at first use)."""
+        out: dict[str, list[int]] = {}
+        for i, lv in enumerate(self.levels):
+            for t in lv:
+                out.setdefault(t, []).append(i)
+        return out
+
+    @cached_property
+    def level_paths(self) -> list[list[tuple[tuple[str, ...], int]]]:
+        """heading -> the breadcrumbs it is a level of, with its depth from the deepest level (0)."""
+        out: list[list[tuple[tuple[str, ...], int]]] = [[] for _ in self.levels]
+        for crumb, ids in self.paths.items():
+            for depth, lid in enumerate(reversed(ids)):
+                out[lid].append((crumb, depth))
+        return out
+
     def path_scores(self, terms: list[str]) -> dict[tuple[str, ...], float]:
         """Each breadcrumb's best level match: the IDF weight of the question terms a heading holds, over the
-        weight of all of them, one level up counting ``DECAY`` as much. Only breadcrumbs that match at all."""
+        weight of all of them, one level up counting ``DECAY`` as much. Only breadcrumbs that match at all.
+        Computed from the headings that hold a term and the breadcrumbs they are in, not by reading them all
+        (at the full codes this took a fifth of an answer's time)."""
         weights = {t: self.idf(t) for t in dict.fromkeys(terms) if t in self.df}
         total = sum(self.idf(t) for t in dict.fromkeys(terms)) or 1.0
         if not weights:
             return {}
-        level_score = {}
-        for i, lv in enumerate(self.levels):
-            s = sum(w for t, w in weights.items() if t in lv)
-            if s:
-                level_score[i] = s / total
-        out = {}
-        for crumb, ids in self.paths.items():
-            best = 0.0
-            for depth, lid in enumerate(reversed(ids)):
-                s = level_score.get(lid)
-                if s:
-                    best = max(best, s * DECAY**depth)
-            if best:
-                out[crumb] = best
+        level_score: dict[int, float] = {}
+        for t, w in weights.items():
+            for lid in self.term_levels.get(t, ()):
+                level_score[lid] = level_score.get(lid, 0.0) + w
+        out: dict[tuple[str, ...], float] = {}
+        for lid, s in level_score.items():
+            s /= total
+            for crumb, depth in self.level_paths[lid]:
+                score = s * DECAY**depth
+                if score > out.get(crumb, 0.0):
+                    out[crumb] = score
         return out

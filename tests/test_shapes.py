@@ -84,6 +84,18 @@ def test_headings_score_sections_and_name_their_first_article():
     scores = heads.path_scores(analyse("fonds d'intervention régional"))
     assert scores[crumb_fir] > scores.get(crumb_other, 0.0)
     assert article_key("L1435-10") > article_key("L1435-9") > article_key("L1435-8")
+    # A match one level up counts DECAY as much; the deepest matching level of a breadcrumb decides, read through
+    # the headings that hold a term (not every heading): "agences" is in the title above both sections.
+    from assistant.headings import DECAY
+
+    terms = analyse("fonds des agences régionales")
+    scores = heads.path_scores(terms)
+    total = sum(heads.idf(t) for t in dict.fromkeys(terms))
+    title, section = set(analyse("agences regionales de sante")), set(analyse("fonds dintervention regional"))
+    held = lambda level: sum(heads.idf(t) for t in dict.fromkeys(terms) if t in level) / total  # noqa: E731
+    assert scores[crumb_other] == DECAY * held(title)
+    assert scores[crumb_fir] == max(held(section), DECAY * held(title))
+    assert heads.path_scores(analyse("licornes")) == {}
 
 
 def test_answers_stay_within_the_word_budget_and_every_line_is_cited(service):
