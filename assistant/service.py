@@ -150,11 +150,32 @@ class Service:
         try:
             yield g
         finally:
+            self._release(g)
+
+    def _release(self, g: Loaded) -> None:
+        with self._lock:
+            g.users -= 1
+            idle = g.retired and g.users == 0
+        if idle:
+            g.index.close_store()
+
+    def _holding(self, g: Loaded):
+        """For a background check on generation ``g``: a context that holds it like a question does and gives
+        True, or gives False once ``g`` no longer serves (the check then stops)."""
+
+        @contextmanager
+        def hold():
             with self._lock:
-                g.users -= 1
-                idle = g.retired and g.users == 0
-            if idle:
-                g.index.close_store()
+                live = not g.retired
+                if live:
+                    g.users += 1
+            try:
+                yield live
+            finally:
+                if live:
+                    self._release(g)
+
+        return hold
 
     # ------------------------------------------------------------ the index of the moment
 
@@ -197,5 +218,5 @@ class Service:
             if suggest and not answer.answered:
                 more = suggestions(g.answerer, question, answer)
                 if self.follow:  # a server: after its first refusal, the notions' questions in the background
-                    start_precheck(g.answerer)
+                    start_precheck(g.answerer, self._holding(g))
             return dataclasses.replace(answer, generation=g.name, suggestions=more)

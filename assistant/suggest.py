@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+from contextlib import contextmanager
 
 from assistant.cite import display_article
 from assistant.records import Answer
@@ -92,13 +93,17 @@ def answered(answerer, candidate: str) -> bool:
     return found  # (read back from the dict, it could be gone: another thread may evict it meanwhile)
 
 
-def start_precheck(answerer) -> threading.Thread:
+def start_precheck(answerer, hold=None) -> threading.Thread:
     """Check every notion question of the answerer's generation in a background thread, once per answerer (the
-    first refusal calls this; the answers are remembered as ``answered`` would remember them)."""
+    first refusal calls this; the answers are remembered as ``answered`` would remember them). ``hold()``: a
+    context around each check that gives False when the generation no longer serves (``Service._holding``:
+    it also keeps the generation open during the check); None: always go on."""
     with _PRECHECK_LOCK:
         thread = getattr(answerer, "precheck", None)
         if thread is None:
-            thread = threading.Thread(target=_precheck, args=(answerer,), daemon=True, name="suggestions-precheck")
+            thread = threading.Thread(
+                target=_precheck, args=(answerer, hold or _always), daemon=True, name="suggestions-precheck"
+            )
             answerer.precheck = thread
             thread.start()
     return thread
@@ -116,11 +121,17 @@ def _stop_prechecks() -> None:
             thread.join(timeout=10)
 
 
-def _precheck(answerer) -> None:
+@contextmanager
+def _always():
+    yield True
+
+
+def _precheck(answerer, hold) -> None:
     try:
         for candidate in all_notion_questions(answerer.index):
-            if _STOPPING.is_set():
-                return
-            answered(answerer, candidate)
-    except Exception as exc:  # noqa: BLE001 - a generation closed meanwhile: refusals check their own candidates
+            with hold() as live:
+                if not live or _STOPPING.is_set():
+                    return  # a newer generation serves, or the process ends
+                answered(answerer, candidate)
+    except Exception as exc:  # noqa: BLE001 - refusals check their own candidates: nothing is lost
         logging.getLogger(__name__).warning("the suggestions could not be checked in advance: %s", exc)

@@ -230,6 +230,20 @@ def test_the_first_refusal_checks_every_notion_question_in_the_background(fake_s
     thread = answerer.precheck
     assert not fake_service.ask("Quel est le tarif du parking de la gare de Brest ?").answered
     assert answerer.precheck is thread  # started once per generation, not at each refusal
+    # Each check holds its generation open like a question does; once a newer generation serves, it stops.
+    g = fake_service._loaded
+    monkeypatch.setattr(answerer, "checked_suggestions", {})
+    monkeypatch.setattr(answerer, "precheck", None)
+    users = []
+    monkeypatch.setattr(suggest, "answered", lambda a, c: users.append(g.users) or True)
+    suggest.start_precheck(answerer, fake_service._holding(g)).join(timeout=60)
+    assert len(users) == len(notions) and min(users) >= 1 and g.users == 0
+    monkeypatch.setattr(answerer, "precheck", None)
+    monkeypatch.setattr(g, "retired", True)
+    users.clear()
+    suggest.start_precheck(answerer, fake_service._holding(g)).join(timeout=60)
+    assert users == [] and g.users == 0
+    monkeypatch.setattr(g, "retired", False)
     # A one-shot service (`python -m assistant ask`) has no later refusal to spare: it checks nothing ahead,
     # and no thread is left running when the process exits.
     one_shot = Service(fake_service.settings, follow=False)
