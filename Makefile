@@ -38,7 +38,7 @@ browser:  ## Debian's chromium and chromium-driver, for the browser tests
 test: install browser  ## the whole test suite, offline (the browser tests use Debian's chromium)
 	$(BIN)/python -m pytest -q
 
-test-fast: install  ## the tests not marked integration: no real model, browser nor server (about 30 s)
+test-fast: install  ## the tests not marked integration: no real model, browser nor server (about 40 s)
 	$(BIN)/python -m pytest -q -m "not integration"
 
 lint: install  ## ruff check and ruff format --check (rules and line length in pyproject.toml), as CI runs them
