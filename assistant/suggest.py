@@ -99,7 +99,7 @@ def start_precheck(answerer, hold=None) -> threading.Thread:
     context around each check that gives False when the generation no longer serves (``Service._holding``:
     it also keeps the generation open during the check); None: always go on."""
     with _PRECHECK_LOCK:
-        thread = getattr(answerer, "precheck", None)
+        thread = answerer.precheck
         if thread is None:
             thread = threading.Thread(
                 target=_precheck, args=(answerer, hold or _always), daemon=True, name="suggestions-precheck"

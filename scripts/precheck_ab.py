@@ -10,7 +10,6 @@ printed). Prints p50 / p95 of all the asks and the median / max of the refused o
 """
 
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -31,8 +30,6 @@ def one_pass(svc: Service, questions: list[str], precheck: bool) -> str:
         t = time.perf_counter()
         suggest.start_precheck(answerer).join()
         note = f" (precheck {time.perf_counter() - t:.1f} s)"
-    else:
-        answerer.precheck = "off"  # taken for a started precheck: none starts
     embedder.clear_cache()
     retrieval.EXPANSION_VECTORS.clear()
     for q in questions:
@@ -56,9 +53,7 @@ def main() -> None:
     index = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("data/index")
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     svc = Service(Settings(index=index), follow=False)
-    svc.ask("échauffement")
-    if isinstance(svc.answerer.precheck, threading.Thread):  # the warm-up was refused: let its precheck end
-        svc.answerer.precheck.join()
+    svc.ask("échauffement")  # a one-shot service (follow=False) never starts a precheck by itself
     questions = questions_200()
     for _ in range(rounds):
         for precheck in (False, True):
