@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from assistant.records import Chunk, Document
 
@@ -21,7 +22,42 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS documents_article ON documents(article);
+CREATE INDEX IF NOT EXISTS chunks_locator ON chunks(locator);
 """
+
+DOC_COLS = (
+    "doc_id",
+    "source",
+    "title",
+    "short_title",
+    "doc_type",
+    "date",
+    "reference",
+    "origin",
+    "kind",
+    "article",
+    "code",
+    "breadcrumb",
+    "links",
+)
+# A chunk with the fields it takes from its document (title, type, date, source), in catalog order.
+CHUNK_SELECT = (
+    "SELECT c.chunk_id, c.doc_id, c.text, c.locator, c.start, c.end_, c.breadcrumb, c.article, c.part, c.parts, "
+    "d.title, d.doc_type, d.date, d.source FROM chunks c LEFT JOIN documents d ON d.doc_id = c.doc_id"
+)
+CHUNK_ORDER = " ORDER BY c.doc_id, c.ord"
+BATCH = 500  # ids asked in one query (SQLite allows 32,766 parameters)
+
+
+class Place(NamedTuple):
+    """Where a chunk sits, without its text (what the headings field is built from)."""
+
+    chunk_id: str
+    doc_id: str
+    article: str
+    start: int
+    part: int
+    breadcrumb: tuple[str, ...]
 
 
 def _json_tuples():
@@ -110,63 +146,112 @@ class Catalog:
                 self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
                 self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
+    def _document(self, row, tup) -> dict:
+        d = dict(zip(DOC_COLS, row, strict=True))
+        d["breadcrumb"] = tup(d["breadcrumb"])
+        d["links"] = tup(d["links"])
+        return d
+
     def documents(self) -> dict[str, dict]:
-        cols = [
-            "doc_id",
-            "source",
-            "title",
-            "short_title",
-            "doc_type",
-            "date",
-            "reference",
-            "origin",
-            "kind",
-            "article",
-            "code",
-            "breadcrumb",
-            "links",
-        ]
-        out = {}
+        """Every document's metadata (not its text), by id."""
+        return dict(self.iter_documents())
+
+    def iter_documents(self):
+        """(doc_id, metadata) of every document, read as they come (nothing kept)."""
         tup = _json_tuples()
-        for row in self.db.execute(f"SELECT {', '.join(cols)} FROM documents"):
-            d = dict(zip(cols, row, strict=True))
-            d["breadcrumb"] = tup(d["breadcrumb"])
-            d["links"] = tup(d["links"])
-            out[d["doc_id"]] = d
+        for row in self.db.execute(f"SELECT {', '.join(DOC_COLS)} FROM documents ORDER BY doc_id"):
+            yield row[0], self._document(row, tup)
+
+    def documents_by_id(self, doc_ids: Iterable[str]) -> dict[str, dict]:
+        """The metadata of the documents among ``doc_ids`` that exist."""
+        ids = list(dict.fromkeys(doc_ids))
+        tup = _json_tuples()
+        out = {}
+        for i in range(0, len(ids), BATCH):
+            part = ids[i : i + BATCH]
+            sql = f"SELECT {', '.join(DOC_COLS)} FROM documents WHERE doc_id IN ({','.join('?' * len(part))})"
+            for row in self.db.execute(sql, part):
+                out[row[0]] = self._document(row, tup)
         return out
+
+    def document_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents ORDER BY doc_id")]
 
     def document_text(self, doc_id: str) -> str:
         row = self.db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return row[0] if row else ""
 
-    def chunks(self, docs: dict[str, dict] | None = None) -> list[Chunk]:
-        docs = docs if docs is not None else self.documents()
+    def docs_of_article(self, article: str) -> list[str]:
+        """The documents of a canonical article number (it may exist in both codes' corpora)."""
+        rows = self.db.execute("SELECT doc_id FROM documents WHERE article=? ORDER BY doc_id", (article,))
+        return [r[0] for r in rows]
+
+    def articles(self) -> set[str]:
+        """Every article number of the corpus."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT article FROM documents WHERE article != ''")}
+
+    @staticmethod
+    def _chunk(row, crumbs) -> Chunk:
+        return Chunk(
+            chunk_id=row[0],
+            doc_id=row[1],
+            text=row[2],
+            locator=row[3],
+            start=row[4],
+            end=row[5],
+            title=row[10] or "",
+            doc_type=row[11] or "",
+            date=row[12] or "",
+            breadcrumb=crumbs(row[6]),
+            source=row[13] or "",
+            article=row[7] or "",
+            part=row[8],
+            parts=row[9],
+        )
+
+    def iter_chunks(self):
+        """Every chunk in catalog order (document, then position), read as they come (nothing kept)."""
         crumbs = _json_tuples()
-        out = []
-        for row in self.db.execute(
-            "SELECT chunk_id, doc_id, text, locator, start, end_, breadcrumb, article, part, parts "
-            "FROM chunks ORDER BY doc_id, ord"
-        ):
-            d = docs.get(row[1], {})
-            out.append(
-                Chunk(
-                    chunk_id=row[0],
-                    doc_id=row[1],
-                    text=row[2],
-                    locator=row[3],
-                    start=row[4],
-                    end=row[5],
-                    title=d.get("title", ""),
-                    doc_type=d.get("doc_type", ""),
-                    date=d.get("date", ""),
-                    breadcrumb=crumbs(row[6]),
-                    source=d.get("source", ""),
-                    article=row[7] or "",
-                    part=row[8],
-                    parts=row[9],
-                )
-            )
+        for row in self.db.execute(CHUNK_SELECT + CHUNK_ORDER):
+            yield self._chunk(row, crumbs)
+
+    def chunks(self) -> list[Chunk]:
+        return list(self.iter_chunks())
+
+    def chunks_by_id(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
+        """The chunks among ``chunk_ids`` that exist."""
+        ids = list(dict.fromkeys(chunk_ids))
+        crumbs = _json_tuples()
+        out = {}
+        for i in range(0, len(ids), BATCH):
+            part = ids[i : i + BATCH]
+            for row in self.db.execute(CHUNK_SELECT + f" WHERE c.chunk_id IN ({','.join('?' * len(part))})", part):
+                out[row[0]] = self._chunk(row, crumbs)
         return out
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """A document's chunks in their order."""
+        crumbs = _json_tuples()
+        return [
+            self._chunk(r, crumbs) for r in self.db.execute(CHUNK_SELECT + " WHERE c.doc_id=?" + CHUNK_ORDER, (doc_id,))
+        ]
+
+    def chunks_at(self, locator: str) -> list[Chunk]:
+        """The chunks of a unit and of its sub-units ("Article 5" -> "Article 5", "Article 5.2"...), in catalog
+        order."""
+        crumbs = _json_tuples()
+        rows = self.db.execute(
+            CHUNK_SELECT + " WHERE c.locator = ? OR (c.locator > ? AND c.locator < ?)" + CHUNK_ORDER,
+            (locator, locator + ".", locator + "/"),  # "/" follows "." in code point order
+        )
+        return [self._chunk(r, crumbs) for r in rows]
+
+    def places(self):
+        """Where every chunk sits (``Place``: no text), in catalog order, read as they come."""
+        crumbs = _json_tuples()
+        sql = "SELECT chunk_id, doc_id, article, start, part, breadcrumb FROM chunks ORDER BY doc_id, ord"
+        for row in self.db.execute(sql):
+            yield Place(row[0], row[1], row[2] or "", row[3], row[4], crumbs(row[5]))
 
     def counts(self) -> tuple[int, int]:
         docs = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]

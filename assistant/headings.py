@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from assistant.catalog import Place
 from assistant.records import Chunk
 from assistant.text import analyse
 
@@ -44,11 +46,12 @@ class HeadingIndex:
     members: dict[tuple[str, ...], list[str]]  # breadcrumb -> its chunk ids, in article order
 
     @classmethod
-    def build(cls, chunks: list[Chunk]) -> HeadingIndex:
+    def build(cls, chunks: Iterable[Chunk | Place]) -> HeadingIndex:
+        """From chunks, or from where they sit (``Catalog.places``: the same fields without the text)."""
         texts: dict[str, int] = {}
         levels: list[frozenset[str]] = []
         paths: dict[tuple[str, ...], list[int]] = {}
-        sections: dict[tuple[str, ...], list[Chunk]] = {}
+        sections: dict[tuple[str, ...], list] = {}
         for c in chunks:
             crumb = tuple(c.breadcrumb)
             sections.setdefault(crumb, []).append(c)

@@ -1,5 +1,6 @@
 """An index folder: catalog (SQLite), vector store (Chroma), lexical index (bm25s), glossary, and the
-settings it was built with. Opening it for reading loads chunks and the lexical index into memory once."""
+settings it was built with. Opening it for reading loads the lexical index; passages and documents are read from
+the catalog when asked for (``assistant.rows``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from assistant.glossary import Glossary
 from assistant.headings import HeadingIndex
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
+from assistant.rows import Rows
 from assistant.settings import CHUNKING_VERSION, Settings
 from assistant.store import VectorStore
 from assistant.text import analyse, sentences
@@ -144,12 +146,23 @@ class Index:
         return self.info.get("chroma_collection") or self.settings.chroma_collection
 
     @cached_property
-    def chunks(self) -> dict[str, Chunk]:
-        return {c.chunk_id: c for c in self.catalog.chunks(self.documents)}
+    def chunks(self) -> Rows[str, Chunk]:
+        """Chunk id -> chunk, read from the catalog when asked for (the last 4,096 kept); iterating reads them
+        all in catalog order and keeps none."""
+        cat = self.catalog
+        return Rows(
+            cat.chunks_by_id,
+            lambda: (c.chunk_id for c in cat.places()),
+            lambda: cat.counts()[1],
+            lambda: ((c.chunk_id, c) for c in cat.iter_chunks()),
+            size=4096,
+        )
 
     @cached_property
-    def documents(self) -> dict[str, dict]:
-        return self.catalog.documents()
+    def documents(self) -> Rows[str, dict]:
+        """Doc id -> the document's metadata (not its text: ``catalog.document_text``), read when asked for."""
+        cat = self.catalog
+        return Rows(cat.documents_by_id, cat.document_ids, lambda: cat.counts()[0], cat.iter_documents, size=4096)
 
     @cached_property
     def lexical(self) -> LexicalIndex:
@@ -163,22 +176,37 @@ class Index:
         return Glossary.load(self.path / "glossary.json")
 
     @cached_property
-    def articles(self) -> dict[str, list[str]]:
+    def articles(self) -> Rows[str, list[str]]:
         """Canonical article number -> doc ids (an article may exist in both codes' corpora)."""
-        out: dict[str, list[str]] = {}
-        for doc_id, d in self.documents.items():
-            if d["article"]:
-                out.setdefault(d["article"], []).append(doc_id)
-        return out
+        cat = self.catalog
+
+        def fetch(numbers: list[str]) -> dict[str, list[str]]:
+            found = {n: cat.docs_of_article(n) for n in numbers}
+            return {n: ids for n, ids in found.items() if ids}
+
+        return Rows(fetch, lambda: sorted(cat.articles()), lambda: len(cat.articles()), size=4096)
 
     @cached_property
-    def chunks_by_doc(self) -> dict[str, list[Chunk]]:
-        out: dict[str, list[Chunk]] = {}
-        for c in self.chunks.values():
-            out.setdefault(c.doc_id, []).append(c)
-        for lst in out.values():
-            lst.sort(key=lambda c: c.start)
-        return out
+    def chunks_by_doc(self) -> Rows[str, list[Chunk]]:
+        """Doc id -> its chunks in order."""
+        cat = self.catalog
+
+        def fetch(doc_ids: list[str]) -> dict[str, list[Chunk]]:
+            found = {d: cat.chunks_of(d) for d in doc_ids}
+            return {d: chunks for d, chunks in found.items() if chunks}
+
+        def items():
+            doc, group = None, []
+            for c in cat.iter_chunks():
+                if c.doc_id != doc and group:
+                    yield doc, group
+                    group = []
+                doc = c.doc_id
+                group.append(c)
+            if group:
+                yield doc, group
+
+        return Rows(fetch, cat.document_ids, lambda: cat.counts()[0], items, size=1024)
 
     def memo(self, name: str, key: str, compute):
         """A bounded per-chunk cache, dropped with the others when the index changes."""
@@ -220,7 +248,7 @@ class Index:
     @cached_property
     def headings(self):
         """The headings field (``assistant.headings``), built from the chunks' breadcrumbs at first use."""
-        return HeadingIndex.build(list(self.chunks.values()))
+        return HeadingIndex.build(self.catalog.places())
 
     @cached_property
     def long_forms(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,19 +77,29 @@ class LexicalIndex:
         return [(self.chunk_ids[i], float(scores[i])) for i in idx]
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        """Written beside, then put in place: a reader may have the previous arrays memory-mapped (``load``),
+        and rewriting a mapped file under it would crash it; a replaced file stays readable until unmapped."""
+        new, old = folder.with_name(folder.name + ".new"), folder.with_name(folder.name + ".old")
+        for stale in (new, old):
+            shutil.rmtree(stale, ignore_errors=True)
+        new.mkdir(parents=True)
         if self.n:
-            self._bm25.save(str(folder / "bm25"))
-        (folder / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
-        (folder / "df.json").write_text(json.dumps(self.df))
+            self._bm25.save(str(new / "bm25"))
+        (new / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
+        (new / "df.json").write_text(json.dumps(self.df))
+        if folder.exists():
+            folder.rename(old)
+        new.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
+        """The BM25 arrays are memory-mapped: read from the page cache, shared by every process that opens them."""
         import bm25s
 
         chunk_ids = json.loads((folder / "chunk_ids.json").read_text())
         df = json.loads((folder / "df.json").read_text())
-        retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=False) if chunk_ids else bm25s.BM25()
+        retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if chunk_ids else bm25s.BM25()
         return cls(retriever, chunk_ids, df)
 
 

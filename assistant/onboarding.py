@@ -149,24 +149,34 @@ def _rank(chunk) -> tuple:
     return (0 if a.startswith("L") else 1 if a[:1] in "RD" else 2, len(chunk.text))
 
 
-def _folded(idx) -> list[tuple]:
-    """(chunk, folded text) of every passage, computed once per generation."""
-    return idx.memo("_onboarding_folded", "", lambda: [(c, fold(c.text)) for c in idx.chunks.values()])
+def _near_start(wanted: list[str]) -> re.Pattern:
+    """A cheap filter: one of ``wanted`` right after a sentence or line start, or three words later."""
+    alternatives = "|".join(re.escape(n) for n in wanted)
+    return re.compile(rf"(?:^|[.;:!?]\s+|\n\s*)(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)")
 
 
-def opening_sentences(service, names: list[str]) -> list[tuple]:
+def passages_opening_on(idx, names: list[str]) -> list[tuple]:
+    """(chunk, folded text) of the passages where one of ``names`` may open a sentence, read from the catalog in
+    one pass (nothing else kept: the whole corpus folded was 60 MB at the full codes)."""
+    wanted = [n for n in names if len(n) >= 3]
+    if not wanted:
+        return []
+    near_start = _near_start(wanted)
+    return [(c, f) for c, f in ((c, fold(c.text)) for c in idx.chunks.values()) if near_start.search(f)]
+
+
+def opening_sentences(service, names: list[str], passages: list[tuple] | None = None) -> list[tuple]:
     """(chunk, sentence, folded sentence) of the corpus whose subject is the notion: one of ``names`` within its
-    first four words ("Les agences régionales de santé sont…"), laws first."""
-    idx = service.index
+    first four words ("Les agences régionales de santé sont…"), laws first. ``passages``: those of
+    ``passages_opening_on`` for these names or more (else they are read now)."""
     wanted = [n for n in names if len(n) >= 3]
     if not wanted:
         return []
     alternatives = "|".join(re.escape(n) for n in wanted)
     name_re = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
-    # a cheap filter first: the name right after a sentence or line start, or three words later
-    near_start = re.compile(rf"(?:^|[.;:!?]\s+|\n\s*)(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)")
+    near_start = _near_start(wanted)
     found = []
-    for chunk, folded in _folded(idx):
+    for chunk, folded in passages if passages is not None else passages_opening_on(service.index, wanted):
         if not near_start.search(folded):
             continue
         for start, end in sentences(chunk.text):
@@ -187,19 +197,24 @@ def find_sentences(openings: list[tuple], cue: re.Pattern) -> list[tuple]:
     return found
 
 
-def build_card(service, asked: str, shown: str) -> Card | None:
+def card_names(service, asked: str, shown: str) -> tuple[list[str], list[str]]:
+    """A notion's long forms, and the folded names a sentence may give it."""
+    long_forms = service.index.glossary.lookup(shown) if shown.isupper() else []
+    long_forms += next((forms for a, _, forms in NOTIONS if a == asked), [])
+    bare = re.sub(r"^(?:l'|le |la |les )", "", asked)
+    names = [fold(x) for x in [shown if shown.isupper() else "", bare, *long_forms]]
+    names += [re.sub(r"s\b", "", n) for n in names if " " in n]  # "agences regionales de sante" -> singular
+    return long_forms, list(dict.fromkeys(n for n in names if n))
+
+
+def build_card(service, asked: str, shown: str, passages: list[tuple] | None = None) -> Card | None:
     """A notion's card, or None when the corpus does not define it. Its definition is a sentence of the corpus
     whose subject is the notion and that defines it ("La conférence régionale de la santé et de l'autonomie est
     un organisme consultatif…"), laws first; its roles are sentences that name the notion and say who pilots,
     presides or decides. A wrong card is worse than none: nothing else is taken."""
     idx = service.index
-    long_forms = idx.glossary.lookup(shown) if shown.isupper() else []
-    long_forms += next((forms for a, _, forms in NOTIONS if a == asked), [])
-    bare = re.sub(r"^(?:l'|le |la |les )", "", asked)
-    names = [fold(x) for x in [shown if shown.isupper() else "", bare, *long_forms]]
-    names += [re.sub(r"s\b", "", n) for n in names if " " in n]  # "agences regionales de sante" -> singular
-    names = list(dict.fromkeys(n for n in names if n))
-    openings = opening_sentences(service, names)
+    long_forms, names = card_names(service, asked, shown)
+    openings = opening_sentences(service, names, passages)
     defining = find_sentences(openings, DEFINING)
     if not defining:
         return None
@@ -230,8 +245,11 @@ def build_card(service, asked: str, shown: str) -> Card | None:
 def build_path(service) -> list[Card]:
     """Every card of the path, built from the generation serving now (a few seconds; cached by the caller)."""
     cards = []
-    for asked, shown in notions(service):
-        card = build_card(service, asked, shown)
+    wanted = notions(service)
+    names = [n for asked, shown in wanted for n in card_names(service, asked, shown)[1]]
+    passages = passages_opening_on(service.index, names)  # one pass over the corpus for every card
+    for asked, shown in wanted:
+        card = build_card(service, asked, shown, passages)
         if card is not None:
             cards.append(card)
     return cards

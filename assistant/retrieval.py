@@ -78,24 +78,6 @@ def _timed_embed(embedder, query: str, expansion: str = "", weight: float = 1.0)
     return vector, (time.perf_counter() - t) * 1000
 
 
-def chunks_by_locator(index: Index) -> dict:
-    """Locator -> chunks of that unit or of its sub-units ("Article 5" -> "Article 5", "Article 5.2"...), in
-    catalog order (key "" maps each chunk id to its rank); rebuilt when the index's chunks change."""
-    chunks = index.chunks
-    got = index.__dict__.get("_by_locator")
-    if got is None or got[0] is not chunks:
-        out: dict = {"": {}}
-        for rank, c in enumerate(chunks.values()):
-            out[""][c.chunk_id] = rank
-            loc = c.locator
-            out.setdefault(loc, []).append(c)
-            for i, ch in enumerate(loc):
-                if ch == "." and i:
-                    out.setdefault(loc[:i], []).append(c)
-        got = index.__dict__["_by_locator"] = (chunks, out)
-    return got[1]
-
-
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,}\b")  # an acronym as a question writes it: "CAQES", "C2S"
 SIGNALS = ("bm25", "dense", "acronyms", "lexicon", "heading", "intent", "sentence", "subject")
 HEADING_CANDIDATES = 3  # sections whose heading matches best lend their articles as candidates
@@ -146,10 +128,9 @@ class Retriever:
             wanted_locators.append(f"§ {int(m.group(1))}")
         if wanted_locators:
             # Several documents may have an "Article 5": keep those of the best-matching document.
-            by_locator = chunks_by_locator(idx)
             candidates = sorted(
-                {c.chunk_id: c for w in wanted_locators for c in by_locator.get(w, ())}.values(),
-                key=lambda c: by_locator[""][c.chunk_id],
+                {c.chunk_id: c for w in wanted_locators for c in idx.catalog.chunks_at(w)}.values(),
+                key=lambda c: (c.doc_id, c.start),  # catalog order
             )
             # Only a question about that unit itself ("que prévoit l'article 99 de la convention ?") is refused
             # for it; "l'article 51" in "durée d'une expérimentation article 51" names a law, not a unit here.
@@ -313,8 +294,8 @@ class Retriever:
         hw = self.settings.heading_weight if heading_of else 0.0
         first = idx.headings.first_of_section if hw else set()
         fused: dict[str, tuple[float, dict]] = {}
-        for cid in set(lex) | set(dense) | set(heading_cands):
-            chunk = idx.chunks.get(cid)
+        candidates = idx.chunks.many(set(lex) | set(dense) | set(heading_cands))  # one query for those not kept
+        for cid, chunk in candidates.items():
             if chunk is None:
                 continue
             sig = {
@@ -350,7 +331,7 @@ class Retriever:
             head = []
             for cid, (score, sig) in ranked[:depth]:
                 best, cued = sentence_scores(idx, cid, weights, intent if iw else None)
-                subject = float(opens_on(idx.chunks[cid].text, names, SUBJECT_CUES[intent])) if names else 0.0
+                subject = float(opens_on(candidates[cid].text, names, SUBJECT_CUES[intent])) if names else 0.0
                 sig = {**sig, "sentence": best, "intent": cued, "subject": subject}
                 head.append((cid, (score + gamma * best + iw * cued + sw * subject, sig)))
             head.sort(key=lambda kv: -kv[1][0])
@@ -368,7 +349,7 @@ class Retriever:
         for cid, (score, sig) in ranked:
             if cid not in seen:
                 seen.add(cid)
-                hits.append(Hit(idx.chunks[cid], score, lex.get(cid, 0.0), dense.get(cid, 0.0), signals=sig))
+                hits.append(Hit(candidates[cid], score, lex.get(cid, 0.0), dense.get(cid, 0.0), signals=sig))
         hits = collapse_duplicates(hits, limit=max(k, 10))
         timings["fuse"] = (time.perf_counter() - t) * 1000
         timings["search"] = (time.perf_counter() - t0) * 1000

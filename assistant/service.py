@@ -44,9 +44,10 @@ class Loaded:
         return Answerer(self.index, self.retriever)
 
     def warm(self) -> None:
-        """Load what the first question would otherwise wait for (chunks, BM25, glossary, vectors)."""
+        """Load what the first question would otherwise wait for (BM25, glossary, headings, vectors); passages and
+        documents are read when a question needs them."""
         idx = self.index
-        for attr in ("chunks", "documents", "lexical", "glossary", "articles", "chunks_by_doc", "long_forms", "store"):
+        for attr in ("lexical", "glossary", "long_forms", "headings", "store"):
             getattr(idx, attr)
         _ = self.answerer  # built now (cached property), not at the first question
         self.retriever.search("échauffement du service")  # the embedding model, Chroma's vectors

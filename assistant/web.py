@@ -13,6 +13,7 @@ import tempfile
 import threading
 import uuid
 from collections import Counter
+from itertools import islice
 from pathlib import Path
 from typing import Annotated
 
@@ -266,12 +267,13 @@ def example_questions(service: Service) -> list[str]:
     if "CAQES" in g:
         out.append("Qui pilote le ciblage des CAQES ?")
     if idx.articles.get("R1434-14") or any(
-        "commission régionale de coordination" in c.text for c in list(idx.chunks.values())[:5000]
+        "commission régionale de coordination" in c.text for c in islice(idx.chunks.values(), 5000)
     ):
         out.append("Qui préside la commission régionale de coordination ?")
     if "CPTS" in g:
         out.append("Qu'est-ce qu'une CPTS ?")
-    linked = Counter(a for d in idx.documents.values() for a in d["links"] if a in idx.articles)
+    known = idx.catalog.articles()
+    linked = Counter(a for d in idx.documents.values() for a in d["links"] if a in known)
     for article, _ in linked.most_common(1):
         out.append(f"Que prévoit l'article {display_article(article)} ?")
     frequent = sorted(g, key=lambda a: -sum(e["count"] for e in g[a]))
@@ -412,9 +414,14 @@ def cited_by(idx: Index, number: str) -> list[tuple[str, str]]:
             if entry not in reverse.setdefault(target, []):
                 reverse[target].append(entry)
 
+        groups = iter(idx.chunks_by_doc.items())  # both read in doc id order, side by side
+        group = next(groups, None)
         for doc_id, d in idx.documents.items():
             code = d.get("code") or ""
-            for chunk in idx.chunks_by_doc.get(doc_id, []):
+            while group is not None and group[0] < doc_id:
+                group = next(groups, None)
+            chunks = group[1] if group is not None and group[0] == doc_id else []
+            for chunk in chunks:
                 if d.get("kind") == "legifrance":
                     entry = (
                         f"{CODE_ABBR.get(d['title'], d['title'])}, art. {display_article(d['article'])}",

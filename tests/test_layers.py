@@ -27,6 +27,7 @@ LAYERS = {
     ],
     "storage": [
         "assistant.catalog",
+        "assistant.rows",
         "assistant.store",
         "assistant.lexical",
         "assistant.embeddings",

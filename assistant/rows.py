@@ -1,0 +1,102 @@
+"""Read-only views of a catalog's tables, fetched by key on demand through a bounded cache.
+
+Opening an index used to load every passage and every document's metadata into Python objects: at the full
+codes (21,000 passages) that was about 100 MB and a second of start-up, and it grew with the corpus. A ``Rows``
+is a ``Mapping`` whose values come from SQLite when asked for, the last ones asked kept; iterating it reads the
+table as it goes and keeps nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Rows(Mapping, Generic[K, V]):
+    """``fetch(keys)`` returns the values of the keys that exist; ``keys()`` and ``items()`` stream the table;
+    ``count()`` is read once (a generation being read does not change)."""
+
+    def __init__(
+        self,
+        fetch: Callable[[list[K]], dict[K, V]],
+        keys: Callable[[], Iterable[K]],
+        count: Callable[[], int],
+        items: Callable[[], Iterable[tuple[K, V]]] | None = None,
+        size: int = 4096,
+    ):
+        self._fetch = fetch
+        self._keys = keys
+        self._count = count
+        self._items = items
+        self.size = size
+        self._cache: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self._len: int | None = None
+
+    def _keep(self, got: dict[K, V]) -> None:
+        with self._lock:
+            for k, v in got.items():
+                self._cache[k] = v
+                self._cache.move_to_end(k)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+
+    def __getitem__(self, key: K) -> V:
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        got = self._fetch([key])
+        if key not in got:
+            raise KeyError(key)
+        self._keep(got)
+        return got[key]
+
+    def many(self, keys: Iterable[K]) -> dict[K, V]:
+        """The values of those of ``keys`` that exist, the ones not kept read in one query."""
+        keys = list(dict.fromkeys(keys))
+        out: dict[K, V] = {}
+        with self._lock:
+            for k in keys:
+                if k in self._cache:
+                    out[k] = self._cache[k]
+        wanted = [k for k in keys if k not in out]
+        if wanted:
+            got = self._fetch(wanted)
+            if len(got) <= self.size:
+                self._keep(got)
+            out.update(got)
+        return out
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            self[key]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = self._count()
+        return self._len
+
+    def items(self):  # type: ignore[override]
+        if self._items is None:
+            return ((k, self[k]) for k in self._keys())
+        return iter(self._items())
+
+    def values(self):  # type: ignore[override]
+        return (v for _k, v in self.items())
+
+    @property
+    def kept(self) -> int:
+        """How many values are held now (at most ``size``)."""
+        return len(self._cache)

@@ -1,0 +1,86 @@
+"""An open index reads its passages and documents from the catalog when asked for: answering never reads the
+whole corpus, and the passages kept in memory stay bounded (``assistant.rows``)."""
+
+import pytest
+
+from assistant.catalog import Catalog
+from assistant.headings import HeadingIndex
+from assistant.index import Index
+from assistant.records import Chunk, Document
+from assistant.service import Service
+
+QUESTIONS = [
+    "Qui pilote le ciblage des CAQES ?",
+    "c'est quoi une CPTS ?",
+    "que prévoit l'article L. 162-30-2 ?",
+    "Qui préside la commission régionale de coordination ?",
+    "quelle est la durée du contrat ?",
+    "que dit l'article 5 de la convention ?",
+]
+
+
+def test_answering_reads_passages_by_id_never_the_whole_catalog(fake_index, monkeypatch):
+    def whole(*_a, **_k):
+        raise AssertionError("the whole catalog was read to answer a question")
+
+    # (the headings field is built once from where every passage sits, ``Catalog.places``, without their text)
+    for name in ("iter_chunks", "iter_documents", "chunks", "documents"):
+        monkeypatch.setattr(Catalog, name, whole)
+    svc = Service(fake_index)
+    with pytest.raises(AssertionError):  # the check itself can fail
+        list(svc.index.chunks.values())
+    svc.index.chunks.size = 8
+    answered = 0
+    for q in QUESTIONS:
+        answer = svc.ask(q)
+        answered += answer.answered
+        assert svc.index.chunks.kept <= 8
+    assert answered >= 3
+
+
+def test_the_passages_read_on_demand_are_those_of_the_catalog(fake_index):
+    idx = Index(fake_index)
+    every = {c.chunk_id: c for c in idx.catalog.iter_chunks()}
+    assert len(idx.chunks) == len(every) > 10
+    idx.chunks.size = 3
+    for cid, chunk in every.items():
+        assert idx.chunks[cid] == chunk and cid in idx.chunks
+    assert idx.chunks.kept == 3
+    assert idx.chunks.many(list(every)[:5] + ["absent"]) == {k: every[k] for k in list(every)[:5]}
+    assert "absent" not in idx.chunks and idx.chunks.get("absent") is None
+    with pytest.raises(KeyError):
+        idx.chunks["absent"]
+    assert dict(idx.chunks.items()) == every
+    for doc_id, chunks in idx.chunks_by_doc.items():
+        assert idx.chunks_by_doc[doc_id] == chunks == sorted(chunks, key=lambda c: c.start)
+        assert [c.chunk_id for c in chunks] == [c for c in every if every[c].doc_id == doc_id]
+    docs = dict(idx.documents.items())
+    assert set(docs) == set(idx.documents) == {c.doc_id for c in every.values()}
+    assert all(idx.documents[d] == meta and "text" not in meta for d, meta in docs.items())
+    numbers = {m["article"] for m in docs.values() if m["article"]}
+    assert set(idx.articles) == numbers and "L162-30-2" in idx.articles and "L999-9" not in idx.articles
+    # the headings field is the same built from where the passages sit as from the passages themselves
+    built = HeadingIndex.build(every.values())
+    placed = HeadingIndex.build(idx.catalog.places())
+    assert (placed.paths, placed.first_of_section, placed.members) == (
+        built.paths,
+        built.first_of_section,
+        built.members,
+    )
+
+
+def test_a_unit_is_found_with_its_sub_units_and_no_other(tmp_path):
+    cat = Catalog(tmp_path / "catalog.sqlite")
+    text = "x" * 100
+    doc = Document(doc_id="conv", title="Convention", text=text, source="conv.txt")
+    locators = ["Article 4", "Article 5", "Article 5.1", "Article 5.2.1", "Article 50", "Article 5bis", "Article 6"]
+    chunks = [
+        Chunk(chunk_id=f"c{i}", doc_id="conv", text=loc, locator=loc, start=i * 10, end=i * 10 + 9)
+        for i, loc in enumerate(locators)
+    ]
+    cat.replace(doc, chunks, "h", 100, 0.0, "2026-12-02")
+    assert [c.locator for c in cat.chunks_at("Article 5")] == ["Article 5", "Article 5.1", "Article 5.2.1"]
+    assert [c.locator for c in cat.chunks_at("Article 5.2")] == ["Article 5.2.1"]
+    assert [c.locator for c in cat.chunks_at("Article 50")] == ["Article 50"]
+    assert cat.chunks_at("Article 7") == []
+    assert cat.chunks_at("Article 5")[0].title == "Convention"  # the document's fields come with the chunk
