@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -58,6 +59,12 @@ class Place(NamedTuple):
     start: int
     part: int
     breadcrumb: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=16384)
+def _tuple_of(text: str | None) -> tuple:
+    """A stored JSON list as a tuple, parsed once for the breadcrumbs that a question's passages share."""
+    return tuple(json.loads(text or "[]"))
 
 
 def _json_tuples():
@@ -165,13 +172,12 @@ class Catalog:
     def documents_by_id(self, doc_ids: Iterable[str]) -> dict[str, dict]:
         """The metadata of the documents among ``doc_ids`` that exist."""
         ids = list(dict.fromkeys(doc_ids))
-        tup = _json_tuples()
         out = {}
         for i in range(0, len(ids), BATCH):
             part = ids[i : i + BATCH]
             sql = f"SELECT {', '.join(DOC_COLS)} FROM documents WHERE doc_id IN ({','.join('?' * len(part))})"
             for row in self.db.execute(sql, part):
-                out[row[0]] = self._document(row, tup)
+                out[row[0]] = self._document(row, _tuple_of)
         return out
 
     def document_ids(self) -> list[str]:
@@ -221,30 +227,26 @@ class Catalog:
     def chunks_by_id(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
         """The chunks among ``chunk_ids`` that exist."""
         ids = list(dict.fromkeys(chunk_ids))
-        crumbs = _json_tuples()
         out = {}
         for i in range(0, len(ids), BATCH):
             part = ids[i : i + BATCH]
             for row in self.db.execute(CHUNK_SELECT + f" WHERE c.chunk_id IN ({','.join('?' * len(part))})", part):
-                out[row[0]] = self._chunk(row, crumbs)
+                out[row[0]] = self._chunk(row, _tuple_of)
         return out
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """A document's chunks in their order."""
-        crumbs = _json_tuples()
-        return [
-            self._chunk(r, crumbs) for r in self.db.execute(CHUNK_SELECT + " WHERE c.doc_id=?" + CHUNK_ORDER, (doc_id,))
-        ]
+        rows = self.db.execute(CHUNK_SELECT + " WHERE c.doc_id=?" + CHUNK_ORDER, (doc_id,))
+        return [self._chunk(r, _tuple_of) for r in rows]
 
     def chunks_at(self, locator: str) -> list[Chunk]:
         """The chunks of a unit and of its sub-units ("Article 5" -> "Article 5", "Article 5.2"...), in catalog
         order."""
-        crumbs = _json_tuples()
         rows = self.db.execute(
             CHUNK_SELECT + " WHERE c.locator = ? OR (c.locator > ? AND c.locator < ?)" + CHUNK_ORDER,
             (locator, locator + ".", locator + "/"),  # "/" follows "." in code point order
         )
-        return [self._chunk(r, crumbs) for r in rows]
+        return [self._chunk(r, _tuple_of) for r in rows]
 
     def places(self):
         """Where every chunk sits (``Place``: no text), in catalog order, read as they come."""

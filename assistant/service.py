@@ -49,8 +49,11 @@ class Loaded:
         idx = self.index
         for attr in ("lexical", "glossary", "long_forms", "headings", "store"):
             getattr(idx, attr)
-        _ = self.answerer  # built now (cached property), not at the first question
-        self.retriever.search("échauffement du service")  # the embedding model, Chroma's vectors
+        # A question made of a passage's first words is answered with its citations: the embedding model,
+        # Chroma's vectors and what the answer reads at first use (word lists, accents of headings) are loaded
+        # before a user asks, not while a server also imports its chat.
+        sample = idx.catalog.sample_text() or "échauffement du service"
+        self.answerer.ask(" ".join(sample.split()[:12]))
 
 
 RETRY_LOAD_AFTER_S = 30.0
