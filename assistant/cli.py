@@ -252,7 +252,7 @@ def serve(host, port, index):
     def go():
         import uvicorn
 
-        from assistant.web import create_app  # lazy: Gradio takes 3 s to import; only `serve` needs it
+        from assistant.app import create_app  # lazy: only `serve` needs FastAPI (and Gradio, later)
 
         settings = Settings.of(index)
         service = Service(settings)
@@ -264,7 +264,8 @@ def serve(host, port, index):
                 "atteint cette adresse peut l'utiliser. Définissez ASSISTANT_AUTH_FILE.",
                 err=True,
             )
-        app = create_app(service, FeedbackStore(settings.feedback_db), users, prebuild_onboarding=True)
+        # The API answers at once; the chat (Gradio: about 3 s to import) is mounted when built.
+        app = create_app(service, FeedbackStore(settings.feedback_db), users, prebuild_onboarding=True, chat_later=True)
         click.echo(f"Assistant sur http://{host}:{port}/ (API : http://{host}:{port}/docs)")
         # On SIGTERM, open streams (a browser left on the page) are closed after 5 s instead of holding the stop.
         uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)

@@ -1,4 +1,4 @@
-"""The web chat (Gradio) and the JSON API (FastAPI) in one app.
+"""The JSON API and the pages (FastAPI), with the web chat (Gradio, ``assistant.chat``) mounted at "/".
 
 Questions go to the answering service (``Service.ask``); this module renders its records as escaped HTML or
 Markdown (a document's text is never markup), serves the article and document pages from the index, indexes
@@ -6,35 +6,38 @@ uploads through ``ingest.pipeline.refresh`` and stores feedback."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
+import logging
+import os
 import re
 import shutil
 import tempfile
 import threading
-import uuid
 from collections import Counter
 from itertools import islice
 from pathlib import Path
 from typing import Annotated
 
-import gradio as gr
 from pydantic import BaseModel, Field, StringConstraints
 
-from assistant.auth import BasicAuthMiddleware, credentials
-from assistant.cite import CODE_ABBR, citation_of, cite_html, conversation_markdown, display_article, plain_text
+from assistant.auth import BasicAuthMiddleware
+from assistant.cite import CODE_ABBR, citation_of, cite_html, conversation_markdown, display_article
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.index import Index
 from assistant.limits import BodyLimit, UploadGuard
-from assistant.onboarding import build_path, path_html
 from assistant.records import Answer, Citation
 from assistant.retrieval import MAX_QUESTION_CHARS  # one limit for the chat, the API and the search
 from assistant.service import Service
 from assistant.text import ARTICLE_REF, accented, article_of, fold
 from assistant.verify import ORDER
-from ingest.loaders import LOADERS, supported
+from ingest.loaders import LOADERS
 from ingest.pipeline import refresh
 from ingest.sources import ignored
+
+log = logging.getLogger(__name__)
 
 TITLE = "Assistant documentaire ARS / Assurance Maladie"
 INTRO = (
@@ -470,11 +473,86 @@ def _same_content(a: Path, b: Path) -> bool:
 # ---------------------------------------------------------------- app
 
 
-def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_onboarding: bool = False):
-    """``users``: an ``auth.Users``; when given, every route needs a login and admins get the upload tab.
-    ``prebuild_onboarding``: build the onboarding path in the background at once (``serve`` does)."""
+def gradio_upload_folder() -> Path:
+    """Where Gradio writes uploads (``gradio.utils.get_upload_folder``, without importing Gradio)."""
+    return Path(os.environ.get("GRADIO_TEMP_DIR") or (Path(tempfile.gettempdir()) / "gradio").resolve())
+
+
+CHAT_LOADING = (
+    "<!doctype html><html lang='fr'><head><meta charset='utf-8'><meta http-equiv='refresh' content='2'>"
+    f"<title>{TITLE}</title></head><body><p>Le chat se prépare (quelques secondes)… Cette page se recharge "
+    "seule. L'API (<code>POST /api/ask</code>) et les pages des articles répondent déjà.</p></body></html>"
+)
+
+
+class LateChat:
+    """The chat's place at "/" while it is built in the background: until then, a page that says so (503) and
+    reloads itself; then every request goes to the chat. ``serve`` answers /api/ask meanwhile, so its first
+    answer does not wait for Gradio's import (about 3 s) and the page's construction."""
+
+    def __init__(self):
+        self.app = None
+        self.error = ""  # why the chat could not be built, if it could not
+        self._exit = None
+
+    async def __call__(self, scope, receive, send):
+        if self.app is not None:
+            return await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            return  # a websocket before the chat exists: closed
+        from starlette.responses import HTMLResponse
+
+        if self.error:
+            body = f"<p>Le chat n'a pas pu démarrer : {html.escape(self.error)}. L'API /api/ask répond.</p>"
+            return await HTMLResponse(page("Chat indisponible", body), status_code=500)(scope, receive, send)
+        await HTMLResponse(CHAT_LOADING, status_code=503, headers={"Retry-After": "2"})(scope, receive, send)
+
+    def start(self, loop, build) -> threading.Thread:
+        """Build the chat in a thread (``build``: a function that mounts it on an app it is given) and start
+        Gradio's lifespan on the server's event loop ``loop``."""
+
+        def run():
+            try:
+                from fastapi import FastAPI
+
+                shell = build(FastAPI(docs_url=None, redoc_url=None, openapi_url=None))
+                asyncio.run_coroutine_threadsafe(self._enter(shell), loop).result()
+                self.app = shell
+            except Exception as exc:  # noqa: BLE001 - the API goes on; the page says why the chat is missing
+                log.exception("the chat could not be built")
+                self.error = f"{type(exc).__name__}: {exc}"
+
+        thread = threading.Thread(target=run, daemon=True, name="chat-build")
+        thread.start()
+        return thread
+
+    async def _enter(self, shell) -> None:
+        cm = shell.router.lifespan_context(shell)  # Gradio's startup events (its queue) within it
+        await cm.__aenter__()
+        self._exit = cm
+
+    async def stop(self) -> None:
+        if self._exit is not None:
+            cm, self._exit = self._exit, None
+            await cm.__aexit__(None, None, None)
+
+
+def create_api(service: Service, feedback: FeedbackStore, users=None, chat=None, chat_later: bool = False):
+    """The API and the pages, with the limits and the login. ``users``: an ``auth.Users``; when given, every
+    route needs a login. ``chat``: a function that mounts the chat at "/" of the app it is given
+    (``assistant.app.create_app`` gives ``assistant.chat.mount_chat``), or None. ``chat_later``: serve the API at
+    once and mount the chat when it is built (``LateChat``; ``serve`` does), instead of building it now."""
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
+
+    late = LateChat()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        if chat is not None and chat_later:
+            late.start(asyncio.get_running_loop(), chat)
+        yield
+        await late.stop()
 
     app = FastAPI(
         title=TITLE,
@@ -482,7 +560,9 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
         version="0.1.0",
         docs_url=None,
         redoc_url=None,
+        lifespan=lifespan,
     )
+    app.state.chat = late
     _offline_docs(app)
 
     @app.post("/api/ask", response_model=AskResponse, summary="Poser une question")
@@ -539,195 +619,15 @@ def create_app(service: Service, feedback: FeedbackStore, users=None, prebuild_o
         ref = f"<p class='cite'>{html.escape(c.reference)}</p>" if c and c.reference else ""
         return page(d.get("short_title") or d["title"], f"<h1>{html.escape(d['title'])}</h1>{ref}" + "".join(body))
 
-    def respond(question, state):
-        """The conversation lives in the server-side state: the page's copy is never read back, so a client
-        cannot send a huge history. Questions longer than /api/ask's limit are refused."""
-        question = (question or "").strip()
-        state = dict(state or {})
-        chat = list(state.get("chat") or [])
-        history = list(state.get("history") or [])
-        if not question:
-            yield chat, render_sources(service, None), state, "", gr.skip(), gr.skip()
-            return
-        if len(question) > MAX_QUESTION_CHARS:
-            chat = (
-                chat
-                + [
-                    {"role": "user", "content": inert(question[:200]) + " …"},
-                    {
-                        "role": "assistant",
-                        "content": inert(
-                            f"Question trop longue ({len(question)} caractères ; limite {MAX_QUESTION_CHARS}) : "
-                            "posez-la en quelques phrases."
-                        ),
-                    },
-                ]
-            )[-MAX_CHAT_MESSAGES:]
-            state["chat"] = chat
-            yield chat, render_sources(service, None), state, "", gr.skip(), gr.skip()
-            return
-        query = service.standalone(question, history)
-        answer = service.ask(query)
-        chat = (chat + [{"role": "user", "content": inert(question)}, {"role": "assistant", "content": ""}])[
-            -MAX_CHAT_MESSAGES:
-        ]
-        sources = render_sources(service, answer)
-        words = chat_markdown(answer.answer, answer.notice, answer.suggestions).split(" ")
-        step = 6
-        for i in range(step, len(words) + step, step):  # the answer streams in (Gradio sends each change only)
-            chat[-1] = {"role": "assistant", "content": " ".join(words[:i])}
-            yield chat, sources, state, "", gr.skip(), gr.skip()
-        shown = answer.answer + (f"\n\n{answer.notice}" if answer.notice else "")
-        turn = {
-            "question": question,
-            "answer": shown,
-            "answered": answer.answered,
-            "citations": [c.to_dict() for c in answer.citations],
-            "suggestions": list(answer.suggestions),
-        }
-        turns = (list(state.get("turns") or []) + [turn])[-MAX_EXPORT_TURNS:]
-        export_id = state.get("export_id") or uuid.uuid4().hex
-        state = {
-            "history": (history + [query])[-MAX_FOLLOWUP_HISTORY:],
-            "chat": chat,
-            "turns": turns,
-            "export_id": export_id,
-            "last": {"question": question, "query": query, "answer": answer.to_dict()},
-        }
-        copy = plain_text(shown, answer.citations) if answer.answered else shown
-        yield chat, sources, state, "", copy, write_export(export_id, turns)
-
-    def save_feedback(rating, comment, state):
-        last = (state or {}).get("last")
-        if not last:
-            return "Posez d'abord une question."
-        feedback.add(
-            rating, last["question"], last["answer"], service.settings.describing(), comment or "", last["query"]
-        )
-        return "Merci : avis enregistré." if rating > 0 else "Merci : avis enregistré, il aidera à corriger."
-
-    def role_of(request) -> str | None:
-        if users is None:
-            return None
-        creds = credentials(request.headers.get("authorization")) if request is not None else None
-        # the middleware has checked these credentials already: Users.role answers from its cache, no hashing
-        return users.role(*creds) if creds else None
-
-    def upload(files, request: gr.Request):
-        paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
-        try:
-            if role_of(request) != "admin":
-                return "Réservé aux administrateurs."
-            return ingest_uploads(service, paths)
-        finally:  # Gradio's temporary copies are not kept: the accepted files are in the upload folder
-            for path in paths:
-                path.unlink(missing_ok=True)
-
-    paths: dict[str, str] = {}  # generation -> the onboarding path's page (built once per generation)
-    building = threading.Lock()
-
-    def onboarding_page():
-        """Built once per generation (2-3 s on the default corpus, about 12 s on the full codes), first in the
-        background when the app starts."""
-        with building:
-            generation = service.generation
-            if generation not in paths:
-                page_html = path_html(build_path(service))
-                paths.clear()
-                paths[generation] = page_html
-            return paths[generation]
-
-    def prebuild():
-        try:
-            onboarding_page()
-        except Exception:  # noqa: BLE001 - the tab builds it again when opened
-            import logging
-
-            logging.getLogger(__name__).exception("the onboarding path could not be built in advance")
-
-    if prebuild_onboarding:
-        threading.Thread(target=prebuild, daemon=True, name="onboarding").start()
-
-    def show_upload(request: gr.Request):
-        return gr.update(visible=role_of(request) == "admin")
-
-    # Gradio's temporary files (uploads) older than an hour are deleted every 10 minutes.
-    with gr.Blocks(title=TITLE, delete_cache=(600, 3600)) as demo:
-        state = gr.State({"history": [], "chat": [], "last": None})
-        gr.Markdown(f"# {TITLE}\n{INTRO}")
-        with gr.Tab("Questions"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    # Answers are made inert by ``chat_markdown``; HTML is sanitized as well, and no LaTeX.
-                    chat = gr.Chatbot(
-                        label="Conversation", height=460, elem_id="chat", sanitize_html=True, latex_delimiters=[]
-                    )
-                    with gr.Row():
-                        box = gr.Textbox(placeholder="Votre question…", show_label=False, elem_id="question", scale=5)
-                        send = gr.Button("Envoyer", variant="primary", elem_id="send", scale=1)
-                    gr.Examples(example_questions(service), inputs=box, label="Exemples")
-                    with gr.Row():
-                        up = gr.Button("👍 Utile", elem_id="thumbs-up")
-                        down = gr.Button("👎 Pas utile", elem_id="thumbs-down")
-                        comment = gr.Dropdown(
-                            ["mauvaise source", "incomplet", "réponse fausse"],
-                            value=None,
-                            allow_custom_value=True,
-                            label="Commentaire (facultatif)",
-                            elem_id="comment",
-                        )
-                    with gr.Row():
-                        copy_btn = gr.Button("📋 Copier la réponse et ses sources", elem_id="copy", size="sm")
-                        export_btn = gr.DownloadButton(
-                            "⬇ Exporter la conversation (Markdown)", value=None, elem_id="export", size="sm"
-                        )
-                    copy_text = gr.Textbox(visible=False, elem_id="copy-text")
-                    status = gr.Markdown(elem_id="feedback-status")
-                with gr.Column(scale=2):
-                    sources = gr.HTML(render_sources(service, None), elem_id="sources")
-        with gr.Tab("Glossaire"):
-            gr.Markdown("Les sigles trouvés dans le corpus, leur développement et les passages qui les définissent.")
-            find = gr.Textbox(label="Chercher un sigle ou un mot", elem_id="glossary-search")
-            table = gr.Dataframe(
-                glossary_rows(service),
-                headers=["Sigle", "Développement", "Défini dans"],
-                wrap=True,
-                interactive=False,
-                elem_id="glossary",
-            )
-            find.change(lambda q: glossary_rows(service, q), find, table)
-        with gr.Tab("Parcours d'accueil", elem_id="onboarding-tab") as path_tab:
-            gr.Markdown(
-                "Les notions qui organisent la coopération ARS / Assurance Maladie, une fiche par notion : "
-                "sa définition, qui la pilote ou la préside, ses articles clés et trois questions à poser. "
-                "Tout est cité du corpus."
-            )
-            path = gr.HTML("<p>Chargement du parcours…</p>", elem_id="onboarding")
-            path_tab.select(onboarding_page, None, path)
-        with gr.Tab("Ajouter des textes", visible=False) as upload_tab:
-            gr.Markdown(f"Textes acceptés : {', '.join(supported())}. Ils sont indexés sans redémarrer le serveur.")
-            files = gr.File(file_count="multiple", label="Fichiers", elem_id="upload-files")
-            go = gr.Button("Indexer", elem_id="upload-go")
-            report = gr.Markdown(elem_id="upload-report")
-            go.click(upload, files, report)
-        demo.load(show_upload, None, upload_tab)
-        outputs = [chat, sources, state, box, copy_text, export_btn]
-        copy_btn.click(None, [copy_text], None, js=COPY_JS)
-        send.click(respond, [box, state], outputs, concurrency_limit=4)
-        box.submit(respond, [box, state], outputs, concurrency_limit=4)
-        up.click(lambda c, s: save_feedback(1, c, s), [comment, state], status)
-        down.click(lambda c, s: save_feedback(-1, c, s), [comment, state], status)
-
-    app = gr.mount_gradio_app(
-        app, demo, path="/", footer_links=["api"], max_file_size=f"{service.settings.upload_max_mb:g}mb"
-    )
+    if chat is not None and chat_later:
+        app.mount("/", late)
+    elif chat is not None:
+        chat(app)
     # Starlette runs the middleware added last first: login, then the body limit, then the upload guard.
-    from gradio.utils import get_upload_folder
-
     settings = service.settings
     app.add_middleware(
         UploadGuard,
-        temp_dir=Path(get_upload_folder()),
+        temp_dir=gradio_upload_folder(),
         max_per_hour=settings.upload_max_files,
         max_total_bytes=int(settings.upload_max_total_mb * 1024 * 1024),
     )

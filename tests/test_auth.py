@@ -31,9 +31,9 @@ def test_adduser_writes_a_users_file(tmp_path):
 def secured(fake_index, tmp_path_factory):
     from fastapi.testclient import TestClient
 
+    from assistant.app import create_app
     from assistant.feedback import FeedbackStore
     from assistant.service import Service
-    from assistant.web import create_app
 
     folder = tmp_path_factory.mktemp("auth")
     Users.add(folder / "users.txt", "agent", "mdp-agent", "user")
@@ -141,9 +141,9 @@ def test_failed_logins_are_throttled_and_hashed_off_the_event_loop(fake_index, t
     from fastapi.testclient import TestClient
 
     import assistant.auth as auth
+    from assistant.app import create_app
     from assistant.feedback import FeedbackStore
     from assistant.service import Service
-    from assistant.web import create_app
 
     Users.add(tmp_path / "users.txt", "agent", "mdp-agent", "user")
     hashed_in = []

@@ -60,6 +60,8 @@ LAYERS = {
         "assistant.auth",
         "assistant.limits",
         "assistant.web",
+        "assistant.chat",
+        "assistant.app",
         "assistant.cli",
         "assistant.__main__",
     ],

@@ -18,9 +18,9 @@ def _basic(user, password):
 def app_with_users(fake_index, tmp_path_factory):
     from fastapi.testclient import TestClient
 
+    from assistant.app import create_app
     from assistant.feedback import FeedbackStore
     from assistant.service import Service
-    from assistant.web import create_app
 
     folder = tmp_path_factory.mktemp("limits")
     Users.add(folder / "users.txt", "agent", "mdp-agent", "user")
@@ -61,9 +61,9 @@ def test_uploads_are_for_admins_and_limited(app_with_users):
 def test_uploads_are_refused_when_nobody_logs_in(fake_index, tmp_path):
     from fastapi.testclient import TestClient
 
+    from assistant.app import create_app
     from assistant.feedback import FeedbackStore
     from assistant.service import Service
-    from assistant.web import create_app
 
     client = TestClient(create_app(Service(fake_index), FeedbackStore(tmp_path / "fb.sqlite")))
     r = client.post("/gradio_api/upload", files={"files": ("a.txt", b"texte", "text/plain")})
@@ -122,9 +122,10 @@ def test_feedback_never_stores_the_api_key_nor_url_credentials(fake_index, tmp_p
     # the web app's feedback path uses it
     import inspect
 
-    import assistant.web as web
+    import assistant.chat as chat
 
-    assert "describing()" in inspect.getsource(web.create_app) and "model_dump" not in inspect.getsource(web.create_app)
+    source = inspect.getsource(chat.mount_chat)
+    assert "describing()" in source and "model_dump" not in source
     assert sqlite3.connect(tmp_path / "fb.sqlite").execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 1
 
 
@@ -157,6 +158,22 @@ def test_failed_uploads_are_not_kept_and_same_names_coexist(small_corpus, tmp_pa
     assert service.ask("Qui préside le comité occitan des dragons ?").answered
 
 
+def _wait_for_chat(url: str, headers: dict, seconds: float = 120) -> None:
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10)
+            return
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503 or time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
 @pytest.mark.integration
 def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(tmp_path):
     """A real server with login: an admin uploads through Gradio's route and the upload event; the file is
@@ -186,6 +203,7 @@ def test_an_admin_upload_through_the_chat_leaves_no_temporary_copy(tmp_path):
     proc, url = serve_assistant(tmp_path / "server.log", env, ready_statuses=(401,))
     try:
         auth = {"Authorization": _basic("chef", "mdp-chef-1")["Authorization"]}
+        _wait_for_chat(url, auth)  # the API answers first; the chat is mounted when built
         new = tmp_path / "licornes.txt"
         new.write_text(
             "Le comité régional des licornes est présidé par le directeur de la ménagerie.", encoding="utf-8"

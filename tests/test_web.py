@@ -15,9 +15,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 def api_client(fake_index, tmp_path_factory):
     from fastapi.testclient import TestClient
 
+    from assistant.app import create_app
     from assistant.feedback import FeedbackStore
     from assistant.service import Service
-    from assistant.web import create_app
 
     app = create_app(Service(fake_index), FeedbackStore(tmp_path_factory.mktemp("fb") / "feedback.sqlite"))
     return TestClient(app)
@@ -172,9 +172,9 @@ def test_api_reports_llm_notice_and_unsupported(fake_index, tmp_path):
 
     from fastapi.testclient import TestClient
 
+    from assistant.app import create_app
     from assistant.feedback import FeedbackStore
     from assistant.service import Service
-    from assistant.web import create_app
 
     svc = Service(fake_index)
     real = svc.ask
@@ -393,3 +393,64 @@ def test_article_page_in_the_browser(server, browser):
     assert "Partie législative" in browser.find_element(By.TAG_NAME, "body").text
     browser.find_element(By.ID, "back-to-chat").click()
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#question textarea"))
+
+
+def _late_app(fake_index, tmp_path):
+    from assistant.app import create_app
+    from assistant.feedback import FeedbackStore
+    from assistant.service import Service
+
+    return create_app(Service(fake_index), FeedbackStore(tmp_path / "fb.sqlite"), chat_later=True)
+
+
+def _wait_for_chat(client, seconds=120):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        r = client.get("/")
+        if r.status_code != 503:
+            return r
+        assert "Le chat se prépare" in r.text and r.headers["retry-after"] == "2"
+        time.sleep(0.2)
+    raise AssertionError("the chat was never mounted")
+
+
+def test_the_api_answers_while_the_chat_is_built_then_the_chat_is_served(fake_index, tmp_path):
+    from fastapi.testclient import TestClient
+
+    app = _late_app(fake_index, tmp_path)
+    assert app.state.chat.app is None  # nothing of the chat is built before the server starts
+    with TestClient(app) as client:
+        r = client.post("/api/ask", json={"question": "Qui pilote le ciblage des CAQES ?"})
+        assert r.status_code == 200 and r.json()["answered"]
+        page = _wait_for_chat(client)
+        assert page.status_code == 200 and "gradio" in page.text.lower()
+        # Gradio's own routes work behind the late mount (its startup ran on the server's loop)
+        config = client.get("/config")
+        assert config.status_code == 200 and "components" in config.json()
+        assert client.get("/article/L162-30-2").status_code == 200  # the app's own routes come first still
+
+
+def test_a_chat_that_cannot_be_built_says_why_and_the_api_goes_on(fake_index, tmp_path, monkeypatch):
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    import assistant.chat
+
+    go = threading.Event()
+
+    def broken(*_a, **_k):
+        go.wait(30)
+        raise RuntimeError("thème introuvable")
+
+    monkeypatch.setattr(assistant.chat, "mount_chat", broken)
+    with TestClient(_late_app(fake_index, tmp_path)) as client:
+        loading = client.get("/")  # while the chat is being built: a page that says so and reloads itself
+        assert loading.status_code == 503 and "Le chat se prépare" in loading.text and "refresh" in loading.text
+        assert client.post("/api/ask", json={"question": "c'est quoi une CPTS ?"}).status_code == 200
+        go.set()
+        page = _wait_for_chat(client)
+        assert page.status_code == 500 and "thème introuvable" in page.text
+        assert client.post("/api/ask", json={"question": "c'est quoi une CPTS ?"}).status_code == 200
