@@ -354,14 +354,14 @@ def server_cases(index: Path, base: Path, load_rounds: int = 100) -> list[Case]:
     cases: list[Case] = []
     try:
         deadline = time.time() + 180
-        while time.time() < deadline:
+        while time.time() < deadline:  # up, and its chat mounted (the API answers a few seconds before it)
             try:
-                if _request(url, timeout=2)[0] in (200, 401):
+                if _request(url, headers=agent, timeout=2)[0] == 200:
                     break
             except OSError:
                 if proc.poll() is not None:
                     raise RuntimeError((base / "server.log").read_text()) from None
-                time.sleep(0.3)
+            time.sleep(0.3)
 
         def ask(q: str) -> float:
             t = time.perf_counter()
