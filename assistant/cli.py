@@ -247,7 +247,8 @@ def chat(index):
 @click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
 @index_option
 def serve(host, port, index):
-    """Serve the web chat on http://HOST:PORT/ and the API (POST /api/ask, OpenAPI at /docs)."""
+    """Serve the web chat on http://HOST:PORT/ and the API (POST /api/ask, OpenAPI at /docs). The API answers as
+    soon as the index is open; the chat is mounted a few seconds later, once built."""
 
     def go():
         import uvicorn
