@@ -335,7 +335,8 @@ class Answerer:
             default=0.0,
         )
 
-    def ask(self, question: str, dense: bool = True) -> Answer:
+    def ask(self, question: str, dense: bool = True, generate: bool = True) -> Answer:
+        """``generate``: False answers extractively even when an LLM backend is set (a server's warm-up)."""
         t0 = time.perf_counter()
         result = self.retriever.search(question, self.settings.search_k, dense=dense)
         t = time.perf_counter()
@@ -361,7 +362,7 @@ class Answerer:
         if not lookup and best_cov < self.settings.min_coverage:
             return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
         extractive = self._compose(question, result, hits, lookup, t0, t, best_cov)
-        if self.settings.llm_backend == "none" or not extractive.answered:
+        if self.settings.llm_backend == "none" or not extractive.answered or not generate:
             return extractive
         return self._generate(question, result, lookup or hits, extractive)
 

@@ -23,8 +23,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS documents_article ON documents(article);
-CREATE INDEX IF NOT EXISTS chunks_locator ON chunks(locator);
 """
+# Added after catalogs were first built: an older catalog gets it at its first open, unless another process
+# holds the database then (a unit's lookup then reads the table, as before).
+LATER_INDEXES = "CREATE INDEX IF NOT EXISTS chunks_locator ON chunks(locator);"
 
 DOC_COLS = (
     "doc_id",
@@ -87,6 +89,10 @@ class Catalog:
         self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        try:
+            self.db.execute(LATER_INDEXES)
+        except sqlite3.OperationalError:  # locked by another process, or read-only
+            pass
 
     def manifest(self) -> dict[str, dict]:
         rows = self.db.execute("SELECT doc_id, source, sha256, size, mtime, n_chunks FROM documents")
@@ -180,6 +186,10 @@ class Catalog:
                 out[row[0]] = self._document(row, _tuple_of)
         return out
 
+    def chunked_document_ids(self) -> list[str]:
+        """The documents that have chunks, in doc id order."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT doc_id FROM chunks ORDER BY doc_id")]
+
     def document_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT doc_id FROM documents ORDER BY doc_id")]
 
@@ -189,6 +199,8 @@ class Catalog:
 
     def docs_of_article(self, article: str) -> list[str]:
         """The documents of a canonical article number (it may exist in both codes' corpora)."""
+        if not article:  # the documents that are no code article have an empty number: none is "article ''"
+            return []
         rows = self.db.execute("SELECT doc_id FROM documents WHERE article=? ORDER BY doc_id", (article,))
         return [r[0] for r in rows]
 

@@ -206,7 +206,7 @@ class Index:
             if group:
                 yield doc, group
 
-        return Rows(fetch, cat.document_ids, lambda: cat.counts()[0], items, size=1024)
+        return Rows(fetch, cat.chunked_document_ids, lambda: len(cat.chunked_document_ids()), items, size=1024)
 
     def memo(self, name: str, key: str, compute):
         """A bounded per-chunk cache, dropped with the others when the index changes."""

@@ -97,6 +97,11 @@ class LexicalIndex:
         """The BM25 arrays are memory-mapped: read from the page cache, shared by every process that opens them."""
         import bm25s
 
+        if (
+            not (folder / "chunk_ids.json").exists()
+            and (folder.with_name(folder.name + ".old") / "chunk_ids.json").exists()
+        ):
+            folder = folder.with_name(folder.name + ".old")  # a save stopped between its two renames
         chunk_ids = json.loads((folder / "chunk_ids.json").read_text())
         df = json.loads((folder / "df.json").read_text())
         retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if chunk_ids else bm25s.BM25()

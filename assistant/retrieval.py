@@ -294,8 +294,10 @@ class Retriever:
         hw = self.settings.heading_weight if heading_of else 0.0
         first = idx.headings.first_of_section if hw else set()
         fused: dict[str, tuple[float, dict]] = {}
-        candidates = idx.chunks.many(set(lex) | set(dense) | set(heading_cands))  # one query for those not kept
-        for cid, chunk in candidates.items():
+        order = list(dict.fromkeys([*lex, *dense, *heading_cands]))  # BM25's, then dense's, then the headings'
+        candidates = idx.chunks.many(order)  # one query for those not kept
+        for cid in order:
+            chunk = candidates.get(cid)
             if chunk is None:
                 continue
             sig = {

@@ -53,7 +53,7 @@ class Loaded:
         # Chroma's vectors and what the answer reads at first use (word lists, accents of headings) are loaded
         # before a user asks, not while a server also imports its chat.
         sample = idx.catalog.sample_text() or "échauffement du service"
-        self.answerer.ask(" ".join(sample.split()[:12]))
+        self.answerer.ask(" ".join(sample.split()[:12]), generate=False)  # never a call to an LLM
 
 
 RETRY_LOAD_AFTER_S = 30.0

@@ -354,13 +354,18 @@ def server_cases(index: Path, base: Path, load_rounds: int = 100) -> list[Case]:
     cases: list[Case] = []
     try:
         deadline = time.time() + 180
-        while time.time() < deadline:  # up, and its chat mounted (the API answers a few seconds before it)
+        while True:  # up, and its chat mounted (the API answers a few seconds before it)
             try:
-                if _request(url, headers=agent, timeout=2)[0] == 200:
+                status = _request(url, headers=agent, timeout=2)[0]
+                if status == 200:
                     break
+                if status != 503:  # 500: the chat could not be built
+                    raise RuntimeError(f"le chat répond {status} : {(base / 'server.log').read_text()}")
             except OSError:
                 if proc.poll() is not None:
                     raise RuntimeError((base / "server.log").read_text()) from None
+            if time.time() > deadline:
+                raise RuntimeError(f"le chat n'est pas prêt après 180 s : {(base / 'server.log').read_text()}")
             time.sleep(0.3)
 
         def ask(q: str) -> float:

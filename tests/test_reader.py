@@ -59,6 +59,9 @@ def test_the_passages_read_on_demand_are_those_of_the_catalog(fake_index):
     assert all(idx.documents[d] == meta and "text" not in meta for d, meta in docs.items())
     numbers = {m["article"] for m in docs.values() if m["article"]}
     assert set(idx.articles) == numbers and "L162-30-2" in idx.articles and "L999-9" not in idx.articles
+    assert "" not in idx.articles and idx.articles.get("") is None  # the documents that are no article
+    assert set(idx.chunks_by_doc) == {c.doc_id for c in every.values()} == set(dict(idx.chunks_by_doc.items()))
+    assert len(idx.chunks_by_doc) == len(set(idx.chunks_by_doc))
     # the headings field is the same built from where the passages sit as from the passages themselves
     built = HeadingIndex.build(every.values())
     placed = HeadingIndex.build(idx.catalog.places())
@@ -84,3 +87,18 @@ def test_a_unit_is_found_with_its_sub_units_and_no_other(tmp_path):
     assert [c.locator for c in cat.chunks_at("Article 50")] == ["Article 50"]
     assert cat.chunks_at("Article 7") == []
     assert cat.chunks_at("Article 5")[0].title == "Convention"  # the document's fields come with the chunk
+
+
+def test_a_server_warm_up_answers_without_the_llm(fake_index, monkeypatch):
+    from fakes import FAKE
+
+    from assistant.answer import Answerer
+
+    def no_llm(*_a, **_k):
+        raise AssertionError("the LLM was called")
+
+    monkeypatch.setattr(Answerer, "_generate", no_llm)
+    svc = Service(fake_index.model_copy(update={"llm_backend": FAKE}))
+    svc.warm()  # a remote, paid or slow call at every start and switch otherwise
+    with pytest.raises(AssertionError, match="LLM"):  # a question does use it
+        svc.ask("Qui pilote le ciblage des CAQES ?")

@@ -47,6 +47,7 @@ def test_article_page_and_links(api_client):
     assert page.status_code == 200 and "sanction financière" in page.text
     assert 'href="/article/L162-30-3"' in page.text  # a reference to another article of the corpus is a link
     assert api_client.get("/article/L999-1").status_code == 404
+    assert api_client.get("/article/%20").status_code == 404  # no number: not every document without one
 
 
 @pytest.fixture(scope="module")
@@ -429,6 +430,8 @@ def test_the_api_answers_while_the_chat_is_built_then_the_chat_is_served(fake_in
         # Gradio's own routes work behind the late mount (its startup ran on the server's loop)
         config = client.get("/config")
         assert config.status_code == 200 and "components" in config.json()
+        gradio_app = app.state.chat.app.routes[-1].app
+        assert gradio_app.get_blocks()._queue.active_jobs  # its queue started: chat events are processed
         assert client.get("/article/L162-30-2").status_code == 200  # the app's own routes come first still
 
 
