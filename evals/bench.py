@@ -405,16 +405,19 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print) -> dict:
     return results
 
 
-GOALS = [
-    ("ingest_over_encode", ">=", 0.8, "default"),
+GOALS = [  # issue 13's targets where it sets one (ingest: <= 1.1x the raw encode time, so >= 0.91x its speed)
+    ("ingest_over_encode", ">=", 0.91, "default"),
     ("rebuild_unchanged_embedded", "<=", 0, "default"),
     ("ask_p95_over_embed", "<=", 2.0, "full"),
     ("ask_p95_over_embed", "<=", 3.0, "200k"),
     ("ask_p95_over_embed_beside_ask", "<=", 2.0, "full"),
     ("ask_p95_over_embed_beside_ask", "<=", 3.0, "200k"),
     ("no_change_refresh_s_per_1000_docs", "<", 2.0, None),
-    ("serve_peak_rss_mb", "<", 1500, "full"),
-    ("cold_start_to_first_answer_s", "<", 5.0, None),
+    ("serve_peak_rss_mb", "<=", 400, "full"),
+    ("serve_peak_rss_mb", "<=", 600, "200k"),
+    ("cold_start_to_first_answer_s", "<", 5.0, "default"),
+    ("cold_start_to_first_answer_s", "<=", 2.0, "full"),
+    ("cold_start_to_first_answer_s", "<=", 3.0, "200k"),
     ("cold_start_ask_cli_s", "<", 5.0, None),
 ]
 
