@@ -65,22 +65,8 @@ class Place(NamedTuple):
 
 @functools.lru_cache(maxsize=16384)
 def _tuple_of(text: str | None) -> tuple:
-    """A stored JSON list as a tuple, parsed once for the breadcrumbs that a question's passages share."""
+    """A stored JSON list (breadcrumb, links) as a tuple, parsed once for the breadcrumbs passages share."""
     return tuple(json.loads(text or "[]"))
-
-
-def _json_tuples():
-    """A parser of stored JSON lists into tuples that parses each distinct text once: breadcrumbs and link
-    lists repeat across documents and chunks (same section, no links)."""
-    parsed: dict[str | None, tuple] = {}
-
-    def parse(text: str | None) -> tuple:
-        got = parsed.get(text)
-        if got is None:
-            got = parsed[text] = tuple(json.loads(text or "[]"))
-        return got
-
-    return parse
 
 
 class Catalog:
@@ -159,10 +145,11 @@ class Catalog:
                 self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
                 self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
-    def _document(self, row, tup) -> dict:
+    @staticmethod
+    def _document(row) -> dict:
         d = dict(zip(DOC_COLS, row, strict=True))
-        d["breadcrumb"] = tup(d["breadcrumb"])
-        d["links"] = tup(d["links"])
+        d["breadcrumb"] = _tuple_of(d["breadcrumb"])
+        d["links"] = _tuple_of(d["links"])
         return d
 
     def documents(self) -> dict[str, dict]:
@@ -171,9 +158,8 @@ class Catalog:
 
     def iter_documents(self):
         """(doc_id, metadata) of every document, read as they come (nothing kept)."""
-        tup = _json_tuples()
         for row in self.db.execute(f"SELECT {', '.join(DOC_COLS)} FROM documents ORDER BY doc_id"):
-            yield row[0], self._document(row, tup)
+            yield row[0], self._document(row)
 
     def documents_by_id(self, doc_ids: Iterable[str]) -> dict[str, dict]:
         """The metadata of the documents among ``doc_ids`` that exist."""
@@ -183,7 +169,7 @@ class Catalog:
             part = ids[i : i + BATCH]
             sql = f"SELECT {', '.join(DOC_COLS)} FROM documents WHERE doc_id IN ({','.join('?' * len(part))})"
             for row in self.db.execute(sql, part):
-                out[row[0]] = self._document(row, _tuple_of)
+                out[row[0]] = self._document(row)
         return out
 
     def chunked_document_ids(self) -> list[str]:
@@ -209,7 +195,7 @@ class Catalog:
         return {r[0] for r in self.db.execute("SELECT DISTINCT article FROM documents WHERE article != ''")}
 
     @staticmethod
-    def _chunk(row, crumbs) -> Chunk:
+    def _chunk(row) -> Chunk:
         return Chunk(
             chunk_id=row[0],
             doc_id=row[1],
@@ -220,7 +206,7 @@ class Catalog:
             title=row[10] or "",
             doc_type=row[11] or "",
             date=row[12] or "",
-            breadcrumb=crumbs(row[6]),
+            breadcrumb=_tuple_of(row[6]),
             source=row[13] or "",
             article=row[7] or "",
             part=row[8],
@@ -229,9 +215,8 @@ class Catalog:
 
     def iter_chunks(self):
         """Every chunk in catalog order (document, then position), read as they come (nothing kept)."""
-        crumbs = _json_tuples()
         for row in self.db.execute(CHUNK_SELECT + CHUNK_ORDER):
-            yield self._chunk(row, crumbs)
+            yield self._chunk(row)
 
     def chunks(self) -> list[Chunk]:
         return list(self.iter_chunks())
@@ -243,13 +228,13 @@ class Catalog:
         for i in range(0, len(ids), BATCH):
             part = ids[i : i + BATCH]
             for row in self.db.execute(CHUNK_SELECT + f" WHERE c.chunk_id IN ({','.join('?' * len(part))})", part):
-                out[row[0]] = self._chunk(row, _tuple_of)
+                out[row[0]] = self._chunk(row)
         return out
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """A document's chunks in their order."""
         rows = self.db.execute(CHUNK_SELECT + " WHERE c.doc_id=?" + CHUNK_ORDER, (doc_id,))
-        return [self._chunk(r, _tuple_of) for r in rows]
+        return [self._chunk(r) for r in rows]
 
     def chunks_at(self, locator: str) -> list[Chunk]:
         """The chunks of a unit and of its sub-units ("Article 5" -> "Article 5", "Article 5.2"...), in catalog
@@ -258,14 +243,13 @@ class Catalog:
             CHUNK_SELECT + " WHERE c.locator = ? OR (c.locator > ? AND c.locator < ?)" + CHUNK_ORDER,
             (locator, locator + ".", locator + "/"),  # "/" follows "." in code point order
         )
-        return [self._chunk(r, _tuple_of) for r in rows]
+        return [self._chunk(r) for r in rows]
 
     def places(self):
         """Where every chunk sits (``Place``: no text), in catalog order, read as they come."""
-        crumbs = _json_tuples()
         sql = "SELECT chunk_id, doc_id, article, start, part, breadcrumb FROM chunks ORDER BY doc_id, ord"
         for row in self.db.execute(sql):
-            yield Place(row[0], row[1], row[2] or "", row[3], row[4], crumbs(row[5]))
+            yield Place(row[0], row[1], row[2] or "", row[3], row[4], _tuple_of(row[5]))
 
     def counts(self) -> tuple[int, int]:
         docs = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
@@ -273,7 +257,7 @@ class Catalog:
         return docs, chunks
 
     def chunk_ids(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks")]
+        return [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks ORDER BY doc_id, ord")]
 
     def chunk_counts(self) -> dict[str, int]:
         """Chunks held per document."""

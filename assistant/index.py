@@ -8,6 +8,8 @@ import json
 import sqlite3
 import time
 from functools import cached_property
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 
 from assistant import generations
@@ -152,7 +154,7 @@ class Index:
         cat = self.catalog
         return Rows(
             cat.chunks_by_id,
-            lambda: (c.chunk_id for c in cat.places()),
+            cat.chunk_ids,
             lambda: cat.counts()[1],
             lambda: ((c.chunk_id, c) for c in cat.iter_chunks()),
             size=4096,
@@ -196,15 +198,7 @@ class Index:
             return {d: chunks for d, chunks in found.items() if chunks}
 
         def items():
-            doc, group = None, []
-            for c in cat.iter_chunks():
-                if c.doc_id != doc and group:
-                    yield doc, group
-                    group = []
-                doc = c.doc_id
-                group.append(c)
-            if group:
-                yield doc, group
+            return ((doc, list(group)) for doc, group in groupby(cat.iter_chunks(), key=attrgetter("doc_id")))
 
         return Rows(fetch, cat.chunked_document_ids, lambda: len(cat.chunked_document_ids()), items, size=1024)
 

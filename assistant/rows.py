@@ -73,13 +73,6 @@ class Rows(Mapping, Generic[K, V]):
             out.update(got)
         return out
 
-    def __contains__(self, key: object) -> bool:
-        try:
-            self[key]  # type: ignore[index]
-        except KeyError:
-            return False
-        return True
-
     def __iter__(self) -> Iterator[K]:
         return iter(self._keys())
 
@@ -89,9 +82,7 @@ class Rows(Mapping, Generic[K, V]):
         return self._len
 
     def items(self):  # type: ignore[override]
-        if self._items is None:
-            return ((k, self[k]) for k in self._keys())
-        return iter(self._items())
+        return super().items() if self._items is None else iter(self._items())
 
     def values(self):  # type: ignore[override]
         return (v for _k, v in self.items())
