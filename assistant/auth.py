@@ -22,10 +22,10 @@ import os
 import secrets
 import threading
 import time
-from collections import deque
 from pathlib import Path
 
 from assistant.errors import ConfigError
+from assistant.events import EventLog
 
 log = logging.getLogger(__name__)
 
@@ -180,38 +180,19 @@ def _write(path: Path, lines: list[str]) -> None:
 
 
 class Throttle:
-    """Failed logins per key (a client address, a user name) in a sliding window of ``window`` seconds."""
+    """Failed logins per key (a client address, a user name) in a sliding window of ``window`` seconds, counted
+    in ``events`` (an ``events.EventLog``: a server's file, shared by its workers; in memory when not given)."""
 
-    def __init__(self, max_failures: int = MAX_FAILURES, window: float = WINDOW_S, max_keys: int = 10_000):
-        self.max_failures, self.window, self.max_keys = max_failures, window, max_keys
-        self._failures: dict[str, deque] = {}
-        self._lock = threading.Lock()
+    def __init__(self, max_failures: int = MAX_FAILURES, window: float = WINDOW_S, events: EventLog | None = None):
+        self.max_failures, self.window = max_failures, window
+        self.events = events or EventLog(horizon=window)
 
     def retry_after(self, *keys: str) -> int:
         """Seconds to wait before any of ``keys`` may try again (0: it may try now)."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for key in keys:
-                q = self._failures.get(key)
-                if not q:
-                    continue
-                while q and now - q[0] > self.window:
-                    q.popleft()
-                if len(q) >= self.max_failures:
-                    wait = max(wait, self.window - (now - q[0]))
-        return int(wait) + 1 if wait else 0
+        return self.events.wait(keys, self.max_failures, self.window)
 
     def fail(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._failures) > self.max_keys:  # forget the oldest keys first
-                for key in sorted(self._failures, key=lambda k: self._failures[k][-1] if self._failures[k] else 0)[
-                    : len(self._failures) // 2
-                ]:
-                    del self._failures[key]
-            for key in keys:
-                self._failures.setdefault(key, deque(maxlen=self.max_failures * 4)).append(now)
+        self.events.add(*keys)
 
 
 def credentials(header: str | None) -> tuple[str, str] | None:

@@ -6,13 +6,13 @@ first, then mounts the chat when it is built (``assistant.web.LateChat``)."""
 from __future__ import annotations
 
 import threading
-import uuid
 from pathlib import Path
 
 import gradio as gr
 
 from assistant.auth import credentials
 from assistant.cite import plain_text
+from assistant.conversations import Conversations, new_id
 from assistant.feedback import FeedbackStore
 from assistant.onboarding import build_path, path_html
 from assistant.retrieval import MAX_QUESTION_CHARS
@@ -35,20 +35,32 @@ from assistant.web import (
 from ingest.loaders import supported
 
 
-def mount_chat(app, service: Service, feedback: FeedbackStore, users=None, prebuild_onboarding: bool = False):
+def mount_chat(
+    app,
+    service: Service,
+    feedback: FeedbackStore,
+    users=None,
+    prebuild_onboarding: bool = False,
+    workers: int = 1,
+):
     """Build the chat and mount it at "/" of ``app`` (Gradio's startup runs within ``app``'s lifespan); returns
     ``app``. ``users``: an ``auth.Users`` (admins get the upload tab); ``prebuild_onboarding``: build the
-    onboarding path in the background at once."""
+    onboarding path in the background at once. ``workers``: the server's processes; with more than one, no event
+    goes through Gradio's queue (its two requests could reach two processes) and answers come whole."""
+    conversations = Conversations(feedback.path.parent / "conversations.sqlite")
+    streaming = workers <= 1
 
-    def respond(question, state):
-        """The conversation lives in the server-side state: the page's copy is never read back, so a client
-        cannot send a huge history. Questions longer than /api/ask's limit are refused."""
+    def respond(question, cid):
+        """The conversation lives on the server (``conversations``), found by the id the page holds: the page's
+        copy of the chat is never read back, so a client cannot send a huge history. Questions longer than
+        /api/ask's limit are refused."""
         question = (question or "").strip()
-        state = dict(state or {})
+        state = conversations.get(cid)
+        cid = cid if state else new_id()
         chat = list(state.get("chat") or [])
         history = list(state.get("history") or [])
         if not question:
-            yield chat, render_sources(service, None), state, "", gr.skip(), gr.skip()
+            yield chat, render_sources(service, None), cid, "", gr.skip(), gr.skip()
             return
         if len(question) > MAX_QUESTION_CHARS:
             chat = (
@@ -64,8 +76,8 @@ def mount_chat(app, service: Service, feedback: FeedbackStore, users=None, prebu
                     },
                 ]
             )[-MAX_CHAT_MESSAGES:]
-            state["chat"] = chat
-            yield chat, render_sources(service, None), state, "", gr.skip(), gr.skip()
+            conversations.put(cid, state | {"chat": chat})
+            yield chat, render_sources(service, None), cid, "", gr.skip(), gr.skip()
             return
         query = service.standalone(question, history)
         answer = service.ask(query)
@@ -74,10 +86,12 @@ def mount_chat(app, service: Service, feedback: FeedbackStore, users=None, prebu
         ]
         sources = render_sources(service, answer)
         words = chat_markdown(answer.answer, answer.notice, answer.suggestions).split(" ")
-        step = 6
-        for i in range(step, len(words) + step, step):  # the answer streams in (Gradio sends each change only)
-            chat[-1] = {"role": "assistant", "content": " ".join(words[:i])}
-            yield chat, sources, state, "", gr.skip(), gr.skip()
+        if streaming:
+            step = 6
+            for i in range(step, len(words), step):  # the answer streams in (Gradio sends each change only)
+                chat[-1] = {"role": "assistant", "content": " ".join(words[:i])}
+                yield chat, sources, cid, "", gr.skip(), gr.skip()
+        chat[-1] = {"role": "assistant", "content": " ".join(words)}
         shown = answer.answer + (f"\n\n{answer.notice}" if answer.notice else "")
         turn = {
             "question": question,
@@ -87,19 +101,25 @@ def mount_chat(app, service: Service, feedback: FeedbackStore, users=None, prebu
             "suggestions": list(answer.suggestions),
         }
         turns = (list(state.get("turns") or []) + [turn])[-MAX_EXPORT_TURNS:]
-        export_id = state.get("export_id") or uuid.uuid4().hex
-        state = {
-            "history": (history + [query])[-MAX_FOLLOWUP_HISTORY:],
-            "chat": chat,
-            "turns": turns,
-            "export_id": export_id,
-            "last": {"question": question, "query": query, "answer": answer.to_dict()},
-        }
+        conversations.put(
+            cid,
+            {
+                "history": (history + [query])[-MAX_FOLLOWUP_HISTORY:],
+                "chat": chat,
+                "turns": turns,
+                "last": {"question": question, "query": query, "answer": answer.to_dict()},
+            },
+        )
         copy = plain_text(shown, answer.citations) if answer.answered else shown
-        yield chat, sources, state, "", copy, write_export(export_id, turns)
+        yield chat, sources, cid, "", copy, write_export(cid, turns)
 
-    def save_feedback(rating, comment, state):
-        last = (state or {}).get("last")
+    def respond_at_once(question, cid):
+        """With several workers: one request, one reply (Gradio's queue keeps a session in one process)."""
+        *_, last = respond(question, cid)
+        return last
+
+    def save_feedback(rating, comment, cid):
+        last = conversations.get(cid).get("last")
         if not last:
             return "Posez d'abord une question."
         feedback.add(
@@ -154,7 +174,8 @@ def mount_chat(app, service: Service, feedback: FeedbackStore, users=None, prebu
 
     # Gradio's temporary files (uploads) older than an hour are deleted every 10 minutes.
     with gr.Blocks(title=TITLE, delete_cache=(600, 3600)) as demo:
-        state = gr.State({"history": [], "chat": [], "last": None})
+        # the conversation's id (``conversations``), given by the server with the first answer
+        conv = gr.Textbox(visible=False, elem_id="conversation")
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         with gr.Tab("Questions"):
             with gr.Row():
@@ -196,7 +217,7 @@ def mount_chat(app, service: Service, feedback: FeedbackStore, users=None, prebu
                 interactive=False,
                 elem_id="glossary",
             )
-            find.change(lambda q: glossary_rows(service, q), find, table)
+            find.change(lambda q: glossary_rows(service, q), find, table, queue=streaming)
         with gr.Tab("Parcours d'accueil", elem_id="onboarding-tab") as path_tab:
             gr.Markdown(
                 "Les notions qui organisent la coopération ARS / Assurance Maladie, une fiche par notion : "
@@ -204,20 +225,24 @@ def mount_chat(app, service: Service, feedback: FeedbackStore, users=None, prebu
                 "Tout est cité du corpus."
             )
             path = gr.HTML("<p>Chargement du parcours…</p>", elem_id="onboarding")
-            path_tab.select(onboarding_page, None, path)
+            path_tab.select(onboarding_page, None, path, queue=streaming)
         with gr.Tab("Ajouter des textes", visible=False) as upload_tab:
             gr.Markdown(f"Textes acceptés : {', '.join(supported())}. Ils sont indexés sans redémarrer le serveur.")
             files = gr.File(file_count="multiple", label="Fichiers", elem_id="upload-files")
             go = gr.Button("Indexer", elem_id="upload-go")
             report = gr.Markdown(elem_id="upload-report")
-            go.click(upload, files, report)
-        demo.load(show_upload, None, upload_tab)
-        outputs = [chat, sources, state, box, copy_text, export_btn]
+            go.click(upload, files, report, queue=streaming)
+        demo.load(show_upload, None, upload_tab, queue=streaming)
+        outputs = [chat, sources, conv, box, copy_text, export_btn]
         copy_btn.click(None, [copy_text], None, js=COPY_JS)
-        send.click(respond, [box, state], outputs, concurrency_limit=4)
-        box.submit(respond, [box, state], outputs, concurrency_limit=4)
-        up.click(lambda c, s: save_feedback(1, c, s), [comment, state], status)
-        down.click(lambda c, s: save_feedback(-1, c, s), [comment, state], status)
+        # One process: Gradio's queue (the answer streams in, 4 at a time). Several workers: each event is one
+        # request (the queue's two requests could reach two processes), on the server's thread pool.
+        answer_event = {"fn": respond, "concurrency_limit": 4} if streaming else {"fn": respond_at_once, "queue": False}
+        gr.on([send.click, box.submit], inputs=[box, conv], outputs=outputs, api_name="respond", **answer_event)
+        up.click(lambda c, i: save_feedback(1, c, i), [comment, conv], status, api_name="useful", queue=streaming)
+        down.click(
+            lambda c, i: save_feedback(-1, c, i), [comment, conv], status, api_name="not_useful", queue=streaming
+        )
 
     app = gr.mount_gradio_app(
         app, demo, path="/", footer_links=["api"], max_file_size=f"{service.settings.upload_max_mb:g}mb"

@@ -14,7 +14,6 @@ import click
 from assistant import cli_fr
 from assistant.auth import Users
 from assistant.errors import AssistantError
-from assistant.feedback import FeedbackStore
 from assistant.generations import writer_lock
 from assistant.index import Index
 from assistant.index import status as index_status
@@ -245,31 +244,45 @@ def chat(index):
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 32),
+    default=None,
+    help="Processes answering behind the port (uvicorn's workers), each with the index open [default: "
+    "ASSISTANT_WORKERS, or 1]. Each takes the memory of one server; with more than one, the chat's answers come "
+    "whole instead of streaming in.",
+)
 @index_option
-def serve(host, port, index):
+def serve(host, port, workers, index):
     """Serve the web chat on http://HOST:PORT/ and the API (POST /api/ask, OpenAPI at /docs). The API answers as
     soon as the index is open; the chat is mounted a few seconds later, once built."""
 
     def go():
+        import os
+
         import uvicorn
 
-        from assistant.app import create_app  # lazy: only `serve` needs FastAPI (and Gradio, later)
-
-        settings = Settings.of(index)
-        service = Service(settings)
-        service.warm()  # the first user does not wait for the model and the index to load
-        users = Users(settings.auth_file) if settings.auth_file else None
-        if users is None and host not in ("127.0.0.1", "localhost", "::1"):
+        settings = Settings.of(index, workers=workers)
+        Service(settings, follow=False)  # a wrong or missing index is said here, not by each worker
+        if settings.auth_file is None and host not in ("127.0.0.1", "localhost", "::1"):
             click.echo(
                 f"ATTENTION : le serveur écoute sur {host} sans authentification ; toute personne qui "
                 "atteint cette adresse peut l'utiliser. Définissez ASSISTANT_AUTH_FILE.",
                 err=True,
             )
-        # The API answers at once; the chat (Gradio: about 3 s to import) is mounted when built.
-        app = create_app(service, FeedbackStore(settings.feedback_db), users, prebuild_onboarding=True, chat_later=True)
-        click.echo(f"Assistant sur http://{host}:{port}/ (API : http://{host}:{port}/docs)")
+        # Each process builds its app from the environment (``assistant.app.server_app``).
+        os.environ["ASSISTANT_INDEX"] = str(settings.index)
+        os.environ["ASSISTANT_WORKERS"] = str(settings.workers)
+        more = f", {settings.workers} processus" if settings.workers > 1 else ""
+        click.echo(f"Assistant sur http://{host}:{port}/ (API : http://{host}:{port}/docs{more})")
         # On SIGTERM, open streams (a browser left on the page) are closed after 5 s instead of holding the stop.
-        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+        options = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 5}
+        if settings.workers == 1:
+            from assistant.app import server_app  # lazy: only `serve` needs FastAPI (and Gradio, later)
+
+            uvicorn.run(server_app(), **options)
+        else:
+            uvicorn.run("assistant.app:server_app", factory=True, workers=settings.workers, **options)
 
     run(go)
 

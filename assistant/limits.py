@@ -11,10 +11,9 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
-from collections import deque
 from pathlib import Path
+
+from assistant.events import EventLog
 
 
 async def _reply(send, status: int, text: str, headers: list | None = None) -> None:
@@ -88,13 +87,14 @@ def folder_bytes(folder: Path) -> int:
 class UploadGuard:
     """Runs inside the login middleware (which puts the user's role in ``scope["state"]``)."""
 
-    def __init__(self, app, temp_dir: Path, max_per_hour: int, max_total_bytes: int):
+    def __init__(self, app, temp_dir: Path, max_per_hour: int, max_total_bytes: int, events: EventLog | None = None):
+        """``events``: where uploads are counted (an ``events.EventLog``: a server's file, shared by its workers;
+        in memory when not given)."""
         self.app = app
         self.temp_dir = Path(temp_dir)
         self.max_per_hour = max_per_hour
         self.max_total_bytes = max_total_bytes
-        self._recent: dict[str, deque] = {}
-        self._lock = threading.Lock()
+        self.events = events or EventLog()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not _is_upload(scope.get("path", "")):
@@ -102,21 +102,14 @@ class UploadGuard:
         state = scope.get("state") or {}
         if state.get("role") != "admin":
             return await _reply(send, 403, "Envoi de fichiers réservé aux administrateurs.")
-        user = state.get("user", "?")
-        now = time.monotonic()
-        with self._lock:
-            q = self._recent.setdefault(user, deque())
-            while q and now - q[0] > 3600:
-                q.popleft()
-            if len(q) >= self.max_per_hour:
-                wait = int(3600 - (now - q[0])) + 1
-                return await _reply(
-                    send,
-                    429,
-                    f"Trop d'envois de fichiers : {self.max_per_hour} par heure ; réessayer dans {wait} s.",
-                    [(b"retry-after", str(wait).encode())],
-                )
-            q.append(now)
+        wait = self.events.take("upload:" + state.get("user", "?"), self.max_per_hour, 3600)
+        if wait:
+            return await _reply(
+                send,
+                429,
+                f"Trop d'envois de fichiers : {self.max_per_hour} par heure ; réessayer dans {wait} s.",
+                [(b"retry-after", str(wait).encode())],
+            )
         if folder_bytes(self.temp_dir) >= self.max_total_bytes:
             return await _reply(send, 507, "Espace des fichiers envoyés plein : réessayer plus tard.")
         return await self.app(scope, receive, send)

@@ -53,6 +53,15 @@ class Settings(BaseSettings):
             "this, uploads are refused until it empties."
         ),
     )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description=(
+            "Processes `serve` runs behind its one port (`serve --workers`); each opens the index and answers on "
+            "its own. With more than one, the chat's answers come whole instead of streaming in."
+        ),
+    )
     request_max_kb: int = Field(
         512,
         ge=16,

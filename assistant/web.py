@@ -22,9 +22,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from assistant.auth import BasicAuthMiddleware
+from assistant.auth import BasicAuthMiddleware, Throttle
 from assistant.cite import CODE_ABBR, citation_of, cite_html, conversation_markdown, display_article
 from assistant.errors import AssistantError
+from assistant.events import EventLog
 from assistant.feedback import FeedbackStore
 from assistant.index import Index
 from assistant.limits import BodyLimit, UploadGuard
@@ -625,11 +626,14 @@ def create_api(service: Service, feedback: FeedbackStore, users=None, chat=None,
         chat(app)
     # Starlette runs the middleware added last first: login, then the body limit, then the upload guard.
     settings = service.settings
+    # failed logins and uploads are counted in a file that every worker of the server shares
+    events = EventLog(feedback.path.parent / "events.sqlite")
     app.add_middleware(
         UploadGuard,
         temp_dir=gradio_upload_folder(),
         max_per_hour=settings.upload_max_files,
         max_total_bytes=int(settings.upload_max_total_mb * 1024 * 1024),
+        events=events,
     )
     app.add_middleware(
         BodyLimit,
@@ -637,5 +641,5 @@ def create_api(service: Service, feedback: FeedbackStore, users=None, chat=None,
         upload_max_bytes=int(settings.upload_max_mb * 1024 * 1024) + 64 * 1024,
     )
     if users is not None:
-        app.add_middleware(BasicAuthMiddleware, users=users)
+        app.add_middleware(BasicAuthMiddleware, users=users, throttle=Throttle(events=events))
     return app

@@ -435,8 +435,9 @@ def server_cases(index: Path, base: Path, load_rounds: int = 100) -> list[Case]:
             Case(
                 "limites",
                 "historique de 10 000 messages envoyé par le client",
-                bool(params) and all(p == ["question"] for p in params),
-                "le point d'entrée du chat ne prend que la question ; la conversation reste sur le serveur"
+                bool(params) and all(p == ["question", "cid"] for p in params),
+                "le point d'entrée du chat ne prend que la question et l'identifiant de la conversation ; "
+                "la conversation reste sur le serveur"
                 if params
                 else f"point d'entrée introuvable ({status})",
             )

@@ -223,13 +223,13 @@ def measure_cold_ask(settings: Settings, question: str) -> dict:
     return {"cold_start_ask_cli_s": min(times)}
 
 
-def _start_serve(index: Path, first_question: str):
-    """`serve` launched on ``index``: the process, a function asking it one question through /api/ask (the
-    response's text), and the seconds from launch to its first answer."""
+def _start_serve(index: Path, first_question: str, workers: int = 1):
+    """`serve --workers WORKERS` launched on ``index``: the process, a function asking it one question through
+    /api/ask (the response's text), and the seconds from launch to its first answer."""
     port = _free_port()
     t = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--workers", str(workers)],
         env=dict(os.environ, ASSISTANT_INDEX=str(index)),
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,
@@ -271,6 +271,42 @@ def measure_serve(settings: Settings, questions: list[str]) -> dict:
         proc.terminate()
         proc.wait(timeout=30)
     return {"serve_peak_rss_mb": hwm, "cold_start_to_first_answer_s": first}
+
+
+def _tree_hwm_mb(pid: int) -> float:
+    """Peak RSS of a process and its children (a server's workers), summed."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return _rss_mb(pid, "VmHWM") + sum(_rss_mb(int(c), "VmHWM") for c in children)
+
+
+def measure_workers(settings: Settings, questions: list[str], clients: int = 4, n: int = 120) -> dict:
+    """Answers per second through /api/ask with ``clients`` concurrent clients, from `serve --workers 1` and
+    `serve --workers 2` (each process warmed first), and the two-worker server's memory (all processes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    row = {}
+    for workers in (1, 2):
+        proc, ask, _ = _start_serve(settings.index, questions[0], workers)
+        try:
+            time.sleep(15)  # every worker has opened and warmed its index
+
+            def timed(question: str, ask=ask) -> float:
+                t0 = time.perf_counter()
+                ask(question)
+                return (time.perf_counter() - t0) * 1000
+
+            with ThreadPoolExecutor(clients) as pool:
+                list(pool.map(ask, questions[:20]))  # and answered a few questions
+                t = time.perf_counter()
+                times = list(pool.map(timed, questions[20 : 20 + n]))
+                row[f"api_answers_per_s_{workers}_worker"] = n / (time.perf_counter() - t)
+            row[f"api_ms_p95_{workers}_worker"] = m.percentile(times, 95)
+            row[f"serve_{workers}_worker_tree_peak_rss_mb"] = _tree_hwm_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    row["workers_2_over_1"] = row["api_answers_per_s_2_worker"] / row["api_answers_per_s_1_worker"]
+    return row
 
 
 def measure_switches(settings: Settings, name: str, questions: list[str], rounds: int = 3) -> dict:
@@ -352,7 +388,7 @@ def measure_refresh(settings: Settings, name: str) -> dict:
     }
 
 
-def run_bench(sizes: list[str], out: Path, cache: Path, log=print) -> dict:
+def run_bench(sizes: list[str], out: Path, cache: Path, log=print, workers_sizes=("default", "full")) -> dict:
     cache.mkdir(parents=True, exist_ok=True)
     questions = questions_200()
     results = {
@@ -393,6 +429,12 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print) -> dict:
                 f"peak {row['serve_peak_rss_with_switches_mb']:.0f} MB"
             )
         row.update(measure_serve(settings, questions))
+        if name in workers_sizes:
+            row.update(measure_workers(settings, questions))
+            log(
+                f"[{name}] /api/ask with 4 clients: {row['api_answers_per_s_1_worker']:.1f} answers/s (1 worker), "
+                f"{row['api_answers_per_s_2_worker']:.1f} (2 workers: {row['workers_2_over_1']:.2f}x)"
+            )
         row.update(measure_cold_ask(settings, questions[0]))
         log(
             f"[{name}] serve RSS {row['serve_peak_rss_mb']:.0f} MB, "
@@ -458,6 +500,13 @@ def table(results: dict) -> str:
         "serve_peak_rss_with_switches_mb",
         "cold_start_to_first_answer_s",
         "cold_start_ask_cli_s",
+        "api_answers_per_s_1_worker",
+        "api_answers_per_s_2_worker",
+        "workers_2_over_1",
+        "api_ms_p95_1_worker",
+        "api_ms_p95_2_worker",
+        "serve_1_worker_tree_peak_rss_mb",
+        "serve_2_worker_tree_peak_rss_mb",
         "command",
     ]
     sizes = list(results["sizes"])

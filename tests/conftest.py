@@ -152,14 +152,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_assistant(log_path: Path, env: dict, ready_path: str = "", **wait) -> tuple:
-    """``python -m assistant serve`` on a free port with ``env``, started by ``start_server`` (``wait``: its
-    ``timeout`` and ``ready_statuses``); returns the process and the server's base URL."""
+def serve_assistant(log_path: Path, env: dict, ready_path: str = "", workers: int = 1, **wait) -> tuple:
+    """``python -m assistant serve`` on a free port with ``env`` and ``workers`` processes, started by
+    ``start_server`` (``wait``: its ``timeout`` and ``ready_statuses``); returns the process and the server's
+    base URL."""
     import sys
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    cmd = [sys.executable, "-m", "assistant", "serve", "--port", str(port)]
+    cmd = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--workers", str(workers)]
     return start_server(cmd, url + ready_path, log_path, cwd=ROOT, env=env, **wait), url
 
 

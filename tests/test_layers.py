@@ -57,6 +57,8 @@ LAYERS = {
     "app": [
         "assistant.service",
         "assistant.feedback",
+        "assistant.events",
+        "assistant.conversations",
         "assistant.auth",
         "assistant.limits",
         "assistant.web",

@@ -4,6 +4,7 @@
 import os
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, serve_assistant
@@ -102,11 +103,10 @@ def _ask(driver, question):
     driver.find_element(By.ID, "send").click()
 
 
-@pytest.mark.integration
-def test_chat_in_a_real_browser(server, browser):
+def _chat_flow(browser, url, feedback_db, screenshot=None):
+    """A question, a follow-up and a thumbs up in the chat; the feedback saved rates the follow-up's answer."""
     from selenium.webdriver.common.by import By
 
-    url, feedback_db = server
     browser.get(url)
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#question textarea"))
     _ask(browser, "Qui pilote le ciblage des CAQES ?")
@@ -131,12 +131,32 @@ def test_chat_in_a_real_browser(server, browser):
 
     browser.find_element(By.ID, "thumbs-up").click()
     _wait(browser, lambda d: "Merci" in d.find_element(By.ID, "feedback-status").text)
-    ARTIFACTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(ARTIFACTS / "chat.png"))
+    if screenshot:
+        ARTIFACTS.mkdir(exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / screenshot))
 
     rows = sqlite3.connect(feedback_db).execute("SELECT rating, question, citations FROM feedback").fetchall()
     assert rows and rows[-1][0] == 1 and rows[-1][1] == "et qui décide des sanctions ?"
     assert "locator" in rows[-1][2]
+
+
+@pytest.mark.integration
+def test_chat_in_a_real_browser(server, browser):
+    url, feedback_db = server
+    _chat_flow(browser, url, feedback_db, screenshot="chat.png")
+
+
+@pytest.mark.integration
+def test_chat_with_two_workers_in_a_real_browser(small_index, tmp_path, browser):
+    """The same conversation with ``serve --workers 2``: Gradio's events reach either process."""
+    feedback = tmp_path / "feedback.sqlite"
+    env = dict(os.environ, ASSISTANT_INDEX=str(small_index.index), ASSISTANT_FEEDBACK_DB=str(feedback))
+    proc, url = serve_assistant(tmp_path / "server.log", env, timeout=150, workers=2)
+    try:
+        _chat_flow(browser, url, feedback)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 @pytest.mark.integration
@@ -258,7 +278,8 @@ def test_document_markup_stays_text_in_the_chat(hostile_server, browser):
 
 @pytest.mark.integration
 def test_the_chat_api_takes_no_history_from_the_client(hostile_server):
-    """The conversation is kept on the server: Gradio's chat endpoint takes the question only."""
+    """The conversation is kept on the server: Gradio's chat endpoint takes the question and the conversation's
+    id only, never its history."""
     import json
     import urllib.request
 
@@ -267,7 +288,7 @@ def test_the_chat_api_takes_no_history_from_the_client(hostile_server):
         info = json.load(r)
     params = {name: [p["parameter_name"] for p in ep["parameters"]] for name, ep in info["named_endpoints"].items()}
     respond = [p for name, p in params.items() if name.startswith("/respond")]
-    assert respond and all(p == ["question"] for p in respond), params
+    assert respond and all(p == ["question", "cid"] for p in respond), params
 
 
 @pytest.mark.integration
@@ -457,3 +478,87 @@ def test_a_chat_that_cannot_be_built_says_why_and_the_api_goes_on(fake_index, tm
         page = _wait_for_chat(client)
         assert page.status_code == 500 and "thème introuvable" in page.text
         assert client.post("/api/ask", json={"question": "c'est quoi une CPTS ?"}).status_code == 200
+
+
+def _run(client, endpoint, *data):
+    r = client.post(f"/gradio_api/run/{endpoint}", json={"data": list(data)})
+    assert r.status_code == 200, r.text
+    return r.json()["data"]
+
+
+def test_a_conversation_goes_on_in_another_worker(fake_index, tmp_path):
+    """Two workers of one server (two apps over one data folder): a conversation begun in one goes on in the
+    other, and the thumbs given in the second rate the answer made by the first."""
+    from fastapi.testclient import TestClient
+
+    from assistant.app import create_app
+    from assistant.feedback import FeedbackStore
+    from assistant.service import Service
+
+    feedback = FeedbackStore(tmp_path / "feedback.sqlite")
+    one = TestClient(create_app(Service(fake_index), feedback, workers=2))
+    two = TestClient(create_app(Service(fake_index), FeedbackStore(tmp_path / "feedback.sqlite"), workers=2))
+    chat, _, cid, *_ = _run(one, "respond", "Qui pilote le ciblage des CAQES ?", "")
+    assert len(cid) == 32 and len(chat) == 2
+    first_answer = chat[1]["content"][0]["text"]
+    assert _run(two, "useful", None, cid) == ["Merci : avis enregistré."]
+    row = (
+        sqlite3.connect(tmp_path / "feedback.sqlite")
+        .execute("SELECT rating, question, answer FROM feedback")
+        .fetchone()
+    )
+    assert row[:2] == (1, "Qui pilote le ciblage des CAQES ?") and row[2].split()[:4] == first_answer.split()[:4]
+    chat, _, same, *_ = _run(two, "respond", "et qui décide des sanctions ?", cid)
+    assert same == cid and len(chat) == 4  # the first question and its answer came from the other worker
+    chat, _, other, *_ = _run(one, "respond", "c'est quoi le FIR ?", "0" * 32)  # an id nobody was given
+    assert other != cid and len(chat) == 2
+    assert _run(two, "useful", None, "") == ["Posez d'abord une question."]
+
+
+@pytest.mark.integration
+def test_serve_with_two_workers(small_index, tmp_path):
+    """``serve --workers 2``: two processes behind one port, both with the index open; questions asked on
+    separate connections all get answers, and a conversation goes on whichever process takes the request."""
+    import concurrent.futures
+    import json
+    import time
+    import urllib.error
+    import urllib.request
+
+    env = dict(os.environ, ASSISTANT_INDEX=str(small_index.index), ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"))
+    proc, url = serve_assistant(tmp_path / "server.log", env, ready_path="docs", timeout=150, workers=2)
+    try:
+        children = [
+            int(pid)
+            for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()
+        ]
+        assert len(children) == 2, children
+
+        def post(path, body):
+            req = urllib.request.Request(
+                url + path, data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+            )
+            for _ in range(120):
+                try:
+                    with urllib.request.urlopen(req, timeout=60) as r:
+                        return json.load(r)
+                except urllib.error.HTTPError as exc:  # 503: that process's chat is still being built
+                    if exc.code != 503:
+                        raise
+                    time.sleep(0.5)
+            raise AssertionError(f"{path}: no chat after 60 s")
+
+        questions = ["Qui pilote le ciblage des CAQES ?", "c'est quoi le FIR ?", "Que prévoit l'article L. 162-30-2 ?"]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda q: post("api/ask", {"question": q}), questions * 4))
+        assert all(a["answered"] and a["citations"] for a in answers)
+
+        cid = post("gradio_api/run/respond", {"data": ["Qui pilote le ciblage des CAQES ?", ""]})["data"][2]
+        for turn in range(2, 6):  # one connection per request: the kernel gives each to either process
+            chat = post("gradio_api/run/respond", {"data": ["et qui décide des sanctions ?", cid]})["data"][0]
+            assert len(chat) == 2 * turn
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert proc.returncode == 0 or proc.returncode == -15
