@@ -36,15 +36,15 @@ BUILD = "BUILD.json"  # in a generation being built: its base and who builds it
 CALIBRATION = "calibration.json"  # in the root: settings `python -m evals tune` measured for this index
 GEN_RE = re.compile(r"^gen-(\d{6})$")
 LEGACY = "legacy"  # the name of an index whose files sit directly in the root
-LEGACY_FILES = (
-    "index.json",
-    "catalog.sqlite",
-    "catalog.sqlite-wal",
-    "catalog.sqlite-shm",
-    "chroma",
-    "lexical",
-    "glossary.json",
-)
+
+# A generation's files: this module alone names them.
+INFO = "index.json"  # settings it was built with, counts, last refresh
+CATALOG = "catalog.sqlite"  # documents, passages, sources (``assistant.catalog``)
+CATALOG_FILES = (CATALOG, CATALOG + "-wal", CATALOG + "-shm")
+CHROMA = "chroma"  # embedded Chroma's folder (absent with a Chroma server)
+LEXICAL = "lexical"  # BM25's folder (``assistant.lexical``)
+GLOSSARY = "glossary.json"  # acronyms and their long forms
+LEGACY_FILES = (INFO, *CATALOG_FILES, CHROMA, LEXICAL, GLOSSARY)
 
 
 class IndexBusy(AssistantError):
@@ -56,7 +56,7 @@ def current_name(root: Path) -> str | None:
     try:
         name = (Path(root) / CURRENT).read_text().strip()
     except FileNotFoundError:
-        return LEGACY if (Path(root) / "index.json").exists() else None
+        return LEGACY if (Path(root) / INFO).exists() else None
     return name or None
 
 
@@ -187,7 +187,7 @@ def garbage(root: Path, keep: int) -> list[str]:
     if current is None or current == LEGACY:
         return []
     older = [n for n in generations(root) if n < current]
-    if (root / "index.json").exists():
+    if (root / INFO).exists():
         older.insert(0, LEGACY)
     return older[: max(0, len(older) - (keep - 1))]
 

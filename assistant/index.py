@@ -67,17 +67,17 @@ class Index:
             path = generations.path_of(self.root, name)
         self.path = Path(path)
         self.generation = generations.LEGACY if self.path == self.root else self.path.name
-        info = self.path / "index.json"
+        info = self.path / generations.INFO
         if not info.exists():
             if not create:
                 raise IndexMissing(f"aucun index dans {self.path} (la génération {self.generation} est incomplète).")
             self.path.mkdir(parents=True, exist_ok=True)
             self.write_info(created=time.strftime("%Y-%m-%dT%H:%M:%S"))
         self.info = json.loads(info.read_text())
-        self.catalog = Catalog(self.path / "catalog.sqlite")
+        self.catalog = Catalog(self.path / generations.CATALOG)
 
     def write_info(self, **updates) -> None:
-        info_path = self.path / "index.json"
+        info_path = self.path / generations.INFO
         info = json.loads(info_path.read_text()) if info_path.exists() else {}
         info.update(
             {
@@ -140,7 +140,7 @@ class Index:
 
     @cached_property
     def store(self):
-        return VectorStore(self.path / "chroma", self.settings.chroma_url, self.collection)
+        return VectorStore(self.path / generations.CHROMA, self.settings.chroma_url, self.collection)
 
     @property
     def collection(self) -> str:
@@ -168,14 +168,14 @@ class Index:
 
     @cached_property
     def lexical(self) -> LexicalIndex:
-        folder = self.path / "lexical"
+        folder = self.path / generations.LEXICAL
         if not (folder / "chunk_ids.json").exists():
             return LexicalIndex.build([], [])
         return LexicalIndex.load(folder)
 
     @cached_property
     def glossary(self) -> Glossary:
-        return Glossary.load(self.path / "glossary.json")
+        return Glossary.load(self.path / generations.GLOSSARY)
 
     @cached_property
     def articles(self) -> Rows[str, list[str]]:
@@ -262,13 +262,13 @@ class Index:
         chunks = self.catalog.chunks()
         docs = self.catalog.documents()
         glossary = Glossary.build((d, self.catalog.document_text(d)) for d in docs)
-        glossary.save(self.path / "glossary.json")
+        glossary.save(self.path / generations.GLOSSARY)
         # A passage that spells a long form out is also found by its acronym (codes never say "CAQES").
         long_forms = glossary.long_forms()
         lexical = LexicalIndex.from_tokens(
             [c.chunk_id for c in chunks], [self.index_terms(c, docs, long_forms) for c in chunks]
         )
-        lexical.save(self.path / "lexical")
+        lexical.save(self.path / generations.LEXICAL)
         for name in (
             "chunks",
             "documents",

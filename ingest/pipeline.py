@@ -331,7 +331,7 @@ def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
     checkpoint("catalog")
     if (
         plan.changes
-        or not (index.path / "lexical" / "chunk_ids.json").exists()
+        or not (index.path / generations.LEXICAL / "chunk_ids.json").exists()
         or index.info.get("analysis_version") != ANALYSIS_VERSION
     ):
         emit("derived", {})
@@ -479,7 +479,7 @@ def _discard(settings: Settings, root: Path, name: str) -> None:
     collection."""
     if settings.chroma_url:
         try:
-            info = json.loads((generations.path_of(root, name) / "index.json").read_text())
+            info = json.loads((generations.path_of(root, name) / generations.INFO).read_text())
         except (OSError, ValueError):
             info = {}
         try:
@@ -506,7 +506,7 @@ def _same_vectors(settings: Settings, path: Path) -> bool:
     """The unfinished build at ``path`` embedded its passages as these settings would (same model, same passage
     format): its vectors may be reused."""
     try:
-        made = json.loads((path / "index.json").read_text())
+        made = json.loads((path / generations.INFO).read_text())
     except (OSError, ValueError):
         return False
     return vectors_made(made) == (settings.embedding_model, passage_format(settings.embedding_model))
@@ -554,28 +554,28 @@ def _copy_generation(base: Index | None, path: Path, vectors: bool = True) -> No
     embedded Chroma folder. ``base`` None: an empty generation (its vectors kept when ``vectors`` is False)."""
     import sqlite3
 
-    for name in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm", "glossary.json"):
+    for name in (*generations.CATALOG_FILES, generations.GLOSSARY):
         (path / name).unlink(missing_ok=True)
-    shutil.rmtree(path / "lexical", ignore_errors=True)
+    shutil.rmtree(path / generations.LEXICAL, ignore_errors=True)
     if base is None:
         return
-    info = json.loads((path / "index.json").read_text()) if (path / "index.json").exists() else {}
-    dst = sqlite3.connect(str(path / "catalog.sqlite"))
+    info = json.loads((path / generations.INFO).read_text()) if (path / generations.INFO).exists() else {}
+    dst = sqlite3.connect(str(path / generations.CATALOG))
     try:
         base.catalog.db.backup(dst)
     finally:
         dst.close()
-    if vectors and not base.settings.chroma_url and (base.path / "chroma").is_dir():
-        shutil.rmtree(path / "chroma", ignore_errors=True)
-        shutil.copytree(base.path / "chroma", path / "chroma")
-    if (base.path / "lexical").is_dir():
-        shutil.copytree(base.path / "lexical", path / "lexical")
-    for name in ("glossary.json", "index.json"):
+    if vectors and not base.settings.chroma_url and (base.path / generations.CHROMA).is_dir():
+        shutil.rmtree(path / generations.CHROMA, ignore_errors=True)
+        shutil.copytree(base.path / generations.CHROMA, path / generations.CHROMA)
+    if (base.path / generations.LEXICAL).is_dir():
+        shutil.copytree(base.path / generations.LEXICAL, path / generations.LEXICAL)
+    for name in (generations.GLOSSARY, generations.INFO):
         if (base.path / name).exists():
             shutil.copy2(base.path / name, path / name)
     if not vectors and info.get("chroma_collection"):  # a resumed build keeps its own collection
-        merged = json.loads((path / "index.json").read_text()) | {"chroma_collection": info["chroma_collection"]}
-        (path / "index.json").write_text(json.dumps(merged, indent=1))
+        merged = json.loads((path / generations.INFO).read_text()) | {"chroma_collection": info["chroma_collection"]}
+        (path / generations.INFO).write_text(json.dumps(merged, indent=1))
 
 
 def _verify(build: Index) -> None:
