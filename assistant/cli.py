@@ -20,6 +20,7 @@ from assistant.index import status as index_status
 from assistant.options import auth_file_option, index_option
 from assistant.service import Service
 from assistant.settings import Settings
+from ingest.build import Builder
 from ingest.integrity import check, repair
 from ingest.pipeline import refresh
 
@@ -352,7 +353,7 @@ def verify(index, fix, deep, as_json):
         if fix and not problems.ok:
             idx.check_settings()  # vectors made with these settings would not match those of an index made otherwise
             with writer_lock(settings.index):
-                repair(idx, problems)
+                repair(Builder(settings, path=idx.path), problems)
             before, problems = problems, check(Index(settings, path=idx.path), deep=deep)
             if not as_json:
                 click.echo("Réparé : " + ("; ".join(before.lines()) or "rien"))

@@ -1,12 +1,11 @@
-"""An index folder: catalog (SQLite), vector store (Chroma), lexical index (bm25s), glossary, and the
-settings it was built with. Opening it for reading loads the lexical index; passages and documents are read from
-the catalog when asked for (``assistant.rows``)."""
+"""An index generation, read: catalog (SQLite), vector store (Chroma), lexical index (bm25s), glossary, and the
+settings it was built with. Opening it reads only ``index.json``; the lexical index is memory-mapped when first
+used, and passages and documents are read from the catalog when asked for (``assistant.rows``). Writing a
+generation is ``ingest.build.Builder``'s (a subclass), never a reader's."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import time
 from functools import cached_property
 from itertools import groupby
 from operator import attrgetter
@@ -25,7 +24,6 @@ from assistant.rows import Rows
 from assistant.settings import CHUNKING_VERSION, Settings
 from assistant.store import VectorStore
 from assistant.text import analyse, sentences
-from assistant.vectorcache import VectorCache, cache_path
 
 TUNABLE = ("dense_weight", "min_coverage", "lexicon_weight", "heading_weight", "intent_weight")
 
@@ -50,50 +48,24 @@ class Index:
     """One generation of an index root (see ``assistant.generations``): the current one by default, or the
     folder ``path`` (a generation being built)."""
 
-    vector_cache_error = ""  # why the vector cache could not be opened, if it could not
-
-    def __init__(self, settings: Settings, create: bool = False, path: Path | None = None):
+    def __init__(self, settings: Settings, path: Path | None = None):
         self.root = Path(settings.index)
         self.settings = calibrated(settings, self.root)
         if path is None:
             name = generations.current_name(self.root)
             if name is None:
-                if not create:
-                    raise IndexMissing(
-                        f"aucun index dans {self.root} : en construire un avec `python -m assistant ingest corpus/` "
-                        f"(ou `make run`, qui le fait)."
-                    )
-                name = generations.LEGACY
+                raise IndexMissing(
+                    f"aucun index dans {self.root} : en construire un avec `python -m assistant ingest corpus/` "
+                    f"(ou `make run`, qui le fait)."
+                )
             path = generations.path_of(self.root, name)
         self.path = Path(path)
         self.generation = generations.LEGACY if self.path == self.root else self.path.name
         info = self.path / generations.INFO
         if not info.exists():
-            if not create:
-                raise IndexMissing(f"aucun index dans {self.path} (la génération {self.generation} est incomplète).")
-            self.path.mkdir(parents=True, exist_ok=True)
-            self.write_info(created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+            raise IndexMissing(f"aucun index dans {self.path} (la génération {self.generation} est incomplète).")
         self.info = json.loads(info.read_text())
         self.catalog = Catalog(self.path / generations.CATALOG)
-
-    def write_info(self, **updates) -> None:
-        info_path = self.path / generations.INFO
-        info = json.loads(info_path.read_text()) if info_path.exists() else {}
-        info.update(
-            {
-                "embedding_model": self.settings.embedding_model,
-                "passage_format": self.passage_format,
-                "chunking_version": CHUNKING_VERSION,
-                "chunk_max_tokens": self.settings.chunk_max_tokens,
-                "paragraph_pack_tokens": self.settings.paragraph_pack_tokens,
-                "chunk_overlap_tokens": self.settings.chunk_overlap_tokens,
-            },
-            **updates,
-        )
-        tmp = info_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(info, indent=1))
-        tmp.replace(info_path)
-        self.info = info
 
     def check_settings(self) -> None:
         """Refuse to mix chunks made with another model or chunking into this index."""
@@ -124,19 +96,6 @@ class Index:
     @cached_property
     def embedder(self) -> Embedder:
         return get_embedder(self.settings.embedding_model)
-
-    @cached_property
-    def vector_cache(self) -> VectorCache | None:
-        """The vector cache, or None when it is off or cannot be opened (``vector_cache_error`` says why: the
-        refresh then embeds without it and its report says so)."""
-        path = cache_path(self.settings.vector_cache, self.root)
-        if path is None:
-            return None
-        try:
-            return VectorCache(path)
-        except (OSError, sqlite3.Error) as exc:
-            self.vector_cache_error = f"cache de vecteurs {path} inaccessible ({exc}) : passages calculés sans cache"
-            return None
 
     @cached_property
     def store(self):
@@ -257,18 +216,9 @@ class Index:
         header = [docs.get(c.doc_id, {}).get("short_title") or c.title, c.locator, c.article, *c.breadcrumb[-1:]]
         return toks + analyse(" ".join(header + long_forms.acronyms_in_tokens(toks)))
 
-    def rebuild_derived(self) -> None:
-        """Lexical index and glossary, from the catalog (after any change)."""
-        chunks = self.catalog.chunks()
-        docs = self.catalog.documents()
-        glossary = Glossary.build((d, self.catalog.document_text(d)) for d in docs)
-        glossary.save(self.path / generations.GLOSSARY)
-        # A passage that spells a long form out is also found by its acronym (codes never say "CAQES").
-        long_forms = glossary.long_forms()
-        lexical = LexicalIndex.from_tokens(
-            [c.chunk_id for c in chunks], [self.index_terms(c, docs, long_forms) for c in chunks]
-        )
-        lexical.save(self.path / generations.LEXICAL)
+    def forget_derived(self) -> None:
+        """Drop what was read or computed from the lexical index, the glossary and the catalog (after a builder
+        rewrote them)."""
         for name in (
             "chunks",
             "documents",
@@ -295,9 +245,6 @@ class Index:
     def close(self) -> None:
         self.close_store()
         self.catalog.close()
-        cache = self.__dict__.pop("vector_cache", None)  # opened only by a refresh or a repair
-        if cache is not None:
-            cache.close()
 
 
 def status(settings: Settings) -> dict:

@@ -25,11 +25,12 @@ import numpy as np
 
 from assistant import generations
 from assistant.glossary import Glossary
-from assistant.index import Index, vectors_made
+from assistant.index import vectors_made
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
 from assistant.store import VectorStore
+from ingest.build import Builder
 
 SPACE = re.compile(r"(\s+)")
 DROP_WORDS = 0.1
@@ -130,7 +131,7 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
         paragraph_pack_tokens=source_info["paragraph_pack_tokens"],
         chunk_overlap_tokens=source_info["chunk_overlap_tokens"],
     )
-    index = Index(settings, create=True)
+    index = Builder(settings)
     index.catalog.db.execute("PRAGMA synchronous=OFF")  # a crash mid-build leaves only the .building folder
     store = VectorStore(tmp / generations.CHROMA)
     when = time.strftime("%Y-%m-%dT%H:%M:%S")

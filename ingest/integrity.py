@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from assistant.index import Index
 from assistant.vectorcache import embed_with_cache
+from ingest.build import Builder
 from ingest.sources import file_sha256, source_path
 
 
@@ -80,7 +81,7 @@ def check(index: Index, sources: bool = True, deep: bool = False) -> Problems:
     return p
 
 
-def repair(index: Index, p: Problems) -> None:
+def repair(index: Builder, p: Problems) -> None:
     """Re-embed missing vectors, delete orphans, rebuild the lexical index, drop documents whose chunk count
     disagrees with the manifest (their next ingest adds them back whole)."""
     if p.chunk_count_mismatch:

@@ -27,6 +27,7 @@ from assistant.settings import ANALYSIS_VERSION, Settings
 from assistant.store import drop_collection
 from assistant.text import analyse
 from assistant.vectorcache import embed_with_cache
+from ingest.build import Builder
 from ingest.chunking import chunk_document
 from ingest.integrity import check, repair
 from ingest.loaders import LOADERS, load_file
@@ -280,7 +281,7 @@ def make_plan(
     return plan
 
 
-def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
+def apply(index: Builder, plan: Plan, report: Report, emit: Event) -> None:
     """Write ``plan`` into ``index`` (a generation being built). Every step can be redone: a rerun after a crash
     re-applies the same plan, and only chunks the store does not hold yet are embedded."""
     for doc_id, source, size, mtime in plan.touched:
@@ -340,7 +341,7 @@ def apply(index: Index, plan: Plan, report: Report, emit: Event) -> None:
     checkpoint("derived")
 
 
-def sync(index: Index, paths: Iterable[Path], on_event: Event | None = None, remove_missing: bool = True) -> Report:
+def sync(index: Builder, paths: Iterable[Path], on_event: Event | None = None, remove_missing: bool = True) -> Report:
     """Make ``index`` itself match ``paths``, in place (no generation): for a generation being built, and for
     tools that own their index. Readers of a served index go through ``refresh``."""
     emit = on_event or (lambda kind, data: None)
@@ -512,7 +513,7 @@ def _same_vectors(settings: Settings, path: Path) -> bool:
     return vectors_made(made) == (settings.embedding_model, passage_format(settings.embedding_model))
 
 
-def _prepare(settings: Settings, root: Path, base: Index | None, report: Report, rebuild: bool = False) -> Index:
+def _prepare(settings: Settings, root: Path, base: Index | None, report: Report, rebuild: bool = False) -> Builder:
     """The generation to build: a copy of ``base`` (an empty one when there is none, or for a rebuild) in a new
     folder. When a crashed run left an unfinished build of the same kind on the same base, its vectors are kept
     (chunk ids are content hashes, so they are reused, not re-embedded) and everything else is copied again."""
@@ -524,7 +525,7 @@ def _prepare(settings: Settings, root: Path, base: Index | None, report: Report,
         if info and info.get("base") == key and info.get("copied") and _same_vectors(settings, root / name):
             try:
                 _copy_generation(source, root / name, vectors=False)
-                build = Index(settings, path=root / name, create=True)
+                build = Builder(settings, path=root / name)
                 build.store.count()
                 report.resumed = name
                 return build
@@ -538,7 +539,7 @@ def _prepare(settings: Settings, root: Path, base: Index | None, report: Report,
     (path / generations.BUILD).write_text(json.dumps(stamp | {"copied": False}))
     if source is not None:
         _copy_generation(source, path)
-    build = Index(settings, path=path, create=True)
+    build = Builder(settings, path=path)
     if settings.chroma_url:  # on a shared server each generation has its own collection
         build.write_info(chroma_collection=f"{settings.chroma_collection}-{name}")
         if source is not None:
@@ -578,7 +579,7 @@ def _copy_generation(base: Index | None, path: Path, vectors: bool = True) -> No
         (path / generations.INFO).write_text(json.dumps(merged, indent=1))
 
 
-def _verify(build: Index) -> None:
+def _verify(build: Builder) -> None:
     """Refuse to publish a generation whose parts disagree; what a resumed build left over (vectors of
     chunks replaced since) is cleaned first."""
     problems = check(build, sources=False)

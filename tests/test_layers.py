@@ -43,6 +43,7 @@ LAYERS = {
         "ingest.structure",
         "ingest.chunking",
         "ingest.sources",
+        "ingest.build",
         "ingest.integrity",
         "ingest.pipeline",
     ],

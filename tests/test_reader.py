@@ -102,3 +102,26 @@ def test_a_server_warm_up_answers_without_the_llm(fake_index, monkeypatch):
     svc.warm()  # a remote, paid or slow call at every start and switch otherwise
     with pytest.raises(AssertionError, match="LLM"):  # a question does use it
         svc.ask("Qui pilote le ciblage des CAQES ?")
+
+
+def test_the_reader_writes_nothing_and_the_builder_creates(fake_index, tmp_path):
+    """Opening an index that is not there fails without creating anything; only ``ingest.build.Builder``
+    creates a generation (its folder and ``index.json``) and rebuilds its lexical index."""
+    from assistant import generations
+    from assistant.errors import IndexMissing
+    from ingest.build import Builder
+
+    settings = fake_index.model_copy(update={"index": tmp_path / "nothing"})
+    with pytest.raises(IndexMissing):
+        Index(settings)
+    with pytest.raises(IndexMissing):
+        Index(settings, path=tmp_path / "nothing" / "gen-000001")
+    assert not (tmp_path / "nothing").exists()
+    assert not hasattr(Index, "rebuild_derived") and not hasattr(Index, "write_info")
+
+    build = Builder(settings, path=tmp_path / "nothing" / "gen-000001")
+    assert (build.path / generations.INFO).exists() and build.catalog.counts() == (0, 0)
+    build.rebuild_derived()
+    assert (build.path / generations.LEXICAL).is_dir()
+    build.close()
+    assert Index(settings, path=build.path).catalog.counts() == (0, 0)  # and a reader opens what it made

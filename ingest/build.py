@@ -1,0 +1,95 @@
+"""Writing an index generation: a refresh's new generation, a repair in place, the synthetic bench index.
+
+``Builder`` is the reader ``assistant.index.Index`` with what only a writer does: create the generation's folder
+and ``index.json``, record what it was built with, rebuild the lexical index and the glossary from the catalog,
+and open the vector cache. A server never opens one."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from functools import cached_property
+from pathlib import Path
+
+from assistant import generations
+from assistant.embeddings import passage_format
+from assistant.glossary import Glossary
+from assistant.index import Index
+from assistant.lexical import LexicalIndex
+from assistant.settings import CHUNKING_VERSION, Settings
+from assistant.vectorcache import VectorCache, cache_path
+
+
+def _write_info(path: Path, settings: Settings, **updates) -> dict:
+    """``index.json`` with the settings the generation's chunks and vectors are made with, and ``updates``."""
+    info_path = path / generations.INFO
+    info = json.loads(info_path.read_text()) if info_path.exists() else {}
+    info.update(
+        {
+            "embedding_model": settings.embedding_model,
+            "passage_format": passage_format(settings.embedding_model),
+            "chunking_version": CHUNKING_VERSION,
+            "chunk_max_tokens": settings.chunk_max_tokens,
+            "paragraph_pack_tokens": settings.paragraph_pack_tokens,
+            "chunk_overlap_tokens": settings.chunk_overlap_tokens,
+        },
+        **updates,
+    )
+    tmp = info_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(info, indent=1))
+    tmp.replace(info_path)
+    return info
+
+
+class Builder(Index):
+    """The generation in folder ``path`` (the current one of the index when None; the index root itself when
+    there is none yet), created when missing."""
+
+    vector_cache_error = ""  # why the vector cache could not be opened, if it could not
+
+    def __init__(self, settings: Settings, path: Path | None = None):
+        if path is None:
+            root = Path(settings.index)
+            path = generations.path_of(root, generations.current_name(root) or generations.LEGACY)
+        path = Path(path)
+        if not (path / generations.INFO).exists():
+            path.mkdir(parents=True, exist_ok=True)
+            _write_info(path, settings, created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        super().__init__(settings, path=path)
+
+    def write_info(self, **updates) -> None:
+        self.info = _write_info(self.path, self.settings, **updates)
+
+    @cached_property
+    def vector_cache(self) -> VectorCache | None:
+        """The vector cache, or None when it is off or cannot be opened (``vector_cache_error`` says why: the
+        refresh then embeds without it and its report says so)."""
+        path = cache_path(self.settings.vector_cache, self.root)
+        if path is None:
+            return None
+        try:
+            return VectorCache(path)
+        except (OSError, sqlite3.Error) as exc:
+            self.vector_cache_error = f"cache de vecteurs {path} inaccessible ({exc}) : passages calculés sans cache"
+            return None
+
+    def rebuild_derived(self) -> None:
+        """Lexical index and glossary, from the catalog (after any change)."""
+        chunks = self.catalog.chunks()
+        docs = self.catalog.documents()
+        glossary = Glossary.build((d, self.catalog.document_text(d)) for d in docs)
+        glossary.save(self.path / generations.GLOSSARY)
+        # A passage that spells a long form out is also found by its acronym (codes never say "CAQES").
+        long_forms = glossary.long_forms()
+        lexical = LexicalIndex.from_tokens(
+            [c.chunk_id for c in chunks], [self.index_terms(c, docs, long_forms) for c in chunks]
+        )
+        lexical.save(self.path / generations.LEXICAL)
+        self.forget_derived()
+
+    def close(self) -> None:
+        super().close()
+        cache = self.__dict__.pop("vector_cache", None)
+        if cache is not None:
+            cache.close()
