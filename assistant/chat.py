@@ -76,7 +76,8 @@ def mount_chat(
                     },
                 ]
             )[-MAX_CHAT_MESSAGES:]
-            conversations.put(cid, state | {"chat": chat})
+            if state:  # a refused question never opens a conversation (nothing stored for a stranger's loop)
+                conversations.put(cid, state | {"chat": chat})
             yield chat, render_sources(service, None), cid, "", gr.skip(), gr.skip()
             return
         query = service.standalone(question, history)
@@ -101,9 +102,11 @@ def mount_chat(
             "suggestions": list(answer.suggestions),
         }
         turns = (list(state.get("turns") or []) + [turn])[-MAX_EXPORT_TURNS:]
+        export_id = state.get("export_id") or new_id()  # not the conversation's id: export folders can be listed
         conversations.put(
             cid,
             {
+                "export_id": export_id,
                 "history": (history + [query])[-MAX_FOLLOWUP_HISTORY:],
                 "chat": chat,
                 "turns": turns,
@@ -111,7 +114,7 @@ def mount_chat(
             },
         )
         copy = plain_text(shown, answer.citations) if answer.answered else shown
-        yield chat, sources, cid, "", copy, write_export(cid, turns)
+        yield chat, sources, cid, "", copy, write_export(export_id, turns)
 
     def respond_at_once(question, cid):
         """With several workers: one request, one reply (Gradio's queue keeps a session in one process)."""

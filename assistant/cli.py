@@ -14,6 +14,7 @@ import click
 from assistant import cli_fr
 from assistant.auth import Users
 from assistant.errors import AssistantError
+from assistant.feedback import FeedbackStore
 from assistant.generations import writer_lock
 from assistant.index import Index
 from assistant.index import status as index_status
@@ -264,7 +265,11 @@ def serve(host, port, workers, index):
         import uvicorn
 
         settings = Settings.of(index, workers=workers)
-        Service(settings, follow=False)  # a wrong or missing index is said here, not by each worker
+        # A wrong index or login file is said here, once: a worker that fails to start is started again by uvicorn.
+        Service(settings, follow=False)
+        if settings.auth_file is not None:
+            Users(settings.auth_file)
+        FeedbackStore(settings.feedback_db)
         if settings.auth_file is None and host not in ("127.0.0.1", "localhost", "::1"):
             click.echo(
                 f"ATTENTION : le serveur écoute sur {host} sans authentification ; toute personne qui "

@@ -3,7 +3,8 @@
 A page holds only its conversation's id (32 random hex digits, made by the server at its first question); the
 history, the last answer (for the thumbs) and the export live here. Any process of ``serve --workers N`` can
 thus answer the next question of a conversation another process began: Gradio's own session state lives in one
-process's memory. A conversation untouched for ``MAX_AGE_S`` is forgotten.
+process's memory. A conversation untouched for ``MAX_AGE_S`` is forgotten, and beyond ``MAX_KEPT`` the least
+recently used ones are.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uuid
 from pathlib import Path
 
 MAX_AGE_S = 24 * 3600
+MAX_KEPT = 10_000  # conversations kept at most (the least recently used go first), as Gradio kept sessions
 ID_RE = re.compile(r"[0-9a-f]{32}")
 
 SCHEMA = """
@@ -33,9 +35,10 @@ def valid_id(cid) -> bool:
 
 
 class Conversations:
-    def __init__(self, path: Path, max_age: float = MAX_AGE_S):
+    def __init__(self, path: Path, max_age: float = MAX_AGE_S, max_kept: int = MAX_KEPT):
         self.path = Path(path)
         self.max_age = max_age
+        self.max_kept = max_kept
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -70,5 +73,10 @@ class Conversations:
                     (cid, now, json.dumps(state, ensure_ascii=False)),
                 )
                 db.execute("DELETE FROM conversations WHERE updated < ?", (now - self.max_age,))
+                db.execute(
+                    "DELETE FROM conversations WHERE id NOT IN "
+                    "(SELECT id FROM conversations ORDER BY updated DESC LIMIT ?)",
+                    (self.max_kept,),
+                )
         finally:
             db.close()

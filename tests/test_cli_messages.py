@@ -28,3 +28,16 @@ def test_a_wrong_setting_is_named_in_french_without_a_traceback(monkeypatch, tmp
     monkeypatch.setenv("ASSISTANT_LLM_BACKEND", "gpt")
     result = CliRunner().invoke(evals_cli, ["run", "--out", str(tmp_path / "o"), "--index", str(tmp_path / "i")])
     assert result.exit_code == 1 and "ASSISTANT_LLM_BACKEND = 'gpt' : backend LLM inconnu 'gpt'" in result.output
+
+
+def test_serve_with_workers_says_a_bad_login_file_once_before_starting_them(fake_index, tmp_path):
+    """A worker that fails to start is started again by uvicorn: a bad login file must stop `serve` first."""
+    (tmp_path / "users.txt").write_text("", encoding="utf-8")
+    env = {
+        "ASSISTANT_INDEX": str(fake_index.index),
+        "ASSISTANT_AUTH_FILE": str(tmp_path / "users.txt"),
+        "ASSISTANT_FEEDBACK_DB": str(tmp_path / "fb.sqlite"),
+        "ASSISTANT_EMBEDDING_MODEL": fake_index.embedding_model,
+    }
+    r = CliRunner().invoke(cli, ["serve", "--workers", "2", "--port", "1"], env=env)
+    assert r.exit_code != 0 and "aucun utilisateur" in r.output, r.output

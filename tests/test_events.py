@@ -10,24 +10,26 @@ from assistant.conversations import Conversations, new_id
 from assistant.events import EventLog
 
 
-def _take_many(path: str, n: int, out) -> None:
+def _take_many(path: str, n: int, out, start) -> None:
     log = EventLog(path)
-    out.put(sum(1 for _ in range(n) if log.take("upload:admin", 12, 3600) == 0))
+    start.wait(30)  # both processes take at the same time
+    out.put(sum(1 for _ in range(n) if log.take("upload:admin", 120, 3600) == 0))
 
 
 def test_uploads_are_counted_once_across_processes(tmp_path):
-    """Two processes taking 10 uploads each under a limit of 12 an hour: 12 pass in all, not 20."""
+    """Two processes taking 100 uploads each, at once, under a limit of 120 an hour: 120 pass in all, not 200
+    (nor more than 120, as a count then insert without one transaction would let through)."""
     ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    procs = [ctx.Process(target=_take_many, args=(str(tmp_path / "events.sqlite"), 10, out)) for _ in range(2)]
+    out, start = ctx.Queue(), ctx.Barrier(2)
+    procs = [ctx.Process(target=_take_many, args=(str(tmp_path / "events.sqlite"), 100, out, start)) for _ in range(2)]
     for p in procs:
         p.start()
     for p in procs:
-        p.join(60)
-    assert sum(out.get(timeout=5) for _ in procs) == 12
+        p.join(120)
+    assert sum(out.get(timeout=5) for _ in procs) == 120
     log = EventLog(tmp_path / "events.sqlite")
-    assert log.take("upload:admin", 12, 3600) > 0  # the limit holds for a third process too
-    assert log.take("upload:other", 12, 3600) == 0  # per user
+    assert log.take("upload:admin", 120, 3600) > 0  # the limit holds for a third process too
+    assert log.take("upload:other", 120, 3600) == 0  # per user
 
 
 def test_failed_logins_in_one_worker_count_in_another(tmp_path):
@@ -84,3 +86,11 @@ def test_old_conversations_are_forgotten(tmp_path):
     store.put(new_id(), {})
     rows = store._connect().execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
     assert rows == 1  # the expired one was deleted
+
+
+def test_conversations_kept_are_bounded(tmp_path):
+    store = Conversations(tmp_path / "conversations.sqlite", max_kept=3)
+    ids = [new_id() for _ in range(5)]
+    for cid in ids:
+        store.put(cid, {"history": [cid]})
+    assert [bool(store.get(cid)) for cid in ids] == [False, False, True, True, True]  # the oldest went first
