@@ -65,6 +65,8 @@ class Index:
         if not info.exists():
             raise IndexMissing(f"aucun index dans {self.path} (la génération {self.generation} est incomplète).")
         self.info = json.loads(info.read_text())
+        if not (self.path / generations.CATALOG).exists():  # a reader never creates one: a catalog lost is said
+            raise IndexMissing(f"catalogue absent de {self.path} (la génération {self.generation} est incomplète).")
         self.catalog = Catalog(self.path / generations.CATALOG)
 
     def check_settings(self) -> None:

@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from assistant import generations
+from assistant.catalog import Catalog
 from assistant.embeddings import passage_format
 from assistant.glossary import Glossary
 from assistant.index import Index
@@ -56,6 +57,8 @@ class Builder(Index):
         if not (path / generations.INFO).exists():
             path.mkdir(parents=True, exist_ok=True)
             _write_info(path, settings, created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        if not (path / generations.CATALOG).exists():
+            Catalog(path / generations.CATALOG).close()  # its tables
         super().__init__(settings, path=path)
 
     def write_info(self, **updates) -> None:

@@ -125,3 +125,19 @@ def test_the_reader_writes_nothing_and_the_builder_creates(fake_index, tmp_path)
     assert (build.path / generations.LEXICAL).is_dir()
     build.close()
     assert Index(settings, path=build.path).catalog.counts() == (0, 0)  # and a reader opens what it made
+
+
+def test_a_generation_without_its_catalog_is_refused_not_served_empty(fake_index, tmp_path):
+    import shutil
+
+    from assistant import generations
+    from assistant.errors import IndexMissing
+
+    src = Index(fake_index)
+    copy = tmp_path / "gen-000001"
+    shutil.copytree(src.path, copy)
+    for name in generations.CATALOG_FILES:
+        (copy / name).unlink(missing_ok=True)
+    with pytest.raises(IndexMissing, match="catalogue absent"):
+        Index(fake_index, path=copy)
+    assert not (copy / generations.CATALOG).exists()
