@@ -264,31 +264,34 @@ def serve(host, port, workers, index):
 
         import uvicorn
 
+        from assistant.app import server_app  # lazy: only `serve` needs FastAPI (and Gradio, later)
+
         settings = Settings.of(index, workers=workers)
-        # A wrong index or login file is said here, once: a worker that fails to start is started again by uvicorn.
-        Service(settings, follow=False)
-        if settings.auth_file is not None:
-            Users(settings.auth_file)
-        FeedbackStore(settings.feedback_db)
+        # Each process builds its app from the environment (``assistant.app.server_app``).
+        os.environ["ASSISTANT_INDEX"] = str(settings.index)
+        os.environ["ASSISTANT_WORKERS"] = str(settings.workers)
+        if settings.workers == 1:
+            app = server_app()  # a wrong index or login file is said here, before anything is announced
+        else:  # said here, once: uvicorn starts a worker that failed to start again and again
+            app = "assistant.app:server_app"
+            Service(settings, follow=False)
+            if settings.auth_file is not None:
+                Users(settings.auth_file)
+            FeedbackStore(settings.feedback_db)
         if settings.auth_file is None and host not in ("127.0.0.1", "localhost", "::1"):
             click.echo(
                 f"ATTENTION : le serveur écoute sur {host} sans authentification ; toute personne qui "
                 "atteint cette adresse peut l'utiliser. Définissez ASSISTANT_AUTH_FILE.",
                 err=True,
             )
-        # Each process builds its app from the environment (``assistant.app.server_app``).
-        os.environ["ASSISTANT_INDEX"] = str(settings.index)
-        os.environ["ASSISTANT_WORKERS"] = str(settings.workers)
         more = f", {settings.workers} processus" if settings.workers > 1 else ""
         click.echo(f"Assistant sur http://{host}:{port}/ (API : http://{host}:{port}/docs{more})")
         # On SIGTERM, open streams (a browser left on the page) are closed after 5 s instead of holding the stop.
         options = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 5}
         if settings.workers == 1:
-            from assistant.app import server_app  # lazy: only `serve` needs FastAPI (and Gradio, later)
-
-            uvicorn.run(server_app(), **options)
+            uvicorn.run(app, **options)
         else:
-            uvicorn.run("assistant.app:server_app", factory=True, workers=settings.workers, **options)
+            uvicorn.run(app, factory=True, workers=settings.workers, **options)
 
     run(go)
 

@@ -44,6 +44,19 @@ def vectors_made(info: dict) -> tuple[str | None, str]:
     return info.get("embedding_model"), info.get("passage_format", "text")
 
 
+def built_with(settings: Settings) -> dict:
+    """What a generation's chunks and vectors are made with under ``settings``: recorded in its ``index.json`` by
+    the builder, and compared by ``Index.check_settings``."""
+    return {
+        "embedding_model": settings.embedding_model,
+        "passage_format": passage_format(settings.embedding_model),
+        "chunking_version": CHUNKING_VERSION,
+        "chunk_max_tokens": settings.chunk_max_tokens,
+        "chunk_overlap_tokens": settings.chunk_overlap_tokens,
+        "paragraph_pack_tokens": settings.paragraph_pack_tokens,
+    }
+
+
 class Index:
     """One generation of an index root (see ``assistant.generations``): the current one by default, or the
     folder ``path`` (a generation being built)."""
@@ -71,15 +84,7 @@ class Index:
 
     def check_settings(self) -> None:
         """Refuse to mix chunks made with another model or chunking into this index."""
-        s = self.settings
-        wanted = {
-            "embedding_model": s.embedding_model,
-            "passage_format": self.passage_format,
-            "chunking_version": CHUNKING_VERSION,
-            "chunk_max_tokens": s.chunk_max_tokens,
-            "chunk_overlap_tokens": s.chunk_overlap_tokens,
-            "paragraph_pack_tokens": s.paragraph_pack_tokens,
-        }
+        wanted = built_with(self.settings)
         built = {**self.info, "passage_format": vectors_made(self.info)[1]}
         diff = {k: (built.get(k), v) for k, v in wanted.items() if built.get(k) != v}
         if diff and self.catalog.counts()[0]:

@@ -14,11 +14,10 @@ from pathlib import Path
 
 from assistant import generations
 from assistant.catalog import Catalog
-from assistant.embeddings import passage_format
 from assistant.glossary import Glossary
-from assistant.index import Index
+from assistant.index import Index, built_with
 from assistant.lexical import LexicalIndex
-from assistant.settings import CHUNKING_VERSION, Settings
+from assistant.settings import Settings
 from assistant.vectorcache import VectorCache, cache_path
 
 
@@ -26,17 +25,7 @@ def _write_info(path: Path, settings: Settings, **updates) -> dict:
     """``index.json`` with the settings the generation's chunks and vectors are made with, and ``updates``."""
     info_path = path / generations.INFO
     info = json.loads(info_path.read_text()) if info_path.exists() else {}
-    info.update(
-        {
-            "embedding_model": settings.embedding_model,
-            "passage_format": passage_format(settings.embedding_model),
-            "chunking_version": CHUNKING_VERSION,
-            "chunk_max_tokens": settings.chunk_max_tokens,
-            "paragraph_pack_tokens": settings.paragraph_pack_tokens,
-            "chunk_overlap_tokens": settings.chunk_overlap_tokens,
-        },
-        **updates,
-    )
+    info.update(built_with(settings), **updates)
     tmp = info_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(info, indent=1))
     tmp.replace(info_path)
