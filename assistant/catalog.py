@@ -194,6 +194,18 @@ class Catalog:
         """Every article number of the corpus."""
         return {r[0] for r in self.db.execute("SELECT DISTINCT article FROM documents WHERE article != ''")}
 
+    def citation_counts(self) -> tuple[dict[str, int], list[str]]:
+        """How many code articles refer to each article number (the cross-references parsed at ingest, an
+        article's references to itself left out), and every code article's number."""
+        counts: dict[str, int] = {}
+        numbers = []
+        for article, links in self.db.execute("SELECT article, links FROM documents WHERE kind='legifrance'"):
+            numbers.append(article)
+            for target in set(json.loads(links) if links else ()):
+                if target != article:
+                    counts[target] = counts.get(target, 0) + 1
+        return counts, numbers
+
     @staticmethod
     def _chunk(row) -> Chunk:
         return Chunk(

@@ -6,6 +6,7 @@ generation is ``ingest.build.Builder``'s (a subclass), never a reader's."""
 from __future__ import annotations
 
 import json
+import math
 from functools import cached_property
 from itertools import groupby
 from operator import attrgetter
@@ -55,6 +56,12 @@ def built_with(settings: Settings) -> dict:
         "chunk_overlap_tokens": settings.chunk_overlap_tokens,
         "paragraph_pack_tokens": settings.paragraph_pack_tokens,
     }
+
+
+def article_authority(number: str, cited_by: int) -> float:
+    """A code article's authority: 1 for a legislative article (L., LO.: the law states the principle, a
+    decree's article applies it), plus half the log of one plus the number of articles that refer to it."""
+    return float(number.startswith("L")) + 0.5 * math.log1p(cited_by)
 
 
 class Index:
@@ -211,6 +218,15 @@ class Index:
         return HeadingIndex.build(self.catalog.places())
 
     @cached_property
+    def authority(self) -> tuple[dict[str, float], float]:
+        """Each code article's authority (``article_authority``), computed at first use from the catalog's
+        cross-references (0.1 s for the two codes), and the codes' mean: what a passage of another document
+        gets, so that the signal orders code articles among themselves without pushing the seed texts down."""
+        counts, numbers = self.catalog.citation_counts()
+        values = {n: article_authority(n, counts.get(n, 0)) for n in numbers if n}
+        return values, (sum(values.values()) / len(values) if values else 0.0)
+
+    @cached_property
     def long_forms(self):
         return self.glossary.long_forms()
 
@@ -240,6 +256,7 @@ class Index:
             "_heading_terms",
             "_cue_cache",
             "headings",
+            "authority",
         ):
             self.__dict__.pop(name, None)
 

@@ -79,7 +79,7 @@ def _timed_embed(embedder, query: str, expansion: str = "", weight: float = 1.0)
 
 
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,}\b")  # an acronym as a question writes it: "CAQES", "C2S"
-SIGNALS = ("bm25", "dense", "acronyms", "lexicon", "heading", "intent", "sentence", "subject")
+SIGNALS = ("bm25", "dense", "acronyms", "lexicon", "heading", "intent", "sentence", "subject", "authority")
 HEADING_CANDIDATES = 3  # sections whose heading matches best lend their articles as candidates
 HEADING_FLOOR = 0.25  # ... when at least this share of the question's weight is in the heading
 FIRST_INTENTS = ("definition", "role")
@@ -293,6 +293,8 @@ class Retriever:
         lw = 0.0 if "bm25" in off else 1 - w
         hw = self.settings.heading_weight if heading_of else 0.0
         first = idx.headings.first_of_section if hw else set()
+        aw = self.settings.authority_weight if "authority" not in off else 0.0
+        authority, neutral = idx.authority if aw else ({}, 0.0)
         fused: dict[str, tuple[float, dict]] = {}
         order = list(dict.fromkeys([*lex, *dense, *heading_cands]))  # BM25's, then dense's, then the headings'
         candidates = idx.chunks.many(order)  # one query for those not kept
@@ -314,6 +316,11 @@ class Retriever:
                 sig["heading"] = 2 * hs if full else 0.5 * hs
                 sig["first"] = float(cid in first)
                 score += hw * sig["heading"]
+            if aw:
+                # The law before the decree that applies it, a much-cited article before a rarely cited one:
+                # among passages that match about as well, the one users' questions are most often about.
+                sig["authority"] = authority.get(chunk.article, 0.0) if chunk.article else neutral
+                score += aw * sig["authority"]
             fused[cid] = (score, sig)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1][0])
         # Rerank the head by its best sentence: the answer to a question sits in one sentence that holds

@@ -171,12 +171,21 @@ class Settings(BaseSettings):
             'régionales de santé sont des établissements publics…") ranks higher.'
         ),
     )
+    authority_weight: float = Field(
+        0.05,
+        ge=0.0,
+        description=(
+            "Weight of a code article's authority: a legislative article (L., LO.) and an article that many "
+            "others refer to rank a little higher than a decree's article that applies them (a seed document's "
+            "passage gets the codes' mean)."
+        ),
+    )
     signals_off: str = Field(
         "",
         pattern=r"^[a-z_, ]*$",
         description=(
             "Retrieval signals turned off, comma-separated, among bm25, dense, acronyms, lexicon, heading, intent, "
-            "sentence, subject (for the eval's ablation table; empty: all on)."
+            "sentence, subject, authority (for the eval's ablation table; empty: all on)."
         ),
     )
     rerank_weight: float = Field(
