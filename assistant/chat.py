@@ -14,6 +14,7 @@ from assistant.auth import credentials
 from assistant.cite import plain_text
 from assistant.conversations import Conversations, new_id
 from assistant.feedback import FeedbackStore
+from assistant.index import index_header
 from assistant.onboarding import build_path, path_html
 from assistant.retrieval import MAX_QUESTION_CHARS
 from assistant.service import Service
@@ -180,6 +181,8 @@ def mount_chat(
         # the conversation's id (``conversations``), given by the server with the first answer
         conv = gr.Textbox(visible=False, elem_id="conversation")
         gr.Markdown(f"# {TITLE}\n{INTRO}")
+        # What the served generation holds and searches with (BM25 alone while its vectors are computed).
+        index_state = gr.Markdown(elem_id="index-state")
         with gr.Tab("Questions"):
             with gr.Row():
                 with gr.Column(scale=3):
@@ -236,6 +239,8 @@ def mount_chat(
             report = gr.Markdown(elem_id="upload-report")
             go.click(upload, files, report, queue=streaming)
         demo.load(show_upload, None, upload_tab, queue=streaming)
+        demo.load(lambda: index_header(service.index), None, index_state, queue=streaming)
+        gr.Timer(15).tick(lambda: index_header(service.index), None, index_state, queue=streaming)
         outputs = [chat, sources, conv, box, copy_text, export_btn]
         copy_btn.click(None, [copy_text], None, js=COPY_JS)
         # One process: Gradio's queue (the answer streams in, 4 at a time). Several workers: each event is one

@@ -51,6 +51,19 @@ class IndexBusy(AssistantError):
     """Another refresh holds the index's lock."""
 
 
+def note_progress(path: Path, **progress) -> None:
+    """Record how far the build in ``path`` got (passages embedded of those to embed) in its ``BUILD.json``, for
+    ``status`` and the chat's header; nothing when ``path`` is no build (an index updated in place)."""
+    build = Path(path) / BUILD
+    try:
+        info = json.loads(build.read_text())
+    except (OSError, ValueError):
+        return
+    tmp = build.with_suffix(".tmp")
+    tmp.write_text(json.dumps(info | progress))
+    tmp.replace(build)
+
+
 def current_name(root: Path) -> str | None:
     """The generation readers should use: its folder name, ``legacy``, or None when there is no index."""
     try:

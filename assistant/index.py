@@ -217,6 +217,12 @@ class Index:
         """The headings field (``assistant.headings``), built from the chunks' breadcrumbs at first use."""
         return HeadingIndex.build(self.catalog.places())
 
+    @property
+    def vectors_pending(self) -> bool:
+        """Published before its passages were embedded (``ingest --vectors-later``): searched by BM25 alone until
+        a later refresh embeds them and publishes the next generation."""
+        return self.info.get("vectors") == "pending"
+
     @cached_property
     def authority(self) -> tuple[dict[str, float], float]:
         """Each code article's authority (``article_authority``), computed at first use from the catalog's
@@ -271,15 +277,45 @@ class Index:
         self.catalog.close()
 
 
+def unfinished_builds(idx: Index) -> list[dict]:
+    """The builds under way (or left unfinished) after ``idx``'s generation, with how far their embedding got."""
+    out = []
+    for name in generations.unfinished(idx.root, idx.generation):
+        b = generations.build_info(Path(idx.root) / name) or {}
+        keys = ("base", "started", "pid", "embedded", "to_embed")
+        out.append({"generation": name} | {k: b.get(k) for k in keys})
+    return out
+
+
+def index_header(idx: Index) -> str:
+    """One line for the chat's header: what the served generation holds and what it searches with."""
+    docs, chunks = idx.catalog.counts()
+    return (
+        f"Index : {docs} documents, {chunks} passages (génération {idx.generation}) · "
+        f"vecteurs : {vectors_state(idx, unfinished_builds(idx))}"
+    )
+
+
+def vectors_state(idx: Index, building: list[dict]) -> str:
+    """What the served generation searches with, in French: "complets", or "en attente" (BM25 alone) with how
+    far the build embedding them got ("12000 / 20974 passages calculés")."""
+    if not idx.vectors_pending:
+        return "complets"
+    for b in building:
+        if b.get("to_embed"):
+            return (
+                f"en attente : recherche lexicale seule ; {b['embedded'] or 0} / {b['to_embed']} passages calculés "
+                f"dans la génération {b['generation']}"
+            )
+    return "en attente : recherche lexicale seule jusqu'à la prochaine commande ingest (sans --vectors-later)"
+
+
 def status(settings: Settings) -> dict:
     """What the index of ``settings`` holds, its generations, the settings it was built with, and warnings (a
     model that differs from the settings', an unfinished build). ``python -m assistant status`` prints it."""
     idx = Index(settings)
     docs, chunks = idx.catalog.counts()
-    building = []
-    for name in generations.unfinished(settings.index, idx.generation):
-        b = generations.build_info(Path(settings.index) / name) or {}
-        building.append({"generation": name, "base": b.get("base"), "started": b.get("started"), "pid": b.get("pid")})
+    building = unfinished_builds(idx)
     info = {
         "index": str(settings.index),
         "documents": docs,
@@ -287,6 +323,7 @@ def status(settings: Settings) -> dict:
         "generation": idx.generation,
         "generations": generations.generations(settings.index) or [idx.generation],
         "unfinished": building,
+        "vectors": vectors_state(idx, building),
         "embedding_model": idx.info.get("embedding_model"),
         "chunking_version": idx.info.get("chunking_version"),
         "last_refresh": idx.info.get("updated"),

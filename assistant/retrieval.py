@@ -208,7 +208,8 @@ class Retriever:
         if legal:
             query += " [" + " ; ".join(legal) + "]"
         # The query embedding (the longest step) runs on the other core while the lexical side is computed.
-        w = self.settings.dense_weight if "dense" not in off and dense else 0.0
+        # A generation published before its vectors (``ingest --vectors-later``) is searched by BM25 alone.
+        w = self.settings.dense_weight if "dense" not in off and dense and not idx.vectors_pending else 0.0
         # The long forms (of acronyms, and the lexicon's legal terms) are embedded apart and cached (measured
         # against embedding the whole query: full codes mrr 0.792 -> 0.799, citation_support 0.845 -> 0.864;
         # default corpus citation_support 0.903 -> 0.922, mrr 0.858 -> 0.856), so a question costs the

@@ -154,7 +154,10 @@ def tune(questions, index, weights, save):
     texts = index_texts(base.index)
     answerable = {q["id"]: in_index(q, texts) and bool(q["answerable"]) for q in qs}
     rows = []
-    for w in [float(x) for x in weights.split(",")]:
+    pending = base.index.vectors_pending
+    if pending:  # BM25 alone until the vectors are computed: no dense weight to measure
+        click.echo("vecteurs en attente (ingest --vectors-later) : poids dense non mesuré, seuil de refus seul")
+    for w in [] if pending else [float(x) for x in weights.split(",")]:
         svc = Service(Settings.of(index, dense_weight=w), follow=False)
         ranks = [
             first_relevant_rank([h.chunk.text for h in svc.search(q["question"], 10).hits], q["evidence"])
@@ -170,8 +173,9 @@ def tune(questions, index, weights, save):
             )
         )
         click.echo(f"dense_weight={w:.2f}  hit@1={rows[-1][1]:.3f}  hit@5={rows[-1][2]:.3f}  mrr@10={rows[-1][3]:.3f}")
-    best_w = max(rows, key=lambda r: (round(r[3], 3), r[2]))[0]
-    click.echo(f"best dense_weight (mrr@10, then hit@5): {best_w}")
+    best_w = max(rows, key=lambda r: (round(r[3], 3), r[2]))[0] if rows else base.settings.dense_weight
+    if rows:
+        click.echo(f"best dense_weight (mrr@10, then hit@5): {best_w}")
     # Each question answered once with no threshold: refused anyway (unknown word, wrong subject, no number
     # where one is asked...), or answered with its evidence strength, which a threshold t refuses below t.
     svc = Service(Settings.of(index, dense_weight=best_w, min_coverage=0.0), follow=False)
@@ -193,7 +197,7 @@ def tune(questions, index, weights, save):
     click.echo(
         f"min_coverage threshold: {best[0]:.3f} (refusal_accuracy {best[1]:.3f}, false_refusal_rate {best[2]:.3f})"
     )
-    chosen = {"dense_weight": best_w, "min_coverage": best[0]}
+    chosen = {"min_coverage": best[0]} if pending else {"dense_weight": best_w, "min_coverage": best[0]}
     if save:
         path = write_calibration(
             base.settings.index,
@@ -204,7 +208,7 @@ def tune(questions, index, weights, save):
                 "measured": {
                     "refusal_accuracy": best[1],
                     "false_refusal_rate": best[2],
-                    "hit@5": next(r[2] for r in rows if r[0] == best_w),
+                    "hit@5": next((r[2] for r in rows if r[0] == best_w), None),
                 },
             },
         )

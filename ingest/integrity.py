@@ -62,7 +62,8 @@ def check(index: Index, sources: bool = True, deep: bool = False) -> Problems:
     p = Problems()
     catalog_ids = index.catalog.chunk_ids()
     store_ids = set(index.store.all_ids())
-    p.missing_vectors = [c for c in catalog_ids if c not in store_ids]
+    # A generation published before its vectors lacks them by design; the next refresh embeds them.
+    p.missing_vectors = [] if index.vectors_pending else [c for c in catalog_ids if c not in store_ids]
     p.orphan_vectors = sorted(store_ids - set(catalog_ids))
     lexical_ids = index.lexical.chunk_ids
     p.lexical_out_of_sync = len(lexical_ids) != len(catalog_ids) or set(lexical_ids) != set(catalog_ids)

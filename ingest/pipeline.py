@@ -281,39 +281,47 @@ def make_plan(
     return plan
 
 
-def apply(index: Builder, plan: Plan, report: Report, emit: Event) -> None:
+def _embed(index: Builder, chunks: list[Chunk], report: Report, emit: Event) -> None:
+    """Embed ``chunks`` (those the store does not hold) and store their vectors, in slices so that an interrupted
+    run keeps what it already paid for; a build's ``BUILD.json`` says how far it got (``status``, the chat)."""
+    emit("embed_start", {"chunks": len(chunks)})
+    if chunks and index.vector_cache is None and index.vector_cache_error:
+        report.warnings.append((str(index.root), index.vector_cache_error))
+    step = index.settings.embedding_batch_size * 8
+    for i in range(0, len(chunks), step):
+        part = chunks[i : i + step]
+        vectors, computed = embed_with_cache(
+            index.embedder,
+            [c.embedding_text(index.passage_format) for c in part],
+            index.vector_cache,
+            batch_size=index.settings.embedding_batch_size,
+            progress=lambda n: emit("embedded", {"n": n}),
+        )
+        index.store.add([c.chunk_id for c in part], vectors, [c.store_metadata() for c in part], [c.text for c in part])
+        report.chunks_embedded += computed
+        if index.vector_cache is not None and index.vector_cache.error:
+            report.warnings.append((str(index.vector_cache.path), index.vector_cache.error))
+            index.vector_cache.error = ""
+        report.chunks_from_cache += len(part) - computed
+        generations.note_progress(index.path, embedded=i + len(part), to_embed=len(chunks))
+        checkpoint("embedding")
+
+
+def apply(index: Builder, plan: Plan, report: Report, emit: Event, vectors_later: bool = False) -> None:
     """Write ``plan`` into ``index`` (a generation being built). Every step can be redone: a rerun after a crash
-    re-applies the same plan, and only chunks the store does not hold yet are embedded."""
+    re-applies the same plan, and only chunks the store does not hold yet are embedded.
+
+    ``vectors_later``: nothing is embedded; the generation is marked ``vectors: pending`` (searched by BM25
+    alone) and the next refresh without it embeds every passage the store lacks."""
     for doc_id, source, size, mtime in plan.touched:
         index.catalog.touch(doc_id, source, size, mtime)
-    # Embed only chunks the store does not already hold (same id = same source and content).
-    new_chunks = [c for _, chunks, *_ in plan.todo for c in chunks]
-    have = index.store.existing([c.chunk_id for c in new_chunks]) if new_chunks else set()
-    to_embed = list({c.chunk_id: c for c in new_chunks if c.chunk_id not in have}.values())
-    emit("embed_start", {"chunks": len(to_embed)})
-    if to_embed and index.vector_cache is None and index.vector_cache_error:
-        report.warnings.append((str(index.root), index.vector_cache_error))
-    if to_embed:
-        # Embed and store in slices so that an interrupted run keeps what it already paid for.
-        step = index.settings.embedding_batch_size * 8
-        for i in range(0, len(to_embed), step):
-            part = to_embed[i : i + step]
-            vectors, computed = embed_with_cache(
-                index.embedder,
-                [c.embedding_text(index.passage_format) for c in part],
-                index.vector_cache,
-                batch_size=index.settings.embedding_batch_size,
-                progress=lambda n: emit("embedded", {"n": n}),
-            )
-            index.store.add(
-                [c.chunk_id for c in part], vectors, [c.store_metadata() for c in part], [c.text for c in part]
-            )
-            report.chunks_embedded += computed
-            if index.vector_cache is not None and index.vector_cache.error:
-                report.warnings.append((str(index.vector_cache.path), index.vector_cache.error))
-                index.vector_cache.error = ""
-            report.chunks_from_cache += len(part) - computed
-            checkpoint("embedding")
+    if vectors_later:
+        emit("embed_start", {"chunks": 0})
+    else:
+        # Embed only chunks the store does not already hold (same id = same source and content).
+        new_chunks = [c for _, chunks, *_ in plan.todo for c in chunks]
+        have = index.store.existing([c.chunk_id for c in new_chunks]) if new_chunks else set()
+        _embed(index, list({c.chunk_id: c for c in new_chunks if c.chunk_id not in have}.values()), report, emit)
 
     when = time.strftime("%Y-%m-%dT%H:%M:%S")
     stale: list[str] = []
@@ -330,6 +338,11 @@ def apply(index: Builder, plan: Plan, report: Report, emit: Event) -> None:
         used = set(index.catalog.chunk_ids())
         index.store.delete([c for c in stale if c not in used])
     checkpoint("catalog")
+    if index.vectors_pending and not vectors_later:  # published before its vectors: embed what it lacks now
+        ids = index.catalog.chunk_ids()
+        have = index.store.existing(ids)
+        missing = index.catalog.chunks_by_id([c for c in ids if c not in have])
+        _embed(index, list(missing.values()), report, emit)
     if (
         plan.changes
         or not (index.path / generations.LEXICAL / "chunk_ids.json").exists()
@@ -337,7 +350,9 @@ def apply(index: Builder, plan: Plan, report: Report, emit: Event) -> None:
     ):
         emit("derived", {})
         index.rebuild_derived()
-    index.write_info(updated=when, analysis_version=ANALYSIS_VERSION)
+    index.write_info(
+        updated=when, analysis_version=ANALYSIS_VERSION, vectors="pending" if vectors_later else "complete"
+    )
     checkpoint("derived")
 
 
@@ -364,6 +379,7 @@ def refresh(
     remove_missing: bool = True,
     rebuild: bool = False,
     deep: bool = False,
+    vectors_later: bool = False,
 ) -> Report:
     """Make the index at ``settings.index`` match ``paths`` and publish the result atomically.
 
@@ -377,6 +393,11 @@ def refresh(
 
     ``rebuild``: the next generation is built from the files alone with the current settings (e.g. another
     embedding model or chunking), while the current one, built with other settings, keeps serving until then.
+
+    ``vectors_later``: the new generation is published without embedding anything (BM25, headings and glossary
+    only: the two codes in about a minute instead of 20), marked ``vectors: pending``; the next refresh without
+    it embeds every passage it lacks and publishes the generation that searches with vectors too, even when no
+    file changed.
     """
     emit = on_event or (lambda kind, data: None)
     t0 = time.perf_counter()
@@ -406,7 +427,8 @@ def refresh(
                     f"chemins donnés ; l'index actuel est conservé ({base.generation})."
                 )
             stale_derived = base is not None and base.info.get("analysis_version") != ANALYSIS_VERSION
-            if base is not None and not rebuild and not plan.changes and not stale_derived:
+            vectors_due = base is not None and base.vectors_pending and not vectors_later
+            if base is not None and not rebuild and not plan.changes and not stale_derived and not vectors_due:
                 for doc_id, source, size, mtime in plan.touched:  # same content: answers do not change
                     base.catalog.touch(doc_id, source, size, mtime)
                 for name in generations.unfinished(root, base_name):  # a crashed build now moot
@@ -414,7 +436,7 @@ def refresh(
                 report.generation = base.generation
                 report.chunks_total = base.catalog.counts()[1]
             else:
-                _build_and_publish(settings, root, base, plan, report, emit, rebuild)
+                _build_and_publish(settings, root, base, plan, report, emit, rebuild, vectors_later)
         finally:
             if base is not None:
                 base.close()
@@ -424,13 +446,20 @@ def refresh(
 
 
 def _build_and_publish(
-    settings: Settings, root: Path, base: Index | None, plan: Plan, report: Report, emit: Event, rebuild: bool = False
+    settings: Settings,
+    root: Path,
+    base: Index | None,
+    plan: Plan,
+    report: Report,
+    emit: Event,
+    rebuild: bool = False,
+    vectors_later: bool = False,
 ) -> None:
     base_name = base.generation if base is not None else None
     build = None
     try:
         build = _prepare(settings, root, base, report, rebuild)
-        apply(build, plan, report, emit)
+        apply(build, plan, report, emit, vectors_later)
         try:
             _verify(build)
         except RefreshFailed:
@@ -594,9 +623,10 @@ def _verify(build: Builder) -> None:
     sample = build.catalog.sample_text()
     if sample:  # the vectors answer a query, with passages the catalog knows; so does BM25
         query = " ".join(sample.split()[:12])
-        dense = build.store.query(build.embedder.embed_query(query), 5)
+        pending = build.vectors_pending  # no vectors yet: BM25 alone answers
+        dense = [] if pending else build.store.query(build.embedder.embed_query(query), 5)
         lexical = build.lexical.top(analyse(query), 5)
-        if not dense or not lexical or any(cid not in build.chunks for cid, _ in dense + lexical):
+        if (not dense and not pending) or not lexical or any(cid not in build.chunks for cid, _ in dense + lexical):
             raise RefreshFailed(
                 f"la nouvelle génération {build.path} ne répond pas à une recherche de contrôle ; "
                 "elle n'est pas publiée, l'index précédent reste servi."
