@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser index run chat test test-fast lint format eval tune bench corpus clean
+.PHONY: install browser index curated run chat test test-fast lint format eval tune bench corpus clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,11 +18,31 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-index: install  ## index corpus/ (a no-change refresh takes seconds), calibrated on the dev sets the first time
-	$(BIN)/python -m assistant ingest corpus/
-	test -f data/index/calibration.json || $(BIN)/python -m evals tune --index data/index
+# The two whole codes, extracted from codes/legifrance.tar.xz (3.7 MB).
+CODES := data/codes/legifrance
 
-run: index  ## index corpus/ if needed, then serve the chat on http://127.0.0.1:7860/
+data/codes/.extracted: codes/legifrance.tar.xz
+	rm -rf $(CODES) && mkdir -p data/codes
+	tar -xJf codes/legifrance.tar.xz -C data/codes
+	touch $@
+
+# The default index, data/index: corpus/ and the two whole codes. The first time, a generation without vectors is
+# published (about 40 s) and answers by BM25 alone; the vectors are then computed in the background (about 20 min on
+# 2 cores, log in data/vectors.log) and published as the next generation, which a running server takes up by itself.
+index: install data/codes/.extracted  ## index corpus/ and the whole codes: BM25 at once, the vectors in the background
+	$(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --quiet || test -f data/index/CURRENT
+	test -f data/index/calibration.json || $(BIN)/python -m evals tune --index data/index
+	@if $(BIN)/python -m assistant status --index data/index | grep -q '^vectors: en attente'; then \
+	  echo "vecteurs calculés en arrière-plan (journal : data/vectors.log ; état : python -m assistant status)"; \
+	  setsid nohup sh -c '$(BIN)/python -m assistant ingest corpus/ $(CODES) --quiet && \
+	    $(BIN)/python -m evals tune --index data/index' > data/vectors.log 2>&1 & \
+	fi
+
+curated: install  ## the curated corpus/ alone (445 documents, 570 passages) in data/curated, as the evals and bench use it
+	$(BIN)/python -m assistant ingest corpus/ --index data/curated
+	test -f data/curated/calibration.json || $(BIN)/python -m evals tune --index data/curated
+
+run: index  ## index corpus/ and the whole codes if needed, then serve the chat on http://127.0.0.1:7860/
 	$(BIN)/python -m assistant serve --host 127.0.0.1 --port 7860
 
 chat: index  ## the question loop in the terminal

@@ -219,10 +219,12 @@ def tune(questions, index, weights, save):
 @cli.command()
 @click.option(
     "--sizes",
-    default="default,full,200k",
+    default="default,full,200k,first-run",
     show_default=True,
     help="Comma-separated sizes: default (corpus/), full (corpus/ + ../shared/corpora/legifrance), "
-    "200k (synthetic: copies of the full index's chunks and vectors, built once, no embedding).",
+    "200k (synthetic: copies of the full index's chunks and vectors, built once, no embedding); first-run "
+    "(what `make run` does after the install on a fresh clone: extract the codes, publish a generation without "
+    "vectors, calibrate, serve; timed to the first answer).",
 )
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench/results.json"), show_default=True)
 @click.option(

@@ -109,6 +109,9 @@ def _chat_flow(browser, url, feedback_db, screenshot=None):
 
     browser.get(url)
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#question textarea"))
+    # the header says what the index holds and that it searches with its vectors
+    _wait(browser, lambda d: "vecteurs : complets" in d.find_element(By.ID, "index-state").text)
+    assert "passages (génération gen-" in browser.find_element(By.ID, "index-state").text
     _ask(browser, "Qui pilote le ciblage des CAQES ?")
     _wait(browser, lambda d: "§ 35" in d.find_element(By.ID, "sources").text)
     _wait(browser, lambda d: "[1]" in d.find_element(By.ID, "chat").text)
