@@ -1,5 +1,9 @@
+import atexit
+import functools
 import shutil
 import socket
+import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +13,23 @@ register_fakes()  # the ``fake`` embedder and LLM backend, through the registrie
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
+CODES_ARCHIVE = ROOT / "codes" / "legifrance.tar.xz"
+
+
+@functools.lru_cache(maxsize=1)
+def full_codes() -> Path:
+    """The two whole codes' folder: ``../shared/corpora/legifrance`` beside the repository, or else the archive the
+    repository ships, extracted once per test session (about 6 s) into a folder removed at exit."""
+    shared = ROOT.parent / "shared" / "corpora" / "legifrance"
+    if shared.is_dir():
+        return shared
+    folder = Path(tempfile.mkdtemp(prefix="codes-"))
+    atexit.register(shutil.rmtree, folder, True)
+    with tarfile.open(CODES_ARCHIVE, "r:xz") as tar:
+        tar.extractall(folder, filter="data")
+    return folder / "legifrance"
+
+
 LEGI = CORPUS / "legifrance"
 ARTICLES = [
     "l162-30-2.md",

@@ -5,23 +5,20 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, full_codes
 
 from assistant.lexicon import LEXICON_FILE, Lexicon, default_lexicon
 from assistant.text import fold
 
-SHARED = ROOT.parent / "shared" / "corpora" / "legifrance"
-
 
 def _corpus_text() -> str:
     parts = [p.read_text(encoding="utf-8") for p in (CORPUS / "documents").glob("*.txt")]
-    for folder in (CORPUS / "legifrance", SHARED):
+    for folder in (CORPUS / "legifrance", full_codes()):
         parts += [p.read_text(encoding="utf-8") for p in folder.rglob("*.md")]
     text = html.unescape(re.sub(r"<[^>]+>", " ", "\n".join(parts)))
     return re.sub(r"\s+", " ", fold(text))
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/corpora/legifrance (the full codes) is not beside the repo")
 def test_every_legal_term_of_the_lexicon_occurs_in_the_corpus():
     text = _corpus_text()
     missing = [

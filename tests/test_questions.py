@@ -6,13 +6,11 @@ import re
 import unicodedata
 
 import pytest
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, full_codes
 
 from evals.metrics import locator_matches, normalise_locator
 from evals.runner import DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS, KINDS, TEST_QUESTIONS, load_questions, question_group
 from ingest.loaders import html_to_text
-
-SHARED = ROOT.parent / "shared" / "corpora" / "legifrance"
 
 
 def _norm(text):
@@ -22,12 +20,12 @@ def _norm(text):
 
 @functools.lru_cache(maxsize=2)  # read once per session: the full codes take seconds to parse
 def _corpus_texts(full: bool = False):
-    """Normalised text of each document of corpus/ (and of the full codes in ../shared when ``full``), by
+    """Normalised text of each document of corpus/ (and of the full codes when ``full``: ``conftest.full_codes``), by
     article number or file name (an article number present in both codes keys a list of texts)."""
     texts = {}
     for path in (CORPUS / "documents").glob("*.txt"):
         texts[path.name] = [_norm(path.read_text(encoding="utf-8"))]
-    for folder in (CORPUS / "legifrance", SHARED) if full else (CORPUS / "legifrance",):
+    for folder in (CORPUS / "legifrance", full_codes()) if full else (CORPUS / "legifrance",):
         for path in folder.rglob("*.md"):
             raw = path.read_text(encoding="utf-8")
             if raw.startswith("# Article"):
@@ -117,7 +115,6 @@ def _cited_holders(full: bool, quotes: list[str], labels: list[str]) -> list[str
     return [n for n in sorted(candidates) if locator_matches(n, labels) and any(q in texts[n] for q in quotes)]
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/corpora/legifrance (the full codes) is not beside the repo")
 @pytest.mark.parametrize("path", USER_SETS, ids=["test", "dev_users"])
 def test_every_user_question_quote_is_in_the_article_it_cites(path):
     texts = _corpus_texts(full=True)
