@@ -302,11 +302,14 @@ def vectors_state(idx: Index, building: list[dict]) -> str:
     if not idx.vectors_pending:
         return "complets"
     for b in building:
+        if not (b.get("pid") and Path(f"/proc/{b['pid']}").exists()):
+            continue  # left by an interrupted refresh: the next ingest resumes or replaces it
         if b.get("to_embed"):
             return (
                 f"en attente : recherche lexicale seule ; {b['embedded'] or 0} / {b['to_embed']} passages calculés "
                 f"dans la génération {b['generation']}"
             )
+        return f"en attente : recherche lexicale seule ; génération {b['generation']} en préparation"
     return "en attente : recherche lexicale seule jusqu'à la prochaine commande ingest (sans --vectors-later)"
 
 

@@ -2,6 +2,7 @@
 the next refresh embeds what it lacks and publishes the generation that searches with vectors too."""
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -96,7 +97,13 @@ def test_a_build_records_how_far_its_embedding_got(tmp_path):
     class Pending:
         vectors_pending = True
 
-    state = vectors_state(Pending(), [{"generation": "gen-000002", "embedded": 512, "to_embed": 20974}])
-    assert (
-        state == "en attente : recherche lexicale seule ; 512 / 20974 passages calculés dans la génération gen-000002"
+    alive = os.getpid()
+    state = vectors_state(Pending(), [{"generation": "gen-000002", "pid": alive, "embedded": 512, "to_embed": 20974}])
+    assert state == (
+        "en attente : recherche lexicale seule ; 512 / 20974 passages calculés dans la génération gen-000002"
     )
+    starting = vectors_state(Pending(), [{"generation": "gen-000002", "pid": alive}])
+    assert starting == "en attente : recherche lexicale seule ; génération gen-000002 en préparation"
+    gone = 2**22 + 1  # above the kernel's largest pid: no such process
+    dead = vectors_state(Pending(), [{"generation": "gen-000002", "pid": gone, "embedded": 5, "to_embed": 9}])
+    assert dead.endswith("jusqu'à la prochaine commande ingest (sans --vectors-later)")  # an interrupted build
