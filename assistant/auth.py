@@ -229,12 +229,13 @@ class BasicAuthMiddleware:
         if role:
             return role, 0
         user_key = "user:" + creds[0][:200]
-        wait = self.throttle.retry_after("client:" + client, user_key)
+        # The failures are counted in a SQLite file shared by the workers: read and written in worker threads.
+        wait = await anyio.to_thread.run_sync(self.throttle.retry_after, "client:" + client, user_key)
         if wait:
             return None, wait
         role = await anyio.to_thread.run_sync(self.users.role, *creds, limiter=self._hashing)
         if role is None:
-            self.throttle.fail("client:" + client, user_key)
+            await anyio.to_thread.run_sync(self.throttle.fail, "client:" + client, user_key)
         return role, 0
 
     async def __call__(self, scope, receive, send):

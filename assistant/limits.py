@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import anyio
+
 from assistant.events import EventLog
 
 
@@ -102,7 +104,10 @@ class UploadGuard:
         state = scope.get("state") or {}
         if state.get("role") != "admin":
             return await _reply(send, 403, "Envoi de fichiers réservé aux administrateurs.")
-        wait = self.events.take("upload:" + state.get("user", "?"), self.max_per_hour, 3600)
+        # The count is a SQLite file shared by the workers: taken in a worker thread, never on the event loop.
+        wait = await anyio.to_thread.run_sync(
+            self.events.take, "upload:" + state.get("user", "?"), self.max_per_hour, 3600
+        )
         if wait:
             return await _reply(
                 send,
