@@ -32,7 +32,8 @@ data/codes/.extracted: codes/legifrance.tar.xz
 index: install data/codes/.extracted  ## index corpus/ and the whole codes: BM25 at once, the vectors in the background
 	$(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --quiet || test -f data/index/CURRENT
 	test -f data/index/calibration.json || $(BIN)/python -m evals tune --index data/index
-	@if $(BIN)/python -m assistant status --index data/index | grep -q '^vectors: en attente'; then \
+	@# started unless a build is already computing them (status then says how far it got)
+	@if $(BIN)/python -m assistant status --index data/index | grep -q "^vectors: en attente.*prochaine commande"; then \
 	  echo "vecteurs calculés en arrière-plan (journal : data/vectors.log ; état : python -m assistant status)"; \
 	  setsid nohup sh -c '$(BIN)/python -m assistant ingest corpus/ $(CODES) --quiet && \
 	    $(BIN)/python -m evals tune --index data/index' > data/vectors.log 2>&1 & \
