@@ -27,16 +27,18 @@ data/codes/.extracted: codes/legifrance.tar.xz
 	touch $@
 
 # The default index, data/index: corpus/ and the two whole codes. The first time, a generation without vectors is
-# published (about 40 s) and answers by BM25 alone; the vectors are then computed in the background (about 20 min on
+# published (about 30 s) and answers by BM25 alone; the vectors are then computed in the background (about 20 min on
 # 2 cores, log in data/vectors.log) and published as the next generation, which a running server takes up by itself.
 index: install data/codes/.extracted  ## index corpus/ and the whole codes: BM25 at once, the vectors in the background
-	$(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --quiet || test -f data/index/CURRENT
+	@# exit code 75: a refresh (the background job) holds the index; the generation it serves is served
+	$(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --quiet; rc=$$?; [ $$rc = 0 ] || [ $$rc = 75 ]
 	test -f data/index/calibration.json || $(BIN)/python -m evals tune --index data/index
-	@# started unless a build is already computing them (status then says how far it got)
-	@if $(BIN)/python -m assistant status --index data/index | grep -q "^vectors: en attente.*prochaine commande"; then \
+	@# started when the vectors are pending and no refresh holds the index's lock (none is computing them)
+	@if flock -n data/index/LOCK true && \
+	  $(BIN)/python -m assistant status --index data/index | grep -q "^vectors: en attente"; then \
 	  echo "vecteurs calculés en arrière-plan (journal : data/vectors.log ; état : python -m assistant status)"; \
 	  setsid nohup sh -c '$(BIN)/python -m assistant ingest corpus/ $(CODES) --quiet && \
-	    $(BIN)/python -m evals tune --index data/index' > data/vectors.log 2>&1 & \
+	    $(BIN)/python -m evals tune --index data/index' >> data/vectors.log 2>&1 & \
 	fi
 
 curated: install  ## the curated corpus/ alone (445 documents, 570 passages) in data/curated, as the evals and bench use it
@@ -70,13 +72,13 @@ format: install  ## rewrite the code in ruff's format and apply ruff's safe fixe
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-eval: index  ## the eval set on the default index; writes evals/out/default/
-	$(BIN)/python -m evals run --out evals/out/default
+eval: curated  ## the eval set on the curated corpus/ (the evaluation's "default index"); writes evals/out/default/
+	$(BIN)/python -m evals run --index data/curated --out evals/out/default
 
-tune: index  ## measure the fusion weight and calibrate the refusal threshold
-	$(BIN)/python -m evals tune
+tune: curated  ## measure the fusion weight and calibrate the refusal threshold of data/curated
+	$(BIN)/python -m evals tune --index data/curated
 
-bench: install  ## throughput, latency, memory, cold start and refresh at three sizes (full built once 15-30 min, 200k 6-12 min)
+bench: install  ## throughput, latency, memory, cold start and refresh at three sizes and a first run (full built once 15-30 min, 200k 6-12 min)
 	$(BIN)/python -m evals bench
 
 corpus:  ## rebuild corpus/ from ../shared

@@ -239,8 +239,15 @@ def mount_chat(
             report = gr.Markdown(elem_id="upload-report")
             go.click(upload, files, report, queue=streaming)
         demo.load(show_upload, None, upload_tab, queue=streaming)
-        demo.load(lambda: index_header(service.index), None, index_state, queue=streaming)
-        gr.Timer(15).tick(lambda: index_header(service.index), None, index_state, queue=streaming)
+        # Read again every 15 s while the vectors are computed; the timer stops once they are in.
+        timer = gr.Timer(15)
+
+        def show_index_state():
+            idx = service.index
+            return index_header(idx), gr.Timer(active=idx.vectors_pending)
+
+        demo.load(show_index_state, None, [index_state, timer], queue=streaming)
+        timer.tick(show_index_state, None, [index_state, timer], queue=streaming)
         outputs = [chat, sources, conv, box, copy_text, export_btn]
         copy_btn.click(None, [copy_text], None, js=COPY_JS)
         # One process: Gradio's queue (the answer streams in, 4 at a time). Several workers: each event is one

@@ -15,7 +15,7 @@ from assistant import cli_fr
 from assistant.auth import Users
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
-from assistant.generations import writer_lock
+from assistant.generations import IndexBusy, writer_lock
 from assistant.index import Index
 from assistant.index import status as index_status
 from assistant.options import auth_file_option, index_option
@@ -28,10 +28,17 @@ from ingest.pipeline import refresh
 cli_fr.install()  # Click's own messages (usage errors, help headings) in French
 
 
+BUSY_EXIT = 75  # sysexits' EX_TEMPFAIL: `make index` goes on with the generation serving when it gets it
+
+
 def run(fn):
     """Turn the errors a user should see into clean messages and exit codes."""
     try:
         return fn()
+    except IndexBusy as exc:  # another refresh holds the index: exit code 75 (EX_TEMPFAIL), try again later
+        error = click.ClickException(str(exc))
+        error.exit_code = BUSY_EXIT
+        raise error from exc
     except AssistantError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -65,7 +72,7 @@ def cli():
     "--vectors-later",
     is_flag=True,
     help="Publish the new generation without embedding anything: it answers at once, by BM25 alone (the two codes "
-    "in about a minute instead of 20). The next ingest without this flag embeds what it lacks and publishes the "
+    "in about 30 s instead of 20 min). The next ingest without this flag embeds what it lacks and publishes the "
     "generation that searches with vectors too; a running server switches to it without a restart.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -76,7 +83,8 @@ def ingest(paths, index, keep_missing, rebuild, deep, vectors_later, as_json, qu
 
     The changes are built into a new generation of the index, verified, then published at once; until then
     (and if the run is interrupted) the previous generation keeps serving, and the next run resumes the work.
-    Exit code 1 when a file failed (the others are indexed) or the refresh could not finish."""
+    Exit code 1 when a file failed (the others are indexed) or the refresh could not finish; 75 when another
+    refresh holds the index (nothing was done)."""
     settings = Settings.of(index)
 
     def go():

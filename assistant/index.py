@@ -277,6 +277,11 @@ class Index:
         self.catalog.close()
 
 
+def alive(build: dict) -> bool:
+    """The process that builds ``build`` (an entry of ``unfinished_builds``) is running."""
+    return bool(build.get("pid")) and Path(f"/proc/{build['pid']}").exists()
+
+
 def unfinished_builds(idx: Index) -> list[dict]:
     """The builds under way (or left unfinished) after ``idx``'s generation, with how far their embedding got."""
     out = []
@@ -302,7 +307,7 @@ def vectors_state(idx: Index, building: list[dict]) -> str:
     if not idx.vectors_pending:
         return "complets"
     for b in building:
-        if not (b.get("pid") and Path(f"/proc/{b['pid']}").exists()):
+        if not alive(b):
             continue  # left by an interrupted refresh: the next ingest resumes or replaces it
         if b.get("to_embed"):
             return (
@@ -338,6 +343,8 @@ def status(settings: Settings) -> dict:
     except IndexMismatch as exc:
         info["warnings"].append(str(exc))
     for b in building:
+        if alive(b):  # a refresh at work (the background job computing the vectors): nothing to warn about
+            continue
         info["warnings"].append(
             f"génération {b['generation']} inachevée (commencée {b['started']}) : la prochaine "
             "commande ingest la reprend ou la remplace."

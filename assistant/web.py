@@ -342,8 +342,11 @@ def ingest_uploads(service: Service, files: list[Path]) -> str:
             shutil.copy(path, dest)
             accepted.append(dest.name)
     if accepted:
+        # An index still without its vectors stays so: its vectors are the background job's (``make index``), not
+        # an upload's to compute in the request.
+        later = service.index.vectors_pending
         try:  # a new generation is built beside the one serving; questions go on meanwhile
-            report = refresh(settings, [target], remove_missing=False)
+            report = refresh(settings, [target], remove_missing=False, vectors_later=later)
         except AssistantError as exc:
             return "\n".join(lines + [f"\nÉchec de la mise à jour de l'index : {exc}"])
         service.reload()

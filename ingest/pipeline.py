@@ -315,9 +315,10 @@ def apply(index: Builder, plan: Plan, report: Report, emit: Event, vectors_later
     alone) and the next refresh without it embeds every passage the store lacks."""
     for doc_id, source, size, mtime in plan.touched:
         index.catalog.touch(doc_id, source, size, mtime)
+    pending_before = index.vectors_pending
     if vectors_later:
         emit("embed_start", {"chunks": 0})
-    else:
+    elif not pending_before:  # a generation still without its vectors embeds them all at once, below
         # Embed only chunks the store does not already hold (same id = same source and content).
         new_chunks = [c for _, chunks, *_ in plan.todo for c in chunks]
         have = index.store.existing([c.chunk_id for c in new_chunks]) if new_chunks else set()
@@ -338,11 +339,14 @@ def apply(index: Builder, plan: Plan, report: Report, emit: Event, vectors_later
         used = set(index.catalog.chunk_ids())
         index.store.delete([c for c in stale if c not in used])
     checkpoint("catalog")
-    if index.vectors_pending and not vectors_later:  # published before its vectors: embed what it lacks now
+    missing: list[str] = []
+    if vectors_later or pending_before:  # the passages without a vector, the plan's new ones included
         ids = index.catalog.chunk_ids()
         have = index.store.existing(ids)
-        missing = index.catalog.chunks_by_id([c for c in ids if c not in have])
-        _embed(index, list(missing.values()), report, emit)
+        missing = [c for c in ids if c not in have]
+    if missing and not vectors_later:  # published before its vectors: embed all it lacks now
+        _embed(index, list(index.catalog.chunks_by_id(missing).values()), report, emit)
+        missing = []
     if (
         plan.changes
         or not (index.path / generations.LEXICAL / "chunk_ids.json").exists()
@@ -350,9 +354,9 @@ def apply(index: Builder, plan: Plan, report: Report, emit: Event, vectors_later
     ):
         emit("derived", {})
         index.rebuild_derived()
-    index.write_info(
-        updated=when, analysis_version=ANALYSIS_VERSION, vectors="pending" if vectors_later else "complete"
-    )
+    # Pending only while a passage lacks its vector: a --vectors-later refresh that only removed files, or whose
+    # new passages the vector store already held, publishes a generation searched with vectors.
+    index.write_info(updated=when, analysis_version=ANALYSIS_VERSION, vectors="pending" if missing else "complete")
     checkpoint("derived")
 
 
@@ -395,7 +399,7 @@ def refresh(
     embedding model or chunking), while the current one, built with other settings, keeps serving until then.
 
     ``vectors_later``: the new generation is published without embedding anything (BM25, headings and glossary
-    only: the two codes in about a minute instead of 20), marked ``vectors: pending``; the next refresh without
+    only: the two codes in about 30 s instead of 20 min), marked ``vectors: pending``; the next refresh without
     it embeds every passage it lacks and publishes the generation that searches with vectors too, even when no
     file changed.
     """
@@ -431,7 +435,10 @@ def refresh(
             if base is not None and not rebuild and not plan.changes and not stale_derived and not vectors_due:
                 for doc_id, source, size, mtime in plan.touched:  # same content: answers do not change
                     base.catalog.touch(doc_id, source, size, mtime)
-                for name in generations.unfinished(root, base_name):  # a crashed build now moot
+                # A crashed build is now moot, unless it was embedding this pending generation's vectors: the next
+                # refresh without --vectors-later resumes it.
+                keep = base.vectors_pending and vectors_later
+                for name in [] if keep else generations.unfinished(root, base_name):
                     _discard(settings, root, name)
                 report.generation = base.generation
                 report.chunks_total = base.catalog.counts()[1]
@@ -556,6 +563,10 @@ def _prepare(settings: Settings, root: Path, base: Index | None, report: Report,
                 _copy_generation(source, root / name, vectors=False)
                 build = Builder(settings, path=root / name)
                 build.store.count()
+                # who builds it now: ``status`` and the chat tell a live build from one a dead process left
+                generations.note_progress(
+                    root / name, pid=os.getpid(), started=time.strftime("%Y-%m-%dT%H:%M:%S"), embedded=0
+                )
                 report.resumed = name
                 return build
             except Exception as exc:  # noqa: BLE001 - a build too broken to reuse is started again

@@ -14,6 +14,9 @@ register_fakes()  # the ``fake`` embedder and LLM backend, through the registrie
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 CODES_ARCHIVE = ROOT / "codes" / "legifrance.tar.xz"
+# tarfile's "data" filter (Python 3.10.12, 3.11.4 and later) refuses links, devices and paths out of the folder; the
+# archive holds regular files and folders only (test_codes_archive), so older Pythons extract it as it is.
+SAFE = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
 @functools.lru_cache(maxsize=1)
@@ -26,7 +29,7 @@ def full_codes() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="codes-"))
     atexit.register(shutil.rmtree, folder, True)
     with tarfile.open(CODES_ARCHIVE, "r:xz") as tar:
-        tar.extractall(folder, filter="data")
+        tar.extractall(folder, **SAFE)
     return folder / "legifrance"
 
 

@@ -107,3 +107,75 @@ def test_a_build_records_how_far_its_embedding_got(tmp_path):
     gone = 2**22 + 1  # above the kernel's largest pid: no such process
     dead = vectors_state(Pending(), [{"generation": "gen-000002", "pid": gone, "embedded": 5, "to_embed": 9}])
     assert dead.endswith("jusqu'à la prochaine commande ingest (sans --vectors-later)")  # an interrupted build
+
+
+def test_the_flag_after_changes_leaves_only_the_new_passages_to_embed(tmp_path, corpus):
+    """On a complete index, --vectors-later with a changed file publishes a generation searched by BM25 until the
+    next plain refresh embeds its new passages (those alone); one that only removed a file needs no vectors."""
+    settings = Settings(index=tmp_path / "index", vector_cache="off")
+    first = refresh(settings, [corpus])
+    note = corpus / "nouvelle-note.txt"
+    note.write_text("La commission des licornes se réunit chaque printemps dans la forêt domaniale.", encoding="utf-8")
+    changed = refresh(settings, [corpus], vectors_later=True)
+    assert changed.published and changed.chunks_embedded == 0 and Index(settings).vectors_pending
+    done = refresh(settings, [corpus])
+    assert done.published and 0 < done.chunks_embedded < first.chunks_total  # the note's passage(s) only
+    assert not Index(settings).vectors_pending and check(Index(settings), sources=False).ok
+
+    note.unlink()
+    removed = refresh(settings, [corpus], vectors_later=True)
+    assert removed.published and not Index(settings).vectors_pending  # every passage left has its vector
+
+
+def test_an_interrupted_vectors_build_is_resumed_not_discarded(tmp_path, corpus, monkeypatch):
+    """The background job killed while embedding: the next `make index` (--vectors-later, nothing changed) keeps
+    its unfinished generation, and the plain refresh after it resumes it, embedding nothing again."""
+    import errno
+
+    from ingest import pipeline
+
+    settings = Settings(index=tmp_path / "index", vector_cache="off")
+    refresh(settings, [corpus], vectors_later=True)
+
+    def fail_after_embedding(point):
+        if point == "embedding":
+            raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(pipeline, "checkpoint", fail_after_embedding)
+    with pytest.raises(pipeline.RefreshFailed):
+        refresh(settings, [corpus])
+    monkeypatch.undo()
+    root = tmp_path / "index"
+    unfinished = generations.unfinished(root, generations.current_name(root))
+    assert len(unfinished) == 1 and generations.build_info(root / unfinished[0])["embedded"] > 0
+
+    again = refresh(settings, [corpus], vectors_later=True)  # what `make index` runs first
+    assert not again.published and generations.unfinished(root, generations.current_name(root)) == unfinished
+    resumed = refresh(settings, [corpus])
+    assert resumed.published and resumed.resumed == unfinished[0] and resumed.chunks_embedded == 0
+    assert not Index(settings).vectors_pending
+
+
+def test_an_upload_onto_an_index_without_vectors_leaves_them_to_the_background(tmp_path, corpus):
+    from assistant.web import ingest_uploads
+
+    settings = Settings(index=tmp_path / "index", upload_dir=tmp_path / "uploads", vector_cache="off")
+    refresh(settings, [corpus], vectors_later=True)
+    service = Service(settings)
+    upload = tmp_path / "comite.txt"
+    upload.write_text("Le comité des licornes est présidé par le directeur de la ménagerie.", encoding="utf-8")
+    report = ingest_uploads(service, [upload])
+    assert "comite.txt : ajouté" in report
+    assert Index(settings).vectors_pending and Index(settings).store.count() == 0  # nothing embedded in the request
+    assert service.ask("Qui préside le comité des licornes ?").answered
+
+
+def test_ingest_says_75_when_another_refresh_holds_the_index(tmp_path, corpus):
+    """What `make index` tells apart: the background job holds the index (go on serving), or a real failure."""
+    index = tmp_path / "index"
+    assert CliRunner().invoke(cli, ["ingest", str(corpus), "--index", str(index), "--quiet"]).exit_code == 0
+    with generations.writer_lock(index):
+        busy = CliRunner().invoke(cli, ["ingest", str(corpus), "--index", str(index), "--vectors-later", "--quiet"])
+    assert busy.exit_code == 75 and "déjà en cours" in busy.output
+    missing = CliRunner().invoke(cli, ["ingest", str(tmp_path / "nulle-part"), "--index", str(tmp_path / "other")])
+    assert missing.exit_code == 1
