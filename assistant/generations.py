@@ -82,6 +82,16 @@ def read_calibration(root: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def calibration_stamp(root: Path) -> tuple[int, int] | None:
+    """Which ``calibration.json`` is there (its inode, new at each write, and modification time; None: none): a
+    server reads the calibration again when it changes."""
+    try:
+        st = (Path(root) / CALIBRATION).stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
 def write_calibration(root: Path, values: dict) -> Path:
     """Store tuned settings beside the generations (they hold for every later generation of this index)."""
     path = Path(root) / CALIBRATION

@@ -15,7 +15,7 @@ from functools import cached_property
 from assistant import generations
 from assistant.answer import Answerer
 from assistant.followup import is_follow_up, standalone
-from assistant.index import Index
+from assistant.index import Index, calibrated
 from assistant.records import Answer
 from assistant.retrieval import Retriever, SearchResult
 from assistant.settings import Settings
@@ -29,6 +29,7 @@ class Loaded:
     question (the catalog stays readable for pages still showing its sources, until it is garbage)."""
 
     def __init__(self, settings: Settings, name: str | None = None):
+        self.calibration = generations.calibration_stamp(settings.index)  # before the index reads it
         self.index = Index(settings, path=generations.path_of(settings.index, name) if name else None)
         self.index.check_settings()
         self.name = self.index.generation
@@ -105,6 +106,8 @@ class Service:
         if not self.follow:
             return
         name = self._published()
+        if name == self._loaded.name:
+            self._recalibrate()
         if not name or name == self._loaded.name:
             return
         if self._failed and self._failed[0] == name and time.monotonic() - self._failed[1] < RETRY_LOAD_AFTER_S:
@@ -113,6 +116,21 @@ class Service:
             if self._loading is None or not self._loading.is_alive():
                 self._loading = threading.Thread(target=self._load, args=(name,), daemon=True, name=f"load-{name}")
                 self._loading.start()
+
+    def _recalibrate(self) -> None:
+        """Take up a calibration ``evals tune`` wrote since the generation was opened (``make index``'s
+        background job calibrates the index again once its vectors are in): the same generation, its dense
+        weight and refusal threshold read again. A question under way ends with the values it started with."""
+        stamp = generations.calibration_stamp(self.settings.index)
+        with self._lock:
+            g = self._loaded
+            if stamp == g.calibration:
+                return
+            g.calibration = stamp
+            g.index.settings = calibrated(self.settings, g.index.root)
+            g.__dict__.pop("retriever", None)  # made again with the new settings at the next question
+            g.__dict__.pop("answerer", None)
+        log.info("calibration of %s read again", g.name)
 
     def _load(self, name: str) -> None:
         with self._load_mutex:

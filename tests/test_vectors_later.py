@@ -179,3 +179,25 @@ def test_ingest_says_75_when_another_refresh_holds_the_index(tmp_path, corpus):
     assert busy.exit_code == 75 and "déjà en cours" in busy.output
     missing = CliRunner().invoke(cli, ["ingest", str(tmp_path / "nulle-part"), "--index", str(tmp_path / "other")])
     assert missing.exit_code == 1
+
+
+def test_a_server_takes_up_a_new_calibration_without_a_restart(tmp_path, corpus):
+    """The background job calibrates the index again once its vectors are in: a running server reads the new
+    values at its next question (same generation), and a value set by the environment still wins."""
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])
+    root = tmp_path / "index"
+    generations.write_calibration(root, {"settings": {"dense_weight": 0.1, "min_coverage": 0.2}})
+    service = Service(settings)
+    assert service.index.settings.min_coverage == 0.2 and service.retriever.settings.dense_weight == 0.1
+    generation = service.generation
+    generations.write_calibration(root, {"settings": {"dense_weight": 0.4, "min_coverage": 0.457}})
+    service.search(QUESTION, 3)
+    assert service.generation == generation  # the same generation, not reloaded
+    assert service.index.settings.min_coverage == 0.457 and service.retriever.settings.dense_weight == 0.4
+    assert service.answerer.settings.min_coverage == 0.457
+
+    pinned = Service(Settings(index=root, min_coverage=0.3))  # ASSISTANT_MIN_COVERAGE, say
+    generations.write_calibration(root, {"settings": {"dense_weight": 0.5, "min_coverage": 0.6}})
+    pinned.search(QUESTION, 3)
+    assert pinned.index.settings.min_coverage == 0.3 and pinned.retriever.settings.dense_weight == 0.5
