@@ -29,9 +29,11 @@ from evals.synthetic import build_synthetic, is_built, synthetic_params
 from ingest.pipeline import refresh
 
 SHARED = PROJECT_ROOT.parent / "shared" / "corpora" / "legifrance"
+# The whole codes: ../shared beside the repository, else the shipped archive as `make index` extracts it.
+CODES = SHARED if SHARED.is_dir() else PROJECT_ROOT / "data" / "codes" / "legifrance"
 SIZES = {
     "default": [PROJECT_ROOT / "corpus"],
-    "full": [PROJECT_ROOT / "corpus", SHARED],
+    "full": [PROJECT_ROOT / "corpus", CODES],
 }
 SYNTHETIC = {"200k": ("full", 200_000)}  # built by copying the full index (evals/synthetic.py), no embedding
 
@@ -453,8 +455,23 @@ def measure_first_run(tmp: Path, log, articles: int = 5) -> dict:
     return out
 
 
+def ensure_codes(log) -> None:
+    """The whole codes' folder of the ``full`` size, extracted from the archive when it is not there (a fresh
+    clone without ``../shared`` nor a `make index` yet)."""
+    import tarfile
+
+    if CODES.is_dir():
+        return
+    log(f"[full] extracting {CODES_ARCHIVE.name} into {CODES.parent}")
+    safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+    with tarfile.open(CODES_ARCHIVE, "r:xz") as tar:
+        tar.extractall(CODES.parent, **safe)
+
+
 def run_bench(sizes: list[str], out: Path, cache: Path, log=print, workers_sizes=("default", "full")) -> dict:
     cache.mkdir(parents=True, exist_ok=True)
+    if {"full", *SYNTHETIC} & set(sizes):
+        ensure_codes(log)
     questions = questions_200()
     results = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
