@@ -221,7 +221,8 @@ def tune(questions, index, weights, save):
     "--sizes",
     default="default,full,200k,first-run",
     show_default=True,
-    help="Comma-separated sizes: default (corpus/), full (corpus/ + ../shared/corpora/legifrance), "
+    help="Comma-separated sizes: default (corpus/), full (corpus/ + the whole codes: ../shared/corpora/legifrance, "
+    "else the shipped archive), "
     "200k (synthetic: copies of the full index's chunks and vectors, built once, no embedding); first-run "
     "(what `make run` does after the install on a fresh clone: extract the codes, publish a generation without "
     "vectors, calibrate, serve; timed to the first answer).",
