@@ -54,11 +54,10 @@ class IndexBusy(AssistantError):
 def note_progress(path: Path, **progress) -> None:
     """Record how far the build in ``path`` got (passages embedded of those to embed) in its ``BUILD.json``, for
     ``status`` and the chat's header; nothing when ``path`` is no build (an index updated in place)."""
-    build = Path(path) / BUILD
-    try:
-        info = json.loads(build.read_text())
-    except (OSError, ValueError):
+    info = build_info(path)
+    if info is None:
         return
+    build = Path(path) / BUILD
     tmp = build.with_suffix(".tmp")
     tmp.write_text(json.dumps(info | progress))
     tmp.replace(build)

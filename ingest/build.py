@@ -17,8 +17,9 @@ from assistant.catalog import Catalog
 from assistant.glossary import Glossary
 from assistant.index import Index, built_with
 from assistant.lexical import LexicalIndex
+from assistant.records import Chunk
 from assistant.settings import Settings
-from assistant.vectorcache import VectorCache, cache_path
+from assistant.vectorcache import VectorCache, cache_path, embed_with_cache
 
 
 def _write_info(path: Path, settings: Settings, **updates) -> dict:
@@ -65,6 +66,28 @@ class Builder(Index):
         except (OSError, sqlite3.Error) as exc:
             self.vector_cache_error = f"cache de vecteurs {path} inaccessible ({exc}) : passages calculés sans cache"
             return None
+
+    def embed(self, chunks: list[Chunk], progress=None, after_slice=None) -> None:
+        """Embed ``chunks`` (through the vector cache) and store their vectors, in slices so that an interrupted
+        run keeps what it already paid for; a build's ``BUILD.json`` says how far it got (``status``, the chat).
+        ``progress(n)``: passages done; ``after_slice(part, computed)``: a slice stored, ``computed`` of its
+        passages embedded now (the others came from the cache)."""
+        step = self.settings.embedding_batch_size * 8
+        for i in range(0, len(chunks), step):
+            part = chunks[i : i + step]
+            vectors, computed = embed_with_cache(
+                self.embedder,
+                [c.embedding_text(self.passage_format) for c in part],
+                self.vector_cache,
+                batch_size=self.settings.embedding_batch_size,
+                progress=progress,
+            )
+            self.store.add(
+                [c.chunk_id for c in part], vectors, [c.store_metadata() for c in part], [c.text for c in part]
+            )
+            generations.note_progress(self.path, embedded=i + len(part), to_embed=len(chunks))
+            if after_slice is not None:
+                after_slice(part, computed)
 
     def rebuild_derived(self) -> None:
         """Lexical index and glossary, from the catalog (after any change)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.index import Index
-from assistant.vectorcache import embed_with_cache
 from ingest.build import Builder
 from ingest.sources import file_sha256, source_path
 
@@ -92,15 +91,5 @@ def repair(index: Builder, p: Problems) -> None:
     if p.orphan_vectors:
         index.store.delete(p.orphan_vectors)
     if p.missing_vectors:
-        wanted = set(p.missing_vectors)
-        chunks = [c for c in index.catalog.chunks() if c.chunk_id in wanted]
-        vectors, _ = embed_with_cache(
-            index.embedder,
-            [c.embedding_text(index.passage_format) for c in chunks],
-            index.vector_cache,
-            batch_size=index.settings.embedding_batch_size,
-        )
-        index.store.add(
-            [c.chunk_id for c in chunks], vectors, [c.store_metadata() for c in chunks], [c.text for c in chunks]
-        )
+        index.embed(list(index.catalog.chunks_by_id(p.missing_vectors).values()))
     index.rebuild_derived()

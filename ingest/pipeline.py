@@ -26,7 +26,6 @@ from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
 from assistant.store import drop_collection
 from assistant.text import analyse
-from assistant.vectorcache import embed_with_cache
 from ingest.build import Builder
 from ingest.chunking import chunk_document
 from ingest.integrity import check, repair
@@ -282,29 +281,21 @@ def make_plan(
 
 
 def _embed(index: Builder, chunks: list[Chunk], report: Report, emit: Event) -> None:
-    """Embed ``chunks`` (those the store does not hold) and store their vectors, in slices so that an interrupted
-    run keeps what it already paid for; a build's ``BUILD.json`` says how far it got (``status``, the chat)."""
+    """Embed ``chunks`` (those the store does not hold) into the build (``Builder.embed``), counted in ``report``
+    with the vector cache's warnings; a crash point after each slice stored."""
     emit("embed_start", {"chunks": len(chunks)})
     if chunks and index.vector_cache is None and index.vector_cache_error:
         report.warnings.append((str(index.root), index.vector_cache_error))
-    step = index.settings.embedding_batch_size * 8
-    for i in range(0, len(chunks), step):
-        part = chunks[i : i + step]
-        vectors, computed = embed_with_cache(
-            index.embedder,
-            [c.embedding_text(index.passage_format) for c in part],
-            index.vector_cache,
-            batch_size=index.settings.embedding_batch_size,
-            progress=lambda n: emit("embedded", {"n": n}),
-        )
-        index.store.add([c.chunk_id for c in part], vectors, [c.store_metadata() for c in part], [c.text for c in part])
+
+    def after_slice(part: list[Chunk], computed: int) -> None:
         report.chunks_embedded += computed
         if index.vector_cache is not None and index.vector_cache.error:
             report.warnings.append((str(index.vector_cache.path), index.vector_cache.error))
             index.vector_cache.error = ""
         report.chunks_from_cache += len(part) - computed
-        generations.note_progress(index.path, embedded=i + len(part), to_embed=len(chunks))
         checkpoint("embedding")
+
+    index.embed(chunks, progress=lambda n: emit("embedded", {"n": n}), after_slice=after_slice)
 
 
 def apply(index: Builder, plan: Plan, report: Report, emit: Event, vectors_later: bool = False) -> None:
