@@ -401,9 +401,6 @@ def measure_first_run(tmp: Path, log, articles: int = 5) -> dict:
     (each named: the answer must cite it). The vectors that `make run` then computes in the background are
     not part of it."""
     import random
-    import tarfile
-
-    SAFE = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # noqa: N806 - as in tests/conftest.py
 
     work = Path(tempfile.mkdtemp(prefix="first-run-", dir=tmp))
     index = work / "index"
@@ -412,9 +409,7 @@ def measure_first_run(tmp: Path, log, articles: int = 5) -> dict:
     out: dict = {"command": "python -m evals bench --sizes first-run"}
     try:
         t0 = t = time.perf_counter()
-        with tarfile.open(CODES_ARCHIVE, "r:xz") as tar:
-            tar.extractall(work / "codes", **SAFE)
-            names = [n for n in tar.getnames() if re.fullmatch(r"[lrd]\d+(?:-\d+)*\.md", Path(n).name)]
+        names = [n for n in extract_codes(work / "codes") if re.fullmatch(r"[lrd]\d+(?:-\d+)*\.md", Path(n).name)]
         out["first_run_extract_s"] = time.perf_counter() - t
         t = time.perf_counter()
         codes = work / "codes" / "legifrance"
@@ -455,17 +450,25 @@ def measure_first_run(tmp: Path, log, articles: int = 5) -> dict:
     return out
 
 
+def extract_codes(dest: Path) -> list[str]:
+    """Extract the shipped codes' archive into ``dest`` (``dest/legifrance/...``); the names of its members.
+    tarfile's "data" filter where this Python has it (3.10.12, 3.11.4 and later): the archive holds regular
+    files and folders only (tests/test_codes_archive.py)."""
+    import tarfile
+
+    safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+    with tarfile.open(CODES_ARCHIVE, "r:xz") as tar:
+        tar.extractall(dest, **safe)
+        return tar.getnames()
+
+
 def ensure_codes(log) -> None:
     """The whole codes' folder of the ``full`` size, extracted from the archive when it is not there (a fresh
     clone without ``../shared`` nor a `make index` yet)."""
-    import tarfile
-
     if CODES.is_dir():
         return
     log(f"[full] extracting {CODES_ARCHIVE.name} into {CODES.parent}")
-    safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-    with tarfile.open(CODES_ARCHIVE, "r:xz") as tar:
-        tar.extractall(CODES.parent, **safe)
+    extract_codes(CODES.parent)
 
 
 def run_bench(sizes: list[str], out: Path, cache: Path, log=print, workers_sizes=("default", "full")) -> dict:

@@ -2,7 +2,6 @@ import atexit
 import functools
 import shutil
 import socket
-import tarfile
 import tempfile
 from pathlib import Path
 
@@ -13,23 +12,19 @@ register_fakes()  # the ``fake`` embedder and LLM backend, through the registrie
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-CODES_ARCHIVE = ROOT / "codes" / "legifrance.tar.xz"
-# tarfile's "data" filter (Python 3.10.12, 3.11.4 and later) refuses links, devices and paths out of the folder; the
-# archive holds regular files and folders only (test_codes_archive), so older Pythons extract it as it is.
-SAFE = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
 @functools.lru_cache(maxsize=1)
 def full_codes() -> Path:
     """The two whole codes' folder: ``../shared/corpora/legifrance`` beside the repository, or else the archive the
     repository ships, extracted once per test session (about 6 s) into a folder removed at exit."""
-    shared = ROOT.parent / "shared" / "corpora" / "legifrance"
-    if shared.is_dir():
-        return shared
+    from evals.bench import SHARED, extract_codes
+
+    if SHARED.is_dir():
+        return SHARED
     folder = Path(tempfile.mkdtemp(prefix="codes-"))
     atexit.register(shutil.rmtree, folder, True)
-    with tarfile.open(CODES_ARCHIVE, "r:xz") as tar:
-        tar.extractall(folder, **SAFE)
+    extract_codes(folder)
     return folder / "legifrance"
 
 
