@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -69,11 +70,28 @@ def _tuple_of(text: str | None) -> tuple:
     return tuple(json.loads(text or "[]"))
 
 
+def use_wal(db: sqlite3.Connection, timeout: float = 10.0) -> None:
+    """Put the database of ``db`` in WAL mode (readers and one writer at once; kept in the file). Switching needs
+    the whole file, and SQLite answers "database is locked" at once, without its busy timeout, while another
+    connection writes (two server workers opening a new file together): tried again for up to ``timeout`` s. A
+    file already in WAL mode is only read."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class Catalog:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self.db)
         self.db.executescript(SCHEMA)
         try:
             self.db.execute(LATER_INDEXES)

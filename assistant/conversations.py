@@ -16,6 +16,8 @@ import time
 import uuid
 from pathlib import Path
 
+from assistant.catalog import use_wal
+
 MAX_AGE_S = 24 * 3600
 MAX_KEPT = 10_000  # conversations kept at most (the least recently used go first), as Gradio kept sessions
 ID_RE = re.compile(r"[0-9a-f]{32}")
@@ -41,7 +43,7 @@ class Conversations:
         self.max_kept = max_kept
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
+            use_wal(db)
             db.executescript(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:

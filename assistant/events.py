@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from assistant.catalog import use_wal
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (key TEXT NOT NULL, t REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS events_key_t ON events (key, t);
@@ -35,7 +37,7 @@ class EventLog:
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
-                db.execute("PRAGMA journal_mode=WAL")
+                use_wal(db)
                 db.executescript(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.catalog import use_wal
+
 SCHEMA = """CREATE TABLE IF NOT EXISTS vectors (
     model TEXT NOT NULL, sha256 TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,
     PRIMARY KEY (model, sha256)) WITHOUT ROWID"""
@@ -38,7 +40,7 @@ class VectorCache:
         self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
         self._lock = threading.Lock()
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
+            use_wal(self._db)
             self._db.execute(SCHEMA)
             self._db.commit()
 

@@ -94,3 +94,29 @@ def test_conversations_kept_are_bounded(tmp_path):
     for cid in ids:
         store.put(cid, {"history": [cid]})
     assert [bool(store.get(cid)) for cid in ids] == [False, False, True, True, True]  # the oldest went first
+
+
+def test_a_new_file_is_put_in_wal_mode_while_another_connection_writes(tmp_path):
+    """SQLite refuses the switch to WAL at once, busy timeout or not, while another connection holds the write
+    lock (two workers opening events.sqlite together: one of them crashed at its start): ``use_wal`` waits."""
+    import sqlite3
+    import threading
+
+    from assistant.catalog import use_wal
+
+    path = tmp_path / "events.sqlite"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    other = sqlite3.connect(path, isolation_level=None, timeout=5)
+    try:
+        other.execute("PRAGMA journal_mode=WAL")
+        raise AssertionError("SQLite waited: the case this test is about did not happen")
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+    threading.Timer(0.3, lambda: writer.execute("COMMIT")).start()
+    use_wal(other)
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    log = EventLog(path)  # and an EventLog opens the file as it is now
+    assert log.take("upload:admin", 1, 3600) == 0
