@@ -15,6 +15,7 @@ from assistant.index import Index
 from assistant.intent import has_cue, shape_of
 from assistant.lexical import correct
 from assistant.llm import LLM, passage_text
+from assistant.outside import outside_subject
 from assistant.records import Answer, Hit
 from assistant.retrieval import (
     SUBJECT_CUES,
@@ -43,6 +44,7 @@ TYPE_LABEL = {
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 RELATIVE_FLOOR = 0.5  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
 IDLE_WEIGHT = 0.5  # a question word that does not carry its subject counts this much in it (measured: 0, 0.25, 0.5)
+OUTSIDE_PASSAGES = 3  # a question on another code's subject is answered only if one of these passages says it
 FOCUS_SHARE = 0.5  # share of the subject terms' weight the answering passage must hold
 # Words that say what is asked, not what it is about (analysed forms): never the subject of a question.
 QUESTION_WORDS = frozenset(
@@ -350,6 +352,15 @@ class Answerer:
                 "Passages les plus proches :"
             )
             return self._refusal(question, result, hits, text, t0, t)
+        # Another code's subject first: its refusal says where the answer is.
+        if not lookup and "outside" not in self.retriever.off:
+            other = outside_subject(result.question, self.index.codes, [h.chunk.text for h in hits[:OUTSIDE_PASSAGES]])
+            if other:
+                text = (
+                    f"« {other.words} » relève {other.of_code}, que le corpus ne contient pas : je ne peux pas "
+                    "répondre à partir du corpus. Passages les plus proches, à vérifier :"
+                )
+                return self._refusal(question, result, hits, text, t0, t)
         unknown = self.unknown_words(result)
         if unknown and not lookup:
             listed = ", ".join(f"« {w} »" for w in unknown)

@@ -212,6 +212,10 @@ class Catalog:
         """Every article number of the corpus."""
         return {r[0] for r in self.db.execute("SELECT DISTINCT article FROM documents WHERE article != ''")}
 
+    def codes(self) -> set[str]:
+        """The codes whose articles the corpus holds ("Code de la santé publique"...)."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT code FROM documents WHERE code != ''")}
+
     def citation_counts(self) -> tuple[dict[str, int], list[str]]:
         """How many code articles refer to each article number (the cross-references parsed at ingest, an
         article's references to itself left out), and every code article's number."""

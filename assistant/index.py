@@ -233,6 +233,11 @@ class Index:
         return values, (sum(values.values()) / len(values) if values else 0.0)
 
     @cached_property
+    def codes(self) -> set[str]:
+        """The codes whose articles the index holds."""
+        return self.catalog.codes()
+
+    @cached_property
     def long_forms(self):
         return self.glossary.long_forms()
 

@@ -79,7 +79,18 @@ def _timed_embed(embedder, query: str, expansion: str = "", weight: float = 1.0)
 
 
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,}\b")  # an acronym as a question writes it: "CAQES", "C2S"
-SIGNALS = ("bm25", "dense", "acronyms", "lexicon", "heading", "intent", "sentence", "subject", "authority")
+SIGNALS = (
+    "bm25",
+    "dense",
+    "acronyms",
+    "lexicon",
+    "heading",
+    "intent",
+    "sentence",
+    "subject",
+    "authority",
+    "outside",  # not a ranking signal: the refusal of questions on other codes' subjects (``assistant.outside``)
+)
 HEADING_CANDIDATES = 3  # sections whose heading matches best lend their articles as candidates
 HEADING_FLOOR = 0.25  # ... when at least this share of the question's weight is in the heading
 FIRST_INTENTS = ("definition", "role")

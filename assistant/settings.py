@@ -185,7 +185,8 @@ class Settings(BaseSettings):
         pattern=r"^[a-z_, ]*$",
         description=(
             "Retrieval signals turned off, comma-separated, among bm25, dense, acronyms, lexicon, heading, intent, "
-            "sentence, subject, authority (for the eval's ablation table; empty: all on)."
+            "sentence, subject, authority, and outside (the refusal of questions on other codes' subjects) (for the "
+            "eval's ablation table; empty: all on)."
         ),
     )
     rerank_weight: float = Field(

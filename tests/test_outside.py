@@ -1,0 +1,69 @@
+"""Questions on another code's subject ("congés payés" of an employee, the income tax's brackets) are refused with
+the code they belong to, unless a passage found says the subject's words or the index holds that code."""
+
+from fakes import FAKE
+
+from assistant.outside import default_outside, outside_subject
+from assistant.text import analyse
+
+
+def _code(tmp_path, code_folder: str, articles: dict[str, str]):
+    section = tmp_path / "c" / code_folder / "chapitre-1-conges"
+    section.mkdir(parents=True)
+    for number, text in articles.items():
+        (section / f"{number.lower()}.md").write_text(f"# Article {number}\n\n<p>{text}</p>", encoding="utf-8")
+    return tmp_path / "c"
+
+
+PRATICIENS = {
+    "R6152-35": "Les praticiens hospitaliers ont droit à un congé annuel de vingt-cinq jours ouvrés par an, pris "
+    "à leur demande dans l'intérêt du service.",
+    "R6152-36": "Le praticien hospitalier à temps plein perçoit des émoluments mensuels fixés par arrêté.",
+    "R6152-37": "Les salariés mis à disposition de l'établissement restent payés par leur employeur.",
+}
+CAISSES = {
+    "L243-1-3": "Les caisses de congés payés versent les cotisations dues sur les indemnités de congés payés "
+    "qu'elles servent aux salariés.",
+}
+
+
+def test_a_question_on_labour_law_is_refused_with_its_code(tmp_path):
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    settings = Settings(index=tmp_path / "i", embedding_model=FAKE, min_coverage=0.0)
+    refresh(settings, [_code(tmp_path, "code-de-la-sante-publique", PRATICIENS)])
+    question = "combien de jours de congés payés pour un salarié à temps plein ?"
+    # Every word is in the corpus, and the praticiens' congé annuel would be cited: refused, the code named.
+    answer = Service(settings, follow=False).ask(question)
+    assert not answer.answered
+    assert "« congés payés » relève du Code du travail, que le corpus ne contient pas" in answer.answer
+    # Without the check, the other code is not named.
+    off = Service(settings.model_copy(update={"signals_off": "outside"}), follow=False).ask(question)
+    assert "relève" not in off.answer
+    # Once a passage says "congés payés", a question on them is answered from it.
+    refresh(settings, [_code(tmp_path / "more", "code-de-la-securite-sociale", CAISSES), tmp_path / "c"])
+    answered = Service(settings, follow=False).ask("cotisations dues sur les indemnités de congés payés")
+    assert answered.answered and "L. 243-1-3" in answered.citations[0].cite_as, answered
+
+
+def test_the_subject_is_matched_as_a_phrase_and_the_held_codes_are_not_refused():
+    question = "les tranches de l'impôt sur le revenu 2024"
+    found = outside_subject(question, {"Code de la sécurité sociale"}, ["La contribution sociale généralisée..."])
+    assert found and found.code == "Code général des impôts" and found.of_code == "du Code général des impôts"
+    # A passage that says the words answers it; an index that holds the code too.
+    assert outside_subject(question, set(), ["le barème de l'impôt sur le revenu prévu à l'article 197"]) is None
+    assert outside_subject(question, {"Code général des impôts"}, []) is None
+    # Words apart are no subject: "revenu" and "impôt" in another order.
+    assert outside_subject("le revenu fiscal sert-il au calcul de l'impôt ?", set(), []) is None
+    # Acronyms as whole words, in any case; "loyer" names the law of 1989.
+    assert outside_subject("le smic horaire en 2025", set(), []).code == "Code du travail"
+    assert outside_subject("mon loyer a augmenté", set(), []).of_code.startswith("de la loi du 6 juillet 1989")
+
+
+def test_every_subject_is_read_from_the_file():
+    entries = default_outside().entries
+    assert len(entries) >= 50
+    assert all(e.terms and (e.stems or e.acronym) for e in entries)
+    assert all(analyse(e.trigger) for e in entries)
