@@ -62,7 +62,7 @@ class Lexicon:
             if e.acronym:
                 if self._patterns[e.trigger].search(question):
                     out.append(e)
-            elif e.stems and _contains(tokens, e.stems):
+            elif e.stems and contains_phrase(tokens, e.stems):
                 out.append(e)
         return tuple(out)
 
@@ -71,7 +71,8 @@ class Lexicon:
         return list(dict.fromkeys(t for e in self.matches(question) for t in e.terms))
 
 
-def _contains(tokens: list[str], part: tuple[str, ...]) -> bool:
+def contains_phrase(tokens: list[str], part: tuple[str, ...]) -> bool:
+    """``part`` (analysed words) occurs in ``tokens`` as a phrase, its words next to each other in its order."""
     n = len(part)
     return any(tuple(tokens[i : i + n]) == part for i in range(len(tokens) - n + 1))
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.lexicon import Lexicon, _contains
+from assistant.lexicon import Lexicon, contains_phrase
 from assistant.text import analyse
 
 OUTSIDE_FILE = Path(__file__).resolve().parent / "outside.tsv"
@@ -41,7 +41,7 @@ def outside_subject(question: str, codes: set[str], passages: list[str]) -> Outs
         if code in codes:
             continue
         stems = entry.stems or tuple(analyse(entry.trigger))
-        if any(_contains(analyse(text), stems) for text in passages):
+        if any(contains_phrase(analyse(text), stems) for text in passages):
             continue
         return Outside(entry.trigger, code)
     return None

@@ -49,6 +49,7 @@ LAYERS = {
     ],
     "retrieval": [
         "assistant.lexicon",
+        "assistant.outside",
         "assistant.intent",
         "assistant.answertype",
         "assistant.followup",

@@ -46,8 +46,12 @@ def test_a_common_verb_missing_from_the_corpus_does_not_cause_a_refusal(service)
         "Quel rôle peut jouer la commission régionale de coordination dans le plan de gestion du risque ?"
     )
     assert "ne mentionne" not in answer.answer
+    assert service.ask("Quel est le montant du PTZ pour un premier achat ?").answer.startswith(
+        "Aucun document du corpus ne mentionne « PTZ »"
+    )
+    # A subject of another code is refused with that code's name, which says more than the missing word.
     assert service.ask("Quel est le taux de TVA sur les médicaments ?").answer.startswith(
-        "Aucun document du corpus ne mentionne « TVA »"
+        "« TVA » relève du Code général des impôts, que le corpus ne contient pas"
     )
 
 
