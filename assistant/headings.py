@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 from assistant.catalog import Place
 from assistant.records import Chunk
 from assistant.text import analyse
@@ -120,3 +122,131 @@ class HeadingIndex:
                 if score > out.get(crumb, 0.0):
                     out[crumb] = score
         return out
+
+    def arrays(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """The field as flat arrays over the passages in the order ``chunk_ids`` (the lexical index's), which the
+        builder writes beside the BM25 arrays and a server memory-maps (``HeadingField``): heading terms (sorted)
+        and the headings that hold each, each heading's sections with the weight of its depth, each section's
+        passages in article order, each passage's section and whether it opens it."""
+        position = {cid: i for i, cid in enumerate(chunk_ids)}
+        terms = sorted(self.term_levels)
+        term_ptr = np.cumsum([0] + [len(self.term_levels[t]) for t in terms], dtype=np.int64)
+        term_levels = np.array([lid for t in terms for lid in self.term_levels[t]], dtype=np.int32)
+        crumbs = sorted(self.paths)
+        section_of = {crumb: i for i, crumb in enumerate(crumbs)}
+        per_level = self.level_paths
+        level_ptr = np.cumsum([0] + [len(p) for p in per_level], dtype=np.int64)
+        level_sections = np.array([section_of[c] for p in per_level for c, _ in p], dtype=np.int32)
+        level_factors = np.array([DECAY**depth for p in per_level for _, depth in p], dtype=np.float64)
+        members = [[position[cid] for cid in self.members.get(crumb, []) if cid in position] for crumb in crumbs]
+        section_ptr = np.cumsum([0] + [len(m) for m in members], dtype=np.int64)
+        chunk_section = np.full(len(chunk_ids), -1, dtype=np.int32)
+        for s, m in enumerate(members):
+            chunk_section[m] = s
+        chunk_first = np.zeros(len(chunk_ids), dtype=bool)
+        chunk_first[[position[c] for c in self.first_of_section if c in position]] = True
+        return {
+            "heading_terms": np.array(terms, dtype=str) if terms else np.zeros(0, dtype="<U1"),
+            "heading_term_ptr": term_ptr,
+            "heading_term_levels": term_levels,
+            "heading_level_ptr": level_ptr,
+            "heading_level_sections": level_sections,
+            "heading_level_factors": level_factors,
+            "section_ptr": section_ptr,
+            "section_members": np.array([p for m in members for p in m], dtype=np.int32),
+            "chunk_section": chunk_section,
+            "chunk_first": chunk_first,
+            "heading_count": np.array([len(self.levels)], dtype=np.int64),
+        }
+
+
+class HeadingField:
+    """The headings field as a server reads it: the arrays of ``HeadingIndex.arrays``, memory-mapped from the
+    generation's lexical folder (nothing is built at start), over the passages of ``chunk_ids`` (the lexical
+    index's order). Scores are per section: an array over the sections, read for a passage through its
+    position."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], chunk_ids: list[str], position: dict[str, int]):
+        self.a = arrays
+        self.chunk_ids = chunk_ids
+        self.position = position
+        self.n_levels = int(arrays["heading_count"][0])
+        self.n_sections = len(arrays["section_ptr"]) - 1
+
+    @classmethod
+    def load(cls, folder, chunk_ids: list[str], position: dict[str, int]) -> HeadingField | None:
+        """The field the builder wrote in ``folder``, or None when it wrote none (a generation built before)."""
+        try:
+            arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in FIELD_ARRAYS}
+        except (OSError, ValueError):
+            return None
+        if len(arrays["chunk_section"]) != len(chunk_ids):
+            return None
+        return cls(arrays, chunk_ids, position)
+
+    def _levels_of(self, term: str) -> np.ndarray:
+        terms = self.a["heading_terms"]
+        i = int(np.searchsorted(terms, term))
+        if i >= len(terms) or terms[i] != term:
+            return np.zeros(0, dtype=np.int32)
+        ptr = self.a["heading_term_ptr"]
+        return self.a["heading_term_levels"][ptr[i] : ptr[i + 1]]
+
+    def idf(self, df: int) -> float:
+        return math.log(1 + (self.n_levels + 1) / (df + 0.5))
+
+    def section_scores(self, terms: list[str]) -> np.ndarray | None:
+        """``HeadingIndex.path_scores`` over the arrays: each section's best level match, as an array over the
+        sections (None when no heading holds a term)."""
+        unique = list(dict.fromkeys(terms))
+        found = {t: self._levels_of(t) for t in unique}
+        total = sum(self.idf(len(lv)) for lv in found.values()) or 1.0
+        level_score = np.zeros(self.n_levels, dtype=np.float64)
+        for lv in found.values():
+            if len(lv):
+                level_score[lv] += self.idf(len(lv))
+        levels = np.flatnonzero(level_score)
+        if not len(levels):
+            return None
+        ptr = self.a["heading_level_ptr"]
+        starts, counts = ptr[levels], ptr[levels + 1] - ptr[levels]
+        # the positions of every (level, section) pair of those levels, without a Python loop
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        pairs = offsets + np.arange(int(counts.sum()))
+        values = np.repeat(level_score[levels] / total, counts) * self.a["heading_level_factors"][pairs]
+        out = np.zeros(self.n_sections, dtype=np.float64)
+        np.maximum.at(out, self.a["heading_level_sections"][pairs], values)
+        return out
+
+    def top_sections(self, scores: np.ndarray, n: int) -> list[int]:
+        best = np.argsort(-scores, kind="stable")[:n]
+        return [int(s) for s in best if scores[s] > 0]
+
+    def members(self, section: int) -> list[str]:
+        """The section's passages in article order."""
+        ptr = self.a["section_ptr"]
+        return [self.chunk_ids[p] for p in self.a["section_members"][ptr[section] : ptr[section + 1]]]
+
+    def score_of(self, chunk_id: str, scores: np.ndarray) -> float:
+        pos = self.position.get(chunk_id)
+        section = -1 if pos is None else int(self.a["chunk_section"][pos])
+        return float(scores[section]) if section >= 0 else 0.0
+
+    def opens_section(self, chunk_id: str) -> bool:
+        pos = self.position.get(chunk_id)
+        return pos is not None and bool(self.a["chunk_first"][pos])
+
+
+FIELD_ARRAYS = (
+    "heading_terms",
+    "heading_term_ptr",
+    "heading_term_levels",
+    "heading_level_ptr",
+    "heading_level_sections",
+    "heading_level_factors",
+    "section_ptr",
+    "section_members",
+    "chunk_section",
+    "chunk_first",
+    "heading_count",
+)

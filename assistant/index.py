@@ -12,13 +12,15 @@ from itertools import groupby
 from operator import attrgetter
 from pathlib import Path
 
+import numpy as np
+
 from assistant import generations
 from assistant.catalog import Catalog
 from assistant.embeddings import Embedder, get_embedder, passage_format
 from assistant.errors import IndexMismatch, IndexMissing
 from assistant.generations import read_calibration
 from assistant.glossary import Glossary
-from assistant.headings import HeadingIndex
+from assistant.headings import HeadingField, HeadingIndex
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.rows import Rows
@@ -62,6 +64,25 @@ def article_authority(number: str, cited_by: int) -> float:
     """A code article's authority: 1 for a legislative article (L., LO.: the law states the principle, a
     decree's article applies it), plus half the log of one plus the number of articles that refer to it."""
     return float(number.startswith("L")) + 0.5 * math.log1p(cited_by)
+
+
+AUTHORITY_FIELD = "chunk_authority"
+
+
+def passage_authority(catalog: Catalog, chunk_ids: list[str]) -> np.ndarray:
+    """The authority of each passage of ``chunk_ids``: its code article's (``article_authority``, from the
+    catalog's cross-references); a passage of another document gets the codes' mean, so that the signal orders
+    code articles among themselves without pushing the seed texts down."""
+    counts, numbers = catalog.citation_counts()
+    values = {n: article_authority(n, counts.get(n, 0)) for n in numbers if n}
+    neutral = sum(values.values()) / len(values) if values else 0.0
+    position = {cid: i for i, cid in enumerate(chunk_ids)}
+    out = np.full(len(chunk_ids), neutral, dtype=np.float64)
+    for place in catalog.places():
+        pos = position.get(place.chunk_id)
+        if pos is not None and place.article:
+            out[pos] = values.get(place.article, 0.0)
+    return out
 
 
 class Index:
@@ -212,10 +233,25 @@ class Index:
             "_heading_terms", chunk_id, lambda: frozenset(analyse(" ".join(self.chunks[chunk_id].breadcrumb[-2:])))
         )
 
+    def _field(self, name: str) -> np.ndarray | None:
+        """An array over the passages that the builder saved with the lexical index, memory-mapped."""
+        folder = self.lexical.folder
+        try:
+            array = np.load(folder / f"{name}.npy", mmap_mode="r") if folder else None
+        except (OSError, ValueError):
+            return None
+        return array if array is not None and len(array) == self.lexical.n else None
+
     @cached_property
-    def headings(self):
-        """The headings field (``assistant.headings``), built from the chunks' breadcrumbs at first use."""
-        return HeadingIndex.build(self.catalog.places())
+    def headings(self) -> HeadingField:
+        """The headings field (``assistant.headings``): the arrays the builder wrote, memory-mapped; built from
+        the passages' breadcrumbs for a generation written before it did."""
+        lex = self.lexical
+        field = HeadingField.load(lex.folder, lex.chunk_ids, lex.position) if lex.folder else None
+        if field is None:
+            arrays = HeadingIndex.build(self.catalog.places()).arrays(lex.chunk_ids)
+            field = HeadingField(arrays, lex.chunk_ids, lex.position)
+        return field
 
     @property
     def vectors_pending(self) -> bool:
@@ -224,13 +260,17 @@ class Index:
         return self.info.get("vectors") == "pending"
 
     @cached_property
-    def authority(self) -> tuple[dict[str, float], float]:
-        """Each code article's authority (``article_authority``), computed at first use from the catalog's
-        cross-references (0.1 s for the two codes), and the codes' mean: what a passage of another document
-        gets, so that the signal orders code articles among themselves without pushing the seed texts down."""
-        counts, numbers = self.catalog.citation_counts()
-        values = {n: article_authority(n, counts.get(n, 0)) for n in numbers if n}
-        return values, (sum(values.values()) / len(values) if values else 0.0)
+    def authority(self) -> np.ndarray:
+        """Each passage's authority (``passage_authority``), in the lexical index's order: the array the builder
+        wrote, memory-mapped; computed from the catalog for a generation written before it did."""
+        stored = self._field(AUTHORITY_FIELD)
+        if stored is not None:
+            return stored
+        return passage_authority(self.catalog, self.lexical.chunk_ids)
+
+    def authority_of(self, chunk_id: str, default: float = 0.0) -> float:
+        pos = self.lexical.position.get(chunk_id)
+        return float(self.authority[pos]) if pos is not None else default
 
     @cached_property
     def codes(self) -> set[str]:

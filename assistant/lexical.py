@@ -21,6 +21,7 @@ class LexicalIndex:
         self.position = {cid: i for i, cid in enumerate(chunk_ids)}
         self.df = df
         self.n = len(chunk_ids)
+        self.folder: Path | None = None
 
     @classmethod
     def build(cls, chunk_ids: Sequence[str], texts: Sequence[str], extra: Sequence[str] | None = None) -> LexicalIndex:
@@ -76,15 +77,19 @@ class LexicalIndex:
         idx = idx[np.argsort(-scores[idx])]
         return [(self.chunk_ids[i], float(scores[i])) for i in idx]
 
-    def save(self, folder: Path) -> None:
+    def save(self, folder: Path, fields: dict[str, np.ndarray] | None = None) -> None:
         """Written beside, then put in place: a reader may have the previous arrays memory-mapped (``load``),
-        and rewriting a mapped file under it would crash it; a replaced file stays readable until unmapped."""
+        and rewriting a mapped file under it would crash it; a replaced file stays readable until unmapped.
+        ``fields``: arrays over the passages in this index's order (the headings field, each passage's
+        authority), saved with it so that they always match its positions, and memory-mapped by readers."""
         new, old = folder.with_name(folder.name + ".new"), folder.with_name(folder.name + ".old")
         for stale in (new, old):
             shutil.rmtree(stale, ignore_errors=True)
         new.mkdir(parents=True)
         if self.n:
             self._bm25.save(str(new / "bm25"))
+        for name, array in (fields or {}).items():
+            np.save(new / f"{name}.npy", array, allow_pickle=False)
         (new / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
         (new / "df.json").write_text(json.dumps(self.df))
         if folder.exists():
@@ -105,7 +110,9 @@ class LexicalIndex:
         chunk_ids = json.loads((folder / "chunk_ids.json").read_text())
         df = json.loads((folder / "df.json").read_text())
         retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if chunk_ids else bm25s.BM25()
-        return cls(retriever, chunk_ids, df)
+        index = cls(retriever, chunk_ids, df)
+        index.folder = folder  # where the fields saved with it are
+        return index
 
 
 def edits1(word: str) -> set[str]:

@@ -261,14 +261,14 @@ class Retriever:
             scores = scores + idx.lexical.scores(form) / len(form) ** 0.5
         lexical = idx.lexical.top_of(scores, n_cand)
         # Headings: the sections named after the question's notion, and their articles.
-        heading_of: dict[tuple, float] = {}
+        heads = idx.headings
+        section_scores = None  # each section's heading match (``HeadingField.section_scores``)
         heading_cands: list[str] = []
         if "heading" not in off and self.settings.heading_weight:
-            heads = idx.headings
-            heading_of = heads.path_scores(main_terms + exp_terms + legal_terms)
-            for crumb, hs in sorted(heading_of.items(), key=lambda kv: -kv[1])[:HEADING_CANDIDATES]:
-                if hs >= HEADING_FLOOR:
-                    members = heads.members.get(crumb, [])
+            section_scores = heads.section_scores(main_terms + exp_terms + legal_terms)
+            for section in heads.top_sections(section_scores, HEADING_CANDIDATES) if section_scores is not None else ():
+                if section_scores[section] >= HEADING_FLOOR:
+                    members = heads.members(section)
                     heading_cands.extend(members[:1] if intent in FIRST_INTENTS else members[:10])
         timings["lexical"] = (time.perf_counter() - t) * 1000
 
@@ -303,10 +303,8 @@ class Retriever:
         low_dense = min(dense.values(), default=0.0)
         span_dense = (max(dense.values(), default=0.0) - low_dense) or 1.0
         lw = 0.0 if "bm25" in off else 1 - w
-        hw = self.settings.heading_weight if heading_of else 0.0
-        first = idx.headings.first_of_section if hw else set()
+        hw = self.settings.heading_weight if section_scores is not None else 0.0
         aw = self.settings.authority_weight if "authority" not in off else 0.0
-        authority, neutral = idx.authority if aw else ({}, 0.0)
         fused: dict[str, tuple[float, dict]] = {}
         order = list(dict.fromkeys([*lex, *dense, *heading_cands]))  # BM25's, then dense's, then the headings'
         candidates = idx.chunks.many(order)  # one query for those not kept
@@ -320,18 +318,19 @@ class Retriever:
             }
             score = lw * sig["bm25"] + w * sig["dense"]
             if hw:
-                hs = heading_of.get(tuple(chunk.breadcrumb), 0.0)
+                hs = heads.score_of(cid, section_scores)
                 # The defining article opens its section in the codes, and the law defines where a decree
                 # applies: the full weight goes to a legislative article (L., LO.) that opens its section. A
                 # seed document's paragraphs have no such order.
-                full = cid in first and intent in FIRST_INTENTS and (chunk.article or "").startswith("L")
+                first = heads.opens_section(cid)
+                full = first and intent in FIRST_INTENTS and (chunk.article or "").startswith("L")
                 sig["heading"] = 2 * hs if full else 0.5 * hs
-                sig["first"] = float(cid in first)
+                sig["first"] = float(first)
                 score += hw * sig["heading"]
             if aw:
                 # The law before the decree that applies it, a much-cited article before a rarely cited one:
                 # among passages that match about as well, the one users' questions are most often about.
-                sig["authority"] = authority.get(chunk.article, 0.0) if chunk.article else neutral
+                sig["authority"] = idx.authority_of(cid)
                 score += aw * sig["authority"]
             fused[cid] = (score, sig)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1][0])

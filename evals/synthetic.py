@@ -26,7 +26,6 @@ import numpy as np
 from assistant import generations
 from assistant.glossary import Glossary
 from assistant.index import vectors_made
-from assistant.lexical import LexicalIndex
 from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
 from assistant.store import VectorStore
@@ -57,7 +56,7 @@ def synthetic_params(source: Path, n_chunks: int, seed: int) -> dict:
         "seed": seed,
         "drop_words": DROP_WORDS,
         "noise": NOISE,
-        "version": 1,
+        "version": 2,  # 2: the headings field and authorities saved with the lexical index
     }
 
 
@@ -214,15 +213,11 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
     t = time.perf_counter()
     shutil.copy2(source / generations.GLOSSARY, tmp / generations.GLOSSARY)  # copies define the same acronyms
     glossary = Glossary.load(tmp / generations.GLOSSARY)
-    long_forms = glossary.long_forms()
     all_docs = index.catalog.documents()
     all_chunks = index.catalog.chunks()
-    lexical = LexicalIndex.from_tokens(
-        [c.chunk_id for c in all_chunks], [index.index_terms(c, all_docs, long_forms) for c in all_chunks]
-    )
-    lexical.save(tmp / generations.LEXICAL)
+    index.write_lexical(all_chunks, all_docs, glossary)  # with the headings field and authorities, as ingest
     timings["lexical_s"] = time.perf_counter() - t
-    del lexical, all_chunks, all_docs
+    del all_chunks, all_docs
 
     timings["total_s"] = time.perf_counter() - t0
     index.write_info(

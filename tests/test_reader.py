@@ -4,8 +4,9 @@ whole corpus, and the passages kept in memory stay bounded (``assistant.rows``).
 import pytest
 
 from assistant.catalog import Catalog
-from assistant.headings import HeadingIndex
-from assistant.index import Index
+from assistant.headings import HeadingField, HeadingIndex
+from assistant.index import Index, passage_authority
+from assistant.text import analyse
 from assistant.records import Chunk, Document
 from assistant.service import Service
 
@@ -23,8 +24,8 @@ def test_answering_reads_passages_by_id_never_the_whole_catalog(fake_index, monk
     def whole(*_a, **_k):
         raise AssertionError("the whole catalog was read to answer a question")
 
-    # (the headings field is built once from where every passage sits, ``Catalog.places``, without their text)
-    for name in ("iter_chunks", "iter_documents", "chunks", "documents"):
+    # (the headings field and the authorities are arrays the builder saved: not even where passages sit is read)
+    for name in ("iter_chunks", "iter_documents", "chunks", "documents", "places", "citation_counts"):
         monkeypatch.setattr(Catalog, name, whole)
     svc = Service(fake_index)
     with pytest.raises(AssertionError):  # the check itself can fail
@@ -141,3 +142,50 @@ def test_a_generation_without_its_catalog_is_refused_not_served_empty(fake_index
     with pytest.raises(IndexMissing, match="catalogue absent"):
         Index(fake_index, path=copy)
     assert not (copy / generations.CATALOG).exists()
+
+
+def test_the_saved_fields_are_those_the_passages_give(fake_index, monkeypatch):
+    """The headings field and the authorities the builder saved with the lexical index score as the field
+    computed from the passages, and a server opening the index builds neither."""
+    idx = Index(fake_index)
+    every = list(idx.catalog.iter_chunks())
+    built = HeadingIndex.build(every)
+    monkeypatch.setattr(HeadingIndex, "build", lambda *_a: pytest.fail("the headings field was built at start"))
+    field = idx.headings
+    assert isinstance(field.a["chunk_section"], __import__("numpy").memmap)
+    ids = idx.lexical.chunk_ids
+    assert sorted(ids) == sorted(c.chunk_id for c in every)
+    section = {c.chunk_id: tuple(c.breadcrumb) for c in every}
+    for question in [*QUESTIONS, "fonds d'intervention régional", "licornes", "dispositions générales"]:
+        terms = analyse(question)
+        expected = built.path_scores(terms)
+        scores = field.section_scores(terms)
+        if not expected:
+            assert scores is None
+            continue
+        for cid in ids:
+            assert field.score_of(cid, scores) == pytest.approx(expected.get(section[cid], 0.0))
+        best = field.top_sections(scores, 3)
+        assert [round(scores[s], 9) for s in best] == sorted((round(v, 9) for v in expected.values()), reverse=True)[:3]
+        assert all(field.members(s) == built.members[section[field.members(s)[0]]] for s in best)
+    assert {c for c in ids if field.opens_section(c)} == built.first_of_section
+    assert list(idx.authority) == list(passage_authority(idx.catalog, ids))
+
+
+def test_an_index_saved_without_its_fields_computes_them(fake_index, tmp_path):
+    """A generation written before the builder saved the fields (or whose fields are unreadable) still has them."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(fake_index.index, copy)
+    settings = fake_index.model_copy(update={"index": copy})
+    idx = Index(settings)
+    for f in idx.lexical.folder.glob("*.npy"):
+        if f.name.startswith(("heading", "section", "chunk_")):
+            f.unlink()
+    again = Index(settings)
+    assert isinstance(again.headings, HeadingField) and len(again.authority) == again.lexical.n
+    saved = Index(fake_index)
+    assert list(again.authority) == list(saved.authority)
+    terms = analyse("fonds d'intervention régional")
+    assert list(again.headings.section_scores(terms)) == pytest.approx(list(saved.headings.section_scores(terms)))
