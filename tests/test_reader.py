@@ -6,9 +6,9 @@ import pytest
 from assistant.catalog import Catalog
 from assistant.headings import HeadingField, HeadingIndex
 from assistant.index import Index, passage_authority
-from assistant.text import analyse
 from assistant.records import Chunk, Document
 from assistant.service import Service
+from assistant.text import analyse
 
 QUESTIONS = [
     "Qui pilote le ciblage des CAQES ?",
