@@ -354,7 +354,8 @@ class Answerer:
             return self._refusal(question, result, hits, text, t0, t)
         # Another code's subject first: its refusal says where the answer is.
         if not lookup and "outside" not in self.retriever.off:
-            other = outside_subject(result.question, self.index.codes, [h.chunk.text for h in hits[:OUTSIDE_PASSAGES]])
+            passages = [h.chunk.text for h in hits[:OUTSIDE_PASSAGES]]
+            other = outside_subject(result.question, lambda: self.index.codes, passages)
             if other:
                 text = (
                     f"« {other.words} » relève {other.of_code}, que le corpus ne contient pas : je ne peux pas "
@@ -426,7 +427,13 @@ class Answerer:
         docs = self.index.documents
         citations = tuple(
             citation_of(
-                docs, new, pool[old - 1].chunk, pool[old - 1].score, tuple(used[old]), self._title(pool[old - 1])
+                docs,
+                new,
+                pool[old - 1].chunk,
+                pool[old - 1].score,
+                tuple(used[old]),
+                self._title(pool[old - 1]),
+                self.index.shown_heading,
             )
             for old, new in numbers.items()
         )
@@ -642,7 +649,15 @@ class Answerer:
         by_id = {h.chunk.chunk_id: h for h in pool}
         docs = self.index.documents
         citations = tuple(
-            citation_of(docs, n, by_id[cid].chunk, by_id[cid].score, tuple(used[cid]), self._title(by_id[cid]))
+            citation_of(
+                docs,
+                n,
+                by_id[cid].chunk,
+                by_id[cid].score,
+                tuple(used[cid]),
+                self._title(by_id[cid]),
+                self.index.shown_heading,
+            )
             for cid, n in numbers.items()
         )
         timings = dict(result.timings_ms)

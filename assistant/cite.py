@@ -4,6 +4,7 @@ L. 162-30-2"), the version of the text it quotes, its date and reference, and a 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import quote
 
 from assistant.records import Chunk, Citation
@@ -51,9 +52,16 @@ def legifrance_url(article: str) -> str:
 
 
 def citation_of(
-    documents: dict, n: int, chunk: Chunk, score: float, sentences: tuple[str, ...] = (), title: str | None = None
+    documents: dict,
+    n: int,
+    chunk: Chunk,
+    score: float,
+    sentences: tuple[str, ...] = (),
+    title: str | None = None,
+    shown: Callable[[str], str] = accented,
 ) -> Citation:
-    """The citation of a passage, with what lets a person check it (see ``Citation``)."""
+    """The citation of a passage, with what lets a person check it (see ``Citation``). ``shown``: a heading as
+    the breadcrumb shows it (an index's ``shown_heading``)."""
     doc = documents.get(chunk.doc_id, {})
     article = doc.get("article") or chunk.article
     if doc.get("kind") == "legifrance" and article:
@@ -77,7 +85,7 @@ def citation_of(
         locator=chunk.locator,
         text=chunk.text,
         score=score,
-        breadcrumb=tuple(accented(b) for b in chunk.breadcrumb),
+        breadcrumb=tuple(shown(b) for b in chunk.breadcrumb),
         source=chunk.source,
         sentences=tuple(sentences),
         cite_as=cite_as,

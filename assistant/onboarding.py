@@ -139,7 +139,7 @@ def _cited(service, question: str, chunk, sentence: str) -> Answer:
         start = " ".join(chunk.text.split()).find(sentence)
         spans = [st for st, _ in sentences(chunk.text) if " ".join(chunk.text[st:].split()).startswith(sentence)]
         items = enumerated_items(chunk.text, spans[0])[:6] if spans and start >= 0 else []
-    c = citation_of(service.index.documents, 1, chunk, 1.0, (sentence, *items))
+    c = citation_of(service.index.documents, 1, chunk, 1.0, (sentence, *items), shown=service.index.shown_heading)
     return Answer(question, f"{sentence} [1]" + "".join(f"\n- {item} [1]" for item in items), True, (c,))
 
 

@@ -7,6 +7,7 @@ to, unless the index holds that code or a passage found says the subject's words
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,12 +34,13 @@ def default_outside() -> Lexicon:
     return Lexicon.load(OUTSIDE_FILE)
 
 
-def outside_subject(question: str, codes: set[str], passages: list[str]) -> Outside | None:
+def outside_subject(question: str, codes: Callable[[], set[str]], passages: list[str]) -> Outside | None:
     """The other code's subject the question is about, when the index holds none of that code's articles
-    (``codes``: the codes it holds) and none of ``passages`` (the best ones found) says its words."""
+    (``codes``: the codes it holds, asked for only when the question names such a subject) and none of
+    ``passages`` (the best ones found) says its words."""
     for entry in default_outside().matches(question):
         code = entry.terms[0]
-        if code in codes:
+        if code in codes():
             continue
         stems = entry.stems or tuple(analyse(entry.trigger))
         if any(contains_phrase(analyse(text), stems) for text in passages):

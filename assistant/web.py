@@ -32,7 +32,7 @@ from assistant.limits import BodyLimit, UploadGuard
 from assistant.records import Answer, Citation
 from assistant.retrieval import MAX_QUESTION_CHARS  # one limit for the chat, the API and the search
 from assistant.service import Service
-from assistant.text import ARTICLE_REF, accented, article_of, fold
+from assistant.text import ARTICLE_REF, article_of, fold
 from assistant.verify import ORDER
 from ingest.loaders import LOADERS
 from ingest.pipeline import refresh
@@ -256,7 +256,10 @@ def render_sources(service: Service, answer: Answer | None) -> str:
     if answer.answered:
         body = "".join(render_citation(idx, c, known) for c in answer.citations)
         return STYLE + "<h3>Sources</h3>" + body
-    closest = [citation_of(idx.documents, i, h.chunk, h.score) for i, h in enumerate(answer.closest[:3], 1)]
+    closest = [
+        citation_of(idx.documents, i, h.chunk, h.score, shown=idx.shown_heading)
+        for i, h in enumerate(answer.closest[:3], 1)
+    ]
     return (
         STYLE + '<div class="nothing">Aucune réponse trouvée dans le corpus. Passages les plus proches, '
         "à vérifier :</div>" + "".join(render_citation(idx, c, known) for c in closest)
@@ -592,12 +595,12 @@ def create_api(service: Service, feedback: FeedbackStore, users=None, chat=None,
             d = idx.documents[doc_id]
             text = _link_articles(html.escape(idx.catalog.document_text(doc_id)), idx.articles)
             chunk = next(iter(idx.chunks_by_doc.get(doc_id, [])), None)
-            c = citation_of(idx.documents, 1, chunk, 0.0) if chunk else None
+            c = citation_of(idx.documents, 1, chunk, 0.0, shown=idx.shown_heading) if chunk else None
             cite = cite_html(c, new_tab=False) if c else ""
             parts.append(
                 f"<h1>{html.escape(d['title'])}, art. {html.escape(display_article(d['article']))}</h1>"
                 f"<p class='cite'>{cite}</p>"
-                f"<p class='crumb'>{' › '.join(html.escape(accented(b)) for b in d['breadcrumb'])}</p>"
+                f"<p class='crumb'>{' › '.join(html.escape(idx.shown_heading(b)) for b in d['breadcrumb'])}</p>"
                 f"<pre>{text}</pre>" + cited_by_html(idx, wanted)
             )
         code = idx.documents[docs[0]]["title"]
@@ -619,7 +622,8 @@ def create_api(service: Service, feedback: FeedbackStore, users=None, chat=None,
                 f"<h3 id='{anchor}'>{html.escape(chunk.locator)}</h3>"
                 f"<pre>{_link_articles(html.escape(chunk.text), idx.articles)}</pre>"
             )
-        c = citation_of(idx.documents, 1, idx.chunks_by_doc[doc_id][0], 0.0) if idx.chunks_by_doc.get(doc_id) else None
+        chunk = idx.chunks_by_doc[doc_id][0] if idx.chunks_by_doc.get(doc_id) else None
+        c = citation_of(idx.documents, 1, chunk, 0.0, shown=idx.shown_heading) if chunk else None
         ref = f"<p class='cite'>{html.escape(c.reference)}</p>" if c and c.reference else ""
         return page(d.get("short_title") or d["title"], f"<h1>{html.escape(d['title'])}</h1>{ref}" + "".join(body))
 

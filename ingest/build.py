@@ -16,7 +16,7 @@ from assistant import generations
 from assistant.catalog import Catalog
 from assistant.glossary import Glossary
 from assistant.headings import HeadingIndex
-from assistant.index import AUTHORITY_FIELD, Index, built_with, passage_authority
+from assistant.index import AUTHORITY_FIELD, Index, built_with, passage_authority, shown_headings
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.settings import Settings
@@ -101,14 +101,15 @@ class Builder(Index):
 
     def write_lexical(self, chunks: list[Chunk], docs: dict[str, dict], glossary: Glossary) -> None:
         """The lexical index of ``chunks`` (all the catalog's, in its order) and the fields saved with it: the
-        headings field and each passage's authority, arrays over the same positions that a server
-        memory-maps instead of building them at start."""
+        headings field and each passage's authority, arrays over the same positions, and the headings' accented
+        forms, which a server memory-maps instead of building them at start."""
         # A passage that spells a long form out is also found by its acronym (codes never say "CAQES").
         long_forms = glossary.long_forms()
         ids = [c.chunk_id for c in chunks]
         lexical = LexicalIndex.from_tokens(ids, [self.index_terms(c, docs, long_forms) for c in chunks])
         fields = HeadingIndex.build(chunks).arrays(ids)
         fields[AUTHORITY_FIELD] = passage_authority(self.catalog, ids)
+        fields.update(shown_headings(chunks))
         lexical.save(self.path / generations.LEXICAL, fields)
 
     def close(self) -> None:

@@ -189,3 +189,22 @@ def test_an_index_saved_without_its_fields_computes_them(fake_index, tmp_path):
     assert list(again.authority) == list(saved.authority)
     terms = analyse("fonds d'intervention régional")
     assert list(again.headings.section_scores(terms)) == pytest.approx(list(saved.headings.section_scores(terms)))
+
+
+def test_headings_are_shown_with_their_accents_without_the_french_vocabulary(fake_index, monkeypatch):
+    """The builder saved each heading's accented form: a server shows them without loading the word list that
+    finds them."""
+    import assistant.text as text
+
+    idx = Index(fake_index)
+    headings = {b for c in idx.catalog.iter_chunks() for b in c.breadcrumb if b}
+    expected = {h: text.accented(h) for h in headings}
+    assert any(h != shown for h, shown in expected.items())  # the small corpus has slugs to mend
+    monkeypatch.setattr(text, "_accented_forms", lambda: pytest.fail("the French vocabulary was loaded"))
+    assert {h: idx.shown_heading(h) for h in headings} == expected
+    assert idx.shown_heading("Un intitulé inconnu") == "Un intitulé inconnu"
+    answer = Service(fake_index).ask("c'est quoi une CPTS ?")
+    assert answer.citations
+    for c in answer.citations:
+        raw = next(x.breadcrumb for x in idx.chunks_by_doc[c.doc_id] if x.locator == c.locator)
+        assert c.breadcrumb == tuple(expected.get(b, b) for b in raw)
