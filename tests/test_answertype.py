@@ -81,6 +81,9 @@ def test_what_a_how_many_question_counts(question, noun):
         ("Selon la note n° 2018-154, les membres sont désignés.", ["membres"], False),  # a reference
         ("15 % des médecins bretons exercent en MSP.", ["médecins"], False),  # a share of them
         ("12,5 pour cent des médecins exercent seuls ; 3 200 médecins en MSP.", ["médecins"], True),
+        # "à partir de combien d'enfants ?": an ordinal counts them; the ordinal of a text's part does not
+        ("Les allocations familiales sont dues à partir du deuxième enfant à charge.", ["enfants"], True),
+        ("Au troisième alinéa, les enfants à charge sont ceux du foyer.", ["enfants"], False),
     ],
 )
 def test_a_count_is_a_number_of_the_thing_counted(sentence, nouns, gives):
@@ -95,6 +98,8 @@ def test_a_count_is_a_number_of_the_thing_counted(sentence, nouns, gives):
         ("La commune compte 10000 habitants.", "adresse", False),  # a number, not a postcode and street
         ("Appelez le 02 90 08 80 00.", "telephone", True),
         ("Le délai est de 15 jours.", "telephone", False),
+        ("Les allocations familiales sont dues à partir du deuxième enfant.", "nombre", True),  # an ordinal
+        ("Le 3e alinéa de l'article est supprimé.", "nombre", False),  # the ordinal of a text's part
     ],
 )
 def test_addresses_and_telephone_numbers(sentence, kind, has):
