@@ -72,11 +72,15 @@ NUMBER = re.compile(rf"\d|\b{NUMBER_WORDS}\b")
 NUMBER_WORD = re.compile(NUMBER_WORDS)
 # "à partir du deuxième enfant": an ordinal gives a number of things too (folded text), except the ordinals of a
 # text's parts ("troisième alinéa", "deuxième partie"), which say nothing of a quantity.
-ORDINAL = re.compile(
-    r"\b(?:deuxieme|second|seconde|troisieme|quatrieme|cinquieme|sixieme|septieme|huitieme|neuvieme|dixieme|"
-    r"\d+(?:e|eme|ieme))\b(?!\s+(?:alinea|article|phrase|partie|livre|titre|chapitre|section|sous-section|"
-    r"paragraphe|annexe|tiret|ligne|colonne|piece|point)s?\b)"
+ORDINALS = (
+    r"(?:deuxieme|second|seconde|troisieme|quatrieme|cinquieme|sixieme|septieme|huitieme|neuvieme|dixieme|"
+    r"\d+(?:e|eme|ieme))"
 )
+PART_ORDINAL = re.compile(
+    rf"\b{ORDINALS}\s+(?:alinea|article|phrase|partie|livre|titre|chapitre|section|sous-section|paragraphe|annexe|"
+    r"tiret|ligne|colonne|piece|point)s?\b"
+)
+ORDINAL = re.compile(rf"\b{ORDINALS}\b")
 NAME = re.compile(
     r"(?<![.!?]\s)(?<!^)\b(?:M\.|Mme|Dr|[A-ZÉ][a-zéèêëïîôûç]+(?:[- ][A-ZÉ][a-zéèêëïîôûç]+)*)\s+[A-ZÉ]{2,}\b|"
     r"\b(?:M\.|Mme|Monsieur|Madame)\s+[A-ZÉ][a-zé]+"
@@ -123,7 +127,7 @@ def has_type(sentence: str, kind: str | None) -> bool:
     if kind == "date":
         return bool(DATE.search(without_references(sentence)))
     plain = quantities(sentence)
-    return bool(NUMBER.search(plain) or ORDINAL.search(plain))
+    return bool(NUMBER.search(plain) or ORDINAL.search(PART_ORDINAL.sub(" ", plain)))
 
 
 # "combien de membres ?", "combien de CPTS ?": what is counted. Units of time ask for a duration (the duration
@@ -154,7 +158,7 @@ def gives_count(sentence: str, nouns: list[str]) -> bool:
     stems = {s for n in nouns for s in analyse(n)[:1]}
     if not stems:
         return True
-    words = re.findall(r"\w+", SHARE.sub(" ", quantities(sentence)))
+    words = re.findall(r"\w+", PART_ORDINAL.sub(" ", SHARE.sub(" ", quantities(sentence))))
 
     def number(w: str) -> bool:
         return w.isdigit() or bool(NUMBER_WORD.fullmatch(w)) or bool(ORDINAL.fullmatch(w))

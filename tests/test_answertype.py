@@ -99,7 +99,7 @@ def test_a_count_is_a_number_of_the_thing_counted(sentence, nouns, gives):
         ("Appelez le 02 90 08 80 00.", "telephone", True),
         ("Le délai est de 15 jours.", "telephone", False),
         ("Les allocations familiales sont dues à partir du deuxième enfant.", "nombre", True),  # an ordinal
-        ("Le 3e alinéa de l'article est supprimé.", "nombre", False),  # the ordinal of a text's part
+        ("Le troisième alinéa de l'article est supprimé.", "nombre", False),  # the ordinal of a text's part
     ],
 )
 def test_addresses_and_telephone_numbers(sentence, kind, has):
