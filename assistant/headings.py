@@ -177,7 +177,8 @@ class HeadingField:
     def load(cls, folder, chunk_ids: list[str], position: dict[str, int]) -> HeadingField | None:
         """The field the builder wrote in ``folder``, or None when it wrote none (a generation built before)."""
         try:
-            arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in FIELD_ARRAYS}
+            # (as plain arrays over the mapped file: an element of a ``np.memmap`` is read through Python code)
+            arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in FIELD_ARRAYS}
         except (OSError, ValueError):
             return None
         if len(arrays["chunk_section"]) != len(chunk_ids):

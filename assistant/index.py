@@ -249,7 +249,7 @@ class Index:
         """An array over the passages that the builder saved with the lexical index, memory-mapped."""
         folder = self.lexical.folder
         try:
-            array = np.load(folder / f"{name}.npy", mmap_mode="r") if folder else None
+            array = np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) if folder else None
         except (OSError, ValueError):
             return None
         return array if array is not None and len(array) == self.lexical.n else None
@@ -275,7 +275,9 @@ class Index:
     def _shown_headings(self) -> tuple[np.ndarray, np.ndarray] | None:
         folder = self.lexical.folder
         try:
-            return tuple(np.load(folder / f"{name}.npy", mmap_mode="r") for name in SHOWN_FIELDS) if folder else None
+            if folder is None:
+                return None
+            return tuple(np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in SHOWN_FIELDS)
         except (OSError, ValueError):
             return None
 
