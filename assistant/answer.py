@@ -353,15 +353,11 @@ class Answerer:
             )
             return self._refusal(question, result, hits, text, t0, t)
         # Another code's subject first: its refusal says where the answer is.
-        if not lookup and "outside" not in self.retriever.off:
-            passages = [h.chunk.text for h in hits[:OUTSIDE_PASSAGES]]
-            other = outside_subject(result.question, lambda: self.index.codes, passages)
-            if other:
-                text = (
-                    f"« {other.words} » relève {other.of_code}, que le corpus ne contient pas : je ne peux pas "
-                    "répondre à partir du corpus. Passages les plus proches, à vérifier :"
-                )
-                return self._refusal(question, result, hits, text, t0, t)
+        outside = not lookup and "outside" not in self.retriever.off
+        if outside:
+            refused = self._outside(question, result, hits, [h.chunk.text for h in hits[:OUTSIDE_PASSAGES]], t0, t)
+            if refused:
+                return refused
         unknown = self.unknown_words(result)
         if unknown and not lookup:
             listed = ", ".join(f"« {w} »" for w in unknown)
@@ -374,9 +370,28 @@ class Answerer:
         if not lookup and best_cov < self.settings.min_coverage:
             return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
         extractive = self._compose(question, result, hits, lookup, t0, t, best_cov)
+        if outside and extractive.answered:
+            # ... and the sentences that answer must say it, not only a passage found ("congés payés" of an
+            # employee is not answered by the praticiens' "congé annuel" beside an article on the caisses de
+            # congés payés).
+            said = [s for c in extractive.citations for s in c.sentences]
+            refused = self._outside(question, result, hits, said, t0, t)
+            if refused:
+                return refused
         if self.settings.llm_backend == "none" or not extractive.answered or not generate:
             return extractive
         return self._generate(question, result, lookup or hits, extractive)
+
+    def _outside(self, question, result, hits, texts: list[str], t0, t) -> Answer | None:
+        """The refusal of a question on another code's subject that none of ``texts`` speaks of, or None."""
+        other = outside_subject(result.question, lambda: self.index.codes, texts)
+        if other is None:
+            return None
+        text = (
+            f"« {other.words} » relève {other.of_code}, que le corpus ne contient pas : je ne peux pas "
+            "répondre à partir du corpus. Passages les plus proches, à vérifier :"
+        )
+        return self._refusal(question, result, hits, text, t0, t)
 
     def _generate(self, question: str, result: SearchResult, hits: list[Hit], extractive: Answer) -> Answer:
         """An LLM answer over the same passages, kept only where the verifier finds each sentence in the

@@ -2,18 +2,21 @@
 salarié", "tranches de l'impôt sur le revenu". The corpus holds the Code de la sécurité sociale, the Code de la
 santé publique and the seed texts; with 20,000 articles, every word of such a question occurs somewhere, and the
 answer would cite an article that speaks of something else. Such a question is refused with the code it belongs
-to, unless the index holds that code or a passage found says the subject's words.
+to, unless the index holds that code or the text found says the subject's words.
+
+Subjects are matched on words as written (accents and case ignored, a plural "s" or "x" allowed), not on stems:
+the stem of "loyer" is that of "loi".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.lexicon import Lexicon, contains_phrase
-from assistant.text import analyse
+from assistant.text import fold
 
 OUTSIDE_FILE = Path(__file__).resolve().parent / "outside.tsv"
 
@@ -28,22 +31,41 @@ class Outside:
         """ "du Code du travail", "de la loi du 6 juillet 1989..."."""
         return ("de la " if self.code.startswith("loi") else "du ") + self.code
 
+    @property
+    def pattern(self) -> re.Pattern:
+        return _pattern(self.words)
+
+
+@lru_cache(maxsize=256)
+def _pattern(words: str) -> re.Pattern:
+    """The subject's words in folded text, in their order, each with or without a plural ending, an article
+    allowed between two of them ("congé pour le décès" is a "congé pour décès")."""
+    parts = [re.escape(w) + "[sx]?" for w in re.findall(r"\w+", fold(words))]
+    return re.compile(r"(?<!\w)" + r"\W+(?:(?:le|la|les|l|un|une|des|du|de|d)\W+)?".join(parts) + r"(?!\w)")
+
 
 @lru_cache(maxsize=1)
-def default_outside() -> Lexicon:
-    return Lexicon.load(OUTSIDE_FILE)
+def subjects() -> tuple[Outside, ...]:
+    out = []
+    for n, line in enumerate(OUTSIDE_FILE.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        if "\t" not in line:
+            raise ValueError(f"{OUTSIDE_FILE}:{n}: expected 'subject<TAB>code'")
+        words, code = (x.strip() for x in line.split("\t", 1))
+        out.append(Outside(words, code))
+    return tuple(out)
 
 
-def outside_subject(question: str, codes: Callable[[], set[str]], passages: list[str]) -> Outside | None:
+def outside_subject(question: str, codes: Callable[[], set[str]], texts: list[str]) -> Outside | None:
     """The other code's subject the question is about, when the index holds none of that code's articles
     (``codes``: the codes it holds, asked for only when the question names such a subject) and none of
-    ``passages`` (the best ones found) says its words."""
-    for entry in default_outside().matches(question):
-        code = entry.terms[0]
-        if code in codes():
+    ``texts`` (the passages found, or the sentences of the answer) says its words."""
+    folded = fold(question)
+    for subject in subjects():
+        if not subject.pattern.search(folded) or subject.code in codes():
             continue
-        stems = entry.stems or tuple(analyse(entry.trigger))
-        if any(contains_phrase(analyse(text), stems) for text in passages):
+        if any(subject.pattern.search(fold(text)) for text in texts):
             continue
-        return Outside(entry.trigger, code)
+        return subject
     return None
