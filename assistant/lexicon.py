@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.text import analyse
+from assistant.text import analyse, fold, words
 
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.tsv"
 
@@ -55,16 +55,31 @@ class Lexicon:
         return cls(entries)
 
     def _matches(self, question: str) -> tuple[Entry, ...]:
-        """The entries whose trigger is in the question (``matches``, remembered)."""
-        tokens = analyse(question)
+        """The entries whose trigger is in the question (``matches``, remembered). A trigger's words match by
+        their stems, and each word of the question must also begin as the trigger's word does (all but its
+        last two letters): "généraliste" and "général" share a stem, so do "dépassement" and "ne peut
+        dépasser", but not a meaning; "remboursée" is "rembourser"."""
+        pairs = [(t, fold(w)) for w in words(question) for t in analyse(w)[:1]]
+        tokens = [t for t, _ in pairs]
         out = []
         for e in self.entries:
             if e.acronym:
                 if self._patterns[e.trigger].search(question):
                     out.append(e)
-            elif e.stems and contains_phrase(tokens, e.stems):
+            elif e.stems and self._written_like(pairs, tokens, e):
                 out.append(e)
         return tuple(out)
+
+    @staticmethod
+    def _written_like(pairs: list[tuple[str, str]], tokens: list[str], e: Entry) -> bool:
+        heads = [fold(w)[: max(4, len(fold(w)) - 2)] for w in words(e.trigger) if analyse(w)]
+        n = len(e.stems)
+        for i in range(len(tokens) - n + 1):
+            if tuple(tokens[i : i + n]) == e.stems and all(
+                pairs[i + k][1].startswith(heads[k]) for k in range(min(n, len(heads)))
+            ):
+                return True
+        return False
 
     def expand(self, question: str) -> list[str]:
         """Legal terms for the question's everyday words, each once, in the file's order."""

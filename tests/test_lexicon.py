@@ -56,3 +56,13 @@ def test_a_line_without_a_tab_is_named(tmp_path):
 def test_the_shipped_file_is_the_one_loaded():
     assert LEXICON_FILE == Path(__file__).resolve().parent.parent / "assistant" / "lexicon.tsv"
     assert len(default_lexicon().entries) >= 50
+
+
+def test_a_trigger_matches_its_word_not_every_word_of_its_stem():
+    lex = default_lexicon()
+    # "généraliste" and "général", "dépassement" and "dépasser" share their stems, not their meaning
+    assert "médecin traitant" not in lex.expand("qui nomme le directeur général de l'ARS ?")
+    assert "médecin traitant" in lex.expand("mon généraliste peut-il refuser de me soigner ?")
+    assert "dépassements d'honoraires" not in lex.expand("la durée ne peut dépasser cinq ans ?")
+    assert "dépassements d'honoraires" in lex.expand("les dépassements sont-ils remboursés ?")
+    assert "indemnités journalières" in lex.expand("Arrêts maladie : qui paie ?")  # a plural still matches
