@@ -38,3 +38,16 @@ def test_embedder_small_and_large_batches_agree():
 
 def test_folder_not_supported_is_refused(tmp_path):
     assert not supports(tmp_path)
+
+
+@pytest.mark.integration
+def test_the_word_embeddings_stay_in_the_mapped_file():
+    """The largest tensor is read where the file is mapped (only the rows of the tokens met come into memory);
+    the vectors do not change (compared with sentence-transformers above)."""
+    from assistant.minilm import mapped_safetensors
+
+    model = MiniLM(resolve_model_path(DEFAULT_MODEL))
+    assert isinstance(model.word, np.memmap) and not model.word.flags.writeable
+    weights = mapped_safetensors(__import__("pathlib").Path(resolve_model_path(DEFAULT_MODEL)) / "model.safetensors")
+    assert any(name.endswith("word_embeddings.weight") for name in weights)
+    assert model.encode(["CPTS"]).shape == (1, model.dimension)
