@@ -78,7 +78,7 @@ eval: curated  ## the eval set on the curated corpus/ (the evaluation's "default
 tune: curated  ## measure the fusion weight and calibrate the refusal threshold of data/curated
 	$(BIN)/python -m evals tune --index data/curated
 
-bench: install  ## throughput, latency, memory, cold start and refresh at three sizes and a first run (full built once 15-30 min, 200k 6-12 min)
+bench: install  ## throughput, latency, memory, cold start and refresh at four sizes and a first run (full built once 15-30 min, 200k 6-12 min, 1m about 50 min and 16 GB)
 	$(BIN)/python -m evals bench
 
 corpus:  ## rebuild corpus/ from ../shared
