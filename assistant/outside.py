@@ -23,17 +23,22 @@ OUTSIDE_FILE = Path(__file__).resolve().parent / "outside.tsv"
 
 @dataclass(frozen=True)
 class Outside:
-    words: str  # the subject as the file writes it ("congés payés")
+    forms: tuple[str, ...]  # the subject's forms as the file writes them ("APL", "aide personnalisée au logement")
     code: str  # the code it belongs to ("Code du travail")
 
     @property
-    def of_code(self) -> str:
-        """ "du Code du travail", "de la loi du 6 juillet 1989..."."""
-        return ("de la " if self.code.startswith("loi") else "du ") + self.code
+    def words(self) -> str:
+        """The form the refusal names."""
+        return self.forms[0]
 
     @property
-    def pattern(self) -> re.Pattern:
-        return _pattern(self.words)
+    def of_code(self) -> str:
+        """How the refusal names the code: "du Code du travail", "de la loi du 6 juillet 1989..."."""
+        return ("de la " if self.code.startswith("loi") else "du ") + self.code
+
+    def said_in(self, folded: str) -> bool:
+        """One of the subject's forms is in ``folded`` (text passed through ``fold``)."""
+        return any(_pattern(form).search(folded) for form in self.forms)
 
 
 @lru_cache(maxsize=256)
@@ -51,9 +56,9 @@ def subjects() -> tuple[Outside, ...]:
         if not line.strip() or line.startswith("#"):
             continue
         if "\t" not in line:
-            raise ValueError(f"{OUTSIDE_FILE}:{n}: expected 'subject<TAB>code'")
-        words, code = (x.strip() for x in line.split("\t", 1))
-        out.append(Outside(words, code))
+            raise ValueError(f"{OUTSIDE_FILE}:{n}: expected 'subject ; other form<TAB>code'")
+        forms, code = (x.strip() for x in line.split("\t", 1))
+        out.append(Outside(tuple(f.strip() for f in forms.split(";") if f.strip()), code))
     return tuple(out)
 
 
@@ -63,9 +68,9 @@ def outside_subject(question: str, codes: Callable[[], set[str]], texts: list[st
     ``texts`` (the passages found, or the sentences of the answer) says its words."""
     folded = fold(question)
     for subject in subjects():
-        if not subject.pattern.search(folded) or subject.code in codes():
+        if not subject.said_in(folded) or subject.code in codes():
             continue
-        if any(subject.pattern.search(fold(text)) for text in texts):
+        if any(subject.said_in(fold(text)) for text in texts):
             continue
         return subject
     return None
