@@ -72,13 +72,13 @@ NUMBER = re.compile(rf"\d|\b{NUMBER_WORDS}\b")
 NUMBER_WORD = re.compile(NUMBER_WORDS)
 # "à partir du deuxième enfant": an ordinal gives a number of things too (folded text), except the ordinals of a
 # text's parts ("troisième alinéa", "deuxième partie"), which say nothing of a quantity.
-ORDINALS = (
-    r"(?:deuxieme|second|seconde|troisieme|quatrieme|cinquieme|sixieme|septieme|huitieme|neuvieme|dixieme|"
-    r"\d+(?:e|eme|ieme))"
+ORDINALS = (  # not "second": "en second lieu", "second recours"
+    r"(?:deuxieme|troisieme|quatrieme|cinquieme|sixieme|septieme|huitieme|neuvieme|dixieme|\d+(?:e|eme|ieme))"
 )
+# "troisième alinéa", "aux deuxième et troisième alinéas", "quatrième degré", "en troisième lieu"
 PART_ORDINAL = re.compile(
-    rf"\b{ORDINALS}\s+(?:alinea|article|phrase|partie|livre|titre|chapitre|section|sous-section|paragraphe|annexe|"
-    r"tiret|ligne|colonne|piece|point)s?\b"
+    rf"\b{ORDINALS}(?:\s*(?:,|et|ou|a)\s*{ORDINALS})*\s+(?:alinea|article|phrase|partie|livre|titre|chapitre|"
+    r"section|sous-section|paragraphe|annexe|tiret|ligne|colonne|piece|point|recours|degre|lieu|niveau|ordre)s?\b"
 )
 ORDINAL = re.compile(rf"\b{ORDINALS}\b")
 NAME = re.compile(

@@ -100,6 +100,9 @@ def test_a_count_is_a_number_of_the_thing_counted(sentence, nouns, gives):
         ("Le délai est de 15 jours.", "telephone", False),
         ("Les allocations familiales sont dues à partir du deuxième enfant.", "nombre", True),  # an ordinal
         ("Le troisième alinéa de l'article est supprimé.", "nombre", False),  # the ordinal of a text's part
+        ("Aux deuxième et troisième alinéas, les mots sont remplacés.", "nombre", False),  # parts listed
+        ("En second lieu, la caisse notifie sa décision.", "nombre", False),
+        ("Les parents jusqu'au quatrième degré sont informés.", "nombre", False),
     ],
 )
 def test_addresses_and_telephone_numbers(sentence, kind, has):
