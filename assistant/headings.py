@@ -132,7 +132,7 @@ class HeadingIndex:
         terms = sorted(self.term_levels)
         term_ptr = np.cumsum([0] + [len(self.term_levels[t]) for t in terms], dtype=np.int64)
         term_levels = np.array([lid for t in terms for lid in self.term_levels[t]], dtype=np.int32)
-        crumbs = sorted(self.paths)
+        crumbs = list(self.paths)  # catalog order: sections that match as well are taken in the codes' order
         section_of = {crumb: i for i, crumb in enumerate(crumbs)}
         per_level = self.level_paths
         level_ptr = np.cumsum([0] + [len(p) for p in per_level], dtype=np.int64)
@@ -179,7 +179,7 @@ class HeadingField:
         try:
             # (as plain arrays over the mapped file: an element of a ``np.memmap`` is read through Python code)
             arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in FIELD_ARRAYS}
-        except (OSError, ValueError):
+        except Exception:  # missing, truncated (EOFError), damaged: computed again by the caller
             return None
         if len(arrays["chunk_section"]) != len(chunk_ids):
             return None

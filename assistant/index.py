@@ -250,7 +250,7 @@ class Index:
         folder = self.lexical.folder
         try:
             array = np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) if folder else None
-        except (OSError, ValueError):
+        except Exception:  # missing, truncated (EOFError), damaged: computed as before
             return None
         return array if array is not None and len(array) == self.lexical.n else None
 
@@ -278,7 +278,7 @@ class Index:
             if folder is None:
                 return None
             return tuple(np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in SHOWN_FIELDS)
-        except (OSError, ValueError):
+        except Exception:  # missing, truncated (EOFError), damaged: computed as before
             return None
 
     def shown_heading(self, heading: str) -> str:
@@ -343,6 +343,7 @@ class Index:
             "headings",
             "authority",
             "_shown_headings",
+            "codes",
         ):
             self.__dict__.pop(name, None)
 

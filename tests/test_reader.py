@@ -210,3 +210,40 @@ def test_headings_are_shown_with_their_accents_without_the_french_vocabulary(fak
     for c in answer.citations:
         raw = next(x.breadcrumb for x in idx.chunks_by_doc[c.doc_id] if x.locator == c.locator)
         assert c.breadcrumb == tuple(expected.get(b, b) for b in raw)
+
+
+def test_sections_that_match_as_well_come_in_the_catalog_s_order(fake_index):
+    """Ties between sections (every section under a matching heading scores the same) are broken by the order
+    of the catalog, the codes' own: the heading candidates do not depend on how headings sort as text."""
+    idx = Index(fake_index)
+    field = idx.headings
+    first_position = {}
+    for pos in range(idx.lexical.n):
+        section = int(field.a["chunk_section"][pos])
+        if section >= 0:
+            first_position.setdefault(section, pos)
+    for question in [*QUESTIONS, "dispositions générales", "agence régionale de santé"]:
+        scores = field.section_scores(analyse(question))
+        if scores is None:
+            continue
+        best = field.top_sections(scores, 10)
+        for a, b in zip(best, best[1:], strict=False):
+            if scores[a] == scores[b]:
+                assert first_position[a] < first_position[b], (question, a, b)
+
+
+def test_a_damaged_field_is_computed_again(fake_index, tmp_path):
+    """A truncated array (a crash while it was written) is not an error for questions: computed as before."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(fake_index.index, copy)
+    settings = fake_index.model_copy(update={"index": copy})
+    folder = Index(settings).lexical.folder
+    for name in ("chunk_section.npy", "chunk_authority.npy", "heading_shown.npy"):
+        (folder / name).write_bytes(b"")
+    again = Index(settings)
+    saved, terms = Index(fake_index), analyse("agence régionale de santé")
+    assert list(again.authority) == list(saved.authority)
+    assert list(again.headings.section_scores(terms)) == pytest.approx(list(saved.headings.section_scores(terms)))
+    assert Service(settings).ask("c'est quoi une CPTS ?").answered
