@@ -127,7 +127,8 @@ def sentences(text: str, ends: str = ".!?;") -> list[tuple[int, int]]:
 @lru_cache(maxsize=1)
 def _accented_forms() -> dict[str, str]:
     """Unaccented French word -> its most frequent written form ("generalites" -> "généralités"), from the
-    word frequencies of ``wordfreq`` (the same list that tells common words from subject words)."""
+    word frequencies of ``wordfreq``'s large French list (the builder's: a server reads the saved forms,
+    ``Index.shown_heading``)."""
     from wordfreq import iter_wordlist
 
     out: dict[str, str] = {}

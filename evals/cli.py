@@ -224,7 +224,7 @@ def tune(questions, index, weights, save):
     help="Comma-separated sizes: default (corpus/), full (corpus/ + the whole codes: ../shared/corpora/legifrance, "
     "else the shipped archive), "
     "200k and 1m (synthetic: copies of the full index's chunks and vectors, built once, no embedding; 1m takes "
-    "about 40 min and 16 GB the first time); first-run "
+    "about 50 min and 16 GB the first time); first-run "
     "(what `make run` does after the install on a fresh clone: extract the codes, publish a generation without "
     "vectors, calibrate, serve; timed to the first answer).",
 )
