@@ -174,16 +174,12 @@ class HeadingField:
         self.n_sections = len(arrays["section_ptr"]) - 1
 
     @classmethod
-    def load(cls, folder, chunk_ids: list[str], position: dict[str, int]) -> HeadingField | None:
-        """The field the builder wrote in ``folder``, or None when it wrote none (a generation built before)."""
-        try:
-            # (as plain arrays over the mapped file: an element of a ``np.memmap`` is read through Python code)
-            arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in FIELD_ARRAYS}
-        except Exception:  # missing, truncated (EOFError), damaged: computed again by the caller
+    def of(cls, fields: dict[str, np.ndarray], chunk_ids: list[str], position: dict[str, int]) -> HeadingField | None:
+        """The field among the arrays saved with the lexical index (``LexicalIndex.fields``), or None when it
+        was not saved whole (a generation built before, a damaged file)."""
+        if any(name not in fields for name in FIELD_ARRAYS) or len(fields["chunk_section"]) != len(chunk_ids):
             return None
-        if len(arrays["chunk_section"]) != len(chunk_ids):
-            return None
-        return cls(arrays, chunk_ids, position)
+        return cls({name: fields[name] for name in FIELD_ARRAYS}, chunk_ids, position)
 
     def _levels_of(self, term: str) -> np.ndarray:
         terms = self.a["heading_terms"]

@@ -246,12 +246,8 @@ class Index:
         )
 
     def _field(self, name: str) -> np.ndarray | None:
-        """An array over the passages that the builder saved with the lexical index, memory-mapped."""
-        folder = self.lexical.folder
-        try:
-            array = np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) if folder else None
-        except Exception:  # missing, truncated (EOFError), damaged: computed as before
-            return None
+        """An array over the passages that the builder saved with the lexical index (mapped when it opened)."""
+        array = self.lexical.fields.get(name)
         return array if array is not None and len(array) == self.lexical.n else None
 
     @cached_property
@@ -259,7 +255,7 @@ class Index:
         """The headings field (``assistant.headings``): the arrays the builder wrote, memory-mapped; built from
         the passages' breadcrumbs for a generation written before it did."""
         lex = self.lexical
-        field = HeadingField.load(lex.folder, lex.chunk_ids, lex.position) if lex.folder else None
+        field = HeadingField.of(lex.fields, lex.chunk_ids, lex.position)
         if field is None:
             arrays = HeadingIndex.build(self.catalog.places()).arrays(lex.chunk_ids)
             field = HeadingField(arrays, lex.chunk_ids, lex.position)
@@ -273,13 +269,8 @@ class Index:
 
     @cached_property
     def _shown_headings(self) -> tuple[np.ndarray, np.ndarray] | None:
-        folder = self.lexical.folder
-        try:
-            if folder is None:
-                return None
-            return tuple(np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in SHOWN_FIELDS)
-        except Exception:  # missing, truncated (EOFError), damaged: computed as before
-            return None
+        fields = self.lexical.fields
+        return tuple(fields[name] for name in SHOWN_FIELDS) if all(n in fields for n in SHOWN_FIELDS) else None
 
     def shown_heading(self, heading: str) -> str:
         """A heading as a citation shows it, its accents put back (``text.accented``: "Section 2 dassurance
