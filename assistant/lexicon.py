@@ -23,6 +23,7 @@ class Entry:
     terms: tuple[str, ...]  # the legal terms
     acronym: bool  # an upper-case trigger ("DG", "IJ") matches only in upper case, as a whole word
     stems: tuple[str, ...]  # analysed trigger (for the others)
+    heads: tuple[str, ...] = ()  # how each of its words (those with a stem) begins: all but its last two letters
 
 
 class Lexicon:
@@ -51,7 +52,8 @@ class Lexicon:
             trigger = trigger.strip()
             legal = tuple(t.strip() for t in terms.split(";") if t.strip())
             acronym = bool(re.fullmatch(r"[A-Z0-9]{2,6}", trigger))
-            entries.append(Entry(trigger, legal, acronym, tuple(analyse(trigger)) if not acronym else ()))
+            heads = tuple(fold(w)[: max(4, len(fold(w)) - 2)] for w in words(trigger) if analyse(w))
+            entries.append(Entry(trigger, legal, acronym, tuple(analyse(trigger)) if not acronym else (), heads))
         return cls(entries)
 
     def _matches(self, question: str) -> tuple[Entry, ...]:
@@ -72,7 +74,7 @@ class Lexicon:
 
     @staticmethod
     def _written_like(pairs: list[tuple[str, str]], tokens: list[str], e: Entry) -> bool:
-        heads = [fold(w)[: max(4, len(fold(w)) - 2)] for w in words(e.trigger) if analyse(w)]
+        heads = e.heads
         n = len(e.stems)
         for i in range(len(tokens) - n + 1):
             if tuple(tokens[i : i + n]) == e.stems and all(
