@@ -43,14 +43,8 @@ class Lexicon:
     @classmethod
     def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
         entries = []
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            if "\t" not in line:
-                raise ValueError(f"{path}:{n}: expected 'everyday words<TAB>legal term ; legal term'")
-            trigger, terms = line.split("\t", 1)
-            trigger = trigger.strip()
-            legal = tuple(t.strip() for t in terms.split(";") if t.strip())
+        for trigger, terms in tab_pairs(path, "everyday words<TAB>legal term ; legal term"):
+            legal = split_list(terms)
             acronym = bool(re.fullmatch(r"[A-Z0-9]{2,6}", trigger))
             heads = tuple(fold(w)[: max(4, len(fold(w)) - 2)] for w in words(trigger) if analyse(w))
             entries.append(Entry(trigger, legal, acronym, tuple(analyse(trigger)) if not acronym else (), heads))
@@ -88,10 +82,23 @@ class Lexicon:
         return list(dict.fromkeys(t for e in self.matches(question) for t in e.terms))
 
 
-def contains_phrase(tokens: list[str], part: tuple[str, ...]) -> bool:
-    """``part`` (analysed words) occurs in ``tokens`` as a phrase, its words next to each other in its order."""
-    n = len(part)
-    return any(tuple(tokens[i : i + n]) == part for i in range(len(tokens) - n + 1))
+def tab_pairs(path: Path, expected: str) -> list[tuple[str, str]]:
+    """The lines of a data file of ``left<TAB>right`` lines (this lexicon, ``outside.tsv``), each side stripped;
+    blank lines and ``#`` comments left out; a line without a tab is named with ``expected``."""
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        if "\t" not in line:
+            raise ValueError(f"{path}:{n}: expected '{expected}'")
+        left, right = line.split("\t", 1)
+        out.append((left.strip(), right.strip()))
+    return out
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """ "a ; b ; c" -> ("a", "b", "c"), empty items left out."""
+    return tuple(t.strip() for t in text.split(";") if t.strip())
 
 
 @lru_cache(maxsize=1)

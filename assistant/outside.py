@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.lexicon import split_list, tab_pairs
 from assistant.text import fold
 
 OUTSIDE_FILE = Path(__file__).resolve().parent / "outside.tsv"
@@ -51,15 +52,9 @@ def _pattern(words: str) -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def subjects() -> tuple[Outside, ...]:
-    out = []
-    for n, line in enumerate(OUTSIDE_FILE.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        if "\t" not in line:
-            raise ValueError(f"{OUTSIDE_FILE}:{n}: expected 'subject ; other form<TAB>code'")
-        forms, code = (x.strip() for x in line.split("\t", 1))
-        out.append(Outside(tuple(f.strip() for f in forms.split(";") if f.strip()), code))
-    return tuple(out)
+    return tuple(
+        Outside(split_list(forms), code) for forms, code in tab_pairs(OUTSIDE_FILE, "subject ; other form<TAB>code")
+    )
 
 
 def outside_subject(question: str, codes: Callable[[], set[str]], texts: list[str]) -> Outside | None:
