@@ -21,10 +21,8 @@ class LexicalIndex:
         self.position = {cid: i for i, cid in enumerate(chunk_ids)}
         self.df = df
         self.n = len(chunk_ids)
-        self.folder: Path | None = None
-        self.fields: dict[
-            str, np.ndarray
-        ] = {}  # arrays saved with it (``save``), as plain arrays over the mapped files
+        # arrays saved with it (``save``), as plain arrays over the mapped files
+        self.fields: dict[str, np.ndarray] = {}
 
     @classmethod
     def build(cls, chunk_ids: Sequence[str], texts: Sequence[str], extra: Sequence[str] | None = None) -> LexicalIndex:
@@ -114,7 +112,6 @@ class LexicalIndex:
         df = json.loads((folder / "df.json").read_text())
         retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if chunk_ids else bm25s.BM25()
         index = cls(retriever, chunk_ids, df)
-        index.folder = folder
         # The fields saved with it, mapped now from the same folder: they always go with these positions (a
         # damaged one is left out, and its reader computes it).
         for path in sorted(folder.glob("*.npy")):

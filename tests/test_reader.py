@@ -5,6 +5,7 @@ import mmap
 
 import pytest
 
+from assistant import generations
 from assistant.catalog import Catalog
 from assistant.headings import HeadingField, HeadingIndex
 from assistant.index import Index, passage_authority
@@ -182,7 +183,7 @@ def test_an_index_saved_without_its_fields_computes_them(fake_index, tmp_path):
     shutil.copytree(fake_index.index, copy)
     settings = fake_index.model_copy(update={"index": copy})
     idx = Index(settings)
-    for f in idx.lexical.folder.glob("*.npy"):
+    for f in (idx.path / generations.LEXICAL).glob("*.npy"):
         if f.name.startswith(("heading", "section", "chunk_")):
             f.unlink()
     again = Index(settings)
@@ -239,7 +240,7 @@ def test_a_damaged_field_is_computed_again(fake_index, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(fake_index.index, copy)
     settings = fake_index.model_copy(update={"index": copy})
-    folder = Index(settings).lexical.folder
+    folder = Index(settings).path / generations.LEXICAL
     for name in ("chunk_section.npy", "chunk_authority.npy", "heading_shown.npy"):
         (folder / name).write_bytes(b"")
     again = Index(settings)
