@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from functools import cached_property
 from itertools import groupby
 from operator import attrgetter
@@ -81,19 +82,20 @@ def shown_headings(chunks) -> dict[str, np.ndarray]:
     }
 
 
-def passage_authority(catalog: Catalog, chunk_ids: list[str]) -> np.ndarray:
+def passage_authority(catalog: Catalog, chunk_ids: list[str], passages: Iterable) -> np.ndarray:
     """The authority of each passage of ``chunk_ids``: its code article's (``article_authority``, from the
     catalog's cross-references); a passage of another document gets the codes' mean, so that the signal orders
-    code articles among themselves without pushing the seed texts down."""
+    code articles among themselves without pushing the seed texts down. ``passages``: where their articles are
+    read (the builder's chunks, or ``Catalog.places``)."""
     counts, numbers = catalog.citation_counts()
     values = {n: article_authority(n, counts.get(n, 0)) for n in numbers if n}
     neutral = sum(values.values()) / len(values) if values else 0.0
     position = {cid: i for i, cid in enumerate(chunk_ids)}
     out = np.full(len(chunk_ids), neutral, dtype=np.float64)
-    for place in catalog.places():
-        pos = position.get(place.chunk_id)
-        if pos is not None and place.article:
-            out[pos] = values.get(place.article, 0.0)
+    for passage in passages:
+        pos = position.get(passage.chunk_id)
+        if pos is not None and passage.article:
+            out[pos] = values.get(passage.article, 0.0)
     return out
 
 
@@ -291,7 +293,7 @@ class Index:
         stored = self._field(AUTHORITY_FIELD)
         if stored is not None:
             return stored
-        return passage_authority(self.catalog, self.lexical.chunk_ids)
+        return passage_authority(self.catalog, self.lexical.chunk_ids, self.catalog.places())
 
     def authority_of(self, chunk_id: str, default: float = 0.0) -> float:
         pos = self.lexical.position.get(chunk_id)

@@ -108,7 +108,7 @@ class Builder(Index):
         ids = [c.chunk_id for c in chunks]
         lexical = LexicalIndex.from_tokens(ids, [self.index_terms(c, docs, long_forms) for c in chunks])
         fields = HeadingIndex.build(chunks).arrays(ids)
-        fields[AUTHORITY_FIELD] = passage_authority(self.catalog, ids)
+        fields[AUTHORITY_FIELD] = passage_authority(self.catalog, ids, chunks)  # not the catalog's rows again
         fields.update(shown_headings(chunks))
         lexical.save(self.path / generations.LEXICAL, fields)
 

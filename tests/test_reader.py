@@ -172,7 +172,7 @@ def test_the_saved_fields_are_those_the_passages_give(fake_index, monkeypatch):
         assert [round(scores[s], 9) for s in best] == sorted((round(v, 9) for v in expected.values()), reverse=True)[:3]
         assert all(field.members(s) == built.members[section[field.members(s)[0]]] for s in best)
     assert {c for c in ids if field.opens_section(c)} == built.first_of_section
-    assert list(idx.authority) == list(passage_authority(idx.catalog, ids))
+    assert list(idx.authority) == list(passage_authority(idx.catalog, ids, idx.catalog.places()))
 
 
 def test_an_index_saved_without_its_fields_computes_them(fake_index, tmp_path):
