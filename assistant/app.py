@@ -38,12 +38,15 @@ def server_app():
     service = Service(settings)
     service.warm()  # the first user does not wait for the model and the index to load
     users = Users(settings.auth_file) if settings.auth_file else None
-    # The API answers at once; the chat (Gradio: about 3 s to import) is mounted when built.
+    # One process: the API answers at once; the chat (Gradio: about 3 s to import) is mounted when built.
+    # Several: each builds its chat before it takes requests. A page served by a worker whose chat is there
+    # sends Gradio's next requests to any worker, and one still building answered them with its waiting page:
+    # the browser test of two workers saw no chat in 2 of 3 runs once the warm-up got shorter.
     return create_app(
         service,
         FeedbackStore(settings.feedback_db),
         users,
         prebuild_onboarding=True,
-        chat_later=True,
+        chat_later=settings.workers <= 1,
         workers=settings.workers,
     )
