@@ -101,8 +101,6 @@ class LexicalIndex:
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
         """The BM25 arrays are memory-mapped: read from the page cache, shared by every process that opens them."""
-        import bm25s
-
         if (
             not (folder / "chunk_ids.json").exists()
             and (folder.with_name(folder.name + ".old") / "chunk_ids.json").exists()
@@ -110,7 +108,11 @@ class LexicalIndex:
             folder = folder.with_name(folder.name + ".old")  # a save stopped between its two renames
         chunk_ids = json.loads((folder / "chunk_ids.json").read_text())
         df = json.loads((folder / "df.json").read_text())
-        retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if chunk_ids else bm25s.BM25()
+        retriever = MappedBM25.load(folder / "bm25") if chunk_ids else None
+        if retriever is None:  # empty, or scored in a way this reader does not know: bm25s reads it
+            import bm25s
+
+            retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if chunk_ids else bm25s.BM25()
         index = cls(retriever, chunk_ids, df)
         # The fields saved with it, mapped now from the same folder: they always go with these positions (a
         # damaged one is left out, and its reader computes it).
@@ -120,6 +122,42 @@ class LexicalIndex:
             except Exception:  # truncated (EOFError), damaged
                 continue
         return index
+
+
+class MappedBM25:
+    """The saved scores of a bm25s index, read without bm25s: a server needs only its three arrays (mapped) and
+    its vocabulary to score a question, and importing bm25s (and scipy with it) cost 0.2 s of every start.
+    Scores are those of ``bm25s.BM25.get_scores``, computed the same way (tested equal)."""
+
+    # The methods whose saved scores are the whole score; BM25L and BM25+ add a non-occurrence array.
+    METHODS = ("lucene", "robertson", "atire")
+
+    def __init__(self, data, indices, indptr, num_docs: int, vocab_dict: dict[str, int], dtype: str):
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.num_docs = num_docs
+        self.vocab_dict = vocab_dict
+        self.dtype = np.dtype(dtype)
+
+    @classmethod
+    def load(cls, folder: Path) -> MappedBM25 | None:
+        """None when the saved index is scored otherwise (bm25s then reads it)."""
+        params = json.loads((folder / "params.index.json").read_text())
+        if params.get("method") not in cls.METHODS:
+            return None
+        arrays = [
+            np.asarray(np.load(folder / f"{name}.csc.index.npy", mmap_mode="r", allow_pickle=False))
+            for name in ("data", "indices", "indptr")
+        ]
+        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        return cls(*arrays, int(params["num_docs"]), vocab, params.get("dtype", "float32"))
+
+    def get_scores(self, tokens: list[str]) -> np.ndarray:
+        ids = np.asarray([self.vocab_dict[t] for t in tokens if t in self.vocab_dict], dtype=np.int64)
+        ids = ids[ids < len(self.indptr) - 1]  # bm25s's vocabulary may name a token no passage holds ("")
+        scores = np.zeros(self.num_docs, dtype=self.dtype)
+        for start, end in zip(self.indptr[ids], self.indptr[ids + 1], strict=True):
+            np.add.at(scores, self.indices[start:end], self.data[start:end])
+        return scores
 
 
 def edits1(word: str) -> set[str]:

@@ -248,3 +248,46 @@ def test_a_damaged_field_is_computed_again(fake_index, tmp_path):
     assert list(again.authority) == list(saved.authority)
     assert list(again.headings.section_scores(terms)) == pytest.approx(list(saved.headings.section_scores(terms)))
     assert Service(settings).ask("c'est quoi une CPTS ?").answered
+
+
+def test_the_saved_bm25_scores_as_bm25s_does_without_importing_it(fake_index, tmp_path):
+    """A server scores questions from the three saved arrays: the same scores as bm25s over the same files,
+    repeated and unknown terms included, and neither bm25s nor scipy imported to open or search."""
+    import subprocess
+    import sys
+
+    import bm25s
+    import numpy as np
+
+    from assistant.lexical import LexicalIndex, MappedBM25
+
+    folder = Index(fake_index).path / generations.LEXICAL
+    mine = LexicalIndex.load(folder)
+    assert isinstance(mine._bm25, MappedBM25)
+    theirs = bm25s.BM25.load(str(folder / "bm25"), mmap=True)
+    vocab = [t for t in theirs.vocab_dict if t]
+    queries = [analyse(q) for q in QUESTIONS] + [vocab[:3] + vocab[:2], [vocab[-1], "motinconnu"], ["motinconnu"]]
+    compared = 0
+    for terms in queries:
+        known = [t for t in terms if t in theirs.vocab_dict]
+        got = mine.scores(terms)
+        if known:
+            want = np.asarray(theirs.get_scores(known), dtype=np.float32)
+            assert np.array_equal(got, want), terms
+            compared += bool(want.any())
+        else:
+            assert not got.any()
+    assert compared >= len(QUESTIONS)
+    # a bm25s index scored otherwise (BM25+: a non-occurrence array) is read by bm25s
+    plus = tmp_path / "bm25"
+    index = bm25s.BM25(method="bm25+")
+    index.index([["un", "mot"], ["autre", "mot"]], show_progress=False)
+    index.save(str(plus))
+    assert MappedBM25.load(plus) is None
+    code = (
+        "import sys; from pathlib import Path; from assistant.lexical import LexicalIndex; "
+        f"ix = LexicalIndex.load(Path({str(folder)!r})); ix.top(['cpts', 'caqes'], 5); "
+        "print(sorted(m for m in ('bm25s', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
