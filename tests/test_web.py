@@ -483,6 +483,36 @@ def test_a_chat_that_cannot_be_built_says_why_and_the_api_goes_on(fake_index, tm
         assert client.post("/api/ask", json={"question": "c'est quoi une CPTS ?"}).status_code == 200
 
 
+def test_the_chat_is_built_after_the_first_answer_or_after_a_second(fake_index, tmp_path, monkeypatch):
+    """A first question asked as the server opens is answered before Gradio's import begins; with no request,
+    the chat is built all the same, ``CHAT_AFTER_S`` after the start."""
+    import threading
+    import time
+
+    from fastapi.testclient import TestClient
+
+    import assistant.chat
+    from assistant.web import LateChat
+
+    began = threading.Event()
+
+    def mount(app, *_a, **_k):
+        began.set()
+        return app
+
+    monkeypatch.setattr(assistant.chat, "mount_chat", mount)
+    monkeypatch.setattr(LateChat, "CHAT_AFTER_S", 60.0)
+    with TestClient(_late_app(fake_index, tmp_path)) as client:
+        time.sleep(0.5)
+        assert not began.is_set()  # (the server is up: no request yet)
+        assert client.post("/api/ask", json={"question": "c'est quoi une CPTS ?"}).status_code == 200
+        assert began.wait(10)
+    began.clear()
+    monkeypatch.setattr(LateChat, "CHAT_AFTER_S", 0.3)
+    with TestClient(_late_app(fake_index, tmp_path)):
+        assert began.wait(10)
+
+
 def _run(client, endpoint, *data):
     r = client.post(f"/gradio_api/run/{endpoint}", json={"data": list(data)})
     assert r.status_code == 200, r.text
