@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -166,7 +166,7 @@ class HeadingField:
     index's order). Scores are per section: an array over the sections, read for a passage through its
     position."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], chunk_ids: list[str], position: dict[str, int]):
+    def __init__(self, arrays: dict[str, np.ndarray], chunk_ids: Sequence[str], position: Mapping[str, int]):
         self.a = arrays
         self.chunk_ids = chunk_ids
         self.position = position
@@ -174,7 +174,9 @@ class HeadingField:
         self.n_sections = len(arrays["section_ptr"]) - 1
 
     @classmethod
-    def of(cls, fields: dict[str, np.ndarray], chunk_ids: list[str], position: dict[str, int]) -> HeadingField | None:
+    def of(
+        cls, fields: dict[str, np.ndarray], chunk_ids: Sequence[str], position: Mapping[str, int]
+    ) -> HeadingField | None:
         """The field among the arrays saved with the lexical index (``LexicalIndex.fields``), or None when it
         was not saved whole (a generation built before, a damaged file)."""
         if any(name not in fields for name in FIELD_ARRAYS) or len(fields["chunk_section"]) != len(chunk_ids):
@@ -225,13 +227,18 @@ class HeadingField:
         return [self.chunk_ids[p] for p in self.a["section_members"][ptr[section] : ptr[section + 1]]]
 
     def score_of(self, chunk_id: str, scores: np.ndarray) -> float:
-        pos = self.position.get(chunk_id)
-        section = -1 if pos is None else int(self.a["chunk_section"][pos])
+        return self.score_at(self.position.get(chunk_id, -1), scores)
+
+    def score_at(self, pos: int, scores: np.ndarray) -> float:
+        """``score_of`` the passage at ``pos`` in the lexical index (-1: none)."""
+        section = -1 if pos < 0 else int(self.a["chunk_section"][pos])
         return float(scores[section]) if section >= 0 else 0.0
 
     def opens_section(self, chunk_id: str) -> bool:
-        pos = self.position.get(chunk_id)
-        return pos is not None and bool(self.a["chunk_first"][pos])
+        return self.opens_at(self.position.get(chunk_id, -1))
+
+    def opens_at(self, pos: int) -> bool:
+        return pos >= 0 and bool(self.a["chunk_first"][pos])
 
 
 FIELD_ARRAYS = (

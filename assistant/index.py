@@ -296,8 +296,11 @@ class Index:
         return passage_authority(self.catalog, self.lexical.chunk_ids, self.catalog.places())
 
     def authority_of(self, chunk_id: str, default: float = 0.0) -> float:
-        pos = self.lexical.position.get(chunk_id)
-        return float(self.authority[pos]) if pos is not None else default
+        return self.authority_at(self.lexical.position.get(chunk_id, -1), default)
+
+    def authority_at(self, pos: int, default: float = 0.0) -> float:
+        """The authority of the passage at ``pos`` in the lexical index (-1: none)."""
+        return float(self.authority[pos]) if pos >= 0 else default
 
     @cached_property
     def codes(self) -> set[str]:

@@ -158,13 +158,10 @@ class Retriever:
                 def doc_score(doc_id):
                     if scores is None:
                         return 0.0
-                    pos = [
-                        idx.lexical.position[c.chunk_id]
-                        for c in idx.chunks_by_doc[doc_id]
-                        if c.chunk_id in idx.lexical.position
-                    ]
+                    pos = idx.lexical.positions([c.chunk_id for c in idx.chunks_by_doc[doc_id]])
+                    pos = pos[pos >= 0]
                     title = analyse(idx.documents[doc_id]["title"] + " " + (idx.documents[doc_id]["short_title"] or ""))
-                    base = float(scores[pos].max()) if pos else 0.0
+                    base = float(scores[pos].max()) if len(pos) else 0.0
                     return base + 5 * len(set(title) & set(terms))
 
                 best = max({c.doc_id for c in candidates}, key=doc_score)
@@ -292,10 +289,14 @@ class Retriever:
 
         t = time.perf_counter()
         lex = dict(lexical)
+        order = list(dict.fromkeys([*lex, *dense, *heading_cands]))  # BM25's, then dense's, then the headings'
+        # each candidate's position in the arrays over the passages (BM25's, the headings', the authorities'),
+        # found at once
+        position = dict(zip(order, (int(p) for p in idx.lexical.positions(order)), strict=True))
         if heading_cands:  # heading candidates that BM25 did not return: their own BM25 score
             for cid in heading_cands:
-                if cid not in lex and cid in idx.lexical.position:
-                    lex[cid] = float(scores[idx.lexical.position[cid]])
+                if cid not in lex and position[cid] >= 0:
+                    lex[cid] = float(scores[position[cid]])
         max_lex = max(lex.values(), default=0.0) or 1.0
         # Cosine similarities of a small model sit in a narrow band over the candidates (e5: 0.80-0.90):
         # divided by their maximum they all come out near 1. Scaled from the lowest candidate to the highest,
@@ -306,7 +307,6 @@ class Retriever:
         hw = self.settings.heading_weight if section_scores is not None else 0.0
         aw = self.settings.authority_weight if "authority" not in off else 0.0
         fused: dict[str, tuple[float, dict]] = {}
-        order = list(dict.fromkeys([*lex, *dense, *heading_cands]))  # BM25's, then dense's, then the headings'
         candidates = idx.chunks.many(order)  # one query for those not kept
         for cid in order:
             chunk = candidates.get(cid)
@@ -318,11 +318,12 @@ class Retriever:
             }
             score = lw * sig["bm25"] + w * sig["dense"]
             if hw:
-                hs = heads.score_of(cid, section_scores)
+                pos = position[cid]
+                hs = heads.score_at(pos, section_scores)
                 # The defining article opens its section in the codes, and the law defines where a decree
                 # applies: the full weight goes to a legislative article (L., LO.) that opens its section. A
                 # seed document's paragraphs have no such order.
-                first = heads.opens_section(cid)
+                first = heads.opens_at(pos)
                 full = first and intent in FIRST_INTENTS and (chunk.article or "").startswith("L")
                 sig["heading"] = 2 * hs if full else 0.5 * hs
                 sig["first"] = float(first)
@@ -330,7 +331,7 @@ class Retriever:
             if aw:
                 # The law before the decree that applies it, a much-cited article before a rarely cited one:
                 # among passages that match about as well, the one users' questions are most often about.
-                sig["authority"] = idx.authority_of(cid)
+                sig["authority"] = idx.authority_at(position[cid])
                 score += aw * sig["authority"]
             fused[cid] = (score, sig)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1][0])

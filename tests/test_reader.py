@@ -291,3 +291,47 @@ def test_the_saved_bm25_scores_as_bm25s_does_without_importing_it(fake_index, tm
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_passages_ids_are_mapped_arrays_that_find_positions(fake_index, tmp_path):
+    """A server opens the ids of the passages as two mapped arrays, not a list and a dict of every id: each id's
+    position is found by binary search, the same as the saved order gives, and an id the index lacks (or one
+    that only shares the saved ones' first bytes) is not found."""
+    import json
+    import shutil
+
+    import numpy as np
+
+    from assistant.lexical import LexicalIndex, MappedIds
+
+    folder = Index(fake_index).path / generations.LEXICAL
+    saved = json.loads((folder / "chunk_ids.json").read_text())
+    lex = LexicalIndex.load(folder)
+    assert isinstance(lex.chunk_ids, MappedIds) and lex.position is lex.chunk_ids
+    assert list(lex.chunk_ids) == saved and len(lex.chunk_ids) == lex.n == len(saved)
+    assert all(lex.chunk_ids[i] == cid and lex.position[cid] == i for i, cid in enumerate(saved))
+    longest = max(saved, key=len)
+    asked = [*reversed(saved), "absent", longest + "x", longest[:-1], ""]
+    assert list(lex.positions(asked)) == [saved.index(c) if c in saved else -1 for c in asked]
+    assert "absent" not in lex.position and lex.position.get("absent") is None and saved[0] in lex.position
+    with pytest.raises(KeyError):
+        lex.position["absent"]
+    # ids of any script and length, as a builder saves them
+    ids = ["é-1", "b", "a" * 40, "z", "ü"]
+    arrays = MappedIds.arrays_of(ids)
+    mapped = MappedIds(arrays["chunk_ids"], arrays["chunk_order"])
+    assert list(mapped) == ids and list(mapped.positions(["ü", "a" * 41, "a", "b"])) == [4, -1, -1, 1]
+    # an index saved before the ids were arrays reads its JSON list, and answers the same
+    copy = tmp_path / "copy"
+    shutil.copytree(fake_index.index, copy)
+    settings = fake_index.model_copy(update={"index": copy})
+    old = Index(settings).path / generations.LEXICAL
+    for name in ("chunk_ids.npy", "chunk_order.npy"):
+        (old / name).unlink()
+    before = Service(fake_index)
+    after = Service(settings)
+    assert isinstance(after.index.lexical.position, dict)
+    for q in QUESTIONS:
+        a, b = before.search(q), after.search(q)
+        assert [(h.chunk.chunk_id, h.score) for h in a.hits] == [(h.chunk.chunk_id, h.score) for h in b.hits]
+    assert np.array_equal(after.index.lexical.positions(asked), lex.positions(asked))

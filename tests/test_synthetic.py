@@ -8,7 +8,7 @@ from fakes import FAKE
 from assistant.index import Index
 from assistant.service import Service
 from assistant.settings import Settings
-from evals.synthetic import build_synthetic, is_built, synthetic_params
+from evals.synthetic import build_synthetic, is_built, refresh_lexical, synthetic_params
 
 
 def test_synthetic_index_opens_and_answers(fake_index, tmp_path):
@@ -39,3 +39,19 @@ def test_synthetic_index_opens_and_answers(fake_index, tmp_path):
     info = json.loads((dest / "index.json").read_text())
     assert info["synthetic_build"]["chunks"] == report["chunks"]
     assert info["passage_format"] == "text" and synthetic_params(source, 1, 0)["vectors"] == f"{FAKE}/text"
+
+    # written by an older analysis: its lexical index alone is written again, the rest kept
+    search = [(h.chunk.chunk_id, h.score) for h in svc.search("Quelle est la durée du PPRGDRESS ?").hits]
+    svc.index.close()
+    lexical = dest / "lexical"
+    for name in ("chunk_ids.npy", "chunk_order.npy"):
+        (lexical / name).unlink()
+    info["analysis_version"] = "0"
+    (dest / "index.json").write_text(json.dumps(info))
+    assert refresh_lexical(dest, log=lambda msg: None)
+    assert not refresh_lexical(dest, log=lambda msg: None)  # once
+    again = json.loads((dest / "index.json").read_text())
+    assert (lexical / "chunk_ids.npy").exists() and again["synthetic"] == info["synthetic"]
+    assert is_built(dest, synthetic_params(source, 2 * n_source + 3, 0))
+    svc = Service(settings)
+    assert [(h.chunk.chunk_id, h.score) for h in svc.search("Quelle est la durée du PPRGDRESS ?").hits] == search
