@@ -26,7 +26,14 @@ class MappedIds:
 
     @classmethod
     def arrays_of(cls, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        encoded = [c.encode("utf-8") for c in chunk_ids]
+        """The two arrays, or none when the ids cannot be held so (a duplicate, a NUL byte, which numpy's bytes
+        drop at the end, a lone surrogate): the index is then read from its JSON list, as before."""
+        try:
+            encoded = [c.encode("utf-8") for c in chunk_ids]
+        except UnicodeEncodeError:
+            return {}
+        if len(set(encoded)) != len(encoded) or any(b"\x00" in e for e in encoded):
+            return {}
         width = max((len(e) for e in encoded), default=1) or 1
         ids = np.array(encoded, dtype=f"S{width}") if encoded else np.zeros(0, dtype="S1")
         return {"chunk_ids": ids, "chunk_order": np.argsort(ids, kind="stable").astype(np.int64)}

@@ -289,14 +289,17 @@ class Retriever:
 
         t = time.perf_counter()
         lex = dict(lexical)
-        order = list(dict.fromkeys([*lex, *dense, *heading_cands]))  # BM25's, then dense's, then the headings'
         # each candidate's position in the arrays over the passages (BM25's, the headings', the authorities'),
         # found at once
-        position = dict(zip(order, (int(p) for p in idx.lexical.positions(order)), strict=True))
+        every = list(dict.fromkeys([*lex, *dense, *heading_cands]))
+        position = dict(zip(every, (int(p) for p in idx.lexical.positions(every)), strict=True))
         if heading_cands:  # heading candidates that BM25 did not return: their own BM25 score
             for cid in heading_cands:
                 if cid not in lex and position[cid] >= 0:
                     lex[cid] = float(scores[position[cid]])
+        # BM25's (with the heading candidates just scored), then dense's, then the other headings': the order
+        # that breaks ties in the ranking
+        order = list(dict.fromkeys([*lex, *dense, *heading_cands]))
         max_lex = max(lex.values(), default=0.0) or 1.0
         # Cosine similarities of a small model sit in a narrow band over the candidates (e5: 0.80-0.90):
         # divided by their maximum they all come out near 1. Scaled from the lowest candidate to the highest,

@@ -496,17 +496,35 @@ class LateChat:
     """The chat's place at "/" while it is built in the background: until then, a page that says so (503) and
     reloads itself; then every request goes to the chat. ``serve`` answers /api/ask meanwhile, so its first
     answer does not wait for Gradio's import (about 3 s) and the page's construction. The build begins once the
-    server has answered its first request, or ``CHAT_AFTER_S`` after it started: a first question asked as the
-    server opens is not answered while the import holds the interpreter (at the full codes, from ``serve`` to
-    the first answer: about 2.3 s when both ran at once, about 2.05 s now; the page waits at most 1 s more)."""
+    server has answered its first request, or ``CHAT_AFTER_S`` after it started, and no question is being
+    answered then (for at most ``BUSY_WAIT_S``): a first question asked as the server opens is not answered while
+    the import holds the interpreter (at the full codes, from ``serve`` to the first answer: about 2.3 s when
+    both ran at once, about 2.05 s without; the page comes at most a second or so later)."""
 
     CHAT_AFTER_S = 1.0
+    BUSY_WAIT_S = 10.0
 
     def __init__(self):
         self.app = None
         self.error = ""  # why the chat could not be built, if it could not
         self._exit = None
         self.served = threading.Event()  # a first request was answered: the chat may be built now
+        self._busy = 0  # questions being answered
+        self._stopping = False
+        self._cond = threading.Condition()
+
+    @contextlib.contextmanager
+    def answering(self):
+        """Around the answer to a question: the chat's build waits for it."""
+        with self._cond:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy -= 1
+                self.served.set()
+                self._cond.notify_all()
 
     async def __call__(self, scope, receive, send):
         if self.app is not None:
@@ -527,10 +545,16 @@ class LateChat:
 
         def run():
             self.served.wait(self.CHAT_AFTER_S)
+            with self._cond:
+                self._cond.wait_for(lambda: self._busy == 0 or self._stopping, timeout=self.BUSY_WAIT_S)
+                if self._stopping:  # the server stopped first: nothing to build
+                    return
             try:
                 from fastapi import FastAPI
 
                 shell = build(FastAPI(docs_url=None, redoc_url=None, openapi_url=None))
+                if self._stopping:
+                    return
                 asyncio.run_coroutine_threadsafe(self._enter(shell), loop).result()
                 self.app = shell
             except Exception as exc:  # noqa: BLE001 - the API goes on; the page says why the chat is missing
@@ -547,6 +571,10 @@ class LateChat:
         self._exit = cm
 
     async def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self.served.set()
+            self._cond.notify_all()
         if self._exit is not None:
             cm, self._exit = self._exit, None
             await cm.__aexit__(None, None, None)
@@ -583,10 +611,8 @@ def create_api(service: Service, feedback: FeedbackStore, users=None, chat=None,
     @app.post("/api/ask", response_model=AskResponse, summary="Poser une question")
     def api_ask(req: AskRequest) -> dict:
         """La réponse extractive avec ses citations numérotées (même objet que `ask --json`)."""
-        try:
+        with late.answering():
             return service.ask(service.standalone(req.question, req.history)).to_dict() | {"question": req.question}
-        finally:
-            late.served.set()
 
     @app.get("/article/{number}", response_class=HTMLResponse, summary="Texte d'un article du corpus")
     def article(number: str) -> str:

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -59,9 +60,11 @@ def launch(root: Path, index: Path) -> tuple[float, float]:
                 ask("qui préside la CRSA ?")
                 first = time.perf_counter() - t
                 break
+            except urllib.error.HTTPError as exc:  # it answers, badly: no use waiting
+                raise SystemExit(f"serve in {root} answered {exc.code}") from None
             except OSError:
-                if proc.poll() is not None:
-                    raise SystemExit(f"serve stopped in {root}") from None
+                if proc.poll() is not None or time.perf_counter() - t > 300:
+                    raise SystemExit(f"serve in {root} gave no answer") from None
                 time.sleep(0.05)
         for q in QUESTIONS:
             ask(q)

@@ -321,6 +321,10 @@ def test_the_passages_ids_are_mapped_arrays_that_find_positions(fake_index, tmp_
     arrays = MappedIds.arrays_of(ids)
     mapped = MappedIds(arrays["chunk_ids"], arrays["chunk_order"])
     assert list(mapped) == ids and list(mapped.positions(["ü", "a" * 41, "a", "b"])) == [4, -1, -1, 1]
+    # ids the arrays cannot hold as they are (a duplicate, a NUL byte, a lone surrogate): none saved, the JSON
+    # list is read
+    for odd in (["a", "b", "a"], ["a", "b\x00"], ["a", "\ud800"]):
+        assert MappedIds.arrays_of(odd) == {}
     # an index saved before the ids were arrays reads its JSON list, and answers the same
     copy = tmp_path / "copy"
     shutil.copytree(fake_index.index, copy)

@@ -511,6 +511,20 @@ def test_the_chat_is_built_after_the_first_answer_or_after_a_second(fake_index, 
     monkeypatch.setattr(LateChat, "CHAT_AFTER_S", 0.3)
     with TestClient(_late_app(fake_index, tmp_path)):
         assert began.wait(10)
+    # a question still being answered when that time comes: the build waits for its answer
+    began.clear()
+    app = _late_app(fake_index, tmp_path)
+    with TestClient(app):
+        with app.state.chat.answering():  # (as /api/ask does around its answer)
+            time.sleep(0.8)
+            assert not began.is_set()
+        assert began.wait(10)
+    # a server stopped before the build began builds nothing
+    began.clear()
+    monkeypatch.setattr(LateChat, "CHAT_AFTER_S", 60.0)
+    with TestClient(_late_app(fake_index, tmp_path)):
+        pass
+    assert not began.wait(1.0)
 
 
 def _run(client, endpoint, *data):
