@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -166,22 +166,19 @@ class HeadingField:
     index's order). Scores are per section: an array over the sections, read for a passage through its
     position."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], chunk_ids: Sequence[str], position: Mapping[str, int]):
+    def __init__(self, arrays: dict[str, np.ndarray], chunk_ids: Sequence[str]):
         self.a = arrays
         self.chunk_ids = chunk_ids
-        self.position = position
         self.n_levels = int(arrays["heading_count"][0])
         self.n_sections = len(arrays["section_ptr"]) - 1
 
     @classmethod
-    def of(
-        cls, fields: dict[str, np.ndarray], chunk_ids: Sequence[str], position: Mapping[str, int]
-    ) -> HeadingField | None:
+    def of(cls, fields: dict[str, np.ndarray], chunk_ids: Sequence[str]) -> HeadingField | None:
         """The field among the arrays saved with the lexical index (``LexicalIndex.fields``), or None when it
         was not saved whole (a generation built before, a damaged file)."""
         if any(name not in fields for name in FIELD_ARRAYS) or len(fields["chunk_section"]) != len(chunk_ids):
             return None
-        return cls({name: fields[name] for name in FIELD_ARRAYS}, chunk_ids, position)
+        return cls({name: fields[name] for name in FIELD_ARRAYS}, chunk_ids)
 
     def _levels_of(self, term: str) -> np.ndarray:
         terms = self.a["heading_terms"]
@@ -226,18 +223,14 @@ class HeadingField:
         ptr = self.a["section_ptr"]
         return [self.chunk_ids[p] for p in self.a["section_members"][ptr[section] : ptr[section + 1]]]
 
-    def score_of(self, chunk_id: str, scores: np.ndarray) -> float:
-        return self.score_at(self.position.get(chunk_id, -1), scores)
-
     def score_at(self, pos: int, scores: np.ndarray) -> float:
-        """``score_of`` the passage at ``pos`` in the lexical index (-1: none)."""
+        """The score (``section_scores``) of the section of the passage at ``pos`` in the lexical index (-1:
+        none)."""
         section = -1 if pos < 0 else int(self.a["chunk_section"][pos])
         return float(scores[section]) if section >= 0 else 0.0
 
-    def opens_section(self, chunk_id: str) -> bool:
-        return self.opens_at(self.position.get(chunk_id, -1))
-
     def opens_at(self, pos: int) -> bool:
+        """The passage at ``pos`` opens its section."""
         return pos >= 0 and bool(self.a["chunk_first"][pos])
 
 

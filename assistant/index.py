@@ -257,10 +257,10 @@ class Index:
         """The headings field (``assistant.headings``): the arrays the builder wrote, memory-mapped; built from
         the passages' breadcrumbs for a generation written before it did."""
         lex = self.lexical
-        field = HeadingField.of(lex.fields, lex.chunk_ids, lex.position)
+        field = HeadingField.of(lex.fields, lex.chunk_ids)
         if field is None:
             arrays = HeadingIndex.build(self.catalog.places()).arrays(lex.chunk_ids)
-            field = HeadingField(arrays, lex.chunk_ids, lex.position)
+            field = HeadingField(arrays, lex.chunk_ids)
         return field
 
     @property
@@ -294,9 +294,6 @@ class Index:
         if stored is not None:
             return stored
         return passage_authority(self.catalog, self.lexical.chunk_ids, self.catalog.places())
-
-    def authority_of(self, chunk_id: str, default: float = 0.0) -> float:
-        return self.authority_at(self.lexical.position.get(chunk_id, -1), default)
 
     def authority_at(self, pos: int, default: float = 0.0) -> float:
         """The authority of the passage at ``pos`` in the lexical index (-1: none)."""

@@ -166,12 +166,12 @@ def test_the_saved_fields_are_those_the_passages_give(fake_index, monkeypatch):
         if not expected:
             assert scores is None
             continue
-        for cid in ids:
-            assert field.score_of(cid, scores) == pytest.approx(expected.get(section[cid], 0.0))
+        for pos, cid in enumerate(ids):
+            assert field.score_at(pos, scores) == pytest.approx(expected.get(section[cid], 0.0))
         best = field.top_sections(scores, 3)
         assert [round(scores[s], 9) for s in best] == sorted((round(v, 9) for v in expected.values()), reverse=True)[:3]
         assert all(field.members(s) == built.members[section[field.members(s)[0]]] for s in best)
-    assert {c for c in ids if field.opens_section(c)} == built.first_of_section
+    assert {c for pos, c in enumerate(ids) if field.opens_at(pos)} == built.first_of_section
     assert list(idx.authority) == list(passage_authority(idx.catalog, ids, idx.catalog.places()))
 
 
