@@ -498,8 +498,7 @@ class LateChat:
     answer does not wait for Gradio's import (about 3 s) and the page's construction. The build begins once the
     server has answered its first request, or ``CHAT_AFTER_S`` after it started, and no question is being
     answered then (for at most ``BUSY_WAIT_S``): a first question asked as the server opens is not answered while
-    the import holds the interpreter (at the full codes, from ``serve`` to the first answer: about 2.3 s when
-    both ran at once, about 2.05 s without; the page comes at most a second or so later)."""
+    the import holds the interpreter (about 0.2 s of the first answer at the full codes)."""
 
     CHAT_AFTER_S = 1.0
     BUSY_WAIT_S = 10.0
@@ -508,10 +507,16 @@ class LateChat:
         self.app = None
         self.error = ""  # why the chat could not be built, if it could not
         self._exit = None
-        self.served = threading.Event()  # a first request was answered: the chat may be built now
+        self._served = False  # a first request was answered: the chat may be built now
         self._busy = 0  # questions being answered
         self._stopping = False
-        self._cond = threading.Condition()
+        self._cond = threading.Condition()  # guards the three, notified when one changes
+
+    def _set(self, **values) -> None:
+        with self._cond:
+            for name, value in values.items():
+                setattr(self, name, value)
+            self._cond.notify_all()
 
     @contextlib.contextmanager
     def answering(self):
@@ -522,9 +527,7 @@ class LateChat:
             yield
         finally:
             with self._cond:
-                self._busy -= 1
-                self.served.set()
-                self._cond.notify_all()
+                self._set(_busy=self._busy - 1, _served=True)
 
     async def __call__(self, scope, receive, send):
         if self.app is not None:
@@ -537,15 +540,15 @@ class LateChat:
             body = f"<p>Le chat n'a pas pu démarrer : {html.escape(self.error)}. L'API /api/ask répond.</p>"
             return await HTMLResponse(page("Chat indisponible", body), status_code=500)(scope, receive, send)
         await HTMLResponse(CHAT_LOADING, status_code=503, headers={"Retry-After": "2"})(scope, receive, send)
-        self.served.set()
+        self._set(_served=True)
 
     def start(self, loop, build) -> threading.Thread:
         """Build the chat in a thread (``build``: a function that mounts it on an app it is given) and start
         Gradio's lifespan on the server's event loop ``loop``."""
 
         def run():
-            self.served.wait(self.CHAT_AFTER_S)
             with self._cond:
+                self._cond.wait_for(lambda: self._served or self._stopping, timeout=self.CHAT_AFTER_S)
                 self._cond.wait_for(lambda: self._busy == 0 or self._stopping, timeout=self.BUSY_WAIT_S)
                 if self._stopping:  # the server stopped first: nothing to build
                     return
@@ -571,10 +574,7 @@ class LateChat:
         self._exit = cm
 
     async def stop(self) -> None:
-        with self._cond:
-            self._stopping = True
-            self.served.set()
-            self._cond.notify_all()
+        self._set(_stopping=True)
         if self._exit is not None:
             cm, self._exit = self._exit, None
             await cm.__aexit__(None, None, None)
