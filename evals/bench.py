@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -229,15 +230,16 @@ def measure_cold_ask(settings: Settings, question: str) -> dict:
     return {"cold_start_ask_cli_s": min(times)}
 
 
-def _start_serve(index: Path, first_question: str, workers: int = 1):
+def _start_serve(index: Path, first_question: str, workers: int = 1, cwd: Path = PROJECT_ROOT):
     """`serve --workers WORKERS` launched on ``index``: the process, a function asking it one question through
-    /api/ask (the response's text), and the seconds from launch to its first answer."""
+    /api/ask (the response's text), and the seconds from launch to its first answer. ``cwd``: the checkout of
+    the project that serves (``scripts/serve_ab.py`` launches another one)."""
     port = _free_port()
     t = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--workers", str(workers)],
         env=dict(os.environ, ASSISTANT_INDEX=str(index)),
-        cwd=PROJECT_ROOT,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -254,6 +256,9 @@ def _start_serve(index: Path, first_question: str, workers: int = 1):
         try:
             ask(first_question)
             return proc, ask, time.perf_counter() - t
+        except urllib.error.HTTPError:  # it answers, with an error: no use waiting for another answer
+            proc.terminate()
+            raise
         except OSError:
             if time.perf_counter() - t > 300 or proc.poll() is not None:
                 proc.terminate()

@@ -97,6 +97,18 @@ def _drop_words(text: str, rng: np.random.Generator) -> str:
     return "".join(out).strip() or text
 
 
+def _settings_as(index: Path, info: dict) -> Settings:
+    """Settings for the folder ``index`` with the model and chunking an ``index.json`` records (so that
+    ``check_settings`` accepts it)."""
+    return Settings(
+        index=index,
+        embedding_model=info["embedding_model"],
+        chunk_max_tokens=info["chunk_max_tokens"],
+        paragraph_pack_tokens=info["paragraph_pack_tokens"],
+        chunk_overlap_tokens=info["chunk_overlap_tokens"],
+    )
+
+
 def refresh_lexical(dest: Path, log=print) -> bool:
     """Write the lexical index of a synthetic index again when it was written by an older analysis
     (``ANALYSIS_VERSION``), as a refresh of a real index does (``Builder.write_lexical``), without copying its
@@ -106,14 +118,7 @@ def refresh_lexical(dest: Path, log=print) -> bool:
     if info.get("analysis_version") == ANALYSIS_VERSION:
         return False
     t = time.perf_counter()
-    settings = Settings(
-        index=dest,
-        embedding_model=info["embedding_model"],
-        chunk_max_tokens=info["chunk_max_tokens"],
-        paragraph_pack_tokens=info["paragraph_pack_tokens"],
-        chunk_overlap_tokens=info["chunk_overlap_tokens"],
-    )
-    index = Builder(settings, path=dest)
+    index = Builder(_settings_as(dest, info), path=dest)
     index.write_lexical(index.catalog.chunks(), index.catalog.documents(), Glossary.load(dest / generations.GLOSSARY))
     index.write_info(analysis_version=ANALYSIS_VERSION)
     index.close()
@@ -147,14 +152,7 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
 
     # The index folder, with the source's settings (so that check_settings accepts it).
     tmp.mkdir(parents=True)
-    settings = Settings(
-        index=tmp,
-        embedding_model=source_info["embedding_model"],
-        chunk_max_tokens=source_info["chunk_max_tokens"],
-        paragraph_pack_tokens=source_info["paragraph_pack_tokens"],
-        chunk_overlap_tokens=source_info["chunk_overlap_tokens"],
-    )
-    index = Builder(settings)
+    index = Builder(_settings_as(tmp, source_info))
     index.catalog.db.execute("PRAGMA synchronous=OFF")  # a crash mid-build leaves only the .building folder
     store = VectorStore(tmp / generations.CHROMA)
     when = time.strftime("%Y-%m-%dT%H:%M:%S")
