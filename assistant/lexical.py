@@ -154,9 +154,10 @@ class LexicalIndex:
         new.mkdir(parents=True)
         if self.n:
             self._bm25.save(str(new / "bm25"))
-        for name, array in ((fields or {}) | MappedIds.arrays_of(list(self.chunk_ids))).items():
+        ids = list(self.chunk_ids)
+        for name, array in ((fields or {}) | MappedIds.arrays_of(ids)).items():
             np.save(new / f"{name}.npy", array, allow_pickle=False)
-        (new / "chunk_ids.json").write_text(json.dumps(list(self.chunk_ids)))
+        (new / "chunk_ids.json").write_text(json.dumps(ids))
         (new / "df.json").write_text(json.dumps(self.df))
         if folder.exists():
             folder.rename(old)
