@@ -1,41 +1,70 @@
 """Passage vectors already computed, kept by (model, text hash) in one SQLite file shared by every index folder
 and every generation: a ``--rebuild``, a second index of the same texts, or a chunking change that keeps a
-passage's text never embeds that passage again.
+passage's text never embeds that passage again while its vector is in the cache.
 
 The file sits beside the index folder by default (``data/vector-cache.sqlite`` for ``data/index`` and
-``data/full``), see the ``vector_cache`` setting. Several processes may use it at once (SQLite WAL). It is
-never pruned: vectors of texts no longer indexed stay until the file is deleted, which only costs a new
-embedding the next time."""
+``data/full``), see the ``vector_cache`` setting. Several processes may use it at once (SQLite WAL).
+
+Each vector records the day (UTC) it was last read or written; ``prune`` removes the vectors unused for more
+than a number of days. This is safe because the file is only a cache: a pruned vector is embedded again the
+next time a refresh needs it."""
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from assistant.catalog import use_wal
 
+# ``used``: the day (UTC, YYYY-MM-DD) a refresh last read or wrote the vector. It comes before the vector so that
+# reading it does not read the vector's overflow page. A file written before it existed gets it last, by
+# ALTER TABLE, with the day of that migration as its default: nothing is rewritten, and every vector then counts
+# as used that day.
 SCHEMA = """CREATE TABLE IF NOT EXISTS vectors (
-    model TEXT NOT NULL, sha256 TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,
+    model TEXT NOT NULL, sha256 TEXT NOT NULL, dim INTEGER NOT NULL, used TEXT NOT NULL, vector BLOB NOT NULL,
     PRIMARY KEY (model, sha256)) WITHOUT ROWID"""
-LOOKUP_BATCH = 500  # keys per SELECT (SQLite's variable limit is far above)
+LOOKUP_BATCH = 500  # keys per SELECT or UPDATE (SQLite's variable limit is far above)
+DAY = 86400
 
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
+def batches(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    """``items`` in lists of ``size`` (the last one shorter), read as they come."""
+    part: list[str] = []
+    for item in items:
+        part.append(item)
+        if len(part) == size:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
+def day_of(t: float) -> str:
+    """The UTC day of time ``t`` (seconds since the epoch), as the cache records it."""
+    return time.strftime("%Y-%m-%d", time.gmtime(t))
+
+
 class VectorCache:
     """A failed read or write (a read-only file, a full disk) is not an error of the refresh: the vectors are
-    embedded or kept without the cache, and ``error`` says what happened."""
+    embedded or kept without the cache, and ``error`` says what happened. ``uses_recorded`` is False once a use
+    could not be recorded (a read-only file, a lock held too long): no use is recorded after that, and the
+    refresh does not prune, which could remove vectors it used. ``clock``: seconds since the epoch (tests give a
+    fake one)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time):
         self.error = ""
         self.path = Path(path)
+        self.clock = clock
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
         self._lock = threading.Lock()
@@ -43,9 +72,34 @@ class VectorCache:
             use_wal(self._db)
             self._db.execute(SCHEMA)
             self._db.commit()
+            self._dated = self._migrate()  # the file has its ``used`` column
+        self.uses_recorded = self._dated
+
+    def _migrate(self) -> bool:
+        """Give a file from before last uses were kept its ``used`` column, in place; False when it cannot be
+        (a read-only file: its vectors are still read, their uses are not recorded)."""
+        if self._has_used():
+            return True
+        try:
+            self._db.execute(f"ALTER TABLE vectors ADD COLUMN used TEXT NOT NULL DEFAULT '{self.today()}'")
+            self._db.commit()
+        except sqlite3.Error as exc:
+            self._db.rollback()
+            if self._has_used():  # another process migrated it meanwhile
+                return True
+            self.error = f"cache de vecteurs d'un format ancien non mis à jour ({exc}) : il sert sans dates d'usage"
+            return False
+        return True
+
+    def _has_used(self) -> bool:
+        return any(row[1] == "used" for row in self._db.execute("PRAGMA table_info(vectors)"))
+
+    def today(self) -> str:
+        return day_of(self.clock())
 
     def get(self, model: str, texts: Sequence[str], dim: int) -> dict[int, np.ndarray]:
-        """The cached vectors of ``texts`` under ``model``, by position in ``texts`` (missing ones left out)."""
+        """The cached vectors of ``texts`` under ``model``, by position in ``texts`` (missing ones left out);
+        those found are marked used today."""
         keys = [text_hash(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         with self._lock:
@@ -61,18 +115,70 @@ class VectorCache:
             except sqlite3.Error as exc:
                 self.error = f"cache de vecteurs illisible ({exc}) : passages calculés sans lui"
                 return {}
+            self._touch(model, list(found))
         return {i: found[k] for i, k in enumerate(keys) if k in found}
+
+    def touch(self, model: str, texts: Iterable[str]) -> None:
+        """Mark the vectors of ``texts`` under ``model`` used today (those the cache holds)."""
+        with self._lock:
+            self._touch(model, (text_hash(t) for t in texts))
+
+    def _touch(self, model: str, keys: Iterable[str]) -> None:
+        """Mark the vectors of hashes ``keys`` used today, the lock held: one transaction, one UPDATE per
+        ``LOOKUP_BATCH`` keys, and a vector already marked today is not written again."""
+        if not self.uses_recorded:
+            return
+        today = self.today()
+        try:
+            for part in batches(keys, LOOKUP_BATCH):
+                self._db.execute(
+                    f"UPDATE vectors SET used = ? WHERE model = ? AND used < ? AND sha256 IN "
+                    f"({','.join('?' * len(part))})",
+                    [today, model, today, *part],
+                )
+            self._db.commit()
+        except sqlite3.Error as exc:
+            self._db.rollback()
+            self.uses_recorded = False
+            self.error = (
+                f"dates d'usage du cache de vecteurs non enregistrées ({exc}) : ses vecteurs servent quand même, "
+                "il n'est pas élagué"
+            )
 
     def put(self, model: str, texts: Sequence[str], vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
-        rows = [(model, text_hash(t), int(v.shape[0]), v.tobytes()) for t, v in zip(texts, vectors, strict=True)]
+        keys = [(model, text_hash(t), int(v.shape[0])) for t, v in zip(texts, vectors, strict=True)]
+        if self._dated:
+            sql = "INSERT OR REPLACE INTO vectors (model, sha256, dim, used, vector) VALUES (?, ?, ?, ?, ?)"
+            today = self.today()
+            rows = [(*k, today, v.tobytes()) for k, v in zip(keys, vectors, strict=True)]
+        else:
+            sql = "INSERT OR REPLACE INTO vectors (model, sha256, dim, vector) VALUES (?, ?, ?, ?)"
+            rows = [(*k, v.tobytes()) for k, v in zip(keys, vectors, strict=True)]
         with self._lock:
             try:
-                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+                self._db.executemany(sql, rows)
                 self._db.commit()
             except sqlite3.Error as exc:
                 self._db.rollback()
                 self.error = f"cache de vecteurs non mis à jour ({exc}) : l'index est construit sans lui"
+
+    def prune(self, days: int) -> int:
+        """Remove the vectors no refresh has used for more than ``days`` days (last used before the day ``days``
+        days ago); ``days`` 0: none. Returns how many were removed. The file keeps its size: later vectors reuse
+        the space."""
+        if days <= 0 or not self._dated:
+            return 0
+        cutoff = day_of(self.clock() - days * DAY)
+        with self._lock:
+            try:
+                removed = self._db.execute("DELETE FROM vectors WHERE used < ?", (cutoff,)).rowcount
+                self._db.commit()
+            except sqlite3.Error as exc:
+                self._db.rollback()
+                self.error = f"cache de vecteurs non élagué ({exc}) : il garde ses anciens vecteurs"
+                return 0
+        return removed
 
     def __len__(self) -> int:
         with self._lock:

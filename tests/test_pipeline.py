@@ -257,6 +257,98 @@ def test_the_vector_cache_keeps_models_apart_and_survives_a_reopen(tmp_path):
     assert embed_with_cache(other, ["deux"], cache)[1] == 1  # same text, another model: embedded again
 
 
+class Clock:
+    """A fake clock for the vector cache: ``days`` since an arbitrary start, moved by the test."""
+
+    def __init__(self):
+        self.days = 0.0
+
+    def __call__(self) -> float:
+        return 1_800_000_000 + self.days * 86400
+
+
+def _vector(x: float):
+    import numpy as np
+
+    return np.array([[x, 1.0, 0.0]], dtype=np.float32)
+
+
+def test_the_vector_cache_prunes_the_vectors_no_refresh_used_for_longer_than_its_limit(tmp_path):
+    """A vector written, read or touched within the limit stays; one unused for more than the limit goes; 0 days
+    prunes nothing."""
+    from assistant.vectorcache import VectorCache
+
+    clock = Clock()
+    cache = VectorCache(tmp_path / "c.sqlite", clock=clock)
+    for text in ("ancien", "relu", "touché", "récent"):
+        cache.put("m", [text], _vector(len(text)))
+    clock.days = 50
+    assert list(cache.get("m", ["relu"], 3)) == [0]  # read: used on day 50
+    cache.put("m", ["récent"], _vector(6))  # written again on day 50
+    clock.days = 95
+    cache.touch("m", ["touché", "absent"])  # a refresh's passages, one the cache does not hold
+
+    clock.days = 100
+    assert cache.prune(0) == 0 and len(cache) == 4  # 0: never
+    assert cache.prune(100) == 0  # "ancien" unused for exactly 100 days, not more
+    assert cache.prune(99) == 1 and len(cache) == 3
+    assert sorted(cache.get("m", ["ancien", "relu", "touché", "récent"], 3)) == [1, 2, 3]
+    cache.close()
+
+    cache = VectorCache(tmp_path / "c.sqlite", clock=clock)  # the days are in the file
+    clock.days = 160
+    assert cache.prune(90) == 0  # read at day 100 just above
+    clock.days = 191
+    assert cache.prune(90) == 3 and len(cache) == 0
+    assert not cache.error
+    cache.close()
+
+
+def _old_vector_cache(path, texts):
+    """A vector cache file as written before the cache recorded last uses (its SCHEMA then), holding ``texts``."""
+    import sqlite3
+
+    from assistant.vectorcache import text_hash
+
+    with sqlite3.connect(path) as db:
+        db.execute(
+            """CREATE TABLE IF NOT EXISTS vectors (
+    model TEXT NOT NULL, sha256 TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (model, sha256)) WITHOUT ROWID"""
+        )
+        for text in texts:
+            db.execute("INSERT INTO vectors VALUES (?, ?, ?, ?)", ("m", text_hash(text), 3, _vector(5)[0].tobytes()))
+    db.close()
+
+
+def test_a_vector_cache_file_without_last_uses_is_migrated_in_place(tmp_path):
+    """A file written before the cache recorded last uses keeps its vectors: they count as used the day it is
+    first opened, and are pruned only once unused for longer than the limit after that day."""
+    import numpy as np
+
+    from assistant.vectorcache import VectorCache
+
+    path = tmp_path / "ancien.sqlite"
+    _old_vector_cache(path, ["gardé", "oublié"])
+    clock = Clock()
+    clock.days = 200
+    cache = VectorCache(path, clock=clock)  # migrated on day 200
+    assert not cache.error and cache.uses_recorded and len(cache) == 2
+    found = cache.get("m", ["gardé", "absent"], 3)
+    assert list(found) == [0] and np.array_equal(found[0], _vector(5)[0])
+    cache.put("m", ["nouveau"], _vector(7))  # a new vector beside the migrated ones
+    cache.close()
+
+    clock.days = 250
+    cache = VectorCache(path, clock=clock)  # opened again: nothing left to migrate
+    assert not cache.error and len(cache) == 3
+    cache.get("m", ["gardé"], 3)  # used on day 250
+    assert cache.prune(90) == 0  # "oublié" never read, but counted as used on day 200
+    clock.days = 291
+    assert cache.prune(90) == 2 and list(cache.get("m", ["gardé", "oublié", "nouveau"], 3)) == [0]
+    cache.close()
+
+
 def test_a_vector_cache_that_cannot_be_opened_or_written_does_not_stop_the_ingest(tmp_path, corpus):
     """A cache that cannot be opened (here a folder where the file should be) or refuses writes is named in the
     report's warnings; the index is built all the same. (As another user, test_bad_input's ingest meets a
