@@ -139,6 +139,11 @@ def ingest(paths, index, keep_missing, rebuild, deep, vectors_later, as_json, qu
                 f"  passages : {report.chunks_total} ({report.chunks_embedded} calculés{cached}) en "
                 f"{report.seconds:.1f} s"
             )
+            if report.cache_pruned:
+                click.echo(
+                    f"  cache de vecteurs : {report.cache_pruned} vecteurs inutilisés depuis plus de "
+                    f"{settings.vector_cache_days} jours retirés"
+                )
             if report.resumed:
                 click.echo(
                     f"  reprise de la génération {report.resumed} laissée inachevée par une mise à jour interrompue"

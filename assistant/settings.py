@@ -104,8 +104,18 @@ class Settings(BaseSettings):
         "",
         description=(
             "SQLite file of passage vectors by (model, text hash), shared by index folders and generations: a text "
-            "already embedded is never embedded again. Empty: `vector-cache.sqlite` beside the index folder; `off`: "
-            "no cache."
+            "already embedded is not embedded again while its vector is there. Empty: `vector-cache.sqlite` beside "
+            "the index folder; `off`: no cache."
+        ),
+    )
+    vector_cache_days: int = Field(
+        90,
+        ge=0,
+        description=(
+            "Days a vector stays in the vector cache once no refresh reads or writes it. A refresh that embedded "
+            "passages marks every passage of the generation it publishes as used, then removes the vectors unused "
+            "for longer. A removed vector is embedded again only when a refresh needs it (a `--rebuild`, another "
+            "index of the same text). 0: never remove."
         ),
     )
     chunk_max_tokens: int = Field(

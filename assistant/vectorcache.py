@@ -5,9 +5,12 @@ passage's text never embeds that passage again while its vector is in the cache.
 The file sits beside the index folder by default (``data/vector-cache.sqlite`` for ``data/index`` and
 ``data/full``), see the ``vector_cache`` setting. Several processes may use it at once (SQLite WAL).
 
-Each vector records the day (UTC) it was last read or written; ``prune`` removes the vectors unused for more
-than a number of days. This is safe because the file is only a cache: a pruned vector is embedded again the
-next time a refresh needs it."""
+Each vector records the day (UTC) a refresh last read or wrote it; a refresh that publishes a generation also
+marks every passage of that generation used, those it copied from the previous generation included
+(``Builder.keep_cached_vectors``), then removes the vectors unused for more than ``vector_cache_days`` days
+(``prune``). This is safe because the file is only a cache: a vector pruned while an index still holds its
+passage is embedded again the next time a refresh needs it (a ``--rebuild``, another index of the same text),
+and the vectors of an index refreshed within the limit are all kept."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from assistant.index import AUTHORITY_FIELD, Index, built_with, passage_authorit
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.settings import Settings
-from assistant.vectorcache import VectorCache, cache_path, embed_with_cache
+from assistant.vectorcache import VectorCache, cache_path, embed_with_cache, embedder_identity
 
 
 def _write_info(path: Path, settings: Settings, **updates) -> dict:
@@ -89,6 +89,23 @@ class Builder(Index):
             generations.note_progress(self.path, embedded=i + len(part), to_embed=len(chunks))
             if after_slice is not None:
                 after_slice(part, computed)
+
+    @property
+    def opened_vector_cache(self) -> VectorCache | None:
+        """The vector cache if this build opened it (to embed passages), without opening it."""
+        return self.__dict__.get("vector_cache")
+
+    def keep_cached_vectors(self) -> bool:
+        """Mark every passage of this generation used today in the vector cache, when this build used the cache:
+        those it copied from the previous generation too, so that a prune keeps every vector of an index
+        refreshed within ``vector_cache_days`` (a ``--rebuild`` of it embeds nothing). True when the build used
+        the cache and every use was recorded: a prune may then follow its publication."""
+        cache = self.opened_vector_cache
+        if cache is None:
+            return False
+        texts = (c.embedding_text(self.passage_format) for c in self.catalog.iter_chunks())
+        cache.touch(embedder_identity(self.embedder), texts)
+        return cache.uses_recorded
 
     def rebuild_derived(self) -> None:
         """Lexical index and glossary, from the catalog (after any change)."""

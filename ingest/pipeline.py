@@ -26,6 +26,7 @@ from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
 from assistant.store import drop_collection
 from assistant.text import analyse
+from assistant.vectorcache import VectorCache, cache_path
 from ingest.build import Builder
 from ingest.chunking import chunk_document
 from ingest.integrity import check, repair
@@ -71,6 +72,7 @@ class Report:
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, what to check): indexed all the same
     chunks_embedded: int = 0  # passages the model embedded in this refresh
     chunks_from_cache: int = 0  # passages whose vector came from the vector cache (same model, same text)
+    cache_pruned: int = 0  # vectors removed from the vector cache, unused for ``vector_cache_days`` days
     chunks_total: int = 0
     seconds: float = 0.0
     generation: str = ""  # the generation serving after this refresh
@@ -92,6 +94,7 @@ class Report:
             "warnings": [{"path": p, "warning": w} for p, w in self.warnings],
             "chunks_embedded": self.chunks_embedded,
             "chunks_from_cache": self.chunks_from_cache,
+            "cache_pruned": self.cache_pruned,
             "chunks_total": self.chunks_total,
             "seconds": round(self.seconds, 2),
             "generation": self.generation,
@@ -289,13 +292,18 @@ def _embed(index: Builder, chunks: list[Chunk], report: Report, emit: Event) -> 
 
     def after_slice(part: list[Chunk], computed: int) -> None:
         report.chunks_embedded += computed
-        if index.vector_cache is not None and index.vector_cache.error:
-            report.warnings.append((str(index.vector_cache.path), index.vector_cache.error))
-            index.vector_cache.error = ""
+        _cache_warning(index.vector_cache, report)
         report.chunks_from_cache += len(part) - computed
         checkpoint("embedding")
 
     index.embed(chunks, progress=lambda n: emit("embedded", {"n": n}), after_slice=after_slice)
+
+
+def _cache_warning(cache: VectorCache | None, report: Report) -> None:
+    """What went wrong with the vector cache since the last call, as a warning of the report."""
+    if cache is not None and cache.error:
+        report.warnings.append((str(cache.path), cache.error))
+        cache.error = ""
 
 
 def apply(index: Builder, plan: Plan, report: Report, emit: Event, vectors_later: bool = False) -> None:
@@ -468,6 +476,8 @@ def _build_and_publish(
             raise
         checkpoint("verified")
         report.chunks_total = build.catalog.counts()[1]
+        prune_cache = build.keep_cached_vectors()  # its passages marked used in the vector cache, if it used it
+        _cache_warning(build.opened_vector_cache, report)
         name = build.generation
         build.close()
         build = None
@@ -500,6 +510,26 @@ def _build_and_publish(
             report.collected.append(old)
     except OSError as exc:
         log.warning("generation %s published, but cleaning up old generations failed: %s", name, exc)
+    if prune_cache:
+        _prune_cache(settings, root, report)
+
+
+def _prune_cache(settings: Settings, root: Path, report: Report) -> None:
+    """Remove from the vector cache the vectors unused for ``vector_cache_days`` days, once a generation built
+    through it is published (its own vectors were just marked used); a failure is a warning of the report."""
+    path = cache_path(settings.vector_cache, root)
+    if path is None or not settings.vector_cache_days:
+        return
+    try:
+        cache = VectorCache(path)
+    except (OSError, sqlite3.Error) as exc:
+        report.warnings.append((str(path), f"cache de vecteurs non élagué ({exc})"))
+        return
+    try:
+        report.cache_pruned = cache.prune(settings.vector_cache_days)
+        _cache_warning(cache, report)
+    finally:
+        cache.close()
 
 
 def _discard(settings: Settings, root: Path, name: str) -> None:

@@ -349,6 +349,103 @@ def test_a_vector_cache_file_without_last_uses_is_migrated_in_place(tmp_path):
     cache.close()
 
 
+def _age_vector_cache(path, days):
+    """Every vector of the cache at ``path`` last used ``days`` days ago, beside a vector of a text no index holds
+    used as long ago and one of another model used 40 days ago; the model of the index's vectors."""
+    import sqlite3
+    import time
+
+    from assistant.vectorcache import DAY, day_of
+
+    with sqlite3.connect(path) as db:
+        (model,) = db.execute("SELECT DISTINCT model FROM vectors").fetchone()
+        db.execute("UPDATE vectors SET used = ?", (day_of(time.time() - days * DAY),))
+        add = "INSERT INTO vectors (model, sha256, dim, used, vector) VALUES (?, ?, ?, ?, ?)"
+        db.execute(add, (model, "0" * 64, 3, day_of(time.time() - days * DAY), bytes(12)))
+        db.execute(add, ("autre", "1" * 64, 3, day_of(time.time() - 40 * DAY), bytes(12)))
+    db.close()
+    return model
+
+
+def _cache_rows(path) -> dict[str, list[str]]:
+    """The cache's days of last use, by model and text hash."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT model, sha256, used FROM vectors").fetchall()
+    db.close()
+    return {f"{m}/{sha}": used for m, sha, used in rows}
+
+
+def test_a_refresh_prunes_the_vector_cache_once_published_and_keeps_every_vector_of_its_index(tmp_path, corpus):
+    """A refresh that embedded passages marks every passage of the generation it publishes used, those its copy
+    of the previous generation held included, then removes the vectors unused for ASSISTANT_VECTOR_CACHE_DAYS
+    days (90): the stale ones go, a --rebuild after it embeds nothing. A refresh that embeds nothing prunes
+    nothing."""
+    import sqlite3
+    import time
+
+    from assistant.vectorcache import day_of
+
+    settings = Settings(index=tmp_path / "index")
+    first = refresh(settings, [corpus])
+    path = tmp_path / "vector-cache.sqlite"
+    model = _age_vector_cache(path, 400)
+    before = _cache_rows(path)
+
+    assert not refresh(settings, [corpus]).published and _cache_rows(path) == before  # nothing embedded
+
+    bzh = corpus / "cooperation-ars-assurance-maladie-bretagne.txt"
+    bzh.write_text(bzh.read_text(encoding="utf-8").replace("quatre fois par an", "six fois par an"), encoding="utf-8")
+    days = {day_of(time.time())}
+    result = CliRunner().invoke(cli, ["ingest", str(corpus), "--index", str(settings.index), "--quiet"])
+    days.add(day_of(time.time()))  # the day the refresh marked its vectors (unless it ran across midnight)
+    assert result.exit_code == 0, result.output
+    # the text no index holds and the edited passage's former text: unused for 400 days
+    assert "cache de vecteurs : 2 vecteurs inutilisés depuis plus de 90 jours retirés" in result.output
+    after = _cache_rows(path)
+    assert f"{model}/{'0' * 64}" not in after and f"autre/{'1' * 64}" in after  # 40 days: kept
+    assert len(after) == len(before) - 1 and all(d in days for k, d in after.items() if k.startswith(model))
+
+    rebuilt = refresh(settings, [corpus], rebuild=True)
+    assert rebuilt.published and rebuilt.chunks_embedded == 0 and rebuilt.chunks_from_cache == first.chunks_total
+    assert rebuilt.cache_pruned == 0 and rebuilt.to_dict()["cache_pruned"] == 0
+
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE vectors SET used = '2000-01-01'")
+    db.close()
+    before = _cache_rows(path)
+    bzh.unlink()  # published, but nothing embedded: the cache is not opened
+    removed = refresh(settings, [corpus])
+    assert removed.published and removed.removed and _cache_rows(path) == before
+
+
+def test_a_refresh_does_not_prune_the_vector_cache_at_0_days_nor_when_it_could_not_record_its_uses(tmp_path, corpus):
+    import sqlite3
+
+    settings = Settings(index=tmp_path / "index", vector_cache_days=0)
+    refresh(settings, [corpus])
+    path = tmp_path / "vector-cache.sqlite"
+    model = _age_vector_cache(path, 400)
+    bzh = corpus / "cooperation-ars-assurance-maladie-bretagne.txt"
+    bzh.write_text(bzh.read_text(encoding="utf-8").replace("quatre fois par an", "six fois par an"), encoding="utf-8")
+    report = refresh(settings, [corpus])
+    assert report.published and report.chunks_embedded == 1 and report.cache_pruned == 0
+    assert f"{model}/{'0' * 64}" in _cache_rows(path)
+
+    # 90 days, but every use refused: the vectors the refresh used keep their old day, and none is removed
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE vectors SET used = '2000-01-01'")
+        db.execute("CREATE TRIGGER refuse BEFORE UPDATE ON vectors BEGIN SELECT RAISE(ABORT, 'refusé'); END")
+    db.close()
+    before = _cache_rows(path)
+    bzh.write_text(bzh.read_text(encoding="utf-8").replace("six fois par an", "huit fois par an"), encoding="utf-8")
+    report = refresh(Settings(index=tmp_path / "index"), [corpus])
+    assert report.published and report.chunks_embedded == 1 and report.cache_pruned == 0
+    assert len(_cache_rows(path)) == len(before) + 1 and set(before) < set(_cache_rows(path))
+    assert any("dates d'usage du cache de vecteurs non enregistrées" in w for _, w in report.warnings), report.warnings
+
+
 def test_a_vector_cache_that_cannot_be_opened_or_written_does_not_stop_the_ingest(tmp_path, corpus):
     """A cache that cannot be opened (here a folder where the file should be) or refuses writes is named in the
     report's warnings; the index is built all the same. (As another user, test_bad_input's ingest meets a
