@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant ingest|search|ask|chat|serve|adduser|deluser|status|verify``.
+"""Command line: ``python -m assistant ingest|search|ask|chat|serve|adduser|deluser|status|verify|prune-cache``.
 
 Commands are thin: they build ``Settings.of(--index, ...)``, call a function that returns a record (a refresh
 report, an answer, a status) and print it as text or JSON; errors a user should see become Click's messages."""
@@ -21,6 +21,7 @@ from assistant.index import status as index_status
 from assistant.options import auth_file_option, index_option
 from assistant.service import Service
 from assistant.settings import Settings
+from assistant.vectorcache import cache_path, prune_file
 from ingest.build import Builder
 from ingest.integrity import check, repair
 from ingest.pipeline import refresh
@@ -400,6 +401,59 @@ def verify(index, fix, deep, as_json):
                 click.echo(f"  - {line}")
             click.echo("Index cohérent." if problems.ok else "Index incohérent : relancer avec --fix.")
         if not problems.ok:
+            sys.exit(1)
+
+    run(go)
+
+
+@cli.command("prune-cache")
+@index_option
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Remove the vectors no refresh has read or written for more than N days [default: "
+    "ASSISTANT_VECTOR_CACHE_DAYS, 90]; 0 removes nothing.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def prune_cache(index, days, as_json):
+    """Remove from the vector cache the vectors no refresh has read or written for more than N days and, if any
+    was removed, compact its file (SQLite's VACUUM: about the file's size must be free on disk for a moment, and
+    other processes' writes to the cache wait meanwhile).
+
+    The cache is the file ASSISTANT_VECTOR_CACHE names (vector-cache.sqlite beside the index folder by default),
+    shared by every index folder that uses it. It is only a cache: a vector removed while an index still holds
+    its passage is embedded again when a refresh needs it (a --rebuild, another index of the same text). A
+    refresh that embeds passages prunes it by itself once it has published; this command prunes a cache no
+    refresh has used lately, with another limit, and gives the space back. Exit code 1 when the cache could
+    not be read, pruned or compacted."""
+
+    def go():
+        settings = Settings.of(index, vector_cache_days=days)
+        path = cache_path(settings.vector_cache, settings.index)
+        if path is None:
+            if as_json:
+                click.echo(json.dumps({"path": None, "days": settings.vector_cache_days, "removed": 0, "kept": 0}))
+            else:
+                click.echo("Cache de vecteurs désactivé (ASSISTANT_VECTOR_CACHE=off) : rien à élaguer.")
+            return
+        result = prune_file(path, settings.vector_cache_days)
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        elif not path.exists():
+            click.echo(f"Aucun cache de vecteurs à {path} : rien à élaguer.")
+        else:
+            why = (
+                f"inutilisés depuis plus de {result['days']} jours"
+                if result["days"]
+                else "élagage désactivé : --days 0 ou ASSISTANT_VECTOR_CACHE_DAYS=0"
+            )
+            click.echo(f"Cache de vecteurs : {path}")
+            click.echo(f"  retirés   {result['removed']} ({why})")
+            click.echo(f"  gardés    {result['kept']}")
+            click.echo(f"  taille    {result['bytes_before'] / 1e6:.1f} Mo -> {result['bytes_after'] / 1e6:.1f} Mo")
+        if result["error"]:
+            click.echo(f"  erreur : {result['error']}", err=True)
             sys.exit(1)
 
     run(go)

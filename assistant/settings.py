@@ -114,8 +114,9 @@ class Settings(BaseSettings):
         description=(
             "Days a vector stays in the vector cache once no refresh reads or writes it. A refresh that embedded "
             "passages marks every passage of the generation it publishes as used, then removes the vectors unused "
-            "for longer. A removed vector is embedded again only when a refresh needs it (a `--rebuild`, another "
-            "index of the same text). 0: never remove."
+            "for longer (`python -m assistant prune-cache` does it on demand and compacts the file). A removed "
+            "vector is embedded again only when a refresh needs it (a `--rebuild`, another index of the same text). "
+            "0: never remove."
         ),
     )
     chunk_max_tokens: int = Field(

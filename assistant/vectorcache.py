@@ -8,13 +8,15 @@ The file sits beside the index folder by default (``data/vector-cache.sqlite`` f
 Each vector records the day (UTC) a refresh last read or wrote it; a refresh that publishes a generation also
 marks every passage of that generation used, those it copied from the previous generation included
 (``Builder.keep_cached_vectors``), then removes the vectors unused for more than ``vector_cache_days`` days
-(``prune``). This is safe because the file is only a cache: a vector pruned while an index still holds its
-passage is embedded again the next time a refresh needs it (a ``--rebuild``, another index of the same text),
-and the vectors of an index refreshed within the limit are all kept."""
+(``prune``); ``python -m assistant prune-cache`` prunes and compacts the file on demand. This is safe because
+the file is only a cache: a vector pruned while an index still holds its passage is embedded again the next time
+a refresh needs it (a ``--rebuild``, another index of the same text), and the vectors of an index refreshed
+within the limit are all kept."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
 import time
@@ -169,7 +171,7 @@ class VectorCache:
     def prune(self, days: int) -> int:
         """Remove the vectors no refresh has used for more than ``days`` days (last used before the day ``days``
         days ago); ``days`` 0: none. Returns how many were removed. The file keeps its size: later vectors reuse
-        the space."""
+        the space (``compact`` gives it back)."""
         if days <= 0 or not self._dated:
             return 0
         cutoff = day_of(self.clock() - days * DAY)
@@ -182,6 +184,16 @@ class VectorCache:
                 self.error = f"cache de vecteurs non élagué ({exc}) : il garde ses anciens vecteurs"
                 return 0
         return removed
+
+    def compact(self) -> None:
+        """Give the space of removed vectors back to the disk (VACUUM, which needs about the file's size free for
+        a moment, and holds other writers for its duration)."""
+        with self._lock:
+            try:
+                self._db.execute("VACUUM")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                self.error = f"cache de vecteurs non compacté ({exc}) : sa place libre servira aux vecteurs suivants"
 
     def __len__(self) -> int:
         with self._lock:
@@ -198,6 +210,35 @@ def cache_path(setting: str, index: Path) -> Path | None:
     if setting.strip().lower() == "off":
         return None
     return Path(setting) if setting.strip() else Path(index).parent / "vector-cache.sqlite"
+
+
+def prune_file(path: Path, days: int, clock: Callable[[], float] = time.time) -> dict:
+    """What ``python -m assistant prune-cache`` does to the cache file at ``path``: remove the vectors unused for
+    more than ``days`` days (none for 0), then compact the file if any was removed. A missing file is not
+    created. ``error``: "" or what could not be done."""
+    result = {"path": str(path), "days": days, "removed": 0, "kept": 0, "bytes_before": file_size(path), "error": ""}
+    result["bytes_after"] = result["bytes_before"]
+    if not path.exists():
+        return result
+    try:
+        cache = VectorCache(path, clock=clock)
+    except (OSError, sqlite3.Error) as exc:
+        return result | {"error": f"cache de vecteurs inaccessible ({exc})"}
+    try:
+        result["removed"] = cache.prune(days)
+        if result["removed"]:
+            cache.compact()
+        result["kept"] = len(cache)
+    except sqlite3.Error as exc:
+        cache.error = cache.error or f"cache de vecteurs illisible ({exc})"
+    finally:
+        cache.close()
+    return result | {"bytes_after": file_size(path), "error": cache.error}
+
+
+def file_size(path: Path) -> int:
+    """Bytes of the cache file and of its write-ahead log."""
+    return sum(os.path.getsize(p) for p in (path, Path(f"{path}-wal")) if os.path.exists(p))
 
 
 def embed_with_cache(

@@ -446,6 +446,47 @@ def test_a_refresh_does_not_prune_the_vector_cache_at_0_days_nor_when_it_could_n
     assert any("dates d'usage du cache de vecteurs non enregistrées" in w for _, w in report.warnings), report.warnings
 
 
+def test_prune_cache_removes_the_vectors_unused_for_longer_than_asked_and_compacts_the_file(tmp_path):
+    import time
+
+    import numpy as np
+
+    from assistant.vectorcache import DAY, VectorCache
+
+    path = tmp_path / "vector-cache.sqlite"  # beside the index folder tmp_path / "index"
+    old = VectorCache(path, clock=lambda: time.time() - 100 * DAY)
+    old.put("m", [f"ancien {i}" for i in range(300)], np.ones((300, 384), dtype=np.float32))
+    old.close()
+    recent = VectorCache(path, clock=lambda: time.time() - 20 * DAY)
+    recent.put("m", ["récent"], np.ones((1, 384), dtype=np.float32))
+    recent.close()
+    index = ["--index", str(tmp_path / "index")]
+
+    result = CliRunner().invoke(cli, ["prune-cache", *index, "--days", "0"])
+    assert result.exit_code == 0 and "retirés   0 (élagage désactivé" in result.output, result.output
+    size = path.stat().st_size
+    result = CliRunner().invoke(cli, ["prune-cache", *index])  # 90 days
+    assert result.exit_code == 0 and "retirés   300 (inutilisés depuis plus de 90 jours)" in result.output
+    assert "gardés    1" in result.output, result.output
+    assert path.stat().st_size < size / 4  # compacted
+    result = CliRunner().invoke(cli, ["prune-cache", *index, "--days", "10", "--json"])
+    out = json.loads(result.output)
+    assert result.exit_code == 0 and (out["removed"], out["kept"], out["error"]) == (1, 0, "")
+    assert len(VectorCache(path)) == 0
+
+    (tmp_path / "dossier").mkdir()  # a cache that cannot be opened
+    result = CliRunner().invoke(cli, ["prune-cache", *index], env={"ASSISTANT_VECTOR_CACHE": str(tmp_path / "dossier")})
+    assert result.exit_code == 1 and "cache de vecteurs inaccessible" in result.output, result.output
+
+    result = CliRunner().invoke(cli, ["prune-cache", "--index", str(tmp_path / "ailleurs" / "index")])
+    assert result.exit_code == 0 and "Aucun cache de vecteurs" in result.output
+    assert not (tmp_path / "ailleurs").exists()  # nothing created
+    result = CliRunner().invoke(cli, ["prune-cache", *index, "--json"], env={"ASSISTANT_VECTOR_CACHE": "off"})
+    assert result.exit_code == 0 and json.loads(result.output)["path"] is None
+    result = CliRunner().invoke(cli, ["prune-cache", *index, "--days", "-1"])
+    assert result.exit_code == 2
+
+
 def test_a_vector_cache_that_cannot_be_opened_or_written_does_not_stop_the_ingest(tmp_path, corpus):
     """A cache that cannot be opened (here a folder where the file should be) or refuses writes is named in the
     report's warnings; the index is built all the same. (As another user, test_bad_input's ingest meets a
