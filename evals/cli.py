@@ -130,7 +130,7 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
     help="Question sets to tune on (repeat the option); never the frozen test set.",
 )
 @index_option
-@click.option("--weights", default="0,0.1,0.2,0.3,0.4,0.5,0.7,1", show_default=True, help="Dense weights to try.")
+@click.option("--weights", default="0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,1", show_default=True, help="Dense weights to try.")
 @click.option(
     "--save/--no-save",
     default=True,
