@@ -118,3 +118,25 @@ def test_answers_stay_within_the_word_budget_and_every_line_is_cited(service):
         # the lead, later sentences while there is room, list items up to the slack, one "… (n autres points)" line
         assert len(words) <= ANSWER_WORDS + ITEM_SLACK + ITEM_WORDS + 8, (question, len(words))
         assert all(re.search(r"\[\d+\]\s*$", line) for line in answer.answer.splitlines() if line.strip()), question
+
+
+def test_a_dense_candidate_beyond_bm25s_first_ones_keeps_its_bm25_score(fake_index):
+    # With 5 candidates from each side, the dense side returns passages that BM25 ranks lower: each one's BM25
+    # signal is its own score over BM25's best, not 0 (at the size of the codes the 61st passage often scores
+    # nearly as well as the 60th).
+    from assistant.service import Service
+
+    # the question's own words only (no acronym, lexicon weight 0): BM25's scores are those computed below
+    update = {"candidates": 5, "dense_weight": 0.5, "lexicon_weight": 0.0, "expansion_weight": 0.0}
+    service = Service(fake_index.model_copy(update=update), follow=False)
+    question = "qui signe la convention de mise en oeuvre du plan de gestion du risque ?"
+    idx = service._loaded.index
+    scores = idx.lexical.scores(service.search(question, 5).terms)
+    first = {cid for cid, _ in idx.lexical.top_of(scores, 5)}
+    best = max(scores)
+    beyond = [h for h in service.search(question, 30).hits if h.chunk.chunk_id not in first and h.reason != "lookup"]
+    scored = [h for h in beyond if scores[idx.lexical.positions([h.chunk.chunk_id])[0]] > 0]
+    assert scored, "no dense candidate beyond BM25's first five holds a word of the question"
+    for h in scored:
+        own = scores[idx.lexical.positions([h.chunk.chunk_id])[0]]
+        assert abs(h.signals["bm25"] - own / best) < 1e-6, (h.chunk.chunk_id, h.signals, own / best)
