@@ -44,10 +44,20 @@ def supports(folder: str | Path) -> bool:
     )
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    from scipy.special import erf
+# Abramowitz and Stegun 7.1.26: erf within 1.5e-7 of the exact value, about a float32's rounding (scipy's erf
+# gave the same vectors to 1e-6 and the same answers; importing scipy.special took 0.18 s of every server's
+# first question).
+_ERF_P = 0.3275911
+_ERF_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
 
-    return erf(x)
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    z = np.abs(x).astype(np.float64)
+    t = 1.0 / (1.0 + _ERF_P * z)
+    poly = _ERF_A[0]
+    for a in _ERF_A[1:]:
+        poly = poly * t + a
+    return (np.sign(x) * (1.0 - poly * t * np.exp(-z * z))).astype(x.dtype)
 
 
 _BLAS_LIMIT = []

@@ -11,8 +11,11 @@ The rule, without a tagger: a word carries the subject when it is
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 from assistant.text import fold
 
@@ -42,12 +45,47 @@ ADVERB_ENDING = re.compile(r"(?:amment|emment)$")
 RARE_ZIPF = 3.0
 
 
+# A word of plain French letters is one token to wordfreq, looked up as it is.
+PLAIN = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœæ]+")
+
+
+@lru_cache(maxsize=1)
+def _small_french() -> dict[str, int]:
+    """Each word of ``wordfreq``'s small French list and its bucket (minus its frequency in centibels), read
+    from the file wordfreq ships (its "cBpack": a gzipped msgpack list, a header then the buckets) without
+    importing wordfreq, whose tokenizers' dependencies took 0.2 s of every server's start."""
+    import gzip
+    import importlib.util
+
+    import msgpack
+
+    spec = importlib.util.find_spec("wordfreq")
+    with gzip.open(Path(spec.origin).parent / "data" / "small_fr.msgpack.gz", "rb") as f:
+        data = msgpack.load(f, raw=False)
+    if not isinstance(data[0], dict) or data[0].get("format") != "cB" or data[0].get("version") != 1:
+        raise ValueError(f"liste de fréquences de wordfreq d'un format inattendu : {data[0]!r}")
+    return {word: i for i, bucket in enumerate(data[1:]) for word in bucket}
+
+
+def _bucket_zipf(i: int) -> float:
+    """The Zipf frequency wordfreq gives a word of bucket ``i``, computed as it does (its frequency rounded to
+    three significant digits, then the Zipf value to two decimals)."""
+    freq = 10 ** (-i / 100)
+    freq = round(freq, math.floor(-math.log(freq, 10)) + 3)
+    return round(math.log(freq, 10) + 9, 2)
+
+
 @lru_cache(maxsize=20_000)
 def zipf(word: str) -> float:
     """Zipf frequency of a French word in ``wordfreq``'s small French list, which holds the words above
     ``RARE_ZIPF`` (0 for the others): all that the rule needs, loaded in 0.03 s and a few MB, where the large
     list took 0.2 s and 34 MB of a server's memory. (The 477 words of exactly Zipf 3.0, "adjonction",
-    "admirablement", are only in the large list: they now count as rare.)"""
+    "admirablement", are only in the large list: they now count as rare.) A word of plain French letters is
+    looked up in the list itself (the same value as ``wordfreq.zipf_frequency``, tested); any other word
+    (digits, apostrophes, capitals) goes through wordfreq's tokenizer."""
+    if PLAIN.fullmatch(word):
+        i = _small_french().get(unicodedata.normalize("NFC", word))
+        return 0.0 if i is None else _bucket_zipf(i)
     from wordfreq import zipf_frequency  # its word list loads on first use
 
     return zipf_frequency(word, "fr", wordlist="small")

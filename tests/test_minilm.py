@@ -51,3 +51,27 @@ def test_the_word_embeddings_stay_in_the_mapped_file():
     weights = mapped_safetensors(__import__("pathlib").Path(resolve_model_path(DEFAULT_MODEL)) / "model.safetensors")
     assert any(name.endswith("word_embeddings.weight") for name in weights)
     assert model.encode(["CPTS"]).shape == (1, model.dimension)
+
+
+def test_the_erf_of_gelu_is_scipys_to_a_float32s_rounding():
+    from scipy.special import erf
+
+    from assistant.minilm import _erf
+
+    x = np.linspace(-8, 8, 400_001, dtype=np.float32)
+    assert np.abs(_erf(x) - erf(x)).max() < 2e-7
+    assert _erf(x).dtype == np.float32 and _erf(np.float32([0.0]))[0] == 0.0
+
+
+@pytest.mark.integration
+def test_a_query_is_embedded_without_importing_scipy():
+    """scipy.special took 0.18 s of a server's first question."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from assistant.embeddings import resolve_model_path; from assistant.minilm import MiniLM; "
+        f"MiniLM(resolve_model_path({DEFAULT_MODEL!r})).encode(['durée du CAQES']); print('scipy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
