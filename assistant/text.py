@@ -90,13 +90,24 @@ MASCULINE = (
     (re.compile(r"(?<=\w{3})ee(s?)$"), r"e\1"),  # assuree -> assure, designees -> designes
     (re.compile(r"(?<=\w{2})iere(s?)$"), r"ier\1"),  # premiere -> premier, infirmieres -> infirmiers
     (re.compile(r"(?<=\w{2})trice(s?)$"), r"teur\1"),  # directrice -> directeur
-    (re.compile(r"(?<=\w{3})us$"), "u"),  # prevus -> prevu (not "plus", "tous")
+    (re.compile(r"(?<=\w{3})us$"), "u"),  # prevus -> prevu (not "plus", "tous"; nor the words of ``KEEP_US``)
     (re.compile(r"^publique(s?)$"), r"public\1"),
+)
+
+
+# Words in -us that are not plurals of a participle in -u: "refus" (the stemmer gives "refuser" refus too),
+# "inclus" (feminine "incluse"), "abus", and Latin words.
+KEEP_US = frozenset(
+    "refus inclus confus diffus intrus reclus obtus abus virus corpus consensus processus cursus campus bonus "
+    "malus sinus surplus prospectus foetus rebus humus lupus papyrus cactus terminus hiatus stimulus tumulus "
+    "blocus rhesus uterus typhus thymus".split()
 )
 
 
 def masculine(folded: str) -> str:
     """A folded word in the masculine singular where its ending says it is feminine or a plural in -us."""
+    if folded in KEEP_US:
+        return folded
     for pattern, replacement in MASCULINE:
         changed = pattern.sub(replacement, folded)
         if changed != folded:

@@ -26,6 +26,8 @@ def test_feminine_and_plural_forms_meet_their_masculine_singular():
         assert analyse(feminine) == analyse(masculine), (feminine, masculine)
     # words too short to carry such an ending, and other words, keep their own stems
     assert analyse("bus abus") == ["bus", "abus"]
+    # nor does a word in -us that is no participle's plural lose its stem's family
+    assert analyse("refus") == analyse("refuser") and analyse("inclus") == analyse("incluse")
     assert analyse("durée") != analyse("année") and analyse("entière") != analyse("entrée")
 
 
