@@ -50,21 +50,25 @@ PLAIN = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœæ]+")
 
 
 @lru_cache(maxsize=1)
-def _small_french() -> dict[str, int]:
+def _small_french() -> dict[str, int] | None:
     """Each word of ``wordfreq``'s small French list and its bucket (minus its frequency in centibels), read
     from the file wordfreq ships (its "cBpack": a gzipped msgpack list, a header then the buckets) without
-    importing wordfreq, whose tokenizers' dependencies took 0.2 s of every server's start."""
+    importing wordfreq, whose tokenizers' dependencies took 0.2 s of every server's start. None when the file
+    is not where or what it was (another wordfreq version): wordfreq itself answers then."""
     import gzip
     import importlib.util
 
-    import msgpack
+    try:
+        import msgpack
 
-    spec = importlib.util.find_spec("wordfreq")
-    with gzip.open(Path(spec.origin).parent / "data" / "small_fr.msgpack.gz", "rb") as f:
-        data = msgpack.load(f, raw=False)
-    if not isinstance(data[0], dict) or data[0].get("format") != "cB" or data[0].get("version") != 1:
-        raise ValueError(f"liste de fréquences de wordfreq d'un format inattendu : {data[0]!r}")
-    return {word: i for i, bucket in enumerate(data[1:]) for word in bucket}
+        spec = importlib.util.find_spec("wordfreq")
+        with gzip.open(Path(spec.origin).parent / "data" / "small_fr.msgpack.gz", "rb") as f:
+            data = msgpack.load(f, raw=False)
+        if not isinstance(data[0], dict) or data[0].get("format") != "cB" or data[0].get("version") != 1:
+            return None
+        return {word: i for i, bucket in enumerate(data[1:]) for word in bucket}
+    except Exception:  # any unreadable or other file (msgpack's own errors included): wordfreq reads it itself
+        return None
 
 
 def _bucket_zipf(i: int) -> float:
@@ -83,8 +87,9 @@ def zipf(word: str) -> float:
     "admirablement", are only in the large list: they now count as rare.) A word of plain French letters is
     looked up in the list itself (the same value as ``wordfreq.zipf_frequency``, tested); any other word
     (digits, apostrophes, capitals) goes through wordfreq's tokenizer."""
-    if PLAIN.fullmatch(word):
-        i = _small_french().get(unicodedata.normalize("NFC", word))
+    listed = _small_french() if PLAIN.fullmatch(word) else None
+    if listed is not None:
+        i = listed.get(unicodedata.normalize("NFC", word))
         return 0.0 if i is None else _bucket_zipf(i)
     from wordfreq import zipf_frequency  # its word list loads on first use
 

@@ -100,3 +100,28 @@ def test_word_frequencies_are_wordfreqs_read_without_importing_it():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_word_frequencies_come_from_wordfreq_when_its_file_is_not_readable(monkeypatch, tmp_path):
+    """Another wordfreq version may move or change its list: the rule then asks wordfreq, and answers go on."""
+    import importlib.util
+
+    from wordfreq import zipf_frequency
+
+    from assistant import wordclass
+
+    real = importlib.util.find_spec
+
+    class Moved:
+        origin = str(tmp_path / "wordfreq" / "__init__.py")  # no data/ there
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: Moved() if name == "wordfreq" else real(name, *a))
+    wordclass._small_french.cache_clear()
+    wordclass.zipf.cache_clear()
+    try:
+        assert wordclass._small_french() is None
+        assert wordclass.zipf("vouloir") == zipf_frequency("vouloir", "fr", wordlist="small") > 3
+        assert not wordclass.carries_subject("jouer")
+    finally:
+        wordclass._small_french.cache_clear()
+        wordclass.zipf.cache_clear()
