@@ -16,7 +16,7 @@ from assistant.auth import Users
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.generations import IndexBusy, writer_lock
-from assistant.index import Index
+from assistant.index import Index, analysis_warning
 from assistant.index import status as index_status
 from assistant.options import auth_file_option, index_option
 from assistant.service import Service
@@ -305,6 +305,8 @@ def serve(host, port, workers, index):
             if settings.auth_file is not None:
                 Users(settings.auth_file)
             FeedbackStore(settings.feedback_db)
+        if warning := analysis_warning(Index(settings)):
+            click.echo(f"ATTENTION : {warning}", err=True)
         if settings.auth_file is None and host not in ("127.0.0.1", "localhost", "::1"):
             click.echo(
                 f"ATTENTION : le serveur écoute sur {host} sans authentification ; toute personne qui "

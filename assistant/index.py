@@ -25,7 +25,7 @@ from assistant.headings import HeadingField, HeadingIndex
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.rows import Rows
-from assistant.settings import CHUNKING_VERSION, Settings
+from assistant.settings import ANALYSIS_VERSION, CHUNKING_VERSION, Settings
 from assistant.store import VectorStore
 from assistant.text import accented, analyse, sentences
 
@@ -392,6 +392,19 @@ def vectors_state(idx: Index, building: list[dict]) -> str:
     return "en attente : recherche lexicale seule jusqu'à la prochaine commande ingest (sans --vectors-later)"
 
 
+def analysis_warning(idx: Index) -> str | None:
+    """What to say when the index's text was analysed otherwise than this code analyses questions (another
+    ``ANALYSIS_VERSION``): its words and the questions' may not meet until the next refresh rebuilds it."""
+    built = idx.info.get("analysis_version")
+    if built is None or built == ANALYSIS_VERSION or not idx.catalog.counts()[0]:
+        return None
+    return (
+        f"l'index de {idx.root} a analysé ses textes autrement (version {built} de l'analyse, celle du code est "
+        f"{ANALYSIS_VERSION}) : des mots des questions peuvent ne pas retrouver les siens. La prochaine commande "
+        "`python -m assistant ingest` reconstruit son index lexical (sans recalculer les vecteurs)."
+    )
+
+
 def status(settings: Settings) -> dict:
     """What the index of ``settings`` holds, its generations, the settings it was built with, and warnings (a
     model that differs from the settings', an unfinished build). ``python -m assistant status`` prints it."""
@@ -408,6 +421,7 @@ def status(settings: Settings) -> dict:
         "vectors": vectors_state(idx, building),
         "embedding_model": idx.info.get("embedding_model"),
         "chunking_version": idx.info.get("chunking_version"),
+        "analysis_version": idx.info.get("analysis_version"),
         "last_refresh": idx.info.get("updated"),
         "last_document_change": idx.catalog.last_change(),
         "warnings": [],
@@ -416,6 +430,8 @@ def status(settings: Settings) -> dict:
         idx.check_settings()
     except IndexMismatch as exc:
         info["warnings"].append(str(exc))
+    if warning := analysis_warning(idx):
+        info["warnings"].append(warning)
     for b in building:
         if alive(b):  # a refresh at work (the background job computing the vectors): nothing to warn about
             continue

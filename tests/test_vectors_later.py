@@ -84,6 +84,23 @@ def test_the_command_line_flag_and_status(tmp_path, corpus):
     assert "vectors: complets" in CliRunner().invoke(cli, ["status", "--index", index]).output
 
 
+def test_status_says_when_the_index_was_analysed_otherwise_and_a_refresh_mends_it(tmp_path, corpus):
+    from assistant.settings import ANALYSIS_VERSION
+
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])
+    assert status(settings)["analysis_version"] == ANALYSIS_VERSION
+    assert not any("analysé ses textes autrement" in w for w in status(settings)["warnings"])
+    info_path = Index(settings).path / generations.INFO
+    info = json.loads(info_path.read_text())
+    info_path.write_text(json.dumps({**info, "analysis_version": "0"}))  # an index made by older code
+    warned = [w for w in status(settings)["warnings"] if "analysé ses textes autrement" in w]
+    assert warned and "version 0 de l'analyse" in warned[0] and f"celle du code est {ANALYSIS_VERSION}" in warned[0]
+    again = refresh(settings, [corpus])  # no document changed: the lexical index is rebuilt all the same
+    assert again.published
+    assert not any("analysé ses textes autrement" in w for w in status(settings)["warnings"])
+
+
 def test_a_build_records_how_far_its_embedding_got(tmp_path):
     build = tmp_path / "gen-000002"
     build.mkdir()
