@@ -9,7 +9,7 @@ from dataclasses import replace
 from functools import cached_property
 from typing import NamedTuple
 
-from assistant.answertype import counted_noun, expected_type, gives_count, has_type
+from assistant.answertype import counted_nouns, expected_type, gives_count, has_type
 from assistant.cite import citation_of, display_article
 from assistant.index import Index
 from assistant.intent import has_cue, shape_of
@@ -591,12 +591,10 @@ class Answerer:
                     "répondre à partir du corpus. Passages les plus proches, à vérifier :"
                 )
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
-        counted = counted_noun(question) if kind == "nombre" else None
-        if counted:
+        nouns = counted_nouns(question, self.index.glossary.lookup) if kind == "nombre" else []
+        if nouns:
             # "combien de membres ?": a number of members, not any number ("nommés pour cinq ans").
-            nouns = [counted] + [
-                form.split()[0] for form in self.index.glossary.lookup(counted.upper())[:2] if form.split()
-            ]
+            counted = nouns[0]
             candidates = [c for c in candidates if gives_count(c[4], nouns)]
             if not candidates:
                 text = (

@@ -151,6 +151,15 @@ def counted_noun(question: str) -> str | None:
     return m.group(1)
 
 
+def counted_nouns(question: str, long_forms) -> list[str]:
+    """The thing a "combien de X ?" question counts and the first word of its long forms (``long_forms(X)``:
+    "CPTS" -> "communautés professionnelles..."), or []."""
+    counted = counted_noun(question)
+    if not counted:
+        return []
+    return [counted] + [form.split()[0] for form in long_forms(counted.upper())[:2] if form.split()]
+
+
 def gives_count(sentence: str, nouns: list[str]) -> bool:
     """The sentence puts a number at most ``COUNT_WINDOW`` words before the thing counted ("composée de cent neuf
     membres", "4 000 CPTS"), or gives "le nombre de" it along with a number. ``nouns``: the word counted and the

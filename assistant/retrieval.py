@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
 from assistant.index import Index
 from assistant.intent import has_cue, intent_of
@@ -355,9 +356,13 @@ class Retriever:
             factor = 1.0 if intent in NOTION_INTENTS else self.settings.expansion_weight
             for x in legal_terms + exp_terms:
                 weights.setdefault(x, factor * idx.lexical.idf(x))
+            # "combien de membres ?": the cue is a number of members ("cent neuf membres au plus"), not a word
+            # of amounts ("montant", "taux") that the question does not ask for
+            nouns = counted_nouns(question, idx.glossary.lookup) if iw and expected_type(question) == "nombre" else []
+            cue = COUNT_CUE + "|".join(nouns) if nouns else intent if iw else None
             head = []
             for cid, (score, sig) in ranked[:depth]:
-                best, cued = sentence_scores(idx, cid, weights, intent if iw else None)
+                best, cued = sentence_scores(idx, cid, weights, cue)
                 subject = float(opens_on(candidates[cid].text, names, SUBJECT_CUES[intent])) if names else 0.0
                 sig = {**sig, "sentence": best, "intent": cued, "subject": subject}
                 head.append((cid, (score + gamma * best + iw * cued + sw * subject, sig)))
@@ -514,12 +519,16 @@ def sentence_scores(
 
 
 def cue_flags(index: Index, chunk_id: str, intent: str) -> list[bool]:
-    """For each sentence of a chunk (the split of ``analysed_sentences``), whether it holds a cue of ``intent``.
+    """For each sentence of a chunk (the split of ``analysed_sentences``), whether it holds a cue of ``intent``
+    (``COUNT_CUE`` followed by the counted nouns: whether it gives a number of them).
     A sentence that opens with an indefinite article and its subject ("Un fonds d'intervention régional
     finance...", "Une équipe de soins primaires est...") defines it."""
 
     def compute():
         text = index.chunks[chunk_id].text
+        if intent.startswith(COUNT_CUE):
+            nouns = intent[len(COUNT_CUE) :].split("|")
+            return [gives_count(text[s:e], nouns) for s, e in sentences(text)]
         return [
             has_cue(text[s:e], intent) or (intent == "definition" and bool(DEFINING_OPENING.match(text[s:e])))
             for s, e in sentences(text)
@@ -528,6 +537,7 @@ def cue_flags(index: Index, chunk_id: str, intent: str) -> list[bool]:
     return index.memo("_cue_cache", f"{intent}\x00{chunk_id}", compute)
 
 
+COUNT_CUE = "count:"
 DEFINING_OPENING = re.compile(r"\s*(?:Un|Une|Des)\s+\w")
 
 

@@ -3,6 +3,7 @@ a searchable field, and refusals that only an unknown word carrying the subject 
 
 import re
 
+from assistant.answertype import gives_count
 from assistant.headings import HeadingIndex, article_key
 from assistant.records import Chunk
 
@@ -58,6 +59,19 @@ def test_a_common_verb_missing_from_the_corpus_does_not_cause_a_refusal(service)
 def test_signals_are_named_on_each_hit(service):
     hits = service.search("c'est quoi une CPTS ?", 5).hits
     assert {"bm25", "dense", "heading", "sentence", "intent"} <= set(hits[0].signals)
+
+
+def test_a_count_question_cues_the_sentences_that_give_a_number_of_what_it_counts(service):
+    # "combien de projets ?" asks for a number of projects: the intent signal goes to the passage that gives one
+    # ("les deux cents projets recensés"), not to words of amounts ("montant", "taux") it does not ask for.
+    hits = service.search("la mission IGAS a recensé combien de projets ?", 10).hits
+    cued = [h for h in hits if h.signals.get("intent")]
+    assert cued, [(h.chunk.locator, h.signals) for h in hits]
+    for h in cued:
+        assert gives_count(h.chunk.text, ["projets"]), h.chunk.text
+    assert "deux cents projets" in hits[0].chunk.text or "deux cents projets" in cued[0].chunk.text
+    answer = service.ask("la mission IGAS a recensé combien de projets ?")
+    assert answer.answered and "deux cents projets" in answer.answer.split("[1]")[0]
 
 
 def _chunk(cid, article, crumb):
