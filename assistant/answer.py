@@ -125,6 +125,33 @@ def enumerated_items(text: str, start: int) -> list[str]:
     return items if text[lead[0] : lead[1]].rstrip().endswith(":") else []
 
 
+# A sentence that opens on a pronoun or a demonstrative refers to the sentence before it.
+ANAPHORIC = re.compile(
+    r"\s*(?:Il|Elle|Ils|Elles|Celui-ci|Celle-ci|Ceux-ci|Celles-ci|Ce dernier|Cette dernière|Ces derniers|"
+    r"Ces dernières|(?:Ce|Cet|Cette|Ces)\s+(?!\d)\w+)\b"
+)
+NEW_PART = re.compile(r"\s*(?:[IVX]+\s*\.?\s*[-–—]|\d{1,2}\s*°|[a-z]\)|[-–•])")
+ANTECEDENT_WORDS = 35  # the sentence an anaphoric lead refers to joins the answer when this short or shorter
+
+
+def antecedent(text: str, start: int) -> tuple[int, str] | None:
+    """The sentence of ``text`` that the one starting at ``start`` refers to (the nearest of the three before it
+    that does not open on a pronoun), with its start; None when there is none or it is a heading."""
+    earlier = [(s, text[s:e].strip()) for s, e in sentences(text) if s < start]
+    # the nearest one that does not itself open on a pronoun, among the last three
+    previous = next((x for x in reversed(earlier[-3:]) if not ANAPHORIC.match(x[1])), None)
+    if previous is None or HEADING_LINE.match(previous[1]) or NEW_PART.match(previous[1]):
+        return None  # a heading, an item of a list or the opening of another part ("V.-Un décret...")
+    if len(previous[1].split()) < 4:
+        return None  # a title ("3.1.", "Article 5")
+    return previous
+
+
+def shown_whole(sentence: str) -> bool:
+    """An antecedent not already in the answer joins it when it is short and a whole sentence."""
+    return len(sentence.split()) <= ANTECEDENT_WORDS and sentence[-1] in ".;:!?»)"
+
+
 LEAD_WORDS = 45  # the first sentence of an answer is shown whole up to this length
 ITEM_WORDS = 20  # an item of a list is shown from its clauses that hold the question's terms past this length
 ITEM_SLACK = 15  # a list's items may take the answer this far past ANSWER_WORDS before the rest is left out
@@ -633,6 +660,19 @@ class Answerer:
             chosen = [lead] + sorted((c for c in chosen[1:] if not items), key=lambda c: (c[1], c[2]))
         else:
             chosen.sort(key=lambda c: (c[1], c[2]))
+        # A lead sentence that opens on a pronoun ("Il est conclu pour cinq ans", "Elles valident les méthodes")
+        # says nothing alone: the sentence before it in its passage, which names what it is about, comes first.
+        head = chosen[0]
+        before = antecedent(head[3].chunk.text, head[2]) if ANAPHORIC.match(head[4]) and not plain_lookup else None
+        if before and " ".join(before[1].split()) in said:  # already in the answer: it comes first
+            moved = next(c for c in chosen if " ".join(c[4].split()) == " ".join(before[1].split()))
+            chosen = [moved] + [c for c in chosen if c is not moved]
+            before = (moved[2], moved[4])
+        elif before and shown_whole(before[1]):
+            chosen.insert(0, (head[0], head[1], before[0], head[3], before[1]))
+        else:
+            before = None
+        first = 1 if before and chosen[0][4] is before[1] else 0  # where the lead sentence is
         numbers: dict[str, int] = {}
         used: dict[str, list[str]] = {}
         parts = []
@@ -641,11 +681,11 @@ class Answerer:
             n = numbers.setdefault(hit.chunk.chunk_id, len(numbers) + 1)
             shown = _display_sentence(sent, hit.chunk.locator)
             used.setdefault(hit.chunk.chunk_id, []).append(shown)  # the whole sentence stays in the citation
-            if i == 0 and shape == "fact" and not items:
+            if i == first and shape == "fact" and not items:
                 shown = fact_clause(shown, intent, kind)
             elif not plain_lookup:
                 # Past the word budget, a sentence is shown from its clauses that hold the question's terms.
-                room = LEAD_WORDS if i == 0 else max(CLAUSE_WORDS, ANSWER_WORDS - n_words)
+                room = LEAD_WORDS if i <= first else max(CLAUSE_WORDS, ANSWER_WORDS - n_words)
                 if len(shown.split()) > room:
                     shown = clause_window(shown, weights, room)
             n_words += len(shown.split())

@@ -3,6 +3,7 @@ a searchable field, and refusals that only an unknown word carrying the subject 
 
 import re
 
+from assistant.answer import antecedent
 from assistant.answertype import gives_count
 from assistant.headings import HeadingIndex, article_key
 from assistant.records import Chunk
@@ -72,6 +73,29 @@ def test_a_count_question_cues_the_sentences_that_give_a_number_of_what_it_count
     assert "deux cents projets" in hits[0].chunk.text or "deux cents projets" in cued[0].chunk.text
     answer = service.ask("la mission IGAS a recensé combien de projets ?")
     assert answer.answered and "deux cents projets" in answer.answer.split("[1]")[0]
+
+
+def test_a_lead_sentence_that_opens_on_a_pronoun_comes_after_the_sentence_it_refers_to(service):
+    answer = service.ask("que valident les instances de la convention type ?")
+    assert answer.answered, answer.answer
+    first, second = answer.answer.split(" [1] ")[:2]
+    assert first.startswith("Les instances définies à l'article 5"), answer.answer
+    assert second.startswith("Elles valident"), answer.answer
+    assert first in answer.citations[0].sentences  # cited like any sentence of the answer
+
+
+def test_the_antecedent_is_the_nearest_sentence_before_that_names_its_subject():
+    text = (
+        "Le contrat est signé par le directeur général. Il comporte un volet financier. "
+        "Il est conclu pour une durée de cinq ans."
+    )
+    start = text.index("Il est conclu")
+    assert antecedent(text, start) == (0, "Le contrat est signé par le directeur général.")
+    items = "Le patient doit avoir :\n\n-été informé des risques.\n\nIl atteste de ses renseignements."
+    assert antecedent(items, items.index("Il atteste")) is None  # an item of a list is not what "il" names
+    part = "I.-Le directeur fixe la liste. V.-Un décret fixe les conditions. Ces établissements sont inscrits."
+    assert antecedent(part, part.index("Ces")) is None  # the opening of another part of the article
+    assert antecedent("Il est conclu pour cinq ans.", 0) is None
 
 
 def _chunk(cid, article, crumb):
