@@ -130,6 +130,12 @@ ANAPHORIC = re.compile(
     r"\s*(?:Il|Elle|Ils|Elles|Celui-ci|Celle-ci|Ceux-ci|Celles-ci|Ce dernier|Cette dernière|Ces derniers|"
     r"Ces dernières|(?:Ce|Cet|Cette|Ces)\s+(?!\d)\w+)\b"
 )
+# ... but an impersonal "il" refers to nothing before it ("Il est interdit de fumer", "Il est institué un fonds").
+IMPERSONAL = re.compile(
+    r"\s*Il (?:y a|appartient|convient|faut|importe|suffit|(?:est|peut être) (?:interdit|permis|possible|"
+    r"nécessaire|tenu compte|fait (?:application|mention|droit)|procédé|dérogé|mis fin|(?:institué|créé|constitué)"
+    r"(?:,|\s+(?:un|une|des|auprès|dans|au|à|en|par)\b)))"
+)
 NEW_PART = re.compile(r"\s*(?:[IVX]+\s*\.?\s*[-–—]|\d{1,2}\s*°|[a-z]\)|[-–•])")
 ANTECEDENT_WORDS = 35  # the sentence an anaphoric lead refers to joins the answer when this short or shorter
 
@@ -139,7 +145,7 @@ def antecedent(text: str, start: int) -> tuple[int, str] | None:
     that does not open on a pronoun), with its start; None when there is none or it is a heading."""
     earlier = [(s, text[s:e].strip()) for s, e in sentences(text) if s < start]
     # the nearest one that does not itself open on a pronoun, among the last three
-    previous = next((x for x in reversed(earlier[-3:]) if not ANAPHORIC.match(x[1])), None)
+    previous = next((x for x in reversed(earlier[-3:]) if not ANAPHORIC.match(x[1]) or IMPERSONAL.match(x[1])), None)
     if previous is None or HEADING_LINE.match(previous[1]) or NEW_PART.match(previous[1]):
         return None  # a heading, an item of a list or the opening of another part ("V.-Un décret...")
     if len(previous[1].split()) < 4:
@@ -663,7 +669,8 @@ class Answerer:
         # A lead sentence that opens on a pronoun ("Il est conclu pour cinq ans", "Elles valident les méthodes")
         # says nothing alone: the sentence before it in its passage, which names what it is about, comes first.
         head = chosen[0]
-        before = antecedent(head[3].chunk.text, head[2]) if ANAPHORIC.match(head[4]) and not plain_lookup else None
+        refers = ANAPHORIC.match(head[4]) and not IMPERSONAL.match(head[4])
+        before = antecedent(head[3].chunk.text, head[2]) if refers and not plain_lookup else None
         if before and " ".join(before[1].split()) in said:  # already in the answer: it comes first
             moved = next(c for c in chosen if " ".join(c[4].split()) == " ".join(before[1].split()))
             chosen = [moved] + [c for c in chosen if c is not moved]

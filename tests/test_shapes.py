@@ -3,7 +3,7 @@ a searchable field, and refusals that only an unknown word carrying the subject 
 
 import re
 
-from assistant.answer import antecedent
+from assistant.answer import IMPERSONAL, antecedent
 from assistant.answertype import gives_count
 from assistant.headings import HeadingIndex, article_key
 from assistant.records import Chunk
@@ -96,6 +96,10 @@ def test_the_antecedent_is_the_nearest_sentence_before_that_names_its_subject():
     part = "I.-Le directeur fixe la liste. V.-Un décret fixe les conditions. Ces établissements sont inscrits."
     assert antecedent(part, part.index("Ces")) is None  # the opening of another part of the article
     assert antecedent("Il est conclu pour cinq ans.", 0) is None
+    for sentence in ("Il est interdit de fumer.", "Il est institué un fonds.", "Il y a lieu de statuer."):
+        assert IMPERSONAL.match(sentence), sentence
+    assert not IMPERSONAL.match("Il est conclu pour une durée de cinq ans.")
+    assert not IMPERSONAL.match("Il est tenu de déclarer ses revenus.")
 
 
 def _chunk(cid, article, crumb):
