@@ -23,7 +23,7 @@ CHUNKING_VERSION = "1"
 # 3: the headings field and authorities saved with the lexical index; 4: accented headings; 5: sections in
 # catalog order; 6: the ids of the passages saved as arrays (``lexical.MappedIds``); 7: words put in the masculine
 # singular before stemming (``text.masculine``)
-ANALYSIS_VERSION = "7"
+ANALYSIS_VERSION = "8"
 
 
 class Settings(BaseSettings):

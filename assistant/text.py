@@ -121,7 +121,12 @@ def stem(word: str) -> str:
     (``masculine``) so that 'assurée' and 'assuré' do."""
     if re.fullmatch(r"[a-z]\d.*|\d.*", word):
         return word
-    return _stemmer().stemWord(masculine(fold(word)))
+    folded = masculine(fold(word))
+    if folded.endswith("ions") and len(folded) > 5:
+        # "commissions" is "comm" to the French stemmer but "commission" is "commiss" (it reads "-issions" as a
+        # verb's ending, which the law does not write): a plural in -ions meets its singular
+        folded = folded[:-1]
+    return _stemmer().stemWord(folded)
 
 
 @lru_cache(maxsize=200_000)
