@@ -277,9 +277,9 @@ def chat(index):
     "--workers",
     type=click.IntRange(1, 32),
     default=None,
-    help="Processes answering behind the port (uvicorn's workers), each with the index open [default: "
-    "ASSISTANT_WORKERS, or 1]. Each takes the memory of one server; with more than one, the chat's answers come "
-    "whole instead of streaming in.",
+    help="Processes answering behind the port (gunicorn's master forks uvicorn's workers), each with the index "
+    "open [default: ASSISTANT_WORKERS, or 1]. Each holds its own vector index and caches; with more than one, the "
+    "chat's answers come whole instead of streaming in.",
 )
 @index_option
 def serve(host, port, workers, index):
@@ -299,9 +299,8 @@ def serve(host, port, workers, index):
         os.environ["ASSISTANT_WORKERS"] = str(settings.workers)
         if settings.workers == 1:
             app = server_app()  # a wrong index or login file is said here, before anything is announced
-        else:  # said here, once: uvicorn starts a worker that failed to start again and again
-            app = "assistant.app:server_app"
-            Service(settings, follow=False)
+        else:  # said here, once: gunicorn starts a worker that failed to start again and again
+            Service(settings, follow=False)  # (its catalog's connection is closed with it, before the fork)
             if settings.auth_file is not None:
                 Users(settings.auth_file)
             FeedbackStore(settings.feedback_db)
@@ -319,8 +318,10 @@ def serve(host, port, workers, index):
         options = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 5}
         if settings.workers == 1:
             uvicorn.run(app, **options)
-        else:
-            uvicorn.run(app, factory=True, workers=settings.workers, **options)
+        else:  # gunicorn's master forks the workers after loading what they can share (assistant.workers)
+            from assistant.workers import Server  # lazy: gunicorn, and Gradio that it preloads
+
+            Server(settings, host, port).run()
 
     run(go)
 

@@ -214,6 +214,15 @@ def passage_format(name: str) -> str:
     return getattr(_FACTORIES.get(name), "PASSAGE_FORMAT", "text")
 
 
+def fork_safe(name: str) -> bool:
+    """Whether the model named ``name`` is served by the numpy MiniLM (``assistant.minilm``): arrays over its mapped
+    weights file and a tokenizer, no thread until it encodes, so that a server's master process may load it
+    before it forks its workers (``assistant.workers``). Known without loading the model."""
+    from assistant import minilm  # lazy: as in SentenceTransformerEmbedder
+
+    return name not in _FACTORIES and minilm.supports(resolve_model_path(name))
+
+
 def get_embedder(name: str) -> Embedder:
     """One loaded model per name per process."""
     if name not in _LOADED:

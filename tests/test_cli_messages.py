@@ -31,7 +31,7 @@ def test_a_wrong_setting_is_named_in_french_without_a_traceback(monkeypatch, tmp
 
 
 def test_serve_with_workers_says_a_bad_login_file_once_before_starting_them(fake_index, tmp_path):
-    """A worker that fails to start is started again by uvicorn: a bad login file must stop `serve` first."""
+    """A worker that fails to start is started again by gunicorn: a bad login file must stop `serve` first."""
     (tmp_path / "users.txt").write_text("", encoding="utf-8")
     env = {
         "ASSISTANT_INDEX": str(fake_index.index),

@@ -66,6 +66,7 @@ LAYERS = {
         "assistant.web",
         "assistant.chat",
         "assistant.app",
+        "assistant.workers",
         "assistant.cli",
         "assistant.__main__",
     ],

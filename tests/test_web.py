@@ -584,12 +584,13 @@ def test_serve_with_two_workers(small_index, tmp_path):
     env = dict(os.environ, ASSISTANT_INDEX=str(small_index.index), ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"))
     proc, url = serve_assistant(tmp_path / "server.log", env, ready_path="docs", timeout=150, workers=2)
     try:
-        children = [
-            int(pid)
-            for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-            if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()
-        ]
+        # gunicorn's master forks its workers: its only children, with its own command line
+        children = [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
         assert len(children) == 2, children
+        assert all(
+            Path(f"/proc/{pid}/cmdline").read_bytes() == Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+            for pid in children
+        )
 
         def post(path, body):
             req = urllib.request.Request(

@@ -1,0 +1,70 @@
+"""``serve --workers N`` with N > 1: gunicorn's master with uvicorn's workers (the ``uvicorn-worker`` package).
+
+The master imports the app, the chat (Gradio) and the vector store's module (chromadb: the module only), loads
+the embedding model when it is the numpy MiniLM (arrays over the mapped weights file and a tokenizer, no thread),
+then forks the workers (``preload_app``): their pages are shared until a worker writes to them. ``gc.freeze()``
+before the fork keeps the collector from walking, and so writing to, those objects in every worker. Each worker
+then builds its own app (``assistant.app.server_app``, which uvicorn calls as a factory inside the worker): the
+catalog's SQLite connection, Chroma's client (Rust, with threads that a fork would not carry over) and the
+index's warm-up are opened by the worker itself, never by the master, which answers nothing.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import chromadb  # noqa: F401 - imported once, in the master; its clients are opened in each worker
+from gunicorn.app.base import BaseApplication
+from uvicorn_worker import UvicornWorker
+
+import assistant.chat  # noqa: F401 - Gradio: about 60 MB and 3 s in each worker otherwise
+from assistant.app import server_app
+from assistant.embeddings import fork_safe, get_embedder
+from assistant.service import release_memory
+from assistant.settings import Settings
+
+BOOT_TIMEOUT_S = 180  # a worker opens and warms its index and builds its chat before it answers (5-15 s on 2 cores)
+
+
+class Worker(UvicornWorker):
+    """A uvicorn server in a forked process: the preloaded object is the app's factory, called in the worker.
+    Open streams (a browser left on the page) are closed 5 s after a stop, as with one process."""
+
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "factory": True, "timeout_graceful_shutdown": 5}
+
+
+def preload(settings: Settings) -> None:
+    """Load, in the master, what every worker would load the same way and can share: only what holds no thread,
+    no file of the index and no SQLite connection (none of them survives a fork)."""
+    if fork_safe(settings.embedding_model):
+        get_embedder(settings.embedding_model)  # loaded, not run: an encode would start the tokenizer's threads
+    release_memory()  # freed heap pages given back: a worker would copy them only to reuse them
+    gc.freeze()
+
+
+class Server(BaseApplication):
+    """The gunicorn master of ``serve``: ``settings.workers`` processes behind ``host:port``."""
+
+    def __init__(self, settings: Settings, host: str, port: int):
+        self.settings = settings
+        self.bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        super().__init__()
+
+    def load_config(self) -> None:
+        options = {
+            "bind": [self.bind],
+            "workers": self.settings.workers,
+            "worker_class": Worker,
+            "preload_app": True,
+            "timeout": BOOT_TIMEOUT_S,  # also how long a worker may stay silent before the master restarts it
+            "graceful_timeout": 10,
+            "keepalive": 5,  # uvicorn's own default
+            "loglevel": "warning",
+            "accesslog": None,
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        preload(self.settings)
+        return server_app
