@@ -71,6 +71,11 @@ def _small_french() -> dict[str, int] | None:
         return None
 
 
+def load() -> None:
+    """Read the word list now (``serve``'s master does, before it forks its workers: they then share it)."""
+    _small_french()
+
+
 def _bucket_zipf(i: int) -> float:
     """The Zipf frequency wordfreq gives a word of bucket ``i``, computed as it does (its frequency rounded to
     three significant digits, then the Zipf value to two decimals)."""

@@ -18,8 +18,11 @@ from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
 import assistant.chat  # noqa: F401 - Gradio: about 60 MB and 3 s in each worker otherwise
+from assistant import wordclass
 from assistant.app import server_app
 from assistant.embeddings import fork_safe, get_embedder
+from assistant.lexicon import default_lexicon
+from assistant.outside import subjects
 from assistant.service import release_memory
 from assistant.settings import Settings
 
@@ -38,6 +41,10 @@ def preload(settings: Settings) -> None:
     no file of the index and no SQLite connection (none of them survives a fork)."""
     if fork_safe(settings.embedding_model):
         get_embedder(settings.embedding_model)  # loaded, not run: an encode would start the tokenizer's threads
+    # The word lists every worker's warm-up question reads (wordfreq's, the lexicon, the other codes' subjects).
+    wordclass.load()
+    default_lexicon()
+    subjects()
     release_memory()  # freed heap pages given back: a worker would copy them only to reuse them
     gc.freeze()
 
