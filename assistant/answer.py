@@ -127,13 +127,14 @@ def enumerated_items(text: str, start: int) -> list[str]:
 
 # A sentence that opens on a pronoun or a demonstrative refers to the sentence before it.
 ANAPHORIC = re.compile(
-    r"\s*(?:Il|Elle|Ils|Elles|Celui-ci|Celle-ci|Ceux-ci|Celles-ci|Ce dernier|Cette dernière|Ces derniers|"
+    r"\s*(?:Il|Elle|Ils|Elles|Cela|Celui-ci|Celle-ci|Ceux-ci|Celles-ci|Ce dernier|Cette dernière|Ces derniers|"
     r"Ces dernières|(?:Ce|Cet|Cette|Ces)\s+(?!\d)\w+)\b"
 )
 # ... but an impersonal "il" refers to nothing before it ("Il est interdit de fumer", "Il est institué un fonds").
 IMPERSONAL = re.compile(
-    r"\s*Il (?:y a|appartient|convient|faut|importe|suffit|(?:est|peut être) (?:interdit|permis|possible|"
-    r"nécessaire|tenu compte|fait (?:application|mention|droit)|procédé|dérogé|mis fin|(?:institué|créé|constitué)"
+    r"\s*Il (?:y a|appartient|convient|faut|importe|suffit|existe|incombe|(?:est|peut être) (?:interdit|permis|"
+    r"possible|pourvu|statué|précisé|nécessaire|tenu compte|fait (?:application|mention|droit)|procédé|dérogé|"
+    r"mis fin|(?:institué|créé|constitué)"
     r"(?:,|\s+(?:un|une|des|auprès|dans|au|à|en|par)\b)))"
 )
 NEW_PART = re.compile(r"\s*(?:[IVX]+\s*\.?\s*[-–—]|\d{1,2}\s*°|[a-z]\)|[-–•])")
@@ -144,6 +145,8 @@ def antecedent(text: str, start: int) -> tuple[int, str] | None:
     """The sentence of ``text`` that the one starting at ``start`` refers to (the nearest of the three before it
     that does not open on a pronoun), with its start; None when there is none or it is a heading."""
     earlier = [(s, text[s:e].strip()) for s, e in sentences(text) if s < start]
+    # an order to the assistant inside a document, or a template's instructions to its editor, is never shown
+    earlier = [x for x in earlier if not ORDER.search(fold(x[1])) and not x[1].startswith("[")]
     # the nearest one that does not itself open on a pronoun, among the last three
     previous = next((x for x in reversed(earlier[-3:]) if not ANAPHORIC.match(x[1]) or IMPERSONAL.match(x[1])), None)
     if previous is None or HEADING_LINE.match(previous[1]) or NEW_PART.match(previous[1]):
@@ -671,8 +674,11 @@ class Answerer:
         head = chosen[0]
         refers = ANAPHORIC.match(head[4]) and not IMPERSONAL.match(head[4])
         before = antecedent(head[3].chunk.text, head[2]) if refers and not plain_lookup else None
-        if before and " ".join(before[1].split()) in said:  # already in the answer: it comes first
-            moved = next(c for c in chosen if " ".join(c[4].split()) == " ".join(before[1].split()))
+        moved = None
+        if before:  # already in the answer: it comes first (a list's lead keeps none of the other sentences)
+            key = " ".join(before[1].split())
+            moved = next((c for c in chosen if " ".join(c[4].split()) == key), None)
+        if moved:
             chosen = [moved] + [c for c in chosen if c is not moved]
             before = (moved[2], moved[4])
         elif before and shown_whole(before[1]):
@@ -697,6 +703,8 @@ class Answerer:
                     shown = clause_window(shown, weights, room)
             n_words += len(shown.split())
             parts.append(f"{shown} [{n}]")
+        # the sentence an anaphoric lead refers to does not take the list's room
+        n_words -= len(parts[0].split()) - 1 if first and items else 0
         for k, item in enumerate(items):  # a list's items, each cited: "1° ...", "a) ...", "- ..."
             n = numbers[lead[3].chunk.chunk_id]
             if n_words >= ANSWER_WORDS + ITEM_SLACK:  # the rest of a long list is in the cited passage

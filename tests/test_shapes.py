@@ -3,6 +3,8 @@ a searchable field, and refusals that only an unknown word carrying the subject 
 
 import re
 
+from fakes import FAKE
+
 from assistant.answer import IMPERSONAL, antecedent
 from assistant.answertype import gives_count
 from assistant.headings import HeadingIndex, article_key
@@ -82,6 +84,31 @@ def test_a_lead_sentence_that_opens_on_a_pronoun_comes_after_the_sentence_it_ref
     assert first.startswith("Les instances définies à l'article 5"), answer.answer
     assert second.startswith("Elles valident"), answer.answer
     assert first in answer.citations[0].sentences  # cited like any sentence of the answer
+
+
+def test_a_list_lead_that_opens_on_a_pronoun_keeps_its_antecedent_and_items(tmp_path):
+    # The lead "Ce bilan contient notamment une présentation :" announces a list, so the answer's other sentences
+    # give way to its items, the sentence "Ce bilan" refers to among them: it is shown first all the same.
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bilan-fonds.txt").write_text(
+        "Bilan du fonds régional\n\nLe bilan du fonds régional est établi chaque année par l'agence.\n\n"
+        "Ce bilan du fonds contient notamment une présentation :\n\n1° Des crédits engagés par le fonds ;\n\n"
+        "2° Des actions financées par le fonds ;\n\n3° Des évaluations conduites.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(index=tmp_path / "index", embedding_model=FAKE)
+    assert not refresh(settings, [corpus]).failed
+    answer = Service(settings, follow=False).ask("le bilan du fonds régional contient une présentation de quoi ?")
+    assert answer.answered, answer.answer
+    lines = answer.answer.split("\n")
+    assert lines[0].startswith("Le bilan du fonds régional est établi"), answer.answer
+    assert "Ce bilan du fonds contient" in lines[0]
+    assert any("Des actions financées" in x for x in lines[1:]), answer.answer
 
 
 def test_the_antecedent_is_the_nearest_sentence_before_that_names_its_subject():
