@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.text import ARTICLE_REF, analyse, fold
+from assistant.text import ARTICLE_REF, analyse, fold, is_stopword
 
 NUMBER_WORDS = (
     r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|"
@@ -132,7 +132,9 @@ def has_type(sentence: str, kind: str | None) -> bool:
 
 # "combien de membres ?", "combien de CPTS ?": what is counted. Units of time ask for a duration (the duration
 # cues decide), "fois" for a frequency: they are not counted things.
-COUNTED = re.compile(r"\bcombien\s+(?:de\s+|d['’]\s*)(?:(?:la|le|les|l['’])\s*)?(\w+)", re.I)
+COUNTED = re.compile(
+    r"\bcombien\s+(?:de\s+|d['’]\s*)(?:(?:la|le|les|ces|ses|leurs|nos|vos|mes|tes)\s+|l['’]\s*)?(\w+)", re.I
+)
 # ... nor are money and shares: "combien d'euros", "combien de pourcent" ask for an amount (any number answers)
 NOT_COUNTED = frozenset(
     "temps an ans annee annees mois jour jours semaine semaines trimestre trimestres semestre semestres heure "
@@ -146,8 +148,8 @@ SHARE = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|pour\s*cents?\b|pourcents?\b)")
 def counted_noun(question: str) -> str | None:
     """The thing a "combien de X ?" question counts, as written ("membres", "CPTS"), or None."""
     m = COUNTED.search(question)
-    if not m or fold(m.group(1)) in NOT_COUNTED:
-        return None
+    if not m or fold(m.group(1)) in NOT_COUNTED or is_stopword(m.group(1)):
+        return None  # "combien d'entre eux ?" counts nothing named
     return m.group(1)
 
 

@@ -61,6 +61,9 @@ def test_quand_asks_for_a_date_only_as_the_question_word():
         ("De combien les salaires ont-ils été revalorisés ?", None),  # an amount, nothing counted
         ("combien d'euros pour une consultation ?", None),  # money: any amount answers
         ("combien de la dotation va aux CPTS ?", "dotation"),  # the determiner is skipped
+        ("combien de leurs représentants siègent au conseil ?", "représentants"),  # "le" of "leurs" is no article
+        ("combien de ces membres sont élus ?", "membres"),
+        ("combien d'entre eux siègent ?", None),  # nothing named is counted
     ],
 )
 def test_what_a_how_many_question_counts(question, noun):
