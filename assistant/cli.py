@@ -13,7 +13,7 @@ import click
 
 from assistant import cli_fr
 from assistant.auth import Users
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, ConfigError
 from assistant.feedback import FeedbackStore
 from assistant.generations import IndexBusy, writer_lock
 from assistant.index import Index, analysis_warning
@@ -300,6 +300,15 @@ def serve(host, port, workers, index):
         if settings.workers == 1:
             app = server_app()  # a wrong index or login file is said here, before anything is announced
         else:  # said here, once: gunicorn starts a worker that failed to start again and again
+            try:
+                from assistant.workers import Server  # lazy: gunicorn, and Gradio that it preloads
+            except ImportError as exc:
+                if (exc.name or "").split(".")[0] not in ("gunicorn", "uvicorn_worker"):
+                    raise
+                raise ConfigError(
+                    f"serve --workers {settings.workers} demande gunicorn et uvicorn-worker ({exc.name} manque) : "
+                    "pip install -e . (ou make install) puis relancez, ou servez avec un seul processus."
+                ) from None
             Service(settings, follow=False)  # (its catalog's connection is closed with it, before the fork)
             if settings.auth_file is not None:
                 Users(settings.auth_file)
@@ -319,8 +328,6 @@ def serve(host, port, workers, index):
         if settings.workers == 1:
             uvicorn.run(app, **options)
         else:  # gunicorn's master forks the workers after loading what they can share (assistant.workers)
-            from assistant.workers import Server  # lazy: gunicorn, and Gradio that it preloads
-
             Server(settings, host, port).run()
 
     run(go)

@@ -69,6 +69,11 @@ class Server(BaseApplication):
             "loglevel": "warning",
             "accesslog": None,
         }
+        if "control_socket_disable" in self.cfg.settings:
+            # gunicorn 25.1 and later serve a control socket (~/.gunicorn/gunicorn.ctl, one path for every server)
+            # from a thread of the master: none here, so that nothing is written in the user's home, two servers
+            # do not take each other's socket, and a worker forked again comes from a master without a thread
+            options["control_socket_disable"] = True
         for key, value in options.items():
             self.cfg.set(key, value)
 

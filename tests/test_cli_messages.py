@@ -1,5 +1,9 @@
 """The command line speaks French, its errors included (they sit beside French reports)."""
 
+import os
+import subprocess
+import sys
+
 from click.testing import CliRunner
 
 from assistant.cli import cli
@@ -41,3 +45,28 @@ def test_serve_with_workers_says_a_bad_login_file_once_before_starting_them(fake
     }
     r = CliRunner().invoke(cli, ["serve", "--workers", "2", "--port", "1"], env=env)
     assert r.exit_code != 0 and "aucun utilisateur" in r.output, r.output
+
+
+def test_serve_with_workers_without_gunicorn_says_so_in_french_before_anything_starts(fake_index, tmp_path):
+    """An environment installed before gunicorn came in: `serve --workers 2` names what is missing and how to get
+    it, and announces no address."""
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "gunicorn.py").write_text('raise ImportError("absent here", name="gunicorn")\n', encoding="utf-8")
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(blocked), os.environ.get("PYTHONPATH", "")]),
+        ASSISTANT_INDEX=str(fake_index.index),
+        ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"),
+        ASSISTANT_EMBEDDING_MODEL=fake_index.embedding_model,
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "assistant", "serve", "--workers", "2", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "demande gunicorn et uvicorn-worker (gunicorn manque)" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and "Assistant sur" not in r.stdout

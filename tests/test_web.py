@@ -571,6 +571,18 @@ def test_a_conversation_goes_on_in_another_worker(fake_index, tmp_path):
     )
 
 
+def test_the_workers_master_serves_no_control_socket(fake_index):
+    """gunicorn 25.1+ serves a control socket from a thread of the master, at one path in the user's home for every
+    server: none here (a worker forked again would come from a master with a thread; two servers would take each
+    other's socket)."""
+    from assistant.workers import Server
+
+    server = Server(fake_index, "127.0.0.1", 1)
+    if "control_socket_disable" in server.cfg.settings:
+        assert server.cfg.control_socket_disable is True
+    assert server.cfg.preload_app and server.cfg.workers == fake_index.workers
+
+
 @pytest.mark.integration
 def test_serve_with_two_workers(small_index, tmp_path):
     """``serve --workers 2``: two processes behind one port, both with the index open; questions asked on
