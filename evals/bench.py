@@ -296,37 +296,49 @@ def _tree_pss_mb(pid: int) -> float:
     what the server takes from the machine, and the difference between two and one worker what a worker adds
     (their RSS counts shared pages once in each)."""
 
-    def pss(p: int) -> float:
-        for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return pss(pid) + sum(pss(int(c)) for c in children)
+    return sum(smaps_mb(p)["Pss"] for p in [pid, *map(int, children)])
+
+
+def smaps_mb(pid: int) -> dict[str, float]:
+    """Rss, Pss and Private_Dirty of a process, in MB (0 for those its kernel does not report)."""
+    out = dict.fromkeys(("Rss", "Pss", "Private_Dirty"), 0.0)
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        key, *value = line.split()
+        if key[:-1] in out:
+            out[key[:-1]] = int(value[0]) / 1024
+    return out
+
+
+def answer_rate(ask, questions: list[str], clients: int = 4, n: int = 120) -> tuple[float, list[float]]:
+    """A warmed server's answers per second through ``ask`` with ``clients`` concurrent clients, and each
+    answer's time in ms: 20 questions to warm up (after 15 s for every worker to open and warm its index), then
+    ``n`` timed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    time.sleep(15)
+
+    def timed(question: str) -> float:
+        t0 = time.perf_counter()
+        ask(question)
+        return (time.perf_counter() - t0) * 1000
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(ask, questions[:20]))
+        t = time.perf_counter()
+        times = list(pool.map(timed, questions[20 : 20 + n]))
+        return n / (time.perf_counter() - t), times
 
 
 def measure_workers(settings: Settings, questions: list[str], clients: int = 4, n: int = 120) -> dict:
     """Answers per second through /api/ask with ``clients`` concurrent clients, from `serve --workers 1` and
     `serve --workers 2` (each process warmed first), and the two-worker server's memory (all processes)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     row = {}
     for workers in (1, 2):
         proc, ask, _ = _start_serve(settings.index, questions[0], workers)
         try:
-            time.sleep(15)  # every worker has opened and warmed its index
-
-            def timed(question: str, ask=ask) -> float:
-                t0 = time.perf_counter()
-                ask(question)
-                return (time.perf_counter() - t0) * 1000
-
-            with ThreadPoolExecutor(clients) as pool:
-                list(pool.map(ask, questions[:20]))  # and answered a few questions
-                t = time.perf_counter()
-                times = list(pool.map(timed, questions[20 : 20 + n]))
-                row[f"api_answers_per_s_{workers}_worker"] = n / (time.perf_counter() - t)
+            rate, times = answer_rate(ask, questions, clients, n)
+            row[f"api_answers_per_s_{workers}_worker"] = rate
             row[f"api_ms_p95_{workers}_worker"] = m.percentile(times, 95)
             row[f"serve_{workers}_worker_tree_peak_rss_mb"] = _tree_hwm_mb(proc.pid)
             row[f"serve_{workers}_worker_tree_pss_mb"] = _tree_pss_mb(proc.pid)

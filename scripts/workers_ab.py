@@ -10,37 +10,20 @@ checkout's virtual environment, each from its own folder (as ``scripts/serve_ab.
 
 import json
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from evals.bench import _start_serve, questions_200
+from evals.bench import _start_serve, answer_rate, questions_200, smaps_mb
 
 HERE = Path(__file__).resolve().parent.parent
-
-
-def pss(pid: int) -> dict[str, float]:
-    """Rss, Pss and Private_Dirty of a process, in MB."""
-    out = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        key, *value = line.split()
-        if key in ("Rss:", "Pss:", "Private_Dirty:"):
-            out[key[:-1]] = round(int(value[0]) / 1024, 1)
-    return out
 
 
 def launch(root: Path, index: Path, workers: int, clients: int = 4, n: int = 120) -> dict:
     questions = questions_200()
     proc, ask, first = _start_serve(index, questions[0], workers, cwd=root)
     try:
-        time.sleep(15)  # every worker has opened and warmed its index
-        with ThreadPoolExecutor(clients) as pool:
-            list(pool.map(ask, questions[:20]))
-            t = time.perf_counter()
-            list(pool.map(ask, questions[20 : 20 + n]))
-            rate = n / (time.perf_counter() - t)
+        rate, _ = answer_rate(ask, questions, clients, n)
         pids = [proc.pid] + [int(c) for c in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
-        each = {pid: pss(pid) for pid in pids}
+        each = {pid: {k: round(v, 1) for k, v in smaps_mb(pid).items()} for pid in pids}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
