@@ -685,7 +685,7 @@ class Answerer:
             chosen.insert(0, (head[0], head[1], before[0], head[3], before[1]))
         else:
             before = None
-        first = 1 if before and chosen[0][4] is before[1] else 0  # where the lead sentence is
+        first = 1 if before else 0  # where the lead sentence is: after its antecedent, when one comes first
         numbers: dict[str, int] = {}
         used: dict[str, list[str]] = {}
         parts = []
