@@ -22,7 +22,7 @@ CHUNKING_VERSION = "1"
 # Bumped whenever text analysis (tokens, stems) changes: the lexical index and glossary are then rebuilt.
 # 3: the headings field and authorities saved with the lexical index; 4: accented headings; 5: sections in
 # catalog order; 6: the ids of the passages saved as arrays (``lexical.MappedIds``); 7: words put in the masculine
-# singular before stemming (``text.masculine``)
+# singular before stemming (``text.masculine``); 8: a plural in -ions stemmed as its singular (``text.stem``)
 ANALYSIS_VERSION = "8"
 
 
