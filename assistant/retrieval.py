@@ -359,10 +359,9 @@ class Retriever:
             # "combien de membres ?": the cue is a number of members ("cent neuf membres au plus"), not a word
             # of amounts ("montant", "taux") that the question does not ask for
             nouns = counted_nouns(question, idx.glossary.lookup) if iw and expected_type(question) == "nombre" else []
-            cue = COUNT_CUE + "|".join(nouns) if nouns else intent if iw else None
             head = []
             for cid, (score, sig) in ranked[:depth]:
-                best, cued = sentence_scores(idx, cid, weights, cue)
+                best, cued = sentence_scores(idx, cid, weights, intent if iw else None, nouns)
                 subject = float(opens_on(candidates[cid].text, names, SUBJECT_CUES[intent])) if names else 0.0
                 sig = {**sig, "sentence": best, "intent": cued, "subject": subject}
                 head.append((cid, (score + gamma * best + iw * cued + sw * subject, sig)))
@@ -503,12 +502,13 @@ def best_sentence_score(index: Index, chunk_id: str, weights: dict[str, float]) 
 
 
 def sentence_scores(
-    index: Index, chunk_id: str, weights: dict[str, float], intent: str | None = None
+    index: Index, chunk_id: str, weights: dict[str, float], intent: str | None = None, counted: list[str] = ()
 ) -> tuple[float, float]:
-    """The best sentence score of a chunk, and the best of its sentences that hold a cue phrase of ``intent``."""
+    """The best sentence score of a chunk, and the best of its sentences that hold a cue phrase of ``intent`` (or,
+    for a count question, a number of the ``counted`` nouns)."""
     sents = index.analysed_sentences(chunk_id)
     context = index.context_terms(chunk_id)
-    cues = cue_flags(index, chunk_id, intent) if intent else ()
+    cues = cue_flags(index, chunk_id, intent, counted) if intent else ()
     best = cued = 0.0
     for i, toks in enumerate(sents):
         s = sentence_score(toks, context, weights)
@@ -518,26 +518,25 @@ def sentence_scores(
     return best, cued
 
 
-def cue_flags(index: Index, chunk_id: str, intent: str) -> list[bool]:
-    """For each sentence of a chunk (the split of ``analysed_sentences``), whether it holds a cue of ``intent``
-    (``COUNT_CUE`` followed by the counted nouns: whether it gives a number of them).
+def cue_flags(index: Index, chunk_id: str, intent: str, counted: list[str] = ()) -> list[bool]:
+    """For each sentence of a chunk (the split of ``analysed_sentences``), whether it holds a cue of ``intent``;
+    for a count question (``counted``: the nouns counted), whether it gives a number of them.
     A sentence that opens with an indefinite article and its subject ("Un fonds d'intervention régional
     finance...", "Une équipe de soins primaires est...") defines it."""
 
     def compute():
         text = index.chunks[chunk_id].text
-        if intent.startswith(COUNT_CUE):
-            nouns = intent[len(COUNT_CUE) :].split("|")
-            return [gives_count(text[s:e], nouns) for s, e in sentences(text)]
+        if counted:
+            return [gives_count(text[s:e], counted) for s, e in sentences(text)]
         return [
             has_cue(text[s:e], intent) or (intent == "definition" and bool(DEFINING_OPENING.match(text[s:e])))
             for s, e in sentences(text)
         ]
 
-    return index.memo("_cue_cache", f"{intent}\x00{chunk_id}", compute)
+    key = "count:" + "|".join(counted) if counted else intent
+    return index.memo("_cue_cache", f"{key}\x00{chunk_id}", compute)
 
 
-COUNT_CUE = "count:"
 DEFINING_OPENING = re.compile(r"\s*(?:Un|Une|Des)\s+\w")
 
 
