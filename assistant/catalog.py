@@ -302,6 +302,14 @@ class Catalog:
         row = self.db.execute("SELECT text FROM chunks LIMIT 1").fetchone()
         return row[0] if row else None
 
+    def spread_texts(self, n: int) -> list[str]:
+        """The texts of about ``n`` chunks spread evenly over the catalog (every k-th row), the same ones each
+        time: questions on passages from everywhere in the corpus, for a benchmark."""
+        total = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        step = max(1, total // max(1, n))
+        rows = self.db.execute("SELECT text FROM chunks WHERE rowid % ? = 0 LIMIT ?", (step, n))
+        return [r[0] for r in rows]
+
     def last_change(self) -> str | None:
         """When a document was last added or replaced."""
         return self.db.execute("SELECT MAX(indexed_at) FROM documents").fetchone()[0]

@@ -12,11 +12,12 @@ import numpy as np
 
 from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
-from assistant.index import Index
+from assistant.index import MEMO_SIZE, Index
 from assistant.intent import has_cue, intent_of
 from assistant.lexical import correct
 from assistant.lexicon import default_lexicon
 from assistant.records import Chunk, Hit
+from assistant.rows import Recent
 from assistant.text import ARTICLE_REF, analyse, article_of, fold, sentences
 from assistant.wordclass import written_names
 
@@ -552,30 +553,31 @@ def window_coverage(sentence_terms: list[set[str]], weights: dict[str, float]) -
     return best / total
 
 
-_SHINGLES: dict[str, frozenset[str]] = {}
+_SHINGLES: Recent[str, np.ndarray] = Recent(MEMO_SIZE)
 
 
-def _shingles(text: str) -> frozenset[str]:
+def _shingles(text: str) -> np.ndarray:
+    """The word 3-grams of a text, as the sorted hashes of their folded words (8 bytes each, where a set of the
+    strings took about 120)."""
     toks = fold(text).split()
-    return frozenset(" ".join(toks[i : i + 3]) for i in range(max(1, len(toks) - 2)))
+    grams = (hash(" ".join(toks[i : i + 3])) for i in range(max(1, len(toks) - 2)))
+    return np.unique(np.fromiter(grams, dtype=np.int64))
 
 
-def chunk_shingles(chunk: Chunk) -> frozenset[str]:
+def chunk_shingles(chunk: Chunk) -> np.ndarray:
     """Word 3-grams of a chunk, cached by chunk id (an id names one text: it is derived from it)."""
-    got = _SHINGLES.get(chunk.chunk_id)
-    if got is None:
-        if len(_SHINGLES) > 20_000:
-            _SHINGLES.clear()
-        got = _SHINGLES[chunk.chunk_id] = _shingles(chunk.text)
-    return got
+    return _SHINGLES.get(chunk.chunk_id, lambda: _shingles(chunk.text))
 
 
 def collapse_duplicates(hits: list[Hit], limit: int, threshold: float = 0.8) -> list[Hit]:
     """Drop a hit whose text nearly repeats a better one (same article in two corpora, copied passages)."""
-    kept: list[tuple[Hit, frozenset[str]]] = []
+    kept: list[tuple[Hit, np.ndarray]] = []
     for h in hits:
         sh = chunk_shingles(h.chunk)
-        if any(len(sh & s2) / max(1, min(len(sh), len(s2))) >= threshold for _, s2 in kept):
+        if any(
+            len(np.intersect1d(sh, s2, assume_unique=True)) / max(1, min(len(sh), len(s2))) >= threshold
+            for _, s2 in kept
+        ):
             continue
         kept.append((h, sh))
         if len(kept) >= limit:

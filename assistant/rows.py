@@ -91,3 +91,29 @@ class Rows(Mapping, Generic[K, V]):
     def kept(self) -> int:
         """How many values are held now (at most ``size``)."""
         return len(self._cache)
+
+
+class Recent(Generic[K, V]):
+    """The last ``size`` values computed, by key (least recently used dropped first): a server's per-passage
+    caches, which would otherwise grow with every passage its questions ever read, up to the whole corpus."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._cache: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()  # outside the lock: two threads may compute the same value, one is kept
+        with self._lock:
+            self._cache[key] = value
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._cache)

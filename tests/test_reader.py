@@ -42,6 +42,58 @@ def test_answering_reads_passages_by_id_never_the_whole_catalog(fake_index, monk
     assert answered >= 3
 
 
+def test_what_answering_computes_per_passage_stays_bounded(fake_index, monkeypatch):
+    """Analysed sentences, terms, intent cues and 3-grams are kept for the last passages read only: a server that
+    answers for days does not end up holding them for the whole corpus."""
+    from assistant import index as index_module
+    from assistant import retrieval
+    from assistant.rows import Recent
+
+    monkeypatch.setattr(index_module, "MEMO_SIZE", 4)
+    monkeypatch.setattr(retrieval, "_SHINGLES", Recent(4))
+    svc = Service(fake_index)
+    idx = svc.index
+    for q in QUESTIONS:
+        assert svc.ask(q).question == q
+    caches = {name: value for name, value in vars(idx).items() if isinstance(value, Recent)}
+    assert {"_sentence_cache", "_context_cache", "_cue_cache"} <= set(caches)
+    assert all(len(cache) <= 4 for cache in caches.values()) and len(retrieval._SHINGLES) <= 4
+    # ... and a passage read again gives what it gave when it was computed
+    cid = next(iter(idx.catalog.chunk_ids()))
+    first = idx.analysed_sentences(cid)
+    for other in list(idx.catalog.chunk_ids())[1:6]:
+        idx.analysed_sentences(other)
+    assert idx.analysed_sentences(cid) == first and idx.analysed_sentences(cid) is not first
+
+
+def test_recent_keeps_the_last_values_used():
+    from assistant.rows import Recent
+
+    cache, calls = Recent(2), []
+
+    def compute(key):
+        def run():
+            calls.append(key)
+            return key.upper()
+
+        return run
+
+    assert [cache.get(k, compute(k)) for k in ("a", "b", "a", "c", "a", "b")] == ["A", "B", "A", "C", "A", "B"]
+    # "a" was used again before "c" came, so "b" went first; then "c" went when "b" came back
+    assert calls == ["a", "b", "c", "b"] and len(cache) == 2
+
+
+def test_the_bench_s_spread_passages_come_from_the_whole_catalog(fake_index):
+    idx = Index(fake_index)
+    every = [c.text for c in idx.catalog.iter_chunks()]
+    spread = idx.catalog.spread_texts(5)
+    assert 3 <= len(spread) <= 5 and set(spread) <= set(every)
+    assert spread == idx.catalog.spread_texts(5)  # the same ones each time
+    # passages from all over the catalog, not its first rows; asked for more than it holds, all of them
+    whole = idx.catalog.spread_texts(10**6)
+    assert sorted(whole) == sorted(every) and spread != whole[: len(spread)]
+
+
 def test_the_passages_read_on_demand_are_those_of_the_catalog(fake_index):
     idx = Index(fake_index)
     every = {c.chunk_id: c for c in idx.catalog.iter_chunks()}
