@@ -631,3 +631,65 @@ def test_serve_with_two_workers(small_index, tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
     assert proc.returncode == 0 or proc.returncode == -15
+
+
+@pytest.mark.integration
+def test_two_workers_take_up_a_new_generation_and_answer_each_question_from_one(small_corpus, tmp_path):
+    """A refresh publishes a generation while ``serve --workers 2`` answers: the processes take it up by themselves,
+    and each answer comes whole from one generation (one that cites the new note names the new generation, one
+    from the previous generation cannot cite it), with no error meanwhile."""
+    import concurrent.futures
+    import json
+    import time
+    import urllib.request
+
+    from conftest import build_index
+
+    from assistant.settings import DEFAULT_MODEL
+    from ingest.pipeline import refresh
+
+    corpus = shutil.copytree(small_corpus, tmp_path / "corpus")
+    settings = build_index(tmp_path / "index", corpus, DEFAULT_MODEL)
+    env = dict(os.environ, ASSISTANT_INDEX=str(settings.index), ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"))
+    proc, url = serve_assistant(tmp_path / "server.log", env, ready_path="docs", timeout=150, workers=2)
+    question = "Quand se réunit la commission des zéphyrs de Quimper ?"
+
+    def ask(_=None) -> dict:
+        req = urllib.request.Request(
+            url + "api/ask",
+            data=json.dumps({"question": question}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=60) as r:  # a new connection each time: either process takes it
+            return json.load(r)
+
+    def cites_note(answer: dict) -> bool:
+        return any("zéphyrs" in c.get("text", "") for c in answer["citations"])
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            before = list(pool.map(ask, range(8)))
+        old = {a["generation"] for a in before}
+        assert len(old) == 1 and not any(cites_note(a) for a in before)
+        (corpus / "note-zephyrs.txt").write_text(
+            "Note de service. La commission des zéphyrs de Quimper se réunit le premier mardi de chaque mois.\n",
+            encoding="utf-8",
+        )
+        report = refresh(settings, [corpus])
+        assert not report.failed and len(report.added) == 1
+        seen, deadline = [], time.time() + 90
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            while time.time() < deadline:
+                batch = list(pool.map(ask, range(8)))
+                seen += batch
+                if len(seen) >= 24 and all(a["generation"] not in old for a in seen[-16:]):
+                    break
+                time.sleep(0.5)
+        for a in seen:  # whole from one generation: the note with the new one, never with the old
+            assert cites_note(a) == (a["generation"] not in old), a
+        assert all(a["generation"] not in old and a["answered"] for a in seen[-16:]), [a["generation"] for a in seen]
+        assert "premier mardi" in seen[-1]["answer"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert proc.returncode in (0, -15)
