@@ -1,8 +1,8 @@
 """What kind of answer a question expects (a number, a date, a person's name) and whether a sentence has one.
 
-A documented rule, no model: "combien", "quel montant", "délai", "how many" expect a number; "quand",
-"depuis quand", "en quelle année", "when" expect a date; "comment s'appelle", "who is the current" expect a
-name. An answer whose sentences hold no such thing is refused rather than given.
+A documented rule, no model: "combien", "quel montant", "délai", "how many" expect a number; "depuis quand",
+"en quelle année", "when" expect a date, "quand" alone a moment (a date or a frequency); "comment s'appelle",
+"who is the current" expect a name. An answer whose sentences hold no such thing is refused rather than given.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ EXPECTS = [
             re.I,
         ),
     ),
-    # ... "quand" alone for a moment: a date, or what the law says instead ("au moins deux fois par an", "à l'âge
-    # de 62 ans", "dans un délai de deux mois"), when it is the question word ("quand se réunit le conseil ?",
-    # "c'est quand", "jusqu'à quand"), not when it joins a clause ("le forfait quand on n'est pas hospitalisé").
+    # ... "quand" alone for a moment: a date, or how often ("au moins deux fois par an", ``TIME``), when it is the
+    # question word ("quand se réunit le conseil ?", "c'est quand", "jusqu'à quand"), not when it joins a clause
+    # ("le forfait quand on n'est pas hospitalisé").
     (
         "moment",
         re.compile(
