@@ -37,7 +37,6 @@ HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.
 TYPE_LABEL = {
     "nombre": "de nombre ni de durée",
     "date": "de date",
-    "moment": "de date ni de fréquence",
     "nom": "de nom",
     "adresse": "d'adresse",
     "telephone": "de numéro de téléphone",

@@ -1,8 +1,8 @@
 """What kind of answer a question expects (a number, a date, a person's name) and whether a sentence has one.
 
-A documented rule, no model: "combien", "quel montant", "délai", "how many" expect a number; "depuis quand",
-"en quelle année", "when" expect a date, "quand" alone a moment (a date or a frequency); "comment s'appelle",
-"who is the current" expect a name. An answer whose sentences hold no such thing is refused rather than given.
+A documented rule, no model: "combien", "quel montant", "délai", "how many" expect a number; "quand",
+"depuis quand", "en quelle année", "when" expect a date; "comment s'appelle", "who is the current" expect a
+name. An answer whose sentences hold no such thing is refused rather than given.
 """
 
 from __future__ import annotations
@@ -26,23 +26,14 @@ EXPECTS = [
             re.I,
         ),
     ),
-    # "depuis quand", "en quelle année", "à quelle date" ask for a date ...
+    # "quand" asks for a date when it is the question word ("quand a-t-elle été créée ?", "depuis quand",
+    # "c'est quand"), not when it joins a clause ("le forfait quand on n'est pas hospitalisé").
     (
         "date",
         re.compile(
-            r"\bdepuis quand\b|^\s*de quand\b|\bde quand date\b|\ben quelle annee\b|\ba quelle date\b|\bwhen\b|"
-            r"\bwhat year\b",
-            re.I,
-        ),
-    ),
-    # ... "quand" alone for a moment: a date, or how often ("au moins deux fois par an", ``TIME``), when it is the
-    # question word ("quand se réunit le conseil ?", "c'est quand", "jusqu'à quand"), not when it joins a clause
-    # ("le forfait quand on n'est pas hospitalisé").
-    (
-        "moment",
-        re.compile(
-            r"^\s*quand\b|\b(?:jusqu.?a|a partir de|c.?est|pour|et) quand\b|\bquand\s*\??\s*$|"
-            r"\bquand (?:est[- ]ce|a[- ]t|ont|sera|seront|doit|doivent|faut)\b",
+            r"^\s*quand\b|\b(?:depuis|jusqu.?a|a partir de|de|c.?est|pour|et) quand\b|\bquand\s*\??\s*$|"
+            r"\bquand (?:est[- ]ce|a[- ]t|ont|sera|seront|doit|doivent|faut)\b|\ben quelle annee\b|"
+            r"\ba quelle date\b|\bwhen\b|\bwhat year\b",
             re.I,
         ),
     ),
@@ -76,16 +67,6 @@ DATE = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b\d{1,2}(?:er)? (?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
     r"septembre|octobre|novembre|decembre)\b|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
     r"septembre|octobre|novembre|decembre) \d{4}\b"
-)
-# What answers "quand ?" besides a date (folded text): a frequency ("au moins deux fois par an", "chaque année"), a
-# weekday or a month. (A length of time, an age or a deadline, tried too, let "retraite à partir de quand" be
-# answered with "dans un délai de trois jours".)
-TIME = re.compile(
-    r"\bfois par\b|\bchaque (?:annee|an|mois|semaine|jour|trimestre|semestre)\b|"
-    r"\btous les (?:ans|mois|jours|trimestres|semestres)\b|"
-    r"\b(?:annuel|semestriel|trimestriel|mensuel|hebdomadaire|quotidien)(?:le)?s?\b|\bannuellement\b|"
-    r"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)s?\b|"
-    r"\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)\b"
 )
 NUMBER = re.compile(rf"\d|\b{NUMBER_WORDS}\b")
 NUMBER_WORD = re.compile(NUMBER_WORDS)
@@ -145,9 +126,6 @@ def has_type(sentence: str, kind: str | None) -> bool:
         return bool(PHONE.search(sentence))
     if kind == "date":
         return bool(DATE.search(without_references(sentence)))
-    if kind == "moment":
-        plain = without_references(sentence)
-        return bool(DATE.search(plain) or TIME.search(plain))
     plain = quantities(sentence)
     return bool(NUMBER.search(plain) or ORDINAL.search(PART_ORDINAL.sub(" ", plain)))
 
