@@ -303,12 +303,21 @@ class Catalog:
         return row[0] if row else None
 
     def spread_texts(self, n: int) -> list[str]:
-        """The texts of about ``n`` chunks spread evenly over the catalog (every k-th row), the same ones each
-        time: questions on passages from everywhere in the corpus, for a benchmark."""
-        total = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        step = max(1, total // max(1, n))
-        rows = self.db.execute("SELECT text FROM chunks WHERE rowid % ? = 0 LIMIT ?", (step, n))
-        return [r[0] for r in rows]
+        """The texts of ``n`` chunks (all of them when there are fewer) spread evenly over the catalog in its order
+        (document, then place in the document), the same ones for the same catalog: questions on passages from
+        everywhere in the corpus, for a benchmark."""
+        ids = [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks ORDER BY doc_id, ord")]
+        m = min(max(n, 0), len(ids))
+        picked = [ids[i * len(ids) // m] for i in range(m)]
+        texts = dict(self._texts_of(picked))
+        return [texts[c] for c in picked]
+
+    def _texts_of(self, chunk_ids: list[str]):
+        for i in range(0, len(chunk_ids), BATCH):
+            part = chunk_ids[i : i + BATCH]
+            yield from self.db.execute(
+                f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part
+            )
 
     def last_change(self) -> str | None:
         """When a document was last added or replaced."""

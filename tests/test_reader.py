@@ -87,11 +87,14 @@ def test_the_bench_s_spread_passages_come_from_the_whole_catalog(fake_index):
     idx = Index(fake_index)
     every = [c.text for c in idx.catalog.iter_chunks()]
     spread = idx.catalog.spread_texts(5)
-    assert 3 <= len(spread) <= 5 and set(spread) <= set(every)
+    assert len(spread) == 5 and set(spread) <= set(every)
     assert spread == idx.catalog.spread_texts(5)  # the same ones each time
     # passages from all over the catalog, not its first rows; asked for more than it holds, all of them
     whole = idx.catalog.spread_texts(10**6)
     assert sorted(whole) == sorted(every) and spread != whole[: len(spread)]
+    # ... also when asked for nearly as many as it holds: spread, the last ones included
+    most = idx.catalog.spread_texts(len(every) - 2)
+    assert len(set(most)) == len(every) - 2 and most[-1] in whole[-2:] and most != whole[: len(most)]
 
 
 def test_the_passages_read_on_demand_are_those_of_the_catalog(fake_index):

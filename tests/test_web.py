@@ -652,7 +652,7 @@ def test_two_workers_take_up_a_new_generation_and_answer_each_question_from_one(
     settings = build_index(tmp_path / "index", corpus, DEFAULT_MODEL)
     env = dict(os.environ, ASSISTANT_INDEX=str(settings.index), ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"))
     proc, url = serve_assistant(tmp_path / "server.log", env, ready_path="docs", timeout=150, workers=2)
-    question = "Quand se réunit la commission des zéphyrs de Quimper ?"
+    question = "Qui préside la commission des zéphyrs de Quimper ?"
 
     def ask(_=None) -> dict:
         req = urllib.request.Request(
@@ -672,23 +672,30 @@ def test_two_workers_take_up_a_new_generation_and_answer_each_question_from_one(
         old = {a["generation"] for a in before}
         assert len(old) == 1 and not any(cites_note(a) for a in before)
         (corpus / "note-zephyrs.txt").write_text(
-            "Note de service. La commission des zéphyrs de Quimper se réunit le premier mardi de chaque mois.\n",
+            "Note de service. La commission des zéphyrs de Quimper est présidée par le doyen des pharmaciens.\n",
             encoding="utf-8",
         )
         report = refresh(settings, [corpus])
         assert not report.failed and len(report.added) == 1
+        new = report.generation
+        workers = [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+        assert len(workers) == 2 and new not in old
+
+        def serving_new(pid: int) -> bool:  # the process has mapped the new generation's lexical arrays
+            return f"/{new}/" in Path(f"/proc/{pid}/maps").read_text()
+
         seen, deadline = [], time.time() + 90
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             while time.time() < deadline:
-                batch = list(pool.map(ask, range(8)))
-                seen += batch
-                if len(seen) >= 24 and all(a["generation"] not in old for a in seen[-16:]):
+                seen += list(pool.map(ask, range(8)))
+                if all(map(serving_new, workers)) and all(a["generation"] == new for a in seen[-8:]):
                     break
                 time.sleep(0.5)
+        assert all(map(serving_new, workers)), "a worker did not take up the new generation"
         for a in seen:  # whole from one generation: the note with the new one, never with the old
-            assert cites_note(a) == (a["generation"] not in old), a
-        assert all(a["generation"] not in old and a["answered"] for a in seen[-16:]), [a["generation"] for a in seen]
-        assert "premier mardi" in seen[-1]["answer"]
+            assert cites_note(a) == (a["generation"] == new) and a["generation"] in old | {new}, a
+        assert all(a["generation"] == new and a["answered"] for a in seen[-8:]), [a["generation"] for a in seen]
+        assert "doyen des pharmaciens" in seen[-1]["answer"]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
