@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# CPU torch first, from the wheel this machine provides; then the project.
 	$(BIN)/pip install --quiet torch==2.13.0
+	# llama-cpp-python (the LLM tests' server) compiled for any x86-64, not for this CPU: built for a Xeon with
+	# AVX-512 and AMX (GGML_NATIVE, its default), 0.3.35 and 0.3.36 crashed (SIGSEGV) at the first token of the
+	# Gemma 3 270M model. No cached wheel: one built natively before would be taken again.
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --quiet --no-cache-dir 'llama-cpp-python[server]'
 	$(BIN)/pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
