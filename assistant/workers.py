@@ -12,6 +12,7 @@ index's warm-up are opened by the worker itself, never by the master, which answ
 from __future__ import annotations
 
 import gc
+import logging
 
 import chromadb  # noqa: F401 - imported once, in the master; its clients are opened in each worker
 from gunicorn.app.base import BaseApplication
@@ -49,6 +50,15 @@ def preload(settings: Settings) -> None:
     gc.freeze()
 
 
+class QuietStop(logging.Filter):
+    """Ctrl-C in a terminal reaches gunicorn's master and every worker at once: the master then logged, in
+    English, "Worker (pid:N) was sent SIGINT!" for each worker that stopped as asked. Those lines go; any other
+    warning (a worker killed, timed out, out of memory) stays."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().endswith("was sent SIGINT!")
+
+
 class Server(BaseApplication):
     """The gunicorn master of ``serve``: ``settings.workers`` processes behind ``host:port``."""
 
@@ -78,5 +88,6 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        logging.getLogger("gunicorn.error").addFilter(QuietStop())
         preload(self.settings)
         return server_app

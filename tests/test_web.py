@@ -700,3 +700,26 @@ def test_two_workers_take_up_a_new_generation_and_answer_each_question_from_one(
         proc.terminate()
         proc.wait(timeout=30)
     assert proc.returncode in (0, -15)
+
+
+@pytest.mark.integration
+def test_ctrl_c_stops_two_workers_without_english_lines(small_index, tmp_path):
+    """Ctrl-C in a terminal sends SIGINT to ``serve --workers 2``'s master and both workers at once: they stop,
+    and the terminal shows no line of gunicorn's ("Worker (pid:N) was sent SIGINT!") nor a traceback."""
+    import signal
+
+    env = dict(os.environ, ASSISTANT_INDEX=str(small_index.index), ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"))
+    log = tmp_path / "server.log"
+    proc, _url = serve_assistant(log, env, ready_path="docs", timeout=150, workers=2, start_new_session=True)
+    try:
+        workers = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(workers) == 2
+        os.killpg(proc.pid, signal.SIGINT)  # the process group, as a terminal does
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = log.read_text()
+    assert proc.returncode == 0, text
+    assert "Assistant sur http" in text and "SIGINT" not in text and "Traceback" not in text, text
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
