@@ -703,17 +703,40 @@ def test_two_workers_take_up_a_new_generation_and_answer_each_question_from_one(
 
 
 @pytest.mark.integration
-def test_ctrl_c_stops_two_workers_without_english_lines(small_index, tmp_path):
-    """Ctrl-C in a terminal sends SIGINT to ``serve --workers 2``'s master and both workers at once: they stop,
-    and the terminal shows no line of gunicorn's ("Worker (pid:N) was sent SIGINT!") nor a traceback."""
+def test_two_workers_restart_on_sighup_and_stop_quietly_on_ctrl_c(small_index, tmp_path):
+    """SIGHUP to ``serve --workers 2``'s master (an administrator's reload) replaces both workers, forked again from
+    the master, and the new ones answer. Ctrl-C in a terminal then sends SIGINT to the master and the workers at
+    once: they stop, and the terminal shows no line of gunicorn's ("Worker (pid:N) was sent SIGINT!") nor a
+    traceback."""
+    import json
     import signal
+    import time
+    import urllib.request
 
     env = dict(os.environ, ASSISTANT_INDEX=str(small_index.index), ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"))
     log = tmp_path / "server.log"
-    proc, _url = serve_assistant(log, env, ready_path="docs", timeout=150, workers=2, start_new_session=True)
+    proc, url = serve_assistant(log, env, ready_path="docs", timeout=150, workers=2, start_new_session=True)
+
+    def children() -> set[str]:
+        return set(Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split())
+
     try:
-        workers = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-        assert len(workers) == 2
+        first = children()
+        assert len(first) == 2
+        os.kill(proc.pid, signal.SIGHUP)
+        deadline = time.time() + 120
+        while time.time() < deadline and (len(children()) != 2 or children() & first):
+            time.sleep(0.5)
+        workers = children()
+        assert len(workers) == 2 and not workers & first, (first, workers)
+        req = urllib.request.Request(
+            url + "api/ask",
+            data=json.dumps({"question": "Qui pilote le ciblage des CAQES ?"}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        for _ in range(4):  # a new connection each time: either new worker
+            with urllib.request.urlopen(req, timeout=120) as r:
+                assert json.load(r)["answered"]
         os.killpg(proc.pid, signal.SIGINT)  # the process group, as a terminal does
         proc.wait(timeout=60)
     finally:
