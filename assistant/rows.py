@@ -94,8 +94,9 @@ class Rows(Mapping, Generic[K, V]):
 
 
 class Recent(Generic[K, V]):
-    """The last ``size`` values computed, by key (least recently used dropped first): a server's per-passage
-    caches, which would otherwise grow with every passage its questions ever read, up to the whole corpus."""
+    """The last ``size`` values computed, by key (least recently used dropped first), shared by a server's
+    threads: its per-passage caches, which would otherwise grow with every passage its questions ever read, up to
+    the whole corpus, and its embedders' query vectors."""
 
     def __init__(self, size: int):
         self.size = size
@@ -117,3 +118,7 @@ class Recent(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._cache)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()

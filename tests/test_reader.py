@@ -81,6 +81,8 @@ def test_recent_keeps_the_last_values_used():
     assert [cache.get(k, compute(k)) for k in ("a", "b", "a", "c", "a", "b")] == ["A", "B", "A", "C", "A", "B"]
     # "a" was used again before "c" came, so "b" went first; then "c" went when "b" came back
     assert calls == ["a", "b", "c", "b"] and len(cache) == 2
+    cache.clear()  # (an embedder's query vectors, forgotten by ``clear_cache``)
+    assert len(cache) == 0 and cache.get("a", compute("a")) == "A" and calls[-1] == "a"
 
 
 def test_the_bench_s_spread_passages_come_from_the_whole_catalog(fake_index):
