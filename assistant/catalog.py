@@ -309,15 +309,8 @@ class Catalog:
         ids = [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks ORDER BY doc_id, ord")]
         m = min(max(n, 0), len(ids))
         picked = [ids[i * len(ids) // m] for i in range(m)]
-        texts = dict(self._texts_of(picked))
-        return [texts[c] for c in picked]
-
-    def _texts_of(self, chunk_ids: list[str]):
-        for i in range(0, len(chunk_ids), BATCH):
-            part = chunk_ids[i : i + BATCH]
-            yield from self.db.execute(
-                f"SELECT chunk_id, text FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part
-            )
+        chunks = self.chunks_by_id(picked)
+        return [chunks[c].text for c in picked]
 
     def last_change(self) -> str | None:
         """When a document was last added or replaced."""
