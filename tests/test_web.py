@@ -583,6 +583,23 @@ def test_the_workers_master_serves_no_control_socket(fake_index):
     assert server.cfg.preload_app and server.cfg.workers == fake_index.workers
 
 
+def _children(pid: int) -> list[int]:
+    """The processes a server's master has forked (gunicorn's workers)."""
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _api_ask(url: str, question: str, timeout: float = 60) -> dict:
+    """``question`` asked through ``url``'s /api/ask, on a new connection (either worker may take it)."""
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(
+        url + "api/ask", data=json.dumps({"question": question}).encode(), headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return json.load(r)
+
+
 @pytest.mark.integration
 def test_serve_with_two_workers(small_index, tmp_path):
     """``serve --workers 2``: two processes behind one port, both with the index open; questions asked on
@@ -597,7 +614,7 @@ def test_serve_with_two_workers(small_index, tmp_path):
     proc, url = serve_assistant(tmp_path / "server.log", env, ready_path="docs", timeout=150, workers=2)
     try:
         # gunicorn's master forks its workers: its only children, with its own command line
-        children = [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+        children = _children(proc.pid)
         assert len(children) == 2, children
         assert all(
             Path(f"/proc/{pid}/cmdline").read_bytes() == Path(f"/proc/{proc.pid}/cmdline").read_bytes()
@@ -639,9 +656,7 @@ def test_two_workers_take_up_a_new_generation_and_answer_each_question_from_one(
     and each answer comes whole from one generation (one that cites the new note names the new generation, one
     from the previous generation cannot cite it), with no error meanwhile."""
     import concurrent.futures
-    import json
     import time
-    import urllib.request
 
     from conftest import build_index
 
@@ -655,13 +670,7 @@ def test_two_workers_take_up_a_new_generation_and_answer_each_question_from_one(
     question = "Qui préside la commission des zéphyrs de Quimper ?"
 
     def ask(_=None) -> dict:
-        req = urllib.request.Request(
-            url + "api/ask",
-            data=json.dumps({"question": question}).encode(),
-            headers={"content-type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=60) as r:  # a new connection each time: either process takes it
-            return json.load(r)
+        return _api_ask(url, question)
 
     def cites_note(answer: dict) -> bool:
         return any("zéphyrs" in c.get("text", "") for c in answer["citations"])
@@ -678,7 +687,7 @@ def test_two_workers_take_up_a_new_generation_and_answer_each_question_from_one(
         report = refresh(settings, [corpus])
         assert not report.failed and len(report.added) == 1
         new = report.generation
-        workers = [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+        workers = _children(proc.pid)
         assert len(workers) == 2 and new not in old
 
         def serving_new(pid: int) -> bool:  # the process has mapped the new generation's lexical arrays
@@ -708,17 +717,15 @@ def test_two_workers_restart_on_sighup_and_stop_quietly_on_ctrl_c(small_index, t
     the master, and the new ones answer. Ctrl-C in a terminal then sends SIGINT to the master and the workers at
     once: they stop, and the terminal shows no line of gunicorn's ("Worker (pid:N) was sent SIGINT!") nor a
     traceback."""
-    import json
     import signal
     import time
-    import urllib.request
 
     env = dict(os.environ, ASSISTANT_INDEX=str(small_index.index), ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"))
     log = tmp_path / "server.log"
     proc, url = serve_assistant(log, env, ready_path="docs", timeout=150, workers=2, start_new_session=True)
 
-    def children() -> set[str]:
-        return set(Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split())
+    def children() -> set[int]:
+        return set(_children(proc.pid))
 
     try:
         first = children()
@@ -729,14 +736,8 @@ def test_two_workers_restart_on_sighup_and_stop_quietly_on_ctrl_c(small_index, t
             time.sleep(0.5)
         workers = children()
         assert len(workers) == 2 and not workers & first, (first, workers)
-        req = urllib.request.Request(
-            url + "api/ask",
-            data=json.dumps({"question": "Qui pilote le ciblage des CAQES ?"}).encode(),
-            headers={"content-type": "application/json"},
-        )
         for _ in range(4):  # a new connection each time: either new worker
-            with urllib.request.urlopen(req, timeout=120) as r:
-                assert json.load(r)["answered"]
+            assert _api_ask(url, "Qui pilote le ciblage des CAQES ?", timeout=120)["answered"]
         os.killpg(proc.pid, signal.SIGINT)  # the process group, as a terminal does
         proc.wait(timeout=60)
     finally:
