@@ -88,12 +88,6 @@ def mount_chat(
         ]
         sources = render_sources(service, answer)
         words = chat_markdown(answer.answer, answer.notice, answer.suggestions).split(" ")
-        if streaming:
-            step = 6
-            for i in range(step, len(words), step):  # the answer streams in (Gradio sends each change only)
-                chat[-1] = {"role": "assistant", "content": " ".join(words[:i])}
-                yield chat, sources, cid, "", gr.skip(), gr.skip()
-        chat[-1] = {"role": "assistant", "content": " ".join(words)}
         shown = answer.answer + (f"\n\n{answer.notice}" if answer.notice else "")
         turn = {
             "question": question,
@@ -104,16 +98,23 @@ def mount_chat(
         }
         turns = (list(state.get("turns") or []) + [turn])[-MAX_EXPORT_TURNS:]
         export_id = state.get("export_id") or new_id()  # not the conversation's id: export folders can be listed
+        # Stored before the answer streams in: a thumbs up given while it streams rates the answer on screen.
         conversations.put(
             cid,
             {
                 "export_id": export_id,
                 "history": (history + [query])[-MAX_FOLLOWUP_HISTORY:],
-                "chat": chat,
+                "chat": chat[:-1] + [{"role": "assistant", "content": " ".join(words)}],
                 "turns": turns,
                 "last": {"question": question, "query": query, "answer": answer.to_dict()},
             },
         )
+        if streaming:
+            step = 6
+            for i in range(step, len(words), step):  # the answer streams in (Gradio sends each change only)
+                chat[-1] = {"role": "assistant", "content": " ".join(words[:i])}
+                yield chat, sources, cid, "", gr.skip(), gr.skip()
+        chat[-1] = {"role": "assistant", "content": " ".join(words)}
         copy = plain_text(shown, answer.citations) if answer.answered else shown
         yield chat, sources, cid, "", copy, write_export(export_id, turns)
 

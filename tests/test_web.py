@@ -124,13 +124,9 @@ def _chat_flow(browser, url, feedback_db, screenshot=None):
     assert "35La mise en œuvre" in browser.find_element(By.CSS_SELECTOR, "#source-1 details pre").text
 
     _ask(browser, "et qui décide des sanctions ?")
-    _wait(
-        browser,
-        lambda d: (
-            len(d.find_elements(By.CSS_SELECTOR, "#chat .message-row, #chat [data-testid='bot']")) >= 2
-            or d.find_element(By.ID, "chat").text.count("[1]") >= 2
-        ),
-    )
+    # the follow-up's answer has begun to show (Gradio marks each answer's row ``bot-row``); a thumbs up given
+    # from then on rates it, even while it streams in
+    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chat .bot-row")) == 2)
 
     browser.find_element(By.ID, "thumbs-up").click()
     _wait(browser, lambda d: "Merci" in d.find_element(By.ID, "feedback-status").text)
