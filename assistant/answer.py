@@ -504,7 +504,8 @@ class Answerer:
         return LLM(self.settings)
 
     def _embed_texts(self, texts):
-        return self.index.embedder.embed(list(texts))
+        embedder = self.index.embedder  # a mix of models: its first one (``MixEmbedder.sentence_embedder``)
+        return getattr(embedder, "sentence_embedder", embedder).embed(list(texts))
 
     def _refusal(self, question, result, hits, text, t0, t, cov=0.0) -> Answer:
         timings = dict(result.timings_ms)

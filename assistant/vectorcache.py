@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.catalog import use_wal
+from assistant.embeddings import Shared
 
 # ``used``: the day (UTC, YYYY-MM-DD) a refresh last read or wrote the vector. It comes before the vector so that
 # reading it does not read the vector's overflow page. A file written before it existed gets it last, by
@@ -245,7 +246,16 @@ def embed_with_cache(
     embedder, texts: Sequence[str], cache: VectorCache | None, batch_size: int = 64, progress=None
 ) -> tuple[np.ndarray, int]:
     """Vectors of ``texts``: from the cache where it has them, embedded (and cached) otherwise. Returns the
-    vectors and how many were embedded now."""
+    vectors and how many were embedded now. Each model of a mix (``MixEmbedder``) has its own vectors in the
+    cache, under its own name: an index of one model lends them to an index of the mix, and back."""
+    parts = getattr(embedder, "parts", None)
+    if parts is not None:
+        share = Shared(progress, len(parts))
+        done = [
+            embed_with_cache(p, t, cache, batch_size, share)
+            for p, t in zip(parts, embedder.texts_of(texts), strict=True)
+        ]
+        return embedder.join([v for v, _ in done]), max(n for _, n in done)
     if cache is None:
         return embedder.embed(list(texts), batch_size=batch_size, progress=progress), len(texts)
     model = embedder_identity(embedder)
@@ -261,6 +271,17 @@ def embed_with_cache(
         out[missing] = fresh
         cache.put(model, [texts[i] for i in missing], fresh)
     return out, len(missing)
+
+
+def touch_vectors(cache: VectorCache, embedder, texts: Iterable[str]) -> None:
+    """Mark the vectors of ``texts`` used today, each model's of a mix under its own name."""
+    parts = getattr(embedder, "parts", None)
+    if parts is None:
+        cache.touch(embedder_identity(embedder), texts)
+        return
+    texts = list(texts)
+    for p, t in zip(parts, embedder.texts_of(texts), strict=True):
+        cache.touch(embedder_identity(p), t)
 
 
 def embedder_identity(embedder) -> str:

@@ -20,7 +20,7 @@ from assistant.index import AUTHORITY_FIELD, Index, built_with, passage_authorit
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.settings import Settings
-from assistant.vectorcache import VectorCache, cache_path, embed_with_cache, embedder_identity
+from assistant.vectorcache import VectorCache, cache_path, embed_with_cache, touch_vectors
 
 
 def _write_info(path: Path, settings: Settings, **updates) -> dict:
@@ -104,7 +104,7 @@ class Builder(Index):
         if cache is None:
             return False
         texts = (c.embedding_text(self.passage_format) for c in self.catalog.iter_chunks())
-        cache.touch(embedder_identity(self.embedder), texts)
+        touch_vectors(cache, self.embedder, texts)
         return cache.uses_recorded
 
     def rebuild_derived(self) -> None:

