@@ -198,7 +198,7 @@ class Settings(BaseSettings):
     )
     signals_off: str = Field(
         "",
-        pattern=r"^[a-z_, ]*$",
+        pattern=r"^[a-z0-9_, ]*$",
         description=(
             "Retrieval signals turned off, comma-separated, among bm25, dense, acronyms, lexicon, heading, intent, "
             "sentence, subject, authority, and outside (the refusal of questions on other codes' subjects) (for the "
