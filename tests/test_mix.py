@@ -6,7 +6,8 @@ import pytest
 from conftest import copy_small_corpus
 from fakes import FAKE, FAKE_HEADINGS, HashEmbedder, HeadingsEmbedder
 
-from assistant.embeddings import MixEmbedder, get_embedder, passage_format
+from assistant import embeddings
+from assistant.embeddings import MixEmbedder, get_embedder, mixed, passage_format
 from assistant.errors import IndexMismatch
 from assistant.index import Index
 from assistant.records import PART_SEPARATOR
@@ -15,7 +16,24 @@ from assistant.settings import Settings
 from assistant.store import VectorStore
 from ingest.pipeline import refresh
 
-MIX = f"{FAKE}+{FAKE_HEADINGS}"
+SALTED = "fake-salted"
+MIX = f"{FAKE}+{SALTED}"
+
+
+class SaltedEmbedder(HeadingsEmbedder):
+    """Reads headings like ``fake-headings``, but its vectors differ from the ``fake`` one's (other buckets, 256
+    of them): a test can tell which model made a vector."""
+
+    name = SALTED
+    dimension = 256
+
+    def features(self, text):
+        return ["salt " + f for f in super().features(text)]
+
+
+@pytest.fixture(autouse=True)
+def salted():
+    embeddings.register(SALTED, SaltedEmbedder)
 
 
 @pytest.fixture()
@@ -36,25 +54,25 @@ def test_each_model_of_a_mix_reads_its_own_passage_format_and_the_vector_holds_b
     assert plain == article.text and headed == article.embedding_text("headings") != plain
     stored = idx.store.vectors([article.chunk_id])[article.chunk_id]
     # the first model's vector of the bare text, then the second's of headings and text, each scaled by 1/sqrt(2)
-    expected = np.concatenate([HashEmbedder().embed_batch([plain])[0], HeadingsEmbedder().embed_batch([headed])[0]])
-    assert stored.shape == (1024,) and np.allclose(stored, expected / np.sqrt(2), atol=1e-5)
+    expected = np.concatenate([HashEmbedder().embed_batch([plain])[0], SaltedEmbedder().embed_batch([headed])[0]])
+    assert stored.shape == (768,) and np.allclose(stored, expected / np.sqrt(2), atol=1e-5)
     # an index of one of the models is refused to the mix (and the mix's to either model): `ingest --rebuild`
     single = Settings(index=tmp_path / "single", embedding_model=FAKE, vector_cache="off")
     refresh(single, [corpus / "note-information-dss-1d-2018-154.txt"])
     with pytest.raises(IndexMismatch, match="embedding_model"):
         Index(single.model_copy(update={"embedding_model": MIX})).check_settings()
     with pytest.raises(IndexMismatch, match="embedding_model"):
-        Index(settings.model_copy(update={"embedding_model": FAKE_HEADINGS})).check_settings()
+        Index(settings.model_copy(update={"embedding_model": SALTED})).check_settings()
 
 
 def test_a_mix_takes_each_model_s_vectors_from_the_cache_of_indexes_built_with_one(tmp_path, corpus):
     first = refresh(Settings(index=tmp_path / "plain", embedding_model=FAKE), [corpus])
-    refresh(Settings(index=tmp_path / "headed", embedding_model=FAKE_HEADINGS), [corpus])
+    refresh(Settings(index=tmp_path / "headed", embedding_model=SALTED), [corpus])
     mixed = refresh(Settings(index=tmp_path / "mix", embedding_model=MIX), [corpus])
     assert mixed.published and mixed.chunks_embedded == 0 and mixed.chunks_from_cache == first.chunks_total
     # and the other way: a model alone finds its vectors made for the mix
     refresh(
-        Settings(index=tmp_path / "mix2", embedding_model=f"{FAKE_HEADINGS}+{FAKE}", vector_cache=str(tmp_path / "c2")),
+        Settings(index=tmp_path / "mix2", embedding_model=f"{SALTED}+{FAKE}", vector_cache=str(tmp_path / "c2")),
         [corpus],
     )
     alone = refresh(
@@ -63,16 +81,24 @@ def test_a_mix_takes_each_model_s_vectors_from_the_cache_of_indexes_built_with_o
     assert alone.chunks_embedded == 0 and alone.chunks_from_cache == first.chunks_total
 
 
-def test_a_mix_reports_each_passage_once_in_its_progress():
-    mix = MixEmbedder([FAKE, FAKE_HEADINGS])
+def test_a_mix_reports_each_passage_once_in_its_progress_and_sends_a_query_to_each_model(tmp_path):
+    mix = MixEmbedder([FAKE, SALTED])
     told = []
     texts = [f"passage {i}{PART_SEPARATOR}titre\npassage {i}" for i in range(130)]
     vectors = mix.embed(texts, batch_size=16, progress=told.append)
-    assert sum(told) == 130 and vectors.shape == (130, 1024)
+    assert sum(told) == 130 and vectors.shape == (130, 768)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    # a text without the separator (a query) goes to both models as is
+    # a text without the separator (a query) goes to both models as is, the first model's vector first
     query = mix.embed_query("qui pilote le ciblage")
     assert np.allclose(query[:512], HashEmbedder().embed_batch(["qui pilote le ciblage"])[0] / np.sqrt(2), atol=1e-6)
+    assert np.allclose(query[512:], SaltedEmbedder().embed_batch(["qui pilote le ciblage"])[0] / np.sqrt(2), atol=1e-6)
+    # a name with "+" is a mix, unless it is a model folder; a "+" without a model beside it is said
+    assert mixed(f" {FAKE} + {SALTED}") == [FAKE, SALTED] and mixed(FAKE) is None
+    folder = tmp_path / "e5+ft"
+    folder.mkdir()
+    assert mixed(str(folder)) is None
+    with pytest.raises(Exception, match="un nom de modèle manque"):
+        mixed(f"{FAKE}+")
 
 
 def test_the_dense_side_of_a_mix_finds_each_model_s_nearest_and_averages_their_scaled_scores(tmp_path):
@@ -80,7 +106,7 @@ def test_the_dense_side_of_a_mix_finds_each_model_s_nearest_and_averages_their_s
     middling for both. Searched with the whole vector, "a" and "b" lose to the middling ones; each model's part
     searched apart finds its own nearest first."""
     rng = np.random.default_rng(0)
-    mix = MixEmbedder([FAKE, FAKE_HEADINGS])
+    mix = MixEmbedder([FAKE, FAKE_HEADINGS])  # two models of 512 dimensions
     unit = lambda v: v / np.linalg.norm(v)  # noqa: E731
     qa, qb = unit(rng.normal(size=512)), unit(rng.normal(size=512))
     far_a, far_b = unit(rng.normal(size=512)), unit(rng.normal(size=512))
@@ -109,16 +135,17 @@ def test_the_dense_side_of_a_mix_finds_each_model_s_nearest_and_averages_their_s
     store.close()
 
 
-def test_a_mix_index_answers_and_its_verifier_reads_sentences_with_the_first_model(tmp_path, corpus):
+def test_a_mix_index_answers_by_its_vectors_and_its_verifier_reads_sentences_with_the_first_model(tmp_path, corpus):
     from assistant.service import Service
 
-    settings = Settings(index=tmp_path / "index", embedding_model=MIX, vector_cache="off")
+    settings = Settings(index=tmp_path / "index", embedding_model=MIX, vector_cache="off", signals_off="bm25")
     refresh(settings, [corpus])
     service = Service(settings)
-    answer = service.ask("Qui pilote le ciblage des CAQES ?")
-    assert answer.answered and answer.citations[0].locator == "§ 35"
-    assert service.answerer._embed_texts(["une phrase"]).shape == (1, 512)  # the first model's vectors
-    assert isinstance(get_embedder(MIX), MixEmbedder)
+    result = service.search("Qui pilote le ciblage des CAQES ?", 5)
+    assert result.hits and result.hits[0].chunk.locator == "§ 35"  # BM25 turned off: the mix's vectors found it
+    sentence = "Le ciblage est travaillé ensemble."
+    first = HashEmbedder().embed_batch([sentence])
+    assert np.allclose(service.answerer._embed_texts([sentence]), first, atol=1e-6)  # the first model's vector
 
 
 @pytest.mark.integration
