@@ -141,6 +141,11 @@ class Index:
                 f"l'index de {self.root} a été construit avec d'autres réglages ({detail}). Le reconstruire avec "
                 f"`python -m assistant ingest CHEMIN... --rebuild` (la génération actuelle reste servie jusqu'à la "
                 f"publication de la nouvelle) ; les mélanger donnerait des résultats faux."
+                + (
+                    f" Pour servir l'index tel qu'il est : ASSISTANT_EMBEDDING_MODEL={self.info['embedding_model']}."
+                    if "embedding_model" in diff and self.info.get("embedding_model")
+                    else ""
+                )
             )
 
     @property
