@@ -94,6 +94,14 @@ def small_corpus(tmp_path_factory) -> Path:
     return copy_small_corpus(tmp_path_factory.mktemp("corpus"))
 
 
+@pytest.fixture()
+def corpus(tmp_path) -> Path:
+    """A copy of the small corpus of this test's own (a test may change or add files in it)."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    return copy_small_corpus(folder)
+
+
 def build_index(folder: Path, corpus: Path, model: str):
     """An index of ``corpus`` in ``folder`` built with the embedding model ``model``; its settings."""
     from assistant.settings import Settings

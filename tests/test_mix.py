@@ -3,7 +3,6 @@ the real embedded Chroma, and one integration test with the packaged MiniLM and 
 
 import numpy as np
 import pytest
-from conftest import copy_small_corpus
 from fakes import FAKE, FAKE_HEADINGS, HashEmbedder, HeadingsEmbedder
 
 from assistant import embeddings
@@ -34,13 +33,6 @@ class SaltedEmbedder(HeadingsEmbedder):
 @pytest.fixture(autouse=True)
 def salted():
     embeddings.register(SALTED, SaltedEmbedder)
-
-
-@pytest.fixture()
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    return copy_small_corpus(folder)
 
 
 def test_each_model_of_a_mix_reads_its_own_passage_format_and_the_vector_holds_both(tmp_path, corpus):

@@ -7,7 +7,6 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from conftest import copy_small_corpus
 
 from assistant.cli import cli
 from assistant.index import Index
@@ -15,13 +14,6 @@ from assistant.settings import Settings
 from ingest.pipeline import refresh
 
 pytestmark = pytest.mark.usefixtures("fake_model_env")
-
-
-@pytest.fixture()
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    return copy_small_corpus(folder)
 
 
 def _search_titles(settings, question):

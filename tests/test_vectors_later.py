@@ -6,7 +6,6 @@ import os
 
 import pytest
 from click.testing import CliRunner
-from conftest import copy_small_corpus
 
 from assistant import generations
 from assistant.cli import cli
@@ -18,13 +17,6 @@ from ingest.pipeline import refresh
 
 pytestmark = pytest.mark.usefixtures("fake_model_env")
 QUESTION = "Qui pilote le ciblage des CAQES ?"
-
-
-@pytest.fixture()
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    return copy_small_corpus(folder)
 
 
 def test_a_generation_without_vectors_answers_then_the_next_refresh_embeds_it(tmp_path, corpus, monkeypatch):
