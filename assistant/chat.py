@@ -88,6 +88,7 @@ def mount_chat(
         ]
         sources = render_sources(service, answer)
         words = chat_markdown(answer.answer, answer.notice, answer.suggestions).split(" ")
+        whole = {"role": "assistant", "content": " ".join(words)}
         shown = answer.answer + (f"\n\n{answer.notice}" if answer.notice else "")
         turn = {
             "question": question,
@@ -104,7 +105,7 @@ def mount_chat(
             {
                 "export_id": export_id,
                 "history": (history + [query])[-MAX_FOLLOWUP_HISTORY:],
-                "chat": chat[:-1] + [{"role": "assistant", "content": " ".join(words)}],
+                "chat": chat[:-1] + [whole],
                 "turns": turns,
                 "last": {"question": question, "query": query, "answer": answer.to_dict()},
             },
@@ -114,7 +115,7 @@ def mount_chat(
             for i in range(step, len(words), step):  # the answer streams in (Gradio sends each change only)
                 chat[-1] = {"role": "assistant", "content": " ".join(words[:i])}
                 yield chat, sources, cid, "", gr.skip(), gr.skip()
-        chat[-1] = {"role": "assistant", "content": " ".join(words)}
+        chat[-1] = whole
         copy = plain_text(shown, answer.citations) if answer.answered else shown
         yield chat, sources, cid, "", copy, write_export(export_id, turns)
 
