@@ -279,10 +279,6 @@ def fork_safe(name: str) -> bool:
 def get_embedder(name: str) -> Embedder:
     """One loaded model per name per process."""
     if name not in _LOADED:
-        factory = _FACTORIES.get(name)
-        names = None if factory else mixed(name)
-        if names:
-            _LOADED[name] = MixEmbedder(names)
-        else:
-            _LOADED[name] = factory() if factory else SentenceTransformerEmbedder(name)
+        factory, names = _FACTORIES.get(name), mixed(name)  # a registered name is never a mix
+        _LOADED[name] = factory() if factory else MixEmbedder(names) if names else SentenceTransformerEmbedder(name)
     return _LOADED[name]
