@@ -42,9 +42,10 @@ INFO = "index.json"  # settings it was built with, counts, last refresh
 CATALOG = "catalog.sqlite"  # documents, passages, sources (``assistant.catalog``)
 CATALOG_FILES = (CATALOG, CATALOG + "-wal", CATALOG + "-shm")
 CHROMA = "chroma"  # embedded Chroma's folder (absent with a Chroma server)
+EXACT = "exact"  # the vectors as one array searched exactly (``assistant.store.write_exact``), when small enough
 LEXICAL = "lexical"  # BM25's folder (``assistant.lexical``)
 GLOSSARY = "glossary.json"  # acronyms and their long forms
-LEGACY_FILES = (INFO, *CATALOG_FILES, CHROMA, LEXICAL, GLOSSARY)
+LEGACY_FILES = (INFO, *CATALOG_FILES, CHROMA, EXACT, LEXICAL, GLOSSARY)
 
 
 class IndexBusy(AssistantError):

@@ -26,7 +26,7 @@ from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.rows import Recent, Rows
 from assistant.settings import ANALYSIS_VERSION, CHUNKING_VERSION, Settings
-from assistant.store import VectorStore
+from assistant.store import ExactVectors, VectorStore, has_exact
 from assistant.text import accented, analyse, sentences
 
 # Passages whose analysed sentences, terms, headings' terms and intent cues a server keeps (each its own cache):
@@ -158,7 +158,14 @@ class Index:
         return get_embedder(self.settings.embedding_model)
 
     @cached_property
-    def store(self):
+    def store(self) -> VectorStore | ExactVectors:
+        """The vectors: their exact array when the generation saved one (``assistant.store.write_exact``),
+        else Chroma."""
+        if not self.settings.chroma_url and has_exact(self.path / generations.EXACT):
+            return ExactVectors(self.path / generations.EXACT)
+        return self.chroma()
+
+    def chroma(self) -> VectorStore:
         return VectorStore(self.path / generations.CHROMA, self.settings.chroma_url, self.collection)
 
     @property
@@ -356,6 +363,15 @@ class Index:
     def close(self) -> None:
         self.close_store()
         self.catalog.close()
+
+
+def reads_chroma(settings: Settings) -> bool:
+    """Whether the generation serving now in ``settings.index`` is searched through Chroma (not its exact
+    array)."""
+    root = Path(settings.index)
+    name = generations.current_name(root)
+    path = generations.path_of(root, name) if name else root
+    return bool(settings.chroma_url) or not has_exact(path / generations.EXACT)
 
 
 def alive(build: dict) -> bool:

@@ -80,6 +80,16 @@ class Settings(BaseSettings):
     chroma_collection: str = Field(
         "chunks", description="Chroma collection of this index (one per index on a shared server)."
     )
+    exact_search_max: int = Field(
+        100_000,
+        ge=0,
+        description=(
+            "A generation of up to this many passages in embedded Chroma also saves its vectors as one array, "
+            "which readers search exactly through a memory map instead of Chroma's HNSW index (no Chroma in the "
+            "server; the same candidates every time); larger ones, and a Chroma server's, are searched through "
+            "Chroma. Read when a generation is built; 0: never."
+        ),
+    )
     keep_generations: int = Field(
         2,
         ge=2,

@@ -1,12 +1,13 @@
 """``serve --workers N`` with N > 1: gunicorn's master with uvicorn's workers (the ``uvicorn-worker`` package).
 
-The master imports the app, the chat (Gradio) and the vector store's module (chromadb: the module only), loads
-the embedding model when it is the numpy MiniLM (arrays over the mapped weights file and a tokenizer, no thread),
-then forks the workers (``preload_app``): their pages are shared until a worker writes to them. ``gc.freeze()``
-before the fork keeps the collector from walking, and so writing to, those objects in every worker. Each worker
-then builds its own app (``assistant.app.server_app``, which uvicorn calls as a factory inside the worker): the
-catalog's SQLite connection, Chroma's client (Rust, with threads that a fork would not carry over) and the
-index's warm-up are opened by the worker itself, never by the master, which answers nothing.
+The master imports the app, the chat (Gradio) and, when the served generation is searched through Chroma, the
+chromadb module (the module only, no client), loads the embedding model when it is the numpy MiniLM (arrays over
+the mapped weights file and a tokenizer, no thread), then forks the workers (``preload_app``): their pages are
+shared until a worker writes to them. ``gc.freeze()`` before the fork keeps the collector from walking, and so
+writing to, those objects in every worker. Each worker then builds its own app (``assistant.app.server_app``,
+which uvicorn calls as a factory inside the worker): the catalog's SQLite connection, Chroma's client (Rust, with
+threads that a fork would not carry over) or the exact array's map, and the index's warm-up are opened by the
+worker itself, never by the master, which answers nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import gc
 import logging
 
-import chromadb  # noqa: F401 - imported once, in the master; its clients are opened in each worker
 from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
@@ -22,6 +22,7 @@ import assistant.chat  # noqa: F401 - Gradio: about 60 MB and 3 s in each worker
 from assistant import wordclass
 from assistant.app import server_app
 from assistant.embeddings import fork_safe, get_embedder
+from assistant.index import reads_chroma
 from assistant.lexicon import default_lexicon
 from assistant.outside import subjects
 from assistant.service import release_memory
@@ -40,6 +41,8 @@ class Worker(UvicornWorker):
 def preload(settings: Settings) -> None:
     """Load, in the master, what every worker would load the same way and can share: only what holds no thread,
     no file of the index and no SQLite connection (none of them survives a fork)."""
+    if reads_chroma(settings):
+        import chromadb  # noqa: F401 - imported once, in the master; its clients are opened in each worker
     if fork_safe(settings.embedding_model):
         get_embedder(settings.embedding_model)  # loaded, not run: an encode would start the tokenizer's threads
     # The word lists every worker's warm-up question reads (wordfreq's, the lexicon, the other codes' subjects).

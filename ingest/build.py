@@ -7,6 +7,7 @@ and open the vector cache. A server never opens one."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import time
 from functools import cached_property
@@ -20,6 +21,7 @@ from assistant.index import AUTHORITY_FIELD, Index, built_with, passage_authorit
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.settings import Settings
+from assistant.store import VectorStore, write_exact
 from assistant.vectorcache import VectorCache, cache_path, embed_with_cache, touch_vectors
 
 
@@ -54,6 +56,23 @@ class Builder(Index):
 
     def write_info(self, **updates) -> None:
         self.info = _write_info(self.path, self.settings, **updates)
+
+    @cached_property
+    def store(self) -> VectorStore:
+        """Chroma, always: the builder writes there (the exact array is saved from it at the end)."""
+        return self.chroma()
+
+    def write_exact_vectors(self) -> int:
+        """Save the generation's vectors as the array readers search exactly, when its Chroma is embedded, it
+        has its vectors and holds at most ``exact_search_max`` of them; else remove any such array (a resumed
+        build's). The number of vectors saved."""
+        folder = self.path / generations.EXACT
+        shutil.rmtree(folder, ignore_errors=True)
+        if self.settings.chroma_url or self.vectors_pending:
+            return 0
+        if not 0 < self.store.count() <= self.settings.exact_search_max:
+            return 0
+        return write_exact(self.store, folder)
 
     @cached_property
     def vector_cache(self) -> VectorCache | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant import generations
 from assistant.index import Index
+from assistant.store import ExactVectors, has_exact
 from ingest.build import Builder
 from ingest.sources import file_sha256, source_path
 
@@ -29,9 +31,9 @@ class Problems:
     def lines(self) -> list[str]:
         out = []
         if self.missing_vectors:
-            out.append(f"{len(self.missing_vectors)} passage(s) sans vecteur dans Chroma")
+            out.append(f"{len(self.missing_vectors)} passage(s) sans vecteur")
         if self.orphan_vectors:
-            out.append(f"{len(self.orphan_vectors)} vecteur(s) orphelin(s) dans Chroma (passage inconnu du catalogue)")
+            out.append(f"{len(self.orphan_vectors)} vecteur(s) orphelin(s) (passage inconnu du catalogue)")
         if self.lexical_out_of_sync:
             out.append("index lexical (BM25) désynchronisé du catalogue")
         for d in self.chunk_count_mismatch:
@@ -60,10 +62,17 @@ def check(index: Index, sources: bool = True, deep: bool = False) -> Problems:
     content is hashed (an edit that kept the size and time is seen)."""
     p = Problems()
     catalog_ids = index.catalog.chunk_ids()
-    store_ids = set(index.store.all_ids())
+    # What readers search (the exact array, if the generation has one) and Chroma, which the next refresh copies.
+    stores = [index.store] + ([index.chroma()] if isinstance(index.store, ExactVectors) else [])
+    missing: set[str] = set()
+    orphans: set[str] = set()
+    for store in stores:
+        store_ids = set(store.all_ids())
+        missing.update(c for c in catalog_ids if c not in store_ids)
+        orphans |= store_ids - set(catalog_ids)
     # A generation published before its vectors lacks them by design; the next refresh embeds them.
-    p.missing_vectors = [] if index.vectors_pending else [c for c in catalog_ids if c not in store_ids]
-    p.orphan_vectors = sorted(store_ids - set(catalog_ids))
+    p.missing_vectors = [] if index.vectors_pending else [c for c in catalog_ids if c in missing]
+    p.orphan_vectors = sorted(orphans)
     lexical_ids = index.lexical.chunk_ids
     p.lexical_out_of_sync = len(lexical_ids) != len(catalog_ids) or set(lexical_ids) != set(catalog_ids)
     counts = index.catalog.chunk_counts()
@@ -83,7 +92,8 @@ def check(index: Index, sources: bool = True, deep: bool = False) -> Problems:
 
 def repair(index: Builder, p: Problems) -> None:
     """Re-embed missing vectors, delete orphans, rebuild the lexical index, drop documents whose chunk count
-    disagrees with the manifest (their next ingest adds them back whole)."""
+    disagrees with the manifest (their next ingest adds them back whole); save the exact array again from
+    Chroma when the generation has one."""
     if p.chunk_count_mismatch:
         stale = [c for d in p.chunk_count_mismatch for c in index.catalog.chunk_ids_of(d)]
         index.catalog.remove(p.chunk_count_mismatch)
@@ -93,3 +103,5 @@ def repair(index: Builder, p: Problems) -> None:
     if p.missing_vectors:
         index.embed(list(index.catalog.chunks_by_id(p.missing_vectors).values()))
     index.rebuild_derived()
+    if has_exact(index.path / generations.EXACT):  # what readers search: saved again from the repaired Chroma
+        index.write_exact_vectors()

@@ -475,6 +475,7 @@ def _build_and_publish(
             _discard(settings, root, name)  # never resumed: the next run builds it again from the base
             raise
         checkpoint("verified")
+        build.write_exact_vectors()  # from Chroma as verified: the same vectors, searched exactly by readers
         report.chunks_total = build.catalog.counts()[1]
         prune_cache = build.keep_cached_vectors()  # its passages marked used in the vector cache, if it used it
         _cache_warning(build.opened_vector_cache, report)

@@ -37,11 +37,13 @@ def test_server_mode_matches_embedded_mode(chroma_url, small_corpus, small_index
     assert not report.failed and report.chunks_embedded == report.chunks_total
     assert report.generation == "gen-000001"
     assert not list((tmp_path / "index").rglob("chroma"))  # vectors live on the server
+    assert not list((tmp_path / "index").rglob("exact"))  # and are searched there
     again = refresh(settings, [small_corpus])
     assert not again.changed and again.chunks_embedded == 0
 
     server, embedded = Service(settings), Service(small_index)
     assert server.index.store.count() == embedded.index.store.count()
+    assert type(server.index.store).__name__ == "VectorStore" != type(embedded.index.store).__name__
     question = "Qui pilote le ciblage des CAQES ?"
     assert [h.chunk.chunk_id for h in server.search(question).hits] == [
         h.chunk.chunk_id for h in embedded.search(question).hits

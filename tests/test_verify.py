@@ -23,8 +23,9 @@ def test_verify_finds_and_fixes_what_went_wrong(tmp_path, small_corpus):
 
     idx = Index(settings)
     victims = list(idx.chunks)[:3]
-    idx.store.delete(victims)  # vectors lost
-    idx.store.add(
+    chroma = idx.chroma()  # (readers search the exact array saved from it; the next refresh copies Chroma)
+    chroma.delete(victims)  # vectors lost
+    chroma.add(
         ["orphan-1"], np.ones((1, idx.embedder.dimension), dtype=np.float32) / 20, [{"doc_id": "nowhere"}], ["orphan"]
     )  # a vector nobody knows
     shutil.rmtree(idx.path / "lexical")  # BM25 gone
@@ -39,7 +40,7 @@ def test_verify_finds_and_fixes_what_went_wrong(tmp_path, small_corpus):
     assert fixed.exit_code == 0, fixed.output
     assert "Index cohérent." in fixed.output
     idx = Index(settings)
-    assert idx.store.count() == idx.catalog.counts()[1]
-    assert set(idx.store.vectors(victims)) == set(victims)
+    assert idx.store.count() == idx.chroma().count() == idx.catalog.counts()[1]
+    assert set(idx.store.vectors(victims)) == set(idx.chroma().vectors(victims)) == set(victims)
     hits = __import__("assistant.service", fromlist=["Service"]).Service(settings).search("ciblage des CAQES").hits
     assert hits[0].chunk.locator == "§ 35"
