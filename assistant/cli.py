@@ -399,7 +399,8 @@ def verify(index, fix, deep, as_json):
             idx.check_settings()  # vectors made with these settings would not match those of an index made otherwise
             with writer_lock(settings.index):
                 repair(Builder(settings, path=idx.path), problems)
-            before, problems = problems, check(Index(settings, path=idx.path), deep=deep)
+            idx = Index(settings, path=idx.path)  # as repaired (its vectors' count is said below)
+            before, problems = problems, check(idx, deep=deep)
             if not as_json:
                 click.echo("Réparé : " + ("; ".join(before.lines()) or "rien"))
         if as_json:

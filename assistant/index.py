@@ -6,6 +6,7 @@ generation is ``ingest.build.Builder``'s (a subclass), never a reader's."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Iterable
 from functools import cached_property
@@ -157,12 +158,24 @@ class Index:
     def embedder(self) -> Embedder:
         return get_embedder(self.settings.embedding_model)
 
+    exact_error = ""  # why the generation's exact array could not be read, if it could not (Chroma serves)
+
     @cached_property
     def store(self) -> VectorStore | ExactVectors:
         """The vectors: their exact array when the generation saved one (``assistant.store.write_exact``),
-        else Chroma."""
-        if not self.settings.chroma_url and has_exact(self.path / generations.EXACT):
-            return ExactVectors(self.path / generations.EXACT)
+        else Chroma; Chroma too, with a warning and ``exact_error``, when the array cannot be read
+        (``verify --fix`` saves it again)."""
+        folder = self.path / generations.EXACT
+        if not self.settings.chroma_url and folder.exists():
+            try:
+                if not has_exact(folder):
+                    raise OSError(f"fichiers manquants dans {folder}")
+                return ExactVectors(folder)
+            except (OSError, ValueError) as exc:
+                self.exact_error = str(exc)
+                logging.getLogger(__name__).warning(
+                    "vecteurs exacts de %s illisibles (%s) : recherche par Chroma", self.path, exc
+                )
         return self.chroma()
 
     def chroma(self) -> VectorStore:

@@ -138,39 +138,55 @@ EXACT_VECTORS = "vectors.npy"  # their vectors as stored in Chroma, one row each
 EXACT_NORMS = "norms.npy"  # each row's length (the similarity is the cosine, as Chroma's)
 
 
-def write_exact(store: VectorStore, folder: Path, batch: int = 5000) -> int:
-    """Save every vector of ``store`` in ``folder`` as arrays ``ExactVectors`` reads; the number of vectors."""
-    ids: list[str] = []
-    parts: list[np.ndarray] = []
-    offset = 0
-    while True:
-        got = store._col.get(include=["embeddings"], limit=batch, offset=offset)
-        if not got["ids"]:
-            break
-        ids.extend(got["ids"])
-        parts.append(np.asarray(got["embeddings"], dtype=np.float32))
-        offset += len(got["ids"])
-    folder.mkdir(parents=True, exist_ok=True)
-    keys = [i.encode() for i in ids]
-    order = sorted(range(len(keys)), key=keys.__getitem__)  # the order ``searchsorted`` reads them in
-    matrix = np.concatenate(parts)[order] if parts else np.zeros((0, 0), dtype=np.float32)
-    arrays = {
-        EXACT_IDS: np.array([keys[i] for i in order], dtype=bytes) if ids else np.zeros(0, dtype="S1"),
-        EXACT_NORMS: np.linalg.norm(matrix, axis=1).astype(np.float32) if len(matrix) else np.zeros(0, np.float32),
-        EXACT_VECTORS: matrix,  # last: its presence says the folder is whole
-    }
-    for name, array in arrays.items():
-        tmp = folder / f"{name}.tmp"
-        with open(tmp, "wb") as f:
-            np.save(f, array)
-            f.flush()
+def write_exact(store: VectorStore, folder: Path, batch: int = 2000) -> int:
+    """Save every vector of ``store`` as the arrays ``ExactVectors`` reads, in ``folder``, which is replaced
+    whole: the arrays are written in a folder beside it, then renamed into place, so that a reader opening
+    the generation meanwhile finds the old folder or the new one, never a mix. The number of vectors saved."""
+    import shutil
+
+    from numpy.lib.format import open_memmap
+
+    keys = sorted(i.encode() for i in store.all_ids())  # the order ``searchsorted`` reads them in
+    new, old = folder.with_name(folder.name + ".new"), folder.with_name(folder.name + ".old")
+    shutil.rmtree(new, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+    new.mkdir(parents=True)
+    ids = np.array(keys, dtype=bytes) if keys else np.zeros(0, dtype="S1")
+    matrix = norms = None
+    for start in range(0, len(keys), batch):  # row by row into the file: never the whole matrix twice in memory
+        part = [k.decode() for k in keys[start : start + batch]]
+        got = store.vectors(part)
+        rows = np.stack([got[c] for c in part])
+        if matrix is None:
+            matrix = open_memmap(new / EXACT_VECTORS, mode="w+", dtype=np.float32, shape=(len(keys), rows.shape[1]))
+            norms = np.zeros(len(keys), dtype=np.float32)
+        matrix[start : start + len(part)] = rows
+        norms[start : start + len(part)] = np.linalg.norm(rows, axis=1)
+    if matrix is None:
+        np.save(new / EXACT_VECTORS, np.zeros((0, 0), dtype=np.float32))
+        norms = np.zeros(0, dtype=np.float32)
+    else:
+        matrix.flush()
+        del matrix
+    np.save(new / EXACT_IDS, ids)
+    np.save(new / EXACT_NORMS, norms)
+    for name in (EXACT_IDS, EXACT_NORMS, EXACT_VECTORS):
+        with open(new / name, "rb+") as f:
             os.fsync(f.fileno())
-        os.replace(tmp, folder / name)
-    return len(ids)
+    if folder.exists():
+        folder.rename(old)
+    new.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+    fd = os.open(folder.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # the rename on disk
+    finally:
+        os.close(fd)
+    return len(keys)
 
 
 def has_exact(folder: Path) -> bool:
-    return (folder / EXACT_VECTORS).exists()
+    return all((folder / name).exists() for name in (EXACT_IDS, EXACT_NORMS, EXACT_VECTORS))
 
 
 class ExactVectors:
@@ -179,9 +195,15 @@ class ExactVectors:
     ``VectorStore``'s readers ask (``query``, ``vectors``, ``count``, ``existing``, ``all_ids``)."""
 
     def __init__(self, folder: Path):
+        """Raises ``ValueError`` (or ``OSError``) when the arrays cannot be read or disagree in length."""
         self._ids = np.load(folder / EXACT_IDS, mmap_mode="r")
         self._norms = np.load(folder / EXACT_NORMS, mmap_mode="r")
         self._matrix = np.load(folder / EXACT_VECTORS, mmap_mode="r")
+        if not len(self._ids) == len(self._norms) == len(self._matrix) or self._matrix.ndim != 2:
+            raise ValueError(
+                f"tableaux de {folder} de longueurs différentes ({len(self._ids)} identifiants, "
+                f"{len(self._norms)} normes, {len(self._matrix)} vecteurs)"
+            )
 
     def close(self) -> None:
         self._ids = self._norms = self._matrix = None  # the maps go with the last reference

@@ -7,6 +7,7 @@ and open the vector cache. A server never opens one."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sqlite3
 import time
@@ -64,15 +65,22 @@ class Builder(Index):
 
     def write_exact_vectors(self) -> int:
         """Save the generation's vectors as the array readers search exactly, when its Chroma is embedded, it
-        has its vectors and holds at most ``exact_search_max`` of them; else remove any such array (a resumed
-        build's). The number of vectors saved."""
+        has its vectors and holds at most ``exact_search_max`` of them, one per passage of the catalog; else
+        remove any such array (a resumed build's). The number of vectors saved."""
         folder = self.path / generations.EXACT
-        shutil.rmtree(folder, ignore_errors=True)
-        if self.settings.chroma_url or self.vectors_pending:
+        count = 0 if self.settings.chroma_url or self.vectors_pending else self.store.count()
+        if not 0 < count <= self.settings.exact_search_max:
+            shutil.rmtree(folder, ignore_errors=True)
             return 0
-        if not 0 < self.store.count() <= self.settings.exact_search_max:
+        saved = write_exact(self.store, folder)
+        passages = self.catalog.counts()[1]
+        if saved != passages:  # readers would search another set than the catalog's: Chroma it is
+            shutil.rmtree(folder, ignore_errors=True)
+            logging.getLogger(__name__).warning(
+                "%s : %d vecteurs pour %d passages, vecteurs exacts non enregistrés", self.path, saved, passages
+            )
             return 0
-        return write_exact(self.store, folder)
+        return saved
 
     @cached_property
     def vector_cache(self) -> VectorCache | None:

@@ -20,12 +20,17 @@ class Problems:
     chunk_count_mismatch: list[str] = field(default_factory=list)  # doc ids
     sources_missing: list[str] = field(default_factory=list)  # doc ids whose file is gone
     sources_changed: list[str] = field(default_factory=list)  # doc ids whose file changed since indexing
+    exact_unreadable: str = ""  # why the generation's exact array cannot be read (Chroma is searched instead)
 
     @property
     def ok(self) -> bool:
         """The index is consistent (sources gone or changed only need an ingest, they do not break it)."""
         return not (
-            self.missing_vectors or self.orphan_vectors or self.lexical_out_of_sync or self.chunk_count_mismatch
+            self.missing_vectors
+            or self.orphan_vectors
+            or self.lexical_out_of_sync
+            or self.chunk_count_mismatch
+            or self.exact_unreadable
         )
 
     def lines(self) -> list[str]:
@@ -34,6 +39,8 @@ class Problems:
             out.append(f"{len(self.missing_vectors)} passage(s) sans vecteur")
         if self.orphan_vectors:
             out.append(f"{len(self.orphan_vectors)} vecteur(s) orphelin(s) (passage inconnu du catalogue)")
+        if self.exact_unreadable:
+            out.append(f"vecteurs exacts illisibles ({self.exact_unreadable})")
         if self.lexical_out_of_sync:
             out.append("index lexical (BM25) désynchronisé du catalogue")
         for d in self.chunk_count_mismatch:
@@ -50,6 +57,7 @@ class Problems:
             "missing_vectors": len(self.missing_vectors),
             "orphan_vectors": len(self.orphan_vectors),
             "lexical_out_of_sync": self.lexical_out_of_sync,
+            "exact_unreadable": self.exact_unreadable,
             "chunk_count_mismatch": self.chunk_count_mismatch,
             "sources_missing": self.sources_missing,
             "sources_changed": self.sources_changed,
@@ -63,13 +71,21 @@ def check(index: Index, sources: bool = True, deep: bool = False) -> Problems:
     p = Problems()
     catalog_ids = index.catalog.chunk_ids()
     # What readers search (the exact array, if the generation has one) and Chroma, which the next refresh copies.
-    stores = [index.store] + ([index.chroma()] if isinstance(index.store, ExactVectors) else [])
+    exact = index.store if isinstance(index.store, ExactVectors) else None
+    p.exact_unreadable = index.exact_error
+    chroma = index.chroma() if exact is not None else index.store
     missing: set[str] = set()
     orphans: set[str] = set()
-    for store in stores:
-        store_ids = set(store.all_ids())
-        missing.update(c for c in catalog_ids if c not in store_ids)
-        orphans |= store_ids - set(catalog_ids)
+    try:
+        for store in (exact, chroma):
+            if store is None:
+                continue
+            store_ids = set(store.all_ids())
+            missing.update(c for c in catalog_ids if c not in store_ids)
+            orphans |= store_ids - set(catalog_ids)
+    finally:
+        if exact is not None:
+            chroma.close()
     # A generation published before its vectors lacks them by design; the next refresh embeds them.
     p.missing_vectors = [] if index.vectors_pending else [c for c in catalog_ids if c in missing]
     p.orphan_vectors = sorted(orphans)
@@ -103,5 +119,5 @@ def repair(index: Builder, p: Problems) -> None:
     if p.missing_vectors:
         index.embed(list(index.catalog.chunks_by_id(p.missing_vectors).values()))
     index.rebuild_derived()
-    if has_exact(index.path / generations.EXACT):  # what readers search: saved again from the repaired Chroma
+    if has_exact(index.path / generations.EXACT) or p.exact_unreadable:  # saved again from the repaired Chroma
         index.write_exact_vectors()

@@ -89,17 +89,23 @@ def test_a_generation_published_before_its_vectors_has_no_array_until_they_come(
     assert idx.store.count() == idx.catalog.counts()[1]
 
 
-@pytest.mark.integration
-def test_a_server_process_answers_without_importing_chromadb(small_index):
-    """The point of the array: no Chroma client, HNSW index nor chromadb module in a reader (about 110 MB and
-    half a second of a full-codes server's start, measured)."""
+@pytest.mark.parametrize("model", ["fake", pytest.param("real", marks=pytest.mark.integration)])
+def test_a_reader_process_answers_without_importing_chromadb(model, request):
+    """The point of the array: no Chroma client, HNSW index nor chromadb module in a reader (about 100 MB and
+    half a second of a full-codes server's start, measured), nor in the master of several workers."""
+    settings = request.getfixturevalue("fake_index" if model == "fake" else "small_index")
+    fakes = "import sys; sys.path.insert(0, 'tests'); from fakes import register_fakes; register_fakes(); "
     code = (
-        "import sys; from pathlib import Path; from assistant.service import Service; "
-        "from assistant.settings import Settings; "
-        f"a = Service(Settings(index=Path({str(small_index.index)!r}))).ask('Qui pilote le ciblage des CAQES ?'); "
+        (fakes if model == "fake" else "import sys; ")
+        + "from pathlib import Path; from assistant.service import Service; from assistant.settings import Settings; "
+        f"s = Settings(index=Path({str(settings.index)!r})); "
+        "a = Service(s).ask('Qui pilote le ciblage des CAQES ?'); "
+        "from assistant.workers import preload; preload(s); "
         "print(a.answered, a.citations[0].locator, 'chromadb' in sys.modules)"
     )
-    env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_EMBEDDING_MODEL"}  # the real model, not the fake
+    env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_EMBEDDING_MODEL"}
+    if model == "fake":
+        env["ASSISTANT_EMBEDDING_MODEL"] = "fake"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "§", "35", "False"]
@@ -125,3 +131,54 @@ def test_verify_reads_the_array_readers_search_and_fix_saves_it_again(tmp_path, 
     idx = Index(settings)
     assert isinstance(idx.store, ExactVectors)
     assert sorted(idx.store.all_ids()) == sorted(idx.catalog.chunk_ids())
+
+
+@pytest.mark.parametrize("damage", ["ids removed", "vectors truncated"])
+def test_an_unreadable_array_falls_back_to_chroma_and_verify_fix_saves_it_again(tmp_path, corpus, damage):
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+    from assistant.service import Service
+    from assistant.store import EXACT_IDS, EXACT_VECTORS
+
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])
+    folder = _exact_folder(settings)
+    if damage == "ids removed":
+        (folder / EXACT_IDS).unlink()
+    else:
+        np.save(folder / EXACT_VECTORS, np.load(folder / EXACT_VECTORS)[:-2])
+    idx = Index(settings)
+    assert isinstance(idx.store, VectorStore) and idx.exact_error  # Chroma answers meanwhile
+    assert Service(settings).ask("Qui pilote le ciblage des CAQES ?").citations[0].locator == "§ 35"
+    runner, index = CliRunner(), ["--index", str(settings.index)]
+    result = runner.invoke(cli, ["verify", *index])
+    assert result.exit_code == 1 and "vecteurs exacts illisibles" in result.output, result.output
+    result = runner.invoke(cli, ["verify", "--fix", *index])
+    assert result.exit_code == 0 and "Index cohérent." in result.output, result.output
+    idx = Index(settings)
+    assert isinstance(idx.store, ExactVectors) and not idx.exact_error
+    assert sorted(idx.store.all_ids()) == sorted(idx.catalog.chunk_ids())
+    assert sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(generations.EXACT)) == ["exact"]
+
+
+def test_saving_the_array_again_replaces_it_whole_and_never_saves_one_short_of_the_catalog(tmp_path, corpus):
+    """Saving the array again (``verify --fix``) replaces its folder whole: a reader that opened the old one
+    keeps reading it, one that opens it afterwards reads the new one. An array that would not hold every
+    passage of the catalog is not saved (Chroma is searched) rather than saved wrong."""
+    from ingest.build import Builder
+
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])
+    before = Index(settings)
+    q = before.embedder.embed_query("Qui pilote le ciblage des CAQES ?")
+    first = before.store.query(q, 5)
+    build = Builder(settings, path=before.path)
+    assert build.write_exact_vectors() == before.catalog.counts()[1]
+    assert before.store.query(q, 5) == first and Index(settings).store.query(q, 5) == first
+    build.chroma().delete(before.store.all_ids()[:1])  # Chroma loses a vector, then the array is saved from it
+    assert build.write_exact_vectors() == 0
+    assert not (before.path / generations.EXACT).exists()
+    assert before.store.query(q, 5) == first  # the reader's mapped array is still whole
+    assert isinstance(Index(settings).store, VectorStore)
+    build.close()

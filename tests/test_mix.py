@@ -12,7 +12,7 @@ from assistant.index import Index
 from assistant.records import PART_SEPARATOR
 from assistant.retrieval import dense_scores
 from assistant.settings import Settings
-from assistant.store import VectorStore
+from assistant.store import ExactVectors, VectorStore, write_exact
 from ingest.pipeline import refresh
 
 SALTED = "fake-salted"
@@ -93,10 +93,11 @@ def test_a_mix_reports_each_passage_once_in_its_progress_and_sends_a_query_to_ea
         mixed(f"{FAKE}+")
 
 
-def test_the_dense_side_of_a_mix_finds_each_model_s_nearest_and_averages_their_scaled_scores(tmp_path):
+@pytest.mark.parametrize("searched", ["chroma", "exact"])
+def test_the_dense_side_of_a_mix_finds_each_model_s_nearest_and_averages_their_scaled_scores(tmp_path, searched):
     """Passage "a" is the query's nearest for the first model only, "b" for the second only; 40 others are
     middling for both. Searched with the whole vector, "a" and "b" lose to the middling ones; each model's part
-    searched apart finds its own nearest first."""
+    searched apart finds its own nearest first. Through Chroma and through the exact array saved from it."""
     rng = np.random.default_rng(0)
     mix = MixEmbedder([FAKE, FAKE_HEADINGS])  # two models of 512 dimensions
     unit = lambda v: v / np.linalg.norm(v)  # noqa: E731
@@ -110,8 +111,11 @@ def test_the_dense_side_of_a_mix_finds_each_model_s_nearest_and_averages_their_s
                 [unit(0.75 * qa + 0.5 * unit(rng.normal(size=512))), unit(0.75 * qb + 0.5 * unit(rng.normal(size=512)))]
             )
         )
-    store = VectorStore(tmp_path / "chroma")
-    store.add(ids, np.stack(rows), [{"doc_id": i} for i in ids], ids)
+    chroma = VectorStore(tmp_path / "chroma")
+    chroma.add(ids, np.stack(rows), [{"doc_id": i} for i in ids], ids)
+    if searched == "exact":
+        write_exact(chroma, tmp_path / "exact")
+    store = ExactVectors(tmp_path / "exact") if searched == "exact" else chroma
     query = mix.join([qa, qb])
     whole = [cid for cid, _ in store.query(query, 5)]
     assert "a" not in whole and "b" not in whole
@@ -125,6 +129,7 @@ def test_the_dense_side_of_a_mix_finds_each_model_s_nearest_and_averages_their_s
         assert dense[c] == pytest.approx((scaled(cos_a, c) + scaled(cos_b, c)) / 2, abs=1e-5)
     assert dense["a"] == pytest.approx(0.5, abs=1e-5) and dense["b"] == pytest.approx(0.5, abs=1e-5)
     store.close()
+    chroma.close()
 
 
 def test_a_mix_index_answers_by_its_vectors_and_its_verifier_reads_sentences_with_the_first_model(tmp_path, corpus):
