@@ -81,7 +81,7 @@ class Settings(BaseSettings):
         "chunks", description="Chroma collection of this index (one per index on a shared server)."
     )
     exact_search_max: int = Field(
-        100_000,
+        50_000,
         ge=0,
         description=(
             "A generation of up to this many passages in embedded Chroma also saves its vectors as one array, "
