@@ -48,7 +48,9 @@ class Loaded:
         """Load what the first question would otherwise wait for (BM25, glossary, headings, vectors); passages and
         documents are read when a question needs them."""
         idx = self.index
-        for attr in ("lexical", "glossary", "long_forms", "headings", "store"):
+        # (a generation published before its vectors is searched by BM25 alone: its vector store stays closed,
+        # and chromadb unimported, until the generation with vectors is published)
+        for attr in ("lexical", "glossary", "long_forms", "headings", *(() if idx.vectors_pending else ("store",))):
             getattr(idx, attr)
         # A question made of a passage's first words is answered with its citations: the embedding model,
         # Chroma's vectors and what the answer reads at first use (word lists, accents of headings) are loaded
