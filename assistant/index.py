@@ -391,6 +391,20 @@ def reads_chroma(settings: Settings) -> bool:
     return not pending and (bool(settings.chroma_url) or not has_exact(path / generations.EXACT))
 
 
+def vector_search(idx: Index) -> str:
+    """How the generation's vectors are searched, in French (``status``)."""
+    if idx.vectors_pending:
+        return "aucune (recherche lexicale seule en attendant les vecteurs)"
+    if idx.settings.chroma_url:
+        return f"serveur Chroma {idx.settings.chroma_url} (HNSW)"
+    if not (idx.path / generations.EXACT).exists():
+        return "Chroma (HNSW)"
+    store = idx.store
+    if isinstance(store, ExactVectors):
+        return f"exacte ({store.count()} vecteurs en tableau partagé)"
+    return f"Chroma (HNSW) : tableau exact illisible ({idx.exact_error})"
+
+
 def alive(build: dict) -> bool:
     """The process that builds ``build`` (an entry of ``unfinished_builds``) is running."""
     return bool(build.get("pid")) and Path(f"/proc/{build['pid']}").exists()
@@ -459,6 +473,7 @@ def status(settings: Settings) -> dict:
         "generations": generations.generations(settings.index) or [idx.generation],
         "unfinished": building,
         "vectors": vectors_state(idx, building),
+        "vector_search": vector_search(idx),
         "embedding_model": idx.info.get("embedding_model"),
         "chunking_version": idx.info.get("chunking_version"),
         "analysis_version": idx.info.get("analysis_version"),
@@ -472,6 +487,14 @@ def status(settings: Settings) -> dict:
         info["warnings"].append(str(exc))
     if warning := analysis_warning(idx):
         info["warnings"].append(warning)
+    exact_missing = not (idx.vectors_pending or settings.chroma_url or (idx.path / generations.EXACT).exists())
+    if exact_missing and 0 < chunks <= settings.exact_search_max:
+        info["warnings"].append(
+            f"la génération {idx.generation} n'a pas ses vecteurs en tableau exact (construite avant eux) : ses "
+            "vecteurs sont cherchés par Chroma (HNSW). `python -m assistant ingest CHEMIN... --rebuild` les "
+            "enregistre (sans rien recalculer quand le cache de vecteurs a les passages), comme la prochaine "
+            "mise à jour publiée."
+        )
     for b in building:
         if alive(b):  # a refresh at work (the background job computing the vectors): nothing to warn about
             continue

@@ -190,3 +190,23 @@ def test_saving_the_array_again_replaces_it_whole_and_never_saves_one_short_of_t
     assert before.store.query(q, 5) == first  # the reader's mapped array is still whole
     assert isinstance(Index(settings).store, VectorStore)
     build.close()
+
+
+def test_status_says_how_the_vectors_are_searched_and_warns_of_a_generation_without_its_array(tmp_path, corpus):
+    import shutil
+
+    from assistant.index import status
+
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])
+    info = status(settings)
+    assert info["vector_search"] == f"exacte ({info['chunks']} vecteurs en tableau partagé)"
+    assert not info["warnings"]
+    shutil.rmtree(_exact_folder(settings))  # as a generation built before the arrays
+    info = status(settings)
+    assert info["vector_search"] == "Chroma (HNSW)"
+    assert any("--rebuild" in w and "tableau exact" in w for w in info["warnings"]), info["warnings"]
+    above = settings.model_copy(update={"exact_search_max": 5})  # above the limit: Chroma by design, no warning
+    assert status(above)["vector_search"] == "Chroma (HNSW)" and not status(above)["warnings"]
+    refresh(settings, [corpus], rebuild=True)
+    assert status(settings)["vector_search"].startswith("exacte") and not status(settings)["warnings"]
