@@ -141,7 +141,8 @@ def writer_lock(root: Path):
         os.close(fd)  # releases the lock
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (a rename in it) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -159,7 +160,7 @@ def publish(root: Path, name: str) -> None:
         os.fsync(fh.fileno())
     checkpoint("switching")
     os.replace(tmp, root / CURRENT)
-    _fsync_dir(root)
+    fsync_dir(root)
 
 
 def build_info(path: Path) -> dict | None:
@@ -187,7 +188,7 @@ def sync_tree(path: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(dirpath))
+        fsync_dir(Path(dirpath))
 
 
 def remove(root: Path, name: str) -> None:

@@ -8,11 +8,12 @@ shared by every process that reads it."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from assistant import generations
 
 COLLECTION = "chunks"
 
@@ -170,18 +171,12 @@ def write_exact(store: VectorStore, folder: Path, batch: int = 2000) -> int:
         del matrix
     np.save(new / EXACT_IDS, ids)
     np.save(new / EXACT_NORMS, norms)
-    for name in (EXACT_IDS, EXACT_NORMS, EXACT_VECTORS):
-        with open(new / name, "rb+") as f:
-            os.fsync(f.fileno())
+    generations.sync_tree(new)  # on disk before the rename makes it the array
     if folder.exists():
         folder.rename(old)
     new.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
-    fd = os.open(folder.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)  # the rename on disk
-    finally:
-        os.close(fd)
+    generations.fsync_dir(folder.parent)  # the rename on disk
     return len(keys)
 
 
