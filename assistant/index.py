@@ -381,14 +381,11 @@ class Index:
 def reads_chroma(settings: Settings) -> bool:
     """Whether the generation serving now in ``settings.index`` is searched through Chroma (not its exact
     array, nor BM25 alone while its vectors are pending)."""
-    root = Path(settings.index)
-    name = generations.current_name(root)
-    path = generations.path_of(root, name) if name else root
+    idx = Index(settings)  # its catalog's connection closed at once (this runs in the master, before a fork)
     try:
-        pending = json.loads((path / generations.INFO).read_text()).get("vectors") == "pending"
-    except (OSError, ValueError):
-        pending = False
-    return not pending and (bool(settings.chroma_url) or not has_exact(path / generations.EXACT))
+        return not idx.vectors_pending and (bool(settings.chroma_url) or not has_exact(idx.path / generations.EXACT))
+    finally:
+        idx.close()
 
 
 def vector_search(idx: Index) -> str:
