@@ -119,10 +119,21 @@ def test_a_reader_process_answers_without_importing_chromadb(model, request, tmp
     assert out.stdout.split() == ["True", "§", "35", "False"]
 
 
-def test_verify_reads_the_array_readers_search_and_fix_saves_it_again(tmp_path, corpus):
+def _verify_then_fix(settings, finding: str) -> Index:
+    """`verify` says ``finding`` and exits 1; `verify --fix` then leaves the index consistent. The index after."""
     from click.testing import CliRunner
 
     from assistant.cli import cli
+
+    runner, index = CliRunner(), ["--index", str(settings.index)]
+    result = runner.invoke(cli, ["verify", *index])
+    assert result.exit_code == 1 and finding in result.output, result.output
+    result = runner.invoke(cli, ["verify", "--fix", *index])
+    assert result.exit_code == 0 and "Index cohérent." in result.output, result.output
+    return Index(settings)
+
+
+def test_verify_reads_the_array_readers_search_and_fix_saves_it_again(tmp_path, corpus):
     from assistant.store import EXACT_IDS, EXACT_NORMS, EXACT_VECTORS
 
     settings = Settings(index=tmp_path / "index")
@@ -131,21 +142,13 @@ def test_verify_reads_the_array_readers_search_and_fix_saves_it_again(tmp_path, 
     for name in (EXACT_IDS, EXACT_NORMS, EXACT_VECTORS):  # the array loses its last passage
         array = np.load(folder / name)
         np.save(folder / name, array[:-1])
-    runner, index = CliRunner(), ["--index", str(settings.index)]
-    result = runner.invoke(cli, ["verify", *index])
-    assert result.exit_code == 1 and "1 passage(s) sans vecteur" in result.output, result.output
-    result = runner.invoke(cli, ["verify", "--fix", *index])
-    assert result.exit_code == 0 and "Index cohérent." in result.output, result.output
-    idx = Index(settings)
+    idx = _verify_then_fix(settings, "1 passage(s) sans vecteur")
     assert isinstance(idx.store, ExactVectors)
     assert sorted(idx.store.all_ids()) == sorted(idx.catalog.chunk_ids())
 
 
 @pytest.mark.parametrize("damage", ["ids removed", "vectors truncated"])
 def test_an_unreadable_array_falls_back_to_chroma_and_verify_fix_saves_it_again(tmp_path, corpus, damage):
-    from click.testing import CliRunner
-
-    from assistant.cli import cli
     from assistant.service import Service
     from assistant.store import EXACT_IDS, EXACT_VECTORS
 
@@ -159,12 +162,7 @@ def test_an_unreadable_array_falls_back_to_chroma_and_verify_fix_saves_it_again(
     idx = Index(settings)
     assert isinstance(idx.store, VectorStore) and idx.exact_error  # Chroma answers meanwhile
     assert Service(settings).ask("Qui pilote le ciblage des CAQES ?").citations[0].locator == "§ 35"
-    runner, index = CliRunner(), ["--index", str(settings.index)]
-    result = runner.invoke(cli, ["verify", *index])
-    assert result.exit_code == 1 and "vecteurs exacts illisibles" in result.output, result.output
-    result = runner.invoke(cli, ["verify", "--fix", *index])
-    assert result.exit_code == 0 and "Index cohérent." in result.output, result.output
-    idx = Index(settings)
+    idx = _verify_then_fix(settings, "vecteurs exacts illisibles")
     assert isinstance(idx.store, ExactVectors) and not idx.exact_error
     assert sorted(idx.store.all_ids()) == sorted(idx.catalog.chunk_ids())
     assert sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(generations.EXACT)) == ["exact"]
