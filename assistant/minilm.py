@@ -11,6 +11,7 @@ sentence-transformers.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -98,19 +99,48 @@ def mapped_safetensors(path: Path) -> dict[str, np.ndarray]:
     return out
 
 
-def _release(view: np.ndarray) -> None:
-    """Tell the system that the pages of the file mapped under ``view`` need not stay in this process's
-    memory (``MADV_DONTNEED``: a read maps them again from the page cache)."""
-    import mmap
+def _offset_in_file(view: np.ndarray) -> int:
+    """Where the data of a view of a mapped file (``mapped_safetensors``) starts in the file."""
+    root = view
+    while isinstance(root.base, np.ndarray):  # down to the array over the whole map, from the file's start
+        root = root.base
+    return int(view.__array_interface__["data"][0] - root.__array_interface__["data"][0]) + int(root.offset)
 
-    base = view
-    while base is not None and not isinstance(base, mmap.mmap):
-        base = getattr(base, "base", None) if not isinstance(base, np.memmap) else base._mmap
-    if base is not None and hasattr(mmap, "MADV_DONTNEED"):
-        try:
-            base.madvise(mmap.MADV_DONTNEED)
-        except OSError:  # not supported here: the pages stay, nothing else changes
-            pass
+
+class FileRows:
+    """The rows of a 2-D little-endian tensor stored in a file, read with ``os.pread`` when asked for
+    (``rows[ids]``, as a numpy array's fancy indexing gives them). Mapped, the file's pages came into the
+    process's memory with their neighbours (the kernel maps up to 64 KB of the page cache around the one read):
+    a full-codes server held 20 MB of the word embeddings after 40 questions and 40 of their 47 MB after 500
+    more, for the few thousand rows of the tokens it had met. Read, a row is copied for the query that needs it
+    and nothing stays. The descriptor is opened once; ``pread`` keeps no position, so the threads of a process
+    and the workers forked from it read through it at once."""
+
+    def __init__(self, path: Path, offset: int, shape: tuple[int, int], dtype: np.dtype):
+        self.shape = shape
+        self.dtype = dtype
+        self._offset = offset
+        self._row = shape[1] * dtype.itemsize
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, ids) -> np.ndarray:
+        ids = np.asarray(ids)
+        unique, inverse = np.unique(ids, return_inverse=True)
+        if len(unique) and (unique[0] < 0 or unique[-1] >= self.shape[0]):
+            raise IndexError(f"row {int(unique[-1] if unique[-1] >= self.shape[0] else unique[0])} out of range")
+        data = b"".join(os.pread(self._fd, self._row, self._offset + int(i) * self._row) for i in unique)
+        if len(data) != len(unique) * self._row:
+            raise OSError("fichier du modèle tronqué")
+        rows = np.frombuffer(data, dtype=self.dtype).reshape(len(unique), self.shape[1])
+        return rows[inverse.reshape(ids.shape)]
+
+    def __del__(self):
+        fd, self._fd = getattr(self, "_fd", None), None
+        if fd is not None:
+            os.close(fd)
 
 
 class MiniLM:
@@ -133,15 +163,17 @@ class MiniLM:
         self.tokenizer.enable_truncation(max_length=self.max_len)
         self.tokenizer.no_padding()
         # The weights are read from the mapped file (``mapped_safetensors``): the word embeddings (47 of the
-        # model's 90 MB) stay there, only the rows of the tokens met are ever read; the layers' matrices are
-        # copied transposed (read in place, transposed, a query took 20 ms instead of 15). Loaded whole with
-        # ``safetensors.numpy.load_file``, the model cost each server 130 MB at its peak.
+        # model's 90 MB) stay in the file, only the rows of the tokens met are read (``FileRows``); the layers'
+        # matrices are copied transposed (read in place, transposed, a query took 20 ms instead of 15). Loaded
+        # whole with ``safetensors.numpy.load_file``, the model cost each server 130 MB at its peak.
         w = mapped_safetensors(f / "model.safetensors")
         w = {k.removeprefix("bert."): v for k, v in w.items()}
-        self.word = w["embeddings.word_embeddings.weight"]
-        self.position = w["embeddings.position_embeddings.weight"]
-        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
-        self.emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        word = w["embeddings.word_embeddings.weight"]
+        # its place in the file: the tensor is a view of the mapped bytes (``mapped_safetensors``)
+        self.word = FileRows(f / "model.safetensors", _offset_in_file(word), (word.shape[0], word.shape[1]), word.dtype)
+        self.position = np.array(w["embeddings.position_embeddings.weight"])
+        self.token_type = np.array(w["embeddings.token_type_embeddings.weight"][0])
+        self.emb_ln = (np.array(w["embeddings.LayerNorm.weight"]), np.array(w["embeddings.LayerNorm.bias"]))
         self.layers = []
         for i in range(int(config["num_hidden_layers"])):
             p = f"encoder.layer.{i}."
@@ -152,19 +184,21 @@ class MiniLM:
                     np.ascontiguousarray(np.concatenate([q, k, v]).T),
                     qkv_b,
                     np.ascontiguousarray(w[p + "attention.output.dense.weight"].T),
-                    w[p + "attention.output.dense.bias"],
-                    (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
+                    np.array(w[p + "attention.output.dense.bias"]),
+                    (
+                        np.array(w[p + "attention.output.LayerNorm.weight"]),
+                        np.array(w[p + "attention.output.LayerNorm.bias"]),
+                    ),
                     np.ascontiguousarray(w[p + "intermediate.dense.weight"].T),
-                    w[p + "intermediate.dense.bias"],
+                    np.array(w[p + "intermediate.dense.bias"]),
                     np.ascontiguousarray(w[p + "output.dense.weight"].T),
-                    w[p + "output.dense.bias"],
-                    (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
+                    np.array(w[p + "output.dense.bias"]),
+                    (np.array(w[p + "output.LayerNorm.weight"]), np.array(w[p + "output.LayerNorm.bias"])),
                 )
             )
 
-        # The pages of the file read to copy the layers leave this process's memory (they stay in the page
-        # cache): what remains mapped is read again only where a query needs it.
-        _release(w["embeddings.word_embeddings.weight"])
+        # Every tensor but the word embeddings is copied: once ``w`` goes, nothing of the file stays mapped (the
+        # small ones left as views of the map brought its pages around them into memory, 3 MB).
 
     def _ln(self, x: np.ndarray, params) -> np.ndarray:
         mean = x.mean(-1, keepdims=True)

@@ -40,17 +40,51 @@ def test_folder_not_supported_is_refused(tmp_path):
     assert not supports(tmp_path)
 
 
-@pytest.mark.integration
-def test_the_word_embeddings_stay_in_the_mapped_file():
-    """The largest tensor is read where the file is mapped (only the rows of the tokens met come into memory);
-    the vectors do not change (compared with sentence-transformers above)."""
-    from assistant.minilm import mapped_safetensors
+MAPPED_AFTER_ENCODING = """
+import re, sys
+from pathlib import Path
+from assistant.minilm import MiniLM
 
-    model = MiniLM(resolve_model_path(DEFAULT_MODEL))
-    assert isinstance(model.word, np.memmap) and not model.word.flags.writeable
-    weights = mapped_safetensors(__import__("pathlib").Path(resolve_model_path(DEFAULT_MODEL)) / "model.safetensors")
-    assert any(name.endswith("word_embeddings.weight") for name in weights)
-    assert model.encode(["CPTS"]).shape == (1, model.dimension)
+def mapped_kb():
+    total, current = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            current = line.endswith("model.safetensors")
+        elif current and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+model = MiniLM(sys.argv[1])
+words = [f"{w}{i}" for i in range(40) for w in ("santé", "caisse", "agence", "médecin", "contrat")]
+for i in range(0, len(words), 20):
+    model.encode([" ".join(words[i : i + 20])])
+print(mapped_kb())
+"""
+
+
+@pytest.mark.integration
+def test_the_word_embeddings_are_read_from_the_file_and_nothing_of_it_stays_mapped():
+    """The word embeddings (47 MB) are read row by row from the file, as the mapped tensor holds them; once the
+    model is loaded nothing of the file is in the process's memory, and encoding texts of many different
+    words brings none of it (mapped, the pages around each row read stayed: 20 MB after 40 questions)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from assistant.minilm import FileRows, mapped_safetensors
+
+    path = Path(resolve_model_path(DEFAULT_MODEL))
+    model = MiniLM(path)
+    assert isinstance(model.word, FileRows)
+    mapped = next(v for k, v in mapped_safetensors(path / "model.safetensors").items() if "word_embeddings" in k)
+    ids = np.array([[101, 7, 30521, 2000, 7], [0, 1, 2, 3, 4]])
+    assert np.array_equal(model.word[ids], mapped[ids]) and model.word[ids].shape == (2, 5, model.dimension)
+    with pytest.raises(IndexError):
+        model.word[np.array([len(model.word)])]
+    # in a process of its own (sentence-transformers, loaded by the tests above, maps the whole file)
+    run = subprocess.run([sys.executable, "-c", MAPPED_AFTER_ENCODING, str(path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout) == 0
 
 
 def test_the_erf_of_gelu_is_scipys_to_a_float32s_rounding():
