@@ -544,12 +544,20 @@ def sentence_scores(
 ) -> tuple[float, float]:
     """The best sentence score of a chunk, and the best of its sentences that hold a cue phrase of ``intent`` (or,
     for a count question, a number of the ``counted`` nouns)."""
-    sents = index.analysed_sentences(chunk_id)
-    context = index.context_terms(chunk_id)
+    terms = index.sentence_terms(chunk_id)
     cues = cue_flags(index, chunk_id, intent, counted) if intent else ()
+    # ``sentence_score`` of each sentence, read from the passage's masks: the question's terms the passage
+    # holds, in the same order, each with its weight in a sentence that holds it and elsewhere in the passage
+    # (a term it lacks adds 0 everywhere: the same sums)
+    total = sum(weights.values()) or 1.0
+    held = []
+    for t, w in weights.items():
+        m = terms.masks.get(t, 0)
+        if m:
+            held.append((w, CONTEXT_CREDIT * w if m & 1 else 0.0, m >> 1))
     best = cued = 0.0
-    for i, toks in enumerate(sents):
-        s = sentence_score(toks, context, weights)
+    for i in range(terms.n):
+        s = sum(w if m >> i & 1 else c for w, c, m in held) / total
         best = max(best, s)
         if cues and cues[i]:
             cued = max(cued, s)

@@ -11,7 +11,7 @@ from assistant.headings import HeadingField, HeadingIndex
 from assistant.index import Index, passage_authority
 from assistant.records import Chunk, Document
 from assistant.service import Service
-from assistant.text import analyse
+from assistant.text import analyse, sentences
 
 QUESTIONS = [
     "Qui pilote le ciblage des CAQES ?",
@@ -50,13 +50,14 @@ def test_what_answering_computes_per_passage_stays_bounded(fake_index, monkeypat
     from assistant.rows import Recent
 
     monkeypatch.setattr(index_module, "MEMO_SIZE", 4)
+    monkeypatch.setattr(index_module, "SENTENCE_SETS", 4)
     monkeypatch.setattr(retrieval, "_SHINGLES", Recent(4))
     svc = Service(fake_index)
     idx = svc.index
     for q in QUESTIONS:
         assert svc.ask(q).question == q
     caches = {name: value for name, value in vars(idx).items() if isinstance(value, Recent)}
-    assert {"_sentence_cache", "_context_cache", "_cue_cache"} <= set(caches)
+    assert {"_sentence_terms", "_sentence_sets", "_cue_cache"} <= set(caches)
     assert all(len(cache) <= 4 for cache in caches.values()) and len(retrieval._SHINGLES) <= 4
     # ... and a passage read again gives what it gave when it was computed
     cid = next(iter(idx.catalog.chunk_ids()))
@@ -396,3 +397,34 @@ def test_the_passages_ids_are_mapped_arrays_that_find_positions(fake_index, tmp_
         a, b = before.search(q), after.search(q)
         assert [(h.chunk.chunk_id, h.score) for h in a.hits] == [(h.chunk.chunk_id, h.score) for h in b.hits]
     assert np.array_equal(after.index.lexical.positions(asked), lex.positions(asked))
+
+
+def test_a_passage_terms_table_gives_the_sets_it_was_made_of_and_the_rerank_their_scores(fake_index):
+    """``SentenceTerms`` keeps a passage's sentence terms and indexed terms as one table of bit masks: read back,
+    they are the sets they were made of, and the rerank's sentence scores read from the masks are those of
+    ``sentence_score`` over the sets, for every passage and for questions of every kind."""
+    from assistant.index import ContextTerms, SentenceTerms
+    from assistant.retrieval import sentence_score, sentence_scores
+
+    # a term of a sentence that the passage is not indexed under ("art" of a split article reference) stays so
+    table = SentenceTerms([{"agenc", "region"}, set(), {"art", "agenc"}], ["agenc", "region", "sant", "agenc"])
+    assert table.sentences() == [{"agenc", "region"}, set(), {"art", "agenc"}]
+    context = ContextTerms(table)
+    assert set(context) == {"agenc", "region", "sant"} and len(context) == 3
+    assert "art" not in context and "sant" in context and frozenset({"sant", "region"}) <= context
+
+    idx = Service(fake_index).index
+    questions = [analyse(q) for q in QUESTIONS] + [["art", "agenc"], ["inconnu"]]
+    checked = 0
+    for cid in idx.catalog.chunk_ids():
+        sets, context = idx.analysed_sentences(cid), idx.context_terms(cid)
+        text = idx.chunks[cid].text
+        spans = sentences(text)
+        assert all(set(analyse(text[a:b])) <= s for s, (a, b) in zip(sets, spans, strict=True))
+        assert set(context) == set(idx.index_terms(idx.chunks[cid]))
+        for terms in questions:
+            weights = {t: idx.lexical.idf(t) + 0.1 for t in dict.fromkeys(terms)}
+            best, _ = sentence_scores(idx, cid, weights)
+            assert best == max((sentence_score(s, set(context), weights) for s in sets), default=0.0)
+            checked += best > 0
+    assert checked > 20
