@@ -257,9 +257,11 @@ class Index:
 
     @cached_property
     def documents(self) -> Rows[str, dict]:
-        """Doc id -> the document's metadata (not its text: ``catalog.document_text``), read when asked for."""
+        """Doc id -> the document's metadata (not its text: ``catalog.document_text``), read when asked for (the
+        last ``MEMO_SIZE`` kept, as many as the passages whose terms are kept: a passage's terms read its document's
+        short title)."""
         cat = self.catalog
-        return Rows(cat.documents_by_id, cat.document_ids, lambda: cat.counts()[0], cat.iter_documents, size=4096)
+        return Rows(cat.documents_by_id, cat.document_ids, lambda: cat.counts()[0], cat.iter_documents, size=MEMO_SIZE)
 
     @cached_property
     def lexical(self) -> LexicalIndex:

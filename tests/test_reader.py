@@ -428,3 +428,20 @@ def test_a_passage_terms_table_gives_the_sets_it_was_made_of_and_the_rerank_thei
             assert best == max((sentence_score(s, set(context), weights) for s in sets), default=0.0)
             checked += best > 0
     assert checked > 20
+
+
+def test_documents_and_passages_read_share_the_values_they_repeat(fake_index):
+    """A code's title, type and date are read once per document and passage: the values are interned, so that a
+    server's caches of documents and passages hold one copy of each, not one per document."""
+    idx = Service(fake_index).index
+    docs = [d for _doc_id, d in idx.catalog.iter_documents()]
+    by_title = {}
+    for d in docs:
+        by_title.setdefault(d["title"], []).append(d)
+    shared = [group for group in by_title.values() if len(group) > 1]
+    assert shared, "the test index has documents with the same title"
+    for group in shared:
+        assert all(d["title"] is group[0]["title"] and d["doc_type"] is group[0]["doc_type"] for d in group)
+    chunks = list(idx.catalog.iter_chunks())
+    same = [c for c in chunks if c.doc_id == chunks[0].doc_id]
+    assert len(same) > 1 and all(c.title is same[0].title and c.date is same[0].date for c in same)
