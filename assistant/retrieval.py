@@ -319,6 +319,8 @@ class Retriever:
             # embedded: those the dense search does not return are scored against the query vector here.
             wanted = list(dict.fromkeys([cid for cid, _ in lexical] + heading_cands + [c.chunk_id for c in lookup]))
             fetched = idx.store.vectors(wanted)
+            # ... and their passages, which the fusion reads (the catalog's reads leave the embedding its core)
+            idx.chunks.many(wanted)
             waited = time.perf_counter()
             qvec, timings["embed"] = embedding.result()
             waited = time.perf_counter() - waited
