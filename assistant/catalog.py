@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -45,9 +44,19 @@ DOC_COLS = (
     "breadcrumb",
     "links",
 )
-# The metadata most documents share with others (a code's title, type, date, origin): read, each is interned
-# (``sys.intern``): a server's cache of documents holds one copy of each value, not one per document.
+# The metadata most documents share with others (a code's title, type, date, origin): read, each is shared
+# (``_shared``): a server's cache of documents holds one copy of each value, not one per document.
 SHARED_DOC_COLS = ("title", "short_title", "doc_type", "date", "origin", "kind", "code")
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared(value: str) -> str:
+    """The first string read equal to ``value``: one object for a value that many rows repeat. A bounded table
+    rather than ``sys.intern``, whose strings some Pythons never free (3.12.0 to 3.12.4): a value that no other
+    row repeats (a synthetic copy's title) leaves it in turn."""
+    return value
+
+
 # A chunk with the fields it takes from its document (title, type, date, source), in catalog order.
 CHUNK_SELECT = (
     "SELECT c.chunk_id, c.doc_id, c.text, c.locator, c.start, c.end_, c.breadcrumb, c.article, c.part, c.parts, "
@@ -170,9 +179,9 @@ class Catalog:
     @staticmethod
     def _document(row) -> dict:
         d = dict(zip(DOC_COLS, row, strict=True))
-        for key in SHARED_DOC_COLS:  # one copy of a value many documents repeat, for as long as one holds it
+        for key in SHARED_DOC_COLS:  # one copy of a value many documents repeat
             if isinstance(d[key], str):
-                d[key] = sys.intern(d[key])
+                d[key] = _shared(d[key])
         d["breadcrumb"] = _tuple_of(d["breadcrumb"])
         d["links"] = _tuple_of(d["links"])
         return d
@@ -244,9 +253,9 @@ class Catalog:
             locator=row[3],
             start=row[4],
             end=row[5],
-            title=sys.intern(row[10] or ""),
-            doc_type=sys.intern(row[11] or ""),
-            date=sys.intern(row[12] or ""),
+            title=_shared(row[10] or ""),
+            doc_type=_shared(row[11] or ""),
+            date=_shared(row[12] or ""),
             breadcrumb=_tuple_of(row[6]),
             source=row[13] or "",
             article=row[7] or "",

@@ -266,8 +266,9 @@ def passage_format(name: str) -> str:
 
 
 def fork_safe(name: str) -> bool:
-    """Whether the model named ``name`` is served by the numpy MiniLM (``assistant.minilm``): arrays over its mapped
-    weights file and a tokenizer, no thread until it encodes, so that a server's master process may load it
+    """Whether the model named ``name`` is served by the numpy MiniLM (``assistant.minilm``): its layers' arrays, a
+    tokenizer and a descriptor of its weights file read with ``os.pread`` (no position to share), no thread until
+    it encodes, so that a server's master process may load it
     before it forks its workers (``assistant.workers``). Known without loading the model."""
     from assistant import minilm  # lazy: as in SentenceTransformerEmbedder
 

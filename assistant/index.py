@@ -91,6 +91,11 @@ class ContextTerms(AbstractSet):
     def __len__(self) -> int:
         return self._terms.n_context
 
+    @classmethod
+    def _from_iterable(cls, iterable):
+        """What a set operation (``|``, ``&``, ``-``) with it gives: a set of terms."""
+        return frozenset(iterable)
+
 
 TUNABLE = ("dense_weight", "min_coverage", "lexicon_weight", "heading_weight", "intent_weight")
 

@@ -80,31 +80,35 @@ def _one_blas_thread() -> None:
 SAFETENSORS_DTYPES = {"F32": "<f4", "F16": "<f2", "I64": "<i8"}
 
 
+def safetensors_header(path: Path) -> tuple[dict, int]:
+    """The JSON header of a safetensors file (its format: an 8-byte header length, a JSON header of names,
+    dtypes, shapes and offsets, then the raw little-endian data) and where its data starts in the file."""
+    with open(path, "rb") as f:
+        size = int(np.frombuffer(f.read(8), dtype="<u8")[0])
+        header = json.loads(f.read(size))
+    header.pop("__metadata__", None)
+    return header, 8 + size
+
+
 def mapped_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """The tensors of a safetensors file as read-only arrays over the file mapped in memory (its format: an
-    8-byte header length, a JSON header of names, dtypes, shapes and offsets, then the raw little-endian data).
-    Nothing is copied: the pages are the system's page cache, shared by every process that maps the file, and
-    only those read (the rows of the tokens met in the word embeddings) are ever in memory."""
+    """The tensors of a safetensors file as read-only arrays over the file mapped in memory. Nothing is copied:
+    the pages are the system's page cache, shared by every process that maps the file."""
+    header, base = safetensors_header(path)
     raw = np.memmap(path, dtype=np.uint8, mode="r")
-    size = int(np.frombuffer(raw[:8].tobytes(), dtype="<u8")[0])
-    header = json.loads(raw[8 : 8 + size].tobytes())
-    base = 8 + size
     out = {}
     for name, meta in header.items():
-        if name == "__metadata__":
-            continue
         begin, end = meta["data_offsets"]
         dtype = np.dtype(SAFETENSORS_DTYPES[meta["dtype"]])
         out[name] = raw[base + begin : base + end].view(dtype).reshape(meta["shape"])
     return out
 
 
-def _offset_in_file(view: np.ndarray) -> int:
-    """Where the data of a view of a mapped file (``mapped_safetensors``) starts in the file."""
-    root = view
-    while isinstance(root.base, np.ndarray):  # down to the array over the whole map, from the file's start
-        root = root.base
-    return int(view.__array_interface__["data"][0] - root.__array_interface__["data"][0]) + int(root.offset)
+def file_rows(path: Path, name: str) -> FileRows:
+    """The 2-D tensor ``name`` of a safetensors file, read row by row from the file (``FileRows``)."""
+    header, base = safetensors_header(path)
+    meta = header[name]
+    rows, dim = meta["shape"]
+    return FileRows(path, base + meta["data_offsets"][0], (rows, dim), np.dtype(SAFETENSORS_DTYPES[meta["dtype"]]))
 
 
 class FileRows:
@@ -117,17 +121,24 @@ class FileRows:
     and the workers forked from it read through it at once."""
 
     def __init__(self, path: Path, offset: int, shape: tuple[int, int], dtype: np.dtype):
+        self.path = Path(path)
         self.shape = shape
         self.dtype = dtype
         self._offset = offset
         self._row = shape[1] * dtype.itemsize
-        self._fd = os.open(path, os.O_RDONLY)
+        self._fd = os.open(self.path, os.O_RDONLY)
+
+    def __reduce__(self):
+        """A copy (``copy``, ``pickle``) opens the file again: two objects never close each other's descriptor."""
+        return (FileRows, (self.path, self._offset, self.shape, self.dtype))
 
     def __len__(self) -> int:
         return self.shape[0]
 
     def __getitem__(self, ids) -> np.ndarray:
         ids = np.asarray(ids)
+        if ids.dtype.kind not in "iu":
+            raise IndexError(f"rows are read by integer ids, not {ids.dtype}")
         unique, inverse = np.unique(ids, return_inverse=True)
         if len(unique) and (unique[0] < 0 or unique[-1] >= self.shape[0]):
             raise IndexError(f"row {int(unique[-1] if unique[-1] >= self.shape[0] else unique[0])} out of range")
@@ -167,10 +178,9 @@ class MiniLM:
         # matrices are copied transposed (read in place, transposed, a query took 20 ms instead of 15). Loaded
         # whole with ``safetensors.numpy.load_file``, the model cost each server 130 MB at its peak.
         w = mapped_safetensors(f / "model.safetensors")
+        word = next(k for k in w if k.removeprefix("bert.") == "embeddings.word_embeddings.weight")
+        self.word = file_rows(f / "model.safetensors", word)
         w = {k.removeprefix("bert."): v for k, v in w.items()}
-        word = w["embeddings.word_embeddings.weight"]
-        # its place in the file: the tensor is a view of the mapped bytes (``mapped_safetensors``)
-        self.word = FileRows(f / "model.safetensors", _offset_in_file(word), (word.shape[0], word.shape[1]), word.dtype)
         self.position = np.array(w["embeddings.position_embeddings.weight"])
         self.token_type = np.array(w["embeddings.token_type_embeddings.weight"][0])
         self.emb_ln = (np.array(w["embeddings.LayerNorm.weight"]), np.array(w["embeddings.LayerNorm.bias"]))

@@ -1,8 +1,9 @@
 """``serve --workers N`` with N > 1: gunicorn's master with uvicorn's workers (the ``uvicorn-worker`` package).
 
 The master imports the app, the chat (Gradio) and, when the served generation is searched through Chroma, the
-chromadb module (the module only, no client), loads the embedding model when it is the numpy MiniLM (arrays over
-the mapped weights file and a tokenizer, no thread), then forks the workers (``preload_app``): their pages are
+chromadb module (the module only, no client), loads the embedding model when it is the numpy MiniLM (its layers'
+arrays, a tokenizer and a descriptor of its weights file that every worker reads its word embeddings through with
+``os.pread``, which keeps no position; no thread), then forks the workers (``preload_app``): their pages are
 shared until a worker writes to them. ``gc.freeze()`` before the fork keeps the collector from walking, and so
 writing to, those objects in every worker. Each worker then builds its own app (``assistant.app.server_app``,
 which uvicorn calls as a factory inside the worker): the catalog's SQLite connection, Chroma's client (Rust, with

@@ -79,8 +79,17 @@ def test_the_word_embeddings_are_read_from_the_file_and_nothing_of_it_stays_mapp
     mapped = next(v for k, v in mapped_safetensors(path / "model.safetensors").items() if "word_embeddings" in k)
     ids = np.array([[101, 7, 30521, 2000, 7], [0, 1, 2, 3, 4]])
     assert np.array_equal(model.word[ids], mapped[ids]) and model.word[ids].shape == (2, 5, model.dimension)
-    with pytest.raises(IndexError):
-        model.word[np.array([len(model.word)])]
+    for wrong in (np.array([len(model.word)]), np.array([-1]), np.array([1.7])):
+        with pytest.raises(IndexError):
+            model.word[wrong]
+    # a copy reads through a descriptor of its own: its going does not close the model's
+    import copy
+    import pickle
+
+    for duplicate in (copy.copy(model.word), pickle.loads(pickle.dumps(model.word))):
+        assert np.array_equal(duplicate[ids], mapped[ids])
+        del duplicate
+        assert np.array_equal(model.word[ids], mapped[ids])
     # in a process of its own (sentence-transformers, loaded by the tests above, maps the whole file)
     run = subprocess.run([sys.executable, "-c", MAPPED_AFTER_ENCODING, str(path)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

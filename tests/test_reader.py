@@ -412,6 +412,12 @@ def test_a_passage_terms_table_gives_the_sets_it_was_made_of_and_the_rerank_thei
     context = ContextTerms(table)
     assert set(context) == {"agenc", "region", "sant"} and len(context) == 3
     assert "art" not in context and "sant" in context and frozenset({"sant", "region"}) <= context
+    assert context | {"x"} == {"agenc", "region", "sant", "x"} and context - {"sant"} == {"agenc", "region"}
+    assert {"sant", "art"} & context == {"sant"}
+    # a long passage: sentence 69's bit is far beyond a machine word's
+    many = [{f"t{i}", "commun"} for i in range(70)]
+    long = SentenceTerms(many, ["commun", "t3"])
+    assert long.sentences() == many and long.masks["t69"] == 2 << 69 and set(ContextTerms(long)) == {"commun", "t3"}
 
     idx = Service(fake_index).index
     questions = [analyse(q) for q in QUESTIONS] + [["art", "agenc"], ["inconnu"]]
@@ -431,7 +437,7 @@ def test_a_passage_terms_table_gives_the_sets_it_was_made_of_and_the_rerank_thei
 
 
 def test_documents_and_passages_read_share_the_values_they_repeat(fake_index):
-    """A code's title, type and date are read once per document and passage: the values are interned, so that a
+    """A code's title, type and date are read once per document and passage: the values are shared, so that a
     server's caches of documents and passages hold one copy of each, not one per document."""
     idx = Service(fake_index).index
     docs = [d for _doc_id, d in idx.catalog.iter_documents()]
@@ -441,7 +447,9 @@ def test_documents_and_passages_read_share_the_values_they_repeat(fake_index):
     shared = [group for group in by_title.values() if len(group) > 1]
     assert shared, "the test index has documents with the same title"
     for group in shared:
+        assert group[0]["title"] and group[0]["doc_type"]  # (one empty string object would pass without sharing)
         assert all(d["title"] is group[0]["title"] and d["doc_type"] is group[0]["doc_type"] for d in group)
     chunks = list(idx.catalog.iter_chunks())
     same = [c for c in chunks if c.doc_id == chunks[0].doc_id]
-    assert len(same) > 1 and all(c.title is same[0].title and c.date is same[0].date for c in same)
+    assert same[0].title and len(same) > 1 and all(c.title is same[0].title for c in same)
+    assert all(c.doc_type is same[0].doc_type for c in same)
