@@ -28,7 +28,14 @@ from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.rows import Recent, Rows
 from assistant.settings import ANALYSIS_VERSION, CHUNKING_VERSION, Settings
-from assistant.store import ExactVectors, VectorStore, has_exact
+from assistant.store import (
+    CLUSTER_CENTROIDS,
+    ClusteredVectors,
+    ExactVectors,
+    VectorStore,
+    has_exact,
+    open_exact,
+)
 from assistant.text import accented, analyse, sentences
 
 # Passages whose analysed sentences, terms, headings' terms and intent cues a server keeps (each its own cache):
@@ -231,7 +238,9 @@ class Index:
             try:
                 if not has_exact(folder):
                     raise OSError(f"fichiers manquants dans {folder}")
-                return ExactVectors(folder)
+                if (folder / CLUSTER_CENTROIDS).exists() and not self.settings.cluster_probes:
+                    raise OSError("lecture par groupes désactivée (ASSISTANT_CLUSTER_PROBES=0)")
+                return open_exact(folder, self.settings.cluster_probes)
             except (OSError, ValueError) as exc:
                 self.exact_error = str(exc)
                 logging.getLogger(__name__).warning(
@@ -455,7 +464,9 @@ def reads_chroma(settings: Settings) -> bool:
     array, nor BM25 alone while its vectors are pending)."""
     idx = Index(settings)  # its catalog's connection closed at once (this runs in the master, before a fork)
     try:
-        return not idx.vectors_pending and (bool(settings.chroma_url) or not has_exact(idx.path / generations.EXACT))
+        folder = idx.path / generations.EXACT
+        saved = has_exact(folder) and (settings.cluster_probes > 0 or not (folder / CLUSTER_CENTROIDS).exists())
+        return not idx.vectors_pending and (bool(settings.chroma_url) or not saved)
     finally:
         idx.close()
 
@@ -469,6 +480,11 @@ def vector_search(idx: Index) -> str:
     if not (idx.path / generations.EXACT).exists():
         return "Chroma (HNSW)"
     store = idx.store
+    if isinstance(store, ClusteredVectors):
+        return (
+            f"par groupes ({store.count()} vecteurs en {store.groups} groupes, lus dans le fichier ; les "
+            f"{store.probes} groupes les plus proches de la question)"
+        )
     if isinstance(store, ExactVectors):
         return f"exacte ({store.count()} vecteurs en tableau partagé)"
     return f"Chroma (HNSW) : tableau exact illisible ({idx.exact_error})"
@@ -557,9 +573,9 @@ def status(settings: Settings) -> dict:
     if warning := analysis_warning(idx):
         info["warnings"].append(warning)
     exact_missing = not (idx.vectors_pending or settings.chroma_url or (idx.path / generations.EXACT).exists())
-    if exact_missing and 0 < chunks <= settings.exact_search_max:
+    if exact_missing and 0 < chunks and (chunks <= settings.exact_search_max or settings.cluster_probes):
         info["warnings"].append(
-            f"la génération {idx.generation} n'a pas ses vecteurs en tableau exact (construite avant eux) : ses "
+            f"la génération {idx.generation} n'a pas ses vecteurs en tableau (construite avant eux) : ses "
             "vecteurs sont cherchés par Chroma (HNSW). `python -m assistant ingest CHEMIN... --rebuild` les "
             "enregistre (sans rien recalculer quand le cache de vecteurs a les passages), comme la prochaine "
             "mise à jour publiée."

@@ -11,11 +11,12 @@ sentence-transformers.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from assistant.rows import FileRows
 
 MODULES = [
     "sentence_transformers.models.Transformer",
@@ -109,49 +110,6 @@ def file_rows(path: Path, name: str) -> FileRows:
     meta = header[name]
     rows, dim = meta["shape"]
     return FileRows(path, base + meta["data_offsets"][0], (rows, dim), np.dtype(SAFETENSORS_DTYPES[meta["dtype"]]))
-
-
-class FileRows:
-    """The rows of a 2-D little-endian tensor stored in a file, read with ``os.pread`` when asked for
-    (``rows[ids]``, as a numpy array's fancy indexing gives them). Mapped, the file's pages came into the
-    process's memory with their neighbours (the kernel maps up to 64 KB of the page cache around the one read):
-    a full-codes server held 20 MB of the word embeddings after 40 questions and 40 of their 47 MB after 500
-    more, for the few thousand rows of the tokens it had met. Read, a row is copied for the query that needs it
-    and nothing stays. The descriptor is opened once; ``pread`` keeps no position, so the threads of a process
-    and the workers forked from it read through it at once."""
-
-    def __init__(self, path: Path, offset: int, shape: tuple[int, int], dtype: np.dtype):
-        self.path = Path(path)
-        self.shape = shape
-        self.dtype = dtype
-        self._offset = offset
-        self._row = shape[1] * dtype.itemsize
-        self._fd = os.open(self.path, os.O_RDONLY)
-
-    def __reduce__(self):
-        """A copy (``copy``, ``pickle``) opens the file again: two objects never close each other's descriptor."""
-        return (FileRows, (self.path, self._offset, self.shape, self.dtype))
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, ids) -> np.ndarray:
-        ids = np.asarray(ids)
-        if ids.dtype.kind not in "iu":
-            raise IndexError(f"rows are read by integer ids, not {ids.dtype}")
-        unique, inverse = np.unique(ids, return_inverse=True)
-        if len(unique) and (unique[0] < 0 or unique[-1] >= self.shape[0]):
-            raise IndexError(f"row {int(unique[-1] if unique[-1] >= self.shape[0] else unique[0])} out of range")
-        data = b"".join(os.pread(self._fd, self._row, self._offset + int(i) * self._row) for i in unique)
-        if len(data) != len(unique) * self._row:
-            raise OSError("fichier du modèle tronqué")
-        rows = np.frombuffer(data, dtype=self.dtype).reshape(len(unique), self.shape[1])
-        return rows[inverse.reshape(ids.shape)]
-
-    def __del__(self):
-        fd, self._fd = getattr(self, "_fd", None), None
-        if fd is not None:
-            os.close(fd)
 
 
 class MiniLM:

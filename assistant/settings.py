@@ -86,8 +86,20 @@ class Settings(BaseSettings):
         description=(
             "A generation of up to this many passages in embedded Chroma also saves its vectors as one array, "
             "which readers search exactly through a memory map instead of Chroma's HNSW index (no Chroma in the "
-            "server; the same candidates every time); larger ones, and a Chroma server's, are searched through "
-            "Chroma. Read when a generation is built; 0: never."
+            "server; the same candidates every time); larger ones are saved grouped by nearness (see "
+            "cluster_probes), a Chroma server's are searched through Chroma. Read when a generation is built; 0: "
+            "never."
+        ),
+    )
+    cluster_probes: int = Field(
+        32,
+        ge=0,
+        description=(
+            "Above exact_search_max passages, a generation in embedded Chroma also saves its vectors grouped by "
+            "nearness (about the square root of their count in groups); a question reads, with os.pread, the rows "
+            "of this many groups nearest to it, never mapped nor loaded, instead of Chroma's HNSW index. More: "
+            "nearer to exact, slower. 0: not saved, Chroma's HNSW searched (read when a generation is built and "
+            "by readers)."
         ),
     )
     keep_generations: int = Field(

@@ -26,7 +26,7 @@ from assistant.settings import PROJECT_ROOT, Settings
 from assistant.suggest import start_precheck
 from evals import metrics as m
 from evals.runner import DEFAULT_QUESTIONS, load_questions
-from evals.synthetic import build_synthetic, is_built, refresh_lexical, synthetic_params
+from evals.synthetic import build_synthetic, is_built, refresh_lexical, refresh_vectors, synthetic_params
 from ingest.pipeline import refresh
 
 SHARED = PROJECT_ROOT.parent / "shared" / "corpora" / "legifrance"
@@ -73,6 +73,7 @@ def ensure_synthetic(name: str, cache: Path, log) -> tuple[Settings, dict]:
         build_synthetic(source, dest, n_chunks, seed=0, log=log)
     else:
         refresh_lexical(dest, log=log)  # written by an older analysis: its lexical index alone again
+    refresh_vectors(dest, log=log)  # built before the readers' arrays: saved once
     info = json.loads((dest / generations.INFO).read_text())
     log(f"[{name}] index ready (built in {info.get('synthetic_build', {}).get('total_s', 0):.0f} s)")
     return Settings(index=dest), info.get("synthetic_build", {})

@@ -126,6 +126,21 @@ def refresh_lexical(dest: Path, log=print) -> bool:
     return True
 
 
+def refresh_vectors(dest: Path, log=print) -> bool:
+    """Save the synthetic index's vectors as the arrays a refresh of a real index of its size saves
+    (``Builder.write_exact_vectors``: grouped by nearness above ``exact_search_max``) when it has none, without
+    copying its passages again; True when it did."""
+    dest = Path(dest)
+    if (dest / generations.EXACT).exists():
+        return False
+    t = time.perf_counter()
+    index = Builder(_settings_as(dest, json.loads((dest / generations.INFO).read_text())), path=dest)
+    saved = index.write_exact_vectors()
+    index.close()
+    log(f"[synthetic] {saved} vectors saved for readers ({time.perf_counter() - t:.0f} s)")
+    return bool(saved)
+
+
 def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int = 0, log=print) -> dict:
     """Build (or rebuild) ``dest`` from the index in ``source``; returns the seconds of each step."""
     source, dest = Path(source), Path(dest)

@@ -65,14 +65,16 @@ class Builder(Index):
 
     def write_exact_vectors(self) -> int:
         """Save the generation's vectors as the array readers search exactly, when its Chroma is embedded, it
-        has its vectors and holds at most ``exact_search_max`` of them, one per passage of the catalog; else
-        remove any such array (a resumed build's). The number of vectors saved."""
+        has its vectors and holds at most ``exact_search_max`` of them, one per passage of the catalog; above,
+        grouped by nearness (``ClusteredVectors``) unless ``cluster_probes`` is 0; else remove any such array (a
+        resumed build's). The number of vectors saved."""
         folder = self.path / generations.EXACT
         count = 0 if self.settings.chroma_url or self.vectors_pending else self.store.count()
-        if not 0 < count <= self.settings.exact_search_max:
+        grouped = count > self.settings.exact_search_max
+        if not count or grouped and not self.settings.cluster_probes:
             shutil.rmtree(folder, ignore_errors=True)
             return 0
-        saved = write_exact(self.store, folder)
+        saved = write_exact(self.store, folder, clusters=grouped)
         passages = self.catalog.counts()[1]
         if saved != passages:  # readers would search another set than the catalog's: Chroma it is
             shutil.rmtree(folder, ignore_errors=True)

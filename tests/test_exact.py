@@ -68,8 +68,9 @@ def test_each_refresh_saves_the_array_of_its_own_generation(tmp_path, corpus):
     assert set(first.store.all_ids()) == before  # the previous generation's array is its own, unchanged
 
 
-def test_above_exact_search_max_readers_search_chroma(tmp_path, corpus, monkeypatch):
+def test_above_exact_search_max_without_groups_readers_search_chroma(tmp_path, corpus, monkeypatch):
     monkeypatch.setenv("ASSISTANT_EXACT_SEARCH_MAX", "5")
+    monkeypatch.setenv("ASSISTANT_CLUSTER_PROBES", "0")
     settings = Settings(index=tmp_path / "index")
     refresh(settings, [corpus])
     idx = Index(settings)
@@ -203,8 +204,8 @@ def test_status_says_how_the_vectors_are_searched_and_warns_of_a_generation_with
     shutil.rmtree(_exact_folder(settings))  # as a generation built before the arrays
     info = status(settings)
     assert info["vector_search"] == "Chroma (HNSW)"
-    assert any("--rebuild" in w and "tableau exact" in w for w in info["warnings"]), info["warnings"]
-    above = settings.model_copy(update={"exact_search_max": 5})  # above the limit: Chroma by design, no warning
+    assert any("--rebuild" in w and "en tableau" in w for w in info["warnings"]), info["warnings"]
+    above = settings.model_copy(update={"exact_search_max": 5, "cluster_probes": 0})  # Chroma by design: no warning
     assert status(above)["vector_search"] == "Chroma (HNSW)" and not status(above)["warnings"]
     refresh(settings, [corpus], rebuild=True)
     assert status(settings)["vector_search"].startswith("exacte") and not status(settings)["warnings"]

@@ -71,7 +71,8 @@ def test_the_word_embeddings_are_read_from_the_file_and_nothing_of_it_stays_mapp
     import sys
     from pathlib import Path
 
-    from assistant.minilm import FileRows, mapped_safetensors
+    from assistant.minilm import mapped_safetensors
+    from assistant.rows import FileRows
 
     path = Path(resolve_model_path(DEFAULT_MODEL))
     model = MiniLM(path)

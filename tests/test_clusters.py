@@ -1,0 +1,138 @@
+"""A large generation's vectors grouped by nearness (``assistant.store.cluster``, ``ClusteredVectors``): saved
+above ``exact_search_max`` when a generation is built, read from the file with ``os.pread`` (never mapped), the
+``cluster_probes`` groups nearest to a question scored exactly."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import generations
+from assistant.index import Index, reads_chroma, status
+from assistant.settings import Settings
+from assistant.store import ClusteredVectors, ExactVectors, VectorStore, write_exact
+from ingest.pipeline import refresh
+
+
+class Vectors:
+    """The two questions ``write_exact`` asks a store."""
+
+    def __init__(self, vectors: dict[str, np.ndarray]):
+        self._vectors = vectors
+
+    def all_ids(self) -> list[str]:
+        return list(self._vectors)
+
+    def vectors(self, ids) -> dict[str, np.ndarray]:
+        return {i: self._vectors[i] for i in ids if i in self._vectors}
+
+
+def _data(n: int = 3000, centers: int = 40, dim: int = 64, seed: int = 1) -> dict[str, np.ndarray]:
+    """Vectors around ``centers`` directions (passages on a few subjects), not of unit length."""
+    rng = np.random.default_rng(seed)
+    middle = rng.normal(size=(centers, dim))
+    which = rng.integers(0, centers, n)
+    rows = (middle[which] + 0.6 * rng.normal(size=(n, dim))) * rng.uniform(0.5, 2.0, (n, 1))
+    return {f"doc-{i:05d}#{i * 7919 % 10007:x}": rows[i].astype(np.float32) for i in range(n)}
+
+
+def _mapped_kb(path: Path) -> int:
+    total, current = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            current = line.endswith(str(path))
+        elif current and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_grouped_vectors_give_the_exact_nearest_when_every_group_is_read_and_nearly_so_with_a_few(tmp_path):
+    data = _data()
+    store = Vectors(data)
+    assert write_exact(store, tmp_path / "exact") == write_exact(store, tmp_path / "grouped", clusters=True) == 3000
+    exact = ExactVectors(tmp_path / "exact")
+    every = ClusteredVectors(tmp_path / "grouped", probes=10_000)
+    assert every.groups == 55  # about the square root of 3,000
+    assert every.count() == 3000 and sorted(every.all_ids()) == sorted(data)
+    ids = list(data)
+    some = [ids[7], ids[2999], "absent"]
+    assert every.existing(some) == exact.existing(some) == set(some[:2])
+    got = every.vectors(some)
+    assert set(got) == set(some[:2]) and all(np.array_equal(got[c], data[c]) for c in got)
+
+    rng = np.random.default_rng(2)
+    few = ClusteredVectors(tmp_path / "grouped", probes=8)
+    recall = []
+    for _ in range(20):
+        q = data[ids[int(rng.integers(3000))]] + 0.3 * rng.normal(size=64).astype(np.float32)  # near some passages
+        truth = exact.query(q, 10)
+        assert [c for c, _ in every.query(q, 10)] == [c for c, _ in truth]
+        assert [s for _, s in every.query(q, 10)] == pytest.approx([s for _, s in truth], abs=1e-5)
+        near = few.query(q, 10)
+        assert [s for _, s in near] == sorted((s for _, s in near), reverse=True)
+        recall.append(len({c for c, _ in near} & {c for c, _ in truth}) / 10)
+    assert np.mean(recall) >= 0.9, recall
+    assert len(every.query(q, 10_000)) == 3000
+    # the rows are read from the file, never mapped: nothing of it in this process's memory
+    assert _mapped_kb((tmp_path / "grouped" / "vectors.npy").resolve()) == 0
+    assert _mapped_kb((tmp_path / "exact" / "vectors.npy").resolve()) > 0  # (the exact array is mapped)
+
+
+def test_damaged_groups_are_refused(tmp_path):
+    write_exact(Vectors(_data(500)), tmp_path / "grouped", clusters=True)
+    offsets = np.load(tmp_path / "grouped" / "offsets.npy")
+    np.save(tmp_path / "grouped" / "offsets.npy", offsets[:-1])
+    with pytest.raises(ValueError):
+        ClusteredVectors(tmp_path / "grouped", probes=4)
+    np.save(tmp_path / "grouped" / "offsets.npy", offsets)
+    with open(tmp_path / "grouped" / "vectors.npy", "r+b") as f:
+        f.truncate(f.seek(0, 2) - 64)
+    with pytest.raises(ValueError):
+        ClusteredVectors(tmp_path / "grouped", probes=4)
+
+
+@pytest.mark.usefixtures("fake_model_env")
+def test_above_exact_search_max_a_generation_saves_its_vectors_in_groups_that_readers_search(
+    tmp_path, corpus, monkeypatch
+):
+    from assistant.service import Service
+    from ingest import integrity
+
+    monkeypatch.setenv("ASSISTANT_EXACT_SEARCH_MAX", "50")
+    settings = Settings(index=tmp_path / "index")
+    assert not refresh(settings, [corpus]).failed
+    idx = Index(settings)
+    assert idx.catalog.counts()[1] > 50
+    assert isinstance(idx.store, ClusteredVectors) and not reads_chroma(settings)
+    assert sorted(idx.store.all_ids()) == sorted(idx.catalog.chunk_ids())
+    chroma = idx.chroma()
+    ids = chroma.all_ids()
+    stored, saved = chroma.vectors(ids), idx.store.vectors(ids)
+    assert all(np.array_equal(saved[c], stored[c]) for c in ids)
+    assert Service(settings).ask("Qui pilote le ciblage des CAQES ?").citations[0].locator == "§ 35"
+    assert status(settings)["vector_search"].startswith("par groupes (")
+    assert integrity.check(idx, sources=False).ok
+    # without groups (ASSISTANT_CLUSTER_PROBES=0) the same generation is searched through Chroma
+    monkeypatch.setenv("ASSISTANT_CLUSTER_PROBES", "0")
+    off = Settings(index=tmp_path / "index")
+    assert isinstance(Index(off).store, VectorStore) and reads_chroma(off)
+    chroma.close()
+    idx.close()
+    assert (idx.path / generations.EXACT / "centroids.npy").exists()
+
+
+@pytest.mark.usefixtures("fake_model_env")
+def test_verify_finds_damaged_groups_and_fix_saves_them_again(tmp_path, corpus, monkeypatch):
+    from test_exact import _verify_then_fix
+
+    monkeypatch.setenv("ASSISTANT_EXACT_SEARCH_MAX", "50")
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])
+    folder = Index(settings).path / generations.EXACT
+    np.save(folder / "rank.npy", np.load(folder / "rank.npy")[:-1])  # the groups lose a row's place
+    idx = Index(settings)
+    assert isinstance(idx.store, VectorStore) and idx.exact_error  # Chroma answers meanwhile
+    idx = _verify_then_fix(settings, "vecteurs exacts illisibles")
+    assert isinstance(idx.store, ClusteredVectors) and not idx.exact_error
+    assert sorted(idx.store.all_ids()) == sorted(idx.catalog.chunk_ids())
