@@ -234,12 +234,11 @@ class Index:
         else Chroma; Chroma too, with a warning and ``exact_error``, when the array cannot be read
         (``verify --fix`` saves it again)."""
         folder = self.path / generations.EXACT
-        if not self.settings.chroma_url and folder.exists():
+        grouped_off = (folder / CLUSTER_CENTROIDS).exists() and not self.settings.cluster_probes
+        if not self.settings.chroma_url and folder.exists() and not grouped_off:  # (groups off: Chroma, as asked)
             try:
                 if not has_exact(folder):
                     raise OSError(f"fichiers manquants dans {folder}")
-                if (folder / CLUSTER_CENTROIDS).exists() and not self.settings.cluster_probes:
-                    raise OSError("lecture par groupes désactivée (ASSISTANT_CLUSTER_PROBES=0)")
                 return open_exact(folder, self.settings.cluster_probes)
             except (OSError, ValueError) as exc:
                 self.exact_error = str(exc)
@@ -573,7 +572,9 @@ def status(settings: Settings) -> dict:
     if warning := analysis_warning(idx):
         info["warnings"].append(warning)
     exact_missing = not (idx.vectors_pending or settings.chroma_url or (idx.path / generations.EXACT).exists())
-    if exact_missing and 0 < chunks and (chunks <= settings.exact_search_max or settings.cluster_probes):
+    limit = settings.exact_search_max  # 0: no array saved at all
+    saves_array = 0 < chunks <= limit or (0 < limit < chunks and settings.cluster_probes > 0)
+    if exact_missing and saves_array:
         info["warnings"].append(
             f"la génération {idx.generation} n'a pas ses vecteurs en tableau (construite avant eux) : ses "
             "vecteurs sont cherchés par Chroma (HNSW). `python -m assistant ingest CHEMIN... --rebuild` les "

@@ -1,10 +1,11 @@
 """The vector store. Only this module imports chromadb; it always passes its own vectors, telemetry off.
 
-A generation's builder writes into Chroma (``VectorStore``); when the generation is small enough
-(``exact_search_max``) and its Chroma is embedded, the builder also saves every vector as one array
-(``write_exact``) that readers search exactly through a memory map (``ExactVectors``): no Chroma client, HNSW
-index nor chromadb import in a server, the same candidates from one process to the next, and the file's pages
-shared by every process that reads it."""
+A generation's builder writes into Chroma (``VectorStore``); when its Chroma is embedded, the builder also saves
+every vector as one array (``write_exact``). Up to ``exact_search_max`` passages readers search it exactly
+through a memory map (``ExactVectors``); above, it is saved grouped by nearness (``cluster``) and readers read
+the groups nearest to a question from the file (``ClusteredVectors``). Either way no Chroma client, HNSW index
+nor chromadb import in a server, the same candidates from one process to the next, and the file's pages shared
+by every process that reads it."""
 
 from __future__ import annotations
 
@@ -188,6 +189,7 @@ CLUSTER_OFFSETS = "offsets.npy"  # where each group's rows start in vectors.npy,
 CLUSTER_ROWS = "rows.npy"  # the row in vectors.npy of each id of ids.npy (int64)
 CLUSTER_RANK = "rank.npy"  # the place in ids.npy of each row of vectors.npy (int64)
 CLUSTER_SAMPLE = 50_000  # vectors the groups are learned from (then every vector joins its nearest group)
+CLUSTER_BATCH = 20_000  # vectors assigned and written at once
 
 
 def cluster_count(n: int) -> int:
@@ -220,14 +222,14 @@ def _unit(rows: np.ndarray) -> np.ndarray:
     return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), np.float32(1e-12))
 
 
-def cluster(folder: Path, batch: int = 20_000, seed: int = 0) -> None:
+def cluster(folder: Path, seed: int = 0) -> None:
     """Group the rows of the arrays ``write_exact`` saved in ``folder`` by nearness (``spherical_kmeans`` on a
     sample, then each row into its nearest group) and write them again group after group, with the groups'
     centroids and where each starts (``ClusteredVectors``)."""
     from numpy.lib.format import open_memmap
 
     sorted_rows = np.load(folder / EXACT_VECTORS, mmap_mode="r")
-    n = len(sorted_rows)
+    n, batch = len(sorted_rows), CLUSTER_BATCH
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, min(n, CLUSTER_SAMPLE), replace=False))
     centroids = spherical_kmeans(_unit(np.asarray(sorted_rows[sample], dtype=np.float32)), cluster_count(n))
@@ -255,6 +257,21 @@ def cluster(folder: Path, batch: int = 20_000, seed: int = 0) -> None:
 def open_exact(folder: Path, probes: int) -> ExactVectors:
     """The saved vectors of a generation: ``ClusteredVectors`` when they were grouped, else ``ExactVectors``."""
     return ClusteredVectors(folder, probes) if (folder / CLUSTER_CENTROIDS).exists() else ExactVectors(folder)
+
+
+def nearest(sims: np.ndarray, order: np.ndarray, k: int) -> np.ndarray:
+    """The positions of the ``k`` highest of ``sims``, best first, ties in ``order`` (each position's place in
+    id order): the same passages and order every time, whichever way the rows are laid out, even when several
+    share the ``k``-th similarity (identical passages, "Abrogé.")."""
+    k = min(k, len(sims))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if k < len(sims):
+        kth = sims[np.argpartition(-sims, k - 1)[k - 1]]
+        candidates = np.flatnonzero(sims >= kth)  # every row tied with the k-th too
+    else:
+        candidates = np.arange(len(sims))
+    return candidates[np.lexsort((order[candidates], -sims[candidates]))][:k]
 
 
 def has_exact(folder: Path) -> bool:
@@ -309,9 +326,7 @@ class ExactVectors:
             return []
         q = np.asarray(vector, dtype=np.float32)
         sims = (self._matrix @ q) / np.maximum(self._norms * np.float32(np.linalg.norm(q)), np.float32(1e-12))
-        k = min(k, n)
-        top = np.argpartition(-sims, k - 1)[:k] if k < n else np.arange(n)
-        top = top[np.lexsort((top, -sims[top]))]  # best first; ties by row (id order): the same order every time
+        top = nearest(sims, np.arange(n), k)  # rows are in id order
         return [(self._ids[i].decode(), float(sims[i])) for i in top]
 
 
@@ -348,6 +363,15 @@ class ClusteredVectors(ExactVectors):
             )
         if (folder / EXACT_VECTORS).stat().st_size < start + shape[0] * shape[1] * 4:
             raise ValueError(f"{folder / EXACT_VECTORS} tronqué")
+        offsets = self._offsets
+        if (
+            len(offsets) != len(self._centroids) + 1
+            or offsets[0] != 0
+            or np.any(np.diff(offsets) < 0)
+            or self._centroids.ndim != 2
+            or self._centroids.shape[1] != shape[1]
+        ):
+            raise ValueError(f"groupes de {folder} incohérents ({len(self._centroids)} centres, {len(offsets)} bornes)")
 
     @property
     def groups(self) -> int:
@@ -374,11 +398,8 @@ class ClusteredVectors(ExactVectors):
         if not rows:
             return []
         rows, sims = np.concatenate(rows), np.concatenate(sims)
-        k = min(k, len(rows))
-        top = np.argpartition(-sims, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
-        ranks = np.asarray(self._rank[rows[top]])
-        order = np.lexsort((ranks, -sims[top]))  # best first; ties by id: the same order every time
-        return [(self._ids[ranks[i]].decode(), float(sims[top[i]])) for i in order]
+        ranks = np.asarray(self._rank[rows])  # each row's place in id order
+        return [(self._ids[ranks[i]].decode(), float(sims[i])) for i in nearest(sims, ranks, k)]
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         found = self._rows(list(ids))

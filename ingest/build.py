@@ -71,10 +71,16 @@ class Builder(Index):
         folder = self.path / generations.EXACT
         count = 0 if self.settings.chroma_url or self.vectors_pending else self.store.count()
         grouped = count > self.settings.exact_search_max
-        if not count or grouped and not self.settings.cluster_probes:
+        if not count or not self.settings.exact_search_max or grouped and not self.settings.cluster_probes:
             shutil.rmtree(folder, ignore_errors=True)
             return 0
-        saved = write_exact(self.store, folder, clusters=grouped)
+        try:
+            saved = write_exact(self.store, folder, clusters=grouped)
+        except (OSError, ValueError, MemoryError) as exc:  # readers search Chroma; the generation is still good
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(folder.with_name(folder.name + ".new"), ignore_errors=True)
+            logging.getLogger(__name__).warning("%s : vecteurs non enregistrés en tableau (%s)", self.path, exc)
+            return 0
         passages = self.catalog.counts()[1]
         if saved != passages:  # readers would search another set than the catalog's: Chroma it is
             shutil.rmtree(folder, ignore_errors=True)

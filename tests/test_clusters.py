@@ -117,6 +117,8 @@ def test_above_exact_search_max_a_generation_saves_its_vectors_in_groups_that_re
     monkeypatch.setenv("ASSISTANT_CLUSTER_PROBES", "0")
     off = Settings(index=tmp_path / "index")
     assert isinstance(Index(off).store, VectorStore) and reads_chroma(off)
+    assert integrity.check(Index(off), sources=False).ok  # groups off is no damage: verify is content
+    assert not status(off)["warnings"]
     chroma.close()
     idx.close()
     assert (idx.path / generations.EXACT / "centroids.npy").exists()
@@ -136,3 +138,52 @@ def test_verify_finds_damaged_groups_and_fix_saves_them_again(tmp_path, corpus, 
     idx = _verify_then_fix(settings, "vecteurs exacts illisibles")
     assert isinstance(idx.store, ClusteredVectors) and not idx.exact_error
     assert sorted(idx.store.all_ids()) == sorted(idx.catalog.chunk_ids())
+
+
+def test_passages_with_the_same_vector_come_in_id_order_however_the_rows_are_laid_out(tmp_path):
+    """Identical passages ("Abrogé.") tie: the exact array and the groups give the same ones, in id order."""
+    rng = np.random.default_rng(3)
+    same = rng.normal(size=32).astype(np.float32)
+    data = {f"d{i:03d}": same.copy() for i in range(30)} | {
+        f"r{i:03d}": rng.normal(size=32).astype(np.float32) for i in range(200)
+    }
+    write_exact(Vectors(data), tmp_path / "exact")
+    write_exact(Vectors(data), tmp_path / "grouped", clusters=True)
+    exact, grouped = ExactVectors(tmp_path / "exact"), ClusteredVectors(tmp_path / "grouped", probes=1000)
+    for q in (same, np.zeros(32, dtype=np.float32), rng.normal(size=32).astype(np.float32)):
+        assert [c for c, _ in grouped.query(q, 10)] == [c for c, _ in exact.query(q, 10)]
+    assert [c for c, _ in exact.query(same, 10)] == [f"d{i:03d}" for i in range(10)]
+
+
+def test_groups_learned_from_a_sample_and_assigned_in_batches_still_hold_every_vector_once(tmp_path, monkeypatch):
+    from assistant import store as store_module
+
+    monkeypatch.setattr(store_module, "CLUSTER_SAMPLE", 300)
+    monkeypatch.setattr(store_module, "CLUSTER_BATCH", 137)
+    data = _data(2000)
+    write_exact(Vectors(data), tmp_path / "exact")
+    assert write_exact(Vectors(data), tmp_path / "grouped", clusters=True) == 2000
+    exact, grouped = ExactVectors(tmp_path / "exact"), ClusteredVectors(tmp_path / "grouped", probes=1000)
+    rank = np.load(tmp_path / "grouped" / "rank.npy")
+    assert sorted(rank.tolist()) == list(range(2000))  # every vector in one group, once
+    q = next(iter(data.values()))
+    assert [c for c, _ in grouped.query(q, 20)] == [c for c, _ in exact.query(q, 20)]
+
+
+def test_groups_whose_bounds_disagree_with_their_centres_are_refused(tmp_path):
+    write_exact(Vectors(_data(500)), tmp_path / "grouped", clusters=True)
+    offsets = np.load(tmp_path / "grouped" / "offsets.npy")
+    np.save(tmp_path / "grouped" / "offsets.npy", np.concatenate([offsets[:2], offsets[-1:]]))  # right end, few
+    with pytest.raises(ValueError):
+        ClusteredVectors(tmp_path / "grouped", probes=4)
+
+
+@pytest.mark.usefixtures("fake_model_env")
+def test_exact_search_max_zero_saves_no_array_at_all(tmp_path, corpus, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_EXACT_SEARCH_MAX", "0")
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])
+    idx = Index(settings)
+    assert not (idx.path / generations.EXACT).exists() and isinstance(idx.store, VectorStore)
+    assert not status(settings)["warnings"]
+    idx.close()
