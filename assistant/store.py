@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import generations
+from assistant.rows import FileRows
 
 COLLECTION = "chunks"
 
@@ -339,8 +340,6 @@ class ClusteredVectors(ExactVectors):
     index loaded. The ids, their rows and the norms are mapped as with ``ExactVectors``."""
 
     def __init__(self, folder: Path, probes: int):
-        from assistant.rows import FileRows
-
         self._ids = np.load(folder / EXACT_IDS, mmap_mode="r")
         self._norms = np.load(folder / EXACT_NORMS, mmap_mode="r")
         self._row_of = np.load(folder / CLUSTER_ROWS, mmap_mode="r")
