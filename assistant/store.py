@@ -9,7 +9,9 @@ by every process that reads it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -256,8 +258,37 @@ def cluster(folder: Path, seed: int = 0) -> None:
 
 
 def open_exact(folder: Path, probes: int) -> ExactVectors:
-    """The saved vectors of a generation: ``ClusteredVectors`` when they were grouped, else ``ExactVectors``."""
-    return ClusteredVectors(folder, probes) if (folder / CLUSTER_CENTROIDS).exists() else ExactVectors(folder)
+    """The saved vectors of a generation: ``ClusteredVectors`` when they were grouped, else ``ExactVectors``.
+    Their files are opened through one descriptor of the folder (``pinned``): a folder replaced meanwhile
+    (``write_exact`` renames the new one into place) is read whole, the old one or the new one, never files of
+    both. Raises ``ValueError`` or ``OSError``, naming the folder, when they cannot be read."""
+    for attempt in range(3):
+        with pinned(folder) as path:
+            try:
+                return ClusteredVectors(path, probes) if (path / CLUSTER_CENTROIDS).exists() else ExactVectors(path)
+            except FileNotFoundError:
+                if attempt < 2:  # the old folder, replaced and being deleted: the new one is in place
+                    continue
+                raise FileNotFoundError(f"fichiers manquants dans {folder}") from None
+            except (OSError, ValueError) as exc:
+                raise type(exc)(str(exc).replace(str(path), str(folder))) from exc
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def pinned(folder: Path):
+    """A path to ``folder`` through a descriptor of it (``/proc/self/fd/N``, Linux), valid while the block runs:
+    the files opened through it are those of the folder as it was when pinned, even if it is renamed and
+    replaced meanwhile. Elsewhere, the folder's own path."""
+    proc = Path("/proc/self/fd")
+    if not proc.is_dir():
+        yield folder
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield proc / str(fd)
+    finally:
+        os.close(fd)
 
 
 def nearest(sims: np.ndarray, order: np.ndarray, k: int) -> np.ndarray:

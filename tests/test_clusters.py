@@ -11,7 +11,7 @@ import pytest
 from assistant import generations
 from assistant.index import Index, reads_chroma, status
 from assistant.settings import Settings
-from assistant.store import ClusteredVectors, ExactVectors, VectorStore, write_exact
+from assistant.store import ClusteredVectors, ExactVectors, VectorStore, open_exact, pinned, write_exact
 from ingest.pipeline import refresh
 
 
@@ -187,3 +187,23 @@ def test_exact_search_max_zero_saves_no_array_at_all(tmp_path, corpus, monkeypat
     assert not (idx.path / generations.EXACT).exists() and isinstance(idx.store, VectorStore)
     assert not status(settings)["warnings"]
     idx.close()
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_a_folder_replaced_while_it_is_opened_is_read_whole_the_old_one_or_the_new_one(tmp_path, grouped):
+    """Readers open the saved vectors' files through one descriptor of their folder: replaced meanwhile
+    (``write_exact`` renames the new folder into place, then deletes the old one), the folder is read whole."""
+    old = _data(300, seed=1)
+    new = {f"n{i:03d}": v for i, v in enumerate(_data(200, seed=2).values())}
+    folder = tmp_path / "exact"
+    write_exact(Vectors(old), folder, clusters=grouped)
+    with pinned(folder) as path:
+        folder.rename(tmp_path / "previous")  # replaced, the old one not yet deleted
+        write_exact(Vectors(new), folder, clusters=grouped)
+        assert sorted(open_exact(path, 4).all_ids()) == sorted(old)  # every file of the old folder
+    assert sorted(open_exact(folder, 4).all_ids()) == sorted(new)
+    with pinned(folder) as path:
+        write_exact(Vectors(old), folder, clusters=grouped)  # replaced and deleted: nothing of it is read
+        with pytest.raises(FileNotFoundError):
+            open_exact(path, 4)
+    assert sorted(open_exact(folder, 4).all_ids()) == sorted(old)
