@@ -234,8 +234,7 @@ class Index:
         else Chroma; Chroma too, with a warning and ``exact_error``, when the array cannot be read
         (``verify --fix`` saves it again)."""
         folder = self.path / generations.EXACT
-        grouped_off = (folder / CLUSTER_CENTROIDS).exists() and not self.settings.cluster_probes
-        if not self.settings.chroma_url and folder.exists() and not grouped_off:  # (groups off: Chroma, as asked)
+        if not self.settings.chroma_url and folder.exists() and not groups_off(folder, self.settings):
             try:
                 if not has_exact(folder):
                     raise OSError(f"fichiers manquants dans {folder}")
@@ -458,13 +457,18 @@ class Index:
         self.catalog.close()
 
 
+def groups_off(folder: Path, settings: Settings) -> bool:
+    """The generation's vectors were saved in groups but ``cluster_probes`` is 0: Chroma is searched, as asked."""
+    return not settings.cluster_probes and (folder / CLUSTER_CENTROIDS).exists()
+
+
 def reads_chroma(settings: Settings) -> bool:
     """Whether the generation serving now in ``settings.index`` is searched through Chroma (not its exact
     array, nor BM25 alone while its vectors are pending)."""
     idx = Index(settings)  # its catalog's connection closed at once (this runs in the master, before a fork)
     try:
         folder = idx.path / generations.EXACT
-        saved = has_exact(folder) and (settings.cluster_probes > 0 or not (folder / CLUSTER_CENTROIDS).exists())
+        saved = has_exact(folder) and not groups_off(folder, settings)
         return not idx.vectors_pending and (bool(settings.chroma_url) or not saved)
     finally:
         idx.close()

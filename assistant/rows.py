@@ -160,20 +160,23 @@ class FileRows:
         unique, inverse = np.unique(ids, return_inverse=True)
         if len(unique) and (unique[0] < 0 or unique[-1] >= self.shape[0]):
             raise IndexError(f"row {int(unique[-1] if unique[-1] >= self.shape[0] else unique[0])} out of range")
-        data = b"".join(os.pread(self._fd, self._row, self._offset + int(i) * self._row) for i in unique)
-        if len(data) != len(unique) * self._row:
-            raise OSError(f"{self.path} tronqué")
-        rows = np.frombuffer(data, dtype=self.dtype).reshape(len(unique), self.shape[1])
+        rows = self._array(b"".join(self._read(int(i), 1) for i in unique), len(unique))
         return rows[inverse.reshape(ids.shape)]
 
     def block(self, start: int, stop: int) -> np.ndarray:
         """Rows ``start`` to ``stop`` (excluded), in one read."""
         if not 0 <= start <= stop <= self.shape[0]:
             raise IndexError(f"rows {start}:{stop} out of range")
-        data = os.pread(self._fd, (stop - start) * self._row, self._offset + start * self._row)
-        if len(data) != (stop - start) * self._row:
+        return self._array(self._read(start, stop - start), stop - start)
+
+    def _read(self, start: int, count: int) -> bytes:
+        return os.pread(self._fd, count * self._row, self._offset + start * self._row)
+
+    def _array(self, data: bytes, count: int) -> np.ndarray:
+        """``count`` rows from the bytes read; a file shorter than its header says is refused."""
+        if len(data) != count * self._row:
             raise OSError(f"{self.path} tronqué")
-        return np.frombuffer(data, dtype=self.dtype).reshape(stop - start, self.shape[1])
+        return np.frombuffer(data, dtype=self.dtype).reshape(count, self.shape[1])
 
     def __del__(self):
         fd, self._fd = getattr(self, "_fd", None), None

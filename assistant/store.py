@@ -221,10 +221,6 @@ def spherical_kmeans(sample: np.ndarray, k: int, iterations: int = 12, seed: int
     return centroids.astype(np.float32)
 
 
-def _unit(rows: np.ndarray) -> np.ndarray:
-    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), np.float32(1e-12))
-
-
 def cluster(folder: Path, seed: int = 0) -> None:
     """Group the rows of the arrays ``write_exact`` saved in ``folder`` by nearness (``spherical_kmeans`` on a
     sample, then each row into its nearest group) and write them again group after group, with the groups'
@@ -232,12 +228,16 @@ def cluster(folder: Path, seed: int = 0) -> None:
     from numpy.lib.format import open_memmap
 
     sorted_rows = np.load(folder / EXACT_VECTORS, mmap_mode="r")
+    lengths = np.maximum(np.load(folder / EXACT_NORMS), np.float32(1e-12))[:, None]  # saved with the rows
     n, batch = len(sorted_rows), CLUSTER_BATCH
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, min(n, CLUSTER_SAMPLE), replace=False))
-    centroids = spherical_kmeans(_unit(np.asarray(sorted_rows[sample], dtype=np.float32)), cluster_count(n))
+    centroids = spherical_kmeans(np.asarray(sorted_rows[sample]) / lengths[sample], cluster_count(n))
     group = np.concatenate(
-        [np.argmax(_unit(np.asarray(sorted_rows[i : i + batch])) @ centroids.T, axis=1) for i in range(0, n, batch)]
+        [
+            np.argmax((np.asarray(sorted_rows[i : i + batch]) / lengths[i : i + batch]) @ centroids.T, axis=1)
+            for i in range(0, n, batch)
+        ]
     )
     rank = np.argsort(group, kind="stable")  # rows group after group, by id within a group
     offsets = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(centroids)))]).astype(np.int64)
@@ -246,7 +246,7 @@ def cluster(folder: Path, seed: int = 0) -> None:
         grouped[i : i + batch] = sorted_rows[rank[i : i + batch]]
     grouped.flush()
     del grouped, sorted_rows
-    norms = np.load(folder / EXACT_NORMS)[rank]
+    norms = np.load(folder / EXACT_NORMS)[rank]  # (the saved lengths, in the groups' order)
     rows = np.empty(n, dtype=np.int64)
     rows[rank] = np.arange(n)
     (folder / "grouped.npy").replace(folder / EXACT_VECTORS)
