@@ -584,6 +584,63 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def _malloc_arenas(pid: int) -> int:
+    """glibc's malloc arenas of a process besides the main one (its ``[heap]``): each is an anonymous mapping that
+    starts on a 64 MiB boundary (``HEAP_MAX_SIZE`` on 64 bits), its used part readable and writable."""
+    count = 0
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        parts = line.split()
+        start, end = (int(x, 16) for x in parts[0].split("-"))
+        if len(parts) == 5 and parts[1].startswith("rw") and start % (64 << 20) == 0 and end - start <= 64 << 20:
+            count += 1
+    return count
+
+
+ARENA_PROBE = """
+import sys, threading
+import numpy as np
+from assistant.service import limit_malloc_arenas
+print(limit_malloc_arenas() if sys.argv[1] == "limit" else None, flush=True)
+def work():
+    for _ in range(300):
+        np.ones(50_000) * 2.0  # numpy lets go of the GIL in its loops: threads allocate at once
+        bytes(200_000)
+threads = [threading.Thread(target=work) for _ in range(12)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print("done", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.parametrize(
+    "how, environment, set_, most",
+    [("limit", {}, "True", 1), ("limit", {"MALLOC_ARENA_MAX": "3"}, "False", 2), ("none", {}, "None", 99)],
+)
+def test_a_server_process_keeps_to_two_malloc_arenas(how, environment, set_, most):
+    """``limit_malloc_arenas`` (called by ``serve``): threads that allocate at once share two arenas instead of
+    getting one each; an explicit ``MALLOC_ARENA_MAX`` is left to decide. Without it the same threads get more."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | environment
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ARENA_PROBE, how], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert proc.stdout.readline().strip() == set_
+        assert proc.stdout.readline().strip() == "done"
+        arenas = _malloc_arenas(proc.pid)
+    finally:
+        proc.communicate("", timeout=30)
+    if how == "none":
+        assert arenas > 2  # what the limit prevents, seen by the same count
+    else:
+        assert arenas <= most
+
+
 def _api_ask(url: str, question: str, timeout: float = 60) -> dict:
     """``question`` asked through ``url``'s /api/ask, on a new connection (either worker may take it)."""
     import json
@@ -635,6 +692,13 @@ def test_serve_with_two_workers(small_index, tmp_path):
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             answers = list(pool.map(lambda q: post("api/ask", {"question": q}), questions * 4))
         assert all(a["answered"] and a["citations"] for a in answers)
+        # glibc's malloc kept to two arenas in every process (``service.limit_malloc_arenas``): each thread that
+        # allocated while another held an arena got one of its own, up to 15 in a server answering 8 at a time
+        from assistant.service import MALLOC_ARENAS
+
+        assert all(_malloc_arenas(pid) <= MALLOC_ARENAS - 1 for pid in [proc.pid, *children]), [
+            _malloc_arenas(pid) for pid in [proc.pid, *children]
+        ]
 
         cid = post("gradio_api/run/respond", {"data": ["Qui pilote le ciblage des CAQES ?", ""]})["data"][2]
         for turn in range(2, 6):  # one connection per request: the kernel gives each to either process
