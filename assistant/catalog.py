@@ -6,6 +6,7 @@ import functools
 import json
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -231,6 +232,24 @@ class Catalog:
     def codes(self) -> set[str]:
         """The codes whose articles the corpus holds ("Code de la santé publique"...)."""
         return {r[0] for r in self.db.execute("SELECT DISTINCT code FROM documents WHERE code != ''")}
+
+    def most_linked_articles(self, k: int = 1) -> list[str]:
+        """The ``k`` article numbers of the corpus that its documents refer to most often (every reference
+        counted; ties by the first document that makes one), counted by SQLite: a server's chat takes one as an
+        example question, and reading the 20,570 documents of the full codes in Python for it cost each server
+        0.2 s and 12 MB when its chat was built."""
+        sql = (
+            "SELECT j.value, COUNT(*) AS n FROM documents AS d, json_each(d.links) AS j "
+            "WHERE j.value IN (SELECT article FROM documents WHERE article != '') "
+            "GROUP BY j.value ORDER BY n DESC, MIN(d.doc_id), MIN(j.key) LIMIT ?"
+        )
+        try:
+            return [r[0] for r in self.db.execute(sql, (k,))]
+        except sqlite3.OperationalError:  # an SQLite built without its JSON functions
+            known, counts = self.articles(), Counter()
+            for (links,) in self.db.execute("SELECT links FROM documents ORDER BY doc_id"):
+                counts.update(a for a in json.loads(links or "[]") if a in known)
+            return [a for a, _ in counts.most_common(k)]
 
     def citation_counts(self) -> tuple[dict[str, int], list[str]]:
         """How many code articles refer to each article number (the cross-references parsed at ingest, an

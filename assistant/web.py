@@ -15,7 +15,6 @@ import re
 import shutil
 import tempfile
 import threading
-from collections import Counter
 from itertools import islice
 from pathlib import Path
 from typing import Annotated
@@ -279,9 +278,7 @@ def example_questions(service: Service) -> list[str]:
         out.append("Qui préside la commission régionale de coordination ?")
     if "CPTS" in g:
         out.append("Qu'est-ce qu'une CPTS ?")
-    known = idx.catalog.articles()
-    linked = Counter(a for d in idx.documents.values() for a in d["links"] if a in known)
-    for article, _ in linked.most_common(1):
+    for article in idx.catalog.most_linked_articles(1):
         out.append(f"Que prévoit l'article {display_article(article)} ?")
     frequent = sorted(g, key=lambda a: -sum(e["count"] for e in g[a]))
     out += [f"Que signifie {a} ?" for a in frequent if a not in ("CAQES", "CPTS")][:2]

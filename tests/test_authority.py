@@ -63,3 +63,37 @@ def test_citations_are_counted_once_per_citing_article_and_never_by_the_article_
     counts, numbers = catalog.citation_counts()
     assert counts == {"L1-1": 3}
     assert sorted(numbers) == ["L1-1", "R1-1", "R1-2", "R1-3"]
+
+
+def test_the_most_linked_articles_are_counted_by_sqlite_and_without_its_json_functions(tmp_path):
+    """The chat's example article (``web.example_questions``): the corpus's most referred-to article, counted in
+    SQL instead of reading every document; the same without SQLite's JSON functions."""
+    import sqlite3
+
+    from assistant.catalog import Catalog
+    from ingest.loaders import load_legifrance
+
+    code = _code(tmp_path) / "code-de-la-sante-publique" / "chapitre-1-pension-des-licornes"
+    (code / "r1-3.md").write_text(
+        "# Article R1-3\n\n<p>Voir l'<a href='r1-2.md'>article R. 1-2</a> et encore l'<a href='r1-2.md'>article "
+        "R. 1-2</a>, l'<a href='l1-1.md'>article L. 1-1</a> et un <a href='l9-9.md'>article L. 9-9</a> absent.</p>",
+        encoding="utf-8",
+    )
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    for path in sorted(code.glob("*.md")):
+        catalog.replace(load_legifrance(path, path.read_text(encoding="utf-8")), [], "0" * 64, 1, 0.0, "now")
+    # L1-1: by R1-1, R1-2 and R1-3; R1-2 twice by R1-3; L9-9 is not in the corpus
+    assert catalog.most_linked_articles(5) == ["L1-1", "R1-2"]
+    assert catalog.most_linked_articles() == ["L1-1"]
+
+    class NoJson:
+        def __init__(self, db):
+            self.db = db
+
+        def execute(self, sql, *args):
+            if "json_each" in sql:
+                raise sqlite3.OperationalError("no such table: json_each")
+            return self.db.execute(sql, *args)
+
+    catalog.db = NoJson(catalog.db)
+    assert catalog.most_linked_articles(5) == ["L1-1", "R1-2"]
