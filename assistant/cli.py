@@ -289,12 +289,14 @@ def serve(host, port, workers, index):
     def go():
         import os
 
-        import uvicorn
-
-        from assistant.app import server_app  # lazy: only `serve` needs FastAPI (and Gradio, later)
         from assistant.service import limit_malloc_arenas
 
         limit_malloc_arenas()  # before any thread: a server's memory, and each worker's (they inherit it)
+
+        import uvicorn
+
+        from assistant.app import server_app  # lazy: only `serve` needs FastAPI (and Gradio, later)
+
         settings = Settings.of(index, workers=workers)
         # Each process builds its app from the environment (``assistant.app.server_app``).
         os.environ["ASSISTANT_INDEX"] = str(settings.index)

@@ -80,17 +80,17 @@ MALLOC_ARENAS = 2  # glibc's malloc arenas a server's process may use (``limit_m
 
 
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
-    """Let glibc's malloc use at most ``arenas`` arenas in this process and in those it forks. By default each
-    thread that allocates while another holds the main arena gets an arena of its own (up to 8 per core), and each
-    keeps the memory freed in it: a server's threads (its thread pool, the query embedding's) made up to 9 of
-    them. Measured at the full codes, `serve` with 20 clients through ``evals.bench.measure_workers``: the
-    one-worker server's memory (PSS) 343 / 342 -> 332 / 330 MB, the second worker 177 / 173 -> 158 / 165 MB.
-    Called by ``serve`` before its threads start; an explicit ``MALLOC_ARENA_MAX`` in the environment is kept.
-    False when nothing was set (not glibc, or the environment decides)."""
+    """Let glibc's malloc use at most ``arenas`` arenas in this process and in those it forks. By default a new
+    thread gets an arena of its own at its first allocation (up to 8 per core), and each arena keeps the memory
+    freed in it: a server's threads (its thread pool, the query embedding's) made up to 15 of them. Measured at
+    the full codes, `serve` with 20 clients through ``evals.bench.measure_workers``: the one-worker server's memory
+    (PSS) 343 / 342 -> 332 / 330 MB, the second worker 177 / 173 -> 158 / 165 MB. Called first by ``serve``; an
+    explicit ``MALLOC_ARENA_MAX`` or ``glibc.malloc.arena_max`` tunable in the environment is kept. False when
+    nothing was set (not glibc, or the environment decides)."""
     import ctypes
     import os
 
-    if os.environ.get("MALLOC_ARENA_MAX"):
+    if os.environ.get("MALLOC_ARENA_MAX") or "glibc.malloc.arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
         return False
     try:
         return bool(ctypes.CDLL("libc.so.6").mallopt(-8, arenas))  # -8: M_ARENA_MAX in glibc's malloc.h

@@ -67,23 +67,24 @@ def test_citations_are_counted_once_per_citing_article_and_never_by_the_article_
 
 def test_the_most_linked_articles_are_counted_by_sqlite_and_without_its_json_functions(tmp_path):
     """The chat's example article (``web.example_questions``): the corpus's most referred-to article, counted in
-    SQL instead of reading every document; the same without SQLite's JSON functions."""
+    SQL instead of reading every document; a tie goes to the article referred to first (documents in id order,
+    then their links in order); the same without SQLite's JSON functions."""
     import sqlite3
 
     from assistant.catalog import Catalog
     from ingest.loaders import load_legifrance
 
     code = _code(tmp_path) / "code-de-la-sante-publique" / "chapitre-1-pension-des-licornes"
-    (code / "r1-3.md").write_text(
-        "# Article R1-3\n\n<p>Voir l'<a href='r1-2.md'>article R. 1-2</a> et encore l'<a href='r1-2.md'>article "
-        "R. 1-2</a>, l'<a href='l1-1.md'>article L. 1-1</a> et un <a href='l9-9.md'>article L. 9-9</a> absent.</p>",
-        encoding="utf-8",
-    )
+    for name, targets in (("r5-1", ("l1-1", "r1-1", "r1-2", "l9-9")), ("r5-2", ("r1-2", "r1-1"))):
+        links = " et ".join(f"l'<a href='{t}.md'>article {t[0].upper()}. {t[1:]}</a>" for t in targets)
+        (code / f"{name}.md").write_text(f"# Article {name.upper()}\n\n<p>Voir {links}.</p>", encoding="utf-8")
     catalog = Catalog(tmp_path / "catalog.sqlite")
     for path in sorted(code.glob("*.md")):
         catalog.replace(load_legifrance(path, path.read_text(encoding="utf-8")), [], "0" * 64, 1, 0.0, "now")
-    # L1-1: by R1-1, R1-2 and R1-3; R1-2 twice by R1-3; L9-9 is not in the corpus
-    assert catalog.most_linked_articles(5) == ["L1-1", "R1-2"]
+    # L1-1: by R1-1, R1-2 and R5-1; R1-1 and R1-2 twice each (R5-1 names R1-1 first, R5-2 names R1-2 first);
+    # L9-9 is not in the corpus
+    want = ["L1-1", "R1-1", "R1-2"]
+    assert catalog.most_linked_articles(5) == want
     assert catalog.most_linked_articles() == ["L1-1"]
 
     class NoJson:
@@ -96,4 +97,4 @@ def test_the_most_linked_articles_are_counted_by_sqlite_and_without_its_json_fun
             return self.db.execute(sql, *args)
 
     catalog.db = NoJson(catalog.db)
-    assert catalog.most_linked_articles(5) == ["L1-1", "R1-2"]
+    assert catalog.most_linked_articles(5) == want

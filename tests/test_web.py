@@ -585,14 +585,21 @@ def _children(pid: int) -> list[int]:
 
 
 def _malloc_arenas(pid: int) -> int:
-    """glibc's malloc arenas of a process besides the main one (its ``[heap]``): each is an anonymous mapping that
-    starts on a 64 MiB boundary (``HEAP_MAX_SIZE`` on 64 bits), its used part readable and writable."""
+    """glibc's malloc heaps of a process besides its main arena (``[heap]``), one per arena until an arena outgrows
+    64 MiB: each is an anonymous mapping of 64 MiB (``HEAP_MAX_SIZE`` on 64 bits) aligned on its size, its used part
+    readable and writable, the rest reserved (``---p``) up to the next 64 MiB boundary."""
+    size = 64 << 20
+    lines = [line.split() for line in Path(f"/proc/{pid}/maps").read_text().splitlines()]
     count = 0
-    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
-        parts = line.split()
-        start, end = (int(x, 16) for x in parts[0].split("-"))
-        if len(parts) == 5 and parts[1].startswith("rw") and start % (64 << 20) == 0 and end - start <= 64 << 20:
+    for here, after in zip(lines, [*lines[1:], None], strict=True):
+        start, end = (int(x, 16) for x in here[0].split("-"))
+        if len(here) != 5 or not here[1].startswith("rw") or start % size:
+            continue
+        if end - start == size:
             count += 1
+        elif after is not None and len(after) == 5 and after[1].startswith("---"):
+            rest_start, rest_end = (int(x, 16) for x in after[0].split("-"))
+            count += rest_start == end and rest_end == start + size
     return count
 
 
@@ -601,9 +608,12 @@ import sys, threading
 import numpy as np
 from assistant.service import limit_malloc_arenas
 print(limit_malloc_arenas() if sys.argv[1] == "limit" else None, flush=True)
+started = threading.Barrier(12)
 def work():
+    bytes(200_000)  # each thread allocates once before any ends: glibc gives a new thread an arena of its own
+    started.wait()
     for _ in range(300):
-        np.ones(50_000) * 2.0  # numpy lets go of the GIL in its loops: threads allocate at once
+        np.ones(50_000) * 2.0
         bytes(200_000)
 threads = [threading.Thread(target=work) for _ in range(12)]
 for t in threads:
@@ -617,15 +627,20 @@ sys.stdin.read()
 
 @pytest.mark.parametrize(
     "how, environment, set_, most",
-    [("limit", {}, "True", 1), ("limit", {"MALLOC_ARENA_MAX": "3"}, "False", 2), ("none", {}, "None", 99)],
+    [
+        ("limit", {}, "True", 1),
+        ("limit", {"MALLOC_ARENA_MAX": "3"}, "False", 2),
+        ("limit", {"GLIBC_TUNABLES": "glibc.malloc.arena_max=3"}, "False", 2),
+        ("none", {}, "None", 99),
+    ],
 )
 def test_a_server_process_keeps_to_two_malloc_arenas(how, environment, set_, most):
-    """``limit_malloc_arenas`` (called by ``serve``): threads that allocate at once share two arenas instead of
-    getting one each; an explicit ``MALLOC_ARENA_MAX`` is left to decide. Without it the same threads get more."""
+    """``limit_malloc_arenas`` (called by ``serve``): twelve threads share two arenas instead of getting one each;
+    an explicit ``MALLOC_ARENA_MAX`` is left to decide. Without it the same threads get more."""
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | environment
+    env = {k: v for k, v in os.environ.items() if k not in ("MALLOC_ARENA_MAX", "GLIBC_TUNABLES")} | environment
     proc = subprocess.Popen(
         [sys.executable, "-c", ARENA_PROBE, how], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
     )
@@ -664,6 +679,8 @@ def test_serve_with_two_workers(small_index, tmp_path):
     import urllib.request
 
     env = dict(os.environ, ASSISTANT_INDEX=str(small_index.index), ASSISTANT_FEEDBACK_DB=str(tmp_path / "fb.sqlite"))
+    for own in ("MALLOC_ARENA_MAX", "GLIBC_TUNABLES"):  # the environment's own limit would be kept (see below)
+        env.pop(own, None)
     proc, url = serve_assistant(tmp_path / "server.log", env, ready_path="docs", timeout=150, workers=2)
     try:
         # gunicorn's master forks its workers: its only children, with its own command line
@@ -692,8 +709,8 @@ def test_serve_with_two_workers(small_index, tmp_path):
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             answers = list(pool.map(lambda q: post("api/ask", {"question": q}), questions * 4))
         assert all(a["answered"] and a["citations"] for a in answers)
-        # glibc's malloc kept to two arenas in every process (``service.limit_malloc_arenas``): each thread that
-        # allocated while another held an arena got one of its own, up to 15 in a server answering 8 at a time
+        # glibc's malloc kept to two arenas in every process (``service.limit_malloc_arenas``): each new thread
+        # got an arena of its own, 6 and 7 in these workers without the limit
         from assistant.service import MALLOC_ARENAS
 
         assert all(_malloc_arenas(pid) <= MALLOC_ARENAS - 1 for pid in [proc.pid, *children]), [
