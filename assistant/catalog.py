@@ -7,7 +7,8 @@ import json
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -119,9 +120,24 @@ class Catalog:
     def chunk_ids_of(self, doc_id: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """The writes made inside in one transaction (``replace``, ``remove``): one commit, one sync of the
+        write-ahead log, instead of one per document (at the full codes, 20,570 commits took about 6 of the 42 s
+        that an ingest spends beside the embedding). All or nothing, like each write alone."""
+        if self.db.in_transaction:  # inside another batch: that one commits
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.db.commit()
+
     def replace(self, doc: Document, chunks: list[Chunk], sha256: str, size: int, mtime: float, when: str) -> None:
-        with self.db:
-            self.db.execute("BEGIN")
+        with self.batch():
             self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
             self.db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -171,8 +187,7 @@ class Catalog:
         self.db.execute("UPDATE documents SET source=?, size=?, mtime=? WHERE doc_id=?", (source, size, mtime, doc_id))
 
     def remove(self, doc_ids: Iterable[str]) -> None:
-        with self.db:
-            self.db.execute("BEGIN")
+        with self.batch():
             for doc_id in doc_ids:
                 self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
                 self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))

@@ -175,7 +175,7 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
     t_cat = t_vec = 0.0
     while total < n_chunks:
         rng = np.random.default_rng([seed, copy])
-        batch_ids, batch_vecs, batch_meta, batch_text = [], [], [], []
+        batch_ids, batch_vecs, batch_meta = [], [], []
         for d in docs:
             if total >= n_chunks:
                 break
@@ -228,19 +228,18 @@ def build_synthetic(source: Path, dest: Path, n_chunks: int = 200_000, seed: int
                 batch_ids.append(c.chunk_id)
                 batch_vecs.append(vec)
                 batch_meta.append(c.store_metadata())  # what the ingest pipeline stores with each vector
-                batch_text.append(c.text)
             t = time.perf_counter()
             index.catalog.replace(doc, chunks, d["sha256"], d["size"], d["mtime"], when)
             t_cat += time.perf_counter() - t
             total += len(chunks)
             if len(batch_ids) >= 10_000:
                 t = time.perf_counter()
-                store.add(batch_ids, np.vstack(batch_vecs), batch_meta, batch_text)
+                store.add(batch_ids, np.vstack(batch_vecs), batch_meta)
                 t_vec += time.perf_counter() - t
-                batch_ids, batch_vecs, batch_meta, batch_text = [], [], [], []
+                batch_ids, batch_vecs, batch_meta = [], [], []
         if batch_ids:
             t = time.perf_counter()
-            store.add(batch_ids, np.vstack(batch_vecs), batch_meta, batch_text)
+            store.add(batch_ids, np.vstack(batch_vecs), batch_meta)
             t_vec += time.perf_counter() - t
         log(f"[synthetic] copy {copy}: {total} chunks")
         copy += 1

@@ -118,9 +118,7 @@ class Builder(Index):
                 batch_size=self.settings.embedding_batch_size,
                 progress=progress,
             )
-            self.store.add(
-                [c.chunk_id for c in part], vectors, [c.store_metadata() for c in part], [c.text for c in part]
-            )
+            self.store.add([c.chunk_id for c in part], vectors, [c.store_metadata() for c in part])
             generations.note_progress(self.path, embedded=i + len(part), to_embed=len(chunks))
             if after_slice is not None:
                 after_slice(part, computed)

@@ -306,6 +306,9 @@ def _cache_warning(cache: VectorCache | None, report: Report) -> None:
         cache.error = ""
 
 
+CATALOG_BATCH = 1000  # documents written to the catalog in one transaction (``Catalog.batch``)
+
+
 def apply(index: Builder, plan: Plan, report: Report, emit: Event, vectors_later: bool = False) -> None:
     """Write ``plan`` into ``index`` (a generation being built). Every step can be redone: a rerun after a crash
     re-applies the same plan, and only chunks the store does not hold yet are embedded.
@@ -325,11 +328,13 @@ def apply(index: Builder, plan: Plan, report: Report, emit: Event, vectors_later
 
     when = time.strftime("%Y-%m-%dT%H:%M:%S")
     stale: list[str] = []
-    for doc, chunks, digest, size, mtime, existed in plan.todo:
-        old_ids = set(index.catalog.chunk_ids_of(doc.doc_id))
-        index.catalog.replace(doc, chunks, digest, size, mtime, when)
-        stale.extend(old_ids - {c.chunk_id for c in chunks})
-        (report.updated if existed else report.added).append(doc.doc_id)
+    for start in range(0, len(plan.todo), CATALOG_BATCH):  # one commit for each batch of documents
+        with index.catalog.batch():
+            for doc, chunks, digest, size, mtime, existed in plan.todo[start : start + CATALOG_BATCH]:
+                old_ids = set(index.catalog.chunk_ids_of(doc.doc_id))
+                index.catalog.replace(doc, chunks, digest, size, mtime, when)
+                stale.extend(old_ids - {c.chunk_id for c in chunks})
+                (report.updated if existed else report.added).append(doc.doc_id)
     for doc_id in plan.gone:
         stale.extend(index.catalog.chunk_ids_of(doc_id))
     index.catalog.remove(plan.gone)

@@ -112,7 +112,7 @@ def test_the_dense_side_of_a_mix_finds_each_model_s_nearest_and_averages_their_s
             )
         )
     chroma = VectorStore(tmp_path / "chroma")
-    chroma.add(ids, np.stack(rows), [{"doc_id": i} for i in ids], ids)
+    chroma.add(ids, np.stack(rows), [{"doc_id": i} for i in ids])
     if searched == "exact":
         write_exact(chroma, tmp_path / "exact")
     store = ExactVectors(tmp_path / "exact") if searched == "exact" else chroma

@@ -498,3 +498,34 @@ def test_a_vector_cache_that_cannot_be_opened_or_written_does_not_stop_the_inges
     assert report.published and report.chunks_embedded == report.chunks_total
     assert any("non mis à jour" in w for _, w in report.warnings), report.warnings
     assert len(Index(Settings(index=tmp_path / "b")).chunks) == report.chunks_total
+
+
+def test_the_catalog_writes_a_batch_of_documents_whole_or_not_at_all_and_chroma_keeps_no_text(tmp_path, corpus):
+    """``Catalog.batch``: an ingest writes its documents a thousand to a transaction (one commit each); a failure
+    inside one leaves the catalog as it was. Chroma gets the vectors and their metadata, not the passages' text,
+    which readers read from the catalog."""
+    from assistant.catalog import Catalog
+    from assistant.records import Chunk, Document
+
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])
+    idx = Index(settings)
+    chroma = idx.chroma()
+    got = chroma._col.get(limit=3, include=["documents", "metadatas"])
+    assert got["documents"] == [None, None, None] and all(m["doc_id"] for m in got["metadatas"])
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    doc = Document(doc_id="a", title="A", text="Texte a.", source="a.txt")
+    catalog.replace(
+        doc, [Chunk(chunk_id="a#0", doc_id="a", text="Texte a.", locator="", start=0, end=8)], "0", 1, 0, "t"
+    )
+    before = catalog.manifest()
+    with pytest.raises(RuntimeError), catalog.batch():
+        catalog.replace(Document(doc_id="b", title="B", text="b", source="b.txt"), [], "1", 1, 0, "t")
+        catalog.remove(["a"])  # a write of its own inside the batch: it does not commit the batch
+        raise RuntimeError("panne au milieu du lot")
+    assert catalog.manifest() == before and catalog.chunk_ids() == ["a#0"]
+    with catalog.batch():
+        catalog.replace(Document(doc_id="b", title="B", text="b", source="b.txt"), [], "1", 1, 0, "t")
+        catalog.remove(["a"])
+    assert set(catalog.manifest()) == {"b"} and catalog.chunk_ids() == []
