@@ -69,20 +69,14 @@ class VectorStore:
             pass
 
     def copy_from(self, other: VectorStore, batch: int = 2000) -> None:
-        """Copy every vector and metadata of ``other`` (a generation's collection on a server), and the passages'
-        text where it holds them (collections built before 2026-12-04)."""
+        """Copy every vector and metadata of ``other`` (a generation's collection on a server); not the passages'
+        text, which collections built before 2026-12-04 also held and no reader reads."""
         offset = 0
         while True:
-            got = other._col.get(include=["embeddings", "metadatas", "documents"], limit=batch, offset=offset)
+            got = other._col.get(include=["embeddings", "metadatas"], limit=batch, offset=offset)
             if not got["ids"]:
                 return
-            texts = got.get("documents") or []
-            self._col.upsert(
-                ids=got["ids"],
-                embeddings=got["embeddings"],
-                metadatas=got["metadatas"],
-                **({"documents": texts} if texts and all(t is not None for t in texts) else {}),
-            )
+            self._col.upsert(ids=got["ids"], embeddings=got["embeddings"], metadatas=got["metadatas"])
             offset += len(got["ids"])
 
     def count(self) -> int:

@@ -527,5 +527,9 @@ def test_the_catalog_writes_a_batch_of_documents_whole_or_not_at_all_and_chroma_
     assert catalog.manifest() == before and catalog.chunk_ids() == ["a#0"]
     with catalog.batch():
         catalog.replace(Document(doc_id="b", title="B", text="b", source="b.txt"), [], "1", 1, 0, "t")
+        with pytest.raises(RuntimeError), catalog.batch():  # a batch inside a batch is undone alone
+            catalog.replace(Document(doc_id="c", title="C", text="c", source="c.txt"), [], "2", 1, 0, "t")
+            raise RuntimeError("panne")
         catalog.remove(["a"])
     assert set(catalog.manifest()) == {"b"} and catalog.chunk_ids() == []
+    assert not catalog.db.in_transaction
