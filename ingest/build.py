@@ -109,11 +109,16 @@ class Builder(Index):
         ``progress(n)``: passages done; ``after_slice(part, computed)``: a slice stored, ``computed`` of its
         passages embedded now (the others came from the cache)."""
         step = self.settings.embedding_batch_size * 8
+        # Longest first over all of them, as a raw encode orders its texts, not only within each slice: each batch
+        # then holds texts of nearly one length and the model pads little (at the full codes the ingest embedded
+        # 5 % slower than the raw encode of the same passages with slices in catalog order).
+        texts = {c.chunk_id: c.embedding_text(self.passage_format) for c in chunks}
+        chunks = sorted(chunks, key=lambda c: -len(texts[c.chunk_id]))
         for i in range(0, len(chunks), step):
             part = chunks[i : i + step]
             vectors, computed = embed_with_cache(
                 self.embedder,
-                [c.embedding_text(self.passage_format) for c in part],
+                [texts[c.chunk_id] for c in part],
                 self.vector_cache,
                 batch_size=self.settings.embedding_batch_size,
                 progress=progress,
