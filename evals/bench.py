@@ -91,8 +91,9 @@ def ensure_index(name: str, cache: Path, log) -> Settings:
     return settings
 
 
-def measure_throughput(settings: Settings, tmp: Path, log) -> dict:
-    """Raw `encode` on the default corpus's chunks vs a full ingest of the same corpus into a new index."""
+def measure_throughput(settings: Settings, tmp: Path, log, name: str = "default") -> dict:
+    """Raw `encode` on the chunks of size ``name`` vs a whole ingest of the same files into a new index (issue 13
+    sets its goal at the full codes: 15-23 minutes of embedding there, about 30 s at the default size)."""
     index = Index(settings)
     chunks = [c.embedding_text(index.passage_format) for c in index.catalog.chunks()]  # what ingest embeds
     embedder = get_embedder(settings.embedding_model)
@@ -101,21 +102,23 @@ def measure_throughput(settings: Settings, tmp: Path, log) -> dict:
     embedder.embed(chunks, batch_size=settings.embedding_batch_size)
     raw = len(chunks) / (time.perf_counter() - t)
     # A full ingest, every chunk embedded: without the vector cache, which holds these texts already.
-    fresh = settings.model_copy(update={"index": tmp / "ingest-throughput", "vector_cache": "off"})
+    fresh = settings.model_copy(update={"index": tmp / f"ingest-throughput-{name}", "vector_cache": "off"})
     shutil.rmtree(fresh.index, ignore_errors=True)
     t = time.perf_counter()
-    report = refresh(fresh, SIZES["default"])  # the real path: a generation built, verified, published
+    report = refresh(fresh, SIZES[name])  # the real path: a generation built, verified, published
     ingest = report.chunks_embedded / (time.perf_counter() - t)
-    log(f"encode {raw:.1f} chunks/s, ingest {ingest:.1f} chunks/s")
-    # The same texts again with the cache, rebuilt from the files: no passage is embedded.
-    cached = fresh.model_copy(update={"vector_cache": str(tmp / "throughput-vectors.sqlite")})
-    refresh(cached, SIZES["default"], rebuild=True)  # fills the cache
+    log(f"[{name}] encode {raw:.1f} chunks/s, ingest {ingest:.1f} chunks/s")
+    # The same texts again with the cache, rebuilt from the files: no passage is embedded. The cache is the one
+    # the size's index was built with (``ensure_index``): it holds these texts already.
+    cached = fresh.model_copy(update={"vector_cache": settings.vector_cache})
+    refresh(cached, SIZES[name], rebuild=True)  # fills the cache with what it lacked, if anything
     t = time.perf_counter()
-    again = refresh(cached, SIZES["default"], rebuild=True)
+    again = refresh(cached, SIZES[name], rebuild=True)
     rebuild_s = time.perf_counter() - t
+    shutil.rmtree(fresh.index, ignore_errors=True)
     log(
-        f"--rebuild with unchanged texts: {again.chunks_embedded} embedded, {again.chunks_from_cache} from the "
-        f"vector cache, {rebuild_s:.1f} s"
+        f"[{name}] --rebuild with unchanged texts: {again.chunks_embedded} embedded, {again.chunks_from_cache} "
+        f"from the vector cache, {rebuild_s:.1f} s"
     )
     return {
         "encode_chunks_per_s": raw,
@@ -125,7 +128,7 @@ def measure_throughput(settings: Settings, tmp: Path, log) -> dict:
         "rebuild_unchanged_s": rebuild_s,
         "rebuild_unchanged_over_ingest": rebuild_s / (report.chunks_embedded / ingest) if ingest else None,
         "chunks": len(chunks),
-        "command": "python -m evals bench --sizes default",
+        "command": f"python -m evals bench --sizes {name}",
     }
 
 
@@ -568,8 +571,9 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print, workers_sizes
         if build:
             row["synthetic_build_s"] = build.get("total_s")
             row["synthetic_build"] = build
-        if name == "default":
-            row.update(measure_throughput(settings, cache, log))
+        if name in ("default", "full"):  # issue 13's goal is at the full codes (two embeddings of the codes: the
+            # raw encode and the ingest, 15 to 20 more minutes of bench on 2 cores)
+            row.update(measure_throughput(settings, cache, log, name))
         row.update(measure_latency(settings, questions))
         log(
             f"[{name}] ask p50 {row['ask_ms_p50']:.1f} ms p95 {row['ask_ms_p95']:.1f} ms; "
@@ -605,8 +609,9 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print, workers_sizes
 
 
 GOALS = [  # issue 13's targets where it sets one (ingest: <= 1.1x the raw encode time, so >= 0.91x its speed)
-    ("ingest_over_encode", ">=", 0.91, "default"),
+    ("ingest_over_encode", ">=", 0.91, "full"),  # "the full-codes ingest" (measured at the default size until 12-04)
     ("rebuild_unchanged_embedded", "<=", 0, "default"),
+    ("rebuild_unchanged_embedded", "<=", 0, "full"),
     ("ask_p95_over_embed", "<=", 2.0, "full"),
     ("ask_p95_over_embed", "<=", 3.0, "200k"),
     ("ask_p95_over_embed_beside_ask", "<=", 2.0, "full"),
