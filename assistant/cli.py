@@ -19,7 +19,7 @@ from assistant.generations import IndexBusy, writer_lock
 from assistant.index import Index, analysis_warning
 from assistant.index import status as index_status
 from assistant.options import auth_file_option, index_option
-from assistant.service import Service
+from assistant.service import Service, limit_malloc_arenas
 from assistant.settings import Settings
 from assistant.vectorcache import cache_path, prune_file
 from ingest.build import Builder
@@ -288,8 +288,6 @@ def serve(host, port, workers, index):
 
     def go():
         import os
-
-        from assistant.service import limit_malloc_arenas
 
         limit_malloc_arenas()  # before any thread: a server's memory, and each worker's (they inherit it)
 

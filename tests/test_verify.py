@@ -26,7 +26,7 @@ def test_verify_finds_and_fixes_what_went_wrong(tmp_path, small_corpus):
     chroma = idx.chroma()  # (readers search the exact array saved from it; the next refresh copies Chroma)
     chroma.delete(victims)  # vectors lost
     chroma.add(
-        ["orphan-1"], np.ones((1, idx.embedder.dimension), dtype=np.float32) / 20, [{"doc_id": "nowhere"}], ["orphan"]
+        ["orphan-1"], np.ones((1, idx.embedder.dimension), dtype=np.float32) / 20, [{"doc_id": "nowhere"}]
     )  # a vector nobody knows
     shutil.rmtree(idx.path / "lexical")  # BM25 gone
     (corpus / "note-information-dss-1d-2018-154.txt").unlink()  # a source deleted behind our back
