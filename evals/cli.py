@@ -222,7 +222,7 @@ def tune(questions, index, weights, save):
     default="default,full,200k,1m,first-run",
     show_default=True,
     help="Comma-separated sizes: default (corpus/), full (corpus/ + the whole codes: ../shared/corpora/legifrance, "
-    "else the shipped archive), "
+    "else the shipped archive; its ingest / encode ratio embeds the codes twice, 15 to 20 min), "
     "200k and 1m (synthetic: copies of the full index's chunks and vectors, built once, no embedding; 1m takes "
     "about 50 min and 16 GB the first time); first-run "
     "(what `make run` does after the install on a fresh clone: extract the codes, publish a generation without "
