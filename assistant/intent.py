@@ -55,7 +55,12 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"\brole\b|\bmissions?\b|\ba quoi (?:sert|servent)|\bsert a quoi|\bservent a quoi|\bcharge[es]? de\b|"
             r"\bcompetences?\b|\battributions?\b|\bque fait\b|\bca sert\b|\bfonction de\b",
         ),
-        ("sanction", r"\bsanction|\bpenalit|\bamende|\bpuni|\brisque[s-]|\bencour|\bpeine\b"),
+        (
+            "sanction",
+            r"\bsanction|\bpenalit|\bamende|\bpuni|\brisque[s-]|\bencour|\bpeine\b|"
+            # "elle risque quoi ?", "que risque une clinique ?"; not "gestion du risque"
+            r"\brisquen?t? quoi\b|\bque risquen?t?\b",
+        ),
         (
             "duree",
             r"\bduree|\bdelai|\bcombien d(?:e |')(?:temps|jours|mois|ans|annees|semaines|heures)|\bpendant combien|"
@@ -122,6 +127,21 @@ CUES: dict[str, re.Pattern] = {
 
 LIST_INTENTS = {"composition", "role", "procedure", "conditions"}
 FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}
+
+
+# Words that say what is asked, not what the question is about:
+# - "elle risque quoi ?", "que risque une clinique ?": the verb asks for the sanction (the codes write "est puni",
+#   "sanction", not "risque", and "risque" of "gestion du risque" would lead the search there);
+# - "combien d'années ?": the unit of the duration asked (the codes give it in "ans", "pour cinq ans"; their
+#   "années" are "chaque année", "l'année civile").
+ASKED = re.compile(r"\brisquen?t?(?= quoi\b)|(?<=\bque )risquen?t?\b|(?<=\bcombien d')annees?\b")
+
+
+def asked_words(question: str) -> list[str]:
+    """Words of the question that say what is asked, not what it is about (accents folded): "risque" in "elle
+    risque quoi ?", "années" in "combien d'années ?". The search leaves their terms out."""
+    q = re.sub(r"\s+", " ", fold(question))
+    return [m.group(0) for m in ASKED.finditer(q)]
 
 
 def intent_of(question: str) -> str | None:

@@ -13,7 +13,7 @@ import numpy as np
 from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
 from assistant.index import MEMO_SIZE, Index
-from assistant.intent import has_cue, intent_of
+from assistant.intent import asked_words, has_cue, intent_of
 from assistant.lexical import correct
 from assistant.lexicon import default_lexicon
 from assistant.records import Chunk, Hit
@@ -275,6 +275,8 @@ class Retriever:
         # written (the lexicon or the glossary may know it).
         as_written = set(analyse(" ".join(ACRONYM.findall(question) + written_names(question))))
         terms = [t if t in as_written else correct(idx.lexical, t) for t in analyse(question)]
+        asked = set(analyse(" ".join(asked_words(question))))
+        terms = [t for t in terms if t not in asked]
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]
         main_terms = terms + analyse(" ".join(acronyms))

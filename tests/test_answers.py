@@ -359,3 +359,13 @@ def test_an_article_sentence_is_read_under_its_section_heading(tmp_path):
     assert answer.answered, answer.answer
     assert answer.citations[0].locator == "art. D. 1-2"
     assert answer.answer.startswith("Lors de sa première séance, elle élit en séance son bureau"), answer.answer
+
+
+def test_what_one_risks_is_answered_by_the_sanction(service):
+    # "risque" asks for the sanction: searched as a word of the subject it lowered the evidence of the article
+    # that answers (which says "sanction financière", not "risque") below the refusal threshold.
+    question = "clinique qui refuse de signer le caqes, elle risque quoi"
+    assert "risqu" not in service.search(question).terms
+    answer = service.ask(question)
+    assert answer.answered and answer.citations[0].locator == "art. L. 162-30-2"
+    assert "sanction financière" in answer.answer.split("[1]")[0]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.intent import has_cue, intent_of, shape_of
+from assistant.intent import asked_words, has_cue, intent_of, shape_of
 from assistant.wordclass import carries_subject
 
 
@@ -22,6 +22,9 @@ from assistant.wordclass import carries_subject
         ("le schéma c'est pour combien d'années", "duree"),
         ("les zones sont revues tous les combien ?", "duree"),
         ("montant de la pénalité ?", "sanction"),
+        ("clinique qui refuse de signer le caqes, elle risque quoi", "sanction"),
+        ("que risque un médecin qui refuse la carte vitale ?", "sanction"),
+        ("qui pilote la gestion du risque ?", "qui"),
         ("quel est le taux de remboursement ?", "montant"),
         ("qui signe le CAQES", "qui"),
         ("comment contester une décision de la CPAM ?", "procedure"),
@@ -32,6 +35,18 @@ from assistant.wordclass import carries_subject
 )
 def test_intent_patterns(question, intent):
     assert intent_of(question) == intent
+
+
+def test_the_words_that_say_what_is_asked_are_not_searched():
+    # "risque" asks for the sanction: the codes write "sanction", "est puni"; searched, it would lead to the
+    # "gestion du risque" (and, absent from the article that answers, lower the evidence and refuse).
+    assert asked_words("clinique qui refuse de signer le caqes, elle risque quoi") == ["risque"]
+    assert asked_words("Que risquent les pharmaciens ?") == ["risquent"]
+    assert asked_words("qui pilote la gestion du risque ?") == []
+    assert asked_words("Quel risque pèse sur la coopération ?") == []
+    # the unit of a duration: the codes say "pour cinq ans", and their "années" are "chaque année"
+    assert asked_words("le SRS c'est pour combien d'années") == ["annees"]
+    assert asked_words("les données de l'année 2019 ?") == []
 
 
 def test_no_intent_for_a_plain_question():
