@@ -460,7 +460,7 @@ QUESTION_LEAD = re.compile(
     r"^(?:c'?\s?est quoi|c quoi|qu'?est[- ]ce qu(?:e|')?(?:\s*(?:c'?est|une|un)\b)?|que (?:signifie|veut dire)|"
     r"definition (?:de|du|des|d')|a quoi (?:sert|servent)|quel(?:le)? est (?:le role|la mission|la composition)"
     r" (?:de|du|des|d')|quelles? sont (?:les missions|les roles) (?:de|du|des|d')|qui preside|"
-    r"de quoi (?:se compose|est compose[e]?)|comment est compose[e]?|qui siege (?:a|au|aux|dans))\s*"
+    r"de quoi (?:se compose|est compose[e]?)|comment est compose[e]?|qui siege (?:aux|au|a|dans)\b)\s*"
 )
 
 

@@ -138,6 +138,9 @@ def test_a_definition_leads_with_the_sentence_whose_subject_is_the_notion(tmp_pa
 
     names = subject_names("c'est quoi une ARS ?", ["agences régionales de santé"], [])
     assert "agence regionale de sante" in names and "ars" in names
+    # "qui siège au ...": the lead is "qui siège au", not "qui siège a" (which left "u conseil ..." as the name)
+    assert subject_names("qui siège au conseil de surveillance ?", [], []) == ["conseil de surveillance"]
+    assert subject_names("qui siège à la commission des licornes", [], [])[0] == "commission des licornes"
     assert opens_on(
         "Les agences régionales de santé sont des établissements publics.", names, SUBJECT_CUES["definition"]
     )
