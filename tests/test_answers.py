@@ -372,3 +372,36 @@ def test_what_one_risks_is_answered_by_the_sanction(service):
     answer = service.ask(question)
     assert answer.answered and answer.citations[0].locator == "art. L. 162-30-2"
     assert "sanction financière" in answer.answer.split("[1]")[0]
+
+
+def test_where_the_law_and_its_decree_both_say_it_the_law_leads(tmp_path, monkeypatch):
+    """A law and its decree say the same: the law's sentence leads the answer (``answer.LAW_LEAD``), though the
+    decree comes first in the search (it says "licornes" once more)."""
+    from assistant import answer as answer_module
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    said = "<p>Le contrat des licornes est signé par le directeur de l'écurie et par le représentant du griffon.</p>"
+    code = tmp_path / "c" / "legifrance" / "code-de-la-sante-publique"
+    for part, name, more in (
+        ("partie-legislative", "L9999-1", "<p>Ses avenants sont publiés au bulletin officiel de la forêt.</p>"),
+        (
+            "partie-reglementaire",
+            "D9999-1",
+            "<p>Les licornes du contrat sont recensées chaque printemps par les gardes de la forêt.</p>",
+        ),
+    ):
+        (code / part / "titre-i-licornes").mkdir(parents=True)
+        (code / part / "titre-i-licornes" / f"{name.lower()}.md").write_text(
+            f"# Article {name}\n\n{said}{more}\n", encoding="utf-8"
+        )
+    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
+    refresh(settings, [tmp_path / "c"])
+    question = "le contrat des licornes est signé par qui ?"
+    service = Service(settings, follow=False)
+    assert service.search(question).hits[0].chunk.locator == "art. D. 9999-1"
+    led = service.ask(question)
+    assert led.answered and led.citations[0].locator == "art. L. 9999-1", led.answer
+    monkeypatch.setattr(answer_module, "LAW_LEAD", 1.0)
+    assert Service(settings, follow=False).ask(question).citations[0].locator == "art. D. 9999-1"
