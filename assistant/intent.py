@@ -15,7 +15,7 @@ intent ("est présidé par", "président") mark the sentences of the codes that 
 | procedure | comment faire / obtenir / contester, procédure, démarches | list |
 | qui | qui fixe / décide / signe / pilote..., par qui, quelle autorité | fact |
 | conditions | conditions, qui peut, ai-je droit, bénéficier | list |
-| oui_non | est-ce que, peut-on, puis-je, dois-je, faut-il, verb-subject inversion | yes / no |
+| oui_non | est-ce que, peut-on, faut-il, verb-subject inversion (not after quand, quel...) | yes / no |
 """
 
 from __future__ import annotations
@@ -93,7 +93,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"^(?:est[- ]ce qu|peut[- ]on|puis[- ]je|dois[- ]je|doit[- ]on|faut[- ]il|ai[- ]je|a[- ]t[- ]on|"
             r"y a[- ]t[- ]il|est[- ]il|est[- ]elle|sont[- ]ils|peut[- ]il|peut[- ]elle|peuvent[- ]ils|"
             r"mon \w+ peut|ma \w+ peut|on peut|je peux|un \w+ peut|une \w+ peut|is\b|can\b|do\b|does\b)|"
-            r"\b\w+-t-(?:il|elle|on)\b|\best[- ]ce qu",
+            r"\b\w+-t-(?:il|elle|on)\b|\best[- ]ce qu|"
+            # the subject inverted anywhere: "le refus ... est-il autorisé ?", "le buraliste peut il vendre ..."
+            r"\b(?:est|sont|peut|peuvent|doit|doivent|faut)[- ](?:il|elle|ils|elles|on)\b|"
+            r"\b(?:on|l'on) peut\b|\best[- ]ce\b",
         ),
     ]
 ]
@@ -149,7 +152,7 @@ def intent_of(question: str) -> str | None:
     q = fold(question).strip()
     q = re.sub(r"\s+", " ", q)
     for name, pattern in PATTERNS:
-        if pattern.search(q):
+        if pattern.search(q) and not (name == "oui_non" and WH_WORD.match(q)):
             return name
     # A bare notion ("FIR ?", "le PRS", "maitrise medicalisee") asks what it is.
     words = [w for w in re.findall(r"[\w'-]+", q) if w not in BARE_FILLERS]
@@ -159,6 +162,12 @@ def intent_of(question: str) -> str | None:
 
 
 BARE_FILLERS = {"le", "la", "les", "l'", "un", "une", "des", "du", "de", "d'", "et", "en", "?"}
+# A question opened by one of these asks for what it names, not for a yes or a no, inverted subject or not ("quand
+# le conseil a-t-il adopté le plan ?" asks for a date).
+WH_WORD = re.compile(
+    r"(?:depuis |jusqu'a |a partir de |en |a |de |pour |par |dans |sur |avec )?"
+    r"(?:quand|comment|pourquoi|ou|quel|quelle|quels|quelles|combien|qui|que|qu'|quoi|lequel|laquelle)\b"
+)
 
 
 def has_cue(sentence: str, intent: str | None) -> bool:

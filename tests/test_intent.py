@@ -31,6 +31,14 @@ from assistant.wordclass import carries_subject
         ("à quelles conditions une CPTS est-elle financée ?", "conditions"),
         ("Peut-on fumer dans un bar ?", "oui_non"),
         ("mon employeur peut-il me contrôler pendant un arrêt ?", "oui_non"),
+        # the subject inverted anywhere, or "on peut", "est-ce": a yes or a no
+        ("le buraliste peut il vendre des cigarettes a un ado de 16 ans", "oui_non"),
+        ("Le refus de transfusion sanguine est-il autorisé par la loi française ?", "oui_non"),
+        ("fongibilité : on peut basculer des crédits de prévention vers du soin ?", "oui_non"),
+        ("Les influenceurs font de la publicité pour l'alcool sans les mentions. Est-ce licite ?", "oui_non"),
+        # ... unless a question word opens it: it asks for what it names
+        ("Quand le conseil de l'UNCAM a-t-il adopté le plan national ?", None),
+        ("quel temps fera-t-il demain à Rennes", None),
     ],
 )
 def test_intent_patterns(question, intent):
