@@ -597,13 +597,6 @@ class Answerer:
                     for c in candidates
                 ]
         candidates.sort(key=lambda c: -c[0])
-        if intent == "definition":
-            # "PAPRAPS ?": an item of another notion's list that names it ("4° ... notamment la création de
-            # groupements hospitaliers de territoire") does not say what it is (measured on the dev sets:
-            # `questions.jsonl` citation@1 +0.010 on both indexes, nothing else moved)
-            candidates = [c for c in candidates if not ITEM.match(c[4].strip())]
-            if not candidates:
-                return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
         if intent in MUST_HOLD:
             # "qui préside ?", "quelle durée ?": a good sentence must say it, else the corpus does not answer.
             best_any = candidates[0][0]

@@ -405,24 +405,3 @@ def test_where_the_law_and_its_decree_both_say_it_the_law_leads(tmp_path, monkey
     assert led.answered and led.citations[0].locator == "art. L. 9999-1", led.answer
     monkeypatch.setattr(answer_module, "LAW_LEAD", 1.0)
     assert Service(settings, follow=False).ask(question).citations[0].locator == "art. D. 9999-1"
-
-
-def test_a_definition_is_not_an_item_of_another_notions_list(tmp_path):
-    """ "c'est quoi un groupement de griffons ?": the item "2° La création de groupements de griffons" names the
-    notion but does not say what it is: no definition, so the question is refused."""
-    from assistant.service import Service
-    from assistant.settings import Settings
-    from ingest.pipeline import refresh
-
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "foret.txt").write_text(
-        "La forêt des licornes a pour missions :\n\n1° La garde des licornes et de leurs écuries ;\n\n"
-        "2° La création de groupements de griffons dans chaque vallée de la forêt.\n",
-        encoding="utf-8",
-    )
-    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
-    refresh(settings, [tmp_path / "c"])
-    service = Service(settings, follow=False)
-    assert not service.ask("c'est quoi un groupement de griffons ?").answered
-    listed = service.ask("quelles sont les missions de la forêt des licornes ?")  # a list question: its items
-    assert listed.answered and "groupements de griffons" in listed.answer
