@@ -39,10 +39,18 @@ INTENTS = (
 )
 
 # Checked in this order: the first that matches wins ("qui préside" is a presidency, not any "qui").
+# "elle risque quoi ?", "tu risques quoi ?", "que risque une clinique ?", "qu'est-ce qu'on risque ?": the verb asks
+# for a sanction (not "gestion du risque", nor "bien que risqué").
+RISK_VERB = r"risqu(?:e|es|ent|erait|eraient|erais)"
+RISK_ASKED = (
+    rf"\b{RISK_VERB}(?= quoi\b)|(?<=\bque )(?<!\bbien que ){RISK_VERB}\b|"
+    rf"(?<=\bqu'on ){RISK_VERB}\b|(?<=\bqu'il ){RISK_VERB}\b|(?<=\bqu'elle ){RISK_VERB}\b"
+)
 PATTERNS: list[tuple[str, re.Pattern]] = [
     (name, re.compile(rx))
     for name, rx in [
         ("presidence", r"\bpresid"),
+        ("sanction", RISK_ASKED),  # before "qu'est-ce que" (a definition)
         ("montant", r"\bcombien de (?:membres|representants|sieges|personnes|agents|collegues)\b"),
         ("composition", r"\bcompos|\bmembres?\b|\bqui siege|\bqui en fait partie|\bqui y siege"),
         (
@@ -57,9 +65,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
         (
             "sanction",
-            r"\bsanction|\bpenalit|\bamende|\bpuni|\brisque[s-]|\bencour|\bpeine\b|"
-            # "elle risque quoi ?", "que risque une clinique ?"; not "gestion du risque"
-            r"\brisquen?t? quoi\b|\bque risquen?t?\b",
+            r"\bsanction|\bpenalit|\bamende|\bpuni|\brisque[s-]|\bencour|\bpeine\b",
         ),
         (
             "duree",
@@ -95,8 +101,9 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"mon \w+ peut|ma \w+ peut|on peut|je peux|un \w+ peut|une \w+ peut|is\b|can\b|do\b|does\b)|"
             r"\b\w+-t-(?:il|elle|on)\b|\best[- ]ce qu|"
             # the subject inverted anywhere: "le refus ... est-il autorisé ?", "le buraliste peut il vendre ..."
-            r"\b(?:est|sont|peut|peuvent|doit|doivent|faut)[- ](?:il|elle|ils|elles|on)\b|"
-            r"\b(?:on|l'on) peut\b|\best[- ]ce\b",
+            r"\b(?:est|sont|peut|peuvent|doit|doivent|faut)[- ](?:il|elle|ils|elles|on)(?![-\w])|"
+            # "on peut fumer au travail ?", not a relative clause ("les actes qu'on peut déléguer")
+            r"(?<!\bqu')(?<!\bque )(?<!')\b(?:l'on|on) peut\b|\best[- ]ce\b",
         ),
     ]
 ]
@@ -137,7 +144,7 @@ FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}
 #   "sanction", not "risque", and "risque" of "gestion du risque" would lead the search there);
 # - "combien d'années ?": the unit of the duration asked (the codes give it in "ans", "pour cinq ans"; their
 #   "années" are "chaque année", "l'année civile").
-ASKED = re.compile(r"\brisquen?t?(?= quoi\b)|(?<=\bque )risquen?t?\b|(?<=\bcombien d')annees?\b")
+ASKED = re.compile(rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b")
 
 
 def asked_words(question: str) -> list[str]:
@@ -152,7 +159,10 @@ def intent_of(question: str) -> str | None:
     q = fold(question).strip()
     q = re.sub(r"\s+", " ", q)
     for name, pattern in PATTERNS:
-        if pattern.search(q) and not (name == "oui_non" and WH_WORD.match(q)):
+        if name == "oui_non" and pattern.search(q):
+            if yes_no(q, pattern):
+                return name
+        elif pattern.search(q):
             return name
     # A bare notion ("FIR ?", "le PRS", "maitrise medicalisee") asks what it is.
     words = [w for w in re.findall(r"[\w'-]+", q) if w not in BARE_FILLERS]
@@ -162,12 +172,23 @@ def intent_of(question: str) -> str | None:
 
 
 BARE_FILLERS = {"le", "la", "les", "l'", "un", "une", "des", "du", "de", "d'", "et", "en", "?"}
-# A question opened by one of these asks for what it names, not for a yes or a no, inverted subject or not ("quand
-# le conseil a-t-il adopté le plan ?" asks for a date).
+# A clause opened by one of these asks for what it names, not for a yes or a no, inverted subject or not ("quand
+# le conseil a-t-il adopté le plan ?" asks for a date, "Bonjour, quand peut-on partir ?" too, "Et qu'en est-il du
+# FIR ?" for what is said of it); a yes / no question may follow such a clause ("Quand on est en arrêt maladie,
+# a-t-on le droit de voyager ?").
 WH_WORD = re.compile(
+    r"(?:(?:et|mais|alors|donc|bonjour|bonsoir)\b\s*)?"
     r"(?:depuis |jusqu'a |a partir de |en |a |de |pour |par |dans |sur |avec )?"
-    r"(?:quand|comment|pourquoi|ou|quel|quelle|quels|quelles|combien|qui|que|qu'|quoi|lequel|laquelle)\b"
+    r"(?:quand|comment|pourquoi|ou(?! bien\b)|quel|quelle|quels|quelles|combien|qui|que|qu'(?!un\b|une\b)|quoi|"
+    r"lequel|laquelle)\b"
 )
+CLAUSE = re.compile(r"[,;:.!?«»\"()\[\]]|\s-\s|^-")
+
+
+def yes_no(q: str, pattern: re.Pattern) -> bool:
+    """One clause of the folded question asks for a yes or a no: it matches ``pattern`` and no question word
+    opens it."""
+    return any(pattern.search(c) and not WH_WORD.match(c.strip()) for c in CLAUSE.split(q) if c.strip())
 
 
 def has_cue(sentence: str, intent: str | None) -> bool:

@@ -275,8 +275,16 @@ class Retriever:
         # written (the lexicon or the glossary may know it).
         as_written = set(analyse(" ".join(ACRONYM.findall(question) + written_names(question))))
         terms = [t if t in as_written else correct(idx.lexical, t) for t in analyse(question)]
-        asked = set(analyse(" ".join(asked_words(question))))
-        terms = [t for t in terms if t not in asked]
+        # The words that only say what is asked are left out, once each ("gestion du risque, on risque quoi ?"
+        # keeps the first "risque"), and never all the question's terms ("article L. 162-30-2 : on risque
+        # quoi ?" is not a plain "que prévoit l'article ?").
+        kept = list(terms)
+        for t in analyse(" ".join(asked_words(question))):
+            if t in kept:
+                kept.reverse()
+                kept.remove(t)  # the last occurrence: the asking verb ends the question
+                kept.reverse()
+        terms = kept if any(not re.match(r"^[lrda]\d|^\d+$", t) for t in kept) else terms
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]
         main_terms = terms + analyse(" ".join(acronyms))

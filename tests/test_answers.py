@@ -369,6 +369,10 @@ def test_what_one_risks_is_answered_by_the_sanction(service):
     # that answers (which says "sanction financière", not "risque") below the refusal threshold.
     question = "clinique qui refuse de signer le caqes, elle risque quoi"
     assert "risqu" not in service.search(question).terms
+    # left out once ("gestion du risque" keeps its word), and never the question's only word beside an article's
+    # number (else "article L. 162-30-2 : on risque quoi ?" would be a plain "que prévoit l'article ?")
+    assert service.search("gestion du risque, on risque quoi si on ne signe pas ?").terms.count("risqu") == 1
+    assert "risqu" in service.search("article L. 162-30-2 : on risque quoi ?").terms
     answer = service.ask(question)
     assert answer.answered and answer.citations[0].locator == "art. L. 162-30-2"
     assert "sanction financière" in answer.answer.split("[1]")[0]

@@ -36,9 +36,22 @@ from assistant.wordclass import carries_subject
         ("Le refus de transfusion sanguine est-il autorisé par la loi française ?", "oui_non"),
         ("fongibilité : on peut basculer des crédits de prévention vers du soin ?", "oui_non"),
         ("Les influenceurs font de la publicité pour l'alcool sans les mentions. Est-ce licite ?", "oui_non"),
-        # ... unless a question word opens it: it asks for what it names
+        # ... unless a question word opens its clause: it asks for what it names
         ("Quand le conseil de l'UNCAM a-t-il adopté le plan national ?", None),
         ("quel temps fera-t-il demain à Rennes", None),
+        ("Bonjour, quand peut-on demander une pension ?", None),
+        ("Le FIR : qu'en est-il pour les CPTS ?", None),
+        # ... a clause that the question word only opens, then the yes / no
+        ("Quand on est en arrêt maladie, a-t-on le droit de voyager ?", "oui_non"),
+        ("Ou bien l'employeur doit-il payer ?", "oui_non"),
+        # not a relative clause nor "elles-mêmes"
+        ("liste des actes que l'on peut déléguer à une infirmière", None),
+        ("les soins qu'on peut facturer", None),
+        ("Les ARS sont elles-mêmes financées par le FIR", None),
+        # what one risks: a sanction, in any form; "bien que risqué" is not one
+        ("qu'est-ce qu'on risque si on ne signe pas le CAQES ?", "sanction"),
+        ("que risquerait une clinique qui refuse ?", "sanction"),
+        ("bien que risqué, le geste est-il autorisé ?", "oui_non"),
     ],
 )
 def test_intent_patterns(question, intent):
@@ -52,6 +65,8 @@ def test_the_words_that_say_what_is_asked_are_not_searched():
     assert asked_words("Que risquent les pharmaciens ?") == ["risquent"]
     assert asked_words("qui pilote la gestion du risque ?") == []
     assert asked_words("Quel risque pèse sur la coopération ?") == []
+    assert asked_words("tu risques quoi ?") == ["risques"]
+    assert asked_words("bien que risqué, le geste est-il autorisé ?") == []
     # the unit of a duration: the codes say "pour cinq ans", and their "années" are "chaque année"
     assert asked_words("le SRS c'est pour combien d'années") == ["annees"]
     assert asked_words("les données de l'année 2019 ?") == []
