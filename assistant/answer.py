@@ -26,7 +26,7 @@ from assistant.retrieval import (
     subject_names,
     window_coverage,
 )
-from assistant.text import analyse, fold, is_stopword, sentences
+from assistant.text import analyse, fold, is_number_term, is_stopword, sentences
 from assistant.verify import ORDER, check
 from assistant.wordclass import subject_words, written_names
 
@@ -522,7 +522,7 @@ class Answerer:
     def _compose(self, question, result, hits, lookup, t0, t, best_cov) -> Answer:
         terms = list(dict.fromkeys(result.terms + analyse(" ".join(result.acronyms))))
         if lookup:
-            terms = [x for x in terms if x not in LOOKUP_NOISE and not re.match(r"^[lrda]\d|^\d+$", x)]
+            terms = [x for x in terms if x not in LOOKUP_NOISE and not is_number_term(x)]
         weights = {x: self.index.lexical.idf(x) for x in terms}
         for x in analyse(" ".join(result.expansions)):  # long forms of the question's acronyms count less
             weights.setdefault(x, self.settings.expansion_weight * self.index.lexical.idf(x))

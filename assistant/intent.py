@@ -63,10 +63,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"\brole\b|\bmissions?\b|\ba quoi (?:sert|servent)|\bsert a quoi|\bservent a quoi|\bcharge[es]? de\b|"
             r"\bcompetences?\b|\battributions?\b|\bque fait\b|\bca sert\b|\bfonction de\b",
         ),
-        (
-            "sanction",
-            r"\bsanction|\bpenalit|\bamende|\bpuni|\brisque[s-]|\bencour|\bpeine\b",
-        ),
+        ("sanction", r"\bsanction|\bpenalit|\bamende|\bpuni|\brisque[s-]|\bencour|\bpeine\b"),
         (
             "duree",
             r"\bduree|\bdelai|\bcombien d(?:e |')(?:temps|jours|mois|ans|annees|semaines|heures)|\bpendant combien|"
@@ -150,19 +147,19 @@ ASKED = re.compile(rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b")
 def asked_words(question: str) -> list[str]:
     """Words of the question that say what is asked, not what it is about (accents folded): "risque" in "elle
     risque quoi ?", "années" in "combien d'années ?". The search leaves their terms out."""
-    q = re.sub(r"\s+", " ", fold(question))
-    return [m.group(0) for m in ASKED.finditer(q)]
+    return [m.group(0) for m in ASKED.finditer(folded(question))]
+
+
+def folded(question: str) -> str:
+    """The question as the patterns read it: accents folded, spaces collapsed."""
+    return re.sub(r"\s+", " ", fold(question)).strip()
 
 
 def intent_of(question: str) -> str | None:
     """The first intent whose pattern the question matches, or None."""
-    q = fold(question).strip()
-    q = re.sub(r"\s+", " ", q)
+    q = folded(question)
     for name, pattern in PATTERNS:
-        if name == "oui_non" and pattern.search(q):
-            if yes_no(q, pattern):
-                return name
-        elif pattern.search(q):
+        if yes_no(q, pattern) if name == "oui_non" else pattern.search(q):
             return name
     # A bare notion ("FIR ?", "le PRS", "maitrise medicalisee") asks what it is.
     words = [w for w in re.findall(r"[\w'-]+", q) if w not in BARE_FILLERS]

@@ -18,7 +18,7 @@ from assistant.lexical import correct
 from assistant.lexicon import default_lexicon
 from assistant.records import Chunk, Hit
 from assistant.rows import Recent
-from assistant.text import ARTICLE_REF, analyse, article_of, fold, sentences
+from assistant.text import ARTICLE_REF, analyse, article_of, fold, is_number_term, sentences
 from assistant.wordclass import written_names
 
 NUMBERED_ARTICLE = re.compile(r"\barticle\s+(\d+)(?:\s*er)?(?:\.(\d+))?\b(?!\s*[-/]\d)", re.I)
@@ -281,10 +281,8 @@ class Retriever:
         kept = list(terms)
         for t in analyse(" ".join(asked_words(question))):
             if t in kept:
-                kept.reverse()
-                kept.remove(t)  # the last occurrence: the asking verb ends the question
-                kept.reverse()
-        terms = kept if any(not re.match(r"^[lrda]\d|^\d+$", t) for t in kept) else terms
+                del kept[len(kept) - 1 - kept[::-1].index(t)]  # the last occurrence: the asking verb ends it
+        terms = kept if not all(map(is_number_term, kept)) else terms
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]
         main_terms = terms + analyse(" ".join(acronyms))

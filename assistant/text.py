@@ -147,6 +147,14 @@ def is_stopword(word: str) -> bool:
     return fold(word) in _FOLDED_STOPWORDS
 
 
+NUMBER_TERM = re.compile(r"[lrda]\d|\d+$")
+
+
+def is_number_term(term: str) -> bool:
+    """An analysed term that is an article's number ("l162-30-2") or a bare number ("2016"), not a word."""
+    return bool(NUMBER_TERM.match(term))
+
+
 SENTENCE_BREAK = re.compile(r"(?<=[.!?;:])\s+(?=[«\"(\[A-ZÀ-ÖØ-Þ0-9-])|\n+")
 ABBREVIATION = re.compile(r"(?:\b[A-Za-z]|\bart|\bcf|\bn°|\bp|\bM|\bMM|\bMme|\bDr|\bal|\bch|\bs)\.$")
 
