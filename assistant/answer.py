@@ -584,7 +584,7 @@ class Answerer:
             candidates = [(c[0] * CUE_BOOST if has_cue(c[4], intent) else c[0], *c[1:]) for c in candidates]
         if intent in SUBJECT_CUES and self.settings.subject_weight and "subject" not in self.retriever.off:
             # "c'est quoi le FIR ?": the sentence whose subject is the notion and that defines it comes first
-            names = subject_names(question, result.expansions, result.legal_terms)
+            names = subject_names(question, result.expansions, result.legal_terms, self.retriever.long_forms)
             if names:
                 best_any = max(c[0] for c in candidates)
                 candidates = [

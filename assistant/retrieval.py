@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -210,6 +211,11 @@ class Retriever:
                 found.extend(sorted((c for c in candidates if c.doc_id == best), key=lambda c: c.start))
         return found, named, missing
 
+    def long_forms(self, acronym: str) -> list[str]:
+        """An acronym's long forms (the corpus's glossary) and legal terms (the lexicon)."""
+        glossary = self.index.glossary.expand(acronym)[0] if "acronyms" not in self.off else []
+        return glossary + (self.lexicon.expand(acronym) if "lexicon" not in self.off else [])
+
     def _unused_acronyms(self, question: str) -> dict[str, list[str]]:
         """Stem of each acronym of the question that the corpus never defines and uses at least ten times less
         often than it spells out its long form in the lexicon -> the analysed terms of that long form."""
@@ -223,7 +229,12 @@ class Retriever:
                 continue  # the corpus defines it ("long form (ACRONYM)"), so it uses it
             forms = [t for e in self.lexicon.matches(token) if e.acronym for t in e.terms]
             stems = analyse(token)
-            if len(stems) != 1 or not forms:
+            if not forms or len(stems) > 1:
+                continue
+            if not stems or len(stems[0]) < 2:
+                # "CA" is "ça", "ES" the letter "e" to the analyser: nothing of the acronym is searched, so its
+                # long form stands for it, as the question's own words do.
+                out[stems[0] if stems else token.lower()] = [t for t in analyse(forms[0]) if t in df]
                 continue
             best = None
             for form in forms:
@@ -397,7 +408,7 @@ class Retriever:
         gamma = self.settings.rerank_weight if "sentence" not in off else 0.0
         iw = self.settings.intent_weight if intent and "intent" not in off else 0.0
         sw = self.settings.subject_weight if intent in SUBJECT_CUES and "subject" not in off else 0.0
-        names = subject_names(question, expansions, legal) if sw else []
+        names = subject_names(question, expansions, legal, self.long_forms) if sw else []
         if (gamma or iw or names) and terms:
             weights = {x: idx.lexical.idf(x) for x in dict.fromkeys(main_terms)}
             # In "c'est quoi le FIR ?" the long form is the subject itself: its words count in full.
@@ -476,11 +487,15 @@ QUESTION_TAIL = re.compile(
 )
 
 
-def subject_names(question: str, expansions: list[str], legal: list[str]) -> list[str]:
+def subject_names(
+    question: str, expansions: list[str], legal: list[str], long_forms: Callable[[str], list[str]] | None = None
+) -> list[str]:
     """The folded names of the notion a definition or role question is about: the words that follow the
     question's lead ("c'est quoi la commission de coordination ?") or precede its tail ("le SRS il sert à
     quoi"). When that notion is an acronym of the question, its long forms and lexicon terms name it too; when it
-    is not ("ciblage des CAQES"), only the words themselves do."""
+    is not ("ciblage des CAQES"), only the words themselves do. ``long_forms`` (an acronym as written -> its
+    long forms and legal terms) keeps to the notion's own: in "qui siège au CA de l'ARS" the notion is the CA,
+    not the agency."""
     folded = fold(question).strip().rstrip("?!. ")
     m = QUESTION_LEAD.match(folded)
     phrase = folded[m.end() :] if m else QUESTION_TAIL.sub("", folded)
@@ -490,7 +505,9 @@ def subject_names(question: str, expansions: list[str], legal: list[str]) -> lis
     acronyms = [fold(a) for a in ACRONYM.findall(question)]
     head = phrase.split()[0] if phrase.split() else ""
     if head in acronyms or len(phrase.split()) == 1:  # "cpts c'est quoi ?": the word is the notion
-        names = [head] + [fold(x) for x in expansions + legal]
+        written = [a for a in ACRONYM.findall(question) if fold(a) == head]
+        forms = long_forms(written[0]) if long_forms and written else expansions + legal
+        names = [head] + [fold(x) for x in forms]
     else:
         names = [phrase]
     names += [re.sub(r"(\w{4,})s\b", r"\1", n) for n in names if " " in n]  # plural long forms, singular sentences
@@ -501,7 +518,7 @@ def opens_on(text: str, names: list[str], cue: re.Pattern) -> bool:
     """A sentence of ``text`` has one of ``names`` among its first four words and holds ``cue``."""
     folded = fold(text)
     alternatives = "|".join(re.escape(n) for n in names)
-    near_start = re.compile(rf"(?:^|[.;:!?]\s+|\n\s*)(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)")
+    near_start = re.compile(rf"(?:^|[.;:!?]\s+|\n\s*)(?:[ivx]+\.\s*-\s*)?(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)")
     for m in near_start.finditer(folded):
         end = folded.find(".", m.end())
         if cue.search(folded[m.start() : end if end > 0 else len(folded)]):

@@ -141,6 +141,16 @@ def test_a_definition_leads_with_the_sentence_whose_subject_is_the_notion(tmp_pa
     # "qui siège au ...": the lead is "qui siège au", not "qui siège a" (which left "u conseil ..." as the name)
     assert subject_names("qui siège au conseil de surveillance ?", [], []) == ["conseil de surveillance"]
     assert subject_names("qui siège à la commission des licornes", [], [])[0] == "commission des licornes"
+    # "qui siège au CA de l'ARS": the notion is the CA, named by its own long form, not by the agency's
+    forms = {"CA": ["conseil d'administration"], "ARS": ["agences régionales de santé"]}
+    ca = subject_names("qui siège au CA de l'ARS", forms["ARS"], forms["CA"], lambda a: forms[a])
+    assert ca == ["conseil d'administration"]
+    # a numbered paragraph ("I.-Le conseil ...") opens on its subject as a plain sentence does
+    assert opens_on(
+        "I.-Le conseil d'administration de l'agence est composé : 1° De représentants de l'Etat.",
+        ca,
+        SUBJECT_CUES["composition"],
+    )
     assert opens_on(
         "Les agences régionales de santé sont des établissements publics.", names, SUBJECT_CUES["definition"]
     )
@@ -162,6 +172,15 @@ def test_a_definition_leads_with_the_sentence_whose_subject_is_the_notion(tmp_pa
         question
     )
     assert not without.answer.startswith("La commission des licornes est composée"), without.answer
+
+
+def test_an_acronym_the_analyser_reads_as_a_word_is_searched_through_its_long_form(fake_service):
+    """ "CA" is "ça" to the analyser and "ES" the letter "e": nothing of the acronym was searched, and its long
+    form weighed half ("qui siège au CA de l'ARS" did not find the agency's conseil d'administration among the
+    whole codes). The long form now stands for the acronym as the question's own words do."""
+    unused = fake_service.retriever._unused_acronyms
+    assert unused("qui siège au CA de l'ARS") == {"ca": ["conseil", "administr"]}
+    assert unused("ça siège où ?") == {}  # "ça" in lower case is the common word
 
 
 def test_an_unknown_acronym_is_not_read_as_a_typo_of_a_known_one(fake_service):

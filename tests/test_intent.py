@@ -70,6 +70,10 @@ def test_the_words_that_say_what_is_asked_are_not_searched():
     # the unit of a duration: the codes say "pour cinq ans", and their "années" are "chaque année"
     assert asked_words("le SRS c'est pour combien d'années") == ["annees"]
     assert asked_words("les données de l'année 2019 ?") == []
+    # "qui siège au ..." asks for the members; the codes' "siège" is the seat ("le siège de l'agence")
+    assert asked_words("qui siege au CA de l'ARS") == ["siege"]
+    assert asked_words("Qui siègent au conseil ?") == ["siegent"]
+    assert asked_words("où est le siège de l'ARS ?") == []
 
 
 def test_no_intent_for_a_plain_question():
