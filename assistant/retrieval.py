@@ -518,7 +518,9 @@ def opens_on(text: str, names: list[str], cue: re.Pattern) -> bool:
     """A sentence of ``text`` has one of ``names`` among its first four words and holds ``cue``."""
     folded = fold(text)
     alternatives = "|".join(re.escape(n) for n in names)
-    near_start = re.compile(rf"(?:^|[.;:!?]\s+|\n\s*)(?:[ivx]+\.\s*-\s*)?(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)")
+    near_start = re.compile(
+        rf"(?:^|[.;:!?]\s+|\n\s*)(?:[ivx]+\.\s*-\s*)?(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)"
+    )  # "I.-Le conseil ...": a numbered paragraph opens as a sentence does
     for m in near_start.finditer(folded):
         end = folded.find(".", m.end())
         if cue.search(folded[m.start() : end if end > 0 else len(folded)]):
