@@ -68,6 +68,13 @@ DATE = re.compile(
     r"septembre|octobre|novembre|decembre)\b|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
     r"septembre|octobre|novembre|decembre) \d{4}\b"
 )
+# "quand se réunit le conseil ?" is answered by a frequency ("au moins deux fois par an"), "quand envoyer
+# l'arrêt ?" by a time limit ("dans les deux jours", "dans un délai de"), not only by a date (folded text).
+WHEN = re.compile(
+    r"\bfois par (?:an|annee|mois|semaine|trimestre|semestre)\b|\bchaque (?:annee|mois|semaine|trimestre|semestre)\b|"
+    r"\btous les (?:\w+ )?(?:ans|mois)\b|\bannuellement\b|\bdans (?:un|le) delai\b|"
+    r"\bdans les \w+ (?:jours|mois|semaines|heures)\b"
+)
 NUMBER = re.compile(rf"\d|\b{NUMBER_WORDS}\b")
 NUMBER_WORD = re.compile(NUMBER_WORDS)
 # "à partir du deuxième enfant": an ordinal gives a number of things too (folded text), except the ordinals of a
@@ -125,7 +132,8 @@ def has_type(sentence: str, kind: str | None) -> bool:
     if kind == "telephone":
         return bool(PHONE.search(sentence))
     if kind == "date":
-        return bool(DATE.search(without_references(sentence)))
+        plain = without_references(sentence)
+        return bool(DATE.search(plain) or WHEN.search(plain))
     plain = quantities(sentence)
     return bool(NUMBER.search(plain) or ORDINAL.search(PART_ORDINAL.sub(" ", plain)))
 

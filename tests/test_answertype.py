@@ -38,6 +38,11 @@ def test_sentences_with_and_without_the_expected_thing():
     assert has_type("Le délai est de deux mois à compter du 1er mars.", "nombre")
     assert has_type("Ils ont été signés le 20 juin 2019 par l'Assurance Maladie.", "date")
     assert not has_type("La convention a été signée par les parties.", "date")
+    # "quand se réunit le conseil ?": a frequency or a time limit answers "quand" as a date does
+    assert has_type("Le conseil de surveillance est réuni au moins deux fois par an.", "date")
+    assert has_type("L'assuré envoie l'avis d'arrêt de travail dans les deux jours.", "date")
+    assert has_type("La commission se réunit chaque année sur convocation de son président.", "date")
+    assert not has_type("Le conseil se réunit sur convocation de son président.", "date")
     assert has_type("Le directeur général de l'UNCAM, N. REVEL", "nom") or has_type("signé par M. Revel", "nom")
     assert not has_type("Deux DG ARS se sont succédé en Bretagne.", "nom")
 
