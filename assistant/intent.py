@@ -141,10 +141,7 @@ FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}
 #   "sanction", not "risque", and "risque" of "gestion du risque" would lead the search there);
 # - "combien d'années ?": the unit of the duration asked (the codes give it in "ans", "pour cinq ans"; their
 #   "années" are "chaque année", "l'année civile").
-ASKED = re.compile(
-    rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b|"
-    r"\b(?:structure|statut|forme|nature) juridique\b"
-)
+ASKED = re.compile(rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b")
 
 
 def asked_words(question: str) -> list[str]:

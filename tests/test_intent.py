@@ -74,9 +74,6 @@ def test_the_words_that_say_what_is_asked_are_not_searched():
     assert asked_words("qui siege au CA de l'ARS") == ["siege"]
     assert asked_words("Qui siègent au conseil ?") == ["siegent"]
     assert asked_words("où est le siège de l'ARS ?") == []
-    # the kind of legal person asked for: the codes answer "sont des associations", "un établissement public"
-    assert asked_words("URPS c'est quoi comme structure juridique") == ["structure juridique"]
-    assert asked_words("c quoi le statut juridique d'une ARS") == ["statut juridique"]
 
 
 def test_no_intent_for_a_plain_question():
