@@ -60,6 +60,7 @@ QUESTION_WORDS = frozenset(
     )
 )
 # Intents whose answer must say what is asked (else refused), and how the refusal names it.
+RARE_NAME_DF = 300
 MUST_HOLD = {
     "presidence": "qui préside",
     "composition": "qui compose cette instance",
@@ -335,6 +336,19 @@ class Answerer:
             return year in chunk.text
         return any(year in (x or "") for x in (chunk.text, chunk.title, chunk.date, doc.get("title"), doc.get("date")))
 
+    def rare_names(self, result: SearchResult) -> set[str]:
+        """Analysed terms of the question's capitalised words after the first (not acronyms) that the corpus
+        knows but seldom uses (at most ``RARE_NAME_DF`` passages): places, persons, institutions by name."""
+        df = self.index.lexical.df
+        out = set()
+        for w in written_names(result.question):
+            if any(ch.isupper() for ch in w[1:]):
+                continue  # an acronym ("DMP", "IdF"): its long form may be what the passage writes
+            for t in analyse(w):
+                if 0 < df.get(t, 0) <= RARE_NAME_DF:
+                    out.add(t)
+        return out
+
     def about(self, chunk_id: str, focus: list[Focus]) -> bool:
         """The passage (with its title and headings) holds at least ``FOCUS_SHARE`` of the subject's weight."""
         if not focus:
@@ -572,6 +586,11 @@ class Answerer:
             # And the sentence itself names it, or the one before it or the passage's opening sentence does
             # ("Il est conclu pour cinq ans" after "Le CPOM..."): "GHT c'est quoi ?" is not answered by a
             # sentence on another "groupement" of an article that names the GHT three sentences later.
+            # A rare name of the question ("en Bretagne", "à Quimper") must be in the passage, its title or headings:
+            # the national figure does not answer "combien de DMP ouverts en Bretagne ?".
+            places = self.rare_names(result)
+            if places:
+                candidates = [c for c in candidates if places <= self.index.context_terms(c[3].chunk.chunk_id)]
             idle = self.idle_terms(result)
             subject = [f for f in focus if f.term not in idle]
             if subject:

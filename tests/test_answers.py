@@ -183,6 +183,34 @@ def test_an_acronym_the_analyser_reads_as_a_word_is_searched_through_its_long_fo
     assert unused("ça siège où ?") == {}  # "ça" in lower case is the common word
 
 
+def test_a_place_the_question_names_must_be_in_the_passage_that_answers(tmp_path):
+    """ "combien de DMP ouverts en Bretagne en 2019 ?" is not answered by the national figure: a name of the
+    question that the corpus seldom uses (a region, a city) must be in the answer's passage, its title or its
+    headings. An acronym ("DMP") is not such a name: the passage may write its long form."""
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "bilan.txt").write_text(
+        "En 2019, plus de 5 millions de DMP ont été ouverts sur le territoire national.\n\n"
+        "La téléconsultation est remboursée depuis septembre 2018 par l'Assurance Maladie.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "c" / "region.txt").write_text(
+        "L'agence régionale de Bretagne et les caisses travaillent ensemble sur la gestion du risque depuis "
+        "plusieurs années, avec des réunions régulières.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(index=tmp_path / "i", embedding_model=FAKE, min_coverage=0.2)
+    refresh(settings, [tmp_path / "c"])
+    service = Service(settings, follow=False)
+    national = service.ask("combien de DMP ont été ouverts en 2019 ?")
+    assert national.answered and "5 millions" in national.answer, national.answer
+    regional = service.ask("combien de DMP ont été ouverts en Bretagne en 2019 ?")
+    assert not regional.answered, regional.answer
+
+
 def test_an_unknown_acronym_is_not_read_as_a_typo_of_a_known_one(fake_service):
     """ "DCGDX" is one letter from "DCGDR", but an acronym the corpus lacks is not a typo: it stays as written
     (and the question is refused as about something the corpus does not name), while a lower-case typo is
