@@ -14,6 +14,9 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("Depuis quand la téléconsultation est-elle remboursée ?", "date"),
         ("Comment s'appelle le directeur général de l'ARS Bretagne ?", "nom"),
         ("qui est le président actuel de la CRSA de Normandie", "nom"),  # a person of today
+        ("c qui le ministre de la santé en ce moment ?", "nom"),  # "c'est qui" as typed
+        ("c'est qui le DG de la CNAM actuellement", "nom"),
+        ("c qui le DG de la CNAM", None),  # the office, not a person of today
         ("Qui dirige l'ARS aujourd'hui ?", "nom"),
         ("qui est le directeur général ?", None),  # the role, which the codes describe
         ("quelle est l'adresse du siège de l'ARS Occitanie", "adresse"),
