@@ -18,6 +18,7 @@ from assistant.llm import LLM, passage_text
 from assistant.outside import outside_subject
 from assistant.records import Answer, Hit
 from assistant.retrieval import (
+    OBJECT_CUES,
     SUBJECT_CUES,
     Retriever,
     SearchResult,
@@ -609,7 +610,8 @@ class Answerer:
                 candidates = [
                     (
                         max(c[0] * SUBJECT_BOOST, best_any * 1.01)
-                        if opens_on(c[4], names, SUBJECT_CUES[intent]) and c[0] >= SUBJECT_FLOOR * best_any
+                        if opens_on(c[4], names, SUBJECT_CUES[intent], OBJECT_CUES.get(intent))
+                        and c[0] >= SUBJECT_FLOOR * best_any
                         else c[0],
                         *c[1:],
                     )

@@ -421,7 +421,11 @@ class Retriever:
             head = []
             for cid, (score, sig) in ranked[:depth]:
                 best, cued = sentence_scores(idx, cid, weights, intent if iw else None, nouns)
-                subject = float(opens_on(candidates[cid].text, names, SUBJECT_CUES[intent])) if names else 0.0
+                subject = (
+                    float(opens_on(candidates[cid].text, names, SUBJECT_CUES[intent], OBJECT_CUES.get(intent)))
+                    if names
+                    else 0.0
+                )
                 sig = {**sig, "sentence": best, "intent": cued, "subject": subject}
                 head.append((cid, (score + gamma * best + iw * cued + sw * subject, sig)))
             head.sort(key=lambda kv: -kv[1][0])
@@ -473,6 +477,8 @@ SUBJECT_CUES = {
     "composition": re.compile(r"\b(?:est|sont) compose|\bcomprend\b|\bcomprennent\b|\b(?:est|sont) constitue"),
     "presidence": re.compile(r"\b(?:est|sont) presidee?s?\b"),
 }
+# ... or whose object is the notion: "X préside le conseil", "les ministres président le Conseil national"
+OBJECT_CUES = {"presidence": re.compile(r"\bpresid(?:e|ent) (?:le |la |les |l')")}
 QUESTION_LEAD = re.compile(
     r"^(?:c'?\s?est quoi|c quoi|qu'?est[- ]ce qu(?:e|')?(?:\s*(?:c'?est|une|un)\b)?|que (?:signifie|veut dire)|"
     r"definition (?:de|du|des|d')|a quoi (?:sert|servent)|quel(?:le)? est (?:le role|la mission|la composition)"
@@ -514,10 +520,14 @@ def subject_names(
     return [n for n in dict.fromkeys(names) if len(n) >= 3]
 
 
-def opens_on(text: str, names: list[str], cue: re.Pattern) -> bool:
-    """A sentence of ``text`` has one of ``names`` among its first four words and holds ``cue``."""
+def opens_on(text: str, names: list[str], cue: re.Pattern, acts_on: re.Pattern | None = None) -> bool:
+    """A sentence of ``text`` has one of ``names`` among its first four words and holds ``cue``; or, with
+    ``acts_on``, one of ``names`` is the object of that verb ("Les ministres ... président le Conseil national
+    de pilotage")."""
     folded = fold(text)
     alternatives = "|".join(re.escape(n) for n in names)
+    if acts_on is not None and re.search(rf"{acts_on.pattern}(?:{alternatives})(?!\w)", folded):
+        return True
     near_start = re.compile(
         rf"(?:^|[.;:!?]\s+|\n\s*)(?:[ivx]+\.\s*-\s*)?(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)"
     )  # "I.-Le conseil ...": a numbered paragraph opens as a sentence does

@@ -145,6 +145,19 @@ def test_a_definition_leads_with_the_sentence_whose_subject_is_the_notion(tmp_pa
     forms = {"CA": ["conseil d'administration"], "ARS": ["agences régionales de santé"]}
     ca = subject_names("qui siège au CA de l'ARS", forms["ARS"], forms["CA"], lambda a: forms[a])
     assert ca == ["conseil d'administration"]
+    # "qui préside le CNP ?": the notion may be the object of "présider" as well as the subject of "est présidé"
+    from assistant.retrieval import OBJECT_CUES
+
+    cnp = ["conseil national de pilotage"]
+    ministers = "Les ministres chargés de la santé et de la sécurité sociale président le Conseil national de pilotage."
+    assert opens_on(ministers, cnp, SUBJECT_CUES["presidence"], OBJECT_CUES["presidence"])
+    assert not opens_on(ministers, cnp, SUBJECT_CUES["presidence"])
+    assert not opens_on(
+        "Le président du conseil national de pilotage fixe l'ordre du jour.",
+        ["agence"],
+        SUBJECT_CUES["presidence"],
+        OBJECT_CUES["presidence"],
+    )
     # a numbered paragraph ("I.-Le conseil ...") opens on its subject as a plain sentence does
     assert opens_on(
         "I.-Le conseil d'administration de l'agence est composé : 1° De représentants de l'Etat.",
