@@ -62,6 +62,7 @@ QUESTION_WORDS = frozenset(
 )
 # Intents whose answer must say what is asked (else refused), and how the refusal names it.
 RARE_NAME_DF = 300
+ASKER = re.compile(r"\b(?:je|j'|j |mon|ma|mes|nous|notre|nos)\b|\bj'")
 MUST_HOLD = {
     "presidence": "qui préside",
     "composition": "qui compose cette instance",
@@ -342,12 +343,15 @@ class Answerer:
         knows but seldom uses (at most ``RARE_NAME_DF`` passages): places, persons, institutions by name."""
         df = self.index.lexical.df
         out = set()
-        for w in written_names(result.question):
-            if any(ch.isupper() for ch in w[1:]):
-                continue  # an acronym ("DMP", "IdF"): its long form may be what the passage writes
-            for t in analyse(w):
-                if 0 < df.get(t, 0) <= RARE_NAME_DF:
-                    out.add(t)
+        for clause in re.split(r"[,;:.!?()\n]", result.question):
+            if ASKER.search(fold(clause)):
+                continue  # the asker's own situation ("Je vis à Lyon, ..."): the law of the whole country applies
+            for w in written_names(" " + clause):
+                if any(ch.isupper() for ch in w[1:]):
+                    continue  # an acronym ("DMP", "IdF"): its long form may be what the passage writes
+                for t in analyse(w):
+                    if 0 < df.get(t, 0) <= RARE_NAME_DF:
+                        out.add(t)
         return out
 
     def about(self, chunk_id: str, focus: list[Focus]) -> bool:

@@ -199,7 +199,8 @@ def test_an_acronym_the_analyser_reads_as_a_word_is_searched_through_its_long_fo
 def test_a_place_the_question_names_must_be_in_the_passage_that_answers(tmp_path):
     """ "combien de DMP ouverts en Bretagne en 2019 ?" is not answered by the national figure: a name of the
     question that the corpus seldom uses (a region, a city) must be in the answer's passage, its title or its
-    headings. An acronym ("DMP") is not such a name: the passage may write its long form."""
+    headings. An acronym ("DMP") is not such a name: the passage may write its long form; nor is the place of
+    the asker's own situation ("Je vis en Bretagne, ...")."""
     from assistant.service import Service
     from assistant.settings import Settings
     from ingest.pipeline import refresh
@@ -222,6 +223,9 @@ def test_a_place_the_question_names_must_be_in_the_passage_that_answers(tmp_path
     assert national.answered and "5 millions" in national.answer, national.answer
     regional = service.ask("combien de DMP ont été ouverts en Bretagne en 2019 ?")
     assert not regional.answered, regional.answer
+    # where the asker lives is not what is asked: the law of the whole country answers "Je vis en Bretagne, ..."
+    asker = service.ask("Je vis en Bretagne : combien de DMP ont été ouverts en 2019 ?")
+    assert asker.answered and "5 millions" in asker.answer, asker.answer
 
 
 def test_an_unknown_acronym_is_not_read_as_a_typo_of_a_known_one(fake_service):
