@@ -38,6 +38,7 @@ HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.
 TYPE_LABEL = {
     "nombre": "de nombre ni de durée",
     "date": "de date",
+    "quand": "de date",
     "nom": "de nom",
     "adresse": "d'adresse",
     "telephone": "de numéro de téléphone",

@@ -71,11 +71,16 @@ DATE = re.compile(
 )
 # "quand se réunit le conseil ?" is answered by a frequency ("au moins deux fois par an"), "quand envoyer
 # l'arrêt ?" by a time limit ("dans les deux jours", "dans un délai de"), not only by a date (folded text).
+# Only for a bare "quand" (``expected_type`` gives "quand"): "jusqu'à quand", "depuis quand", "en quelle année"
+# ask for a date, which a frequency does not give.
 WHEN = re.compile(
     r"\bfois par (?:an|annee|mois|semaine|trimestre|semestre)\b|\bchaque (?:annee|mois|semaine|trimestre|semestre)\b|"
-    r"\btous les (?:\w+ )?(?:ans|mois)\b|\bannuellement\b|\bdans (?:un|le) delai\b|"
-    r"\bdans les \w+ (?:jours|mois|semaines|heures)\b"
+    r"\btous les (?:\w+ )?(?:ans|mois)\b|\bannuellement\b|"
+    rf"\bdans (?:un|le) delai (?:maxim(?:um|al) )?d(?:e |')(?:\d|{NUMBER_WORDS}\b)|"
+    rf"\bdans les (?:\d+|{NUMBER_WORDS}) (?:jours|mois|semaines|heures)\b"
 )
+BARE_WHEN = re.compile(r"\bquand\b")
+DATE_WHEN = re.compile(r"\b(?:depuis|jusqu.?a|a partir de|de|pour|d.?ici) quand\b")
 NUMBER = re.compile(rf"\d|\b{NUMBER_WORDS}\b")
 NUMBER_WORD = re.compile(NUMBER_WORDS)
 # "à partir du deuxième enfant": an ordinal gives a number of things too (folded text), except the ordinals of a
@@ -99,6 +104,8 @@ def expected_type(question: str) -> str | None:
     q = fold(question)
     for kind, pattern in EXPECTS:
         if pattern.search(q):
+            if kind == "date" and BARE_WHEN.search(q) and not DATE_WHEN.search(q):
+                return "quand"  # "quand se réunit le conseil ?": a date, a frequency or a time limit answers it
             return kind
     return None
 
@@ -133,6 +140,8 @@ def has_type(sentence: str, kind: str | None) -> bool:
     if kind == "telephone":
         return bool(PHONE.search(sentence))
     if kind == "date":
+        return bool(DATE.search(without_references(sentence)))
+    if kind == "quand":
         plain = without_references(sentence)
         return bool(DATE.search(plain) or WHEN.search(plain))
     plain = quantities(sentence)

@@ -10,7 +10,7 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("Quel est le montant de la sanction ?", "nombre"),
         ("delai de carence indemnites journalieres ?", "nombre"),
         ("How many CPTS contracts were signed?", "nombre"),
-        ("Quand l'avenant 7 a-t-il été signé ?", "date"),
+        ("Quand l'avenant 7 a-t-il été signé ?", "quand"),  # a date, a frequency or a time limit
         ("Depuis quand la téléconsultation est-elle remboursée ?", "date"),
         ("Comment s'appelle le directeur général de l'ARS Bretagne ?", "nom"),
         ("qui est le président actuel de la CRSA de Normandie", "nom"),  # a person of today
@@ -41,18 +41,25 @@ def test_sentences_with_and_without_the_expected_thing():
     assert has_type("Le délai est de deux mois à compter du 1er mars.", "nombre")
     assert has_type("Ils ont été signés le 20 juin 2019 par l'Assurance Maladie.", "date")
     assert not has_type("La convention a été signée par les parties.", "date")
-    # "quand se réunit le conseil ?": a frequency or a time limit answers "quand" as a date does
-    assert has_type("Le conseil de surveillance est réuni au moins deux fois par an.", "date")
-    assert has_type("L'assuré envoie l'avis d'arrêt de travail dans les deux jours.", "date")
-    assert has_type("La commission se réunit chaque année sur convocation de son président.", "date")
-    assert not has_type("Le conseil se réunit sur convocation de son président.", "date")
+    # "quand se réunit le conseil ?": a frequency or a time limit answers a bare "quand" as a date does, not
+    # "jusqu'à quand", "depuis quand", "en quelle année" (a date); a time limit says its length
+    assert has_type("Le conseil de surveillance est réuni au moins deux fois par an.", "quand")
+    assert has_type("L'assuré envoie l'avis d'arrêt de travail dans les deux jours.", "quand")
+    assert has_type("La commission se réunit chaque année sur convocation de son président.", "quand")
+    assert has_type("Ils ont été signés le 20 juin 2019 par l'Assurance Maladie.", "quand")
+    assert not has_type("Le conseil se réunit sur convocation de son président.", "quand")
+    assert not has_type("La demande est présentée dans le délai mentionné au premier alinéa.", "quand")
+    assert has_type("La demande est présentée dans un délai de deux mois.", "quand")
+    assert not has_type("Le conseil de surveillance est réuni au moins deux fois par an.", "date")
     assert has_type("Le directeur général de l'UNCAM, N. REVEL", "nom") or has_type("signé par M. Revel", "nom")
     assert not has_type("Deux DG ARS se sont succédé en Bretagne.", "nom")
 
 
 def test_quand_asks_for_a_date_only_as_the_question_word():
-    assert expected_type("Quand le conseil de l'UNCAM a-t-il adopté le plan ?") == "date"
-    assert expected_type("la CPTS est créée quand ?") == "date"
+    assert expected_type("Quand le conseil de l'UNCAM a-t-il adopté le plan ?") == "quand"
+    assert expected_type("la CPTS est créée quand ?") == "quand"
+    assert expected_type("jusqu'à quand dure le mandat du président de la CRSA ?") == "date"
+    assert expected_type("retraite du régime général à partir de quand") == "date"
     assert expected_type("depuis quand existe la CRSA") == "date"
     assert expected_type("le forfait urgences quand on n'est pas hospitalisé, c'est prévu où ?") is None
 
