@@ -16,6 +16,8 @@ from assistant.intent import has_cue, shape_of
 from assistant.lexical import correct
 from assistant.llm import LLM, passage_text
 from assistant.outside import outside_subject
+from assistant.places import asked_places, names_place
+from assistant.places import key as place_key
 from assistant.records import Answer, Hit
 from assistant.retrieval import (
     OBJECT_CUES,
@@ -62,8 +64,6 @@ QUESTION_WORDS = frozenset(
     )
 )
 # Intents whose answer must say what is asked (else refused), and how the refusal names it.
-RARE_NAME_DF = 300
-ASKER = re.compile(r"\b(?:je|j'|j |mon|ma|mes|nous|notre|nos)\b|\bj'")
 MUST_HOLD = {
     "presidence": "qui préside",
     "composition": "qui compose cette instance",
@@ -339,21 +339,11 @@ class Answerer:
             return year in chunk.text
         return any(year in (x or "") for x in (chunk.text, chunk.title, chunk.date, doc.get("title"), doc.get("date")))
 
-    def rare_names(self, result: SearchResult) -> set[str]:
-        """Analysed terms of the question's capitalised words after the first (not acronyms) that the corpus
-        knows but seldom uses (at most ``RARE_NAME_DF`` passages): places, persons, institutions by name."""
-        df = self.index.lexical.df
-        out = set()
-        for clause in re.split(r"[,;:.!?()\n]", result.question):
-            if ASKER.search(fold(clause)):
-                continue  # the asker's own situation ("Je vis à Lyon, ..."): the law of the whole country applies
-            for w in written_names(" " + clause):
-                if any(ch.isupper() for ch in w[1:]):
-                    continue  # an acronym ("DMP", "IdF"): its long form may be what the passage writes
-                for t in analyse(w):
-                    if 0 < df.get(t, 0) <= RARE_NAME_DF:
-                        out.add(t)
-        return out
+    def place_text(self, chunk) -> str:
+        """The passage with its title and headings, as ``places.key`` reads it (kept for the last passages read)."""
+        return self.index.memo(
+            "_place_text", chunk.chunk_id, lambda: place_key(" ".join([chunk.text, chunk.title, *chunk.breadcrumb]))
+        )
 
     def about(self, chunk_id: str, focus: list[Focus]) -> bool:
         """The passage (with its title and headings) holds at least ``FOCUS_SHARE`` of the subject's weight."""
@@ -592,11 +582,11 @@ class Answerer:
             # And the sentence itself names it, or the one before it or the passage's opening sentence does
             # ("Il est conclu pour cinq ans" after "Le CPOM..."): "GHT c'est quoi ?" is not answered by a
             # sentence on another "groupement" of an article that names the GHT three sentences later.
-            # A rare name of the question ("en Bretagne", "à Quimper") must be in the passage, its title or headings:
-            # the national figure does not answer "combien de DMP ouverts en Bretagne ?".
-            places = self.rare_names(result)
+            # A place the question asks about ("en Bretagne", "à Rennes") must be in the passage, its title or
+            # headings: the national figure does not answer "combien de DMP ouverts en Bretagne ?".
+            places = asked_places(question)
             if places:
-                candidates = [c for c in candidates if places <= self.index.context_terms(c[3].chunk.chunk_id)]
+                candidates = [c for c in candidates if all(names_place(self.place_text(c[3].chunk), p) for p in places)]
             idle = self.idle_terms(result)
             subject = [f for f in focus if f.term not in idle]
             if subject:

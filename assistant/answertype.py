@@ -22,7 +22,7 @@ EXPECTS = [
             r"\bcomment s.?appelle|\bquel est (?:le )?nom\b|\bwhat is the name\b|\bwho is (?:the )?current\b|"
             r"\bqui est (?:l.?actuel|le actuel|l.?actuelle)|"
             # "qui est le président actuel de...", "qui dirige l'ARS aujourd'hui": a person of today, by name
-            r"(?:\bqui (?:est|sont|dirige|preside)|\bc.?\s?est qui|\bc qui)\b.*"
+            r"(?:\bqui (?:est|sont|dirige|preside)|\bc.?\s?est qui (?:le|la|les|l')|\bc qui (?:le|la|les|l'))\b.*"
             r"\b(?:actuel(?:le)?s?|actuellement|aujourd.?hui|en ce moment)\b",
             re.I,
         ),

@@ -17,6 +17,7 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("c qui le ministre de la santé en ce moment ?", "nom"),  # "c'est qui" as typed
         ("c'est qui le DG de la CNAM actuellement", "nom"),
         ("c qui le DG de la CNAM", None),  # the office, not a person of today
+        ("c'est qui qui paie les indemnités journalières en ce moment ?", None),  # an actor, not a name
         ("Qui dirige l'ARS aujourd'hui ?", "nom"),
         ("qui est le directeur général ?", None),  # the role, which the codes describe
         ("quelle est l'adresse du siège de l'ARS Occitanie", "adresse"),
