@@ -64,6 +64,12 @@ QUESTION_WORDS = frozenset(
     )
 )
 # Intents whose answer must say what is asked (else refused), and how the refusal names it.
+# "Conformément à l'article 96 de la loi n° 2021-1754 ..., ces dispositions entrent en vigueur le ...": Légifrance's
+# note on a version's entry into force, an answer only to a question about that.
+APPLICATION_NOTE = re.compile(
+    r"(?:…\s*)?Conformément (?:à l'|aux |au )[^,]*\b(?:loi|décret|ordonnance) n°[^,]*,[^.]*\bdispositions\b", re.I
+)
+ABOUT_FORCE = re.compile(r"\bvigueur\b|\bs'applique|\bapplicable|\bdepuis quand\b|\ba partir de quand\b|\bdate\b")
 MUST_HOLD = {
     "presidence": "qui préside",
     "composition": "qui compose cette instance",
@@ -565,6 +571,8 @@ class Answerer:
                     score = 1.0 - 0.01 * (10 * rank + i)  # "que prévoit l'article X ?": its opening sentences
                 if sent.startswith("["):
                     score *= 0.5  # a template's instructions to its editor, not its content
+                if APPLICATION_NOTE.match(sent) and not ABOUT_FORCE.search(fold(question)):
+                    score *= 0.5  # a code's note on when a law's version applies, not what it provides
                 if n_words > 40 and not (lookup and not terms):  # a long sentence holds many words by chance
                     score *= (40 / n_words) ** 0.25
                 score += 0.1 / (1 + rank)

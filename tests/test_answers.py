@@ -227,6 +227,35 @@ def test_a_place_the_question_names_must_be_in_the_passage_that_answers(tmp_path
     assert asker.answered and "5 millions" in asker.answer, asker.answer
 
 
+def test_a_note_on_entry_into_force_answers_only_a_question_about_it(tmp_path):
+    """Légifrance ends many articles with "Conformément à l'article 2 du décret n° ..., ces dispositions entrent en
+    vigueur le ...": a note on when that version applies, not what the article provides. It counts half in the
+    answer, unless the question asks about entry into force."""
+    from assistant.answer import APPLICATION_NOTE
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    note = (
+        "Conformément à l'article 2 du décret n° 2021-1231 du 25 septembre 2021, ces dispositions entrent en "
+        "vigueur le 1er janvier 2022 pour le plan des licornes."
+    )
+    assert APPLICATION_NOTE.match(note)
+    assert not APPLICATION_NOTE.match("Conformément à l'article L. 1435-5-1, les praticiens peuvent exercer.")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "plan.txt").write_text(
+        "Le plan des licornes est arrêté par le directeur pour une durée de quatre ans. " + note + "\n",
+        encoding="utf-8",
+    )
+    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
+    refresh(settings, [tmp_path / "c"])
+    service = Service(settings, follow=False)
+    length = service.ask("le plan des licornes est arrêté pour quelle durée ?")
+    assert length.answered and "quatre ans" in length.answer and "Conformément" not in length.answer, length.answer
+    force = service.ask("le plan des licornes entre en vigueur à quelle date ?")
+    assert force.answered and force.answer.startswith("Conformément"), force.answer
+
+
 def test_an_unknown_acronym_is_not_read_as_a_typo_of_a_known_one(fake_service):
     """ "DCGDX" is one letter from "DCGDR", but an acronym the corpus lacks is not a typo: it stays as written
     (and the question is refused as about something the corpus does not name), while a lower-case typo is
