@@ -50,6 +50,7 @@ LAYERS = {
     "retrieval": [
         "assistant.lexicon",
         "assistant.outside",
+        "assistant.places",
         "assistant.intent",
         "assistant.answertype",
         "assistant.followup",
