@@ -67,7 +67,9 @@ QUESTION_WORDS = frozenset(
 # "Conformément à l'article 96 de la loi n° 2021-1754 ..., ces dispositions entrent en vigueur le ...": Légifrance's
 # note on a version's entry into force, an answer only to a question about that.
 APPLICATION_NOTE = re.compile(
-    r"(?:…\s*)?Conformément (?:à l'|aux |au )[^,]*\b(?:loi|décret|ordonnance) n°[^,]*,[^.]*\bdispositions\b", re.I
+    r"(?:…\s*)?Conformément (?:à l['’]|aux |au )[^.]*?\b(?:loi|décret|ordonnance)\b[^.]*?\bdispositions\b[^.]*?"
+    r"(?:en vigueur|applicables?|s['’]appliquent|s['’]applique)",
+    re.I,
 )
 ABOUT_FORCE = re.compile(r"\bvigueur\b|\bs'applique|\bapplicable|\bdepuis quand\b|\ba partir de quand\b|\bdate\b")
 MUST_HOLD = {

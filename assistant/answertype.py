@@ -73,14 +73,19 @@ DATE = re.compile(
 # l'arrêt ?" by a time limit ("dans les deux jours", "dans un délai de"), not only by a date (folded text).
 # Only for a bare "quand" (``expected_type`` gives "quand"): "jusqu'à quand", "depuis quand", "en quelle année"
 # ask for a date, which a frequency does not give.
+TIME_NUMBER = rf"(?:\d+|un|une|{NUMBER_WORDS}(?:[- ](?:et[- ])?{NUMBER_WORDS})*)"
+TIME_UNIT = r"(?:jours?|mois|semaines?|heures?|ans?|annees?)"
 WHEN = re.compile(
     r"\bfois par (?:an|annee|mois|semaine|trimestre|semestre)\b|\bchaque (?:annee|mois|semaine|trimestre|semestre)\b|"
     r"\btous les (?:\w+ )?(?:ans|mois)\b|\bannuellement\b|"
-    rf"\bdans (?:un|le) delai (?:maxim(?:um|al) )?d(?:e |')(?:\d|{NUMBER_WORDS}\b)|"
-    rf"\bdans les (?:\d+|{NUMBER_WORDS}) (?:jours|mois|semaines|heures)\b"
+    rf"\bdans (?:un|le) delai (?:maxim(?:um|al) )?(?:qui ne peut exceder )?(?:de |d')?{TIME_NUMBER} {TIME_UNIT}\b|"
+    rf"\bdans les {TIME_NUMBER} {TIME_UNIT}\b|\bdans (?:le mois|l'annee|la semaine) (?:qui suit|suivant)"
 )
 BARE_WHEN = re.compile(r"\bquand\b")
-DATE_WHEN = re.compile(r"\b(?:depuis|jusqu.?a|a partir de|de|pour|d.?ici) quand\b")
+DATE_WHEN = re.compile(
+    r"\b(?:depuis|jusqu.?a|a partir de|de|pour|d.?ici) quand\b|"
+    r"\ba[- ]t[- ](?:il|elle)\b|\bont[- ](?:ils|elles)\b|\b(?:a|ont) (?:ete|eu)\b"  # a past event: a date
+)
 NUMBER = re.compile(rf"\d|\b{NUMBER_WORDS}\b")
 NUMBER_WORD = re.compile(NUMBER_WORDS)
 # "à partir du deuxième enfant": an ordinal gives a number of things too (folded text), except the ordinals of a

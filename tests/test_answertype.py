@@ -10,7 +10,8 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("Quel est le montant de la sanction ?", "nombre"),
         ("delai de carence indemnites journalieres ?", "nombre"),
         ("How many CPTS contracts were signed?", "nombre"),
-        ("Quand l'avenant 7 a-t-il été signé ?", "quand"),  # a date, a frequency or a time limit
+        ("Quand l'avenant 7 a-t-il été signé ?", "date"),  # a past event
+        ("quand se réunit le conseil de surveillance ?", "quand"),  # a date, a frequency or a time limit
         ("Depuis quand la téléconsultation est-elle remboursée ?", "date"),
         ("Comment s'appelle le directeur général de l'ARS Bretagne ?", "nom"),
         ("qui est le président actuel de la CRSA de Normandie", "nom"),  # a person of today
@@ -51,13 +52,18 @@ def test_sentences_with_and_without_the_expected_thing():
     assert not has_type("Le conseil se réunit sur convocation de son président.", "quand")
     assert not has_type("La demande est présentée dans le délai mentionné au premier alinéa.", "quand")
     assert has_type("La demande est présentée dans un délai de deux mois.", "quand")
+    assert has_type("L'employeur déclare l'accident dans les quarante-huit heures.", "quand")
+    assert has_type("La victime en informe l'employeur dans un délai d'un mois.", "quand")
+    assert has_type("Le recours est formé dans un délai qui ne peut excéder deux mois.", "quand")
+    assert has_type("La caisse statue dans le mois qui suit la demande.", "quand")
     assert not has_type("Le conseil de surveillance est réuni au moins deux fois par an.", "date")
     assert has_type("Le directeur général de l'UNCAM, N. REVEL", "nom") or has_type("signé par M. Revel", "nom")
     assert not has_type("Deux DG ARS se sont succédé en Bretagne.", "nom")
 
 
 def test_quand_asks_for_a_date_only_as_the_question_word():
-    assert expected_type("Quand le conseil de l'UNCAM a-t-il adopté le plan ?") == "quand"
+    assert expected_type("Quand le conseil de l'UNCAM a-t-il adopté le plan ?") == "date"  # a past event
+    assert expected_type("Quand la CRSA a-t-elle été créée ?") == "date"
     assert expected_type("la CPTS est créée quand ?") == "quand"
     assert expected_type("jusqu'à quand dure le mandat du président de la CRSA ?") == "date"
     assert expected_type("retraite du régime général à partir de quand") == "date"
