@@ -63,7 +63,6 @@ QUESTION_WORDS = frozenset(
         "valide valident approuve approuvent"
     )
 )
-# Intents whose answer must say what is asked (else refused), and how the refusal names it.
 # "Conformément à l'article 96 de la loi n° 2021-1754 ..., ces dispositions entrent en vigueur le ...": Légifrance's
 # note on a version's entry into force, an answer only to a question about that.
 APPLICATION_NOTE = re.compile(
@@ -72,6 +71,7 @@ APPLICATION_NOTE = re.compile(
     re.I,
 )
 ABOUT_FORCE = re.compile(r"\bvigueur\b|\bs'applique|\bapplicable|\bdepuis quand\b|\ba partir de quand\b|\bdate\b")
+# Intents whose answer must say what is asked (else refused), and how the refusal names it.
 MUST_HOLD = {
     "presidence": "qui préside",
     "composition": "qui compose cette instance",
@@ -546,6 +546,7 @@ class Answerer:
             weights.setdefault(x, self.settings.expansion_weight * self.index.lexical.idf(x))
         pool = lookup or hits[:3]
         top_score = pool[0].score if pool else 0.0
+        notes_count = ABOUT_FORCE.search(fold(question)) is not None  # the question asks about entry into force
         candidates = []  # (score, rank, start, hit, sentence text)
         for rank, hit in enumerate(pool):
             if not lookup and hit.score < 0.5 * top_score:
@@ -573,7 +574,7 @@ class Answerer:
                     score = 1.0 - 0.01 * (10 * rank + i)  # "que prévoit l'article X ?": its opening sentences
                 if sent.startswith("["):
                     score *= 0.5  # a template's instructions to its editor, not its content
-                if APPLICATION_NOTE.match(sent) and not ABOUT_FORCE.search(fold(question)):
+                if not notes_count and APPLICATION_NOTE.match(sent):
                     score *= 0.5  # a code's note on when a law's version applies, not what it provides
                 if n_words > 40 and not (lookup and not terms):  # a long sentence holds many words by chance
                     score *= (40 / n_words) ** 0.25
@@ -589,14 +590,14 @@ class Answerer:
             # not answered by "le comité régional de sécurité sanitaire est présidé par le préfet").
             focus = self.focus(result)
             candidates = [c for c in candidates if self.about(c[3].chunk.chunk_id, focus)]
-            # And the sentence itself names it, or the one before it or the passage's opening sentence does
-            # ("Il est conclu pour cinq ans" after "Le CPOM..."): "GHT c'est quoi ?" is not answered by a
-            # sentence on another "groupement" of an article that names the GHT three sentences later.
             # A place the question asks about ("en Bretagne", "à Rennes") must be in the passage, its title or
             # headings: the national figure does not answer "combien de DMP ouverts en Bretagne ?".
             places = asked_places(question)
             if places:
                 candidates = [c for c in candidates if all(names_place(self.place_text(c[3].chunk), p) for p in places)]
+            # And the sentence itself names it, or the one before it or the passage's opening sentence does
+            # ("Il est conclu pour cinq ans" after "Le CPOM..."): "GHT c'est quoi ?" is not answered by a
+            # sentence on another "groupement" of an article that names the GHT three sentences later.
             idle = self.idle_terms(result)
             subject = [f for f in focus if f.term not in idle]
             if subject:

@@ -140,7 +140,9 @@ FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}
 # - "elle risque quoi ?", "que risque une clinique ?": the verb asks for the sanction (the codes write "est puni",
 #   "sanction", not "risque", and "risque" of "gestion du risque" would lead the search there);
 # - "combien d'années ?": the unit of the duration asked (the codes give it in "ans", "pour cinq ans"; their
-#   "années" are "chaque année", "l'année civile").
+#   "années" are "chaque année", "l'année civile");
+# - "qui siège au conseil ?": the verb asks for the members (the codes' "siège" is the seat, "le siège de
+#   l'agence").
 ASKED = re.compile(rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b")
 
 

@@ -35,14 +35,19 @@ INSTITUTION = re.compile(
 )
 
 
+def _spaced(text: str) -> str:
+    """``text`` with hyphens and apostrophes as spaces, spaces collapsed."""
+    return " ".join(re.sub(r"[-'’]", " ", text).split())
+
+
 def key(text: str) -> str:
     """The folded words of a name or a text, hyphens and apostrophes as spaces."""
-    return " ".join(re.sub(r"[-'’]", " ", fold(text)).split())
+    return _spaced(fold(text))
 
 
 def _lower(text: str) -> str:
     """``text`` in lower case with its accents, hyphens and apostrophes as spaces."""
-    return " ".join(re.sub(r"[-'’]", " ", text.lower()).split())
+    return _spaced(text.lower())
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +70,7 @@ def asked_places(question: str) -> list[str]:
     for clause in re.split(r"[,;:.!?()\n]", question):
         if ASKER.search(fold(clause)):
             continue
-        spaced = " ".join(re.sub(r"[-'’]", " ", clause).split())
+        spaced = _spaced(clause)
         for m in _pattern().finditer(_lower(clause)):
             written = spaced[m.start() : m.end()]
             if not (written[:1].isupper() or lower_typist):
