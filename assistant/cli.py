@@ -13,7 +13,7 @@ import click
 
 from assistant import cli_fr
 from assistant.auth import Users
-from assistant.errors import AssistantError, ConfigError
+from assistant.errors import AssistantError, ConfigError, IndexMismatch
 from assistant.feedback import FeedbackStore
 from assistant.generations import IndexBusy, writer_lock
 from assistant.index import Index, analysis_warning
@@ -30,6 +30,7 @@ cli_fr.install()  # Click's own messages (usage errors, help headings) in French
 
 
 BUSY_EXIT = 75  # sysexits' EX_TEMPFAIL: `make index` goes on with the generation serving when it gets it
+MISMATCH_EXIT = 78  # sysexits' EX_CONFIG: the index was built with other settings; `make index` rebuilds it
 
 
 def run(fn):
@@ -39,6 +40,10 @@ def run(fn):
     except IndexBusy as exc:  # another refresh holds the index: exit code 75 (EX_TEMPFAIL), try again later
         error = click.ClickException(str(exc))
         error.exit_code = BUSY_EXIT
+        raise error from exc
+    except IndexMismatch as exc:  # built with another model or chunking: exit code 78 (EX_CONFIG)
+        error = click.ClickException(str(exc))
+        error.exit_code = MISMATCH_EXIT
         raise error from exc
     except AssistantError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -73,8 +78,9 @@ def cli():
     "--vectors-later",
     is_flag=True,
     help="Publish the new generation without embedding anything: it answers at once, by BM25 alone (the two codes "
-    "in about 30 s instead of 20 min). The next ingest without this flag embeds what it lacks and publishes the "
-    "generation that searches with vectors too; a running server switches to it without a restart.",
+    "in about 30 s instead of about an hour with the default's two models). The next ingest without this flag "
+    "embeds what it lacks and publishes the generation that searches with vectors too; a running server "
+    "switches to it without a restart.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")

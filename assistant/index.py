@@ -27,7 +27,7 @@ from assistant.headings import HeadingField, HeadingIndex
 from assistant.lexical import LexicalIndex
 from assistant.records import Chunk
 from assistant.rows import Recent, Rows
-from assistant.settings import ANALYSIS_VERSION, CHUNKING_VERSION, Settings
+from assistant.settings import ANALYSIS_VERSION, CHUNKING_VERSION, MINILM, Settings
 from assistant.store import (
     CLUSTER_CENTROIDS,
     ClusteredVectors,
@@ -107,10 +107,19 @@ class ContextTerms(AbstractSet):
 TUNABLE = ("dense_weight", "min_coverage", "lexicon_weight", "heading_weight", "intent_weight")
 
 
+def calibration_model(stored: dict) -> str:
+    """The embedding model a stored calibration was measured with (one stored before the model was recorded, when
+    the MiniLM alone was the default: the MiniLM's)."""
+    return stored.get("embedding_model") or MINILM
+
+
 def calibrated(settings: Settings, root: Path) -> Settings:
     """The settings with the values ``python -m evals tune`` stored for this index, for those the user did not
-    set (an environment variable or a flag always wins)."""
+    set (an environment variable or a flag always wins). A calibration measured with another embedding model (the
+    index rebuilt since with another one) is not applied: its dense weight and threshold were another model's."""
     stored = read_calibration(root)
+    if stored and calibration_model(stored) != settings.embedding_model:
+        return settings
     update = {
         k: v for k, v in (stored.get("settings") or {}).items() if k in TUNABLE and k not in settings.model_fields_set
     }

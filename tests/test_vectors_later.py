@@ -196,17 +196,24 @@ def test_a_server_takes_up_a_new_calibration_without_a_restart(tmp_path, corpus)
     settings = Settings(index=tmp_path / "index")
     refresh(settings, [corpus])
     root = tmp_path / "index"
-    generations.write_calibration(root, {"settings": {"dense_weight": 0.1, "min_coverage": 0.2}})
+    model = settings.embedding_model  # a calibration holds for the model it was measured with
+    generations.write_calibration(
+        root, {"settings": {"dense_weight": 0.1, "min_coverage": 0.2}, "embedding_model": model}
+    )
     service = Service(settings)
     assert service.index.settings.min_coverage == 0.2 and service.retriever.settings.dense_weight == 0.1
     generation = service.generation
-    generations.write_calibration(root, {"settings": {"dense_weight": 0.4, "min_coverage": 0.457}})
+    generations.write_calibration(
+        root, {"settings": {"dense_weight": 0.4, "min_coverage": 0.457}, "embedding_model": model}
+    )
     service.search(QUESTION, 3)
     assert service.generation == generation  # the same generation, not reloaded
     assert service.index.settings.min_coverage == 0.457 and service.retriever.settings.dense_weight == 0.4
     assert service.answerer.settings.min_coverage == 0.457
 
     pinned = Service(Settings(index=root, min_coverage=0.3))  # ASSISTANT_MIN_COVERAGE, say
-    generations.write_calibration(root, {"settings": {"dense_weight": 0.5, "min_coverage": 0.6}})
+    generations.write_calibration(
+        root, {"settings": {"dense_weight": 0.5, "min_coverage": 0.6}, "embedding_model": model}
+    )
     pinned.search(QUESTION, 3)
     assert pinned.index.settings.min_coverage == 0.3 and pinned.retriever.settings.dense_weight == 0.5
