@@ -107,10 +107,10 @@ class ContextTerms(AbstractSet):
 TUNABLE = ("dense_weight", "min_coverage", "lexicon_weight", "heading_weight", "intent_weight")
 
 
-def calibration_model(stored: dict) -> str:
-    """The embedding model a stored calibration was measured with (one stored before the model was recorded, when
-    the MiniLM alone was the default: the MiniLM's)."""
-    return stored.get("embedding_model") or MINILM
+def calibration_holds(stored: dict, model: str) -> bool:
+    """A stored calibration (``read_calibration``) was measured with the embedding model ``model`` (one stored
+    before the model was recorded, when the MiniLM alone was the default, is the MiniLM's); False when none is."""
+    return bool(stored) and (stored.get("embedding_model") or MINILM) == model
 
 
 def calibrated(settings: Settings, root: Path) -> Settings:
@@ -118,7 +118,7 @@ def calibrated(settings: Settings, root: Path) -> Settings:
     set (an environment variable or a flag always wins). A calibration measured with another embedding model (the
     index rebuilt since with another one) is not applied: its dense weight and threshold were another model's."""
     stored = read_calibration(root)
-    if stored and calibration_model(stored) != settings.embedding_model:
+    if not calibration_holds(stored, settings.embedding_model):
         return settings
     update = {
         k: v for k, v in (stored.get("settings") or {}).items() if k in TUNABLE and k not in settings.model_fields_set

@@ -13,7 +13,7 @@ from assistant import cli_fr
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.generations import read_calibration, write_calibration
-from assistant.index import TUNABLE, calibration_model
+from assistant.index import TUNABLE, calibration_holds
 from assistant.options import index_option
 from assistant.retrieval import SIGNALS
 from assistant.service import Service
@@ -160,8 +160,7 @@ def tune(questions, index, weights, save, if_needed):
         )
     if if_needed:
         settings = Settings.of(index)
-        stored = read_calibration(Path(settings.index))
-        if stored and calibration_model(stored) == settings.embedding_model:
+        if calibration_holds(read_calibration(Path(settings.index)), settings.embedding_model):
             click.echo(f"calibration déjà mesurée avec {settings.embedding_model} : rien à refaire")
             return
     qs = [q for path in questions for q in load_questions(path)]
