@@ -36,10 +36,8 @@ data/codes/.extracted: codes/legifrance.tar.xz
 # running server takes up by itself.
 index: install data/codes/.extracted  ## index corpus/ and the whole codes: BM25 at once, the vectors in the background
 	@# exit code 75: a refresh (the background job) holds the index; the generation it serves is served.
-	@# 78: the index was built with another model (the MiniLM alone, the default until 2026-12-04): rebuilt.
-	$(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --quiet; rc=$$?; \
-	if [ $$rc = 78 ]; then echo "index construit avec d'autres réglages : reconstruction (ingest --rebuild)"; \
-	  $(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --rebuild --quiet; rc=$$?; fi; \
+	@# An index built with another model (the MiniLM alone, the default until 2026-12-04) is rebuilt.
+	$(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --rebuild-if-changed --quiet; rc=$$?; \
 	[ $$rc = 0 ] || [ $$rc = 75 ]
 	$(BIN)/python -m evals tune --index data/index --if-needed
 	@# started when the vectors are pending and no refresh holds the index's lock (none is computing them)
@@ -51,9 +49,7 @@ index: install data/codes/.extracted  ## index corpus/ and the whole codes: BM25
 	fi
 
 curated: install  ## the curated corpus/ alone (445 documents, 570 passages) in data/curated, as the evals and bench use it
-	$(BIN)/python -m assistant ingest corpus/ --index data/curated; rc=$$?; \
-	if [ $$rc = 78 ]; then $(BIN)/python -m assistant ingest corpus/ --index data/curated --rebuild; rc=$$?; fi; \
-	[ $$rc = 0 ]
+	$(BIN)/python -m assistant ingest corpus/ --index data/curated --rebuild-if-changed
 	$(BIN)/python -m evals tune --index data/curated --if-needed
 
 run: index  ## index corpus/ and the whole codes if needed, then serve the chat on http://127.0.0.1:7860/

@@ -30,7 +30,7 @@ cli_fr.install()  # Click's own messages (usage errors, help headings) in French
 
 
 BUSY_EXIT = 75  # sysexits' EX_TEMPFAIL: `make index` goes on with the generation serving when it gets it
-MISMATCH_EXIT = 78  # sysexits' EX_CONFIG: the index was built with other settings; `make index` rebuilds it
+MISMATCH_EXIT = 78  # sysexits' EX_CONFIG: the index was built with other settings (see --rebuild-if-changed)
 
 
 def run(fn):
@@ -69,6 +69,13 @@ def cli():
     "settings (after changing the embedding model or chunking); the current one serves meanwhile.",
 )
 @click.option(
+    "--rebuild-if-changed",
+    is_flag=True,
+    help="Rebuild as --rebuild does only when the index was built with other settings (another embedding model "
+    "or chunking), which otherwise stops the ingest with exit code 78; an index built with these settings is "
+    "refreshed as usual.",
+)
+@click.option(
     "--deep",
     is_flag=True,
     help="Hash every file, even one whose size and modification time did not "
@@ -84,20 +91,23 @@ def cli():
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def ingest(paths, index, keep_missing, rebuild, deep, vectors_later, as_json, quiet):
+def ingest(paths, index, keep_missing, rebuild, rebuild_if_changed, deep, vectors_later, as_json, quiet):
     """Make the index match PATHS (files or folders): add new documents, replace changed ones, remove
     deleted ones; unchanged ones are not re-read nor re-embedded.
 
     The changes are built into a new generation of the index, verified, then published at once; until then
     (and if the run is interrupted) the previous generation keeps serving, and the next run resumes the work.
     Exit code 1 when a file failed (the others are indexed) or the refresh could not finish; 75 when another
-    refresh holds the index (nothing was done)."""
+    refresh holds the index (nothing was done); 78 when the index was built with other settings (nothing was
+    done; see --rebuild and --rebuild-if-changed)."""
     settings = Settings.of(index)
 
     def go():
         bars = {}
 
         def on_event(kind, data):
+            if kind == "rebuild":  # said even with --quiet: the whole index is embedded again
+                click.echo(f"Index construit avec d'autres réglages ({data['why']}) : reconstruction.", err=True)
             if quiet:
                 return
             from tqdm import tqdm
@@ -123,6 +133,7 @@ def ingest(paths, index, keep_missing, rebuild, deep, vectors_later, as_json, qu
             rebuild=rebuild,
             deep=deep,
             vectors_later=vectors_later,
+            rebuild_if_changed=rebuild_if_changed,
         )
         for bar in bars.values():
             bar.close()
@@ -155,6 +166,8 @@ def ingest(paths, index, keep_missing, rebuild, deep, vectors_later, as_json, qu
                 click.echo(
                     f"  reprise de la génération {report.resumed} laissée inachevée par une mise à jour interrompue"
                 )
+            if report.rebuilt_because:
+                click.echo(f"  reconstruit : construit avec d'autres réglages ({report.rebuilt_because})")
             state = "publiée" if report.published else "inchangée"
             click.echo(f"  génération servie : {report.generation} ({state})")
         if report.failed:

@@ -10,7 +10,11 @@ class IndexMissing(AssistantError):
 
 
 class IndexMismatch(AssistantError):
-    """The index was built with other settings (embedding model, chunking version)."""
+    """The index was built with other settings (embedding model, chunking version); ``detail`` names them."""
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail
 
 
 class LoadError(AssistantError):

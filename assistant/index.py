@@ -223,7 +223,8 @@ class Index:
                     f" Pour servir l'index tel qu'il est : ASSISTANT_EMBEDDING_MODEL={self.info['embedding_model']}."
                     if "embedding_model" in diff and self.info.get("embedding_model")
                     else ""
-                )
+                ),
+                detail,
             )
 
     @property

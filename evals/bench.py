@@ -20,7 +20,6 @@ from pathlib import Path
 
 from assistant import generations, retrieval
 from assistant.embeddings import get_embedder
-from assistant.errors import IndexMismatch
 from assistant.index import Index
 from assistant.service import RELEASE_AFTER_S, Service
 from assistant.settings import PROJECT_ROOT, Settings
@@ -85,11 +84,9 @@ def ensure_index(name: str, cache: Path, log) -> Settings:
     when it was built with another model or chunking, e.g. the MiniLM alone, the default before 2026-12-04)."""
     settings = Settings(index=cache / name)
     t = time.perf_counter()
-    try:
-        report = refresh(settings, SIZES[name])
-    except IndexMismatch as exc:
-        log(f"[{name}] {exc}: rebuilt")
-        report = refresh(settings, SIZES[name], rebuild=True)
+    report = refresh(settings, SIZES[name], rebuild_if_changed=True)
+    if report.rebuilt_because:
+        log(f"[{name}] built with other settings ({report.rebuilt_because}): rebuilt")
     log(
         f"[{name}] index ready: {report.chunks_total} chunks ({report.chunks_embedded} embedded now, "
         f"{time.perf_counter() - t:.1f} s)"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from assistant import generations
 from assistant.embeddings import passage_format
-from assistant.errors import AssistantError, LoadError
+from assistant.errors import AssistantError, IndexMismatch, LoadError
 from assistant.generations import checkpoint
 from assistant.index import Index, vectors_made
 from assistant.records import Chunk, Document
@@ -78,6 +78,7 @@ class Report:
     generation: str = ""  # the generation serving after this refresh
     published: bool = False  # a new generation was built and published
     resumed: str = ""  # the unfinished generation this refresh completed, if any
+    rebuilt_because: str = ""  # ``rebuild_if_changed``: why the index was rebuilt (built with other settings)
     collected: list[str] = field(default_factory=list)  # old generations deleted
 
     @property
@@ -100,6 +101,7 @@ class Report:
             "generation": self.generation,
             "published": self.published,
             "resumed": self.resumed,
+            "rebuilt_because": self.rebuilt_because,
             "collected": self.collected,
         }
 
@@ -388,6 +390,7 @@ def refresh(
     rebuild: bool = False,
     deep: bool = False,
     vectors_later: bool = False,
+    rebuild_if_changed: bool = False,
 ) -> Report:
     """Make the index at ``settings.index`` match ``paths`` and publish the result atomically.
 
@@ -401,6 +404,9 @@ def refresh(
 
     ``rebuild``: the next generation is built from the files alone with the current settings (e.g. another
     embedding model or chunking), while the current one, built with other settings, keeps serving until then.
+
+    ``rebuild_if_changed``: a rebuild only when the current generation was built with other settings (another
+    embedding model, chunking...), which otherwise raises ``IndexMismatch``; emits ``rebuild`` with the reason.
 
     ``vectors_later``: the new generation is published without embedding anything (BM25, headings and glossary
     only: the two codes in about 30 s instead of about an hour with the default's two models), marked
@@ -417,7 +423,14 @@ def refresh(
         base = Index(settings, path=generations.path_of(root, base_name)) if base_name else None
         try:
             if base is not None and not rebuild:
-                base.check_settings()
+                try:
+                    base.check_settings()
+                except IndexMismatch as exc:
+                    if not rebuild_if_changed:
+                        raise
+                    report.rebuilt_because = exc.detail or str(exc)
+                    emit("rebuild", {"why": report.rebuilt_because})
+                    rebuild = True
             plan = make_plan(None if rebuild else base, paths, report, emit, remove_missing, settings, deep)
             if base is None and not plan.todo:  # a mistyped path must not publish an empty index
                 why = "; ".join(f"{p} : {r}" for p, r in report.failed[:5]) or "aucun fichier pris en charge"

@@ -8,6 +8,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
+from assistant import generations
 from assistant.cli import cli
 from assistant.index import Index
 from assistant.settings import Settings
@@ -179,21 +180,28 @@ def test_index_refuses_other_embedding_settings(tmp_path, corpus):
         cli, ["status", "--index", str(tmp_path / "index"), "--json"], env={"ASSISTANT_CHUNK_MAX_TOKENS": "200"}
     )
     assert "--rebuild" in json.loads(result.output)["warnings"][0]
-    # `ingest` says so with its own exit code, on which `make index` rebuilds
-    result = CliRunner().invoke(
-        cli,
-        ["ingest", str(corpus), "--index", str(tmp_path / "index"), "--quiet"],
-        env={"ASSISTANT_CHUNK_MAX_TOKENS": "200"},
-    )
+    # `ingest` says so with its own exit code, and does nothing
+    env = {"ASSISTANT_CHUNK_MAX_TOKENS": "200"}
+    result = CliRunner().invoke(cli, ["ingest", str(corpus), "--index", str(tmp_path / "index"), "--quiet"], env=env)
     assert result.exit_code == 78 and "--rebuild" in result.output, result.output
+    assert generations.current_name(tmp_path / "index") == "gen-000001"
 
-    # the rebuild offered: a new generation from the files, with the new settings, published when complete
-    rebuilt = refresh(other, [corpus], rebuild=True)
-    assert rebuilt.published and rebuilt.generation == "gen-000002" and len(rebuilt.added) == 12
+    # the rebuild offered, as `make index` asks for it (--rebuild-if-changed): a new generation from the files,
+    # with the new settings, published when complete, and the reason said
+    result = CliRunner().invoke(
+        cli, ["ingest", str(corpus), "--index", str(tmp_path / "index"), "--rebuild-if-changed", "--json"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    rebuilt = json.loads(result.stdout)
+    assert "autres réglages" in result.stderr
+    assert "chunk_max_tokens" in rebuilt["rebuilt_because"], rebuilt
+    assert rebuilt["published"] and rebuilt["generation"] == "gen-000002" and len(rebuilt["added"]) == 12
     idx = Index(other)
     idx.check_settings()
-    assert idx.info["chunk_max_tokens"] == 200 and idx.store.count() == idx.catalog.counts()[1] == rebuilt.chunks_total
-    assert not refresh(other, [corpus]).published  # and it is now an ordinary index
+    total = idx.catalog.counts()[1]
+    assert idx.info["chunk_max_tokens"] == 200 and idx.store.count() == total == rebuilt["chunks_total"]
+    again = refresh(other, [corpus], rebuild_if_changed=True)  # now an ordinary index: nothing to rebuild
+    assert not again.published and not again.rebuilt_because
 
 
 def test_same_article_in_two_folders_is_indexed_once(tmp_path, corpus):
