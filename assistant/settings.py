@@ -197,7 +197,7 @@ class Settings(BaseSettings):
         ),
     )
     intent_weight: float = Field(
-        0.3,
+        0.4,
         ge=0.0,
         description=(
             "Weight of the best sentence that holds both the question's terms and a cue phrase of its intent "
@@ -214,7 +214,7 @@ class Settings(BaseSettings):
         ),
     )
     authority_weight: float = Field(
-        0.05,
+        0.1,
         ge=0.0,
         description=(
             "Weight of a code article's authority: a legislative article (L., LO.) and an article that many "
