@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
-from assistant.index import MEMO_SIZE, Index
+from assistant.index import MEMO_SIZE, Index, pair_hash
 from assistant.intent import asked_words, has_cue, intent_of
 from assistant.lexical import correct
 from assistant.lexicon import default_lexicon
@@ -131,6 +131,7 @@ SIGNALS = (
     "intent",
     "sentence",
     "subject",
+    "phrase",
     "authority",
     "outside",  # not a ranking signal: the refusal of questions on other codes' subjects (``assistant.outside``)
 )
@@ -409,7 +410,9 @@ class Retriever:
         iw = self.settings.intent_weight if intent and "intent" not in off else 0.0
         sw = self.settings.subject_weight if intent in SUBJECT_CUES and "subject" not in off else 0.0
         names = subject_names(question, expansions, legal, self.long_forms) if sw else []
-        if (gamma or iw or names) and terms:
+        pw = self.settings.phrase_weight if "phrase" not in off else 0.0
+        pairs = question_pairs(idx, terms) if pw else None
+        if (gamma or iw or names or pairs) and terms:
             weights = {x: idx.lexical.idf(x) for x in dict.fromkeys(main_terms)}
             # In "c'est quoi le FIR ?" the long form is the subject itself: its words count in full.
             factor = 1.0 if intent in NOTION_INTENTS else self.settings.expansion_weight
@@ -426,8 +429,9 @@ class Retriever:
                     if names
                     else 0.0
                 )
-                sig = {**sig, "sentence": best, "intent": cued, "subject": subject}
-                head.append((cid, (score + gamma * best + iw * cued + sw * subject, sig)))
+                phrase = phrase_score(idx.sentence_terms(cid).pairs, pairs) if pairs else 0.0
+                sig = {**sig, "sentence": best, "intent": cued, "subject": subject, "phrase": phrase}
+                head.append((cid, (score + gamma * best + iw * cued + sw * subject + pw * phrase, sig)))
             head.sort(key=lambda kv: -kv[1][0])
             ranked = head + ranked[depth:]
         hits: list[Hit] = []
@@ -601,6 +605,32 @@ def sentence_scores(
         if cues and cues[i]:
             cued = max(cued, s)
     return best, cued
+
+
+def question_pairs(index: Index, terms: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The question's adjacent term pairs (``term_pairs`` of its searched terms: "personne de confiance",
+    "commission permanente") as sorted hashes, each weighted by the IDF of its two terms and the weights summing to
+    1; None when it has none."""
+    weights: dict[int, float] = {}
+    for a, b in zip(terms, terms[1:], strict=False):
+        if a != b:
+            weights[pair_hash(a, b)] = index.lexical.idf(a) + index.lexical.idf(b)
+    total = sum(weights.values())
+    if not total:
+        return None
+    keys = np.array(sorted(weights), dtype=np.uint32)
+    return keys, np.array([weights[int(k)] / total for k in keys])
+
+
+def phrase_score(passage_pairs: np.ndarray, pairs: tuple[np.ndarray, np.ndarray]) -> float:
+    """The share of the question's pair weight whose pairs the passage holds, adjacent, in one of its sentences
+    or last two headings: "personne de confiance" as written, not "personne" here and "confiance" there."""
+    keys, weights = pairs
+    if not len(passage_pairs):
+        return 0.0
+    at = np.searchsorted(passage_pairs, keys)
+    found = passage_pairs[np.minimum(at, len(passage_pairs) - 1)] == keys
+    return float(weights[found].sum())
 
 
 def cue_flags(index: Index, chunk_id: str, intent: str, counted: list[str] = ()) -> list[bool]:

@@ -213,6 +213,14 @@ class Settings(BaseSettings):
             'régionales de santé sont des établissements publics…") ranks higher.'
         ),
     )
+    phrase_weight: float = Field(
+        0.5,
+        ge=0.0,
+        description=(
+            "Weight of the phrase signal in the rerank: the share of the question's adjacent word pairs "
+            '("personne de confiance", "commission permanente") that a passage holds adjacent too.'
+        ),
+    )
     authority_weight: float = Field(
         0.1,
         ge=0.0,
@@ -227,8 +235,8 @@ class Settings(BaseSettings):
         pattern=r"^[a-z0-9_, ]*$",
         description=(
             "Retrieval signals turned off, comma-separated, among bm25, dense, acronyms, lexicon, heading, intent, "
-            "sentence, subject, authority, and outside (the refusal of questions on other codes' subjects) (for the "
-            "eval's ablation table; empty: all on)."
+            "sentence, subject, phrase, authority, and outside (the refusal of questions on other codes' subjects) "
+            "(for the eval's ablation table; empty: all on)."
         ),
     )
     rerank_weight: float = Field(
