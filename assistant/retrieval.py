@@ -232,10 +232,11 @@ class Retriever:
             stems = analyse(token)
             if not forms or len(stems) > 1:
                 continue
-            if (not stems or len(stems[0]) < 2) and "lexicon" not in self.off:
+            if not stems or len(stems[0]) < 2:
                 # "CA" is "ça", "ES" the letter "e" to the analyser: nothing of the acronym is searched, so its
-                # long form stands for it, as the question's own words do.
-                out[stems[0] if stems else token.lower()] = [t for t in analyse(forms[0]) if t in df]
+                # long form stands for it, as the question's own words do (not with the lexicon turned off).
+                if "lexicon" not in self.off:
+                    out[stems[0] if stems else token.lower()] = [t for t in analyse(forms[0]) if t in df]
                 continue
             best = None
             for form in forms:

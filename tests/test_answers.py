@@ -196,6 +196,19 @@ def test_an_acronym_the_analyser_reads_as_a_word_is_searched_through_its_long_fo
     assert unused("qui siège au CA de l'ARS") and not unused("qui siège au conseil de l'ARS")
 
 
+def test_every_signal_can_be_turned_off_alone(fake_index):
+    """The ablation's settings are users' settings too: with any one signal off (ASSISTANT_SIGNALS_OFF), a question
+    is answered or refused, never an error (with the lexicon off, "CA" once raised an IndexError)."""
+    from assistant.retrieval import SIGNALS
+    from assistant.service import Service
+
+    for name in SIGNALS:
+        service = Service(fake_index.model_copy(update={"signals_off": name}), follow=False)
+        for question in ("qui siège au CA de l'ARS ?", "c'est quoi la CRSA ?", "durée de la convention PPRGDRESS"):
+            answer = service.ask(question)
+            assert answer.answer and (answer.answered or answer.closest), (name, question)
+
+
 def test_a_place_the_question_names_must_be_in_the_passage_that_answers(tmp_path):
     """ "combien de DMP ouverts en Bretagne en 2019 ?" is not answered by the national figure: a place the
     question asks about (a region, a city of ``places.tsv``) must be in the answer's passage, its title or its
