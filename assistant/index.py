@@ -50,10 +50,16 @@ MEMO_SIZE = 2048
 SENTENCE_SETS = 256
 
 
+def adjacent_terms(terms: list[str]) -> list[tuple[str, str]]:
+    """Each pair of adjacent analysed terms ("personne de confiance": person, confianc), a term beside itself
+    left out: what the phrase signal matches, in a passage and in a question alike."""
+    return [(a, b) for a, b in zip(terms, terms[1:], strict=False) if a != b]
+
+
 def term_pairs(terms: list[str]) -> list[int]:
-    """Each pair of adjacent analysed terms ("personne de confiance": person, confianc), as a 32-bit hash of the
-    two (a passage's pairs are kept as a sorted array: about 1 KB where a set of strings took ten times that)."""
-    return [pair_hash(a, b) for a, b in zip(terms, terms[1:], strict=False) if a != b]
+    """``adjacent_terms`` as 32-bit hashes (a passage's pairs are kept as a sorted array: about 1 KB where a set of
+    strings took ten times that)."""
+    return [pair_hash(a, b) for a, b in adjacent_terms(terms)]
 
 
 def pair_hash(a: str, b: str) -> int:

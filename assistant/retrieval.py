@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
-from assistant.index import MEMO_SIZE, Index, pair_hash
+from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
 from assistant.intent import asked_words, has_cue, intent_of
 from assistant.lexical import correct
 from assistant.lexicon import default_lexicon
@@ -612,10 +612,7 @@ def question_pairs(index: Index, terms: list[str]) -> tuple[np.ndarray, np.ndarr
     """The question's adjacent term pairs (``term_pairs`` of its searched terms: "personne de confiance",
     "commission permanente") as sorted hashes, each weighted by the IDF of its two terms and the weights summing to
     1; None when it has none."""
-    weights: dict[int, float] = {}
-    for a, b in zip(terms, terms[1:], strict=False):
-        if a != b:
-            weights[pair_hash(a, b)] = index.lexical.idf(a) + index.lexical.idf(b)
+    weights = {pair_hash(a, b): index.lexical.idf(a) + index.lexical.idf(b) for a, b in adjacent_terms(terms)}
     total = sum(weights.values())
     if not total:
         return None
