@@ -429,7 +429,6 @@ def refresh(
                     if not rebuild_if_changed:
                         raise
                     report.rebuilt_because = exc.detail or str(exc)
-                    emit("rebuild", {"why": report.rebuilt_because})
                     rebuild = True
             plan = make_plan(None if rebuild else base, paths, report, emit, remove_missing, settings, deep)
             if base is None and not plan.todo:  # a mistyped path must not publish an empty index
@@ -447,6 +446,8 @@ def refresh(
                     f"reconstruction refusée ({why}) : elle ne garderait que les documents des "
                     f"chemins donnés ; l'index actuel est conservé ({base.generation})."
                 )
+            if report.rebuilt_because:  # announced once it is sure to be attempted
+                emit("rebuild", {"why": report.rebuilt_because})
             stale_derived = base is not None and base.info.get("analysis_version") != ANALYSIS_VERSION
             vectors_due = base is not None and base.vectors_pending and not vectors_later
             if base is not None and not rebuild and not plan.changes and not stale_derived and not vectors_due:

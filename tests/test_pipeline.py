@@ -186,6 +186,15 @@ def test_index_refuses_other_embedding_settings(tmp_path, corpus):
     assert result.exit_code == 78 and "--rebuild" in result.output, result.output
     assert generations.current_name(tmp_path / "index") == "gen-000001"
 
+    # a mistyped path: the rebuild would keep only what the paths hold, so it is refused before anything is
+    # announced or built, and the index stays as it was
+    result = CliRunner().invoke(
+        cli, ["ingest", str(tmp_path / "nope"), "--index", str(tmp_path / "index"), "--rebuild-if-changed"], env=env
+    )
+    assert result.exit_code == 1 and "reconstruction refusée" in result.output, result.output
+    assert "nope : chemin introuvable" in result.output and "autres réglages" not in result.stderr, result.stderr
+    assert generations.current_name(tmp_path / "index") == "gen-000001"
+
     # the rebuild offered, as `make index` asks for it (--rebuild-if-changed): a new generation from the files,
     # with the new settings, published when complete, and the reason said
     result = CliRunner().invoke(
