@@ -8,6 +8,7 @@ legal terms a question's words call for, which retrieval uses like the long form
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from assistant.text import analyse, fold, words
 
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.tsv"
+CHAT_WORDS_FILE = Path(__file__).resolve().parent / "chatwords.tsv"
 
 
 @dataclass(frozen=True)
@@ -104,3 +106,34 @@ def split_list(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     return Lexicon.load()
+
+
+class ChatWords:
+    """Chat spellings and clipped words spelled out (``assistant/chatwords.tsv``): "cmb" is "combien", "l'expé"
+    "l'expérimentation", "les profs" "les enseignants". A word typed in upper case is left as it is ("CB")."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.words = {fold(typed): full for typed, full in pairs}
+        self._word = re.compile(r"(?<![\w-])[^\W\d_]+(?![\w-])")
+
+    @classmethod
+    def load(cls, path: Path = CHAT_WORDS_FILE) -> ChatWords:
+        return cls(tab_pairs(path, "typed<TAB>spelled out"))
+
+    def spell_out(self, question: str, known: Callable[[str], bool] | None = None) -> str:
+        """``known``: whether the corpus uses a word as typed; such a word is searched as it is (the seed texts
+        write "l'appli carte Vitale")."""
+
+        def one(m: re.Match) -> str:
+            w = m.group(0)
+            if len(w) >= 2 and w.isupper():
+                return w
+            full = self.words.get(fold(w))
+            return w if full is None or (known is not None and known(w)) else full
+
+        return self._word.sub(one, question)
+
+
+@lru_cache(maxsize=1)
+def default_chat_words() -> ChatWords:
+    return ChatWords.load()

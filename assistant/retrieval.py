@@ -16,7 +16,7 @@ from assistant.english import to_french_terms
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
 from assistant.intent import asked_words, has_cue, intent_of
 from assistant.lexical import correct
-from assistant.lexicon import default_lexicon
+from assistant.lexicon import default_chat_words, default_lexicon
 from assistant.records import Chunk, Hit
 from assistant.rows import Recent
 from assistant.text import ARTICLE_REF, analyse, article_of, fold, is_number_term, sentences
@@ -151,6 +151,14 @@ class Retriever:
         self.index = index
         self.settings = index.settings
         self.lexicon = default_lexicon()
+        self.chat_words = default_chat_words()
+
+    def _written_in_corpus(self, word: str) -> bool:
+        """The corpus uses ``word`` as typed ("l'appli carte Vitale" in a seed text): each of its terms, not only a
+        word of their family ("prof" is not "profession"). A word whose stem has fewer than five letters is always
+        spelled out: that stem is often another word's ("fac" is the stem of "face")."""
+        terms = analyse(word)
+        return bool(terms) and all(len(t) >= 5 and t in self.index.lexical.df for t in terms)
 
     @property
     def off(self) -> set[str]:
@@ -255,6 +263,8 @@ class Retriever:
         idx = self.index
         off = self.off
         question = question[:MAX_QUESTION_CHARS]  # a pasted document is not a question
+        if "lexicon" not in off:  # chat spellings spelled out: "cmb" is "combien", "l'expé" "l'expérimentation"
+            question = self.chat_words.spell_out(question, self._written_in_corpus)
         timings = {}
         t0 = time.perf_counter()
         expansions, acronyms = idx.glossary.expand(question) if "acronyms" not in off else ([], [])

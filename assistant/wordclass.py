@@ -6,7 +6,9 @@ The rule, without a tagger: a word carries the subject when it is
 - an acronym or a capitalised word inside the question ("TVA", "Ségur");
 - preceded by a determiner or a preposition ("le chômage", "de démission", "sur l'optique");
 - shaped like a noun by its ending (-tion, -age, -ité, -isme, -ique, -eur, -ance, -ence, -ure...);
-- or rare in French (not above Zipf frequency 3 in ``wordfreq``'s French list: jargon, names).
+- or rare in French (not above Zipf frequency 3 in ``wordfreq``'s French list: jargon, names);
+but never an adjective French puts before its noun ("des vraies CPTS") nor an infinitive after a modal or "obligé
+de" ("il peut accéder", "obligé de rejoindre").
 """
 
 from __future__ import annotations
@@ -40,6 +42,29 @@ FILLERS = frozenset(
         "au cas",  # "en cas d'accident": the accident is the subject, not the case
     )
 )
+# Adjectives that French puts before the noun ("des vraies CPTS", "le nouveau DG", "la dernière convention"): they
+# qualify the subject, they do not name it.
+PREPOSED = frozenset(
+    """bon bonne bons bonnes mauvais mauvaise mauvaises grand grande grands grandes petit petite petits petites
+gros grosse grosses jeune jeunes vieux vieil vieille vieilles nouveau nouvel nouvelle nouveaux nouvelles beau bel
+belle beaux belles vrai vraie vrais vraies faux fausse fausses premier premiere premiers premieres dernier
+derniere derniers dernieres seul seule seuls seules meme memes autre autres meilleur meilleure meilleurs
+meilleures prochain prochaine prochains prochaines ancien ancienne anciens anciennes certain certaine certains
+certaines simple simples moindre pire plein pleine pleins pleines different differente differents differentes
+divers diverses plusieurs nombreux nombreuse nombreuses tel telle tels telles reel reelle reels reelles veritable
+veritables""".split()
+)
+# A verb after a modal ("il peut accéder", "faut prévenir") or after "obligé de", "tenu de", "autorisé à": an
+# infinitive, which says what is done, not what it is about.
+MODALS = frozenset(
+    """peut peuvent peux pouvons pouvez pourra pourront pourrait pourraient doit doivent dois devons devez devra
+devront devrait devraient faut faudra faudrait veut veux veulent voulez voudrait va vont vais""".split()
+)
+BOUND_TO = frozenset(
+    """oblige obligee obliges obligees tenu tenue tenus tenues autorise autorisee autorises autorisees cense
+censee censes censees habilite habilitee habilites habilitees""".split()
+)
+INFINITIVE = re.compile(r"(?:er|ir|re|oir)$")
 NOUN_ENDING = re.compile(r"(?:tion|sion|age|ite|isme|ique|eur|euse|ance|ence|ure|aire|iste|ie|ise|ade|ose)s?$")
 ADVERB_ENDING = re.compile(r"(?:amment|emment)$")
 RARE_ZIPF = 3.0
@@ -101,16 +126,20 @@ def zipf(word: str) -> float:
     return zipf_frequency(word, "fr", wordlist="small")
 
 
-def carries_subject(word: str, previous: str = "", first: bool = False) -> bool:
-    """``word`` as written in the question; ``previous`` the word before it; ``first`` when it opens it."""
+def carries_subject(word: str, previous: str = "", first: bool = False, before: str = "") -> bool:
+    """``word`` as written in the question; ``previous`` the word before it (``before`` the one before that);
+    ``first`` when it opens it."""
     if len(word) >= 2 and word.isupper():
         return True
     if word[:1].isupper() and not first:
         return True
     w = fold(word)
-    if (fold(previous), w) in FILLERS:
+    prev = fold(previous)
+    if (prev, w) in FILLERS or w in PREPOSED:
         return False
-    if fold(previous) in DETERMINERS:
+    if INFINITIVE.search(w) and (prev in MODALS or (prev in ("de", "d", "a") and fold(before) in BOUND_TO)):
+        return False
+    if prev in DETERMINERS:
         return True
     if NOUN_ENDING.search(w) and not ADVERB_ENDING.search(w):
         return True
@@ -130,4 +159,7 @@ def subject_words(text: str) -> list[tuple[str, bool]]:
     """Each word of ``text`` as written, with whether it carries the subject (``carries_subject`` given the word
     before it)."""
     words = re.findall(r"\w+", text)
-    return [(w, carries_subject(w, words[i - 1] if i else "", first=i == 0)) for i, w in enumerate(words)]
+    return [
+        (w, carries_subject(w, words[i - 1] if i else "", first=i == 0, before=words[i - 2] if i > 1 else ""))
+        for i, w in enumerate(words)
+    ]

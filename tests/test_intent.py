@@ -100,23 +100,29 @@ def test_shapes():
 
 
 @pytest.mark.parametrize(
-    "word,previous,first,carries",
+    "word,previous,first,carries,before",
     [
-        ("TVA", "de", False, True),  # an acronym
-        ("Ségur", "du", False, True),  # a name
-        ("chômage", "le", False, True),  # after a determiner
-        ("optique", "remboursement", False, True),  # a noun by its ending
-        ("jouer", "peut", False, False),  # a common verb
-        ("vouloir", "pourrait", False, False),
-        ("vraiment", "veut", False, False),  # a common adverb
-        ("concrètement", "quoi", False, False),
-        ("juste", "au", False, False),  # a filler: "le FIR finance quoi au juste ?"
-        ("fond", "au", False, False),  # common with its accents (wordfreq lacks "concretement")
-        ("zorglubien", "est", False, True),  # rare in French
+        ("TVA", "de", False, True, ""),  # an acronym
+        ("Ségur", "du", False, True, ""),  # a name
+        ("chômage", "le", False, True, ""),  # after a determiner
+        ("optique", "remboursement", False, True, ""),  # a noun by its ending
+        ("jouer", "peut", False, False, ""),  # a common verb
+        ("vouloir", "pourrait", False, False, ""),
+        ("vraiment", "veut", False, False, ""),  # a common adverb
+        ("concrètement", "quoi", False, False, ""),
+        ("juste", "au", False, False, ""),  # a filler: "le FIR finance quoi au juste ?"
+        ("fond", "au", False, False, ""),  # common with its accents (wordfreq lacks "concretement")
+        ("zorglubien", "est", False, True, ""),  # rare in French
+        ("vraies", "des", False, False, ""),  # an adjective before its noun: "des vraies CPTS"
+        ("nouvelle", "la", False, False, ""),
+        ("rejoindre", "de", False, False, "obligé"),  # an infinitive after "obligé de"
+        ("accéder", "peut", False, False, ""),  # ... or after a modal
+        ("dossier", "de", False, True, "copie"),  # a noun after "de" still carries it
+        ("loyer", "le", False, True, ""),
     ],
 )
-def test_which_words_carry_the_subject(word, previous, first, carries):
-    assert carries_subject(word, previous, first) is carries
+def test_which_words_carry_the_subject(word, previous, first, carries, before):
+    assert carries_subject(word, previous, first, before=before) is carries
 
 
 def test_word_frequencies_are_wordfreqs_read_without_importing_it():

@@ -66,3 +66,27 @@ def test_a_trigger_matches_its_word_not_every_word_of_its_stem():
     assert "dépassements d'honoraires" not in lex.expand("la durée ne peut dépasser cinq ans ?")
     assert "dépassements d'honoraires" in lex.expand("les dépassements sont-ils remboursés ?")
     assert "indemnités journalières" in lex.expand("Arrêts maladie : qui paie ?")  # a plural still matches
+
+
+def test_chat_spellings_are_spelled_out_before_the_question_is_read(fake_index, fake_service):
+    """ "cmb" is "combien", "l'expé" "l'expérimentation", "les profs" "les enseignants"; an upper-case word stays
+    an acronym ("CB"); with the lexicon turned off (the ablation), the question is read as typed."""
+    from assistant.lexicon import default_chat_words
+
+    chat = default_chat_words()
+    assert chat.spell_out("signée pour cmb d'années max") == "signée pour combien d'années max"
+    spelled = "l'expérimentation a démarré où ? informations s'il vous plaît"
+    assert chat.spell_out("l'expé a démarré où ? Infos svp") == spelled
+    assert chat.spell_out("paiement par CB") == "paiement par CB"
+    # a word the corpus itself writes is searched as typed ("l'appli carte Vitale" in a seed text)
+    assert chat.spell_out("l'appli carte Vitale", known=lambda w: w == "appli") == "l'appli carte Vitale"
+    assert fake_service.retriever._written_in_corpus("convention")
+    assert not fake_service.retriever._written_in_corpus("fac")  # the stem of "face": spelled out
+    assert chat.spell_out("les profs de la fac") == "les enseignants de la université"
+    typed = fake_service.search("le PRS c'est pour cmb d'années")
+    assert typed.intent == "duree" and "cmb" not in typed.terms, (typed.intent, typed.terms)
+    assert typed.question == "le PRS c'est pour combien d'années"
+    from assistant.service import Service
+
+    off = Service(fake_index.model_copy(update={"signals_off": "lexicon"}), follow=False)
+    assert "cmb" in off.search("le PRS c'est pour cmb d'années").terms
