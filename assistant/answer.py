@@ -9,7 +9,15 @@ from dataclasses import replace
 from functools import cached_property
 from typing import NamedTuple
 
-from assistant.answertype import counted_nouns, expected_type, gives_count, has_type
+from assistant.answertype import (
+    NUMBERED_NAMES,
+    counted_nouns,
+    expected_type,
+    gives_count,
+    has_type,
+    numbered_things,
+    other_number,
+)
 from assistant.cite import citation_of, display_article
 from assistant.index import Index
 from assistant.intent import has_cue, shape_of
@@ -538,6 +546,7 @@ class Answerer:
         return Answer(question, text, False, (), tuple(result.hits), timings, result.query)
 
     def _compose(self, question, result, hits, lookup, t0, t, best_cov) -> Answer:
+        asked = result.question  # as searched: chat spellings spelled out ("cmb" is "combien")
         terms = list(dict.fromkeys(result.terms + analyse(" ".join(result.acronyms))))
         if lookup:
             terms = [x for x in terms if x not in LOOKUP_NOISE and not is_number_term(x)]
@@ -546,7 +555,7 @@ class Answerer:
             weights.setdefault(x, self.settings.expansion_weight * self.index.lexical.idf(x))
         pool = lookup or hits[:3]
         top_score = pool[0].score if pool else 0.0
-        notes_count = ABOUT_FORCE.search(fold(question)) is not None  # the question asks about entry into force
+        notes_count = ABOUT_FORCE.search(fold(asked)) is not None  # the question asks about entry into force
         candidates = []  # (score, rank, start, hit, sentence text)
         for rank, hit in enumerate(pool):
             if not lookup and hit.score < 0.5 * top_score:
@@ -592,7 +601,7 @@ class Answerer:
             candidates = [c for c in candidates if self.about(c[3].chunk.chunk_id, focus)]
             # A place the question asks about ("en Bretagne", "à Rennes") must be in the passage, its title or
             # headings: the national figure does not answer "combien de DMP ouverts en Bretagne ?".
-            places = asked_places(question)
+            places = asked_places(asked)
             if places:
                 candidates = [c for c in candidates if all(names_place(self.place_text(c[3].chunk), p) for p in places)]
             # And the sentence itself names it, or the one before it or the passage's opening sentence does
@@ -610,7 +619,7 @@ class Answerer:
             candidates = [(c[0] * CUE_BOOST if has_cue(c[4], intent) else c[0], *c[1:]) for c in candidates]
         if intent in SUBJECT_CUES and self.settings.subject_weight and "subject" not in self.retriever.off:
             # "c'est quoi le FIR ?": the sentence whose subject is the notion and that defines it comes first
-            names = subject_names(question, result.expansions, result.legal_terms, self.retriever.long_forms)
+            names = subject_names(asked, result.expansions, result.legal_terms, self.retriever.long_forms)
             if names:
                 best_any = max(c[0] for c in candidates)
                 candidates = [
@@ -640,7 +649,7 @@ class Answerer:
                 )
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
             candidates = cued + [c for c in candidates if c not in cued]
-        kind = None if lookup else expected_type(question)
+        kind = None if lookup else expected_type(asked)
         if kind:
             # The question expects a number, a date or a name: only sentences that hold one may answer it.
             best_any = candidates[0][0]
@@ -651,7 +660,7 @@ class Answerer:
                     "je ne peux pas répondre à partir du corpus. Passages les plus proches, à vérifier :"
                 )
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
-        years = [] if lookup else YEAR.findall(question)
+        years = [] if lookup else YEAR.findall(asked)
         # (measured on the date kind too: questions.jsonl lost an answer on each index)
         if years and (kind == "nombre" or intent == "montant"):
             # "le montant du FIR en 2023", "combien de CPTS fin 2019": the passage must be about that year
@@ -663,7 +672,19 @@ class Answerer:
                     "répondre à partir du corpus. Passages les plus proches, à vérifier :"
                 )
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
-        nouns = counted_nouns(question, self.index.glossary.lookup) if kind == "nombre" else []
+        for thing, number in [] if lookup else numbered_things(asked):
+            # "l'avenant 9 signé quand ?" is not answered by the avenant n° 7's signature
+            kept = [c for c in candidates if other_number(c[4], thing, number) is None]
+            if not kept:
+                other = other_number(candidates[0][4], thing, number)
+                name = NUMBERED_NAMES.get(thing, thing)
+                text = (
+                    f"Les passages trouvés portent sur « {name} {other} », pas sur « {name} {number} » : je ne peux "
+                    "pas répondre à partir du corpus. Passages les plus proches, à vérifier :"
+                )
+                return self._refusal(question, result, hits, text, t0, t, best_cov)
+            candidates = kept
+        nouns = counted_nouns(asked, self.index.glossary.lookup) if kind == "nombre" else []
         if nouns:
             # "combien de membres ?": a number of members, not any number ("nommés pour cinq ans").
             counted = nouns[0]

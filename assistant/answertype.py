@@ -34,6 +34,8 @@ EXPECTS = [
         re.compile(
             r"^\s*quand\b|\b(?:depuis|jusqu.?a|a partir de|de|c.?est|pour|et) quand\b|\bquand\s*\??\s*$|"
             r"\bquand (?:est[- ]ce|a[- ]t|ont|sera|seront|doit|doivent|faut)\b|\ben quelle annee\b|"
+            # typed as a chat: "il a été adopté quand ?", "dates des réunions 2019 ?"
+            r"\b(?:ete|etait|sera|seront) \w+ quand\b|^\s*(?:la |les )?dates? (?:de|des|du|d')|"
             r"\ba quelle date\b|\bwhen\b|\bwhat year\b",
             re.I,
         ),
@@ -59,6 +61,8 @@ EXPECTS = [
         "nombre",
         re.compile(
             r"\bcombien\b|\bquel(?:le)? (?:est le )?(?:montant|nombre|taux|pourcentage|tarif|prix|cout)\b|"
+            # a question typed as a noun phrase: "nombre d'assurés en ALD en 2022 ?", "montant du FIR ?"
+            r"^\s*(?:le |la )?(?:montant|nombre|taux|pourcentage|tarif|prix|cout) (?:de|des|du|d')|"
             r"\bdelai\b|\bhow (?:many|much|long)\b|\b(?:fee|price|rate|amount)\b",
             re.I,
         ),
@@ -206,3 +210,30 @@ def gives_count(sentence: str, nouns: list[str]) -> bool:
         if i >= 2 and words[i - 2] == "nombre" and any(number(a) for a in words[i + 1 : i + 1 + 2 * COUNT_WINDOW]):
             return True
     return False
+
+
+# Things the texts number ("l'avenant n° 7", "les ARS du groupe 1", "secteur 2"): a question about one of them
+# is not answered by a sentence about another of the same name (folded text).
+NUMBERED = (
+    r"(?:avenant|groupe|classe|categorie|niveau|secteur|tranche|palier|echelon|phase|vague|zone|annexe|liste|"
+    r"plan|programme|convention)"
+)
+NUMBERED_NAMES = {"categorie": "catégorie", "echelon": "échelon"}  # as the refusal writes them
+NUMBERED_IN_QUESTION = re.compile(rf"\b({NUMBERED})s?\s+(?:n\s?°\s*|no\s+|numero\s+)?(\d{{1,4}}(?:-\d{{4}})?)\b")
+
+
+def numbered_things(question: str) -> list[tuple[str, str]]:
+    """("avenant", "9") for "l'avenant 9 à la convention médicale", ("plan", "2023-2025") for "le plan
+    2023-2025"; a year alone after a name is a date, not a number of it ("convention 2018" is kept too: the
+    texts name conventions by their year)."""
+    return list(dict.fromkeys((m.group(1), m.group(2)) for m in NUMBERED_IN_QUESTION.finditer(fold(question))))
+
+
+def other_number(sentence: str, thing: str, number: str) -> str | None:
+    """The number the sentence gives the thing ``thing`` when it names it with numbers and never with
+    ``number`` ("avenant n°7" for the avenant 9), else None."""
+    folded = fold(sentence)
+    numbers = [m.group(2) for m in NUMBERED_IN_QUESTION.finditer(folded) if m.group(1) == thing]
+    if not numbers or re.search(rf"(?<![\d-]){re.escape(number)}(?![\d-])", folded):
+        return None  # "les avenants n° 7 et n° 9": the number asked is there too
+    return numbers[0]

@@ -514,3 +514,31 @@ def test_where_the_law_and_its_decree_both_say_it_the_law_leads(tmp_path, monkey
     assert led.answered and led.citations[0].locator == "art. L. 9999-1", led.answer
     monkeypatch.setattr(answer_module, "LAW_LEAD", 1.0)
     assert Service(settings, follow=False).ask(question).citations[0].locator == "art. D. 9999-1"
+
+
+def test_a_numbered_thing_is_not_answered_by_another_of_the_same_name(tmp_path):
+    """ "l'avenant 9 signé quand ?" is refused when the passages only tell the avenant n° 7's signature, and says
+    which one they tell; the avenant 7's question is answered."""
+    from assistant.answertype import numbered_things, other_number
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    assert numbered_things("l'avenant 9 à la convention des licornes, signé quand ?") == [("avenant", "9")]
+    assert numbered_things("les ARS du groupe 1 ?") == [("groupe", "1")]
+    assert other_number("L'avenant n° 7 a été signé le 20 juin 2019.", "avenant", "9") == "7"
+    assert other_number("Les avenants n° 7 et n° 9 ont été signés.", "avenant", "9") is None
+    assert other_number("La convention a été signée le 20 juin 2019.", "avenant", "9") is None
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "licornes.txt").write_text(
+        "L'avenant n° 7 à la convention des licornes a été signé le 20 juin 2019 par trois syndicats. "
+        "Il revalorise la consultation des licornes.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
+    refresh(settings, [tmp_path / "c"])
+    service = Service(settings, follow=False)
+    seven = service.ask("l'avenant 7 à la convention des licornes, signé quand ?")
+    assert seven.answered and "20 juin 2019" in seven.answer, seven.answer
+    nine = service.ask("l'avenant 9 à la convention des licornes, signé quand ?")
+    assert not nine.answered and "« avenant 7 », pas sur « avenant 9 »" in nine.answer, nine.answer

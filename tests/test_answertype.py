@@ -27,6 +27,12 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("quel est le numéro de l'ARS Bretagne", "telephone"),
         ("quel est le numéro de l'article sur le FIR ?", None),
         ("Qui pilote le ciblage des CAQES ?", None),
+        ("nombre d'assurés en ALD en France en 2022 ?", "nombre"),  # typed as a noun phrase
+        ("montant du FIR de la région en 2024", "nombre"),
+        ("le montant total versé", None),  # not the question's first words
+        ("dates des réunions 2019 de la commission ?", "date"),
+        ("le plan a été adopté quand par le conseil ?", "date"),
+        ("le forfait urgences quand on n'est pas hospitalisé", None),  # "quand" joins a clause
         ("Que prévoit l'article L. 162-30-2 ?", None),
     ],
 )
