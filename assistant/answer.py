@@ -54,6 +54,7 @@ TYPE_LABEL = {
     "telephone": "de numéro de téléphone",
 }
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+NOTA = re.compile(r"^\s*NOTA\s*:", re.M)
 RELATIVE_FLOOR = 0.5  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
 IDLE_WEIGHT = 0.5  # a question word that does not carry its subject counts this much in it (measured: 0, 0.25, 0.5)
 OUTSIDE_PASSAGES = 3  # a question on another code's subject is answered only if one of these passages says it
@@ -352,7 +353,9 @@ class Answerer:
         version of the law the corpus holds, not a year the article is about: only its text counts."""
         doc = self.index.documents.get(chunk.doc_id, {})
         if doc.get("kind") == "legifrance" or chunk.article and doc.get("doc_type") == "code":
-            return year in chunk.text
+            # its NOTA says from when a version of the law applies ("au plus tard le 1er janvier 2022"), not a
+            # year the article is about
+            return year in NOTA.split(chunk.text, 1)[0]
         return any(year in (x or "") for x in (chunk.text, chunk.title, chunk.date, doc.get("title"), doc.get("date")))
 
     def place_text(self, chunk) -> str:

@@ -27,6 +27,8 @@ EXPECTS = [
             re.I,
         ),
     ),
+    # "à quelle fréquence se réunit-il ?": a frequency or a time limit answers it, as it answers a bare "quand"
+    ("quand", re.compile(r"\bquelle (?:frequence|periodicite)\b", re.I)),
     # "quand" asks for a date when it is the question word ("quand a-t-elle été créée ?", "depuis quand",
     # "c'est quand"), not when it joins a clause ("le forfait quand on n'est pas hospitalisé").
     (

@@ -10,7 +10,7 @@ intent ("est présidé par", "président") mark the sentences of the codes that 
 | definition | c'est quoi, qu'est-ce que, définition, que signifie, a bare term | definition |
 | role | rôle, missions, à quoi sert, chargé de, compétences | list |
 | sanction | sanction, pénalité, amende, puni, risque | fact |
-| duree | durée, délai, combien de temps, jusqu'à quand | fact |
+| duree | durée, délai, combien de temps, jusqu'à quand, à quelle fréquence | fact |
 | montant | montant, combien, taux, plafond, pourcentage, tarif | fact |
 | procedure | comment faire / obtenir / contester, procédure, démarches | list |
 | qui | qui fixe / décide / signe / pilote..., par qui, quelle autorité | fact |
@@ -67,7 +67,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         (
             "duree",
             r"\bduree|\bdelai|\bcombien d(?:e |')(?:temps|jours|mois|ans|annees|semaines|heures)|\bpendant combien|"
-            r"\btous les combien|"
+            r"\btous les combien|\bquelle (?:frequence|periodicite)|"
             r"\bjusqu'?a quand|\bhow long|\bpour combien de temps|\ba partir de quand|\bsous combien",
         ),
         (

@@ -542,3 +542,15 @@ def test_a_numbered_thing_is_not_answered_by_another_of_the_same_name(tmp_path):
     assert seven.answered and "20 juin 2019" in seven.answer, seven.answer
     nine = service.ask("l'avenant 9 à la convention des licornes, signé quand ?")
     assert not nine.answered and "« avenant 7 », pas sur « avenant 9 »" in nine.answer, nine.answer
+
+
+def test_a_code_articles_nota_is_not_a_year_it_is_about(fake_service):
+    """ "nombre de CAQES signés en 2018 ?" is not answered by L. 162-30-2, whose NOTA only says its version
+    applies from 1 January 2018: a year counts where the article's own text names it."""
+    from dataclasses import replace
+
+    question = "durée du contrat d'amélioration de la qualité et de l'efficience des soins"
+    chunk = next(h.chunk for h in fake_service.search(question, 10).hits if h.chunk.article == "L162-30-2")
+    assert "NOTA" in chunk.text and "2018" in chunk.text
+    assert not fake_service.answerer.names_year(chunk, "2018")
+    assert fake_service.answerer.names_year(replace(chunk, text="Signés en 2018.\n" + chunk.text), "2018")

@@ -20,6 +20,7 @@ from assistant.wordclass import carries_subject
         ("le PRS c'est pour combien de temps", "duree"),
         ("délai pour saisir la CRA ?", "duree"),
         ("le schéma c'est pour combien d'années", "duree"),
+        ("le CACT il doit se réunir à quelle fréquence", "duree"),
         ("les zones sont revues tous les combien ?", "duree"),
         ("montant de la pénalité ?", "sanction"),
         ("clinique qui refuse de signer le caqes, elle risque quoi", "sanction"),
