@@ -31,7 +31,7 @@ from evals.metrics import (
 )
 from evals.runner import (
     DEFAULT_QUESTIONS,
-    DEV_USERS_QUESTIONS,
+    DEV_SETS,
     TEST_QUESTIONS,
     compare,
     evaluate,
@@ -125,7 +125,7 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
     "--questions",
     type=click.Path(exists=True, path_type=Path),
     multiple=True,
-    default=[DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS],
+    default=list(DEV_SETS),
     show_default=True,
     help="Question sets to tune on (repeat the option); never the frozen test set.",
 )
@@ -156,7 +156,7 @@ def tune(questions, index, weights, save, if_needed):
     if any(Path(q).resolve() == TEST_QUESTIONS.resolve() for q in questions):
         raise click.ClickException(
             "le jeu de test gelé (evals/test.jsonl) ne sert jamais au réglage : "
-            "réglez sur le jeu de dev (evals/questions.jsonl, evals/dev_users.jsonl)"
+            "réglez sur les jeux de dev (evals/questions.jsonl, dev_users.jsonl, dev_agents.jsonl, dev_real.jsonl)"
         )
     if if_needed:
         settings = Settings.of(index)

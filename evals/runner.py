@@ -12,6 +12,11 @@ from evals import metrics as m
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"  # the dev set: tune on it
 DEV_USERS_QUESTIONS = Path(__file__).resolve().parent / "dev_users.jsonl"  # dev set too: users' voices
+# Written blind by helpers on 2026-12-04 (stop 36), before the work they judged: onboarding and staff questions with
+# near-miss unanswerable ones, and real askers' questions from public pages.
+DEV_AGENTS_QUESTIONS = Path(__file__).resolve().parent / "dev_agents.jsonl"
+DEV_REAL_QUESTIONS = Path(__file__).resolve().parent / "dev_real.jsonl"
+DEV_SETS = (DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS, DEV_AGENTS_QUESTIONS, DEV_REAL_QUESTIONS)  # tune on these
 TEST_QUESTIONS = Path(__file__).resolve().parent / "test.jsonl"  # the frozen test set: report on it, never tune
 REQUIRED = ("id", "question", "answerable", "evidence", "answer_keywords", "citations")
 KINDS = (

@@ -9,7 +9,17 @@ import pytest
 from conftest import CORPUS, full_codes
 
 from evals.metrics import locator_matches, normalise_locator
-from evals.runner import DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS, KINDS, TEST_QUESTIONS, load_questions, question_group
+from evals.runner import (
+    DEFAULT_QUESTIONS,
+    DEV_AGENTS_QUESTIONS,
+    DEV_REAL_QUESTIONS,
+    DEV_SETS,
+    DEV_USERS_QUESTIONS,
+    KINDS,
+    TEST_QUESTIONS,
+    load_questions,
+    question_group,
+)
 from ingest.loaders import html_to_text
 
 
@@ -69,10 +79,11 @@ def test_code_article_labels_point_at_an_article_holding_the_quote():
             assert any(locator_matches(h, code_labels) for h in holders), q["id"]
 
 
-USER_SETS = (TEST_QUESTIONS, DEV_USERS_QUESTIONS)
+USER_SETS = (TEST_QUESTIONS, DEV_USERS_QUESTIONS, DEV_AGENTS_QUESTIONS, DEV_REAL_QUESTIONS)
+USER_SET_IDS = ["test", "dev_users", "dev_agents", "dev_real"]
 
 
-@pytest.mark.parametrize("path", USER_SETS, ids=["test", "dev_users"])
+@pytest.mark.parametrize("path", USER_SETS, ids=USER_SET_IDS)
 def test_user_question_sets_have_a_kind_and_a_source(path):
     qs = load_questions(path)
     assert all(q.get("kind") in KINDS and q.get("source") for q in qs)
@@ -94,11 +105,11 @@ def test_the_test_set_holds_the_questions_the_issue_asks_for():
 
 def test_no_question_is_both_in_the_test_set_and_in_a_dev_set():
     test = {_norm(q["question"]).lower() for q in load_questions(TEST_QUESTIONS)}
-    dev = {_norm(q["question"]).lower() for p in (DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS) for q in load_questions(p)}
+    dev = {_norm(q["question"]).lower() for p in DEV_SETS for q in load_questions(p)}
     assert not test & dev
-    assert not {q["id"] for q in load_questions(TEST_QUESTIONS)} & {
-        q["id"] for p in (DEFAULT_QUESTIONS, DEV_USERS_QUESTIONS) for q in load_questions(p)
-    }
+    dev_ids = [q["id"] for p in DEV_SETS for q in load_questions(p)]
+    assert not {q["id"] for q in load_questions(TEST_QUESTIONS)} & set(dev_ids)
+    assert len(dev_ids) == len(set(dev_ids))
 
 
 @functools.lru_cache(maxsize=2)
@@ -118,7 +129,7 @@ def _cited_holders(full: bool, quotes: list[str], labels: list[str]) -> list[str
     return [n for n in sorted(candidates) if locator_matches(n, labels) and any(q in texts[n] for q in quotes)]
 
 
-@pytest.mark.parametrize("path", USER_SETS, ids=["test", "dev_users"])
+@pytest.mark.parametrize("path", USER_SETS, ids=USER_SET_IDS)
 def test_every_user_question_quote_is_in_the_article_it_cites(path):
     texts = _corpus_texts(full=True)
     missing, wrong = [], []
