@@ -503,7 +503,8 @@ QUESTION_LEAD = re.compile(
 
 
 QUESTION_TAIL = re.compile(
-    r"\s*(?:,\s*)?(?:c'?\s?est quoi|c quoi|(?:il|elle|ils|elles|ca)?\s*sert a quoi|"
+    r"\s*(?:,\s*)?(?:(?:c'?\s?est quoi|c quoi) comme (?:structure|statut|forme)(?: juridique)?|"
+    r"c'?\s?est quoi|c quoi|(?:il|elle|ils|elles|ca)?\s*sert a quoi|"
     r"(?:il|elle|ils|elles)?\s*servent a quoi|ca veut dire quoi|kesako)\s*$"
 )
 
@@ -520,6 +521,9 @@ def subject_names(
     folded = fold(question).strip().rstrip("?!. ")
     m = QUESTION_LEAD.match(folded)
     phrase = folded[m.end() :] if m else QUESTION_TAIL.sub("", folded)
+    phrase = re.sub(r"^(?:l'|le |la |les |un |une |des |du |d')", "", phrase.strip()).strip()
+    # "c quoi le statut juridique d'une ARS ?": the notion is the ARS, which its defining sentence names
+    phrase = re.sub(r"^(?:statut|nature|forme|structure)(?: juridique)? (?:d'|de |du |des )", "", phrase)
     phrase = re.sub(r"^(?:l'|le |la |les |un |une |des |du |d')", "", phrase.strip()).strip()
     if not 2 <= len(phrase) <= 80:
         return []

@@ -138,6 +138,11 @@ def test_a_definition_leads_with_the_sentence_whose_subject_is_the_notion(tmp_pa
 
     names = subject_names("c'est quoi une ARS ?", ["agences régionales de santé"], [])
     assert "agence regionale de sante" in names and "ars" in names
+    # "c quoi le statut juridique d'une ARS ?", "URPS c'est quoi comme structure juridique": the notion is the body,
+    # which its defining sentence names ("Les agences régionales de santé sont des établissements publics")
+    for asked in ("c quoi le statut juridique d'une ARS", "Statut juridique des ARS ?"):
+        assert subject_names(asked, ["agences régionales de santé"], [])[:2] == ["ars", "agences regionales de sante"]
+    assert subject_names("URPS c'est quoi comme structure juridique", ["unions régionales"], [])[0] == "urps"
     # "qui siège au ...": the lead is "qui siège au", not "qui siège a" (which left "u conseil ..." as the name)
     assert subject_names("qui siège au conseil de surveillance ?", [], []) == ["conseil de surveillance"]
     assert subject_names("qui siège à la commission des licornes", [], [])[0] == "commission des licornes"
