@@ -142,8 +142,13 @@ FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}
 # - "combien d'années ?": the unit of the duration asked (the codes give it in "ans", "pour cinq ans"; their
 #   "années" are "chaque année", "l'année civile");
 # - "qui siège au conseil ?": the verb asks for the members (the codes' "siège" is the seat, "le siège de
-#   l'agence").
-ASKED = re.compile(rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b")
+#   l'agence");
+# - "le statut juridique d'une ARS ?", "c'est quoi comme structure juridique ?": what kind of body it is, which
+#   its defining sentence says without these words ("des établissements publics de l'Etat").
+ASKED = re.compile(
+    rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b|"
+    r"\b(?:statut|nature|forme|structure) juridique\b"
+)
 
 
 def asked_words(question: str) -> list[str]:

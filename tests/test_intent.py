@@ -67,6 +67,10 @@ def test_the_words_that_say_what_is_asked_are_not_searched():
     assert asked_words("qui pilote la gestion du risque ?") == []
     assert asked_words("Quel risque pèse sur la coopération ?") == []
     assert asked_words("tu risques quoi ?") == ["risques"]
+    # what kind of body it is: its defining sentence says it without these words
+    assert asked_words("c quoi le statut juridique d'une ARS") == ["statut juridique"]
+    assert asked_words("URPS c'est quoi comme structure juridique") == ["structure juridique"]
+    assert asked_words("le statut des praticiens hospitaliers") == []
     assert asked_words("bien que risqué, le geste est-il autorisé ?") == []
     # the unit of a duration: the codes say "pour cinq ans", and their "années" are "chaque année"
     assert asked_words("le SRS c'est pour combien d'années") == ["annees"]
