@@ -20,7 +20,7 @@ from assistant.answertype import (
 )
 from assistant.cite import citation_of, display_article
 from assistant.index import Index
-from assistant.intent import has_cue, shape_of
+from assistant.intent import asked_words, has_cue, shape_of
 from assistant.lexical import correct
 from assistant.llm import LLM, passage_text
 from assistant.outside import outside_subject
@@ -284,12 +284,13 @@ class Answerer:
                     translated.update(entry.stems or analyse(entry.trigger))
                     translated.add(entry.trigger)
         as_written = set(written_names(source))
+        asked = {x for a in asked_words(source) for x in a.split()}  # "à quelle fréquence": what is asked
         for w, carries in subject_words(source):
             if is_stopword(w) or w.isdigit() or not (len(w) >= 5 or (len(w) >= 2 and w.isupper())):
                 continue
             if w in translated or any(t in translated for t in analyse(w)):
                 continue  # the lexicon gives its legal terms ("IJ", "avorter")
-            if not carries:
+            if not carries or fold(w) in asked:
                 continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
             name = w in as_written  # a name is not a typo of a word ("UNOCAM" of "UNCAM", "Misérables" of "misées")
             for t in analyse(w):
@@ -636,6 +637,7 @@ class Answerer:
                     for c in candidates
                 ]
         candidates.sort(key=lambda c: -c[0])
+        asks_when = not lookup and expected_type(asked) == "quand"
         if intent in MUST_HOLD:
             # "qui préside ?", "quelle durée ?": a good sentence must say it, else the corpus does not answer.
             best_any = candidates[0][0]
@@ -643,7 +645,11 @@ class Answerer:
                 c
                 for c in candidates
                 if c[0] >= RELATIVE_FLOOR * best_any
-                and (has_cue(c[4], intent) or (intent in ("montant", "duree") and has_type(c[4], "nombre")))
+                and (
+                    has_cue(c[4], intent)
+                    or (intent in ("montant", "duree") and has_type(c[4], "nombre"))
+                    or (asks_when and has_type(c[4], "quand"))  # "à quelle fréquence ?": "une fois par an"
+                )
             ]
             if not cued:
                 text = (

@@ -37,7 +37,8 @@ EXPECTS = [
             r"^\s*quand\b|\b(?:depuis|jusqu.?a|a partir de|de|c.?est|pour|et) quand\b|\bquand\s*\??\s*$|"
             r"\bquand (?:est[- ]ce|a[- ]t|ont|sera|seront|doit|doivent|faut)\b|\ben quelle annee\b|"
             # typed as a chat: "il a été adopté quand ?", "dates des réunions 2019 ?"
-            r"\b(?:ete|etait|sera|seront) \w+ quand\b|^\s*(?:la |les )?dates? (?:de|des|du|d')|"
+            r"\b(?:ete|etait|sera|seront) \w+ quand\b|"
+            r"^\s*(?:la |les )?dates? (?:de|des|du|d')(?!.*\b(?:qui|comment|pourquoi|ou|quel(?:le)?s?)\b)|"
             r"\ba quelle date\b|\bwhen\b|\bwhat year\b",
             re.I,
         ),
@@ -64,7 +65,8 @@ EXPECTS = [
         re.compile(
             r"\bcombien\b|\bquel(?:le)? (?:est le )?(?:montant|nombre|taux|pourcentage|tarif|prix|cout)\b|"
             # a question typed as a noun phrase: "nombre d'assurés en ALD en 2022 ?", "montant du FIR ?"
-            r"^\s*(?:le |la )?(?:montant|nombre|taux|pourcentage|tarif|prix|cout) (?:de|des|du|d')|"
+            r"^\s*(?:le |la )?(?:montant|nombre|taux|pourcentage|tarif|prix|cout) (?:de|des|du|d')"
+            r"(?!.*\b(?:qui|comment|pourquoi|ou|quel(?:le)?s?)\b)|"
             r"\bdelai\b|\bhow (?:many|much|long)\b|\b(?:fee|price|rate|amount)\b",
             re.I,
         ),
@@ -221,7 +223,9 @@ NUMBERED = (
     r"plan|programme|convention)"
 )
 NUMBERED_NAMES = {"categorie": "catégorie", "echelon": "échelon"}  # as the refusal writes them
-NUMBERED_IN_QUESTION = re.compile(rf"\b({NUMBERED})s?\s+(?:n\s?°\s*|no\s+|numero\s+)?(\d{{1,4}}(?:-\d{{4}})?)\b")
+NUMBERED_IN_QUESTION = re.compile(
+    rf"\b({NUMBERED})s?\s+(?:n\s?°\s*|no\s+|numero\s+)?(\d{{1,4}}(?:-\d{{1,4}})?)(?![\d-])"
+)
 
 
 def numbered_things(question: str) -> list[tuple[str, str]]:
@@ -238,4 +242,6 @@ def other_number(sentence: str, thing: str, number: str) -> str | None:
     numbers = [m.group(2) for m in NUMBERED_IN_QUESTION.finditer(folded) if m.group(1) == thing]
     if not numbers or re.search(rf"(?<![\d-]){re.escape(number)}(?![\d-])", folded):
         return None  # "les avenants n° 7 et n° 9": the number asked is there too
+    if any(n.split("-")[0] == number.split("-")[0] for n in numbers):
+        return None  # "le programme 2023" and "le programme 2023-2027", "annexe 13" and "annexe 13-8"
     return numbers[0]

@@ -144,10 +144,11 @@ FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}
 # - "qui siège au conseil ?": the verb asks for the members (the codes' "siège" is the seat, "le siège de
 #   l'agence");
 # - "le statut juridique d'une ARS ?", "c'est quoi comme structure juridique ?": what kind of body it is, which
-#   its defining sentence says without these words ("des établissements publics de l'Etat").
+#   its defining sentence says without these words ("des établissements publics de l'Etat");
+# - "à quelle fréquence ?": the frequency asked, which the codes give as "une fois par an".
 ASKED = re.compile(
     rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b|"
-    r"\b(?:statut|nature|forme|structure) juridique\b"
+    r"\b(?:statut|nature|forme|structure) juridique\b|(?<=\bquelle )(?:frequence|periodicite)\b"
 )
 
 

@@ -110,7 +110,8 @@ def default_lexicon() -> Lexicon:
 
 class ChatWords:
     """Chat spellings and clipped words spelled out (``assistant/chatwords.tsv``): "cmb" is "combien", "l'expé"
-    "l'expérimentation", "les profs" "les enseignants". A word typed in upper case is left as it is ("CB")."""
+    "l'expérimentation", "les profs" "les enseignants"; "svp" is left out. A word typed in upper case, or
+    capitalised after the first word, is left as it is ("CB", "le Médoc")."""
 
     def __init__(self, pairs: list[tuple[str, str]]):
         self.words = {fold(typed): full for typed, full in pairs}
@@ -126,8 +127,9 @@ class ChatWords:
 
         def one(m: re.Match) -> str:
             w = m.group(0)
-            if len(w) >= 2 and w.isupper():
-                return w
+            before = question[: m.start()].rstrip()
+            if len(w) >= 2 and w.isupper() or w[:1].isupper() and before and before[-1] not in ".?!:;":
+                return w  # an acronym ("CB"), or a name inside a sentence ("Médoc", "Pb")
             full = self.words.get(fold(w))
             return w if full is None or (known is not None and known(w)) else full
 

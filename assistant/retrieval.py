@@ -523,7 +523,7 @@ def subject_names(
     phrase = folded[m.end() :] if m else QUESTION_TAIL.sub("", folded)
     phrase = re.sub(r"^(?:l'|le |la |les |un |une |des |du |d')", "", phrase.strip()).strip()
     # "c quoi le statut juridique d'une ARS ?": the notion is the ARS, which its defining sentence names
-    phrase = re.sub(r"^(?:statut|nature|forme|structure)(?: juridique)? (?:d'|de |du |des )", "", phrase)
+    phrase = re.sub(r"^(?:statut|nature|forme|structure) juridique (?:d'|de |du |des )", "", phrase)
     phrase = re.sub(r"^(?:l'|le |la |les |un |une |des |du |d')", "", phrase.strip()).strip()
     if not 2 <= len(phrase) <= 80:
         return []

@@ -534,6 +534,8 @@ def test_a_numbered_thing_is_not_answered_by_another_of_the_same_name(tmp_path):
     assert other_number("L'avenant n° 7 a été signé le 20 juin 2019.", "avenant", "9") == "7"
     assert other_number("Les avenants n° 7 et n° 9 ont été signés.", "avenant", "9") is None
     assert other_number("La convention a été signée le 20 juin 2019.", "avenant", "9") is None
+    assert other_number("selon le programme 2023-2027", "programme", "2023") is None  # the range it opens
+    assert other_number("les dépenses de l'annexe 13-8", "annexe", "13-8") is None
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "licornes.txt").write_text(
         "L'avenant n° 7 à la convention des licornes a été signé le 20 juin 2019 par trois syndicats. "
@@ -559,3 +561,25 @@ def test_a_code_articles_nota_is_not_a_year_it_is_about(fake_service):
     assert "NOTA" in chunk.text and "2018" in chunk.text
     assert not fake_service.answerer.names_year(chunk, "2018")
     assert fake_service.answerer.names_year(replace(chunk, text="Signés en 2018.\n" + chunk.text), "2018")
+
+
+def test_a_frequency_answers_a_question_on_how_often(tmp_path):
+    """ "à quelle fréquence ?" is answered by "au moins une fois par an" (a frequency without a duration's number),
+    as a bare "quand" is; a sentence with neither is not an answer."""
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "licornes.txt").write_text(
+        "Le conseil des licornes se réunit au moins une fois par an sur convocation de son président. "
+        "Le comité des dragons délibère sur le budget des dragons et sur le rapport des dragons.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
+    refresh(settings, [tmp_path / "c"])
+    service = Service(settings, follow=False)
+    often = service.ask("le conseil des licornes se réunit à quelle fréquence ?")
+    assert often.answered and "une fois par an" in often.answer, often.answer
+    never = service.ask("le comité des dragons se réunit à quelle fréquence ?")
+    assert not never.answered, never.answer
