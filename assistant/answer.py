@@ -637,7 +637,7 @@ class Answerer:
                     for c in candidates
                 ]
         candidates.sort(key=lambda c: -c[0])
-        asks_when = not lookup and expected_type(asked) == "quand"
+        kind = None if lookup else expected_type(asked)  # a number, a date, a name... (``assistant.answertype``)
         if intent in MUST_HOLD:
             # "qui préside ?", "quelle durée ?": a good sentence must say it, else the corpus does not answer.
             best_any = candidates[0][0]
@@ -648,7 +648,7 @@ class Answerer:
                 and (
                     has_cue(c[4], intent)
                     or (intent in ("montant", "duree") and has_type(c[4], "nombre"))
-                    or (asks_when and has_type(c[4], "quand"))  # "à quelle fréquence ?": "une fois par an"
+                    or (kind == "quand" and has_type(c[4], "quand"))  # "à quelle fréquence ?": "une fois par an"
                 )
             ]
             if not cued:
@@ -658,7 +658,6 @@ class Answerer:
                 )
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
             candidates = cued + [c for c in candidates if c not in cued]
-        kind = None if lookup else expected_type(asked)
         if kind:
             # The question expects a number, a date or a name: only sentences that hold one may answer it.
             best_any = candidates[0][0]

@@ -127,11 +127,13 @@ class ChatWords:
 
         def one(m: re.Match) -> str:
             w = m.group(0)
-            before = question[: m.start()].rstrip()
-            if len(w) >= 2 and w.isupper() or w[:1].isupper() and before and before[-1] not in ".?!:;":
-                return w  # an acronym ("CB"), or a name inside a sentence ("Médoc", "Pb")
             full = self.words.get(fold(w))
-            return w if full is None or (known is not None and known(w)) else full
+            if full is None or len(w) >= 2 and w.isupper():
+                return w  # not a chat spelling, or an acronym ("CB")
+            before = question[: m.start()].rstrip()
+            if w[:1].isupper() and before and before[-1] not in ".?!:;":
+                return w  # a name inside a sentence ("Médoc", "Pb")
+            return w if known is not None and known(w) else full
 
         return self._word.sub(one, question)
 

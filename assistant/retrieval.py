@@ -153,6 +153,13 @@ class Retriever:
         self.lexicon = default_lexicon()
         self.chat_words = default_chat_words()
 
+    def as_searched(self, question: str) -> str:
+        """The question as the search reads it: its chat spellings spelled out ("cmb" is "combien", "l'expé"
+        "l'expérimentation"), unless the lexicon signal is off."""
+        if "lexicon" in self.off:
+            return question
+        return self.chat_words.spell_out(question, self._written_in_corpus)
+
     def _written_in_corpus(self, word: str) -> bool:
         """The corpus uses ``word`` as typed ("l'appli carte Vitale" in a seed text): each of its terms, not only a
         word of their family ("prof" is not "profession"). A word whose stem has fewer than five letters is always
@@ -262,9 +269,7 @@ class Retriever:
         k = k or self.settings.search_k
         idx = self.index
         off = self.off
-        question = question[:MAX_QUESTION_CHARS]  # a pasted document is not a question
-        if "lexicon" not in off:  # chat spellings spelled out: "cmb" is "combien", "l'expé" "l'expérimentation"
-            question = self.chat_words.spell_out(question, self._written_in_corpus)
+        question = self.as_searched(question[:MAX_QUESTION_CHARS])  # a pasted document is not a question
         timings = {}
         t0 = time.perf_counter()
         expansions, acronyms = idx.glossary.expand(question) if "acronyms" not in off else ([], [])
@@ -502,6 +507,7 @@ QUESTION_LEAD = re.compile(
 )
 
 
+LEADING_ARTICLE = re.compile(r"^(?:l'|le |la |les |un |une |des |du |d')")
 QUESTION_TAIL = re.compile(
     r"\s*(?:,\s*)?(?:(?:c'?\s?est quoi|c quoi) comme (?:structure|statut|forme)(?: juridique)?|"
     r"c'?\s?est quoi|c quoi|(?:il|elle|ils|elles|ca)?\s*sert a quoi|"
@@ -521,10 +527,10 @@ def subject_names(
     folded = fold(question).strip().rstrip("?!. ")
     m = QUESTION_LEAD.match(folded)
     phrase = folded[m.end() :] if m else QUESTION_TAIL.sub("", folded)
-    phrase = re.sub(r"^(?:l'|le |la |les |un |une |des |du |d')", "", phrase.strip()).strip()
+    phrase = LEADING_ARTICLE.sub("", phrase.strip()).strip()
     # "c quoi le statut juridique d'une ARS ?": the notion is the ARS, which its defining sentence names
     phrase = re.sub(r"^(?:statut|nature|forme|structure) juridique (?:d'|de |du |des )", "", phrase)
-    phrase = re.sub(r"^(?:l'|le |la |les |un |une |des |du |d')", "", phrase.strip()).strip()
+    phrase = LEADING_ARTICLE.sub("", phrase.strip()).strip()
     if not 2 <= len(phrase) <= 80:
         return []
     acronyms = [fold(a) for a in ACRONYM.findall(question)]

@@ -43,10 +43,7 @@ def candidates(answerer, question: str, answer: Answer) -> list[str]:
     question's rarest words, then the articles and sections of the closest passages."""
     index = answerer.index
     lexical = index.lexical
-    retriever = answerer.retriever
-    if "lexicon" not in retriever.off:  # as the search read it: "cmb" is "combien"
-        question = retriever.chat_words.spell_out(question, retriever._written_in_corpus)
-    terms = {t for t in analyse(question) if len(t) > 2}
+    terms = {t for t in analyse(answerer.retriever.as_searched(question)) if len(t) > 2}  # "cmb" is "combien"
     out: list[str] = []
     if terms:
         scored = []
