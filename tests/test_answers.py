@@ -10,6 +10,21 @@ from assistant.cli import cli
 from assistant.retrieval import as_langchain
 
 
+def service_over(tmp_path, files: dict[str, str], **overrides):
+    """A service over a corpus of ``files`` (name -> text) written in ``tmp_path / "c"``, indexed with the fake
+    embedder in ``tmp_path / "i"``; ``overrides``: other settings."""
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    (tmp_path / "c").mkdir()
+    for name, text in files.items():
+        (tmp_path / "c" / name).write_text(text, encoding="utf-8")
+    settings = Settings(index=tmp_path / "i", embedding_model=FAKE, **overrides)
+    refresh(settings, [tmp_path / "c"])
+    return Service(settings, follow=False)
+
+
 def test_caqes_targeting_question_cites_paragraph_35(service):
     answer = service.ask("Qui pilote le ciblage des CAQES ?")
     assert answer.answered
@@ -218,24 +233,13 @@ def test_a_place_the_question_names_must_be_in_the_passage_that_answers(tmp_path
     """ "combien de DMP ouverts en Bretagne en 2019 ?" is not answered by the national figure: a place the
     question asks about (a region, a city of ``places.tsv``) must be in the answer's passage, its title or its
     headings; the place of the asker's own situation ("Je vis en Bretagne, ...") is not asked about."""
-    from assistant.service import Service
-    from assistant.settings import Settings
-    from ingest.pipeline import refresh
-
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "bilan.txt").write_text(
-        "En 2019, plus de 5 millions de DMP ont été ouverts sur le territoire national.\n\n"
+    files = {
+        "bilan.txt": "En 2019, plus de 5 millions de DMP ont été ouverts sur le territoire national.\n\n"
         "La téléconsultation est remboursée depuis septembre 2018 par l'Assurance Maladie.\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "c" / "region.txt").write_text(
-        "L'agence régionale de Bretagne et les caisses travaillent ensemble sur la gestion du risque depuis "
-        "plusieurs années, avec des réunions régulières.\n",
-        encoding="utf-8",
-    )
-    settings = Settings(index=tmp_path / "i", embedding_model=FAKE, min_coverage=0.2)
-    refresh(settings, [tmp_path / "c"])
-    service = Service(settings, follow=False)
+        "region.txt": "L'agence régionale de Bretagne et les caisses travaillent ensemble sur la gestion du risque "
+        "depuis plusieurs années, avec des réunions régulières.\n",
+    }
+    service = service_over(tmp_path, files, min_coverage=0.2)
     national = service.ask("combien de DMP ont été ouverts en 2019 ?")
     assert national.answered and "5 millions" in national.answer, national.answer
     regional = service.ask("combien de DMP ont été ouverts en Bretagne en 2019 ?")
@@ -250,9 +254,6 @@ def test_a_note_on_entry_into_force_answers_only_a_question_about_it(tmp_path):
     vigueur le ...": a note on when that version applies, not what the article provides. It counts half in the
     answer, unless the question asks about entry into force."""
     from assistant.answer import APPLICATION_NOTE
-    from assistant.service import Service
-    from assistant.settings import Settings
-    from ingest.pipeline import refresh
 
     note = (
         "Conformément à l'article 2 du décret n° 2021-1231 du 25 septembre 2021, ces dispositions entrent en "
@@ -260,14 +261,8 @@ def test_a_note_on_entry_into_force_answers_only_a_question_about_it(tmp_path):
     )
     assert APPLICATION_NOTE.match(note)
     assert not APPLICATION_NOTE.match("Conformément à l'article L. 1435-5-1, les praticiens peuvent exercer.")
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "plan.txt").write_text(
-        "Le plan des licornes est arrêté par le directeur pour une durée de quatre ans. " + note + "\n",
-        encoding="utf-8",
-    )
-    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
-    refresh(settings, [tmp_path / "c"])
-    service = Service(settings, follow=False)
+    plan = "Le plan des licornes est arrêté par le directeur pour une durée de quatre ans. " + note + "\n"
+    service = service_over(tmp_path, {"plan.txt": plan})
     length = service.ask("le plan des licornes est arrêté pour quelle durée ?")
     assert length.answered and "quatre ans" in length.answer and "Conformément" not in length.answer, length.answer
     force = service.ask("le plan des licornes entre en vigueur à quelle date ?")
@@ -525,9 +520,6 @@ def test_a_numbered_thing_is_not_answered_by_another_of_the_same_name(tmp_path):
     """ "l'avenant 9 signé quand ?" is refused when the passages only tell the avenant n° 7's signature, and says
     which one they tell; the avenant 7's question is answered."""
     from assistant.answertype import numbered_things, other_number
-    from assistant.service import Service
-    from assistant.settings import Settings
-    from ingest.pipeline import refresh
 
     assert numbered_things("l'avenant 9 à la convention des licornes, signé quand ?") == [("avenant", "9")]
     assert numbered_things("les ARS du groupe 1 ?") == [("groupe", "1")]
@@ -536,15 +528,11 @@ def test_a_numbered_thing_is_not_answered_by_another_of_the_same_name(tmp_path):
     assert other_number("La convention a été signée le 20 juin 2019.", "avenant", "9") is None
     assert other_number("selon le programme 2023-2027", "programme", "2023") is None  # the range it opens
     assert other_number("les dépenses de l'annexe 13-8", "annexe", "13-8") is None
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "licornes.txt").write_text(
+    text = (
         "L'avenant n° 7 à la convention des licornes a été signé le 20 juin 2019 par trois syndicats. "
-        "Il revalorise la consultation des licornes.\n",
-        encoding="utf-8",
+        "Il revalorise la consultation des licornes.\n"
     )
-    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
-    refresh(settings, [tmp_path / "c"])
-    service = Service(settings, follow=False)
+    service = service_over(tmp_path, {"licornes.txt": text})
     seven = service.ask("l'avenant 7 à la convention des licornes, signé quand ?")
     assert seven.answered and "20 juin 2019" in seven.answer, seven.answer
     nine = service.ask("l'avenant 9 à la convention des licornes, signé quand ?")
@@ -566,19 +554,11 @@ def test_a_code_articles_nota_is_not_a_year_it_is_about(fake_service):
 def test_a_frequency_answers_a_question_on_how_often(tmp_path):
     """ "à quelle fréquence ?" is answered by "au moins une fois par an" (a frequency without a duration's number),
     as a bare "quand" is; a sentence with neither is not an answer."""
-    from assistant.service import Service
-    from assistant.settings import Settings
-    from ingest.pipeline import refresh
-
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "licornes.txt").write_text(
+    text = (
         "Le conseil des licornes se réunit au moins une fois par an sur convocation de son président. "
-        "Le comité des dragons délibère sur le budget des dragons et sur le rapport des dragons.\n",
-        encoding="utf-8",
+        "Le comité des dragons délibère sur le budget des dragons et sur le rapport des dragons.\n"
     )
-    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
-    refresh(settings, [tmp_path / "c"])
-    service = Service(settings, follow=False)
+    service = service_over(tmp_path, {"licornes.txt": text})
     often = service.ask("le conseil des licornes se réunit à quelle fréquence ?")
     assert often.answered and "une fois par an" in often.answer, often.answer
     never = service.ask("le comité des dragons se réunit à quelle fréquence ?")
