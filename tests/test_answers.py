@@ -2,6 +2,7 @@
 with the real model (the ``service`` fixture runs each test with both)."""
 
 import json
+import threading
 
 from click.testing import CliRunner
 from fakes import FAKE
@@ -342,15 +343,17 @@ def test_the_first_refusal_checks_every_notion_question_in_the_background(fake_s
     g = fake_service._loaded
     monkeypatch.setattr(answerer, "checked_suggestions", {})
     monkeypatch.setattr(answerer, "precheck", None)
-    users = []
-    monkeypatch.setattr(suggest, "answered", lambda a, c: users.append(g.users) or True)
-    suggest.start_precheck(answerer, fake_service._holding(g)).join(timeout=60)
+    calls = []  # (thread, users): the session's service may still run an earlier test's check in another thread
+    monkeypatch.setattr(suggest, "answered", lambda a, c: calls.append((threading.current_thread(), g.users)) or True)
+    check = suggest.start_precheck(answerer, fake_service._holding(g))
+    check.join(timeout=60)
+    users = [n for thread, n in calls if thread is check]
     assert len(users) == len(notions) and min(users) >= 1 and g.users == 0
     monkeypatch.setattr(answerer, "precheck", None)
     monkeypatch.setattr(g, "retired", True)
-    users.clear()
-    suggest.start_precheck(answerer, fake_service._holding(g)).join(timeout=60)
-    assert users == [] and g.users == 0
+    retired = suggest.start_precheck(answerer, fake_service._holding(g))
+    retired.join(timeout=60)
+    assert not [n for thread, n in calls if thread is retired] and g.users == 0
     monkeypatch.setattr(g, "retired", False)
     # A one-shot service (`python -m assistant ask`) has no later refusal to spare: it checks nothing ahead,
     # and no thread is left running when the process exits.
