@@ -341,9 +341,14 @@ def test_the_first_refusal_checks_every_notion_question_in_the_background(fake_s
     assert answerer.precheck is thread  # started once per generation, not at each refusal
     # Each check holds its generation open like a question does; once a newer generation serves, it stops.
     g = fake_service._loaded
+    # The session's service may still run an earlier test's check in another thread, holding this generation too:
+    # it ends first.
+    for earlier in threading.enumerate():
+        if earlier.name == "suggestions-precheck":
+            earlier.join(timeout=60)
     monkeypatch.setattr(answerer, "checked_suggestions", {})
     monkeypatch.setattr(answerer, "precheck", None)
-    calls = []  # (thread, users): the session's service may still run an earlier test's check in another thread
+    calls = []  # (thread, users): only this check's calls are counted
     monkeypatch.setattr(suggest, "answered", lambda a, c: calls.append((threading.current_thread(), g.users)) or True)
     check = suggest.start_precheck(answerer, fake_service._holding(g))
     check.join(timeout=60)

