@@ -146,9 +146,10 @@ FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}
 # - "le statut juridique d'une ARS ?", "c'est quoi comme structure juridique ?": what kind of body it is, which
 #   its defining sentence says without these words ("des établissements publics de l'Etat");
 # - "à quelle fréquence ?": the frequency asked, which the codes give as "une fois par an".
+LEGAL_FORM = r"(?:statut|nature|forme|structure) juridique"  # what kind of body is asked (folded text)
 ASKED = re.compile(
     rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b|"
-    r"\b(?:statut|nature|forme|structure) juridique\b|(?<=\bquelle )(?:frequence|periodicite)\b"
+    rf"\b{LEGAL_FORM}\b|(?<=\bquelle )(?:frequence|periodicite)\b"
 )
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
-from assistant.intent import asked_words, has_cue, intent_of
+from assistant.intent import LEGAL_FORM, asked_words, has_cue, intent_of
 from assistant.lexical import correct
 from assistant.lexicon import default_chat_words, default_lexicon
 from assistant.records import Chunk, Hit
@@ -529,7 +529,7 @@ def subject_names(
     phrase = folded[m.end() :] if m else QUESTION_TAIL.sub("", folded)
     phrase = LEADING_ARTICLE.sub("", phrase.strip()).strip()
     # "c quoi le statut juridique d'une ARS ?": the notion is the ARS, which its defining sentence names
-    phrase = re.sub(r"^(?:statut|nature|forme|structure) juridique (?:d'|de |du |des )", "", phrase)
+    phrase = re.sub(rf"^{LEGAL_FORM} (?:d'|de |du |des )", "", phrase)
     phrase = LEADING_ARTICLE.sub("", phrase.strip()).strip()
     if not 2 <= len(phrase) <= 80:
         return []

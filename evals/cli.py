@@ -156,7 +156,7 @@ def tune(questions, index, weights, save, if_needed):
     if any(Path(q).resolve() == TEST_QUESTIONS.resolve() for q in questions):
         raise click.ClickException(
             "le jeu de test gelé (evals/test.jsonl) ne sert jamais au réglage : "
-            "réglez sur les jeux de dev (evals/questions.jsonl, dev_users.jsonl, dev_agents.jsonl, dev_real.jsonl)"
+            f"réglez sur les jeux de dev (evals/{', '.join(p.name for p in DEV_SETS)})"
         )
     if if_needed:
         settings = Settings.of(index)
