@@ -545,7 +545,9 @@ def ensure_codes(log) -> None:
     extract_codes(CODES.parent)
 
 
-def run_bench(sizes: list[str], out: Path, cache: Path, log=print, workers_sizes=("default", "full")) -> dict:
+def run_bench(
+    sizes: list[str], out: Path, cache: Path, log=print, workers_sizes=("default", "full"), ingest: bool = True
+) -> dict:
     cache.mkdir(parents=True, exist_ok=True)
     if {"full", *SYNTHETIC} & set(sizes):
         ensure_codes(log)
@@ -555,6 +557,8 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print, workers_sizes
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "sizes": {},
     }
+    if not ingest:
+        results["ingest_measured"] = False  # ``--no-ingest``: no encode vs ingest row
     for name in sizes:
         if name == "first-run":
             results["sizes"][name] = measure_first_run(cache, log)
@@ -575,8 +579,9 @@ def run_bench(sizes: list[str], out: Path, cache: Path, log=print, workers_sizes
         if build:
             row["synthetic_build_s"] = build.get("total_s")
             row["synthetic_build"] = build
-        if name in ("default", "full"):  # issue 13's goal is at the full codes (two embeddings of the codes: the
-            # raw encode and the ingest: with the default's two models, about two more hours of bench on 2 cores)
+        # issue 13's goal is at the full codes (two embeddings of the codes: the raw encode and the ingest: with
+        # the default's two models, about two more hours of bench on 2 cores; ``--no-ingest`` leaves it out)
+        if ingest and name in ("default", "full"):
             row.update(measure_throughput(settings, cache, log, name))
         row.update(measure_latency(settings, questions))
         log(
