@@ -573,7 +573,7 @@ def run_bench(
             "chunks": idx.catalog.counts()[1],
             "documents": idx.catalog.counts()[0],
             "index_mb": _dir_size(settings.index) / 1e6,
-            "command": f"python -m evals bench --sizes {name}",
+            "command": f"python -m evals bench --sizes {name}" + ("" if ingest else " --no-ingest"),
         }
         idx.close()
         if build:

@@ -78,6 +78,7 @@ def test_no_ingest_leaves_out_the_encode_vs_ingest_comparison_only(measured, tmp
     assert {"latency", "refresh", "switches", "serve", "workers", "cold"} <= set(calls)
     assert results["ingest_measured"] is False
     assert "ingest_over_encode" not in results["sizes"]["default"]
+    assert results["sizes"]["default"]["command"].endswith("--no-ingest")
     assert json.loads(out.read_text(encoding="utf-8"))["ingest_measured"] is False
 
 
