@@ -47,6 +47,7 @@ NO_ANSWER = (
 HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
 TYPE_LABEL = {
     "nombre": "de nombre ni de durée",
+    "argent": "de somme en euros ni de part",
     "date": "de date",
     "quand": "de date",
     "nom": "de nom",

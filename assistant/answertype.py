@@ -15,6 +15,8 @@ NUMBER_WORDS = (
     r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|"
     r"cinquante|soixante|cent|cents|mille|million|millions|milliard|milliards|moitie|tiers|quart)"
 )
+# what one pays or is paid: "ça coûte combien", "je vais toucher combien", "je suis remboursé combien" (folded)
+MONEY_VERBS = r"cout\w*|coute\w*|paye|payee?s?|gagne\w*|touch\w*|percoi\w*|percev\w*|rembourse\w*"
 EXPECTS = [
     (
         "nom",
@@ -57,6 +59,19 @@ EXPECTS = [
         re.compile(
             r"\btelephone\b|\bnumero de tel\b|\bnumero (?:de l.?|du |de la |des )(?:ars|cpam|agence|caisse|cnam|caf|"
             r"mdph|msa|urssaf|ordre|hopital|chu|samu|pharmacie)\b",
+            re.I,
+        ),
+    ),
+    # "combien ça coûte ?", "quel est le salaire d'un directeur ?": a sum of money or a share answers it, not any
+    # number ("des paquets de moins de vingt cigarettes") nor a word of amounts ("un montant égal au produit de la
+    # rémunération"); "montant" alone stays a number ("le montant de la sanction": "1 % des produits", "deux fois")
+    (
+        "argent",
+        re.compile(
+            rf"\b(?:combien(?:\s+(?!de\b|d')[\w'-]+){{0,4}}?\s+(?:{MONEY_VERBS})|(?:{MONEY_VERBS}) combien|"
+            r"combien d'euros|"
+            r"quel(?:le)?s? (?:est |sont |serait )?(?:le |la |les )?(?:prix|cout|couts|tarifs?|salaires?|"
+            r"remunerations?)|(?:prix|cout|tarif|salaire|remuneration)\b[^?]*\bcombien)\b",
             re.I,
         ),
     ),
@@ -143,9 +158,20 @@ def quantities(sentence: str) -> str:
     return DATE.sub(" ", without_references(sentence))  # a date is not the number asked for
 
 
+# A sum of money or a share (folded text, after ``quantities``): "2 euros", "1 000 €", "50 %", "les deux tiers",
+# "le double", or that nothing is left to pay ("gratuit", "sans frais", "intégralement"; not "à titre gratuit", which
+# says how a thing is given, nor "maintenu en totalité").
+MONEY = re.compile(
+    r"\d\s*(?:€|%)|\beuros?\b|\bpour cent\b|\b(?:moitie|tiers|quarts?|double|triple)\b|\b\d+\s*/\s*\d+\b|"
+    r"(?<!a titre )\bgratuit\w*|\bsans frais\b|\bintegralement\b|\bsmic\b"
+)
+
+
 def has_type(sentence: str, kind: str | None) -> bool:
     if kind is None:
         return True
+    if kind == "argent":
+        return bool(MONEY.search(quantities(sentence)))
     if kind == "nom":
         return bool(NAME.search(sentence))
     if kind == "adresse":

@@ -571,3 +571,23 @@ def test_a_frequency_answers_a_question_on_how_often(tmp_path):
     assert often.answered and "une fois par an" in often.answer, often.answer
     never = service.ask("le comité des dragons se réunit à quelle fréquence ?")
     assert not never.answered, never.answer
+
+
+def test_a_question_of_money_is_answered_by_a_sum_not_by_any_number(tmp_path):
+    """ "un paquet de cigarettes, ça coûte combien ?" is not answered by "paquets de moins de vingt cigarettes":
+    what one pays or is paid is answered by a sum of money or a share, else refused and said so."""
+    tabac = {"tabac.txt": "Sont interdites la vente et la distribution de paquets de moins de vingt cigarettes.\n"}
+    (tmp_path / "tabac").mkdir()
+    service = service_over(tmp_path / "tabac", tabac, min_coverage=0.2)
+    refused = service.ask("un paquet de cigarettes, ça coûte combien ?")
+    assert not refused.answered and "somme en euros" in refused.answer, refused.answer
+    counted = service.ask("les paquets de combien de cigarettes sont interdits à la vente ?")  # a number of things
+    assert counted.answered and "vingt cigarettes" in counted.answer, counted.answer
+    transport = {
+        "transport.txt": "Le transport sanitaire des patients est remboursé à hauteur de 65 % du tarif de "
+        "responsabilité.\n"
+    }
+    (tmp_path / "transport").mkdir()
+    paid = service_over(tmp_path / "transport", transport, min_coverage=0.2)
+    answer = paid.ask("le transport sanitaire des patients est remboursé combien ?")
+    assert answer.answered and "65 %" in answer.answer, answer.answer

@@ -36,10 +36,37 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("le CACT se réunit à quelle fréquence ?", "quand"),  # a frequency answers it
         ("Taux de participation de l'assuré : qui le fixe ?", None),  # an actor is asked, not the rate
         ("Que prévoit l'article L. 162-30-2 ?", None),
+        # a sum of money: what one pays or is paid
+        ("un paquet de clopes ça coute combien en ce moment ?", "argent"),
+        ("quel est le salaire d'un directeur de CPAM", "argent"),
+        ("la rémunération complémentaire c'est combien par mois ?", "argent"),
+        ("combien je vais toucher", "argent"),
+        ("combien est remboursée une consultation ?", "argent"),
+        ("combien d'euros ont été versés aux CPTS ?", "argent"),
+        ("quel est le tarif d'une consultation ?", "argent"),
+        # ... not a number of things, a duration, or a yes / no on being paid
+        ("combien de séances sont remboursées ?", "nombre"),
+        ("combien faut-il de trimestres pour toucher une retraite à taux plein ?", "nombre"),
+        ("combien de temps pour être payé ?", "nombre"),
+        ("donner son sang c'est payé ?", None),
     ],
 )
 def test_expected_type(question, kind):
     assert expected_type(question) == kind
+
+
+def test_a_sum_of_money_or_a_share_answers_a_question_of_money():
+    assert has_type("c) 2 euros par transport, ce montant s'appliquant à chaque trajet.", "argent")
+    assert has_type("dans la limite de 1 000 € par an", "argent")
+    assert has_type("une sanction financière correspondant à 1 % des produits", "argent")
+    assert has_type("La participation est fixée aux deux tiers du tarif.", "argent")
+    assert has_type("Le dépistage est gratuit pour les mineurs.", "argent")
+    assert not has_type("Sont interdites la vente de paquets de moins de vingt cigarettes.", "argent")
+    assert not has_type("La majoration ne peut dépasser un montant égal au produit de la rémunération.", "argent")
+    assert not has_type("Le tarif est fixé par arrêté du 12 mars 2019 (article L. 162-5, n° 2019-12).", "argent")
+    assert not has_type("Le salaire est maintenu pendant quatre-vingt-dix jours.", "argent")
+    assert not has_type("lorsque le salaire est maintenu en totalité, l'employeur est subrogé", "argent")
+    assert not has_type("Sont interdites l'offre à titre gratuit de paquets de moins de vingt cigarettes", "argent")
 
 
 def test_sentences_with_and_without_the_expected_thing():
