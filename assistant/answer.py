@@ -671,7 +671,7 @@ class Answerer:
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
         years = [] if lookup else YEAR.findall(asked)
         # (measured on the date kind too: questions.jsonl lost an answer on each index)
-        if years and (kind == "nombre" or intent == "montant"):
+        if years and (kind in ("nombre", "argent") or intent == "montant"):
             # "le montant du FIR en 2023", "combien de CPTS fin 2019": the passage must be about that year
             # (its text, title or date name it), not give the figure of another one.
             candidates = [c for c in candidates if all(self.names_year(c[3].chunk, y) for y in years)]

@@ -1,8 +1,10 @@
-"""What kind of answer a question expects (a number, a date, a person's name) and whether a sentence has one.
+"""What kind of answer a question expects (a number, a sum of money, a date, a person's name) and whether a
+sentence has one.
 
-A documented rule, no model: "combien", "quel montant", "délai", "how many" expect a number; "quand",
-"depuis quand", "en quelle année", "when" expect a date; "comment s'appelle", "who is the current" expect a
-name. An answer whose sentences hold no such thing is refused rather than given.
+A documented rule, no model: "combien", "quel montant", "délai", "how many" expect a number; what one pays or is
+paid ("ça coûte combien", "quel est le salaire de", "je suis remboursé combien") a sum of money or a share;
+"quand", "depuis quand", "en quelle année", "when" expect a date; "comment s'appelle", "who is the current"
+expect a name. An answer whose sentences hold no such thing is refused rather than given.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ NUMBER_WORDS = (
     r"cinquante|soixante|cent|cents|mille|million|millions|milliard|milliards|moitie|tiers|quart)"
 )
 # what one pays or is paid: "ça coûte combien", "je vais toucher combien", "je suis remboursé combien" (folded)
-MONEY_VERBS = r"cout\w*|coute\w*|paye|payee?s?|gagne\w*|touch\w*|percoi\w*|percev\w*|rembourse\w*"
+MONEY_VERBS = r"cout\w*|coute\w*|pay(?:e|es|ee|ees|er|era\w*|ons|ez)\b|paie(?:s|nt|ra\w*)?\b|gagne\w*|rembourse\w*"
+# ... and what one receives, said of the asker ("je vais toucher combien", "on perçoit combien"): "le diabète
+# touche combien de personnes" counts people
+RECEIVE = re.compile(r"\b(?:je|j'|on|tu|vous|il|elle|ils|elles)\s+(?:\w+\s+){0,2}?(?:touch|percoi|percev|percu)\w*")
+# "combien de fois", "combien de jours", "combien de séances": a number of things, whatever else the question says
+# ("remboursées combien de fois par an ?", "payé combien de temps ?"); "combien d'euros" is money
+COUNTED_THINGS = re.compile(r"\bcombien\s+(?:de|d')\s*(?!euros?\b|argent\b)")
 EXPECTS = [
     (
         "nom",
@@ -68,7 +76,7 @@ EXPECTS = [
     (
         "argent",
         re.compile(
-            rf"\b(?:combien(?:\s+(?!de\b|d')[\w'-]+){{0,4}}?\s+(?:{MONEY_VERBS})|(?:{MONEY_VERBS}) combien|"
+            rf"\b(?:combien(?:\s+(?!de\b|d')[\w'-]+){{0,4}}?\s+(?:{MONEY_VERBS})|(?:{MONEY_VERBS})(?: a)? combien|"
             r"combien d'euros|"
             r"quel(?:le)?s? (?:est |sont |serait )?(?:le |la |les )?(?:prix|cout|couts|tarifs?|salaires?|"
             r"remunerations?)|(?:prix|cout|tarif|salaire|remuneration)\b[^?]*\bcombien)\b",
@@ -131,6 +139,12 @@ NAME = re.compile(
 def expected_type(question: str) -> str | None:
     q = fold(question)
     for kind, pattern in EXPECTS:
+        if kind == "argent":
+            if COUNTED_THINGS.search(q):
+                continue  # "remboursées combien de fois ?", "payé combien de temps ?": a number of things
+            if pattern.search(q) or ("combien" in q and RECEIVE.search(q)):
+                return kind
+            continue
         if pattern.search(q):
             if kind == "date" and BARE_WHEN.search(q) and not DATE_WHEN.search(q):
                 return "quand"  # "quand se réunit le conseil ?": a date, a frequency or a time limit answers it
@@ -162,16 +176,26 @@ def quantities(sentence: str) -> str:
 # "le double", or that nothing is left to pay ("gratuit", "sans frais", "intégralement"; not "à titre gratuit", which
 # says how a thing is given, nor "maintenu en totalité").
 MONEY = re.compile(
-    r"\d\s*(?:€|%)|\beuros?\b|\bpour cent\b|\b(?:moitie|tiers|quarts?|double|triple)\b|\b\d+\s*/\s*\d+\b|"
-    r"(?<!a titre )\bgratuit\w*|\bsans frais\b|\bintegralement\b|\bsmic\b"
+    r"\d\s*(?:€|%|‰)|\beuros?\b|\beur\b|\b(?:pour|p\.)\s*(?:cent|100|mille|1000)\b|"
+    # a share: "les deux tiers du tarif", "le quart de", "la moitié"; not "à des tiers", "quart d'heure"
+    r"\b(?:un|le|les|deux|trois|au|aux|du) (?:tiers|quarts?|cinquiemes?|dixiemes?) (?:de|du|des|d')(?!\s*heure)|"
+    r"\bmoitie\b|"
+    r"\b(?:le|au|du) (?:double|triple)\b|\bfois (?:le|la|les) (?:plafond|montant|valeur|smic|tarif|salaire)|"
+    r"(?<![\d/])\b\d{1,3}\s*/\s*\d{1,3}\b(?!\s*/)|"
+    # nothing left to pay: "gratuit", "sans frais", "pris en charge intégralement", "exonéré"; "à titre gratuit"
+    # says how a thing is given ("l'offre à titre gratuit de paquets"), unless of a function ("exercées à titre
+    # gratuit": its holder is not paid)
+    r"(?<!a titre )\bgratuit\w*|\bexerce\w*(?:\s+\w+){0,3}?\s+a titre gratuit|\bsans frais\b|"
+    r"\bintegral(?:e|ement)\b|\bexonere\w*|\bsmic\b"
 )
+FULL_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b24\s*/\s*24\b|\b7\s*/\s*7\b")  # not fractions
 
 
 def has_type(sentence: str, kind: str | None) -> bool:
     if kind is None:
         return True
     if kind == "argent":
-        return bool(MONEY.search(quantities(sentence)))
+        return bool(MONEY.search(FULL_DATE.sub(" ", quantities(sentence))))
     if kind == "nom":
         return bool(NAME.search(sentence))
     if kind == "adresse":
@@ -192,7 +216,8 @@ def has_type(sentence: str, kind: str | None) -> bool:
 COUNTED = re.compile(
     r"\bcombien\s+(?:de\s+|d['’]\s*)(?:(?:la|le|les|ces|ses|leurs|nos|vos|mes|tes)\s+|l['’]\s*)?(\w+)", re.I
 )
-# ... nor are money and shares: "combien d'euros", "combien de pourcent" ask for an amount (any number answers)
+# ... nor are money and shares: "combien d'euros" asks for a sum (``expected_type`` "argent"), "combien de pourcent"
+# for a share (any number answers)
 NOT_COUNTED = frozenset(
     "temps an ans annee annees mois jour jours semaine semaines trimestre trimestres semestre semestres heure "
     "heures minute minutes fois euro euros argent pourcent pourcents pourcentage points".split()

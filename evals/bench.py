@@ -715,4 +715,6 @@ def table(results: dict) -> str:
                 continue
             ok = {">=": v >= target, "<=": v <= target, "<": v < target}[op]
             lines.append(f"| {key} {op} {target} | {s} | {v:.2f} | {'yes' if ok else 'no'} |")
+    if results.get("ingest_measured") is False:
+        lines += ["", "(--no-ingest: the encode / ingest comparison and the rebuild with unchanged texts not measured)"]
     return "\n".join(lines)

@@ -591,3 +591,20 @@ def test_a_question_of_money_is_answered_by_a_sum_not_by_any_number(tmp_path):
     paid = service_over(tmp_path / "transport", transport, min_coverage=0.2)
     answer = paid.ask("le transport sanitaire des patients est remboursé combien ?")
     assert answer.answered and "65 %" in answer.answer, answer.answer
+    # a sum asked for a year comes from a passage about that year, as a number does
+    (tmp_path / "cme").mkdir()
+    cme = {"cme.txt": "En 2020, le président de la commission médicale perçoit une indemnité de 300 euros par mois.\n"}
+    year = service_over(tmp_path / "cme", cme, min_coverage=0.2)
+    assert year.ask("combien gagne le président de la commission médicale en 2020 ?").answered
+    refused = year.ask("combien gagne le président de la commission médicale en 2024 ?")
+    assert not refused.answered and "ne portent pas sur 2024" in refused.answer, refused.answer
+    # "combien de personnes": people counted, not a sum ("5 %" does not answer it)
+    (tmp_path / "diabete").mkdir()
+    diabete = {
+        "diabete.txt": "Le diabète touche 5 % des personnes adultes.\n\n"
+        "En France, le diabète touche 3,5 millions de personnes.\n"
+    }
+    counted = service_over(tmp_path / "diabete", diabete, min_coverage=0.2).ask(
+        "le diabète touche combien de personnes en France ?"
+    )
+    assert counted.answered and counted.answer.startswith("En France, le diabète touche 3,5 millions"), counted.answer

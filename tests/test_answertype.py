@@ -49,6 +49,16 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("combien faut-il de trimestres pour toucher une retraite à taux plein ?", "nombre"),
         ("combien de temps pour être payé ?", "nombre"),
         ("donner son sang c'est payé ?", None),
+        ("le diabète touche combien de personnes ?", "nombre"),  # "touche": said of people, not of money
+        ("combien sont touchés par la maladie de Lyme ?", "nombre"),
+        ("combien perçoivent l'AAH ?", "nombre"),
+        ("les séances sont remboursées combien de fois par an ?", "nombre"),
+        ("je suis payé combien de temps en arrêt maladie ?", "nombre"),
+        ("le salaire est maintenu combien de jours ?", "nombre"),
+        ("le tarif est révisé combien de fois par an ?", "nombre"),
+        ("on perçoit combien pendant un congé maternité ?", "argent"),  # said of the asker
+        ("combien je dois payer", "argent"),
+        ("c'est remboursé à combien ?", "argent"),
     ],
 )
 def test_expected_type(question, kind):
@@ -66,6 +76,15 @@ def test_a_sum_of_money_or_a_share_answers_a_question_of_money():
     assert not has_type("Le tarif est fixé par arrêté du 12 mars 2019 (article L. 162-5, n° 2019-12).", "argent")
     assert not has_type("Le salaire est maintenu pendant quatre-vingt-dix jours.", "argent")
     assert not has_type("lorsque le salaire est maintenu en totalité, l'employeur est subrogé", "argent")
+    assert has_type("une indemnité égale à 90 p. 100 de la valeur", "argent")
+    assert has_type("dans la limite de quatre fois le plafond mensuel de la sécurité sociale", "argent")
+    assert has_type("Les fonctions de membre du conseil sont exercées à titre gratuit.", "argent")
+    assert has_type("Les assurés sont exonérés du ticket modérateur.", "argent")
+    # a third party, a copy, a quarter of an hour, a date or "24/24" are not sums
+    assert not has_type("La caisse ne peut communiquer le salaire des agents à des tiers.", "argent")
+    assert not has_type("Le contrat est établi en double exemplaire.", "argent")
+    assert not has_type("La séance dure un quart d'heure.", "argent")
+    assert not has_type("Le service, ouvert 24/24, a été créé le 12/03/2021.", "argent")
     assert not has_type("Sont interdites l'offre à titre gratuit de paquets de moins de vingt cigarettes", "argent")
 
 

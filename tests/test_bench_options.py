@@ -80,6 +80,7 @@ def test_no_ingest_leaves_out_the_encode_vs_ingest_comparison_only(measured, tmp
     assert "ingest_over_encode" not in results["sizes"]["default"]
     assert results["sizes"]["default"]["command"].endswith("--no-ingest")
     assert json.loads(out.read_text(encoding="utf-8"))["ingest_measured"] is False
+    assert "--no-ingest: the encode / ingest comparison" in bench.table(results)
 
 
 def test_by_default_the_comparison_is_measured(measured, tmp_path):
@@ -88,3 +89,4 @@ def test_by_default_the_comparison_is_measured(measured, tmp_path):
     assert "throughput" in calls
     assert results["sizes"]["default"]["ingest_over_encode"] == 0.95
     assert "ingest_measured" not in results
+    assert "--no-ingest" not in bench.table(results)
