@@ -18,13 +18,18 @@ NUMBER_WORDS = (
     r"cinquante|soixante|cent|cents|mille|million|millions|milliard|milliards|moitie|tiers|quart)"
 )
 # what one pays or is paid: "ça coûte combien", "je vais toucher combien", "je suis remboursé combien" (folded)
-MONEY_VERBS = r"cout\w*|coute\w*|pay(?:e|es|ee|ees|er|era\w*|ons|ez)\b|paie(?:s|nt|ra\w*)?\b|gagne\w*|rembourse\w*"
+MONEY_VERBS = r"cout\w*|coute\w*|pay(?:e|es|ee|ees|er|era\w*|ent|ons|ez)\b|paie(?:s|nt|ra\w*)?\b|gagne\w*|rembourse\w*"
 # ... and what one receives, said of the asker ("je vais toucher combien", "on perçoit combien"): "le diabète
 # touche combien de personnes" counts people
-RECEIVE = re.compile(r"\b(?:je|j'|on|tu|vous|il|elle|ils|elles)\s+(?:\w+\s+){0,2}?(?:touch|percoi|percev|percu)\w*")
+RECEIVE = re.compile(
+    r"(?:\b(?<!sont-)(?<!est-)(?:je|on|tu|vous|nous|il|elle|ils|elles)\s+|\bj')"
+    r"(?:(?!(?:qui|a|sont|est|etre|ete)\b)[\w-]+\s+){0,2}?(?:touch|percoi|percev|percu)\w*"
+)
 # "combien de fois", "combien de jours", "combien de séances": a number of things, whatever else the question says
 # ("remboursées combien de fois par an ?", "payé combien de temps ?"); "combien d'euros" is money
-COUNTED_THINGS = re.compile(r"\bcombien\s+(?:de|d')\s*(?!euros?\b|argent\b)")
+COUNTED_THINGS = re.compile(r"\bcombien\s+(?:de\b|d')\s*(?!euros?\b|argent\b)")
+# "combien faut-il attendre pour être remboursé ?", "la CPAM met combien à rembourser ?": a time
+WAITING = re.compile(r"\b(?:attendre|attend|prend|prendre|met|mettent|mettre|dure|durer|delai)\b")
 EXPECTS = [
     (
         "nom",
@@ -77,7 +82,7 @@ EXPECTS = [
         "argent",
         re.compile(
             rf"\b(?:combien(?:\s+(?!de\b|d')[\w'-]+){{0,4}}?\s+(?:{MONEY_VERBS})|(?:{MONEY_VERBS})(?: a)? combien|"
-            r"combien d'euros|"
+            r"combien d'(?:euros?|argent)\b|"
             r"quel(?:le)?s? (?:est |sont |serait )?(?:le |la |les )?(?:prix|cout|couts|tarifs?|salaires?|"
             r"remunerations?)|(?:prix|cout|tarif|salaire|remuneration)\b[^?]*\bcombien)\b",
             re.I,
@@ -140,8 +145,8 @@ def expected_type(question: str) -> str | None:
     q = fold(question)
     for kind, pattern in EXPECTS:
         if kind == "argent":
-            if COUNTED_THINGS.search(q):
-                continue  # "remboursées combien de fois ?", "payé combien de temps ?": a number of things
+            if COUNTED_THINGS.search(q) or WAITING.search(q):
+                continue  # "remboursées combien de fois ?", "payé combien de temps ?", "il faut attendre combien"
             if pattern.search(q) or ("combien" in q and RECEIVE.search(q)):
                 return kind
             continue
@@ -176,17 +181,21 @@ def quantities(sentence: str) -> str:
 # "le double", or that nothing is left to pay ("gratuit", "sans frais", "intégralement"; not "à titre gratuit", which
 # says how a thing is given, nor "maintenu en totalité").
 MONEY = re.compile(
-    r"\d\s*(?:€|%|‰)|\beuros?\b|\beur\b|\b(?:pour|p\.)\s*(?:cent|100|mille|1000)\b|"
+    r"\d\s*(?:(?:k|m|md|mds)\s*)?(?:€|%|‰)|\beuros?\b|\d\s*eur\b|\b(?:pour|p\.)\s*(?:cent|100|mille|1000)\b(?!\s*\d)|"
     # a share: "les deux tiers du tarif", "le quart de", "la moitié"; not "à des tiers", "quart d'heure"
-    r"\b(?:un|le|les|deux|trois|au|aux|du) (?:tiers|quarts?|cinquiemes?|dixiemes?) (?:de|du|des|d')(?!\s*heure)|"
-    r"\bmoitie\b|"
-    r"\b(?:le|au|du) (?:double|triple)\b|\bfois (?:le|la|les) (?:plafond|montant|valeur|smic|tarif|salaire)|"
+    r"\b(?:un|le|les|deux|trois|au|aux|du) (?:tiers|quarts?|cinquiemes?|dixiemes?) (?:de|du|des|d')"
+    r"(?!\s*(?:heure|confiance))|"
+    r"\bmoitie\b|\b(?:aux|au|d'un|un|deux|trois) (?:deux |trois )?(?:tiers|quarts?)\s*(?:[.,;)]|$)|"
+    # "le double du plafond", "quatre fois le plafond" (not "une fois le montant fixé": once)
+    r"\b(?:le|au|du) (?:double|triple)\b|"
+    r"\b(?:\d+(?:,\d+)?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix) fois (?:le|la|les) "
+    r"(?:plafond|montant|valeur|smic|tarif|salaire)|"
     r"(?<![\d/])\b\d{1,3}\s*/\s*\d{1,3}\b(?!\s*/)|"
     # nothing left to pay: "gratuit", "sans frais", "pris en charge intégralement", "exonéré"; "à titre gratuit"
     # says how a thing is given ("l'offre à titre gratuit de paquets"), unless of a function ("exercées à titre
     # gratuit": its holder is not paid)
     r"(?<!a titre )\bgratuit\w*|\bexerce\w*(?:\s+\w+){0,3}?\s+a titre gratuit|\bsans frais\b|"
-    r"\bintegral(?:e|ement)\b|\bexonere\w*|\bsmic\b"
+    r"\b(?:prise? en charge|rembourse\w*|remboursement) integral\w*|\bintegralement\b|\bexoner\w*|\bsmic\b"
 )
 FULL_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b24\s*/\s*24\b|\b7\s*/\s*7\b")  # not fractions
 

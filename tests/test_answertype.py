@@ -59,6 +59,13 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("on perçoit combien pendant un congé maternité ?", "argent"),  # said of the asker
         ("combien je dois payer", "argent"),
         ("c'est remboursé à combien ?", "argent"),
+        ("combien sont-elles à percevoir l'AAH ?", "nombre"),  # people counted
+        ("combien sont-ils touchés par la grippe ?", "nombre"),
+        ("combien devrai-je payer ?", "argent"),  # "devrai" is not "de"
+        ("j'ai touché combien ?", "argent"),
+        ("combien d'argent pour un arrêt maladie ?", "argent"),
+        ("combien faut-il attendre pour être remboursé ?", "nombre"),  # a time
+        ("la CPAM met combien à rembourser ?", "nombre"),
     ],
 )
 def test_expected_type(question, kind):
@@ -85,6 +92,13 @@ def test_a_sum_of_money_or_a_share_answers_a_question_of_money():
     assert not has_type("Le contrat est établi en double exemplaire.", "argent")
     assert not has_type("La séance dure un quart d'heure.", "argent")
     assert not has_type("Le service, ouvert 24/24, a été créé le 12/03/2021.", "argent")
+    assert not has_type("Une fois le montant fixé, la caisse notifie sa décision.", "argent")  # once
+    assert not has_type("On compte 300 médecins pour 100 000 habitants.", "argent")  # a rate of people
+    assert not has_type("La version intégrale du rapport est publiée (EUR-Lex).", "argent")
+    assert not has_type("Le patient désigne un tiers de confiance.", "argent")
+    assert has_type("Les soins sont pris en charge aux deux tiers.", "argent")
+    assert has_type("Le fonds est doté de 3,2 Md€.", "argent")
+    assert has_type("Ils bénéficient d'une exonération du ticket modérateur.", "argent")
     assert not has_type("Sont interdites l'offre à titre gratuit de paquets de moins de vingt cigarettes", "argent")
 
 
