@@ -400,10 +400,16 @@ class Answerer:
         def with_alternatives(sentence_terms: set[str]) -> set[str]:
             return sentence_terms | {t for t, alts in alternatives.items() if any(a <= sentence_terms for a in alts)}
 
+        def title_terms(hit: Hit) -> set[str]:
+            # a seed document's sentences are read with its title: "selon le rapport IGAS, qu'est-ce qu'une
+            # CPTS ?" names the report its answer is in (a code's title, "Code de la santé publique", says nothing)
+            return set() if hit.chunk.article else set(analyse(hit.chunk.title))
+
         return max(
             (
                 window_coverage(
-                    [with_alternatives(x) for x in self.index.analysed_sentences(h.chunk.chunk_id)], weights
+                    [with_alternatives(x | title_terms(h)) for x in self.index.analysed_sentences(h.chunk.chunk_id)],
+                    weights,
                 )
                 for h in hits[:3]
             ),

@@ -608,3 +608,22 @@ def test_a_question_of_money_is_answered_by_a_sum_not_by_any_number(tmp_path):
         "le diabète touche combien de personnes en France ?"
     )
     assert counted.answered and counted.answer.startswith("En France, le diabète touche 3,5 millions"), counted.answer
+
+
+def test_a_question_naming_the_document_its_answer_is_in_counts_the_documents_title(tmp_path):
+    """ "Selon le rapport IGAS, qu'est-ce qu'une CPTS ?" names the report, whose sentences do not say "rapport" nor
+    "IGAS": a seed document's sentences are read with its title in the evidence strength, a code article's not
+    with its code's name."""
+    files = {
+        "synthese.txt": "Une communauté professionnelle territoriale de santé réunit des professionnels autour d'un "
+        "projet de santé commun à un territoire.\n",
+        "synthese.txt.meta.json": '{"title": "Rapport IGAS sur le déploiement des communautés territoriales"}',
+    }
+    service = service_over(tmp_path, files, min_coverage=0.8)
+    doc = next(iter(service.index.chunks.values()))
+    assert "IGAS" in doc.title and "IGAS" not in doc.text
+    answer = service.ask("Selon le rapport IGAS, qu'est-ce qu'une communauté professionnelle territoriale de santé ?")
+    assert answer.answered and "réunit des professionnels" in answer.answer, answer.answer
+    # the title's words count once the question is about the passage, not in its place
+    refused = service.ask("Selon le rapport IGAS, quel est le budget des agences de l'eau ?")
+    assert not refused.answered, refused.answer
