@@ -627,3 +627,15 @@ def test_a_question_naming_the_document_its_answer_is_in_counts_the_documents_ti
     # the title's words count once the question is about the passage, not in its place
     refused = service.ask("Selon le rapport IGAS, quel est le budget des agences de l'eau ?")
     assert not refused.answered, refused.answer
+
+
+def test_a_date_asked_for_a_named_year_comes_from_a_passage_about_that_year(tmp_path):
+    """ "le plan national 2023-2025 a été adopté quand ?" is not answered by the adoption of the 2014 plan."""
+    files = {
+        "plan.txt": "Le plan national de gestion du risque 2014-2017 a été adopté par le conseil le 4 avril 2014.\n"
+    }
+    service = service_over(tmp_path, files, min_coverage=0.2)
+    answer = service.ask("le plan national de gestion du risque 2014-2017 a été adopté quand ?")
+    assert answer.answered and "4 avril 2014" in answer.answer, answer.answer
+    refused = service.ask("le plan national de gestion du risque 2023-2025 a été adopté quand ?")
+    assert not refused.answered and "ne portent pas sur 2023" in refused.answer, refused.answer
