@@ -84,7 +84,9 @@ EXPECTS = [
             rf"\b(?:combien(?:\s+(?!de\b|d')[\w'-]+){{0,4}}?\s+(?:{MONEY_VERBS})|(?:{MONEY_VERBS})(?: a)? combien|"
             r"combien d'(?:euros?|argent)\b|"
             r"quel(?:le)?s? (?:est |sont |serait )?(?:le |la |les )?(?:prix|cout|couts|tarifs?|salaires?|"
-            r"remunerations?)|(?:prix|cout|tarif|salaire|remuneration)\b[^?]*\bcombien)\b",
+            r"remunerations?)|(?:prix|cout|tarif|salaire|remuneration)\b[^?]*\bcombien|"
+            # in English: "what is the fee of a GP consultation?", "how much does it cost?"
+            r"(?:fees?|prices?|costs?|salary|salaries|wages?)|how much (?:\w+\s+){0,4}?(?:cost|pay|paid|charge)\w*)\b",
             re.I,
         ),
     ),

@@ -66,6 +66,9 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("combien d'argent pour un arrêt maladie ?", "argent"),
         ("combien faut-il attendre pour être remboursé ?", "nombre"),  # a time
         ("la CPAM met combien à rembourser ?", "nombre"),
+        ("What is the current fee of a standard GP consultation in France?", "argent"),  # in English
+        ("how much does a GP consultation cost?", "argent"),
+        ("how much time do I have to send it?", "nombre"),
     ],
 )
 def test_expected_type(question, kind):
