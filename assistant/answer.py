@@ -48,7 +48,6 @@ HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.
 TYPE_LABEL = {
     "nombre": "de nombre ni de durée",
     "argent": "de somme en euros ni de part",
-    "forme": "de statut juridique",
     "date": "de date",
     "quand": "de date",
     "nom": "de nom",

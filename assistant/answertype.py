@@ -30,15 +30,6 @@ RECEIVE = re.compile(
 COUNTED_THINGS = re.compile(r"\bcombien\s+(?:de\b|d')\s*(?!euros?\b|argent\b)")
 # "combien faut-il attendre pour être remboursé ?", "la CPAM met combien à rembourser ?": a time
 WAITING = re.compile(r"\b(?:attendre|attend|prend|prendre|met|mettent|mettre|dure|durer|delai)\b")
-# "c'est quoi comme structure juridique ?", "statut juridique des ARS ?": what kind of body (folded question)
-LEGAL_FORM_ASKED = re.compile(r"\b(?:statut|nature|forme|structure) juridique\b")
-# ... answered by a sentence that says it: "sont des établissements publics", "sont des associations régies par",
-# "est un groupement d'intérêt public", "dotée de la personnalité morale" (folded)
-LEGAL_FORM = re.compile(
-    r"\b(?:est|sont)\s+(?:constituee?s?\s+en\s+|(?:un|une|des)\s+)(?:\w+\s+){0,2}?(?:etablissements?|associations?|"
-    r"groupements?|personnes? morales?|societes?|syndicats?|organismes?|autorites?|services?|fondations?|caisses?|"
-    r"unions?|federations?|regies?|agences?|instances?|commissions?|conseils?)\b|\bpersonnalite (?:morale|juridique)\b"
-)
 EXPECTS = [
     (
         "nom",
@@ -154,8 +145,6 @@ NAME = re.compile(
 
 def expected_type(question: str) -> str | None:
     q = fold(question)
-    if LEGAL_FORM_ASKED.search(q):
-        return "forme"
     for kind, pattern in EXPECTS:
         if kind == "argent":
             if COUNTED_THINGS.search(q) or WAITING.search(q):
@@ -218,8 +207,6 @@ def has_type(sentence: str, kind: str | None) -> bool:
         return True
     if kind == "argent":
         return bool(MONEY.search(FULL_DATE.sub(" ", quantities(sentence))))
-    if kind == "forme":
-        return bool(LEGAL_FORM.search(fold(sentence)))
     if kind == "nom":
         return bool(NAME.search(sentence))
     if kind == "adresse":

@@ -69,20 +69,10 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("What is the current fee of a standard GP consultation in France?", "argent"),  # in English
         ("how much does a GP consultation cost?", "argent"),
         ("how much time do I have to send it?", "nombre"),
-        ("URPS c'est quoi comme structure juridique", "forme"),  # what kind of body
-        ("Statut juridique des ARS ?", "forme"),
     ],
 )
 def test_expected_type(question, kind):
     assert expected_type(question) == kind
-
-
-def test_a_legal_form_is_answered_by_a_sentence_that_says_what_kind_of_body():
-    assert has_type("Les agences régionales de santé sont des établissements publics de l'Etat.", "forme")
-    assert has_type("Les unions régionales des professionnels de santé sont des associations.", "forme")
-    assert has_type("Le groupement est constitué en groupement d'intérêt public.", "forme")
-    assert has_type("L'agence est dotée de la personnalité morale.", "forme")
-    assert not has_type("A défaut de proposition conjointe des unions régionales, le directeur général", "forme")
 
 
 def test_a_sum_of_money_or_a_share_answers_a_question_of_money():
