@@ -350,9 +350,12 @@ class Answerer:
             (carried if carries else idle).update(analyse(w))
         return idle - carried
 
-    def names_year(self, chunk, year: str) -> bool:
-        """The passage's text, title or date, or its document's, names ``year``. A code article's date is the
-        version of the law the corpus holds, not a year the article is about: only its text counts."""
+    def names_year(self, chunk, year: str, text_only: bool = False) -> bool:
+        """The passage's text, title or date, or its document's, names ``year`` (``text_only``: its text). A code
+        article's date is the version of the law the corpus holds, not a year the article is about: only its
+        text counts."""
+        if text_only:
+            return year in NOTA.split(chunk.text, 1)[0]
         doc = self.index.documents.get(chunk.doc_id, {})
         if doc.get("kind") == "legifrance" or chunk.article and doc.get("doc_type") == "code":
             # its NOTA says from when a version of the law applies ("au plus tard le 1er janvier 2022"), not a
@@ -400,16 +403,10 @@ class Answerer:
         def with_alternatives(sentence_terms: set[str]) -> set[str]:
             return sentence_terms | {t for t, alts in alternatives.items() if any(a <= sentence_terms for a in alts)}
 
-        def title_terms(hit: Hit) -> set[str]:
-            # a seed document's sentences are read with its title: "selon le rapport IGAS, qu'est-ce qu'une
-            # CPTS ?" names the report its answer is in (a code's title, "Code de la santé publique", says nothing)
-            return set() if hit.chunk.article else set(analyse(hit.chunk.title))
-
         return max(
             (
                 window_coverage(
-                    [with_alternatives(x | title_terms(h)) for x in self.index.analysed_sentences(h.chunk.chunk_id)],
-                    weights,
+                    [with_alternatives(x) for x in self.index.analysed_sentences(h.chunk.chunk_id)], weights
                 )
                 for h in hits[:3]
             ),
@@ -681,7 +678,10 @@ class Answerer:
             # passage must be about that year (its text, title or date name it), not give the figure or the date
             # of another one (dates since stop 38: `dev_agents` refusal_accuracy +0.025 on each index, nothing lost;
             # tried before the answer types were stricter, it had cost questions.jsonl an answer on each index).
-            candidates = [c for c in candidates if all(self.names_year(c[3].chunk, y) for y in years)]
+            # a date's year is read in the passage's text only: a document dated 2019 does not date the
+            # adoption of the 2019 plan
+            text_only = kind in ("date", "quand")
+            candidates = [c for c in candidates if all(self.names_year(c[3].chunk, y, text_only) for y in years)]
             if not candidates:
                 text = (
                     f"Les passages trouvés ne portent pas sur {' ni '.join(dict.fromkeys(years))} : je ne peux pas "

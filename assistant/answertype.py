@@ -86,7 +86,8 @@ EXPECTS = [
             r"quel(?:le)?s? (?:est |sont |serait )?(?:le |la |les )?(?:prix|cout|couts|tarifs?|salaires?|"
             r"remunerations?)|(?:prix|cout|tarif|salaire|remuneration)\b[^?]*\bcombien|"
             # in English: "what is the fee of a GP consultation?", "how much does it cost?"
-            r"(?:fees?|prices?|costs?|salary|salaries|wages?)|how much (?:\w+\s+){0,4}?(?:cost|pay|paid|charge)\w*)\b",
+            r"what (?:is|are|was|were) the (?:\w+ ){0,3}?(?:fees?|prices?|costs?|salary|salaries|wages?)(?!-)|"
+            r"how much (?!time\b)(?:\w+\s+){0,4}?(?:cost|pay|paid|charge)\w*)\b",
             re.I,
         ),
     ),

@@ -69,6 +69,8 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("What is the current fee of a standard GP consultation in France?", "argent"),  # in English
         ("how much does a GP consultation cost?", "argent"),
         ("how much time do I have to send it?", "nombre"),
+        ("What is the cost-effectiveness of the CPTS?", None),  # not a price asked
+        ("Who covers the cost of the teleconsultation?", None),  # a body asked
     ],
 )
 def test_expected_type(question, kind):
