@@ -77,34 +77,49 @@ def test_expected_type(question, kind):
     assert expected_type(question) == kind
 
 
-def test_a_sum_of_money_or_a_share_answers_a_question_of_money():
-    assert has_type("c) 2 euros par transport, ce montant s'appliquant à chaque trajet.", "argent")
-    assert has_type("dans la limite de 1 000 € par an", "argent")
-    assert has_type("une sanction financière correspondant à 1 % des produits", "argent")
-    assert has_type("La participation est fixée aux deux tiers du tarif.", "argent")
-    assert has_type("Le dépistage est gratuit pour les mineurs.", "argent")
-    assert not has_type("Sont interdites la vente de paquets de moins de vingt cigarettes.", "argent")
-    assert not has_type("La majoration ne peut dépasser un montant égal au produit de la rémunération.", "argent")
-    assert not has_type("Le tarif est fixé par arrêté du 12 mars 2019 (article L. 162-5, n° 2019-12).", "argent")
-    assert not has_type("Le salaire est maintenu pendant quatre-vingt-dix jours.", "argent")
-    assert not has_type("lorsque le salaire est maintenu en totalité, l'employeur est subrogé", "argent")
-    assert has_type("une indemnité égale à 90 p. 100 de la valeur", "argent")
-    assert has_type("dans la limite de quatre fois le plafond mensuel de la sécurité sociale", "argent")
-    assert has_type("Les fonctions de membre du conseil sont exercées à titre gratuit.", "argent")
-    assert has_type("Les assurés sont exonérés du ticket modérateur.", "argent")
-    # a third party, a copy, a quarter of an hour, a date or "24/24" are not sums
-    assert not has_type("La caisse ne peut communiquer le salaire des agents à des tiers.", "argent")
-    assert not has_type("Le contrat est établi en double exemplaire.", "argent")
-    assert not has_type("La séance dure un quart d'heure.", "argent")
-    assert not has_type("Le service, ouvert 24/24, a été créé le 12/03/2021.", "argent")
-    assert not has_type("Une fois le montant fixé, la caisse notifie sa décision.", "argent")  # once
-    assert not has_type("On compte 300 médecins pour 100 000 habitants.", "argent")  # a rate of people
-    assert not has_type("La version intégrale du rapport est publiée (EUR-Lex).", "argent")
-    assert not has_type("Le patient désigne un tiers de confiance.", "argent")
-    assert has_type("Les soins sont pris en charge aux deux tiers.", "argent")
-    assert has_type("Le fonds est doté de 3,2 Md€.", "argent")
-    assert has_type("Ils bénéficient d'une exonération du ticket modérateur.", "argent")
-    assert not has_type("Sont interdites l'offre à titre gratuit de paquets de moins de vingt cigarettes", "argent")
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "c) 2 euros par transport, ce montant s'appliquant à chaque trajet.",
+        "dans la limite de 1 000 € par an",
+        "une sanction financière correspondant à 1 % des produits",
+        "La participation est fixée aux deux tiers du tarif.",
+        "Le dépistage est gratuit pour les mineurs.",
+        "une indemnité égale à 90 p. 100 de la valeur",
+        "dans la limite de quatre fois le plafond mensuel de la sécurité sociale",
+        "Les fonctions de membre du conseil sont exercées à titre gratuit.",
+        "Les assurés sont exonérés du ticket modérateur.",
+        "Les soins sont pris en charge aux deux tiers.",
+        "Le fonds est doté de 3,2 Md€.",
+        "Ils bénéficient d'une exonération du ticket modérateur.",
+    ],
+)
+def test_a_sum_of_money_or_a_share_answers_a_question_of_money(sentence):
+    assert has_type(sentence, "argent")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Sont interdites la vente de paquets de moins de vingt cigarettes.",
+        "La majoration ne peut dépasser un montant égal au produit de la rémunération.",
+        "Le tarif est fixé par arrêté du 12 mars 2019 (article L. 162-5, n° 2019-12).",
+        "Le salaire est maintenu pendant quatre-vingt-dix jours.",
+        "lorsque le salaire est maintenu en totalité, l'employeur est subrogé",
+        # a third party, a copy, a quarter of an hour, a date or "24/24" are not sums
+        "La caisse ne peut communiquer le salaire des agents à des tiers.",
+        "Le contrat est établi en double exemplaire.",
+        "La séance dure un quart d'heure.",
+        "Le service, ouvert 24/24, a été créé le 12/03/2021.",
+        "Une fois le montant fixé, la caisse notifie sa décision.",  # once
+        "On compte 300 médecins pour 100 000 habitants.",  # a rate of people
+        "La version intégrale du rapport est publiée (EUR-Lex).",
+        "Le patient désigne un tiers de confiance.",
+        "Sont interdites l'offre à titre gratuit de paquets de moins de vingt cigarettes",
+    ],
+)
+def test_a_number_or_a_word_of_amounts_alone_does_not_answer_a_question_of_money(sentence):
+    assert not has_type(sentence, "argent")
 
 
 def test_sentences_with_and_without_the_expected_thing():
