@@ -13,12 +13,13 @@ from assistant.retrieval import as_langchain
 
 def service_over(tmp_path, files: dict[str, str], **overrides):
     """A service over a corpus of ``files`` (name -> text) written in ``tmp_path / "c"``, indexed with the fake
-    embedder in ``tmp_path / "i"``; ``overrides``: other settings."""
+    embedder in ``tmp_path / "i"`` (``tmp_path`` made if needed: one test may hold several); ``overrides``: other
+    settings."""
     from assistant.service import Service
     from assistant.settings import Settings
     from ingest.pipeline import refresh
 
-    (tmp_path / "c").mkdir()
+    (tmp_path / "c").mkdir(parents=True)
     for name, text in files.items():
         (tmp_path / "c" / name).write_text(text, encoding="utf-8")
     settings = Settings(index=tmp_path / "i", embedding_model=FAKE, **overrides)
@@ -577,7 +578,6 @@ def test_a_question_of_money_is_answered_by_a_sum_not_by_any_number(tmp_path):
     """ "un paquet de cigarettes, ça coûte combien ?" is not answered by "paquets de moins de vingt cigarettes":
     what one pays or is paid is answered by a sum of money or a share, else refused and said so."""
     tabac = {"tabac.txt": "Sont interdites la vente et la distribution de paquets de moins de vingt cigarettes.\n"}
-    (tmp_path / "tabac").mkdir()
     service = service_over(tmp_path / "tabac", tabac, min_coverage=0.2)
     refused = service.ask("un paquet de cigarettes, ça coûte combien ?")
     assert not refused.answered and "somme en euros" in refused.answer, refused.answer
@@ -587,19 +587,16 @@ def test_a_question_of_money_is_answered_by_a_sum_not_by_any_number(tmp_path):
         "transport.txt": "Le transport sanitaire des patients est remboursé à hauteur de 65 % du tarif de "
         "responsabilité.\n"
     }
-    (tmp_path / "transport").mkdir()
     paid = service_over(tmp_path / "transport", transport, min_coverage=0.2)
     answer = paid.ask("le transport sanitaire des patients est remboursé combien ?")
     assert answer.answered and "65 %" in answer.answer, answer.answer
     # a sum asked for a year comes from a passage about that year, as a number does
-    (tmp_path / "cme").mkdir()
     cme = {"cme.txt": "En 2020, le président de la commission médicale perçoit une indemnité de 300 euros par mois.\n"}
     year = service_over(tmp_path / "cme", cme, min_coverage=0.2)
     assert year.ask("combien gagne le président de la commission médicale en 2020 ?").answered
     refused = year.ask("combien gagne le président de la commission médicale en 2024 ?")
     assert not refused.answered and "ne portent pas sur 2024" in refused.answer, refused.answer
     # "combien de personnes": people counted, not a sum ("5 %" does not answer it)
-    (tmp_path / "diabete").mkdir()
     diabete = {
         "diabete.txt": "Le diabète touche 5 % des personnes adultes.\n\n"
         "En France, le diabète touche 3,5 millions de personnes.\n"
@@ -621,7 +618,6 @@ def test_a_date_asked_for_a_named_year_comes_from_a_passage_about_that_year(tmp_
     refused = service.ask("le plan national de gestion du risque 2023-2025 a été adopté quand ?")
     assert not refused.answered and "ne portent pas sur 2023" in refused.answer, refused.answer
     # a document dated 2019 does not date the adoption of the 2019 plan: a date's year is read in the text
-    (tmp_path / "article").mkdir()
     dated = {
         "article.txt": "Le plan national de gestion du risque 2014-2017 a été adopté par le conseil le 4 avril 2014.\n",
         "article.txt.meta.json": '{"title": "La coopération en région", "date": "2019"}',
