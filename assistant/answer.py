@@ -295,7 +295,7 @@ class Answerer:
                 continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
             name = w in as_written  # a name is not a typo of a word ("UNOCAM" of "UNCAM", "Misérables" of "misées")
             for t in analyse(w):
-                if not lexical.knows(t) and (name or not lexical.knows(correct(lexical, t))):
+                if not lexical.knows(t) and (name or not lexical.knows(correct(lexical, t, w.lower()))):
                     out.append(w)
         return list(dict.fromkeys(out))
 

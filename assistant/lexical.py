@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.text import analyse
+from assistant.text import analyse, stem
+from assistant.wordclass import edits1, french_zipf, typo_of
 
 
 class MappedIds:
@@ -231,22 +232,18 @@ class MappedBM25:
         return scores
 
 
-def edits1(word: str) -> set[str]:
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    return (
-        {a + b[1:] for a, b in splits if b}
-        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-        | {a + c + b[1:] for a, b in splits if b for c in letters}
-        | {a + c + b for a, b in splits for c in letters}
-    )
-
-
-def correct(index: LexicalIndex, token: str) -> str:
-    """A query term absent from the corpus: the most frequent corpus term one edit away (typos such as
-    'commision'), else the term itself. Short terms and numbers are left alone."""
+def correct(index: LexicalIndex, token: str, word: str | None = None) -> str:
+    """A query term absent from the corpus: what it is likely a misspelling of, else the term itself. Short
+    terms and numbers are left alone. ``word`` is the term's word as written: a word of wordfreq's large French
+    list is meant as written unless a far more frequent French word one edit away has a term in the corpus
+    ("commision" -> "commission", "personel" -> "personnel"; "parents" is not "parlent", nor "rechute"
+    "recrutement": ``wordclass.typo_of``). Any other (a typo no list holds, jargon, or no word given): the most
+    frequent corpus term one edit away with the same first letter."""
     if token in index.df or not 5 <= len(token) <= 30 or any(ch.isdigit() for ch in token):
         return token  # (edits of a very long "word" would be millions of strings)
+    if word is not None and french_zipf(word):
+        meant = typo_of(word, lambda cand: stem(cand) in index.df)
+        return stem(meant) if meant else token
     best = max(
         (t for t in edits1(token) if t in index.df and t[0] == token[0]), key=lambda t: index.df[t], default=None
     )

@@ -19,7 +19,7 @@ from assistant.lexical import correct
 from assistant.lexicon import default_chat_words, default_lexicon
 from assistant.records import Chunk, Hit
 from assistant.rows import Recent
-from assistant.text import ARTICLE_REF, analyse, article_of, fold, is_number_term, sentences
+from assistant.text import ARTICLE_REF, analyse, analysed_words, article_of, fold, is_number_term, sentences
 from assistant.wordclass import written_names
 
 NUMBERED_ARTICLE = re.compile(r"\barticle\s+(\d+)(?:\s*er)?(?:\.(\d+))?\b(?!\s*[-/]\d)", re.I)
@@ -302,7 +302,7 @@ class Retriever:
         # ("UNOCAM" is not a typo of "UNCAM") or a capitalised word ("Misérables" is not "misées") is kept as
         # written (the lexicon or the glossary may know it).
         as_written = set(analyse(" ".join(ACRONYM.findall(question) + written_names(question))))
-        terms = [t if t in as_written else correct(idx.lexical, t) for t in analyse(question)]
+        terms = [t if t in as_written else correct(idx.lexical, t, w) for w, t in analysed_words(question)]
         # The words that only say what is asked are left out, once each ("gestion du risque, on risque quoi ?"
         # keeps the first "risque"), and never all the question's terms ("article L. 162-30-2 : on risque
         # quoi ?" is not a plain "que prévoit l'article ?").

@@ -140,6 +140,11 @@ def analyse(text: str) -> list[str]:
     return [t for t in map(_term, words(text)) if t is not None]
 
 
+def analysed_words(text: str) -> list[tuple[str, str]]:
+    """Each word of ``text`` that has a term, with its term: ``analyse`` with the words as written (lower case)."""
+    return [(w, t) for w in words(text) if (t := _term(w)) is not None]
+
+
 _FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS)
 
 

@@ -19,6 +19,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from assistant.text import fold
 
 DETERMINERS = frozenset(
@@ -163,3 +165,101 @@ def subject_words(text: str) -> list[tuple[str, bool]]:
         (w, carries_subject(w, words[i - 1] if i else "", first=i == 0, before=words[i - 2] if i > 1 else ""))
         for i, w in enumerate(words)
     ]
+
+
+# A typo or a word? The spelling corrector (``assistant.lexical.correct``) once turned any word the corpus lacks
+# into the most frequent corpus term one edit away, real words too: "rechute" was searched as "recrutement",
+# "parents" as "parlent", "avorter" as "avert...". A word of wordfreq's large French list (311,000 words, down
+# to Zipf 0.5 or so; common misspellings are in it too: "commision" 2.09, "personel" 2.11) is now only read as
+# a typo of a word at least ``TYPO_MARGIN`` Zipf more frequent, one edit away: "commision" -> "commission"
+# (4.9), "personel" -> "personnel" (4.95); not "licite" (2.75) -> "limite" (4.86), "marions" (2.24) -> "marins"
+# (4.34), "débitant" -> "débutant".
+TYPO_MARGIN = 2.5
+
+
+def _large_french() -> tuple[np.ndarray, np.ndarray] | None:
+    """wordfreq's large French list as two arrays: the sorted ``hash`` of its words and their buckets (3 MB,
+    where a dict of its 311,000 words took about 35). Python's string hash is the process's own, and so is
+    the array (a worker forked after ``load_large`` shares it). None when the file is not what it was."""
+    import gzip
+    import importlib.util
+
+    try:
+        import msgpack
+
+        spec = importlib.util.find_spec("wordfreq")
+        with gzip.open(Path(spec.origin).parent / "data" / "large_fr.msgpack.gz", "rb") as f:
+            data = msgpack.load(f, raw=False)
+        if not isinstance(data[0], dict) or data[0].get("format") != "cB" or data[0].get("version") != 1:
+            return None
+    except Exception:  # any unreadable or other file (msgpack's own errors included): wordfreq reads it itself
+        return None
+    hashes = np.fromiter((hash(w) for bucket in data[1:] for w in bucket), dtype=np.int64)
+    buckets = np.fromiter((i for i, bucket in enumerate(data[1:]) for _ in bucket), dtype=np.int16)
+    order = np.argsort(hashes, kind="stable")
+    return hashes[order], buckets[order]
+
+
+_LARGE: list = []  # [arrays or None] once read
+
+
+def load_large() -> None:
+    """Read the large list now (``serve``'s master does, before it forks its workers)."""
+    if not _LARGE:
+        _LARGE.append(_large_french())
+        _folded_common()
+
+
+@lru_cache(maxsize=20_000)
+def french_zipf(word: str) -> float:
+    """Zipf frequency of a lower-case word in wordfreq's large French list, 0 for a word it does not hold (a
+    typo no one makes often, a name, jargon). wordfreq itself answers when its file is not what it was."""
+    load_large()
+    arrays = _LARGE[0]
+    if arrays is None:
+        from wordfreq import zipf_frequency  # its word list loads on first use
+
+        return zipf_frequency(word, "fr", wordlist="large")
+    hashes, buckets = arrays
+    key = hash(unicodedata.normalize("NFC", word))
+    i = int(np.searchsorted(hashes, key))
+    return _bucket_zipf(int(buckets[i])) if i < len(hashes) and hashes[i] == key else 0.0
+
+
+@lru_cache(maxsize=1)
+def _folded_common() -> dict[str, float]:
+    """Each word of the small list (Zipf 3 and above) folded (no accents), with the highest Zipf of the words
+    that fold to it: "debutant" 3.x for "débutant"."""
+    out: dict[str, float] = {}
+    for word, i in (_small_french() or {}).items():
+        z = _bucket_zipf(i)
+        f = fold(word)
+        if z > out.get(f, 0.0):
+            out[f] = z
+    return out
+
+
+def edits1(word: str) -> set[str]:
+    """The strings one edit away from ``word`` (a letter deleted, swapped with the next, replaced or inserted)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b[1:] for a, b in splits if b for c in letters}
+        | {a + c + b for a, b in splits for c in letters}
+    )
+
+
+def typo_of(word: str, accept) -> str | None:
+    """The common French word (folded) that ``word``, a French word, is most likely a misspelling of: one edit
+    away, taken by ``accept`` (its term is in the corpus), and ``TYPO_MARGIN`` Zipf more frequent than ``word``
+    itself. None when there is none: the word is meant as written."""
+    own = french_zipf(word)
+    common = _folded_common()
+    best, best_z = None, own + TYPO_MARGIN
+    for cand in edits1(fold(word)):
+        z = common.get(cand, 0.0)
+        if z >= best_z and accept(cand):
+            best, best_z = cand, z
+    return best

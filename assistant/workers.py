@@ -74,6 +74,7 @@ def preload(settings: Settings) -> None:
             get_embedder(name)
     # The word lists every worker's warm-up question reads (wordfreq's, the lexicon, the other codes' subjects).
     wordclass.load()
+    wordclass.load_large()
     default_lexicon()
     subjects()
     release_memory()  # freed heap pages given back: a worker would copy them only to reuse them

@@ -287,6 +287,26 @@ def test_an_unknown_acronym_is_not_read_as_a_typo_of_a_known_one(fake_service):
     assert not refused.answered and "« Cibblage »" in refused.answer, refused.answer
 
 
+def test_a_french_word_the_corpus_lacks_is_not_searched_as_another_word(tmp_path):
+    """ "Qu'est-ce qu'une rechute accident du travail ?" was answered, at the default index, with "Une campagne
+    de recrutement locale a été conduite": the corrector had read "rechute" as "recrutement". A French word is
+    meant as written: the corpus does not use it, and the answer says so."""
+    service = service_over(
+        tmp_path,
+        {
+            "rh.txt": "Une campagne de recrutement locale a été conduite pour constituer l'équipe de l'agence. "
+            "La commission de l'agence est présidée par son directeur.",
+            "at.txt": "Est considéré comme accident du travail l'accident survenu par le fait ou à l'occasion du "
+            "travail.",
+        },
+    )
+    question = "Qu'est-ce qu'une rechute accident du travail ?"
+    assert "recrut" not in service.search(question).terms
+    answer = service.ask(question)
+    assert not answer.answered and "« rechute »" in answer.answer, answer.answer
+    assert "commiss" in service.search("Qui préside la commision de l'agence ?").terms  # a misspelling: corrected
+
+
 def test_refusal_suggestions_are_answered_and_lookups_are_checked_without_embedding(fake_service, monkeypatch):
     """Each reformulation offered with a refusal is one the assistant answers; those naming an article or a
     paragraph are checked through their lookup alone (no query embedding: the refusal stays cheap)."""

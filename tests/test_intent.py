@@ -155,6 +155,21 @@ def test_word_frequencies_are_wordfreqs_read_without_importing_it():
     assert out.strip() == "False"
 
 
+def test_the_large_french_list_gives_wordfreqs_values():
+    """``french_zipf`` reads wordfreq's large French list into two arrays: the same Zipf values as wordfreq for
+    plain words, common, rare, misspelt and unknown; and wordfreq answers when its file is not readable."""
+    from wordfreq import iter_wordlist, zipf_frequency
+
+    from assistant import wordclass
+
+    listed = [w for w in iter_wordlist("fr", wordlist="large") if wordclass.PLAIN.fullmatch(w)]
+    words = listed[::50] + listed[-300:] + ["commision", "parents", "xyzzyq", "œuvre"]
+    assert all(wordclass.french_zipf(w) == zipf_frequency(w, "fr", wordlist="large") for w in words)
+    assert wordclass.french_zipf("marions") > 0 and wordclass.french_zipf("xyzzyq") == 0.0
+    assert wordclass.typo_of("commision", lambda w: True) == "commission"
+    assert wordclass.typo_of("parents", lambda w: True) is None
+
+
 def test_word_frequencies_come_from_wordfreq_when_its_file_is_not_readable(monkeypatch, tmp_path):
     """Another wordfreq version may move or change its list: the rule then asks wordfreq, and answers go on."""
     import importlib.util

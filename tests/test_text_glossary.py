@@ -65,9 +65,30 @@ def test_glossary_expands_acronyms_both_ways():
 
 
 def test_typos_are_corrected_to_a_frequent_corpus_term():
-    lex = LexicalIndex.build(["a", "b"], ["la commission régionale", "une commission de coordination"])
-    assert correct(lex, analyse("commision")[0]) == analyse("commission")[0]
-    assert correct(lex, "zzzzzz") == "zzzzzz"
+    lex = LexicalIndex.build(
+        ["a", "b", "c"],
+        ["la commission régionale", "une commission de coordination", "le personnel des agences régionales"],
+    )
+    # misspellings wordfreq lists, far less frequent than the word one edit away
+    assert correct(lex, analyse("commision")[0], "commision") == analyse("commission")[0]
+    assert correct(lex, analyse("personel")[0], "personel") == analyse("personnel")[0]
+    assert correct(lex, analyse("comission")[0]) == analyse("commission")[0]  # the word unknown: any edit
+    assert correct(lex, analyse("regionnale")[0], "regionnale") == analyse("régionale")[0]  # a typo no list has
+    assert correct(lex, "zzzzzz", "zzzzzz") == "zzzzzz"
+
+
+def test_french_words_are_not_read_as_typos_of_corpus_terms():
+    """The corrector turned a word the corpus lacks into the most frequent term one edit away, real words too
+    ("parents" -> "parlent", "rechute" -> "recrutement", "marions" -> "marins"): a word of wordfreq's large
+    French list is meant as written unless the word one edit away is far more frequent."""
+    lex = LexicalIndex.build(
+        ["a", "b", "c", "d"],
+        ["ils parlent", "une campagne de recrutement", "les marins pêcheurs", "dans la limite des crédits"],
+    )
+    for word in ("parents", "rechute", "marions", "licite"):
+        term = analyse(word)[0]
+        assert correct(lex, term, word) == term, word
+        assert correct(lex, term) != term, word  # read as a typo when the word is not given
 
 
 def test_english_questions_get_french_terms():
