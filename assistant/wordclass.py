@@ -178,26 +178,48 @@ TYPO_MARGIN = 2.5
 
 
 def _large_french() -> tuple[np.ndarray, np.ndarray] | None:
-    """wordfreq's large French list as two arrays: the sorted ``hash`` of its words and their buckets (3 MB,
-    where a dict of its 311,000 words took about 35). Python's string hash is the process's own, and so is
-    the array (a worker forked after ``load_large`` shares it). None when the file is not what it was."""
+    """wordfreq's large French list as two arrays: the sorted ``hash`` of its words and their buckets (3 MB;
+    read a bucket at a time, since its 311,000 words as Python strings would leave about 25 MB of the
+    process's heap behind). Python's string hash is the process's own, and so is the array (a worker forked
+    after ``load_large`` shares it). None when the file is not what it was."""
     import gzip
     import importlib.util
 
+    hashes: list[np.ndarray] = []
+    buckets: list[np.ndarray] = []
     try:
         import msgpack
 
         spec = importlib.util.find_spec("wordfreq")
         with gzip.open(Path(spec.origin).parent / "data" / "large_fr.msgpack.gz", "rb") as f:
-            data = msgpack.load(f, raw=False)
-        if not isinstance(data[0], dict) or data[0].get("format") != "cB" or data[0].get("version") != 1:
-            return None
+            unpacker = msgpack.Unpacker(f, raw=False)
+            n = unpacker.read_array_header()
+            header = unpacker.unpack()
+            if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+                return None
+            for i in range(n - 1):
+                words = unpacker.unpack()
+                hashes.append(np.fromiter(map(hash, words), dtype=np.int64, count=len(words)))
+                buckets.append(np.full(len(words), i, dtype=np.int16))
     except Exception:  # any unreadable or other file (msgpack's own errors included): wordfreq reads it itself
         return None
-    hashes = np.fromiter((hash(w) for bucket in data[1:] for w in bucket), dtype=np.int64)
-    buckets = np.fromiter((i for i, bucket in enumerate(data[1:]) for _ in bucket), dtype=np.int16)
-    order = np.argsort(hashes, kind="stable")
-    return hashes[order], buckets[order]
+    return _sorted_by_hash(np.concatenate(hashes), np.concatenate(buckets))
+
+
+def _sorted_by_hash(hashes: np.ndarray, buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs sorted by hash, each hash once, with its lowest bucket (its most frequent word)."""
+    order = np.lexsort((buckets, hashes))
+    hashes, buckets = hashes[order], buckets[order]
+    first = np.ones(len(hashes), dtype=bool)
+    first[1:] = hashes[1:] != hashes[:-1]
+    return hashes[first], buckets[first]
+
+
+def _bucket_of(arrays: tuple[np.ndarray, np.ndarray], word: str) -> int | None:
+    hashes, buckets = arrays
+    key = hash(word)
+    i = int(np.searchsorted(hashes, key))
+    return int(buckets[i]) if i < len(hashes) and hashes[i] == key else None
 
 
 _LARGE: list = []  # [arrays or None] once read
@@ -220,23 +242,19 @@ def french_zipf(word: str) -> float:
         from wordfreq import zipf_frequency  # its word list loads on first use
 
         return zipf_frequency(word, "fr", wordlist="large")
-    hashes, buckets = arrays
-    key = hash(unicodedata.normalize("NFC", word))
-    i = int(np.searchsorted(hashes, key))
-    return _bucket_zipf(int(buckets[i])) if i < len(hashes) and hashes[i] == key else 0.0
+    bucket = _bucket_of(arrays, unicodedata.normalize("NFC", word))
+    return 0.0 if bucket is None else _bucket_zipf(bucket)
 
 
 @lru_cache(maxsize=1)
-def _folded_common() -> dict[str, float]:
-    """Each word of the small list (Zipf 3 and above) folded (no accents), with the highest Zipf of the words
-    that fold to it: "debutant" 3.x for "débutant"."""
-    out: dict[str, float] = {}
-    for word, i in (_small_french() or {}).items():
-        z = _bucket_zipf(i)
-        f = fold(word)
-        if z > out.get(f, 0.0):
-            out[f] = z
-    return out
+def _folded_common() -> tuple[np.ndarray, np.ndarray]:
+    """The words of the small list (Zipf 3 and above) folded (no accents), as ``_large_french``'s arrays: the
+    hash of each folded word, with the bucket of the most frequent word that folds to it ("debutant" has
+    "débutant"'s)."""
+    listed = _small_french() or {}
+    hashes = np.fromiter((hash(fold(w)) for w in listed), dtype=np.int64, count=len(listed))
+    buckets = np.fromiter(listed.values(), dtype=np.int16, count=len(listed))
+    return _sorted_by_hash(hashes, buckets)
 
 
 def edits1(word: str) -> set[str]:
@@ -255,11 +273,11 @@ def typo_of(word: str, accept) -> str | None:
     """The common French word (folded) that ``word``, a French word, is most likely a misspelling of: one edit
     away, taken by ``accept`` (its term is in the corpus), and ``TYPO_MARGIN`` Zipf more frequent than ``word``
     itself. None when there is none: the word is meant as written."""
-    own = french_zipf(word)
     common = _folded_common()
-    best, best_z = None, own + TYPO_MARGIN
+    best, best_z = None, french_zipf(word) + TYPO_MARGIN
     for cand in edits1(fold(word)):
-        z = common.get(cand, 0.0)
+        bucket = _bucket_of(common, cand)
+        z = 0.0 if bucket is None else _bucket_zipf(bucket)
         if z >= best_z and accept(cand):
             best, best_z = cand, z
     return best
