@@ -236,15 +236,16 @@ def correct(index: LexicalIndex, token: str, word: str | None = None) -> str:
     """A query term absent from the corpus: what it is likely a misspelling of, else the term itself. Short
     terms and numbers are left alone. ``word`` is the term's word as written: a word of wordfreq's large French
     list is meant as written unless a far more frequent French word one edit away has a term in the corpus
-    ("commision" -> "commission", "personel" -> "personnel"; "parents" is not "parlent", nor "rechute"
+    ("personel" -> "personnel", "acceuil" -> "accueil"; "parents" is not "parlent", nor "rechute"
     "recrutement": ``wordclass.typo_of``). Any other (a typo no list holds, jargon, or no word given): the most
-    frequent corpus term one edit away with the same first letter."""
+    frequent corpus term one edit away with the same first letter. A term the corpus has is never corrected:
+    "commision" stems to "commis", a word of the codes."""
     if token in index.df or not 5 <= len(token) <= 30 or any(ch.isdigit() for ch in token):
         return token  # (edits of a very long "word" would be millions of strings)
     if word is not None and french_zipf(word):
         meant = typo_of(word, lambda cand: stem(cand) in index.df)
         return stem(meant) if meant else token
     best = max(
-        (t for t in edits1(token) if t in index.df and t[0] == token[0]), key=lambda t: index.df[t], default=None
+        (t for t in edits1(token) if t in index.df and t[0] == token[0]), key=lambda t: (index.df[t], t), default=None
     )
     return best or token

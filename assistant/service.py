@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from functools import cached_property
 
-from assistant import generations
+from assistant import generations, wordclass
 from assistant.answer import Answerer
 from assistant.followup import is_follow_up, standalone
 from assistant.index import Index, calibrated
@@ -55,6 +55,7 @@ class Loaded:
         # A question made of a passage's first words is answered with its citations: the embedding model,
         # Chroma's vectors and what the answer reads at first use (word lists, accents of headings) are loaded
         # before a user asks, not while a server also imports its chat.
+        wordclass.load_large()  # the typo corrector's word list, which the sample seldom needs
         sample = idx.catalog.sample_text() or "échauffement du service"
         self.answerer.ask(" ".join(sample.split()[:12]), generate=False)  # never a call to an LLM
 

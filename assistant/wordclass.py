@@ -170,11 +170,13 @@ def subject_words(text: str) -> list[tuple[str, bool]]:
 # A typo or a word? The spelling corrector (``assistant.lexical.correct``) once turned any word the corpus lacks
 # into the most frequent corpus term one edit away, real words too: "rechute" was searched as "recrutement",
 # "parents" as "parlent", "avorter" as "avert...". A word of wordfreq's large French list (311,000 words, down
-# to Zipf 0.5 or so; common misspellings are in it too: "commision" 2.09, "personel" 2.11) is now only read as
-# a typo of a word at least ``TYPO_MARGIN`` Zipf more frequent, one edit away: "commision" -> "commission"
-# (4.9), "personel" -> "personnel" (4.95); not "licite" (2.75) -> "limite" (4.86), "marions" (2.24) -> "marins"
-# (4.34), "débitant" -> "débutant".
+# to Zipf 0.5 or so; common misspellings are in it too: "personel" 2.11, "acceuil" 2.71) is now only read as a
+# typo of a word one edit away and at least ``TYPO_MARGIN`` Zipf more frequent: "personel" -> "personnel"
+# (4.95); not "licite" (2.75) -> "limite" (4.86), "marions" (2.24) -> "marins" (4.34), "débitant" ->
+# "débutant". For the slips typing makes most, two letters swapped or a letter doubled or not, the margin is
+# ``SLIP_MARGIN``: "acceuil" -> "accueil" (4.65), "professionel" (2.52) -> "professionnel" (4.65).
 TYPO_MARGIN = 2.5
+SLIP_MARGIN = 1.5
 
 
 def _large_french() -> tuple[np.ndarray, np.ndarray] | None:
@@ -251,7 +253,11 @@ def _folded_common() -> tuple[np.ndarray, np.ndarray]:
     """The words of the small list (Zipf 3 and above) folded (no accents), as ``_large_french``'s arrays: the
     hash of each folded word, with the bucket of the most frequent word that folds to it ("debutant" has
     "débutant"'s)."""
-    listed = _small_french() or {}
+    listed = _small_french()
+    if listed is None:  # another wordfreq version: its own list, read through it
+        from wordfreq import iter_wordlist, zipf_frequency
+
+        listed = {w: round((9 - zipf_frequency(w, "fr", wordlist="small")) * 100) for w in iter_wordlist("fr", "small")}
     hashes = np.fromiter((hash(fold(w)) for w in listed), dtype=np.int64, count=len(listed))
     buckets = np.fromiter(listed.values(), dtype=np.int16, count=len(listed))
     return _sorted_by_hash(hashes, buckets)
@@ -269,15 +275,40 @@ def edits1(word: str) -> set[str]:
     )
 
 
+def is_slip(word: str, other: str) -> bool:
+    """``other`` is ``word`` with two adjacent letters swapped, or with a letter doubled or undoubled."""
+    if len(word) == len(other):
+        diff = [i for i, (a, b) in enumerate(zip(word, other, strict=True)) if a != b]
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and word[diff[0]] == other[diff[1]]
+            and word[diff[1]] == other[diff[0]]
+        )
+    longer, shorter = (word, other) if len(word) > len(other) else (other, word)
+    if len(longer) != len(shorter) + 1:
+        return False
+    i = next((k for k in range(len(shorter)) if longer[k] != shorter[k]), len(shorter))
+    if longer[:i] + longer[i + 1 :] != shorter:
+        return False
+    return (i > 0 and longer[i - 1] == longer[i]) or (i + 1 < len(longer) and longer[i + 1] == longer[i])
+
+
 def typo_of(word: str, accept) -> str | None:
     """The common French word (folded) that ``word``, a French word, is most likely a misspelling of: one edit
     away, taken by ``accept`` (its term is in the corpus), and ``TYPO_MARGIN`` Zipf more frequent than ``word``
-    itself. None when there is none: the word is meant as written."""
+    itself (``SLIP_MARGIN`` for a slip: ``is_slip``). None when there is none: the word is meant as written.
+    Candidates are read in alphabetical order, so that of two as frequent the answer does not depend on the
+    process's string hashing."""
     common = _folded_common()
-    best, best_z = None, french_zipf(word) + TYPO_MARGIN
-    for cand in edits1(fold(word)):
+    own = french_zipf(word)
+    folded = fold(word)
+    best, best_z = None, 0.0
+    for cand in sorted(edits1(folded)):
         bucket = _bucket_of(common, cand)
-        z = 0.0 if bucket is None else _bucket_zipf(bucket)
-        if z >= best_z and accept(cand):
+        if bucket is None:
+            continue
+        z = _bucket_zipf(bucket)
+        if z > best_z and z >= own + (SLIP_MARGIN if is_slip(folded, cand) else TYPO_MARGIN) and accept(cand):
             best, best_z = cand, z
     return best

@@ -168,6 +168,37 @@ def test_the_large_french_list_gives_wordfreqs_values():
     assert wordclass.french_zipf("marions") > 0 and wordclass.french_zipf("xyzzyq") == 0.0
     assert wordclass.typo_of("commision", lambda w: True) == "commission"
     assert wordclass.typo_of("parents", lambda w: True) is None
+    assert wordclass.is_slip("acceuil", "accueil") and wordclass.is_slip("professionel", "professionnel")
+    assert not wordclass.is_slip("licite", "limite") and not wordclass.is_slip("marions", "marins")
+
+
+def test_the_large_list_comes_from_wordfreq_when_its_file_is_not_readable(monkeypatch, tmp_path):
+    """Another wordfreq version may move its files: the frequencies and the corrections then come through
+    wordfreq itself."""
+    import importlib.util
+
+    from wordfreq import zipf_frequency
+
+    from assistant import wordclass
+
+    real = importlib.util.find_spec
+
+    class Moved:
+        origin = str(tmp_path / "wordfreq" / "__init__.py")  # no data/ there
+
+    def clear():
+        for f in (wordclass._small_french, wordclass.zipf, wordclass.french_zipf, wordclass._folded_common):
+            f.cache_clear()
+        wordclass._LARGE.clear()
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: Moved() if name == "wordfreq" else real(name, *a))
+    clear()
+    try:
+        assert wordclass.french_zipf("marions") == zipf_frequency("marions", "fr", wordlist="large") > 0
+        assert wordclass._LARGE == [None]
+        assert wordclass.typo_of("personel", lambda w: True) == "personnel"
+    finally:
+        clear()
 
 
 def test_word_frequencies_come_from_wordfreq_when_its_file_is_not_readable(monkeypatch, tmp_path):

@@ -67,11 +67,19 @@ def test_glossary_expands_acronyms_both_ways():
 def test_typos_are_corrected_to_a_frequent_corpus_term():
     lex = LexicalIndex.build(
         ["a", "b", "c"],
-        ["la commission régionale", "une commission de coordination", "le personnel des agences régionales"],
+        [
+            "la commission régionale",
+            "une commission de coordination",
+            "le personnel des agences régionales",
+            "l'accueil des professionnels de santé",
+        ],
     )
-    # misspellings wordfreq lists, far less frequent than the word one edit away
+    # misspellings wordfreq lists, far less frequent than the word one edit away (a slip, two letters swapped or
+    # a letter doubled, needs less: "acceuil" 2.71 and "accueil" 4.65)
     assert correct(lex, analyse("commision")[0], "commision") == analyse("commission")[0]
     assert correct(lex, analyse("personel")[0], "personel") == analyse("personnel")[0]
+    assert correct(lex, analyse("acceuil")[0], "acceuil") == analyse("accueil")[0]
+    assert correct(lex, analyse("professionels")[0], "professionels") == analyse("professionnels")[0]
     assert correct(lex, analyse("comission")[0]) == analyse("commission")[0]  # the word unknown: any edit
     assert correct(lex, analyse("regionnale")[0], "regionnale") == analyse("régionale")[0]  # a typo no list has
     assert correct(lex, "zzzzzz", "zzzzzz") == "zzzzzz"
