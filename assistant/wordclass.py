@@ -76,24 +76,35 @@ RARE_ZIPF = 3.0
 PLAIN = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœæ]+")
 
 
-@lru_cache(maxsize=1)
-def _small_french() -> dict[str, int] | None:
-    """Each word of ``wordfreq``'s small French list and its bucket (minus its frequency in centibels), read
-    from the file wordfreq ships (its "cBpack": a gzipped msgpack list, a header then the buckets) without
-    importing wordfreq, whose tokenizers' dependencies took 0.2 s of every server's start. None when the file
-    is not where or what it was (another wordfreq version): wordfreq itself answers then."""
+def _buckets(name: str):
+    """The buckets of the word list ``name`` ("small_fr", "large_fr") that wordfreq ships (its "cBpack": a
+    gzipped msgpack list, a header then the buckets, each the words of one frequency), read one bucket at a
+    time, without importing wordfreq. Raises when the file is not where or what it was (another wordfreq
+    version)."""
     import gzip
     import importlib.util
 
-    try:
-        import msgpack
+    import msgpack
 
-        spec = importlib.util.find_spec("wordfreq")
-        with gzip.open(Path(spec.origin).parent / "data" / "small_fr.msgpack.gz", "rb") as f:
-            data = msgpack.load(f, raw=False)
-        if not isinstance(data[0], dict) or data[0].get("format") != "cB" or data[0].get("version") != 1:
-            return None
-        return {word: i for i, bucket in enumerate(data[1:]) for word in bucket}
+    spec = importlib.util.find_spec("wordfreq")
+    with gzip.open(Path(spec.origin).parent / "data" / f"{name}.msgpack.gz", "rb") as f:
+        unpacker = msgpack.Unpacker(f, raw=False)
+        n = unpacker.read_array_header()
+        header = unpacker.unpack()
+        if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+            raise ValueError(f"{name}: not a cBpack of version 1")
+        for _ in range(n - 1):
+            yield unpacker.unpack()
+
+
+@lru_cache(maxsize=1)
+def _small_french() -> dict[str, int] | None:
+    """Each word of ``wordfreq``'s small French list and its bucket (minus its frequency in centibels), read
+    from the file wordfreq ships without importing wordfreq, whose tokenizers' dependencies took 0.2 s of every
+    server's start. None when the file is not where or what it was (another wordfreq version): wordfreq itself
+    answers then."""
+    try:
+        return {word: i for i, bucket in enumerate(_buckets("small_fr")) for word in bucket}
     except Exception:  # any unreadable or other file (msgpack's own errors included): wordfreq reads it itself
         return None
 
@@ -184,25 +195,12 @@ def _large_french() -> tuple[np.ndarray, np.ndarray] | None:
     read a bucket at a time, since its 311,000 words as Python strings would leave about 25 MB of the
     process's heap behind). Python's string hash is the process's own, and so is the array (a worker forked
     after ``load_large`` shares it). None when the file is not what it was."""
-    import gzip
-    import importlib.util
-
     hashes: list[np.ndarray] = []
     buckets: list[np.ndarray] = []
     try:
-        import msgpack
-
-        spec = importlib.util.find_spec("wordfreq")
-        with gzip.open(Path(spec.origin).parent / "data" / "large_fr.msgpack.gz", "rb") as f:
-            unpacker = msgpack.Unpacker(f, raw=False)
-            n = unpacker.read_array_header()
-            header = unpacker.unpack()
-            if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
-                return None
-            for i in range(n - 1):
-                words = unpacker.unpack()
-                hashes.append(np.fromiter(map(hash, words), dtype=np.int64, count=len(words)))
-                buckets.append(np.full(len(words), i, dtype=np.int16))
+        for i, words in enumerate(_buckets("large_fr")):
+            hashes.append(np.fromiter(map(hash, words), dtype=np.int64, count=len(words)))
+            buckets.append(np.full(len(words), i, dtype=np.int16))
     except Exception:  # any unreadable or other file (msgpack's own errors included): wordfreq reads it itself
         return None
     return _sorted_by_hash(np.concatenate(hashes), np.concatenate(buckets))
