@@ -172,12 +172,11 @@ def test_the_large_french_list_gives_wordfreqs_values():
     assert not wordclass.is_slip("licite", "limite") and not wordclass.is_slip("marions", "marins")
 
 
-def test_the_large_list_comes_from_wordfreq_when_its_file_is_not_readable(monkeypatch, tmp_path):
-    """Another wordfreq version may move its files: the frequencies and the corrections then come through
-    wordfreq itself."""
+@pytest.fixture
+def moved_wordfreq(monkeypatch, tmp_path):
+    """wordfreq's files where another version might put them (not under its data/): every word list of
+    ``wordclass`` read again, before and after the test."""
     import importlib.util
-
-    from wordfreq import zipf_frequency
 
     from assistant import wordclass
 
@@ -193,34 +192,26 @@ def test_the_large_list_comes_from_wordfreq_when_its_file_is_not_readable(monkey
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: Moved() if name == "wordfreq" else real(name, *a))
     clear()
-    try:
-        assert wordclass.french_zipf("marions") == zipf_frequency("marions", "fr", wordlist="large") > 0
-        assert wordclass._LARGE == [None]
-        assert wordclass.typo_of("personel", lambda w: True) == "personnel"
-    finally:
-        clear()
+    yield wordclass
+    clear()
 
 
-def test_word_frequencies_come_from_wordfreq_when_its_file_is_not_readable(monkeypatch, tmp_path):
-    """Another wordfreq version may move or change its list: the rule then asks wordfreq, and answers go on."""
-    import importlib.util
-
+def test_the_large_list_comes_from_wordfreq_when_its_file_is_not_readable(moved_wordfreq):
+    """Another wordfreq version may move its files: the frequencies and the corrections then come through
+    wordfreq itself."""
     from wordfreq import zipf_frequency
 
-    from assistant import wordclass
+    wordclass = moved_wordfreq
+    assert wordclass.french_zipf("marions") == zipf_frequency("marions", "fr", wordlist="large") > 0
+    assert wordclass._LARGE == [None]
+    assert wordclass.typo_of("personel", lambda w: True) == "personnel"
 
-    real = importlib.util.find_spec
 
-    class Moved:
-        origin = str(tmp_path / "wordfreq" / "__init__.py")  # no data/ there
+def test_word_frequencies_come_from_wordfreq_when_its_file_is_not_readable(moved_wordfreq):
+    """Another wordfreq version may move or change its list: the rule then asks wordfreq, and answers go on."""
+    from wordfreq import zipf_frequency
 
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: Moved() if name == "wordfreq" else real(name, *a))
-    wordclass._small_french.cache_clear()
-    wordclass.zipf.cache_clear()
-    try:
-        assert wordclass._small_french() is None
-        assert wordclass.zipf("vouloir") == zipf_frequency("vouloir", "fr", wordlist="small") > 3
-        assert not wordclass.carries_subject("jouer")
-    finally:
-        wordclass._small_french.cache_clear()
-        wordclass.zipf.cache_clear()
+    wordclass = moved_wordfreq
+    assert wordclass._small_french() is None
+    assert wordclass.zipf("vouloir") == zipf_frequency("vouloir", "fr", wordlist="small") > 3
+    assert not wordclass.carries_subject("jouer")
