@@ -117,16 +117,41 @@ def masculine(folded: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Accents are folded before stemming so that 'duree' and 'durée' meet, and the word put in the masculine
-    (``masculine``) so that 'assurée' and 'assuré' do."""
+    """Accents are folded before stemming so that 'duree' and 'durée' meet, the word put in the masculine
+    (``masculine``) so that 'assurée' and 'assuré' do, and in the singular where the stemmer splits a plural from
+    its singular (``singular``, ``OWN_STEM``: "lois" and "loi", "usagers" and "usager")."""
     if re.fullmatch(r"[a-z]\d.*|\d.*", word):
         return word
-    folded = masculine(fold(word))
-    if folded.endswith("ions") and len(folded) > 5:
-        # "commissions" is "comm" to the French stemmer but "commission" is "commiss" (it reads "-issions" as a
-        # verb's ending, which the law does not write): a plural in -ions meets its singular
-        folded = folded[:-1]
+    folded = singular(masculine(fold(word)))
+    if folded in OWN_STEM or folded[-1:] == "s" and folded[:-1] in OWN_STEM:
+        return folded.removesuffix("s")
     return _stemmer().stemWord(folded)
+
+
+# Plurals the French stemmer stems otherwise than their singular ("lois" loi / "loi", "emplois", "essais",
+# "appuis", "euros", "numéros", "commissions" comm / "commission" commiss: it reads "-issions" as a verb's
+# ending, which the law does not write), by their ending; the words so ending that are no plural are kept.
+PLURAL_ENDINGS = ("ois", "ais", "uis", "os", "ions")
+KEEP_S = frozenset("fois mois bois trois frais mais jamais desormais palais mauvais clos repos gros dos propos".split())
+KEEP_ENDINGS = ("fois", "quis")  # "parfois", "toutefois"; "acquis", "requis"
+PLURALS = frozenset("lieux milieux jeux enjeux voeux elus".split())
+# Nouns that the stemmer reads as verbs in the singular only ("usager" -> usag, the stem of "usage", but "usagers"
+# -> usager; "crédit" -> cred, "crédits" -> credit), and words it stems as another, unrelated word ("délit" as
+# "délai", "loyer" as "loi", "foyer" as "foi", "amiante" as "ami"): their stem is the word itself (folded, in the
+# masculine singular), in the singular and the plural.
+OWN_STEM = frozenset(
+    (
+        "usager etranger conseiller danger cancer foyer loyer entier viager passager leger menager plancher acier "
+        "catheter sphincter docker gaucher credit forfait delit deficit debit conflit profit souhait amiante"
+    ).split()
+)
+
+
+def singular(folded: str) -> str:
+    """A folded word in the singular where the French stemmer gives its plural another stem than its singular
+    (``PLURAL_ENDINGS``, ``PLURALS``); any other word as it is."""
+    plural = folded.endswith(PLURAL_ENDINGS) and folded not in KEEP_S and not folded.endswith(KEEP_ENDINGS)
+    return folded[:-1] if (plural or folded in PLURALS) and len(folded) > 3 else folded
 
 
 @lru_cache(maxsize=200_000)

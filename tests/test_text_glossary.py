@@ -34,6 +34,31 @@ def test_feminine_and_plural_forms_meet_their_masculine_singular():
     assert analyse("durée") != analyse("année") and analyse("entière") != analyse("entrée")
 
 
+def test_plurals_meet_their_singular_and_the_stemmer_s_confusions_are_mended():
+    # the French stemmer alone gives each pair two different stems
+    for plural, singular in [
+        ("lois", "loi"),
+        ("emplois", "emploi"),
+        ("essais", "essai"),
+        ("euros", "euro"),
+        ("numéros", "numéro"),
+        ("lieux", "lieu"),
+        ("élus", "élu"),
+        ("usagers", "usager"),  # usager / usag: read as a verb in the singular only
+        ("étrangers", "étranger"),
+        ("crédits", "crédit"),
+        ("forfaits", "forfait"),
+        ("délits", "délit"),
+    ]:
+        assert analyse(plural) == analyse(singular), (plural, singular)
+    # unrelated words the stemmer gave one stem
+    for a, b in [("délit", "délai"), ("loyer", "loi"), ("foyer", "foi"), ("usager", "usage"), ("amiante", "ami")]:
+        assert analyse(a) != analyse(b), (a, b)
+    # words so ending that are no plural keep their own stem and family
+    assert analyse("fois") != analyse("foi") and analyse("acquis") == analyse("acquises")
+    assert analyse("dangereux") == analyse("danger") == analyse("dangers")
+
+
 def test_sentences_do_not_split_after_abbreviations():
     text = "Il renvoie à l'article L. 162-30-3 du code. Le contrat est conclu. Voir art. 5 du texte."
     assert [text[s:e] for s, e in sentences(text)] == [
