@@ -276,6 +276,10 @@ def gives_count(sentence: str, nouns: list[str]) -> bool:
         # "le nombre de membres est fixé à douze": the number follows, close by
         if i >= 2 and words[i - 2] == "nombre" and any(number(a) for a in words[i + 1 : i + 1 + 2 * COUNT_WINDOW]):
             return True
+        # "les membres de l'instance ..., dont le nombre ne peut excéder vingt": the number of what it names
+        for j in range(i + 1, len(words) - 2):
+            if words[j : j + 3] == ["dont", "le", "nombre"] and any(number(a) for a in words[j + 3 : j + 3 + COUNT_WINDOW]):
+                return True
     return False
 
 

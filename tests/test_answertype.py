@@ -191,6 +191,8 @@ def test_what_a_how_many_question_counts(question, noun):
         ("L'article L. 1432-4 fixe la liste des membres.", ["membres"], False),  # an article number
         ("Au 1er janvier 2024, les membres du conseil sont renouvelés par moitié.", ["membres"], False),  # a date
         ("Le nombre de membres est fixé par arrêté ; ils sont nommés pour cinq ans.", ["membres"], False),
+        ("Les membres de l'instance régionale, dont le nombre ne peut excéder vingt, sont nommés.", ["membres"], True),
+        ("Les membres, dont le nombre est fixé par arrêté, sont nommés pour cinq ans.", ["membres"], False),
         ("Selon la note n° 2018-154, les membres sont désignés.", ["membres"], False),  # a reference
         ("15 % des médecins bretons exercent en MSP.", ["médecins"], False),  # a share of them
         ("12,5 pour cent des médecins exercent seuls ; 3 200 médecins en MSP.", ["médecins"], True),
