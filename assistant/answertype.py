@@ -278,7 +278,8 @@ def gives_count(sentence: str, nouns: list[str]) -> bool:
             return True
         # "les membres de l'instance ..., dont le nombre ne peut excéder vingt": the number of what it names
         for j in range(i + 1, len(words) - 2):
-            if words[j : j + 3] == ["dont", "le", "nombre"] and any(number(a) for a in words[j + 3 : j + 3 + COUNT_WINDOW]):
+            relative = words[j : j + 3] == ["dont", "le", "nombre"]
+            if relative and any(number(a) for a in words[j + 3 : j + 3 + COUNT_WINDOW]):
                 return True
     return False
 
