@@ -259,8 +259,8 @@ def counted_nouns(question: str, long_forms) -> list[str]:
 def gives_count(sentence: str, nouns: list[str]) -> bool:
     """The sentence puts a number at most ``COUNT_WINDOW`` words before the thing counted ("composée de cent neuf
     membres", "4 000 CPTS"), or gives "le nombre de" it along with a number, or names it before "dont le nombre"
-    and a number ("les membres de l'instance, dont le nombre ne peut excéder vingt"). ``nouns``: the word counted and the
-    first word of its long forms ("CPTS": "communautés", for "mille communautés professionnelles...")."""
+    and a number ("les membres de l'instance, dont le nombre ne peut excéder vingt"). ``nouns``: the word counted
+    and the first word of its long forms ("CPTS": "communautés", for "mille communautés professionnelles...")."""
     stems = {s for n in nouns for s in analyse(n)[:1]}
     if not stems:
         return True
