@@ -314,3 +314,45 @@ def other_number(sentence: str, thing: str, number: str) -> str | None:
     if any(n.split("-")[0] == number.split("-")[0] for n in numbers):
         return None  # "le programme 2023" and "le programme 2023-2027", "annexe 13" and "annexe 13-8"
     return numbers[0]
+
+
+# A question that names where its answer is written ("Selon le rapport IGAS, qu'est-ce qu'une CPTS ?", "l'IGAS
+# voit quel rôle pour le DPC...", "combien de centres de santé d'après la CNAM en 2021"): the source's words are
+# not in the source's sentences. Read on folded text.
+SOURCE_LEAD = re.compile(r"\b(?:selon|d'apres|dans)\s+(?P<rest>[^,;:?!.]+)")
+DOCUMENT_NOUNS = r"(?:rapport|note|synthese|article|convention|etude|enquete|revue|bilan|document|texte|mission)"
+ATTRIBUTION = re.compile(
+    r"\b(?P<who>igas|cnam|assurance maladie|mission|rapport|article|note|auteur|journaliste)\s+"
+    r"(?P<verb>voit|voient|identifie|estime|recommande|preconise|propose|dit|constate|juge|conclut|souligne|"
+    r"observe|releve|indique|explique|cite|mentionne|evoque|retient|pointe|decrit)\b"
+)
+SOURCE_LINKS = frozenset("l la le les de du des d".split())  # words between a source's words ("rapport de l'IGAS")
+SOURCE_WORDS = 4
+# The source words that name no document by themselves ("le rapport", "l'article"): a source is one document's
+# only through another of its words ("IGAS", "CNAM", "type", "PPRGDRESS").
+GENERIC_SOURCE = frozenset(analyse(DOCUMENT_NOUNS.strip("(?:)").replace("|", " ") + " conclusion annuel"))
+
+
+def source_terms(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The terms of the source the question names ("selon le rapport IGAS", "d'après la CNAM", "dans la note
+    d'information", "l'IGAS identifie") and those of them that can name one document (not "rapport", "note", nor
+    the verb): (all, distinctive); empty when it names none. "dans" leads a source only before a document's noun
+    ("dans le rapport IGAS", not "dans le déploiement des CPTS")."""
+    folded = fold(question.lower()).replace("’", "'")
+    words: list[str] = []
+    for m in SOURCE_LEAD.finditer(folded):
+        rest = re.findall(r"\w+", m.group("rest"))
+        taken = []
+        for w in rest:
+            if w in SOURCE_LINKS:
+                continue
+            if is_stopword(w) or w.isdigit() or len(taken) == SOURCE_WORDS:
+                break
+            taken.append(w)
+        if taken and (not m.group(0).startswith("dans") or re.fullmatch(DOCUMENT_NOUNS + "s?", taken[0])):
+            words += taken
+    for m in ATTRIBUTION.finditer(folded):
+        words += [*m.group("who").split(), m.group("verb")]
+    terms = frozenset(analyse(" ".join(words)))
+    verbs = frozenset(analyse(" ".join(m.group("verb") for m in ATTRIBUTION.finditer(folded))))
+    return terms, terms - GENERIC_SOURCE - verbs
