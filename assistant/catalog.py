@@ -251,11 +251,6 @@ class Catalog:
         """Every article number of the corpus."""
         return {r[0] for r in self.db.execute("SELECT DISTINCT article FROM documents WHERE article != ''")}
 
-    def titles_of_texts(self) -> list[tuple[str, str]]:
-        """(title, short title) of each document that is no code article (the seed texts, uploaded notes)."""
-        rows = self.db.execute("SELECT title, short_title FROM documents WHERE article = '' ORDER BY doc_id")
-        return [(r[0] or "", r[1] or "") for r in rows]
-
     def codes(self) -> set[str]:
         """The codes whose articles the corpus holds ("Code de la santé publique"...)."""
         return {r[0] for r in self.db.execute("SELECT DISTINCT code FROM documents WHERE code != ''")}

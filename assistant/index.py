@@ -438,15 +438,6 @@ class Index:
         return float(self.authority[pos]) if pos >= 0 else default
 
     @cached_property
-    def text_titles(self) -> list[frozenset[str]]:
-        """The analysed terms of each text's title and short title (the documents that are no code article)."""
-        return [frozenset(analyse(f"{title} {short}")) for title, short in self.catalog.titles_of_texts()]
-
-    def names_text(self, terms: frozenset[str]) -> bool:
-        """Some text's title or short title holds all of ``terms`` ("igas": "Rapport IGAS n° 2018-041R…")."""
-        return bool(terms) and any(terms <= title for title in self.text_titles)
-
-    @cached_property
     def codes(self) -> set[str]:
         """The codes whose articles the index holds."""
         return self.catalog.codes()
@@ -484,7 +475,6 @@ class Index:
             "authority",
             "_shown_headings",
             "codes",
-            "text_titles",
         ):
             self.__dict__.pop(name, None)
 

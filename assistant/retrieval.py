@@ -310,14 +310,12 @@ class Retriever:
         for t in analyse(" ".join(asked_words(question))):
             if t in kept:
                 del kept[len(kept) - 1 - kept[::-1].index(t)]  # the last occurrence: the asking verb ends it
-        # So are the words that only say where the answer is written ("selon le rapport", "l'IGAS voit") when
-        # they name one of the texts: the word that names it ("IGAS") stays, its passages' title holds it ("dans
-        # la convention médicale" names no text: "convention" is what it asks about)
+        # So are the words that only say where the answer is written ("selon le rapport", "l'IGAS voit"): the
+        # word that names the document ("IGAS") stays, its passages' title holds it
         source, naming = source_terms(question)
-        if idx.names_text(naming):
-            for t in source - naming:
-                if t in kept:
-                    kept.remove(t)
+        for t in source - naming:
+            if t in kept:
+                kept.remove(t)
         terms = kept if not all(map(is_number_term, kept)) else terms
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]

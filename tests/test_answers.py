@@ -654,5 +654,3 @@ def test_a_question_that_names_its_source_is_answered_from_it(service):
     assert answer.answered, answer.answer
     assert "IGAS" in answer.citations[0].title, answer.citations[0]
     assert "rapport" not in service.search("Selon le rapport IGAS, qu'est-ce qu'une CPTS ?").terms
-    # a source that names none of the texts is what the question asks about: it is searched
-    assert "convent" in service.search("Que prévoit-on dans la convention médicale sur les dépassements ?").terms
