@@ -17,7 +17,6 @@ from assistant.answertype import (
     has_type,
     numbered_things,
     other_number,
-    source_terms,
 )
 from assistant.cite import citation_of, display_article
 from assistant.index import Index
@@ -391,18 +390,6 @@ class Answerer:
         seen = set(analysed[i]) | set(analysed[0]) | (set(analysed[i - 1]) if i else set())
         return any(f.held(seen) for f in subject)
 
-    def source_held(self, result: SearchResult, hit: Hit) -> frozenset[str]:
-        """The terms of the source the question names ("Selon le rapport IGAS, ...": rapport, IGAS) when the
-        passage is of that document, which its sentences hold though none says them; else nothing. A seed document
-        is named by the words of its title or short title that are not only "rapport" or "note" (``source_terms``:
-        "IGAS", "CNAM", "note d'information DSS"); a code's article is never named so."""
-        source, naming = source_terms(result.question) if not result.translated else (frozenset(), frozenset())
-        if not naming or hit.chunk.article:
-            return frozenset()
-        doc = self.index.documents.get(hit.chunk.doc_id, {})
-        title = set(analyse(" ".join([hit.chunk.title, doc.get("short_title") or ""])))
-        return source if naming <= title else frozenset()
-
     def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3
         passage (the refusal signal, calibrated on the eval set)."""
@@ -414,12 +401,15 @@ class Answerer:
         def with_alternatives(sentence_terms: set[str]) -> set[str]:
             return sentence_terms | {t for t, alts in alternatives.items() if any(a <= sentence_terms for a in alts)}
 
-        def coverage(hit: Hit) -> float:
-            extra = self.source_held(result, hit)
-            analysed = self.index.analysed_sentences(hit.chunk.chunk_id)
-            return window_coverage([with_alternatives(x | extra) for x in analysed], weights)
-
-        return max((coverage(h) for h in hits[:3]), default=0.0)
+        return max(
+            (
+                window_coverage(
+                    [with_alternatives(x) for x in self.index.analysed_sentences(h.chunk.chunk_id)], weights
+                )
+                for h in hits[:3]
+            ),
+            default=0.0,
+        )
 
     def ask(self, question: str, dense: bool = True, generate: bool = True) -> Answer:
         """``generate``: False answers extractively even when an LLM backend is set (a server's warm-up)."""
@@ -579,7 +569,6 @@ class Answerer:
             text = hit.chunk.text
             context = self.index.context_terms(hit.chunk.chunk_id)
             analysed = self.index.analysed_sentences(hit.chunk.chunk_id)  # the same split, analysed once
-            named = self.source_held(result, hit)  # the source the question names, if it is this passage's
             for i, (s, e) in enumerate(sentences(text)):
                 sent = text[s:e].strip()
                 n_words = len(sent.split())
@@ -591,7 +580,7 @@ class Answerer:
                     continue  # a title or heading line, not an answer
                 if ORDER.search(fold(sent)):
                     continue  # an order to the assistant inside a document is never an answer (flagged in the sources)
-                toks = analysed[i] | named if named else analysed[i]
+                toks = analysed[i]
                 # a term found elsewhere in the passage (or in what it is indexed under: its title, the
                 # acronym of a long form it spells out) half-counts, one of its last two headings counts in
                 # full: the sentence is read in its context

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answertype import counted_nouns, expected_type, gives_count, source_terms
+from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
 from assistant.intent import LEGAL_FORM, asked_words, has_cue, intent_of
@@ -310,12 +310,6 @@ class Retriever:
         for t in analyse(" ".join(asked_words(question))):
             if t in kept:
                 del kept[len(kept) - 1 - kept[::-1].index(t)]  # the last occurrence: the asking verb ends it
-        # So are the words that only say where the answer is written ("selon le rapport", "l'IGAS voit"): the
-        # word that names the document ("IGAS") stays, its passages' title holds it
-        source, naming = source_terms(question)
-        for t in source - naming:
-            if t in kept:
-                kept.remove(t)
         terms = kept if not all(map(is_number_term, kept)) else terms
         if french:  # English words weigh nothing in a French corpus: keep the translation and known terms
             terms = analyse(french) + [t for t in terms if t in idx.lexical.df]

@@ -645,12 +645,3 @@ def test_a_date_asked_for_a_named_year_comes_from_a_passage_about_that_year(tmp_
     other = service_over(tmp_path / "article", dated, min_coverage=0.2)
     refused = other.ask("le plan national de gestion du risque 2019 a été adopté quand ?")
     assert not refused.answered and "ne portent pas sur 2019" in refused.answer, refused.answer
-
-
-def test_a_question_that_names_its_source_is_answered_from_it(service):
-    """The IGAS report's sentences never say "rapport" nor "IGAS": "Selon le rapport IGAS, qu'est-ce qu'une CPTS
-    ?" was refused as if those words were missing from the answer. The document the question names holds them."""
-    answer = service.ask("Selon le rapport IGAS, qu'est-ce qu'une CPTS ?")
-    assert answer.answered, answer.answer
-    assert "IGAS" in answer.citations[0].title, answer.citations[0]
-    assert "rapport" not in service.search("Selon le rapport IGAS, qu'est-ce qu'une CPTS ?").terms

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.answertype import counted_noun, expected_type, gives_count, has_type, source_terms
+from assistant.answertype import counted_noun, expected_type, gives_count, has_type
 
 
 @pytest.mark.parametrize(
@@ -222,20 +222,3 @@ def test_a_count_is_a_number_of_the_thing_counted(sentence, nouns, gives):
 )
 def test_addresses_and_telephone_numbers(sentence, kind, has):
     assert has_type(sentence, kind) is has
-
-
-@pytest.mark.parametrize(
-    "question,terms,naming",
-    [
-        ("Selon le rapport IGAS, qu'est-ce qu'une CPTS ?", {"rapport", "igas"}, {"igas"}),
-        ("l'IGAS voit quel rôle pour le DPC dans le déploiement des CPTS", {"igas", "voit"}, {"igas"}),
-        ("combien de centres de santé d'après la CNAM en 2021", {"cnam"}, {"cnam"}),
-        ("Que disent les CPTS dans la note d'information DSS ?", {"not", "inform", "dss"}, {"inform", "dss"}),
-        ("Quel risque selon la conclusion de l'article ?", {"conclus", "articl"}, set()),  # no document named
-        # "dans" leads a source only before a document's noun; a question about a report names no source
-        ("Quel rôle dans le déploiement des CPTS ?", set(), set()),
-        ("Qui a rédigé le rapport annuel 2019 de l'Assurance Maladie ?", set(), set()),
-    ],
-)
-def test_the_source_a_question_names(question, terms, naming):
-    assert source_terms(question) == (frozenset(terms), frozenset(naming))
