@@ -269,6 +269,17 @@ def gives_count(sentence: str, nouns: list[str]) -> bool:
     def number(w: str) -> bool:
         return w.isdigit() or bool(NUMBER_WORD.fullmatch(w)) or bool(ORDINAL.fullmatch(w))
 
+    # "les membres de l'instance ..., dont le nombre ne peut excéder vingt": the number of what it names before
+    # (the last such clause of the sentence, found once)
+    relative = max(
+        (
+            j
+            for j in range(len(words) - 2)
+            if words[j : j + 3] == ["dont", "le", "nombre"]
+            and any(number(a) for a in words[j + 3 : j + 3 + COUNT_WINDOW])
+        ),
+        default=-1,
+    )
     for i, w in enumerate(words):
         if not set(analyse(w)[:1]) & stems:
             continue
@@ -277,11 +288,8 @@ def gives_count(sentence: str, nouns: list[str]) -> bool:
         # "le nombre de membres est fixé à douze": the number follows, close by
         if i >= 2 and words[i - 2] == "nombre" and any(number(a) for a in words[i + 1 : i + 1 + 2 * COUNT_WINDOW]):
             return True
-        # "les membres de l'instance ..., dont le nombre ne peut excéder vingt": the number of what it names
-        for j in range(i + 1, len(words) - 2):
-            relative = words[j : j + 3] == ["dont", "le", "nombre"]
-            if relative and any(number(a) for a in words[j + 3 : j + 3 + COUNT_WINDOW]):
-                return True
+        if i < relative:
+            return True
     return False
 
 
