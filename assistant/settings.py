@@ -26,8 +26,9 @@ CHUNKING_VERSION = "1"
 # Bumped whenever text analysis (tokens, stems) changes: the lexical index and glossary are then rebuilt.
 # 3: the headings field and authorities saved with the lexical index; 4: accented headings; 5: sections in
 # catalog order; 6: the ids of the passages saved as arrays (``lexical.MappedIds``); 7: words put in the masculine
-# singular before stemming (``text.masculine``); 8: a plural in -ions stemmed as its singular (``text.stem``); 9: every
-# plural stemmed as its singular, nouns in -er and words the stemmer confused given their own stem (``text.singular``)
+# singular before stemming (``text.masculine``); 8: a plural in -ions stemmed as its singular (``text.stem``); 9: the
+# plurals the stemmer split from their singular stemmed as it, nouns in -er and -it and words the stemmer confused
+# given their own stem (``text.singular``, ``text.OWN_STEM``)
 ANALYSIS_VERSION = "9"
 
 

@@ -132,8 +132,8 @@ def stem(word: str) -> str:
 # "appuis", "euros", "numéros", "commissions" comm / "commission" commiss: it reads "-issions" as a verb's
 # ending, which the law does not write), by their ending; the words so ending that are no plural are kept.
 PLURAL_ENDINGS = ("ois", "ais", "uis", "os", "ions")
-KEEP_S = frozenset("fois mois bois trois frais mais jamais desormais palais mauvais clos repos gros dos propos".split())
-KEEP_ENDINGS = ("fois", "quis")  # "parfois", "toutefois"; "acquis", "requis"
+KEEP_S = frozenset("mois bois trois frais mais jamais desormais palais mauvais clos repos gros dos propos".split())
+KEEP_ENDINGS = ("fois", "quis")  # "fois", "parfois", "toutefois"; "acquis", "requis"
 PLURALS = frozenset("lieux milieux jeux enjeux voeux elus".split())
 # Nouns that the stemmer reads as verbs in the singular only ("usager" -> usag, the stem of "usage", but "usagers"
 # -> usager; "crédit" -> cred, "crédits" -> credit), and words it stems as another, unrelated word ("délit" as
