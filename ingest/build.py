@@ -75,7 +75,7 @@ class Builder(Index):
             shutil.rmtree(folder, ignore_errors=True)
             return 0
         try:
-            saved = write_exact(self.store, folder, clusters=grouped)
+            saved = write_exact(self.store, folder, clusters=grouped, bits=self.settings.exact_vector_bits)
         except (OSError, ValueError, MemoryError) as exc:  # readers search Chroma; the generation is still good
             shutil.rmtree(folder, ignore_errors=True)
             shutil.rmtree(folder.with_name(folder.name + ".new"), ignore_errors=True)

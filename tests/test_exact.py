@@ -33,7 +33,11 @@ def test_readers_search_the_exact_array_which_holds_chromas_vectors_and_finds_th
     assert sorted(idx.store.all_ids()) == sorted(ids) == sorted(idx.catalog.chunk_ids())
     stored = chroma.vectors(ids)
     exact = idx.store.vectors(ids + ["absent"])
-    assert set(exact) == set(ids) and all(np.array_equal(exact[c], stored[c]) for c in ids)
+    assert set(exact) == set(ids) and all(exact[c].dtype == np.float32 for c in ids)
+    # each value within half a step of Chroma's: the row's largest magnitude over 254
+    assert all(np.abs(exact[c] - stored[c]).max() <= np.abs(stored[c]).max() / 254 * 1.001 for c in ids)
+    assert not all(np.array_equal(exact[c], stored[c]) for c in ids)  # (rounded: not the same floats)
+    assert np.load(idx.path / generations.EXACT / "vectors.npy", mmap_mode="r").dtype == np.int8  # a quarter
     assert idx.store.existing([ids[0], "absent"]) == {ids[0]}
 
     matrix = np.stack([stored[c] for c in ids])
@@ -41,13 +45,51 @@ def test_readers_search_the_exact_array_which_holds_chromas_vectors_and_finds_th
     for question in ("Qui pilote le ciblage des CAQES ?", "durée de la convention", "fonds d'intervention régional"):
         q = idx.embedder.embed_query(question)
         got = idx.store.query(q, 10)
-        sims = matrix @ (q / np.linalg.norm(q))
-        best = sorted(range(len(ids)), key=lambda i: -sims[i])[:10]
-        assert [c for c, _ in got] == [ids[i] for i in best]  # exactly the 10 nearest, best first
-        assert [s for _, s in got] == pytest.approx([float(sims[i]) for i in best], abs=1e-5)
+        sims = dict(zip(ids, (matrix @ (q / np.linalg.norm(q))).tolist(), strict=True))
+        tenth = sorted(sims.values(), reverse=True)[9]
+        # the 10 nearest by Chroma's own vectors, best first, but for ties closer than the rounding
+        assert [s for _, s in got] == sorted((s for _, s in got), reverse=True)
+        assert all(sims[c] >= tenth - 0.004 for c, _ in got)
+        assert [s for _, s in got] == pytest.approx([sims[c] for c, _ in got], abs=0.002)
         assert {c for c, _ in chroma.query(q, 3)} <= {c for c, _ in got}  # Chroma's nearest are among them
     assert len(idx.store.query(q, 10_000)) == len(ids)
     idx.close()
+
+
+def test_an_array_saved_in_float32_is_read_as_it_is_and_int8_rows_without_their_steps_are_refused(
+    tmp_path, corpus, monkeypatch
+):
+    """``ASSISTANT_EXACT_VECTOR_BITS=32`` saves Chroma's float32 vectors as they are, as every array was saved
+    before 2026-12-05 (no steps): readers read both kinds. int8 rows whose steps are missing or short are not
+    read (Chroma answers, and ``exact_error`` says why)."""
+    monkeypatch.setenv("ASSISTANT_EXACT_VECTOR_BITS", "32")
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])
+    idx = Index(settings)
+    folder = idx.path / generations.EXACT
+    assert np.load(folder / "vectors.npy", mmap_mode="r").dtype == np.float32 and not (folder / "steps.npy").exists()
+    ids = idx.chroma().all_ids()
+    stored = idx.chroma().vectors(ids)
+    assert isinstance(idx.store, ExactVectors) and not idx.exact_error
+    got = idx.store.vectors(ids)
+    assert all(np.array_equal(got[c], stored[c]) for c in ids)
+    q = idx.embedder.embed_query("Qui pilote le ciblage des CAQES ?")
+    assert idx.store.query(q, 3)[0][0] == idx.chroma().query(q, 1)[0][0]
+
+    monkeypatch.setenv("ASSISTANT_EXACT_VECTOR_BITS", "8")
+    (corpus / "igas-2018-041r-deploiement-cpts-synthese.txt").unlink()
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])  # the next generation's array: int8
+    idx = Index(settings)
+    folder = idx.path / generations.EXACT
+    assert np.load(folder / "vectors.npy", mmap_mode="r").dtype == np.int8 and isinstance(idx.store, ExactVectors)
+    saved_steps = np.load(folder / "steps.npy")
+    (folder / "steps.npy").unlink()
+    broken = Index(settings)
+    assert isinstance(broken.store, VectorStore) and "manquants" in broken.exact_error
+    np.save(folder / "steps.npy", saved_steps[:-1])
+    short = Index(settings)
+    assert isinstance(short.store, VectorStore) and "longueurs différentes" in short.exact_error
 
 
 def test_each_refresh_saves_the_array_of_its_own_generation(tmp_path, corpus):
@@ -135,12 +177,12 @@ def _verify_then_fix(settings, finding: str) -> Index:
 
 
 def test_verify_reads_the_array_readers_search_and_fix_saves_it_again(tmp_path, corpus):
-    from assistant.store import EXACT_IDS, EXACT_NORMS, EXACT_VECTORS
+    from assistant.store import EXACT_IDS, EXACT_NORMS, EXACT_STEPS, EXACT_VECTORS
 
     settings = Settings(index=tmp_path / "index")
     refresh(settings, [corpus])
     folder = _exact_folder(settings)
-    for name in (EXACT_IDS, EXACT_NORMS, EXACT_VECTORS):  # the array loses its last passage
+    for name in (EXACT_IDS, EXACT_NORMS, EXACT_STEPS, EXACT_VECTORS):  # the array loses its last passage
         array = np.load(folder / name)
         np.save(folder / name, array[:-1])
     idx = _verify_then_fix(settings, "1 passage(s) sans vecteur")
