@@ -95,8 +95,9 @@ def dense_scores(store, embedder, qvec: np.ndarray, k: int, wanted: list[str], f
     if slices is None:
         dense = dict(store.query(qvec, k))
         for cid in wanted:
-            if cid not in dense and cid in fetched:
-                dense[cid] = float(np.dot(fetched[cid], qvec))
+            if cid not in dense and cid in fetched:  # the cosine, as the store's (its vectors may be rounded)
+                v = fetched[cid]
+                dense[cid] = float(np.dot(v, qvec) / max(float(np.linalg.norm(v) * np.linalg.norm(qvec)), 1e-12))
         return dense
     near: dict[str, None] = {}
     for part in slices:

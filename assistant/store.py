@@ -308,10 +308,11 @@ def open_exact(folder: Path, probes: int) -> ExactVectors:
         with pinned(folder) as path:
             try:
                 return ClusteredVectors(path, probes) if (path / CLUSTER_CENTROIDS).exists() else ExactVectors(path)
-            except FileNotFoundError:
+            except FileNotFoundError as exc:
                 if attempt < 2:  # the old folder, replaced and being deleted: the new one is in place
                     continue
-                raise FileNotFoundError(f"fichiers manquants dans {folder}") from None
+                name = f" ({Path(exc.filename).name})" if exc.filename else ""
+                raise FileNotFoundError(f"fichiers manquants dans {folder}{name}") from None
             except (OSError, ValueError) as exc:
                 raise type(exc)(str(exc).replace(str(path), str(folder))) from exc
     raise AssertionError("unreachable")
@@ -352,6 +353,16 @@ def has_exact(folder: Path) -> bool:
     return all((folder / name).exists() for name in (EXACT_IDS, EXACT_NORMS, EXACT_VECTORS))
 
 
+def exact_bits(folder: Path) -> int | None:
+    """How the array saved in ``folder`` holds its values: 8 (int8 rows and their steps), 32 (float32), None
+    when there is none or it cannot be read."""
+    try:
+        dtype = np.load(folder / EXACT_VECTORS, mmap_mode="r").dtype
+    except (OSError, ValueError):
+        return None
+    return {np.dtype(np.int8): 8, np.dtype(np.float32): 32}.get(dtype)
+
+
 def _steps(folder: Path, matrix: np.ndarray) -> np.ndarray | None:
     """The steps of int8 rows (``quantize``), None for float32 rows (an array saved before 2026-12-05). Raises
     ``ValueError`` for another type, or int8 rows without their steps."""
@@ -359,9 +370,10 @@ def _steps(folder: Path, matrix: np.ndarray) -> np.ndarray | None:
         return None
     if matrix.dtype != np.int8:
         raise ValueError(f"{folder / EXACT_VECTORS} : type inattendu ({matrix.dtype})")
-    if not (folder / EXACT_STEPS).exists():
-        raise FileNotFoundError(f"{folder / EXACT_STEPS} manquant")
-    return np.load(folder / EXACT_STEPS, mmap_mode="r")
+    steps = np.load(folder / EXACT_STEPS, mmap_mode="r")  # (FileNotFoundError naming it when missing)
+    if steps.ndim != 1 or steps.dtype != np.float32:
+        raise ValueError(f"{folder / EXACT_STEPS} : tableau inattendu ({steps.shape}, {steps.dtype})")
+    return steps
 
 
 class ExactVectors:
@@ -457,7 +469,7 @@ class ClusteredVectors(ExactVectors):
         ):
             raise ValueError(
                 f"tableaux de {folder} de longueurs différentes ({n} identifiants, {len(self._norms)} normes, "
-                f"{shape[0]} vecteurs, {int(self._offsets[-1])} dans les groupes)"
+                f"{shape[0]} vecteurs, {steps} pas, {int(self._offsets[-1])} dans les groupes)"
             )
         if (folder / EXACT_VECTORS).stat().st_size < start + shape[0] * shape[1] * np.dtype(dtype).itemsize:
             raise ValueError(f"{folder / EXACT_VECTORS} tronqué")

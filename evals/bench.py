@@ -23,10 +23,12 @@ from assistant.embeddings import get_embedder
 from assistant.index import Index
 from assistant.service import RELEASE_AFTER_S, Service
 from assistant.settings import PROJECT_ROOT, Settings
+from assistant.store import exact_bits
 from assistant.suggest import start_precheck
 from evals import metrics as m
 from evals.runner import DEFAULT_QUESTIONS, load_questions
 from evals.synthetic import build_synthetic, is_built, refresh_lexical, refresh_vectors, synthetic_params
+from ingest.build import Builder
 from ingest.pipeline import refresh
 
 SHARED = PROJECT_ROOT.parent / "shared" / "corpora" / "legifrance"
@@ -79,6 +81,28 @@ def ensure_synthetic(name: str, cache: Path, log) -> tuple[Settings, dict]:
     return Settings(index=dest), info.get("synthetic_build", {})
 
 
+def _current(settings: Settings) -> Path:
+    """The folder of the generation the index serves."""
+    return generations.path_of(settings.index, generations.current_name(settings.index) or generations.LEGACY)
+
+
+def resave_array(settings: Settings, log=print) -> bool:
+    """Save the current generation's vectors' array again when it holds them otherwise than
+    ``exact_vector_bits`` says (float32, as every array was saved before stop 42): a no-change refresh publishes
+    nothing, so a cached index would keep its old array and the bench measure it. True when it did."""
+    current = _current(settings)
+    bits = exact_bits(current / generations.EXACT)
+    if bits in (None, settings.exact_vector_bits):
+        return False
+    builder = Builder(settings, path=current)
+    try:
+        builder.write_exact_vectors()
+    finally:
+        builder.close()
+    log(f"vectors' array in {bits} bits saved again in {settings.exact_vector_bits}")
+    return True
+
+
 def ensure_index(name: str, cache: Path, log) -> Settings:
     """The index of one size, built once and cached under bench/cache/NAME (a no-change refresh otherwise; rebuilt
     when it was built with another model or chunking, e.g. the MiniLM alone, the default before 2026-12-04)."""
@@ -87,6 +111,7 @@ def ensure_index(name: str, cache: Path, log) -> Settings:
     report = refresh(settings, SIZES[name], rebuild_if_changed=True)
     if report.rebuilt_because:
         log(f"[{name}] built with other settings ({report.rebuilt_because}): rebuilt")
+    resave_array(settings, lambda msg: log(f"[{name}] {msg}"))
     log(
         f"[{name}] index ready: {report.chunks_total} chunks ({report.chunks_embedded} embedded now, "
         f"{time.perf_counter() - t:.1f} s)"
@@ -573,6 +598,7 @@ def run_bench(
             "chunks": idx.catalog.counts()[1],
             "documents": idx.catalog.counts()[0],
             "index_mb": _dir_size(settings.index) / 1e6,
+            "vector_array_bits": exact_bits(_current(settings) / generations.EXACT),  # 8, 32 (before stop 42), None
             "command": f"python -m evals bench --sizes {name}" + ("" if ingest else " --no-ingest"),
         }
         idx.close()

@@ -28,7 +28,7 @@ from assistant.glossary import Glossary
 from assistant.index import vectors_made
 from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
-from assistant.store import VectorStore
+from assistant.store import VectorStore, exact_bits
 from ingest.build import Builder
 
 SPACE = re.compile(r"(\s+)")
@@ -128,13 +128,15 @@ def refresh_lexical(dest: Path, log=print) -> bool:
 
 def refresh_vectors(dest: Path, log=print) -> bool:
     """Save the synthetic index's vectors as the arrays a refresh of a real index of its size saves
-    (``Builder.write_exact_vectors``: grouped by nearness above ``exact_search_max``) when it has none, without
-    copying its passages again; True when it did."""
+    (``Builder.write_exact_vectors``: grouped by nearness above ``exact_search_max``) when it has none, or
+    arrays of another kind than ``exact_vector_bits`` (float32 ones saved before stop 42), without copying its
+    passages again; True when it did."""
     dest = Path(dest)
-    if (dest / generations.EXACT).exists():
+    settings = _settings_as(dest, json.loads((dest / generations.INFO).read_text()))
+    if (dest / generations.EXACT).exists() and exact_bits(dest / generations.EXACT) == settings.exact_vector_bits:
         return False
     t = time.perf_counter()
-    index = Builder(_settings_as(dest, json.loads((dest / generations.INFO).read_text())), path=dest)
+    index = Builder(settings, path=dest)
     saved = index.write_exact_vectors()
     index.close()
     log(f"[synthetic] {saved} vectors saved for readers ({time.perf_counter() - t:.0f} s)")

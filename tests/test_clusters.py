@@ -87,6 +87,12 @@ def test_damaged_groups_are_refused(tmp_path):
     with pytest.raises(ValueError):
         ClusteredVectors(tmp_path / "grouped", probes=4)
     np.save(tmp_path / "grouped" / "offsets.npy", offsets)
+    steps = np.load(tmp_path / "grouped" / "steps.npy")
+    np.save(tmp_path / "grouped" / "steps.npy", steps[:-1])
+    with pytest.raises(ValueError, match="499 pas"):
+        ClusteredVectors(tmp_path / "grouped", probes=4)
+    np.save(tmp_path / "grouped" / "steps.npy", steps)
+    assert ClusteredVectors(tmp_path / "grouped", probes=4).count() == 500
     with open(tmp_path / "grouped" / "vectors.npy", "r+b") as f:
         f.truncate(f.seek(0, 2) - 64)
     with pytest.raises(ValueError):

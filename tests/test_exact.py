@@ -40,11 +40,21 @@ def test_readers_search_the_exact_array_which_holds_chromas_vectors_and_finds_th
     assert np.load(idx.path / generations.EXACT / "vectors.npy", mmap_mode="r").dtype == np.int8  # a quarter
     assert idx.store.existing([ids[0], "absent"]) == {ids[0]}
 
+    folder = idx.path / generations.EXACT
+    rows, steps = np.load(folder / "vectors.npy"), np.load(folder / "steps.npy")
+    assert np.allclose(np.load(folder / "norms.npy"), np.linalg.norm(rows * steps[:, None], axis=1), rtol=1e-6)
+
     matrix = np.stack([stored[c] for c in ids])
     matrix = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+    own = np.stack([exact[c] for c in ids])  # what the array holds
+    own = own / np.linalg.norm(own, axis=1, keepdims=True)
     for question in ("Qui pilote le ciblage des CAQES ?", "durée de la convention", "fonds d'intervention régional"):
         q = idx.embedder.embed_query(question)
         got = idx.store.query(q, 10)
+        held = own @ (q / np.linalg.norm(q))
+        best = sorted(range(len(ids)), key=lambda i: -held[i])[:10]
+        assert [c for c, _ in got] == [ids[i] for i in best]  # exactly the 10 nearest of its vectors, best first
+        assert [s for _, s in got] == pytest.approx([float(held[i]) for i in best], abs=1e-5)
         sims = dict(zip(ids, (matrix @ (q / np.linalg.norm(q))).tolist(), strict=True))
         tenth = sorted(sims.values(), reverse=True)[9]
         # the 10 nearest by Chroma's own vectors, best first, but for ties closer than the rounding
@@ -87,9 +97,15 @@ def test_an_array_saved_in_float32_is_read_as_it_is_and_int8_rows_without_their_
     (folder / "steps.npy").unlink()
     broken = Index(settings)
     assert isinstance(broken.store, VectorStore) and "manquants" in broken.exact_error
+    assert "steps.npy" in broken.exact_error
     np.save(folder / "steps.npy", saved_steps[:-1])
     short = Index(settings)
     assert isinstance(short.store, VectorStore) and "longueurs différentes" in short.exact_error
+    np.save(folder / "steps.npy", saved_steps[:, None])  # one column: every product would be a matrix
+    flat = Index(settings)
+    assert isinstance(flat.store, VectorStore) and "steps.npy : tableau inattendu" in flat.exact_error
+    np.save(folder / "steps.npy", saved_steps)
+    assert isinstance(Index(settings).store, ExactVectors)
 
 
 def test_each_refresh_saves_the_array_of_its_own_generation(tmp_path, corpus):

@@ -8,10 +8,11 @@ from fakes import FAKE
 from assistant.index import Index
 from assistant.service import Service
 from assistant.settings import Settings
-from evals.synthetic import build_synthetic, is_built, refresh_lexical, synthetic_params
+from assistant.store import exact_bits
+from evals.synthetic import build_synthetic, is_built, refresh_lexical, refresh_vectors, synthetic_params
 
 
-def test_synthetic_index_opens_and_answers(fake_index, tmp_path):
+def test_synthetic_index_opens_and_answers(fake_index, tmp_path, monkeypatch):
     source = fake_index.index
     n_source = Index(fake_index).catalog.counts()[1]
     dest = tmp_path / "synthetic"
@@ -55,3 +56,36 @@ def test_synthetic_index_opens_and_answers(fake_index, tmp_path):
     assert is_built(dest, synthetic_params(source, 2 * n_source + 3, 0))
     svc = Service(settings)
     assert [(h.chunk.chunk_id, h.score) for h in svc.search("Quelle est la durée du PPRGDRESS ?").hits] == search
+
+    # an array saved in float32 (as before stop 42) is saved again as exact_vector_bits says, once
+    svc.index.close()
+    quiet = lambda msg: None  # noqa: E731
+    assert refresh_vectors(dest, log=quiet) and exact_bits(dest / "exact") == 8  # (it had none)
+    assert not refresh_vectors(dest, log=quiet)
+    monkeypatch.setenv("ASSISTANT_EXACT_VECTOR_BITS", "32")
+    assert refresh_vectors(dest, log=quiet) and exact_bits(dest / "exact") == 32
+    assert not refresh_vectors(dest, log=quiet)
+    monkeypatch.delenv("ASSISTANT_EXACT_VECTOR_BITS")
+    assert refresh_vectors(dest, log=quiet) and exact_bits(dest / "exact") == 8
+    assert [(h.chunk.chunk_id, h.score) for h in Service(settings).search("Quelle est la durée du PPRGDRESS ?").hits]
+
+
+def test_the_bench_saves_a_cached_index_s_float32_array_again_in_8_bits(fake_index, tmp_path, monkeypatch):
+    import shutil
+
+    from evals.bench import resave_array
+
+    copy = tmp_path / "index"
+    shutil.copytree(fake_index.index, copy)  # (the session's index stays as it is)
+    monkeypatch.setenv("ASSISTANT_EXACT_VECTOR_BITS", "32")
+    wide = Settings(index=copy, embedding_model=FAKE)
+    assert resave_array(wide, log=lambda msg: None)  # the fixture's array was saved in 8 bits
+    idx = Index(wide)
+    assert exact_bits(idx.path / "exact") == 32 and not resave_array(wide, log=lambda msg: None)
+    idx.close()
+    monkeypatch.delenv("ASSISTANT_EXACT_VECTOR_BITS")
+    said = []
+    narrow = Settings(index=copy, embedding_model=FAKE)
+    assert resave_array(narrow, log=said.append) and said == ["vectors' array in 32 bits saved again in 8"]
+    idx = Index(narrow)
+    assert exact_bits(idx.path / "exact") == 8 and isinstance(idx.store.count(), int) and idx.store.count() > 0
