@@ -94,10 +94,11 @@ def dense_scores(store, embedder, qvec: np.ndarray, k: int, wanted: list[str], f
     slices = getattr(embedder, "slices", None)
     if slices is None:
         dense = dict(store.query(qvec, k))
+        qn = float(np.linalg.norm(qvec))
         for cid in wanted:
             if cid not in dense and cid in fetched:  # the cosine, as the store's (its vectors may be rounded)
                 v = fetched[cid]
-                dense[cid] = float(np.dot(v, qvec) / max(float(np.linalg.norm(v) * np.linalg.norm(qvec)), 1e-12))
+                dense[cid] = float(np.dot(v, qvec) / max(float(np.linalg.norm(v)) * qn, 1e-12))
         return dense
     near: dict[str, None] = {}
     for part in slices:

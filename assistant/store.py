@@ -188,6 +188,7 @@ def write_exact(store: VectorStore, folder: Path, batch: int = 2000, clusters: b
     shutil.rmtree(old, ignore_errors=True)
     new.mkdir(parents=True)
     ids = np.array(keys, dtype=bytes) if keys else np.zeros(0, dtype="S1")
+    dtype = np.int8 if bits == 8 else np.float32
     matrix = None
     norms = steps = np.zeros(0, dtype=np.float32)
     for start in range(0, len(keys), batch):  # row by row into the file: never the whole matrix twice in memory
@@ -196,7 +197,6 @@ def write_exact(store: VectorStore, folder: Path, batch: int = 2000, clusters: b
         vectors = np.stack([got[c] for c in part]).astype(np.float32)
         rows, row_steps = quantize(vectors) if bits == 8 else (vectors, None)
         if matrix is None:
-            dtype = np.int8 if bits == 8 else np.float32
             matrix = open_memmap(new / EXACT_VECTORS, mode="w+", dtype=dtype, shape=(len(keys), rows.shape[1]))
             norms, steps = np.zeros(len(keys), dtype=np.float32), np.zeros(len(keys), dtype=np.float32)
         matrix[start : start + len(part)] = rows
@@ -205,7 +205,7 @@ def write_exact(store: VectorStore, folder: Path, batch: int = 2000, clusters: b
             vectors = rows * row_steps[:, None]  # what readers read
         norms[start : start + len(part)] = np.linalg.norm(vectors, axis=1)
     if matrix is None:
-        np.save(new / EXACT_VECTORS, np.zeros((0, 0), dtype=np.int8 if bits == 8 else np.float32))
+        np.save(new / EXACT_VECTORS, np.zeros((0, 0), dtype=dtype))
     else:
         matrix.flush()
         del matrix

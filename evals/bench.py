@@ -81,16 +81,13 @@ def ensure_synthetic(name: str, cache: Path, log) -> tuple[Settings, dict]:
     return Settings(index=dest), info.get("synthetic_build", {})
 
 
-def _current(settings: Settings) -> Path:
-    """The folder of the generation the index serves."""
-    return generations.path_of(settings.index, generations.current_name(settings.index) or generations.LEGACY)
-
-
 def resave_array(settings: Settings, log=print) -> bool:
     """Save the current generation's vectors' array again when it holds them otherwise than
     ``exact_vector_bits`` says (float32, as every array was saved before stop 42): a no-change refresh publishes
     nothing, so a cached index would keep its old array and the bench measure it. True when it did."""
-    current = _current(settings)
+    idx = Index(settings)
+    current = idx.path  # the generation it serves
+    idx.close()
     bits = exact_bits(current / generations.EXACT)
     if bits in (None, settings.exact_vector_bits):
         return False
@@ -598,7 +595,7 @@ def run_bench(
             "chunks": idx.catalog.counts()[1],
             "documents": idx.catalog.counts()[0],
             "index_mb": _dir_size(settings.index) / 1e6,
-            "vector_array_bits": exact_bits(_current(settings) / generations.EXACT),  # 8, 32 (before stop 42), None
+            "vector_array_bits": exact_bits(idx.path / generations.EXACT),  # 8, 32 (before stop 42), None: Chroma
             "command": f"python -m evals bench --sizes {name}" + ("" if ingest else " --no-ingest"),
         }
         idx.close()

@@ -15,6 +15,7 @@ def measured(monkeypatch, tmp_path):
     class FakeIndex:
         def __init__(self, settings):
             self.catalog = self
+            self.path = tmp_path / "generation"  # (no vectors' array there)
 
         def counts(self):
             return (3, 7)
