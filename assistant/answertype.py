@@ -235,8 +235,12 @@ NOT_COUNTED = frozenset(
     "heures minute minutes fois euro euros argent pourcent pourcents pourcentage points".split()
 )
 COUNT_WINDOW = 4  # words between a number and the thing counted ("cent neuf membres au plus", "4 000 CPTS")
-# "15 % des médecins" is a share of them, not a number of them
-SHARE = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|pour\s*cents?\b|pourcents?\b)")
+# "15 % des médecins", "à la demande d'un tiers de ses membres", "la moitié au moins des membres": a share of
+# them, not a number of them (folded text)
+SHARE = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:%|pour\s*cents?\b|pourcents?\b)|"
+    r"\b(?:un|le|les|la|deux|trois) (?:tiers|quarts?|moitie|cinquiemes?|dixiemes?)\b"
+)
 
 
 def counted_noun(question: str) -> str | None:

@@ -196,6 +196,11 @@ def test_what_a_how_many_question_counts(question, noun):
         ("Selon la note n° 2018-154, les membres sont désignés.", ["membres"], False),  # a reference
         ("15 % des médecins bretons exercent en MSP.", ["médecins"], False),  # a share of them
         ("12,5 pour cent des médecins exercent seuls ; 3 200 médecins en MSP.", ["médecins"], True),
+        # a fraction of them is a share too (devu-006 "combien de membres max dans une CRSA ?" was answered with
+        # "se réunit ... à la demande d'un tiers de ses membres")
+        ("Elle se réunit à la demande d'un tiers de ses membres.", ["membres"], False),
+        ("Le quorum est atteint lorsque la moitié au moins des membres sont présents.", ["membres"], False),
+        ("Elle délibère à la majorité des deux tiers des membres ; elle compte trois membres.", ["membres"], True),
         # "à partir de combien d'enfants ?": an ordinal counts them; the ordinal of a text's part does not
         ("Les allocations familiales sont dues à partir du deuxième enfant à charge.", ["enfants"], True),
         ("Au troisième alinéa, les enfants à charge sont ceux du foyer.", ["enfants"], False),
