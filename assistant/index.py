@@ -34,6 +34,7 @@ from assistant.store import (
     ClusteredVectors,
     ExactVectors,
     VectorStore,
+    exact_bits,
     has_exact,
     open_exact,
 )
@@ -617,6 +618,13 @@ def status(settings: Settings) -> dict:
             "vecteurs sont cherchés par Chroma (HNSW). `python -m assistant ingest CHEMIN... --rebuild` les "
             "enregistre (sans rien recalculer quand le cache de vecteurs a les passages), comme la prochaine "
             "mise à jour publiée."
+        )
+    bits = exact_bits(idx.path / generations.EXACT)
+    if bits is not None and bits != settings.exact_vector_bits and not idx.vectors_pending:
+        info["warnings"].append(
+            f"la génération {idx.generation} a ses vecteurs en tableau sur {bits} bits, les réglages en demandent "
+            f"{settings.exact_vector_bits} (ASSISTANT_EXACT_VECTOR_BITS) : elle est servie telle quelle ; la "
+            "prochaine commande `python -m assistant ingest` l'enregistre à nouveau (sans recalculer les vecteurs)."
         )
     for b in building:
         if alive(b):  # a refresh at work (the background job computing the vectors): nothing to warn about

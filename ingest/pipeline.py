@@ -24,7 +24,7 @@ from assistant.generations import checkpoint
 from assistant.index import Index, vectors_made
 from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
-from assistant.store import drop_collection
+from assistant.store import drop_collection, exact_bits
 from assistant.text import analyse
 from assistant.vectorcache import VectorCache, cache_path
 from ingest.build import Builder
@@ -450,7 +450,19 @@ def refresh(
                 emit("rebuild", {"why": report.rebuilt_because})
             stale_derived = base is not None and base.info.get("analysis_version") != ANALYSIS_VERSION
             vectors_due = base is not None and base.vectors_pending and not vectors_later
-            if base is not None and not rebuild and not plan.changes and not stale_derived and not vectors_due:
+            # An array saved otherwise than ``exact_vector_bits`` says (float32 before stop 42): saved again in a
+            # new generation, from the vectors Chroma holds (nothing embedded)
+            bits = stale_array_bits(base, settings)
+            if bits and not rebuild:
+                emit("array", {"bits": bits, "wanted": settings.exact_vector_bits})
+            if (
+                base is not None
+                and not rebuild
+                and not plan.changes
+                and not stale_derived
+                and not vectors_due
+                and not bits
+            ):
                 for doc_id, source, size, mtime in plan.touched:  # same content: answers do not change
                     base.catalog.touch(doc_id, source, size, mtime)
                 # A crashed build is now moot, unless it was embedding this pending generation's vectors: the next
@@ -468,6 +480,16 @@ def refresh(
     report.seconds = time.perf_counter() - t0
     emit("done", report.to_dict())
     return report
+
+
+def stale_array_bits(base: Index | None, settings: Settings) -> int | None:
+    """The bits of the vectors' array of the generation ``base`` serves when they are not those
+    ``exact_vector_bits`` asks for (32: an array saved before stop 42, or with the setting changed since); None when
+    they are, or it has no array."""
+    if base is None or base.vectors_pending:
+        return None
+    bits = exact_bits(base.path / generations.EXACT)
+    return bits if bits is not None and bits != settings.exact_vector_bits else None
 
 
 def _build_and_publish(

@@ -2,6 +2,7 @@
 a generation is built, searched by readers instead of Chroma, rewritten by each refresh, absent above
 ``exact_search_max`` and with a Chroma server. Real embedded Chroma, the ``fake`` embedder."""
 
+import json
 import os
 import subprocess
 import sys
@@ -267,3 +268,39 @@ def test_status_says_how_the_vectors_are_searched_and_warns_of_a_generation_with
     assert status(above)["vector_search"] == "Chroma (HNSW)" and not status(above)["warnings"]
     refresh(settings, [corpus], rebuild=True)
     assert status(settings)["vector_search"].startswith("exacte") and not status(settings)["warnings"]
+
+
+def test_a_refresh_with_no_change_saves_an_array_of_other_bits_again_without_embedding(tmp_path, corpus, monkeypatch):
+    """A float32 array (saved before stop 42, or with ``ASSISTANT_EXACT_VECTOR_BITS=32``) is served as it is, with a
+    warning in ``status``; the next ``ingest``, even with no document changed, publishes a generation whose array
+    has the bits asked for, from the vectors Chroma holds (nothing embedded), and says so."""
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+    from assistant.index import status
+
+    monkeypatch.setenv("ASSISTANT_EXACT_VECTOR_BITS", "32")
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])
+    first = Index(settings)
+    assert np.load(first.path / generations.EXACT / "vectors.npy", mmap_mode="r").dtype == np.float32
+    assert not status(settings)["warnings"]
+    assert not refresh(settings, [corpus]).published  # the bits asked for: nothing to do
+
+    monkeypatch.setenv("ASSISTANT_EXACT_VECTOR_BITS", "8")
+    settings = Settings(index=tmp_path / "index")
+    warnings = status(settings)["warnings"]
+    assert any("32 bits" in w and "ingest" in w for w in warnings), warnings
+    assert isinstance(Index(settings).store, ExactVectors)  # served as it is meanwhile
+    out = CliRunner().invoke(cli, ["ingest", str(corpus), "--index", str(settings.index), "--quiet", "--json"])
+    assert out.exit_code == 0, out.output
+    assert "32 bits, 8 demandés" in out.output
+    report = json.loads(out.output[out.output.index("{") :])
+    assert report["published"] and report["chunks_embedded"] == 0
+    idx = Index(settings)
+    assert idx.generation != first.generation
+    folder = idx.path / generations.EXACT
+    assert np.load(folder / "vectors.npy", mmap_mode="r").dtype == np.int8 and (folder / "steps.npy").exists()
+    assert isinstance(idx.store, ExactVectors) and set(idx.store.all_ids()) == set(first.store.all_ids())
+    assert not status(settings)["warnings"]
+    assert not refresh(settings, [corpus]).published  # and once saved, a no-change refresh does nothing again
