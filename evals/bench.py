@@ -28,7 +28,6 @@ from assistant.suggest import start_precheck
 from evals import metrics as m
 from evals.runner import DEFAULT_QUESTIONS, load_questions
 from evals.synthetic import build_synthetic, is_built, refresh_lexical, refresh_vectors, synthetic_params
-from ingest.build import Builder
 from ingest.pipeline import refresh
 
 SHARED = PROJECT_ROOT.parent / "shared" / "corpora" / "legifrance"
@@ -81,34 +80,15 @@ def ensure_synthetic(name: str, cache: Path, log) -> tuple[Settings, dict]:
     return Settings(index=dest), info.get("synthetic_build", {})
 
 
-def resave_array(settings: Settings, log=print) -> bool:
-    """Save the current generation's vectors' array again when it holds them otherwise than
-    ``exact_vector_bits`` says (float32, as every array was saved before stop 42): a no-change refresh publishes
-    nothing, so a cached index would keep its old array and the bench measure it. True when it did."""
-    idx = Index(settings)
-    current = idx.path  # the generation it serves
-    idx.close()
-    bits = exact_bits(current / generations.EXACT)
-    if bits in (None, settings.exact_vector_bits):
-        return False
-    builder = Builder(settings, path=current)
-    try:
-        builder.write_exact_vectors()
-    finally:
-        builder.close()
-    log(f"vectors' array in {bits} bits saved again in {settings.exact_vector_bits}")
-    return True
-
-
 def ensure_index(name: str, cache: Path, log) -> Settings:
     """The index of one size, built once and cached under bench/cache/NAME (a no-change refresh otherwise; rebuilt
-    when it was built with another model or chunking, e.g. the MiniLM alone, the default before 2026-12-04)."""
+    when it was built with another model or chunking, e.g. the MiniLM alone, the default before 2026-12-04; its
+    vectors' array saved again by the refresh when ``ASSISTANT_EXACT_VECTOR_BITS`` asks for other bits)."""
     settings = Settings(index=cache / name)
     t = time.perf_counter()
     report = refresh(settings, SIZES[name], rebuild_if_changed=True)
     if report.rebuilt_because:
         log(f"[{name}] built with other settings ({report.rebuilt_because}): rebuilt")
-    resave_array(settings, lambda msg: log(f"[{name}] {msg}"))
     log(
         f"[{name}] index ready: {report.chunks_total} chunks ({report.chunks_embedded} embedded now, "
         f"{time.perf_counter() - t:.1f} s)"

@@ -68,24 +68,3 @@ def test_synthetic_index_opens_and_answers(fake_index, tmp_path, monkeypatch):
     monkeypatch.delenv("ASSISTANT_EXACT_VECTOR_BITS")
     assert refresh_vectors(dest, log=quiet) and exact_bits(dest / "exact") == 8
     assert [(h.chunk.chunk_id, h.score) for h in Service(settings).search("Quelle est la durée du PPRGDRESS ?").hits]
-
-
-def test_the_bench_saves_a_cached_index_s_float32_array_again_in_8_bits(fake_index, tmp_path, monkeypatch):
-    import shutil
-
-    from evals.bench import resave_array
-
-    copy = tmp_path / "index"
-    shutil.copytree(fake_index.index, copy)  # (the session's index stays as it is)
-    monkeypatch.setenv("ASSISTANT_EXACT_VECTOR_BITS", "32")
-    wide = Settings(index=copy, embedding_model=FAKE)
-    assert resave_array(wide, log=lambda msg: None)  # the fixture's array was saved in 8 bits
-    idx = Index(wide)
-    assert exact_bits(idx.path / "exact") == 32 and not resave_array(wide, log=lambda msg: None)
-    idx.close()
-    monkeypatch.delenv("ASSISTANT_EXACT_VECTOR_BITS")
-    said = []
-    narrow = Settings(index=copy, embedding_model=FAKE)
-    assert resave_array(narrow, log=said.append) and said == ["vectors' array in 32 bits saved again in 8"]
-    idx = Index(narrow)
-    assert exact_bits(idx.path / "exact") == 8 and isinstance(idx.store.count(), int) and idx.store.count() > 0
