@@ -114,8 +114,8 @@ CUES: dict[str, re.Pattern] = {
         r"\best constitue|\bsont constitue|\bregroupe\b|\breunit\b",
         "definition": r"\best (?:un|une|le|la|l')\b|\bsont (?:des|les)\b|\bs'entend\b|\bon entend par\b|\bconstitue|"
         r"\ba pour objet|\bont pour objet|\bdesigne|\best cree|\bsont crees|\bappelee?s?\b|\bdite?s?\b",
-        "role": r"\bmissions?\b|\best chargee?s?\b|\bsont charge|\ba pour objet|\bont pour objet|\bveillent?\b|"
-        r"\bcontribuent?\b|\bassurent?\b|\bdefinit\b|\bmettent en oeuvre|\bmet en oeuvre|\bcoordonne",
+        "role": r"\bmissions?\b|\bun role\b|\best chargee?s?\b|\bsont charge|\ba pour objet|\bont pour objet|"
+        r"\bveillent?\b|\bcontribuent?\b|\bassurent?\b|\bdefinit\b|\bmettent en oeuvre|\bmet en oeuvre|\bcoordonne",
         "sanction": r"\bpuni|\bpenalite|\bsanction|\bamende|\bemprisonnement|\bprononce|\bretrait\b|\bsuspension",
         "duree": r"\bduree\b|\bdelai\b|\bne peut exceder|\bpour une duree|\bpendant\b|"
         r"\b\d+\s*(?:ans?|mois|jours|semaines|heures)\b|"
@@ -145,11 +145,14 @@ FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}
 #   l'agence");
 # - "le statut juridique d'une ARS ?", "c'est quoi comme structure juridique ?": what kind of body it is, which
 #   its defining sentence says without these words ("des établissements publics de l'Etat");
-# - "à quelle fréquence ?": the frequency asked, which the codes give as "une fois par an".
+# - "à quelle fréquence ?": the frequency asked, which the codes give as "une fois par an";
+# - "à quoi sert le FIR ?", "ça sert à quoi ?": the verb asks for the role (the codes' "sert" is rare and about
+#   something else: "sert de base", "la rente servie").
 LEGAL_FORM = r"(?:statut|nature|forme|structure) juridique"  # what kind of body is asked (folded text)
 ASKED = re.compile(
     rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b|"
-    rf"\b{LEGAL_FORM}\b|(?<=\bquelle )(?:frequence|periodicite)\b"
+    rf"\b{LEGAL_FORM}\b|(?<=\bquelle )(?:frequence|periodicite)\b|"
+    r"(?<=\ba quoi )(?:sert|servent)\b|\b(?:sert|servent)(?= a quoi\b)|(?<=\bca )sert\b"
 )
 
 

@@ -79,6 +79,12 @@ def test_the_words_that_say_what_is_asked_are_not_searched():
     assert asked_words("qui siege au CA de l'ARS") == ["siege"]
     assert asked_words("Qui siègent au conseil ?") == ["siegent"]
     assert asked_words("où est le siège de l'ARS ?") == []
+    # "à quoi sert ...", "ça sert à quoi": the verb asks for the role (devu-098 "IPA ça sert à quoi concrètement"
+    # was refused: "sert" weighed in the evidence, no article says it)
+    assert asked_words("IPA ça sert à quoi concrètement") == ["sert"]
+    assert asked_words("À quoi servent les URPS ?") == ["servent"]
+    assert asked_words("le FIR sert à quoi") == ["sert"]
+    assert asked_words("le montant qui sert de base au calcul") == []
 
 
 def test_no_intent_for_a_plain_question():
@@ -90,6 +96,8 @@ def test_cues_mark_the_sentences_that_answer():
     assert not has_cue("La conférence rend des avis sur le projet régional.", "presidence")
     assert has_cue("Le contrat est conclu pour une durée maximale de cinq ans.", "duree")
     assert has_cue("L'agence a pour mission de définir et de mettre en œuvre...", "role")
+    assert has_cue("Le représentant de proximité a un rôle d'écoute, au niveau local.", "role")
+    assert not has_cue("Le rôle des cotisations est fixé par décret.", "role")
     assert has_cue("est puni de 7 500 euros d'amende", "sanction")
     assert not has_cue("anything", None)
 
