@@ -20,7 +20,7 @@ from assistant.answertype import (
 )
 from assistant.cite import citation_of, display_article
 from assistant.index import Index
-from assistant.intent import asked_words, has_cue, shape_of
+from assistant.intent import asked_words, has_cue, says_until, shape_of
 from assistant.lexical import correct
 from assistant.llm import LLM, passage_text
 from assistant.outside import outside_subject
@@ -649,7 +649,10 @@ class Answerer:
                 if c[0] >= RELATIVE_FLOOR * best_any
                 and (
                     has_cue(c[4], intent)
-                    or (intent in ("montant", "duree") and has_type(c[4], "nombre"))
+                    # a number answers "combien ?"; a length of time, which the duration's cues hold, "combien
+                    # de temps ?" ("signé avec trois syndicats" does not say for how long)
+                    or (intent == "montant" and has_type(c[4], "nombre"))
+                    or (intent == "duree" and says_until(c[4]))
                     or (kind == "quand" and has_type(c[4], "quand"))  # "à quelle fréquence ?": "une fois par an"
                 )
             ]

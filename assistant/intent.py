@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answertype import TIME_NUMBER, TIME_UNIT
 from assistant.text import fold
 
 INTENTS = (
@@ -117,9 +118,10 @@ CUES: dict[str, re.Pattern] = {
         "role": r"\bmissions?\b|\bun role\b|\best chargee?s?\b|\bsont charge|\ba pour objet|\bont pour objet|"
         r"\bveillent?\b|\bcontribuent?\b|\bassurent?\b|\bdefinit\b|\bmettent en oeuvre|\bmet en oeuvre|\bcoordonne",
         "sanction": r"\bpuni|\bpenalite|\bsanction|\bamende|\bemprisonnement|\bprononce|\bretrait\b|\bsuspension",
+        # ... or a length of time: "un an", "huit jours", "vingt et un jours", "3 mois"
         "duree": r"\bduree\b|\bdelai\b|\bne peut exceder|\bpour une duree|\bpendant\b|"
         r"\b\d+\s*(?:ans?|mois|jours|semaines|heures)\b|"
-        r"\b(?:deux|trois|quatre|cinq|six|dix|quinze|trente|soixante) (?:ans|mois|jours|semaines)\b",
+        rf"\b{TIME_NUMBER} {TIME_UNIT}\b",
         "montant": r"\bmontant|\btaux\b|%|\beuros?\b|\bplafond|\bfixe a\b|\bdans la limite|\bpourcentage|\bfraction",
         "procedure": r"\bsaisi|\badresse|\bnotifi|\blettre recommandee|\bdemande\b|\bdepose|\btransmet|\bdossier\b|"
         r"\bprocedure|\binforme\b",
@@ -131,6 +133,16 @@ CUES: dict[str, re.Pattern] = {
         r"\best tenu|\bsont tenus",
     }.items()
 }
+
+# "combien de temps garde-t-on un budget non consommé ?": the year it runs to answers it too ("reportés sur
+# l'exercice suivant"), though it is no cue (a sentence giving a length of time comes first)
+UNTIL = re.compile(r"\b(?:exercice|annee) suivante?\b")
+
+
+def says_until(sentence: str) -> bool:
+    """The sentence says until which budget year or year a thing runs ("reportés sur l'exercice suivant")."""
+    return bool(UNTIL.search(fold(sentence)))
+
 
 LIST_INTENTS = {"composition", "role", "procedure", "conditions"}
 FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}

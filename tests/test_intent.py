@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.intent import asked_words, has_cue, intent_of, shape_of
+from assistant.intent import asked_words, has_cue, intent_of, says_until, shape_of
 from assistant.wordclass import carries_subject
 
 
@@ -99,6 +99,14 @@ def test_cues_mark_the_sentences_that_answer():
     assert has_cue("Le représentant de proximité a un rôle d'écoute, au niveau local.", "role")
     assert not has_cue("Le rôle des cotisations est fixé par décret.", "role")
     assert has_cue("est puni de 7 500 euros d'amende", "sanction")
+    # a length of time is a duration's cue, whatever its number ("un an", "vingt et un jours"); a number of
+    # other things is not (deva-076 "signée pour cmb d'années max" was answered with "signé avec trois syndicats")
+    assert has_cue("L'action se prescrit par un an à compter de la fin du séjour.", "duree")
+    assert has_cue("Le congé est de vingt et un jours.", "duree")
+    assert not has_cue("L'avenant a été signé avec trois syndicats.", "duree")
+    assert not has_cue("Les crédits non consommés sont reportés sur l'exercice suivant.", "duree")
+    assert says_until("Les crédits non consommés sont reportés sur l'exercice suivant.")
+    assert not says_until("L'exercice des fonctions est incompatible.")
     assert not has_cue("anything", None)
 
 
