@@ -151,8 +151,8 @@ FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}
 # Words that say what is asked, not what the question is about:
 # - "elle risque quoi ?", "que risque une clinique ?": the verb asks for the sanction (the codes write "est puni",
 #   "sanction", not "risque", and "risque" of "gestion du risque" would lead the search there);
-# - "combien d'années ?": the unit of the duration asked (the codes give it in "ans", "pour cinq ans"; their
-#   "années" are "chaque année", "l'année civile");
+# - "combien d'années ?", "au bout de combien de temps ?": the unit of the duration asked (the codes give it in
+#   "ans", "pour cinq ans"; their "années" are "chaque année", "l'année civile");
 # - "qui siège au conseil ?": the verb asks for the members (the codes' "siège" is the seat, "le siège de
 #   l'agence");
 # - "le statut juridique d'une ARS ?", "c'est quoi comme structure juridique ?": what kind of body it is, which
@@ -164,7 +164,8 @@ LEGAL_FORM = r"(?:statut|nature|forme|structure) juridique"  # what kind of body
 ASKED = re.compile(
     rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b|"
     rf"\b{LEGAL_FORM}\b|(?<=\bquelle )(?:frequence|periodicite)\b|"
-    r"(?<=\ba quoi )(?:sert|servent)\b|\b(?:sert|servent)(?= a quoi\b)|(?<=\bca )sert\b"
+    r"(?<=\ba quoi )(?:sert|servent)\b|\b(?:sert|servent)(?= a quoi\b)|(?<=\bca )sert\b|"
+    r"(?<=\bcombien de )temps\b|(?<=\bau )bout(?= de\b)"
 )
 
 

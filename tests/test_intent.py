@@ -74,6 +74,8 @@ def test_the_words_that_say_what_is_asked_are_not_searched():
     assert asked_words("bien que risqué, le geste est-il autorisé ?") == []
     # the unit of a duration: the codes say "pour cinq ans", and their "années" are "chaque année"
     assert asked_words("le SRS c'est pour combien d'années") == ["annees"]
+    assert asked_words("au bout de combien de temps l'avis est réputé rendu ?") == ["bout", "temps"]
+    assert asked_words("le temps de travail des agents") == []
     assert asked_words("les données de l'année 2019 ?") == []
     # "qui siège au ..." asks for the members; the codes' "siège" is the seat ("le siège de l'agence")
     assert asked_words("qui siege au CA de l'ARS") == ["siege"]
