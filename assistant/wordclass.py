@@ -7,8 +7,9 @@ The rule, without a tagger: a word carries the subject when it is
 - preceded by a determiner or a preposition ("le chômage", "de démission", "sur l'optique");
 - shaped like a noun by its ending (-tion, -age, -ité, -isme, -ique, -eur, -ance, -ence, -ure...);
 - or rare in French (not above Zipf frequency 3 in ``wordfreq``'s French list: jargon, names);
-but never an adjective French puts before its noun ("des vraies CPTS") nor an infinitive after a modal or "obligé
-de" ("il peut accéder", "obligé de rejoindre").
+but never an adjective French puts before its noun ("des vraies CPTS"), an infinitive after a modal or "obligé
+de" ("il peut accéder", "obligé de rejoindre") nor a verb after a subject pronoun or "ne" ("j'hésite", "nous
+n'étions pas").
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ BOUND_TO = frozenset(
     """oblige obligee obliges obligees tenu tenue tenus tenues autorise autorisee autorises autorisees cense
 censee censes censees habilite habilitee habilites habilitees""".split()
 )
+# A word after a subject pronoun or the negation ("j'hésite", "nous n'étions pas", "je ne souhaite pas") is a
+# conjugated verb, whatever its ending says ("hésite" ends like "-ité", "étions" like "-tions").
+PRONOUNS = frozenset("je j tu il elle on nous vous ils elles ne n".split())
 INFINITIVE = re.compile(r"(?:er|ir|re|oir)$")
 NOUN_ENDING = re.compile(r"(?:tion|sion|age|ite|isme|ique|eur|euse|ance|ence|ure|aire|iste|ie|ise|ade|ose)s?$")
 ADVERB_ENDING = re.compile(r"(?:amment|emment)$")
@@ -149,6 +153,8 @@ def carries_subject(word: str, previous: str = "", first: bool = False, before: 
     w = fold(word)
     prev = fold(previous)
     if (prev, w) in FILLERS or w in PREPOSED:
+        return False
+    if prev in PRONOUNS:
         return False
     if INFINITIVE.search(w) and (prev in MODALS or (prev in ("de", "d", "a") and fold(before) in BOUND_TO)):
         return False

@@ -142,6 +142,12 @@ def test_shapes():
         ("accéder", "peut", False, False, ""),  # ... or after a modal
         ("dossier", "de", False, True, "copie"),  # a noun after "de" still carries it
         ("loyer", "le", False, True, ""),
+        # a verb after a subject pronoun or "ne", whatever its ending: "J'hésite à créer mon dossier" was refused
+        # with "Aucun document du corpus ne mentionne « hésite »", "nous n'étions pas mariés" for "étions"
+        ("hésite", "J", False, False, ""),
+        ("étions", "n", False, False, "nous"),
+        ("cotisations", "les", False, True, ""),
+        ("cotisations", "des", False, True, "nous"),
     ],
 )
 def test_which_words_carry_the_subject(word, previous, first, carries, before):
