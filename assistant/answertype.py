@@ -239,7 +239,7 @@ COUNT_WINDOW = 4  # words between a number and the thing counted ("cent neuf mem
 # them, not a number of them (folded text)
 SHARE = re.compile(
     r"\d+(?:[.,]\d+)?\s*(?:%|pour\s*cents?\b|pourcents?\b)|"
-    r"\b(?:un|le|les|la|deux|trois) (?:tiers|quarts?|moitie|cinquiemes?|dixiemes?)\b"
+    r"\b(?:un|le|les|la|du|au|aux|des|deux|trois|quatre) (?:tiers|quarts?|moitie|cinquiemes?|dixiemes?)\b"
 )
 
 

@@ -620,7 +620,8 @@ def status(settings: Settings) -> dict:
             "mise à jour publiée."
         )
     bits = exact_bits(idx.path / generations.EXACT)
-    if bits is not None and bits != settings.exact_vector_bits and not idx.vectors_pending:
+    served = not (settings.chroma_url or groups_off(idx.path / generations.EXACT, settings))
+    if served and bits is not None and bits != settings.exact_vector_bits and not idx.vectors_pending:
         info["warnings"].append(
             f"la génération {idx.generation} a ses vecteurs en tableau sur {bits} bits, les réglages en demandent "
             f"{settings.exact_vector_bits} (ASSISTANT_EXACT_VECTOR_BITS) : elle est servie telle quelle ; la "

@@ -120,8 +120,8 @@ CUES: dict[str, re.Pattern] = {
         "sanction": r"\bpuni|\bpenalite|\bsanction|\bamende|\bemprisonnement|\bprononce|\bretrait\b|\bsuspension",
         # ... or a length of time: "un an", "huit jours", "vingt et un jours", "3 mois"
         "duree": r"\bduree\b|\bdelai\b|\bne peut exceder|\bpour une duree|\bpendant\b|"
-        r"\b\d+\s*(?:ans?|mois|jours|semaines|heures)\b|"
-        rf"\b{TIME_NUMBER} {TIME_UNIT}\b",
+        r"\b\d+\s*(?:ans?|mois|jours|semaines|heures|h)\b|"
+        rf"\b{TIME_NUMBER} (?:{TIME_UNIT}|trimestres?|semestres?)\b",
         "montant": r"\bmontant|\btaux\b|%|\beuros?\b|\bplafond|\bfixe a\b|\bdans la limite|\bpourcentage|\bfraction",
         "procedure": r"\bsaisi|\badresse|\bnotifi|\blettre recommandee|\bdemande\b|\bdepose|\btransmet|\bdossier\b|"
         r"\bprocedure|\binforme\b",

@@ -69,7 +69,7 @@ censee censes censees habilite habilitee habilites habilitees""".split()
 )
 # A word after a subject pronoun or the negation ("j'hésite", "nous n'étions pas", "je ne souhaite pas") is a
 # conjugated verb, whatever its ending says ("hésite" ends like "-ité", "étions" like "-tions").
-PRONOUNS = frozenset("je j tu il elle on nous vous ils elles ne n".split())
+PRONOUNS = frozenset("je j tu il elle on nous vous ils elles ne n".split())  # not inverted ("a-t-il")
 INFINITIVE = re.compile(r"(?:er|ir|re|oir)$")
 NOUN_ENDING = re.compile(r"(?:tion|sion|age|ite|isme|ique|eur|euse|ance|ence|ure|aire|iste|ie|ise|ade|ose)s?$")
 ADVERB_ENDING = re.compile(r"(?:amment|emment)$")
@@ -177,9 +177,16 @@ def written_names(text: str) -> list[str]:
 def subject_words(text: str) -> list[tuple[str, bool]]:
     """Each word of ``text`` as written, with whether it carries the subject (``carries_subject`` given the word
     before it)."""
-    words = re.findall(r"\w+", text)
+    found = list(re.finditer(r"\w+", text))
+    words = [m.group(0) for m in found]
+    # an inverted pronoun ("y a-t-il prescription", "peut-on cumul…") is followed by a noun, not by its verb
+    inverted = [m.start() > 0 and text[m.start() - 1] == "-" for m in found]
+
+    def previous(i: int) -> str:
+        return "" if not i or inverted[i - 1] and fold(words[i - 1]) in PRONOUNS else words[i - 1]
+
     return [
-        (w, carries_subject(w, words[i - 1] if i else "", first=i == 0, before=words[i - 2] if i > 1 else ""))
+        (w, carries_subject(w, previous(i), first=i == 0, before=words[i - 2] if i > 1 else ""))
         for i, w in enumerate(words)
     ]
 

@@ -21,7 +21,7 @@ from assistant import generations
 from assistant.embeddings import passage_format
 from assistant.errors import AssistantError, IndexMismatch, LoadError
 from assistant.generations import checkpoint
-from assistant.index import Index, vectors_made
+from assistant.index import Index, groups_off, vectors_made
 from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
 from assistant.store import drop_collection, exact_bits
@@ -394,7 +394,9 @@ def refresh(
 ) -> Report:
     """Make the index at ``settings.index`` match ``paths`` and publish the result atomically.
 
-    Nothing changed: the current generation is kept (only moved files' paths and mtimes are noted in it).
+    Nothing changed: the current generation is kept (only moved files' paths and mtimes are noted in it), unless
+    its vectors' array holds other bits than ``exact_vector_bits`` asks for (``stale_array_bits``): a generation
+    that saves it again is then published, nothing embedded.
     Something changed: the next generation is built from a copy of the current one, verified (counts against
     the manifest, vectors, lexical index, a smoke query), made durable, then published; old generations are
     deleted. An unfinished build a crashed run left on the same base lends its vectors (nothing embedded twice)
@@ -486,9 +488,10 @@ def stale_array_bits(base: Index | None, settings: Settings) -> int | None:
     """The bits of the vectors' array of the generation ``base`` serves when they are not those
     ``exact_vector_bits`` asks for (32: an array saved before stop 42, or with the setting changed since); None when
     they are, or it has no array."""
-    if base is None or base.vectors_pending:
-        return None
-    bits = exact_bits(base.path / generations.EXACT)
+    folder = base.path / generations.EXACT if base is not None else None
+    if base is None or base.vectors_pending or settings.chroma_url or groups_off(folder, settings):
+        return None  # no array, or one readers do not search (Chroma is, as asked): nothing to save again
+    bits = exact_bits(folder)
     return bits if bits is not None and bits != settings.exact_vector_bits else None
 
 

@@ -201,6 +201,8 @@ def test_what_a_how_many_question_counts(question, noun):
         ("Elle se réunit à la demande d'un tiers de ses membres.", ["membres"], False),
         ("Le quorum est atteint lorsque la moitié au moins des membres sont présents.", ["membres"], False),
         ("Elle délibère à la majorité des deux tiers des membres ; elle compte trois membres.", ["membres"], True),
+        ("Elle délibère à la majorité des deux tiers des membres.", ["membres"], False),
+        ("Elle se réunit à la demande du tiers de ses membres.", ["membres"], False),
         # "à partir de combien d'enfants ?": an ordinal counts them; the ordinal of a text's part does not
         ("Les allocations familiales sont dues à partir du deuxième enfant à charge.", ["enfants"], True),
         ("Au troisième alinéa, les enfants à charge sont ceux du foyer.", ["enfants"], False),

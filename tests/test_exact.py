@@ -304,3 +304,18 @@ def test_a_refresh_with_no_change_saves_an_array_of_other_bits_again_without_emb
     assert isinstance(idx.store, ExactVectors) and set(idx.store.all_ids()) == set(first.store.all_ids())
     assert not status(settings)["warnings"]
     assert not refresh(settings, [corpus]).published  # and once saved, a no-change refresh does nothing again
+
+
+def test_an_array_readers_do_not_search_is_not_saved_again(tmp_path, corpus, monkeypatch):
+    """On a Chroma server, or with the groups turned off, readers search Chroma: an array of other bits there is
+    neither warned of as served nor saved again."""
+    from ingest.pipeline import stale_array_bits
+
+    monkeypatch.setenv("ASSISTANT_EXACT_VECTOR_BITS", "32")
+    settings = Settings(index=tmp_path / "index")
+    refresh(settings, [corpus])
+    base = Index(settings)
+    eight = settings.model_copy(update={"exact_vector_bits": 8})
+    assert stale_array_bits(base, eight) == 32
+    assert stale_array_bits(base, eight.model_copy(update={"chroma_url": "http://127.0.0.1:1"})) is None
+    assert stale_array_bits(base, settings) is None

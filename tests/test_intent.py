@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.intent import asked_words, has_cue, intent_of, says_until, shape_of
-from assistant.wordclass import carries_subject
+from assistant.wordclass import carries_subject, subject_words
 
 
 @pytest.mark.parametrize(
@@ -106,6 +106,8 @@ def test_cues_mark_the_sentences_that_answer():
     assert has_cue("L'action se prescrit par un an à compter de la fin du séjour.", "duree")
     assert has_cue("Le congé est de vingt et un jours.", "duree")
     assert not has_cue("L'avenant a été signé avec trois syndicats.", "duree")
+    assert has_cue("Le médecin transmet son avis dans les 48 h.", "duree")
+    assert has_cue("La durée d'assurance est de trois trimestres.", "duree")
     assert not has_cue("Les crédits non consommés sont reportés sur l'exercice suivant.", "duree")
     assert says_until("Les crédits non consommés sont reportés sur l'exercice suivant.")
     assert not says_until("L'exercice des fonctions est incompatible.")
@@ -152,6 +154,13 @@ def test_shapes():
 )
 def test_which_words_carry_the_subject(word, previous, first, carries, before):
     assert carries_subject(word, previous, first, before=before) is carries
+
+
+def test_after_an_inverted_pronoun_comes_a_noun_that_carries_the_subject():
+    carried = [w for w, c in subject_words("Y a-t-il prescription pour les indus ?") if c]
+    assert "prescription" in carried
+    assert "exonération" in [w for w, c in subject_words("Existe-t-il exonération ?") if c]
+    assert "hésite" not in [w for w, c in subject_words("J’hésite à créer mon dossier médical") if c]
 
 
 def test_word_frequencies_are_wordfreqs_read_without_importing_it():
