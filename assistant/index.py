@@ -496,6 +496,17 @@ def groups_off(folder: Path, settings: Settings) -> bool:
     return not settings.cluster_probes and (folder / CLUSTER_CENTROIDS).exists()
 
 
+def stale_array_bits(base: Index | None, settings: Settings) -> int | None:
+    """The bits of the vectors' array of the generation ``base`` serves when they are not those
+    ``exact_vector_bits`` asks for (32: an array saved before stop 42, or with the setting changed since); None when
+    they are, or it has no array."""
+    folder = base.path / generations.EXACT if base is not None else None
+    if base is None or base.vectors_pending or settings.chroma_url or groups_off(folder, settings):
+        return None  # no array, or one readers do not search (Chroma is, as asked): nothing to save again
+    bits = exact_bits(folder)
+    return bits if bits is not None and bits != settings.exact_vector_bits else None
+
+
 def reads_chroma(settings: Settings) -> bool:
     """Whether the generation serving now in ``settings.index`` is searched through Chroma (not its exact
     array, nor BM25 alone while its vectors are pending)."""
@@ -619,9 +630,7 @@ def status(settings: Settings) -> dict:
             "enregistre (sans rien recalculer quand le cache de vecteurs a les passages), comme la prochaine "
             "mise à jour publiée."
         )
-    bits = exact_bits(idx.path / generations.EXACT)
-    served = not (settings.chroma_url or groups_off(idx.path / generations.EXACT, settings))
-    if served and bits is not None and bits != settings.exact_vector_bits and not idx.vectors_pending:
+    if bits := stale_array_bits(idx, settings):
         info["warnings"].append(
             f"la génération {idx.generation} a ses vecteurs en tableau sur {bits} bits, les réglages en demandent "
             f"{settings.exact_vector_bits} (ASSISTANT_EXACT_VECTOR_BITS) : elle est servie telle quelle ; la "

@@ -21,10 +21,10 @@ from assistant import generations
 from assistant.embeddings import passage_format
 from assistant.errors import AssistantError, IndexMismatch, LoadError
 from assistant.generations import checkpoint
-from assistant.index import Index, groups_off, vectors_made
+from assistant.index import Index, stale_array_bits, vectors_made
 from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
-from assistant.store import drop_collection, exact_bits
+from assistant.store import drop_collection
 from assistant.text import analyse
 from assistant.vectorcache import VectorCache, cache_path
 from ingest.build import Builder
@@ -482,17 +482,6 @@ def refresh(
     report.seconds = time.perf_counter() - t0
     emit("done", report.to_dict())
     return report
-
-
-def stale_array_bits(base: Index | None, settings: Settings) -> int | None:
-    """The bits of the vectors' array of the generation ``base`` serves when they are not those
-    ``exact_vector_bits`` asks for (32: an array saved before stop 42, or with the setting changed since); None when
-    they are, or it has no array."""
-    folder = base.path / generations.EXACT if base is not None else None
-    if base is None or base.vectors_pending or settings.chroma_url or groups_off(folder, settings):
-        return None  # no array, or one readers do not search (Chroma is, as asked): nothing to save again
-    bits = exact_bits(folder)
-    return bits if bits is not None and bits != settings.exact_vector_bits else None
 
 
 def _build_and_publish(

@@ -309,7 +309,7 @@ def test_a_refresh_with_no_change_saves_an_array_of_other_bits_again_without_emb
 def test_an_array_readers_do_not_search_is_not_saved_again(tmp_path, corpus, monkeypatch):
     """On a Chroma server, or with the groups turned off, readers search Chroma: an array of other bits there is
     neither warned of as served nor saved again."""
-    from ingest.pipeline import stale_array_bits
+    from assistant.index import stale_array_bits
 
     monkeypatch.setenv("ASSISTANT_EXACT_VECTOR_BITS", "32")
     settings = Settings(index=tmp_path / "index")
