@@ -85,6 +85,7 @@ ABOUT_FORCE = re.compile(r"\bvigueur\b|\bs'applique|\bapplicable|\bdepuis quand\
 MUST_HOLD = {
     "presidence": "qui préside",
     "composition": "qui compose cette instance",
+    "age": "d'âge",
     "duree": "de durée ni de délai",
     "montant": "de montant ni de taux",
     "sanction": "quelle sanction s'applique",

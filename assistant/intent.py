@@ -10,6 +10,7 @@ intent ("est présidé par", "président") mark the sentences of the codes that 
 | definition | c'est quoi, qu'est-ce que, définition, que signifie, a bare term | definition |
 | role | rôle, missions, à quoi sert, chargé de, compétences | list |
 | sanction | sanction, pénalité, amende, puni, risque | fact |
+| age | quel âge, âge minimum / maximum / limite, limite d'âge | fact |
 | duree | durée, délai, combien de temps, jusqu'à quand, à quelle fréquence | fact |
 | montant | montant, combien, taux, plafond, pourcentage, tarif | fact |
 | procedure | comment faire / obtenir / contester, procédure, démarches | list |
@@ -31,6 +32,7 @@ INTENTS = (
     "definition",
     "role",
     "sanction",
+    "age",
     "duree",
     "montant",
     "procedure",
@@ -52,6 +54,12 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     for name, rx in [
         ("presidence", r"\bpresid"),
         ("sanction", RISK_ASKED),  # before "qu'est-ce que" (a definition)
+        # "à partir de quel âge peut-on donner son sang ?", "jusqu'à quel âge ... ?": an age, before "jusqu'à"
+        # (a duration) and "bénéficier" (conditions)
+        (
+            "age",
+            r"\bquel(?:le)?s? age\b|\bage (?:minimum|minimal|maximum|maximal|limite|legal|requis)\b|\blimite d'age\b",
+        ),
         ("montant", r"\bcombien de (?:membres|representants|sieges|personnes|agents|collegues)\b"),
         ("composition", r"\bcompos|\bmembres?\b|\bqui siege|\bqui en fait partie|\bqui y siege"),
         (
@@ -117,6 +125,11 @@ CUES: dict[str, re.Pattern] = {
         r"\ba pour objet|\bont pour objet|\bdesigne|\best cree|\bsont crees|\bappelee?s?\b|\bdite?s?\b",
         "role": r"\bmissions?\b|\bun role\b|\best chargee?s?\b|\bsont charge|\ba pour objet|\bont pour objet|"
         r"\bveillent?\b|\bcontribuent?\b|\bassurent?\b|\bdefinit\b|\bmettent en oeuvre|\bmet en oeuvre|\bcoordonne",
+        # an age ("l'âge de sa majorité", "âgés de dix-huit ans révolus", "les enfants de moins de six ans") or what
+        # the codes say instead ("une personne mineure"); not any number of years ("élus pour quatre ans", "plus de
+        # dix ans consécutivement": durations), "personnes âgées" (a category) nor "majorité qualifiée"
+        "age": rf"\bages?\b|\bmineur|\b{TIME_NUMBER} ans (?:revolus|accomplis)\b|"
+        rf"\b(?:agee?s?|enfants?|jeunes|personnes?) de (?:plus de |moins de )?{TIME_NUMBER} ans\b",
         "sanction": r"\bpuni|\bpenalite|\bsanction|\bamende|\bemprisonnement|\bprononce|\bretrait\b|\bsuspension",
         # ... or a length of time: "un an", "huit jours", "vingt et un jours", "3 mois"
         "duree": r"\bduree\b|\bdelai\b|\bne peut exceder|\bpour une duree|\bpendant\b|"
@@ -145,7 +158,7 @@ def says_until(sentence: str) -> bool:
 
 
 LIST_INTENTS = {"composition", "role", "procedure", "conditions"}
-FACT_INTENTS = {"presidence", "sanction", "duree", "montant", "qui"}
+FACT_INTENTS = {"presidence", "sanction", "age", "duree", "montant", "qui"}
 
 
 # Words that say what is asked, not what the question is about:

@@ -645,3 +645,26 @@ def test_a_date_asked_for_a_named_year_comes_from_a_passage_about_that_year(tmp_
     other = service_over(tmp_path / "article", dated, min_coverage=0.2)
     refused = other.ask("le plan national de gestion du risque 2019 a été adopté quand ?")
     assert not refused.answered and "ne portent pas sur 2019" in refused.answer, refused.answer
+
+
+def test_an_age_question_is_answered_by_an_age_or_refused(tmp_path):
+    """ "à partir de quel âge ... ?" asks for an age: a sentence that gives one ("âgés de dix-huit ans révolus",
+    "une personne mineure") answers it, not a sentence on the subject that gives none (devu-075 "À partir de quel
+    âge peut-on donner son sang ?" was answered with a sentence on the donor's questionnaire), nor a number of
+    years that is a duration ("élus pour quatre ans")."""
+    service = service_over(
+        tmp_path,
+        {
+            "comite.txt": "Les représentants du personnel au comité des licornes sont élus pour une période de "
+            "quatre ans. Le comité des licornes se réunit deux fois par an.\n\nSont éligibles au comité des "
+            "licornes les personnels électeurs à ce comité et âgés de dix-huit ans révolus.\n",
+            "griffons.txt": "Le conseil des griffons est élu pour une période de cinq ans. Le conseil des "
+            "griffons rend un avis sur le budget des licornes.\n",
+        },
+    )
+    answer = service.ask("à partir de quel âge peut-on être élu au comité des licornes ?")
+    assert answer.answered and answer.answer.startswith("Sont éligibles au comité des licornes"), answer.answer
+    refused = service.ask("à partir de quel âge peut-on être élu au conseil des griffons ?")
+    assert not refused.answered and refused.answer.startswith("Les passages trouvés ne disent pas d'âge"), (
+        refused.answer
+    )

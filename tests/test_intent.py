@@ -53,6 +53,12 @@ from assistant.wordclass import carries_subject, subject_words
         ("qu'est-ce qu'on risque si on ne signe pas le CAQES ?", "sanction"),
         ("que risquerait une clinique qui refuse ?", "sanction"),
         ("bien que risqué, le geste est-il autorisé ?", "oui_non"),
+        # an age, before "jusqu'à" (a duration), "bénéficier" (conditions) and the yes / no of "peut-on"
+        ("À partir de quel âge peut-on donner son sang ?", "age"),
+        ("Jusqu'à quel âge peut-on toucher des allocations familiales pour un enfant ?", "age"),
+        ("A partir de quel âge peut-on bénéficier de l'ASPA ?", "age"),
+        ("quel est l'âge limite pour être directeur", "age"),
+        ("les personnes âgées peuvent-elles bénéficier de l'ASPA ?", "conditions"),  # not an age asked
     ],
 )
 def test_intent_patterns(question, intent):
@@ -111,6 +117,18 @@ def test_cues_mark_the_sentences_that_answer():
     assert not has_cue("Les crédits non consommés sont reportés sur l'exercice suivant.", "duree")
     assert says_until("Les crédits non consommés sont reportés sur l'exercice suivant.")
     assert not says_until("L'exercice des fonctions est incompatible.")
+    # an age, or what the codes say instead of one
+    assert has_cue("L'âge mentionné à l'article L. 815-1 est fixé à soixante-cinq ans.", "age")
+    assert has_cue("Il est interdit de vendre à des mineurs de moins de dix-huit ans des produits du vapotage.", "age")
+    assert has_cue("Aucun prélèvement de sang ne peut avoir lieu sur une personne mineure.", "age")
+    assert has_cue("Sont éligibles les personnels âgés de dix-huit ans révolus.", "age")
+    assert has_cue("Les enfants ouvrent droit aux prestations familiales jusqu'à l'âge de vingt ans.", "age")
+    assert not has_cue("Le don du sang est gratuit.", "age")
+    # a number of years is a duration, "personnes âgées" a category: neither says an age
+    assert not has_cue("Les représentants du personnel sont élus pour une période de quatre ans.", "age")
+    assert not has_cue("Cinq représentants des associations de retraités et personnes âgées.", "age")
+    assert not has_cue("Nul ne peut assurer plus de dix ans consécutivement les fonctions de président.", "age")
+    assert not has_cue("sous réserve de l'avis conforme d'une majorité qualifiée de leurs membres", "age")
     assert not has_cue("anything", None)
 
 
