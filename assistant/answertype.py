@@ -121,6 +121,8 @@ WHEN = re.compile(
     rf"\bdans les {TIME_NUMBER} {TIME_UNIT}\b|\bdans (?:le mois|l'annee|la semaine) (?:qui suit|suivant)"
 )
 BARE_WHEN = re.compile(r"\bquand\b")
+# "quand peut-on consulter un kiné sans ordonnance ?": in which cases (``intent`` "conditions"), not a time
+CASE_WHEN = re.compile(r"\bquand (?:peut|puis|peuvent)[- ](?:on|je|il|elle|ils|elles)\b")
 DATE_WHEN = re.compile(
     r"\b(?:depuis|jusqu.?a|a partir de|de|pour|d.?ici) quand\b|"
     r"\ba[- ]t[- ](?:il|elle)\b|\bont[- ](?:ils|elles)\b|\b(?:a|ont) (?:ete|eu)\b"  # a past event: a date
@@ -154,6 +156,8 @@ def expected_type(question: str) -> str | None:
                 return kind
             continue
         if pattern.search(q):
+            if kind == "date" and CASE_WHEN.search(q) and not DATE_WHEN.search(q):
+                return None
             if kind == "date" and BARE_WHEN.search(q) and not DATE_WHEN.search(q):
                 return "quand"  # "quand se réunit le conseil ?": a date, a frequency or a time limit answers it
             return kind

@@ -98,7 +98,9 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         (
             "conditions",
             r"\bconditions?\b|\bqui peut\b|\bai[- ]je droit|\bavoir droit|\ba droit\b|\beligib|"
-            r"\bbeneficier\b|\bqui a droit",
+            r"\bbeneficier\b|\bqui a droit|"
+            # "quand peut-on consulter un kiné sans ordonnance ?", "dans quel cas ?": in which cases, not a date
+            r"\bquand (?:peut|puis|peuvent)[- ](?:on|je|il|elle|ils|elles)\b|\b(?:dans|en) quels? cas\b",
         ),
         (
             "oui_non",
@@ -108,6 +110,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"\b\w+-t-(?:il|elle|on)\b|\best[- ]ce qu|"
             # the subject inverted anywhere: "le refus ... est-il autorisé ?", "le buraliste peut il vendre ..."
             r"\b(?:est|sont|peut|peuvent|doit|doivent|faut)[- ](?:il|elle|ils|elles|on)(?![-\w])|"
+            # ... in the first or second person: "Peux-tu congeler tes ovocytes ?", "serai-je remboursé ?"
+            r"\b(?:peux|pouvez|dois|devez|puis|suis|serai|serais)-(?:je|tu|vous)\b|"
+            # "..., je peux voter aux élections ?" (not "ce que je peux faire")
+            r"(?<!\bqu')(?<!\bque )\b(?:je peux|tu peux|vous pouvez|je dois|tu dois|vous devez)\b|"
             # "on peut fumer au travail ?", not a relative clause ("les actes qu'on peut déléguer")
             r"(?<!\bqu')(?<!\bque )(?<!')\b(?:l'on|on) peut\b|\best[- ]ce\b",
         ),
@@ -141,7 +147,7 @@ CUES: dict[str, re.Pattern] = {
         "qui": r"\bdirecteur\b|\bministre|\bprefet|\bcaisse\b|\bagence\b|\bconseil\b|\bcommission\b|\bpar arrete|"
         r"\bpar decret|\bdesigne|\bnomme|\bdecide|\bfixe\b|\barrete\b|\bsigne",
         "conditions": r"\bsous reserve|\ba condition|\blorsque\b|\bpeuvent beneficier|\bont droit|\bouvre droit|"
-        r"\bconditions?\b|\bsi\b|\bsauf\b",
+        r"\bconditions?\b|\bsi\b|\bsauf\b|\bdans le cas ou\b|\bdans les cas\b",
         "oui_non": r"\bpeut\b|\bpeuvent\b|\bne peut\b|\binterdit|\bautorise|\bdoit\b|\bdoivent\b|\bobligatoire|"
         r"\best tenu|\bsont tenus",
     }.items()

@@ -40,7 +40,7 @@ from assistant.wordclass import carries_subject, subject_words
         # ... unless a question word opens its clause: it asks for what it names
         ("Quand le conseil de l'UNCAM a-t-il adopté le plan national ?", None),
         ("quel temps fera-t-il demain à Rennes", None),
-        ("Bonjour, quand peut-on demander une pension ?", None),
+        ("Bonjour, quand peut-on demander une pension ?", "conditions"),  # in which cases: not a yes / no
         ("Le FIR : qu'en est-il pour les CPTS ?", None),
         # ... a clause that the question word only opens, then the yes / no
         ("Quand on est en arrêt maladie, a-t-on le droit de voyager ?", "oui_non"),
@@ -53,6 +53,14 @@ from assistant.wordclass import carries_subject, subject_words
         ("qu'est-ce qu'on risque si on ne signe pas le CAQES ?", "sanction"),
         ("que risquerait une clinique qui refuse ?", "sanction"),
         ("bien que risqué, le geste est-il autorisé ?", "oui_non"),
+        # the first and second persons: "Peux-tu ...", "serai-je remboursé", "..., je peux voter ?"
+        ("Peux-tu congeler tes ovocytes sans raison médicale ?", "oui_non"),
+        ("Séances de chimio : serai-je remboursé des trajets en voiture ?", "oui_non"),
+        ("je suis en CDD de 4 mois à l'ARS, je peux voter aux élections du CACT ?", "oui_non"),
+        ("la liste de ce que je peux faire", None),
+        # "quand peut-on ...", "dans quel cas": in which cases
+        ("Quand peut-on consulter un kiné sans ordonnance ?", "conditions"),
+        ("dans quels cas la CPAM rembourse le transport", "conditions"),
         # an age, before "jusqu'à" (a duration), "bénéficier" (conditions) and the yes / no of "peut-on"
         ("À partir de quel âge peut-on donner son sang ?", "age"),
         ("Jusqu'à quel âge peut-on toucher des allocations familiales pour un enfant ?", "age"),
