@@ -108,10 +108,10 @@ def ingest(paths, index, keep_missing, rebuild, rebuild_if_changed, deep, vector
         def on_event(kind, data):
             if kind == "rebuild":  # said even with --quiet: the whole index is embedded again
                 click.echo(f"Index construit avec d'autres réglages ({data['why']}) : reconstruction.", err=True)
-            if kind == "array":  # said even with --quiet: a new generation is published for it
+            if kind == "array":  # said even with --quiet: a new generation was published for it
                 click.echo(
                     f"Vecteurs en tableau sur {data['bits']} bits, {data['wanted']} demandés "
-                    "(ASSISTANT_EXACT_VECTOR_BITS) : tableau enregistré à nouveau dans une nouvelle génération "
+                    "(ASSISTANT_EXACT_VECTOR_BITS) : tableau enregistré à nouveau dans la génération publiée "
                     "(aucun vecteur recalculé).",
                     err=True,
                 )

@@ -453,10 +453,9 @@ def refresh(
             stale_derived = base is not None and base.info.get("analysis_version") != ANALYSIS_VERSION
             vectors_due = base is not None and base.vectors_pending and not vectors_later
             # An array saved otherwise than ``exact_vector_bits`` says (float32 before stop 42): saved again in a
-            # new generation, from the vectors Chroma holds (nothing embedded)
+            # new generation, from the vectors Chroma holds (nothing embedded); said once that generation is
+            # published
             bits = stale_array_bits(base, settings)
-            if bits and not rebuild:
-                emit("array", {"bits": bits, "wanted": settings.exact_vector_bits})
             if (
                 base is not None
                 and not rebuild
@@ -476,6 +475,8 @@ def refresh(
                 report.chunks_total = base.catalog.counts()[1]
             else:
                 _build_and_publish(settings, root, base, plan, report, emit, rebuild, vectors_later)
+                if bits and not rebuild and report.published:
+                    emit("array", {"bits": bits, "wanted": settings.exact_vector_bits})
         finally:
             if base is not None:
                 base.close()

@@ -292,6 +292,23 @@ def test_a_refresh_with_no_change_saves_an_array_of_other_bits_again_without_emb
     warnings = status(settings)["warnings"]
     assert any("32 bits" in w and "ingest" in w for w in warnings), warnings
     assert isinstance(Index(settings).store, ExactVectors)  # served as it is meanwhile
+
+    # a publish that fails says so, not that the array was saved again (the message came before the publish)
+    import errno
+
+    from ingest import pipeline
+
+    def disk_error(point):
+        if point == "verified":
+            raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(pipeline, "checkpoint", disk_error)
+    failed = CliRunner().invoke(cli, ["ingest", str(corpus), "--index", str(settings.index), "--quiet"])
+    assert failed.exit_code == 1 and "interrompue" in failed.output, failed.output
+    assert "demandés" not in failed.output
+    assert Index(settings).generation == first.generation
+    monkeypatch.setattr(pipeline, "checkpoint", lambda point: None)
+
     out = CliRunner().invoke(cli, ["ingest", str(corpus), "--index", str(settings.index), "--quiet", "--json"])
     assert out.exit_code == 0, out.output
     assert "32 bits, 8 demandés" in out.output
