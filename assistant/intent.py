@@ -138,9 +138,10 @@ CUES: dict[str, re.Pattern] = {
         rf"\b(?:agee?s?|enfants?|jeunes|personnes?) de (?:plus de |moins de )?{TIME_NUMBER} ans\b",
         "sanction": r"\bpuni|\bpenalite|\bsanction|\bamende|\bemprisonnement|\bprononce|\bretrait\b|\bsuspension",
         # ... or a length of time: "un an", "huit jours", "vingt et un jours", "3 mois"
+        # (not an amount counted in time: "deux mois de salaire", "trois mois de loyer")
         "duree": r"\bduree\b|\bdelai\b|\bne peut exceder|\bpour une duree|\bpendant\b|"
-        r"\b\d+\s*(?:ans?|mois|jours|semaines|heures|h)\b|"
-        rf"\b{TIME_NUMBER} (?:{TIME_UNIT}|trimestres?|semestres?)\b",
+        rf"(?:\b\d+\s*(?:ans?|mois|jours|semaines|heures|h)\b|\b{TIME_NUMBER} (?:{TIME_UNIT}|trimestres?|semestres?)\b)"
+        r"(?! de (?:salaires?|traitements?|remunerations?|revenus?|loyers?|cotisations?|indemnites?|gains?)\b)",
         "montant": r"\bmontant|\btaux\b|%|\beuros?\b|\bplafond|\bfixe a\b|\bdans la limite|\bpourcentage|\bfraction",
         "procedure": r"\bsaisi|\badresse|\bnotifi|\blettre recommandee|\bdemande\b|\bdepose|\btransmet|\bdossier\b|"
         r"\bprocedure|\binforme\b",

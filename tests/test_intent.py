@@ -122,6 +122,10 @@ def test_cues_mark_the_sentences_that_answer():
     assert not has_cue("L'avenant a été signé avec trois syndicats.", "duree")
     assert has_cue("Le médecin transmet son avis dans les 48 h.", "duree")
     assert has_cue("La durée d'assurance est de trois trimestres.", "duree")
+    # an amount counted in time is no duration
+    assert not has_cue("L'indemnité est égale à deux mois de salaire.", "duree")
+    assert not has_cue("Le dépôt de garantie ne peut dépasser 1 mois de loyer.", "duree")
+    assert has_cue("Le salaire est maintenu deux mois.", "duree")
     assert not has_cue("Les crédits non consommés sont reportés sur l'exercice suivant.", "duree")
     assert says_until("Les crédits non consommés sont reportés sur l'exercice suivant.")
     assert not says_until("L'exercice des fonctions est incompatible.")
