@@ -26,6 +26,7 @@ class Entry:
     acronym: bool  # an upper-case trigger ("DG", "IJ") matches only in upper case, as a whole word
     stems: tuple[str, ...]  # analysed trigger (for the others)
     heads: tuple[str, ...] = ()  # how each of its words (those with a stem) begins: all but its last two letters
+    written: bool = False  # a trigger in double quotes matches only as written (accents, case, a final s aside)
 
 
 class Lexicon:
@@ -38,6 +39,12 @@ class Lexicon:
             for e in entries
             if e.acronym
         }
+        # "allocs" is "allocation" to the stemmer and "mon dossier" is "dossier" to the analyser (a stop word
+        # left out): such a trigger is quoted in the file and matched on the folded question as written.
+        for e in entries:
+            if e.written:
+                as_written = re.escape(fold(e.trigger).removesuffix("s")).replace(r"\-", "[- ]")  # "sous dense" too
+                self._patterns[e.trigger] = re.compile(rf"(?<![\w-]){as_written}s?(?![\w-])")
         # A question is matched several times while it is answered (search, refusal checks, each of its words):
         # the entries of the last questions are remembered.
         self.matches = lru_cache(maxsize=4096)(self._matches)
@@ -47,9 +54,12 @@ class Lexicon:
         entries = []
         for trigger, terms in tab_pairs(path, "everyday words<TAB>legal term ; legal term"):
             legal = split_list(terms)
+            written = len(trigger) > 2 and trigger[0] == trigger[-1] == '"'
+            trigger = trigger[1:-1].strip() if written else trigger
             acronym = bool(re.fullmatch(r"[A-Z0-9]{2,6}", trigger))
             heads = tuple(fold(w)[: max(4, len(fold(w)) - 2)] for w in words(trigger) if analyse(w))
-            entries.append(Entry(trigger, legal, acronym, tuple(analyse(trigger)) if not acronym else (), heads))
+            stems = tuple(analyse(trigger)) if not acronym else ()
+            entries.append(Entry(trigger, legal, acronym, stems, heads, written and not acronym))
         return cls(entries)
 
     def _matches(self, question: str) -> tuple[Entry, ...]:
@@ -60,9 +70,14 @@ class Lexicon:
         pairs = [(t, fold(w)) for w in words(question) for t in analyse(w)[:1]]
         tokens = [t for t, _ in pairs]
         out = []
+        folded = None
         for e in self.entries:
             if e.acronym:
                 if self._patterns[e.trigger].search(question):
+                    out.append(e)
+            elif e.written:
+                folded = fold(question) if folded is None else folded
+                if self._patterns[e.trigger].search(folded):
                     out.append(e)
             elif e.stems and self._written_like(pairs, tokens, e):
                 out.append(e)

@@ -46,6 +46,23 @@ def test_an_upper_case_trigger_matches_only_in_upper_case():
     assert "directeur général" not in lex.expand("un dg")
 
 
+def test_a_quoted_trigger_matches_only_as_written():
+    lex = default_lexicon()
+    # "allocs" is "allocation" to the stemmer: every allocation was read as the family benefits (devr-003 "la durée
+    # de l'allocation journalière du proche aidant" searched "prestations familiales")
+    assert "prestations familiales" in lex.expand("les allocs c'est combien par enfant ?")
+    assert "prestations familiales" in lex.expand("une alloc pour mon fils")
+    assert "prestations familiales" not in lex.expand(
+        "Quelle est la durée de l'allocation journalière du proche aidant ?"
+    )
+    # "mon dossier" was "dossier" to the analyser ("mon" a stop word): any dossier was the DMP
+    assert "dossier médical partagé" in lex.expand("qui peut lire mon dossier ?")
+    assert "dossier médical partagé" not in lex.expand("le dossier de demande d'agrément")
+    # a hyphen or a space, accents and case aside
+    assert lex.expand("zone sous dense") == lex.expand("Zones SOUS-DENSES") != []
+    assert lex.expand("les zones denses") == []
+
+
 def test_a_line_without_a_tab_is_named(tmp_path):
     bad = tmp_path / "lexicon.tsv"
     bad.write_text("# comment\nmutuelle complémentaire santé\n", encoding="utf-8")
