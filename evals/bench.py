@@ -348,10 +348,13 @@ def smaps_mb(pid: int) -> dict[str, float]:
 WORKERS_CLIENTS = 20  # issue 13: "with 20 concurrent users" (4 until 2026-12-04)
 
 
-def answer_rate(ask, questions: list[str], clients: int = WORKERS_CLIENTS, n: int = 180) -> tuple[float, list[float]]:
+def answer_rate(
+    ask, questions: list[str], clients: int = WORKERS_CLIENTS, n: int = 180, pid: int | None = None
+) -> tuple[float, list[float]]:
     """A warmed server's answers per second through ``ask`` with ``clients`` concurrent clients, and each
     answer's time in ms: 20 questions to warm up (after 15 s for every worker to open and warm its index), then
-    ``n`` timed."""
+    ``n`` timed. With ``pid`` (the server's), ``answer_rate.cores`` holds, for the timed part, the CPU time of
+    the server's processes and of this one (its clients) over the time elapsed: how many cores each kept busy."""
     from concurrent.futures import ThreadPoolExecutor
 
     time.sleep(15)
@@ -364,8 +367,33 @@ def answer_rate(ask, questions: list[str], clients: int = WORKERS_CLIENTS, n: in
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(ask, questions[:20]))
         t = time.perf_counter()
+        cpu = (_tree_cpu_s(pid) if pid else 0.0, _own_cpu_s())
         times = list(pool.map(timed, questions[20 : 20 + n]))
-        return n / (time.perf_counter() - t), times
+        elapsed = time.perf_counter() - t
+        if pid:
+            answer_rate.cores = ((_tree_cpu_s(pid) - cpu[0]) / elapsed, (_own_cpu_s() - cpu[1]) / elapsed)
+        return n / elapsed, times
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU time (user + system, seconds) a process and its descendants have used so far (alive ones)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime: fields 14 and 15 of stat(5)
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def _own_cpu_s() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 def measure_workers(settings: Settings, questions: list[str], clients: int = WORKERS_CLIENTS, n: int = 180) -> dict:
@@ -375,8 +403,11 @@ def measure_workers(settings: Settings, questions: list[str], clients: int = WOR
     for workers in (1, 2):
         proc, ask, _ = _start_serve(settings.index, questions[0], workers)
         try:
-            rate, times = answer_rate(ask, questions, clients, n)
+            rate, times = answer_rate(ask, questions, clients, n, pid=proc.pid)
             row[f"api_answers_per_s_{workers}_worker"] = rate
+            # cores kept busy by the server and by the clients: with both cores busy under one worker, a second
+            # cannot answer more (2 / busy is the most it can give on 2 cores)
+            row[f"serve_{workers}_worker_cores_busy"], row[f"clients_{workers}_worker_cores_busy"] = answer_rate.cores
             row[f"api_ms_p95_{workers}_worker"] = m.percentile(times, 95)
             row[f"serve_{workers}_worker_tree_peak_rss_mb"] = _tree_hwm_mb(proc.pid)
             row[f"serve_{workers}_worker_tree_pss_mb"] = _tree_pss_mb(proc.pid)
@@ -384,6 +415,9 @@ def measure_workers(settings: Settings, questions: list[str], clients: int = WOR
             proc.terminate()
             proc.wait(timeout=30)
     row["workers_2_over_1"] = row["api_answers_per_s_2_worker"] / row["api_answers_per_s_1_worker"]
+    # the cores the clients leave to the server, over those one worker keeps busy
+    free = len(os.sched_getaffinity(0)) - row["clients_1_worker_cores_busy"]
+    row["workers_2_over_1_at_most"] = free / row["serve_1_worker_cores_busy"]
     row["extra_worker_pss_mb"] = row["serve_2_worker_tree_pss_mb"] - row["serve_1_worker_tree_pss_mb"]
     return row
 

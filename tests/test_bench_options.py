@@ -91,3 +91,31 @@ def test_by_default_the_comparison_is_measured(measured, tmp_path):
     assert results["sizes"]["default"]["ingest_over_encode"] == 0.95
     assert "ingest_measured" not in results
     assert "--no-ingest" not in bench.table(results)
+
+
+def test_the_cpu_time_of_a_server_counts_its_workers():
+    """The bench says how many cores one worker keeps busy (the most a second worker can add on these cores): the
+    CPU time of a process counts its children's and their children's (gunicorn's master and its workers)."""
+    import subprocess
+    import sys
+    import time
+
+    from evals.bench import _tree_cpu_s
+
+    busy = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.6: pass\ntime.sleep(30)"
+    spawn = f"import subprocess, sys, time\np = subprocess.Popen([sys.executable, '-c', {busy!r}])\ntime.sleep(30)"
+    parent = subprocess.Popen([sys.executable, "-c", spawn])
+    try:
+        deadline = time.monotonic() + 20
+        while _tree_cpu_s(parent.pid) < 0.6 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        total = _tree_cpu_s(parent.pid)
+        children = open(f"/proc/{parent.pid}/task/{parent.pid}/children").read().split()
+        assert len(children) == 1 and 0.6 <= total < 5, total
+        assert _tree_cpu_s(int(children[0])) >= 0.6  # the grandchild's busy loop, counted in its parent's tree
+    finally:
+        for pid in open(f"/proc/{parent.pid}/task/{parent.pid}/children").read().split():
+            subprocess.run(["kill", pid])
+        parent.kill()
+        parent.wait()
+    assert _tree_cpu_s(parent.pid) == 0.0  # gone: nothing counted
