@@ -14,7 +14,7 @@ import re
 from assistant.text import ARTICLE_REF, analyse, fold, is_stopword
 
 NUMBER_WORDS = (
-    r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|"
+    r"(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente|quarante|"
     r"cinquante|soixante|cent|cents|mille|million|millions|milliard|milliards|moitie|tiers|quart)"
 )
 # what one pays or is paid: "ça coûte combien", "je vais toucher combien", "je suis remboursé combien" (folded)
@@ -156,8 +156,13 @@ def expected_type(question: str) -> str | None:
                 return kind
             continue
         if pattern.search(q):
-            if kind == "date" and CASE_WHEN.search(q) and not DATE_WHEN.search(q):
-                return None
+            if (
+                kind == "date"
+                and CASE_WHEN.search(q)
+                and not DATE_WHEN.search(q)
+                and not pattern.search(CASE_WHEN.sub(" ", q))
+            ):
+                return None  # only "quand peut-on" asked it ("..., à quelle date ?" still asks for a date)
             if kind == "date" and BARE_WHEN.search(q) and not DATE_WHEN.search(q):
                 return "quand"  # "quand se réunit le conseil ?": a date, a frequency or a time limit answers it
             return kind

@@ -5,25 +5,25 @@ intent ("est présidé par", "président") mark the sentences of the codes that 
 
 | intent | question patterns (accents ignored) | answer shape |
 |---|---|---|
+| age | quel âge, quel est l'âge, âge minimum / maximum / limite / légal, limite / tranche d'âge | fact |
 | presidence | qui préside, présidé par, président de | fact |
 | composition | composé, composition, membres, qui siège | list |
 | definition | c'est quoi, qu'est-ce que, définition, que signifie, a bare term | definition |
 | role | rôle, missions, à quoi sert, chargé de, compétences | list |
 | sanction | sanction, pénalité, amende, puni, risque | fact |
-| age | quel âge, âge minimum / maximum / limite, limite d'âge | fact |
 | duree | durée, délai, combien de temps, jusqu'à quand, à quelle fréquence | fact |
 | montant | montant, combien, taux, plafond, pourcentage, tarif | fact |
 | procedure | comment faire / obtenir / contester, procédure, démarches | list |
 | qui | qui fixe / décide / signe / pilote..., par qui, quelle autorité | fact |
-| conditions | conditions, qui peut, ai-je droit, bénéficier | list |
-| oui_non | est-ce que, peut-on, faut-il, verb-subject inversion (not after quand, quel...) | yes / no |
+| conditions | conditions, qui peut, ai-je droit, bénéficier, quand peut-on, dans quel cas | list |
+| oui_non | est-ce que, peut-on, faut-il, inversion (not after quand, quel...), peux-tu, je peux | yes / no |
 """
 
 from __future__ import annotations
 
 import re
 
-from assistant.answertype import TIME_NUMBER, TIME_UNIT
+from assistant.answertype import CASE_WHEN, TIME_NUMBER, TIME_UNIT
 from assistant.text import fold
 
 INTENTS = (
@@ -52,14 +52,16 @@ RISK_ASKED = (
 PATTERNS: list[tuple[str, re.Pattern]] = [
     (name, re.compile(rx))
     for name, rx in [
-        ("presidence", r"\bpresid"),
-        ("sanction", RISK_ASKED),  # before "qu'est-ce que" (a definition)
-        # "à partir de quel âge peut-on donner son sang ?", "jusqu'à quel âge ... ?": an age, before "jusqu'à"
-        # (a duration) and "bénéficier" (conditions)
+        # "à partir de quel âge peut-on donner son sang ?", "jusqu'à quel âge ... ?", "l'âge limite pour être
+        # président ?": an age, before "président" (a presidency), "jusqu'à" (a duration) and "bénéficier"
+        # (conditions)
         (
             "age",
-            r"\bquel(?:le)?s? age\b|\bage (?:minimum|minimal|maximum|maximal|limite|legal|requis)\b|\blimite d'age\b",
+            r"\bquel(?:le)?s? ages?\b|\bquel est l'age\b|\blimite d'age\b|\btranches? d'age\b|"
+            r"\bage (?:minimum|minimal|maximum|maximal|limite|legal|requis)\b",
         ),
+        ("presidence", r"\bpresid"),
+        ("sanction", RISK_ASKED),  # before "qu'est-ce que" (a definition)
         ("montant", r"\bcombien de (?:membres|representants|sieges|personnes|agents|collegues)\b"),
         ("composition", r"\bcompos|\bmembres?\b|\bqui siege|\bqui en fait partie|\bqui y siege"),
         (
@@ -100,7 +102,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"\bconditions?\b|\bqui peut\b|\bai[- ]je droit|\bavoir droit|\ba droit\b|\beligib|"
             r"\bbeneficier\b|\bqui a droit|"
             # "quand peut-on consulter un kiné sans ordonnance ?", "dans quel cas ?": in which cases, not a date
-            r"\bquand (?:peut|puis|peuvent)[- ](?:on|je|il|elle|ils|elles)\b|\b(?:dans|en) quels? cas\b",
+            rf"{CASE_WHEN.pattern}|\b(?:dans|en) quels? cas\b",
         ),
         (
             "oui_non",
@@ -110,10 +112,6 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"\b\w+-t-(?:il|elle|on)\b|\best[- ]ce qu|"
             # the subject inverted anywhere: "le refus ... est-il autorisé ?", "le buraliste peut il vendre ..."
             r"\b(?:est|sont|peut|peuvent|doit|doivent|faut)[- ](?:il|elle|ils|elles|on)(?![-\w])|"
-            # ... in the first or second person: "Peux-tu congeler tes ovocytes ?", "serai-je remboursé ?"
-            r"\b(?:peux|pouvez|dois|devez|puis|suis|serai|serais)-(?:je|tu|vous)\b|"
-            # "..., je peux voter aux élections ?" (not "ce que je peux faire")
-            r"(?<!\bqu')(?<!\bque )\b(?:je peux|tu peux|vous pouvez|je dois|tu dois|vous devez)\b|"
             # "on peut fumer au travail ?", not a relative clause ("les actes qu'on peut déléguer")
             r"(?<!\bqu')(?<!\bque )(?<!')\b(?:l'on|on) peut\b|\best[- ]ce\b",
         ),
@@ -131,11 +129,16 @@ CUES: dict[str, re.Pattern] = {
         r"\ba pour objet|\bont pour objet|\bdesigne|\best cree|\bsont crees|\bappelee?s?\b|\bdite?s?\b",
         "role": r"\bmissions?\b|\bun role\b|\best chargee?s?\b|\bsont charge|\ba pour objet|\bont pour objet|"
         r"\bveillent?\b|\bcontribuent?\b|\bassurent?\b|\bdefinit\b|\bmettent en oeuvre|\bmet en oeuvre|\bcoordonne",
-        # an age ("l'âge de sa majorité", "âgés de dix-huit ans révolus", "les enfants de moins de six ans") or what
-        # the codes say instead ("une personne mineure"); not any number of years ("élus pour quatre ans", "plus de
-        # dix ans consécutivement": durations), "personnes âgées" (a category) nor "majorité qualifiée"
-        "age": rf"\bages?\b|\bmineur|\b{TIME_NUMBER} ans (?:revolus|accomplis)\b|"
-        rf"\b(?:agee?s?|enfants?|jeunes|personnes?) de (?:plus de |moins de )?{TIME_NUMBER} ans\b",
+        # an age ("l'âge de sa majorité", "âgées d'au moins seize ans", "les enfants de moins de six ans", "de 50
+        # à 74 ans") or what the codes say instead ("les mineurs", "une personne mineure", "toute personne
+        # majeure"); not any number of years ("élus pour quatre ans", "plus de dix ans consécutivement":
+        # durations), "personnes âgées", "patients âgés" (categories), "majorité qualifiée", "force majeure",
+        # "modifications mineures" (folded, "âgés" is "ages": only the singular noun "âge" counts alone)
+        "age": rf"\bage\b|\bmineurs?\b|\b(?:un|une|la|les|des|aux|personnes?|enfants?|femmes?|filles?|patientes?|"
+        r"jeunes) (?:mineure?s?|majeure?s?)\b|\bmajeure?s? (?:proteges?|sous)\b|"
+        rf"\b{TIME_NUMBER} ans (?:revolus|accomplis)\b|\b(?:de|entre) {TIME_NUMBER} (?:a|et) {TIME_NUMBER} ans\b|"
+        rf"\b(?:agee?s?|enfants?|jeunes|personnes?|assuree?s?|femmes?|hommes?|beneficiaires?) (?:de |d')"
+        rf"(?:plus de |moins de |au moins |au plus )?{TIME_NUMBER} ans\b",
         "sanction": r"\bpuni|\bpenalite|\bsanction|\bamende|\bemprisonnement|\bprononce|\bretrait\b|\bsuspension",
         # ... or a length of time: "un an", "huit jours", "vingt et un jours", "3 mois"
         # (not an amount counted in time: "deux mois de salaire", "trois mois de loyer")
@@ -214,6 +217,20 @@ def intent_of(question: str) -> str | None:
 
 
 BARE_FILLERS = {"le", "la", "les", "l'", "un", "une", "des", "du", "de", "d'", "et", "en", "?"}
+# The asker in the first or second person: "Peux-tu congeler tes ovocytes ?", "serai-je remboursé ?", "..., je
+# peux voter aux élections ?" ask for a yes or a no; not where a question word stands anywhere in the clause
+# ("je dois faire quoi ?", "à qui je dois m'adresser", "les aides auxquelles je peux prétendre") nor in a polite
+# request ("Pouvez-vous m'expliquer ce qu'est un GHT ?"), nor "puis je" (then I), nor "ce que je peux faire".
+PERSON_ASKS = re.compile(
+    r"\b(?:peux|pouvez|dois|devez|puis|suis|serai|serais|pourrai|pourrais|devrai|devrais)-(?:je|tu|vous)\b|"
+    r"\bpeux tu\b|\bpouvez vous\b|"
+    r"(?<!\bqu')(?<!\bque )\b(?:je peux|tu peux|vous pouvez|je dois|tu dois|vous devez)\b"
+)
+POLITE = re.compile(r"\b(?:me|m'|nous) ?(?:dire|expliquer|indiquer|donner|preciser|aider|renseigner|confirmer)\b")
+WH_ANYWHERE = re.compile(
+    r"\b(?:qui|quoi|comment|ou|quel|quelle|quels|quelles|pourquoi|combien|quand|lequel|laquelle|lesquel\w*|"
+    r"auxquel\w*|duquel|desquel\w*)\b"
+)
 # A clause opened by one of these asks for what it names, not for a yes or a no, inverted subject or not ("quand
 # le conseil a-t-il adopté le plan ?" asks for a date, "Bonjour, quand peut-on partir ?" too, "Et qu'en est-il du
 # FIR ?" for what is said of it); a yes / no question may follow such a clause ("Quand on est en arrêt maladie,
@@ -229,8 +246,16 @@ CLAUSE = re.compile(r"[,;:.!?«»\"()\[\]]|\s-\s|^-")
 
 def yes_no(q: str, pattern: re.Pattern) -> bool:
     """One clause of the folded question asks for a yes or a no: it matches ``pattern`` and no question word
-    opens it."""
-    return any(pattern.search(c) and not WH_WORD.match(c.strip()) for c in CLAUSE.split(q) if c.strip())
+    opens it, or the asker asks it in the first or second person (``PERSON_ASKS``)."""
+    return any(
+        pattern.search(c)
+        and not WH_WORD.match(c.strip())
+        or PERSON_ASKS.search(c)
+        and not WH_ANYWHERE.search(c)
+        and not POLITE.search(c)
+        for c in CLAUSE.split(q)
+        if c.strip()
+    )
 
 
 def has_cue(sentence: str, intent: str | None) -> bool:

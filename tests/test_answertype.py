@@ -34,6 +34,8 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("le plan a été adopté quand par le conseil ?", "date"),
         ("le forfait urgences quand on n'est pas hospitalisé", None),  # "quand" joins a clause
         ("Quand peut-on consulter un kiné sans ordonnance ?", None),  # in which cases: no date nor time asked
+        ("depuis quand peut-on consulter un kiné sans ordonnance ?", "date"),
+        ("Quand peut-on s'inscrire sur les listes, à quelle date ?", "quand"),  # a date asked after all
         ("le CACT se réunit à quelle fréquence ?", "quand"),  # a frequency answers it
         ("Taux de participation de l'assuré : qui le fixe ?", None),  # an actor is asked, not the rate
         ("Que prévoit l'article L. 162-30-2 ?", None),

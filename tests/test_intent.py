@@ -58,6 +58,13 @@ from assistant.wordclass import carries_subject, subject_words
         ("Séances de chimio : serai-je remboursé des trajets en voiture ?", "oui_non"),
         ("je suis en CDD de 4 mois à l'ARS, je peux voter aux élections du CACT ?", "oui_non"),
         ("la liste de ce que je peux faire", None),
+        ("pourrai-je toucher le chômage ?", "oui_non"),
+        # ... not with a question word anywhere in the clause, nor in a polite request
+        ("je dois faire quoi pour obtenir la CSS ?", None),
+        ("je ne sais pas à qui je dois m'adresser", None),
+        ("les aides auxquelles je peux prétendre", None),
+        ("Pouvez-vous m'expliquer ce qu'est un GHT ?", None),
+        ("Peux-tu me dire qui est le directeur de l'ARS ?", None),
         # "quand peut-on ...", "dans quel cas": in which cases
         ("Quand peut-on consulter un kiné sans ordonnance ?", "conditions"),
         ("dans quels cas la CPAM rembourse le transport", "conditions"),
@@ -66,6 +73,9 @@ from assistant.wordclass import carries_subject, subject_words
         ("Jusqu'à quel âge peut-on toucher des allocations familiales pour un enfant ?", "age"),
         ("A partir de quel âge peut-on bénéficier de l'ASPA ?", "age"),
         ("quel est l'âge limite pour être directeur", "age"),
+        ("Quel est l'âge limite pour être président du CA ?", "age"),  # not who presides
+        ("Quel est l'âge de la retraite ?", "age"),
+        ("Pour quels âges le dépistage est-il pris en charge ?", "age"),
         ("les personnes âgées peuvent-elles bénéficier de l'ASPA ?", "conditions"),  # not an age asked
     ],
 )
@@ -135,6 +145,13 @@ def test_cues_mark_the_sentences_that_answer():
     assert has_cue("Aucun prélèvement de sang ne peut avoir lieu sur une personne mineure.", "age")
     assert has_cue("Sont éligibles les personnels âgés de dix-huit ans révolus.", "age")
     assert has_cue("Les enfants ouvrent droit aux prestations familiales jusqu'à l'âge de vingt ans.", "age")
+    assert has_cue("Toute personne majeure peut rédiger des directives anticipées.", "age")
+    assert has_cue("Les personnes âgées d'au moins seize ans peuvent...", "age")
+    assert has_cue("Le dépistage est proposé aux femmes de 50 à 74 ans.", "age")
+    assert has_cue("Les assurés de plus de soixante ans bénéficient...", "age")
+    assert not has_cue("Les modifications mineures sont notifiées.", "age")
+    assert not has_cue("Sauf en cas de force majeure, le délai court.", "age")
+    assert not has_cue("La prise en charge des patients âgés en ville.", "age")
     assert not has_cue("Le don du sang est gratuit.", "age")
     # a number of years is a duration, "personnes âgées" a category: neither says an age
     assert not has_cue("Les représentants du personnel sont élus pour une période de quatre ans.", "age")
