@@ -43,7 +43,8 @@ class Lexicon:
         # left out): such a trigger is quoted in the file and matched on the folded question as written.
         for e in entries:
             if e.written:
-                as_written = re.escape(fold(e.trigger).removesuffix("s")).replace(r"\-", "[- ]")  # "sous dense" too
+                # "sous dense" and "sous-dense", "mon  dossier" and "mon dossier"
+                as_written = re.sub(r"(?:\\-|\\ )+", r"[-\\s]+", re.escape(fold(e.trigger).removesuffix("s")))
                 self._patterns[e.trigger] = re.compile(rf"(?<![\w-]){as_written}s?(?![\w-])")
         # A question is matched several times while it is answered (search, refusal checks, each of its words):
         # the entries of the last questions are remembered.
@@ -56,6 +57,8 @@ class Lexicon:
             legal = split_list(terms)
             written = len(trigger) > 2 and trigger[0] == trigger[-1] == '"'
             trigger = trigger[1:-1].strip() if written else trigger
+            if written and len(fold(trigger).removesuffix("s")) < 2:
+                raise ValueError(f"{path}: trigger {trigger!r} too short to match as written")
             acronym = bool(re.fullmatch(r"[A-Z0-9]{2,6}", trigger))
             heads = tuple(fold(w)[: max(4, len(fold(w)) - 2)] for w in words(trigger) if analyse(w))
             stems = tuple(analyse(trigger)) if not acronym else ()

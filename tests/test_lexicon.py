@@ -61,6 +61,14 @@ def test_a_quoted_trigger_matches_only_as_written():
     # a hyphen or a space, accents and case aside
     assert lex.expand("zone sous dense") == lex.expand("Zones SOUS-DENSES") != []
     assert lex.expand("les zones denses") == []
+    assert "dossier médical partagé" in lex.expand("mon  dossier")
+
+
+def test_a_quoted_trigger_too_short_to_match_as_written_is_refused(tmp_path):
+    bad = tmp_path / "lexicon.tsv"
+    bad.write_text('"s"\tprestations familiales\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="too short"):
+        Lexicon.load(bad)
 
 
 def test_a_line_without_a_tab_is_named(tmp_path):
