@@ -358,6 +358,7 @@ def answer_rate(
     from concurrent.futures import ThreadPoolExecutor
 
     time.sleep(15)
+    answer_rate.cores = None
 
     def timed(question: str) -> float:
         t0 = time.perf_counter()
@@ -376,14 +377,16 @@ def answer_rate(
 
 
 def _tree_cpu_s(pid: int) -> float:
-    """CPU time (user + system, seconds) a process and its descendants have used so far (alive ones)."""
+    """CPU time (user + system, seconds) a process and its live descendants have used so far, with that of the
+    children they have waited for (a worker that exited and was replaced); 0 where /proc has none of them."""
     tick = os.sysconf("SC_CLK_TCK")
     total, todo = 0.0, [pid]
     while todo:
         p = todo.pop()
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime: fields 14 and 15 of stat(5)
+            # utime, stime, cutime, cstime: fields 14 to 17 of proc_pid_stat(5)
+            total += sum(int(x) for x in fields[11:15]) / tick
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo.extend(int(c) for c in (task / "children").read_text().split())
         except (FileNotFoundError, ProcessLookupError):
@@ -417,7 +420,8 @@ def measure_workers(settings: Settings, questions: list[str], clients: int = WOR
     row["workers_2_over_1"] = row["api_answers_per_s_2_worker"] / row["api_answers_per_s_1_worker"]
     # the cores the clients leave to the server, over those one worker keeps busy
     free = len(os.sched_getaffinity(0)) - row["clients_1_worker_cores_busy"]
-    row["workers_2_over_1_at_most"] = free / row["serve_1_worker_cores_busy"]
+    busy = row["serve_1_worker_cores_busy"]
+    row["workers_2_over_1_at_most"] = free / busy if busy else None
     row["extra_worker_pss_mb"] = row["serve_2_worker_tree_pss_mb"] - row["serve_1_worker_tree_pss_mb"]
     return row
 

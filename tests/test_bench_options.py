@@ -112,10 +112,13 @@ def test_the_cpu_time_of_a_server_counts_its_workers():
         total = _tree_cpu_s(parent.pid)
         children = open(f"/proc/{parent.pid}/task/{parent.pid}/children").read().split()
         assert len(children) == 1 and 0.6 <= total < 5, total
-        assert _tree_cpu_s(int(children[0])) >= 0.6  # the grandchild's busy loop, counted in its parent's tree
+        assert _tree_cpu_s(int(children[0])) >= 0.5  # the grandchild's busy loop, counted in its parent's tree
     finally:
-        for pid in open(f"/proc/{parent.pid}/task/{parent.pid}/children").read().split():
-            subprocess.run(["kill", pid])
+        try:
+            for pid in open(f"/proc/{parent.pid}/task/{parent.pid}/children").read().split():
+                subprocess.run(["kill", pid])
+        except OSError:
+            pass
         parent.kill()
         parent.wait()
     assert _tree_cpu_s(parent.pid) == 0.0  # gone: nothing counted
