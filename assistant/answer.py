@@ -24,7 +24,7 @@ from assistant.intent import asked_words, has_cue, says_until, shape_of
 from assistant.lexical import correct
 from assistant.llm import LLM, passage_text
 from assistant.outside import outside_subject
-from assistant.places import asked_places, names_place
+from assistant.places import asked_places, names_place, places_in
 from assistant.places import key as place_key
 from assistant.records import Answer, Hit
 from assistant.retrieval import (
@@ -39,7 +39,7 @@ from assistant.retrieval import (
 )
 from assistant.text import analyse, fold, is_number_term, is_stopword, sentences
 from assistant.verify import ORDER, check
-from assistant.wordclass import subject_words, written_names
+from assistant.wordclass import french_zipf, subject_words, written_names
 
 NO_ANSWER = (
     "Je n'ai pas trouvé de réponse à cette question dans le corpus. Voici les passages les plus proches, à vérifier :"
@@ -249,6 +249,23 @@ def fact_clause(sentence: str, intent: str | None, kind: str | None) -> str:
     return sentence
 
 
+STORY_NAME_ZIPF = 3.5  # how common in French text a first name is: Christine 4.1, Arthur 4.3, Martin 4.8
+
+
+def story_name(word: str) -> bool:
+    """A capitalised word that French text uses often as a name and that is no place of France: a person of the
+    asker's story ("Christine", "Arthur", "Martin"), which no article names and which says nothing of the
+    subject. Not an acronym, nor a rarer name that may be what is asked ("Médoc" 3.3, "Kouchner" 2.8), nor a
+    place ("Lyon", "Rennes": ``assistant.places``)."""
+    return (
+        len(word) > 2
+        and word[:1].isupper()
+        and word[1:].islower()
+        and french_zipf(word.lower()) >= STORY_NAME_ZIPF
+        and not places_in(word)
+    )
+
+
 class Focus(NamedTuple):
     """A subject term of a question: its weight, the long forms that stand for it, and the words it must come
     with ("travail" of "accident de travail" counts only with "accident": the lexicon's phrase is one notion)."""
@@ -295,6 +312,8 @@ class Answerer:
             if not carries or fold(w) in asked:
                 continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
             name = w in as_written  # a name is not a typo of a word ("UNOCAM" of "UNCAM", "Misérables" of "misées")
+            if name and story_name(w):
+                continue  # "Christine devrait pouvoir toucher…", "à Arthur qui vient d'avoir 19 ans": a person
             for t in analyse(w):
                 if not lexical.knows(t) and (name or not lexical.knows(correct(lexical, t, w.lower()))):
                     out.append(w)

@@ -668,3 +668,26 @@ def test_an_age_question_is_answered_by_an_age_or_refused(tmp_path):
     assert not refused.answered and refused.answer.startswith("Les passages trouvés ne disent pas d'âge"), (
         refused.answer
     )
+
+
+def test_a_person_of_the_askers_story_is_no_unknown_subject(tmp_path):
+    """ "Christine devrait pouvoir toucher…" (devu-044) was refused with "Aucun document du corpus ne mentionne
+    « Christine »": a well-known first name in a story says nothing of the subject. A rarer name, which may be what
+    is asked ("la loi Kouchner"), still is one; so is a place (its own rule)."""
+    from assistant.answer import story_name
+
+    assert story_name("Christine") and story_name("Arthur") and story_name("Martin")
+    assert not story_name("Kouchner") and not story_name("Médoc")  # rarer: may be the subject
+    assert not story_name("Lyon") and not story_name("Rennes")  # places
+    assert not story_name("UNOCAM") and not story_name("christine")  # an acronym; a word not written as a name
+    service = service_over(
+        tmp_path,
+        {
+            "reversion.txt": "La pension de réversion est versée au conjoint survivant sous condition de "
+            "ressources. Elle est égale à une fraction de la pension du défunt.\n",
+        },
+    )
+    story = service.ask("si nous nous marions, Christine pourra-t-elle toucher une pension de réversion ?")
+    assert "ne mentionne" not in story.answer, story.answer
+    named = service.ask("que dit la loi Kouchner sur la pension de réversion ?")
+    assert named.answer.startswith("Aucun document du corpus ne mentionne « Kouchner »"), named.answer
