@@ -156,14 +156,9 @@ def expected_type(question: str) -> str | None:
                 return kind
             continue
         if pattern.search(q):
-            if (
-                kind == "date"
-                and CASE_WHEN.search(q)
-                and not DATE_WHEN.search(q)
-                and not pattern.search(CASE_WHEN.sub(" ", q))
-            ):
-                return None  # only "quand peut-on" asked it ("..., à quelle date ?" still asks for a date)
             if kind == "date" and BARE_WHEN.search(q) and not DATE_WHEN.search(q):
+                if CASE_WHEN.search(q) and not pattern.search(CASE_WHEN.sub(" ", q)):
+                    return None  # only "quand peut-on" asked it ("..., à quelle date ?" still asks for a date)
                 return "quand"  # "quand se réunit le conseil ?": a date, a frequency or a time limit answers it
             return kind
     return None
