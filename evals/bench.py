@@ -350,15 +350,14 @@ WORKERS_CLIENTS = 20  # issue 13: "with 20 concurrent users" (4 until 2026-12-04
 
 def answer_rate(
     ask, questions: list[str], clients: int = WORKERS_CLIENTS, n: int = 180, pid: int | None = None
-) -> tuple[float, list[float]]:
+) -> tuple[float, list[float], tuple[float, float] | None]:
     """A warmed server's answers per second through ``ask`` with ``clients`` concurrent clients, and each
     answer's time in ms: 20 questions to warm up (after 15 s for every worker to open and warm its index), then
-    ``n`` timed. With ``pid`` (the server's), ``answer_rate.cores`` holds, for the timed part, the CPU time of
-    the server's processes and of this one (its clients) over the time elapsed: how many cores each kept busy."""
+    ``n`` timed. With ``pid`` (the server's), also, for the timed part, the CPU time of the server's processes and
+    of this one (its clients) over the time elapsed: how many cores each kept busy (else None)."""
     from concurrent.futures import ThreadPoolExecutor
 
     time.sleep(15)
-    answer_rate.cores = None
 
     def timed(question: str) -> float:
         t0 = time.perf_counter()
@@ -371,9 +370,8 @@ def answer_rate(
         cpu = (_tree_cpu_s(pid) if pid else 0.0, _own_cpu_s())
         times = list(pool.map(timed, questions[20 : 20 + n]))
         elapsed = time.perf_counter() - t
-        if pid:
-            answer_rate.cores = ((_tree_cpu_s(pid) - cpu[0]) / elapsed, (_own_cpu_s() - cpu[1]) / elapsed)
-        return n / elapsed, times
+        cores = ((_tree_cpu_s(pid) - cpu[0]) / elapsed, (_own_cpu_s() - cpu[1]) / elapsed) if pid else None
+        return n / elapsed, times, cores
 
 
 def _tree_cpu_s(pid: int) -> float:
@@ -406,11 +404,11 @@ def measure_workers(settings: Settings, questions: list[str], clients: int = WOR
     for workers in (1, 2):
         proc, ask, _ = _start_serve(settings.index, questions[0], workers)
         try:
-            rate, times = answer_rate(ask, questions, clients, n, pid=proc.pid)
+            rate, times, cores = answer_rate(ask, questions, clients, n, pid=proc.pid)
             row[f"api_answers_per_s_{workers}_worker"] = rate
             # cores kept busy by the server and by the clients: with both cores busy under one worker, a second
             # cannot answer more (2 / busy is the most it can give on 2 cores)
-            row[f"serve_{workers}_worker_cores_busy"], row[f"clients_{workers}_worker_cores_busy"] = answer_rate.cores
+            row[f"serve_{workers}_worker_cores_busy"], row[f"clients_{workers}_worker_cores_busy"] = cores
             row[f"api_ms_p95_{workers}_worker"] = m.percentile(times, 95)
             row[f"serve_{workers}_worker_tree_peak_rss_mb"] = _tree_hwm_mb(proc.pid)
             row[f"serve_{workers}_worker_tree_pss_mb"] = _tree_pss_mb(proc.pid)

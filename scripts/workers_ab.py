@@ -21,7 +21,7 @@ def launch(root: Path, index: Path, workers: int, clients: int = 4, n: int = 120
     questions = questions_200()
     proc, ask, first = _start_serve(index, questions[0], workers, cwd=root)
     try:
-        rate, _ = answer_rate(ask, questions, clients, n)
+        rate, _, _ = answer_rate(ask, questions, clients, n)
         pids = [proc.pid] + [int(c) for c in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
         each = {pid: {k: round(v, 1) for k, v in smaps_mb(pid).items()} for pid in pids}
     finally:
