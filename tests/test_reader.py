@@ -453,3 +453,64 @@ def test_documents_and_passages_read_share_the_values_they_repeat(fake_index):
     same = [c for c in chunks if c.doc_id == chunks[0].doc_id]
     assert same[0].title and len(same) > 1 and all(c.title is same[0].title for c in same)
     assert all(c.doc_type is same[0].doc_type for c in same)
+
+
+def test_the_terms_frequencies_and_vocabulary_are_mapped_arrays_that_answer_as_the_saved_dicts(fake_index, tmp_path):
+    """A server reads the documents' frequencies and BM25's vocabulary from sorted arrays mapped from the index,
+    not from two dicts parsed from JSON in every process: every term gives the saved value, a term absent (or
+    one that only shares a saved term's first bytes) is absent, ``knows`` answers as the prefixes' set did, and
+    an index saved before the arrays (or with one damaged) reads its JSON files and answers the same."""
+    import json
+    import shutil
+
+    import numpy as np
+
+    from assistant.lexical import TERMS, LexicalIndex, TermCounts
+
+    folder = Index(fake_index).path / generations.LEXICAL
+    saved_df = json.loads((folder / "df.json").read_text())
+    saved_vocab = json.loads((folder / "bm25" / "vocab.index.json").read_text())
+    lex = LexicalIndex.load(folder)
+    assert isinstance(lex.df, TermCounts) and isinstance(lex._bm25.vocab_dict, TermCounts)
+    assert isinstance(lex.df.terms, np.memmap) or isinstance(lex.df.terms.base, np.memmap)
+    assert dict(lex.df) == saved_df and dict(lex._bm25.vocab_dict) == saved_vocab
+    assert all(lex.df[t] == n and t in lex.df and lex.df.get(t) == n for t, n in saved_df.items())
+    longest = max(saved_df, key=len)
+    for absent in ("motinconnu", longest + "x", longest[:-1] if longest[:-1] not in saved_df else "zz", 3, None):
+        assert absent not in lex.df and lex.df.get(absent, -1) == -1
+    with pytest.raises(KeyError):
+        lex.df["motinconnu"]
+
+    def knew(token):  # the set of prefixes ``knows`` built before
+        prefixes = {t[:5] for t in saved_df if len(t) >= 5} | {
+            t[:n] for t in saved_df for n in range(3, min(5, len(t)) + 1)
+        }
+        return token in saved_df or token[:5] in prefixes
+
+    tokens = [t[:k] + x for t in list(saved_df)[:200] for k in (2, 3, 4, 5, 6) for x in ("", "zq")]
+    assert [lex.knows(t) for t in tokens] == [knew(t) for t in tokens]
+    assert any(knew(t) and t not in saved_df for t in tokens) and not all(knew(t) for t in tokens)
+    # terms of any script, the empty term bm25s keeps in its vocabulary, values beyond 32 bits
+    odd = {"é": 1, "": 7, "ü" * 30: 2**40, "a": 3}
+    table = TermCounts.of(odd)
+    assert isinstance(table, TermCounts) and dict(table) == odd and len(table) == 4
+    assert table.has_prefix("üü") and not table.has_prefix("b") and "ü" not in table
+    for cannot in ({"a\x00": 1}, {"\ud800": 1}, {"a": 2**70}):
+        assert TermCounts.of(cannot) is cannot
+    # an index saved before the arrays, and one whose arrays are damaged, read the JSON files: the same answers
+    before = Service(fake_index)
+    for damage in ("absent", "truncated"):
+        copy = tmp_path / damage
+        shutil.copytree(fake_index.index, copy)
+        settings = fake_index.model_copy(update={"index": copy})
+        terms = Index(settings).path / generations.LEXICAL / TERMS
+        if damage == "absent":
+            shutil.rmtree(terms)
+        else:
+            data = (terms / "df_terms.npy").read_bytes()
+            (terms / "df_terms.npy").write_bytes(data[: len(data) // 2])
+        after = Service(settings)
+        assert dict(after.index.lexical.df) == saved_df
+        for q in QUESTIONS:
+            a, b = before.search(q), after.search(q)
+            assert [(h.chunk.chunk_id, h.score) for h in a.hits] == [(h.chunk.chunk_id, h.score) for h in b.hits]
