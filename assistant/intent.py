@@ -63,7 +63,14 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ("presidence", r"\bpresid"),
         ("sanction", RISK_ASKED),  # before "qu'est-ce que" (a definition)
         ("montant", r"\bcombien de (?:membres|representants|sieges|personnes|agents|collegues)\b"),
-        ("composition", r"\bcompos|\bmembres?\b|\bqui siege|\bqui en fait partie|\bqui y siege"),
+        # "qui sont les membres du CTS ?", "les membres de la CRSA ?"; a question that only names the members is
+        # asked of them otherwise ("les membres de la CRSA sont rémunérés ?", "nommés pour combien de temps"):
+        # the bare word is read last, when no other intent matches
+        (
+            "composition",
+            r"\bcompos|\b(?:qui|quels|quelles) sont (?:les |ses |leurs )?membres\b|\bliste des membres\b|"
+            r"\bqui siege|\bqui en fait partie|\bqui y siege",
+        ),
         (
             "definition",
             r"\bc'?\s?est quoi\b|\bc quoi\b|\bqu'?est[- ]ce qu|\bque (?:signifie|veut dire)|\bsignifi|"
@@ -115,6 +122,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             # "on peut fumer au travail ?", not a relative clause ("les actes qu'on peut déléguer")
             r"(?<!\bqu')(?<!\bque )(?<!')\b(?:l'on|on) peut\b|\best[- ]ce\b",
         ),
+        ("composition", r"\bmembres?\b"),
     ]
 ]
 
@@ -233,11 +241,15 @@ WH_ANYWHERE = re.compile(
 )
 # A clause opened by one of these asks for what it names, not for a yes or a no, inverted subject or not ("quand
 # le conseil a-t-il adopté le plan ?" asks for a date, "Bonjour, quand peut-on partir ?" too, "Et qu'en est-il du
-# FIR ?" for what is said of it); a yes / no question may follow such a clause ("Quand on est en arrêt maladie,
-# a-t-on le droit de voyager ?").
+# FIR ?" for what is said of it), after a preposition too ("sous quelle forme l'intéressement est-il versé ?",
+# "selon quels critères…", "devant quel tribunal…", "au bout de combien de temps…"); a yes / no question may
+# follow such a clause ("Quand on est en arrêt maladie, a-t-on le droit de voyager ?").
 WH_WORD = re.compile(
     r"(?:(?:et|mais|alors|donc|bonjour|bonsoir)\b\s*)?"
-    r"(?:depuis |jusqu'a |a partir de |en |a |de |pour |par |dans |sur |avec )?"
+    r"(?:(?:depuis|jusqu'a|jusqu'en|a partir d(?:e|u|es)|en|a|au|aux|de|du|des|pour|par|dans|sur|sous|avec|pendant|"
+    r"durant|selon|vers|chez|entre|contre|apres|avant|devant|parmi|d'ici|aupres d(?:e|u|es)|au bout d(?:e|u|es)|"
+    r"au sein d(?:e|u|es)|en vertu d(?:e|u|es)|a l'issue d(?:e|u|es)|au-dela d(?:e|u|es)|en fonction d(?:e|u|es)|"
+    r"sur la base d(?:e|u|es)|a hauteur d(?:e|u|es)) )?"
     r"(?:quand|comment|pourquoi|ou(?! bien\b)|quel|quelle|quels|quelles|combien|qui|que|qu'(?!un\b|une\b)|quoi|"
     r"lequel|laquelle)\b"
 )

@@ -42,6 +42,21 @@ from assistant.wordclass import carries_subject, subject_words
         ("quel temps fera-t-il demain à Rennes", None),
         ("Bonjour, quand peut-on demander une pension ?", "conditions"),  # in which cases: not a yes / no
         ("Le FIR : qu'en est-il pour les CPTS ?", None),
+        # ... after a preposition too
+        ("Sous quelle forme l'intéressement CAQES est-il versé à l'établissement ?", None),
+        ("selon quels critères le FIR est-il réparti entre les régions ?", None),
+        ("devant quel tribunal le refus est-il contesté ?", None),
+        ("entre quels acteurs le contrat est-il signé ?", None),
+        ("au bout de combien de temps l'avis est-il réputé rendu ?", "duree"),
+        ("à hauteur de combien la caisse prend-elle en charge ?", "montant"),
+        # the members named, not asked for: what is asked of them decides; asked for, a composition
+        ("membres de la crsa nommés pour combien de temps", "duree"),
+        ("mandat des membres du CTS durée", "duree"),
+        ("qui sont les membres du CTS ?", "composition"),
+        ("les membres de la CRSA ?", "composition"),
+        # ... but a clause opened by a preposition without a question word stays a yes / no
+        ("en cas de refus, la caisse doit-elle motiver sa décision ?", "oui_non"),
+        ("avec l'accord du patient, le médecin peut-il partager le dossier ?", "oui_non"),
         # ... a clause that the question word only opens, then the yes / no
         ("Quand on est en arrêt maladie, a-t-on le droit de voyager ?", "oui_non"),
         ("Ou bien l'employeur doit-il payer ?", "oui_non"),
