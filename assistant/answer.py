@@ -20,7 +20,7 @@ from assistant.answertype import (
 )
 from assistant.cite import citation_of, display_article
 from assistant.index import Index
-from assistant.intent import asked_words, has_cue, says_until, shape_of
+from assistant.intent import asked_words, has_cue, says_length, says_until, shape_of
 from assistant.lexical import correct
 from assistant.llm import LLM, passage_text
 from assistant.outside import outside_subject
@@ -93,6 +93,7 @@ MUST_HOLD = {
 }
 SUBJECT_FLOOR = 0.0  # a sentence whose subject is the notion leads when it scores this share of the best one
 SUBJECT_BOOST = 1.5  # ... and a sentence whose subject is the notion asked about and says what is asked, this much
+LENGTH_BOOST = 1.2  # a sentence that gives a length of time ("cinq ans") counts this much more for a duration asked
 CUE_BOOST = 1.25  # a sentence with a cue phrase of the question's intent ("est présidé par") counts this much more
 # A sentence of a legislative article (L., LO) counts this much more in the choice of the answer's sentences: where
 # the law and its decree both say it ("un CAQES est conclu entre..." in L. 162-30-2 and D. 162-14), the law leads.
@@ -643,6 +644,8 @@ class Answerer:
         intent = None if plain_lookup else result.intent
         if intent:  # a sentence holding a cue phrase of the question's intent answers it first
             candidates = [(c[0] * CUE_BOOST if has_cue(c[4], intent) else c[0], *c[1:]) for c in candidates]
+        if intent == "duree":  # ... and of a duration, one that gives a length of time before one that names it
+            candidates = [(c[0] * LENGTH_BOOST if says_length(c[4]) else c[0], *c[1:]) for c in candidates]
         if intent in SUBJECT_CUES and self.settings.subject_weight and "subject" not in self.retriever.off:
             # "c'est quoi le FIR ?": the sentence whose subject is the notion and that defines it comes first
             names = subject_names(asked, result.expansions, result.legal_terms, self.retriever.long_forms)

@@ -126,6 +126,21 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ]
 ]
 
+# A length of time: "un an", "huit jours", "vingt et un jours", "3 mois" (not an amount counted in time: "deux mois
+# de salaire", "trois mois de loyer")
+LENGTH_OF_TIME = (
+    rf"(?:\b\d+\s*(?:ans?|mois|jours|semaines|heures|h)\b|\b{TIME_NUMBER} (?:{TIME_UNIT}|trimestres?|semestres?)\b)"
+    r"(?! de (?:salaires?|traitements?|remunerations?|revenus?|loyers?|cotisations?|indemnites?|gains?)\b)"
+)
+LENGTH_OF_TIME_RE = re.compile(LENGTH_OF_TIME)
+
+
+def says_length(sentence: str) -> bool:
+    """The sentence gives a length of time ("est de cinq ans", "dans un délai de deux mois"), not only the word
+    "durée" or "délai" ("pour la durée du mandat restant à courir")."""
+    return bool(LENGTH_OF_TIME_RE.search(fold(sentence)))
+
+
 # Cue phrases of legal text, accents folded, by intent: a sentence holding one answers that kind of question.
 CUES: dict[str, re.Pattern] = {
     name: re.compile(rx)
@@ -148,11 +163,8 @@ CUES: dict[str, re.Pattern] = {
         rf"\b(?:agee?s?|enfants?|jeunes|personnes?|assuree?s?|femmes?|hommes?|beneficiaires?) (?:de |d')"
         rf"(?:plus de |moins de |au moins |au plus )?{TIME_NUMBER} ans\b",
         "sanction": r"\bpuni|\bpenalite|\bsanction|\bamende|\bemprisonnement|\bprononce|\bretrait\b|\bsuspension",
-        # ... or a length of time: "un an", "huit jours", "vingt et un jours", "3 mois"
-        # (not an amount counted in time: "deux mois de salaire", "trois mois de loyer")
-        "duree": r"\bduree\b|\bdelai\b|\bne peut exceder|\bpour une duree|\bpendant\b|"
-        rf"(?:\b\d+\s*(?:ans?|mois|jours|semaines|heures|h)\b|\b{TIME_NUMBER} (?:{TIME_UNIT}|trimestres?|semestres?)\b)"
-        r"(?! de (?:salaires?|traitements?|remunerations?|revenus?|loyers?|cotisations?|indemnites?|gains?)\b)",
+        # ... or a length of time (``LENGTH_OF_TIME``)
+        "duree": r"\bduree\b|\bdelai\b|\bne peut exceder|\bpour une duree|\bpendant\b|" + LENGTH_OF_TIME,
         "montant": r"\bmontant|\btaux\b|%|\beuros?\b|\bplafond|\bfixe a\b|\bdans la limite|\bpourcentage|\bfraction",
         "procedure": r"\bsaisi|\badresse|\bnotifi|\blettre recommandee|\bdemande\b|\bdepose|\btransmet|\bdossier\b|"
         r"\bprocedure|\binforme\b",

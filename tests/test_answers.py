@@ -691,3 +691,16 @@ def test_a_person_of_the_askers_story_is_no_unknown_subject(tmp_path):
     assert "ne mentionne" not in story.answer, story.answer
     named = service.ask("que dit la loi Kouchner sur la pension de réversion ?")
     assert named.answer.startswith("Aucun document du corpus ne mentionne « Kouchner »"), named.answer
+
+
+def test_a_duration_asked_is_answered_first_by_the_sentence_that_gives_one(tmp_path):
+    """ "mandat des membres du CTS durée": the sentence that says "pour la durée du mandat restant à courir"
+    names a duration without giving one; the sentence with the length of time leads the answer."""
+    text = (
+        "Lorsqu'un membre du conseil des licornes cesse d'exercer ses fonctions avant l'expiration de son mandat, "
+        "il est remplacé par un membre désigné dans les mêmes conditions pour la durée du mandat restant à courir. "
+        "Le mandat des membres du conseil des licornes est de cinq ans.\n"
+    )
+    service = service_over(tmp_path, {"licornes.txt": text})
+    answer = service.ask("mandat des membres du conseil des licornes durée")
+    assert answer.answered and answer.answer.startswith("Le mandat"), answer.answer

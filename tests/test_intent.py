@@ -310,3 +310,23 @@ def test_word_frequencies_come_from_wordfreq_when_its_file_is_not_readable(moved
     assert wordclass._small_french() is None
     assert wordclass.zipf("vouloir") == zipf_frequency("vouloir", "fr", wordlist="small") > 3
     assert not wordclass.carries_subject("jouer")
+
+
+def test_a_length_of_time_is_a_number_of_units_not_the_word_duree():
+    """A duration asked is answered first by a sentence that gives a length of time, not by one that only says
+    "durée" or "délai"; an amount counted in months is no length of time."""
+    from assistant.intent import says_length
+
+    for sentence in (
+        "Le mandat des membres des conseils territoriaux de santé est de cinq ans, renouvelable une fois.",
+        "dans un délai de 2 mois à compter de la réception",
+        "pendant vingt et un jours",
+        "pour une durée d'un an",
+    ):
+        assert says_length(sentence), sentence
+    for sentence in (
+        "il est remplacé pour la durée du mandat restant à courir",
+        "dans un délai fixé par décret",
+        "une indemnité égale à deux mois de salaire",
+    ):
+        assert not says_length(sentence), sentence
