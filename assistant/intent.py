@@ -254,14 +254,15 @@ WH_ANYWHERE = re.compile(
 # A clause opened by one of these asks for what it names, not for a yes or a no, inverted subject or not ("quand
 # le conseil a-t-il adopté le plan ?" asks for a date, "Bonjour, quand peut-on partir ?" too, "Et qu'en est-il du
 # FIR ?" for what is said of it), after a preposition too ("sous quelle forme l'intéressement est-il versé ?",
-# "selon quels critères…", "devant quel tribunal…", "au bout de combien de temps…"); a yes / no question may
-# follow such a clause ("Quand on est en arrêt maladie, a-t-on le droit de voyager ?").
+# "selon quels critères…", "devant quel tribunal…", "au bout de combien de temps…"), but not "que" after one,
+# a conjunction ("dès que", "avant qu'il", "pendant qu'elle…"); a yes / no question may follow such a clause
+# ("Quand on est en arrêt maladie, a-t-on le droit de voyager ?").
 WH_WORD = re.compile(
     r"(?:(?:et|mais|alors|donc|bonjour|bonsoir)\b\s*)?"
     r"(?:(?:depuis|jusqu'a|jusqu'en|a partir d(?:e|u|es)|en|a|au|aux|de|du|des|pour|par|dans|sur|sous|avec|pendant|"
     r"durant|selon|vers|chez|entre|contre|apres|avant|devant|parmi|d'ici|aupres d(?:e|u|es)|au bout d(?:e|u|es)|"
     r"au sein d(?:e|u|es)|en vertu d(?:e|u|es)|a l'issue d(?:e|u|es)|au-dela d(?:e|u|es)|en fonction d(?:e|u|es)|"
-    r"sur la base d(?:e|u|es)|a hauteur d(?:e|u|es)) )?"
+    r"sur la base d(?:e|u|es)|a hauteur d(?:e|u|es)) (?!que\b|qu'))?"
     r"(?:quand|comment|pourquoi|ou(?! bien\b)|quel|quelle|quels|quelles|combien|qui|que|qu'(?!un\b|une\b)|quoi|"
     r"lequel|laquelle)\b"
 )

@@ -143,6 +143,21 @@ class TermCounts(Mapping):
     def __iter__(self) -> Iterator[str]:
         return (t.decode("utf-8") for t in self.terms)
 
+    def known(self, terms: Sequence[str]) -> list[str]:
+        """Those of ``terms`` the table holds, found in one binary search over them all (the candidates of a
+        spelling correction are a thousand)."""
+        try:
+            keys = [t.encode("utf-8") for t in terms]
+        except UnicodeEncodeError:
+            return [t for t in terms if t in self]
+        fits = [i for i, k in enumerate(keys) if len(k) <= self.terms.itemsize and not k.endswith(b"\x00")]
+        if not fits or not len(self.terms):
+            return []
+        wanted = np.array([keys[i] for i in fits], dtype=self.terms.dtype)
+        at = np.minimum(np.searchsorted(self.terms, wanted), len(self.terms) - 1)
+        found = self.terms[at] == wanted
+        return [terms[i] for i, hit in zip(fits, found, strict=True) if hit]
+
     def has_prefix(self, prefix: str) -> bool:
         """Some term starts with ``prefix`` (UTF-8 keeps a text's prefixes as its bytes' prefixes)."""
         try:
@@ -362,7 +377,8 @@ def correct(index: LexicalIndex, token: str, word: str | None = None) -> str:
     if word is not None and french_zipf(word):
         meant = typo_of(word, lambda cand: stem(cand) in index.df)
         return stem(meant) if meant else token
-    best = max(
-        (t for t in edits1(token) if t in index.df and t[0] == token[0]), key=lambda t: (index.df[t], t), default=None
-    )
+    candidates = [t for t in dict.fromkeys(edits1(token)) if t[0] == token[0]]
+    df = index.df
+    present = df.known(candidates) if isinstance(df, TermCounts) else [t for t in candidates if t in df]
+    best = max(present, key=lambda t: (df[t], t), default=None)
     return best or token

@@ -8,7 +8,7 @@ into a new index without the vector cache, then a ``--rebuild`` with the cache.
 
     .venv/bin/python scripts/ingest_sample.py [--every 4] [--cache DIR] [--out FILE]
 
-The cache folder (``/tmp/ingest-sample`` by default) gets the sample's files, its index and a link to the project's
+The cache folder (``/tmp/ingest-sample`` by default) gets the sample's files, its index and a copy of the project's
 vector cache (``data/vector-cache.sqlite``, when there is one) so that the first build embeds nothing.
 """
 
@@ -48,10 +48,12 @@ def main() -> None:
         sys.exit(f"Les codes sont introuvables : {bench.CODES} (make data/codes/.extracted)")
     args.cache.mkdir(parents=True, exist_ok=True)
     files = sample(bench.CODES, args.cache / "legifrance", args.every)
+    # A copy of the project's vector cache (not a link: a refresh prunes the cache it writes to of the vectors
+    # it has not used for a while, which would be the project's)
     project_cache = bench.PROJECT_ROOT / "data" / "vector-cache.sqlite"
-    link = args.cache / "vector-cache.sqlite"
-    if project_cache.exists() and not link.exists():
-        link.symlink_to(project_cache)
+    copy = args.cache / "vector-cache.sqlite"
+    if project_cache.exists() and not (copy.is_symlink() or copy.exists()):
+        shutil.copy2(project_cache, copy)
     name = f"sample-1-in-{args.every}"
     bench.SIZES[name] = [bench.PROJECT_ROOT / "corpus", args.cache / "legifrance"]
     settings = bench.ensure_index(name, args.cache, print)

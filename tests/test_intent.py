@@ -55,6 +55,9 @@ from assistant.wordclass import carries_subject, subject_words
         ("qui sont les membres du CTS ?", "composition"),
         ("les membres de la CRSA ?", "composition"),
         # ... but a clause opened by a preposition without a question word stays a yes / no
+        ("Dès que l'arrêt de travail est terminé le salarié peut-il reprendre ?", "oui_non"),
+        ("Pendant qu'elle est en congé maternité la salariée est-elle payée ?", "oui_non"),
+        ("Avant qu'il ne parte en retraite l'employeur doit-il lui verser une prime ?", "oui_non"),
         ("en cas de refus, la caisse doit-elle motiver sa décision ?", "oui_non"),
         ("avec l'accord du patient, le médecin peut-il partager le dossier ?", "oui_non"),
         # ... a clause that the question word only opens, then the yes / no

@@ -490,6 +490,17 @@ def test_the_terms_frequencies_and_vocabulary_are_mapped_arrays_that_answer_as_t
     tokens = [t[:k] + x for t in list(saved_df)[:200] for k in (2, 3, 4, 5, 6) for x in ("", "zq")]
     assert [lex.knows(t) for t in tokens] == [knew(t) for t in tokens]
     assert any(knew(t) and t not in saved_df for t in tokens) and not all(knew(t) for t in tokens)
+    # many at once (a spelling correction's candidates), and the correction they give, as with the dict
+    import types
+
+    from assistant.lexical import correct
+
+    asked = [*tokens, "é" * 40, "", longest]
+    assert lex.df.known(asked) == [t for t in asked if t in saved_df]
+    typos = [t[:-1] + "x" + t[-1] for t in saved_df if len(t) >= 6][:60] + ["motinconnu"]
+    as_dict, as_table = types.SimpleNamespace(df=saved_df), types.SimpleNamespace(df=lex.df)
+    assert [correct(as_table, t) for t in typos] == [correct(as_dict, t) for t in typos]
+    assert any(correct(as_table, t) != t for t in typos)
     # terms of any script, the empty term bm25s keeps in its vocabulary, values beyond 32 bits
     odd = {"é": 1, "": 7, "ü" * 30: 2**40, "a": 3}
     table = TermCounts.of(odd)
