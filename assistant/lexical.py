@@ -15,6 +15,12 @@ from assistant.text import analyse, stem
 from assistant.wordclass import edits1, french_zipf, typo_of
 
 
+def bytes_array(encoded: Sequence[bytes]) -> np.ndarray:
+    """UTF-8 strings (none holding a NUL byte, which numpy's bytes drop at the end) as one array of fixed width."""
+    width = max((len(e) for e in encoded), default=1) or 1
+    return np.array(encoded, dtype=f"S{width}") if len(encoded) else np.zeros(0, dtype="S1")
+
+
 class MappedIds:
     """The passages' ids in the index's order, over two saved arrays (``LexicalIndex.save``): the ids as UTF-8
     bytes and their sorted order. A sequence of ids (``ids[i]``) and a mapping id -> position (``ids.get``,
@@ -35,8 +41,7 @@ class MappedIds:
             return {}
         if len(set(encoded)) != len(encoded) or any(b"\x00" in e for e in encoded):
             return {}
-        width = max((len(e) for e in encoded), default=1) or 1
-        ids = np.array(encoded, dtype=f"S{width}") if encoded else np.zeros(0, dtype="S1")
+        ids = bytes_array(encoded)
         return {"chunk_ids": ids, "chunk_order": np.argsort(ids, kind="stable").astype(np.int64)}
 
     def __len__(self) -> int:
@@ -77,7 +82,7 @@ class TermCounts(Mapping):
     values (a document frequency, bm25s's column of the term). A lookup is a binary search (about 1.5 µs against
     0.04 µs in a dict, for the tens of terms of a question). The two codes' 36,700 terms took two dicts of
     Python strings and integers in every server process (the documents' frequencies, 3 MB, and BM25's vocabulary,
-    4 MB, parsed from JSON at each start): saved as arrays (``arrays_of``), they are memory-mapped, shared by the
+    4 MB, parsed from JSON at each start): saved as arrays (``arrays``), they are memory-mapped, shared by the
     workers through the page cache."""
 
     __slots__ = ("terms", "values")
@@ -88,38 +93,38 @@ class TermCounts(Mapping):
         self.terms = terms
         self.values = values
 
-    @staticmethod
-    def arrays_of(counts: Mapping[str, int], prefix: str) -> dict[str, np.ndarray]:
-        """``PREFIX_terms`` and ``PREFIX_values``, or nothing when a term cannot be held so (a NUL byte, which
-        numpy's bytes drop at the end, a lone surrogate, a value beyond 64 bits): it is then read from JSON."""
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> Mapping[str, int]:
+        """``counts`` as a ``TermCounts``, or as it is when a term cannot be held so (a NUL byte, which numpy's
+        bytes drop at the end, a lone surrogate, a value beyond 64 bits): it is then saved in JSON only."""
+        if isinstance(counts, TermCounts):
+            return counts
         try:
             items = sorted((t.encode("utf-8"), int(v)) for t, v in counts.items())
             if any(b"\x00" in t for t, _ in items):
-                return {}
-            width = max((len(t) for t, _ in items), default=1) or 1
-            terms = np.array([t for t, _ in items], dtype=f"S{width}")
-            values = np.array([v for _, v in items], dtype=np.int64)
+                return counts
+            return cls(bytes_array([t for t, _ in items]), np.array([v for _, v in items], dtype=np.int64))
         except (UnicodeEncodeError, OverflowError):
-            return {}
-        return {f"{prefix}_terms": terms, f"{prefix}_values": values}
-
-    @classmethod
-    def of(cls, counts: Mapping[str, int]) -> Mapping[str, int]:
-        """``counts`` as a ``TermCounts`` (or as it is, when it cannot be one)."""
-        if isinstance(counts, TermCounts):
             return counts
-        arrays = cls.arrays_of(counts, "x")
-        return cls(arrays["x_terms"], arrays["x_values"]) if arrays else counts
 
-    def _find(self, term: object) -> int:
-        """The term's position, or -1."""
-        if not isinstance(term, str) or not len(self.terms):
-            return -1
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The two arrays as ``LexicalIndex.save`` names them: ``PREFIX_terms`` and ``PREFIX_values``."""
+        return {f"{prefix}_terms": self.terms, f"{prefix}_values": self.values}
+
+    def _key(self, term: object) -> bytes | None:
+        """The term as the table's bytes, or None for one it cannot hold."""
+        if not isinstance(term, str):
+            return None
         try:
             key = term.encode("utf-8")
         except UnicodeEncodeError:
-            return -1
-        if len(key) > self.terms.itemsize or key.endswith(b"\x00"):
+            return None
+        return key if len(key) <= self.terms.itemsize and not key.endswith(b"\x00") else None
+
+    def _find(self, term: object) -> int:
+        """The term's position, or -1."""
+        key = self._key(term)
+        if key is None or not len(self.terms):
             return -1
         i = int(np.searchsorted(self.terms, key))
         return i if i < len(self.terms) and self.terms[i] == key else -1
@@ -146,11 +151,8 @@ class TermCounts(Mapping):
     def known(self, terms: Sequence[str]) -> list[str]:
         """Those of ``terms`` the table holds, found in one binary search over them all (the candidates of a
         spelling correction are a thousand)."""
-        try:
-            keys = [t.encode("utf-8") for t in terms]
-        except UnicodeEncodeError:
-            return [t for t in terms if t in self]
-        fits = [i for i, k in enumerate(keys) if len(k) <= self.terms.itemsize and not k.endswith(b"\x00")]
+        keys = [self._key(t) for t in terms]
+        fits = [i for i, k in enumerate(keys) if k is not None]
         if not fits or not len(self.terms):
             return []
         wanted = np.array([keys[i] for i in fits], dtype=self.terms.dtype)
@@ -260,10 +262,10 @@ class LexicalIndex:
         (new / "df.json").write_text(json.dumps(dict(self.df)))
         # The documents' frequencies and BM25's vocabulary as sorted arrays, mapped by readers (``TermCounts``);
         # the JSON files stay for a reader of before them.
-        terms = TermCounts.arrays_of(self.df, "df")
-        vocab = getattr(self._bm25, "vocab_dict", None)
-        if terms and vocab is not None and self.n:
-            terms |= TermCounts.arrays_of(vocab, "vocab")
+        vocab = TermCounts.of(getattr(self._bm25, "vocab_dict", {}))
+        terms = self.df.arrays("df") if isinstance(self.df, TermCounts) else {}
+        if terms and isinstance(vocab, TermCounts) and self.n:
+            terms |= vocab.arrays("vocab")
         if terms:
             (new / TERMS).mkdir()
             for name, array in terms.items():
