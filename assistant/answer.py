@@ -20,7 +20,7 @@ from assistant.answertype import (
 )
 from assistant.cite import citation_of, display_article
 from assistant.index import Index
-from assistant.intent import asked_words, has_cue, says_length, says_until, shape_of
+from assistant.intent import asked_words, has_cue, reversed_agent, says_length, says_until, shape_of
 from assistant.lexical import correct
 from assistant.llm import LLM, passage_text
 from assistant.outside import outside_subject
@@ -640,6 +640,15 @@ class Answerer:
                 candidates = [c for c in candidates if self.names_subject(c[3].chunk.chunk_id, c[2], subject)]
             if not candidates:
                 return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
+            # "qui nomme le directeur général ?" is not answered by "… sont nommés par le directeur général":
+            # that sentence says whom he appoints
+            candidates = [c for c in candidates if not reversed_agent(asked, c[4])]
+            if not candidates:
+                text = (
+                    f"Les passages trouvés ne disent pas {MUST_HOLD['qui']} : je ne peux pas répondre à partir du "
+                    "corpus. Passages les plus proches, à vérifier :"
+                )
+                return self._refusal(question, result, hits, text, t0, t, best_cov)
         plain_lookup = bool(lookup) and not terms  # "que prévoit l'article X ?": its opening sentences
         intent = None if plain_lookup else result.intent
         if intent:  # a sentence holding a cue phrase of the question's intent answers it first

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from assistant.answertype import CASE_WHEN, TIME_NUMBER, TIME_UNIT
-from assistant.text import fold
+from assistant.text import fold, stem
 
 INTENTS = (
     "presidence",
@@ -139,6 +139,52 @@ def says_length(sentence: str) -> bool:
     """The sentence gives a length of time ("est de cinq ans", "dans un délai de deux mois"), not only the word
     "durée" or "délai" ("pour la durée du mandat restant à courir")."""
     return bool(LENGTH_OF_TIME_RE.search(fold(sentence)))
+
+
+# "qui nomme le directeur général de l'ARS ?" asks who appoints him: "les membres sont nommés par le directeur
+# général de l'agence" says whom he appoints, the question reversed. The verb of "qui <verb> <det> <noun>", where
+# the question names what the verb acts on (not "qui est", "qui peut": they ask something else).
+ACTS_ON = re.compile(
+    r"\bqui (?:est[- ]ce qui )?([a-z]{3,}) (?:le |la |les |l'|l |un |une |des |du |ce |cette |ces )([a-z]{3,})"
+    r"(?: ([a-z]{3,}))?"
+)
+# words that end the object's name ("le directeur général d'une ARS": "directeur général")
+NAME_ENDS = frozenset("de des du d a au aux en pour par sur dans avec sans chez et ou qui que dont".split())
+NOT_ACTION = frozenset(
+    "est sont etait sera seront peut peuvent doit doivent fait font va vont a ont avait aura aurait pourrait "
+    "devrait siege siegent participe participent".split()
+)
+# a definite article before the agent: "par le directeur général", "par arrêté du directeur"; not "déterminées par
+# une convention … conclue par le directeur" (an instrument named in passing)
+AGENT_DET = frozenset("le la les l du des".split())
+AGENT_ACTS = frozenset("arrete arretes decision decisions deliberation deliberations".split())  # "par arrêté du"
+
+
+def reversed_agent(question: str, sentence: str) -> bool:
+    """The sentence names what the question's verb acts on only as an agent, after "par" ("qui nomme le
+    directeur général ?" and "… sont nommés par le directeur général de l'agence", "… subordonnée à leur
+    agrément par le directeur général"): it says what that one does, not who acts on it. False when the
+    question is not of the form "qui <verb> <det> <noun>"."""
+    m = ACTS_ON.search(folded(question))
+    if not m or m.group(1) in NOT_ACTION:
+        return False
+    name = [stem(m.group(2))] + ([stem(m.group(3))] if m.group(3) and m.group(3) not in NAME_ENDS else [])
+    words = re.findall(r"[a-z0-9]+", fold(sentence).lower())
+    stems = [stem(w) for w in words]
+    at = [i for i in range(len(stems)) if stems[i : i + len(name)] == name]
+    if not at:
+        return False
+
+    def as_agent(i: int) -> bool:
+        # "par le directeur général", "par arrêté des directeurs généraux", "sur proposition du directeur"
+        j = i - 1
+        if j >= 0 and words[j] in AGENT_DET:
+            j -= 1
+        if j >= 0 and words[j] in AGENT_ACTS:
+            j -= 1
+        return j >= 0 and words[j] == "par"
+
+    return all(as_agent(i) for i in at)
 
 
 # Cue phrases of legal text, accents folded, by intent: a sentence holding one answers that kind of question.

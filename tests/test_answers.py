@@ -251,6 +251,21 @@ def test_a_place_the_question_names_must_be_in_the_passage_that_answers(tmp_path
     assert asker.answered and "5 millions" in asker.answer, asker.answer
 
 
+def test_who_acts_on_a_body_is_not_answered_by_what_that_body_does(tmp_path):
+    """ "qui nomme le directeur des licornes ?" is refused when the corpus only says whom that director appoints
+    (it answered "Les membres sont nommés par le directeur des licornes"); it is answered where the corpus says who
+    appoints him."""
+    others = "Les membres du comité des licornes sont nommés par le directeur des licornes pour trois ans.\n"
+    service = service_over(tmp_path / "a", {"comite.txt": others}, min_coverage=0.2)
+    assert service.ask("qui nomme les membres du comité des licornes ?").answered
+    reverse = service.ask("qui nomme le directeur des licornes ?")
+    assert not reverse.answered and "qui décide ou agit" in reverse.answer, reverse.answer
+    both = others + "\nLe directeur des licornes est nommé par décret du ministre des haras.\n"
+    service = service_over(tmp_path / "b", {"comite.txt": both}, min_coverage=0.2)
+    answer = service.ask("qui nomme le directeur des licornes ?")
+    assert answer.answered and answer.answer.startswith("Le directeur des licornes est nommé par décret"), answer.answer
+
+
 def test_a_note_on_entry_into_force_answers_only_a_question_about_it(tmp_path):
     """Légifrance ends many articles with "Conformément à l'article 2 du décret n° ..., ces dispositions entrent en
     vigueur le ...": a note on when that version applies, not what the article provides. It counts half in the

@@ -333,3 +333,34 @@ def test_a_length_of_time_is_a_number_of_units_not_the_word_duree():
         "une indemnité égale à deux mois de salaire",
     ):
         assert not says_length(sentence), sentence
+
+
+def test_a_sentence_naming_the_asked_one_as_the_agent_answers_the_reverse_question():
+    """ "qui nomme le directeur général de l'ARS ?" asks who appoints him: a sentence where he appoints others
+    ("… sont nommés par le directeur général", "par arrêté des directeurs généraux") or acts ("… agrément par le
+    directeur général") says the reverse. A sentence where he is the one appointed, or one that names him
+    otherwise, may answer; "déterminées par une convention" names an instrument, not the one who concludes it."""
+    from assistant.intent import reversed_agent
+
+    question = "qui nomme le directeur général d'une ARS ?"
+    for sentence in (
+        "Leurs membres sont nommés par le directeur général de l'agence régionale de santé de la région.",
+        "Ils sont nommés par arrêté des directeurs généraux des agences régionales de santé concernées.",
+        "Dans chaque école un médecin, directeur technique des enseignements, est nommé par arrêté du directeur "
+        "général de l'agence régionale de santé.",
+        "La nomination des directeurs des écoles est subordonnée à leur agrément par le directeur général.",
+    ):
+        assert reversed_agent(question, sentence), sentence
+    for sentence in (
+        "Le directeur général de l'agence régionale de santé est nommé par décret en conseil des ministres.",
+        "Le ministre chargé de la santé nomme le directeur général.",
+        "Le conseil de surveillance est présidé par le préfet de région.",
+    ):
+        assert not reversed_agent(question, sentence), sentence
+    convention = (
+        "Les modalités du plan sont déterminées par une convention conclue par le directeur général de l'agence."
+    )
+    assert not reversed_agent("Qui conclut la convention de mise en oeuvre du plan ?", convention)
+    # not a question of that form: "qui est", "qui peut", "par qui"
+    assert not reversed_agent("qui est le directeur général ?", "Les membres sont nommés par le directeur général.")
+    assert not reversed_agent("le directeur est nommé par qui ?", "Les membres sont nommés par le directeur.")
