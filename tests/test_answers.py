@@ -266,6 +266,38 @@ def test_who_acts_on_a_body_is_not_answered_by_what_that_body_does(tmp_path):
     assert answer.answered and answer.answer.startswith("Le directeur des licornes est nommé par décret"), answer.answer
 
 
+def test_a_territory_s_own_article_comes_after_the_whole_country_s(tmp_path):
+    """ "qui préside le conseil de surveillance d'une ARS ?" was answered from La Réunion's article before the one
+    for the whole country: a passage of a territory's section counts ``TERRITORY_WEIGHT`` in the fused score for
+    a question that names no place, in full for one that names it, and in full with the signal turned off."""
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    code = tmp_path / "c" / "code-de-la-sante-publique"
+    general = code / "titre-ii-les-licornes" / "chapitre-ier-dispositions-generales"
+    local = code / "titre-iv-outre-mer" / "chapitre-iii-la-reunion"
+    for folder, name, text in (
+        (general, "l1-1.md", "Le conseil des licornes est présidé par le préfet, sans voix prépondérante."),
+        (local, "l4-1.md", "Le conseil des licornes est présidé par le préfet, avec voix prépondérante."),
+    ):
+        folder.mkdir(parents=True)
+        (folder / name).write_text(f"# Article {name[:-3].upper()}\n\n<p>{text}</p>", encoding="utf-8")
+    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
+    refresh(settings, [tmp_path / "c"])
+    question = "qui préside le conseil des licornes ?"
+
+    def scores(service, q):
+        return {h.chunk.article: (h.score, "territory" in h.signals) for h in service.search(q, 2).hits}
+
+    on = scores(Service(settings, follow=False), question)
+    assert on["L4-1"][1] and not on["L1-1"][1] and on["L1-1"][0] > on["L4-1"][0], on
+    off = scores(Service(settings.model_copy(update={"signals_off": "territory"}), follow=False), question)
+    assert not off["L4-1"][1] and off["L4-1"][0] > on["L4-1"][0], (on, off)
+    asked = scores(Service(settings, follow=False), "qui préside le conseil des licornes à La Réunion ?")
+    assert not asked["L4-1"][1], asked
+
+
 def test_a_note_on_entry_into_force_answers_only_a_question_about_it(tmp_path):
     """Légifrance ends many articles with "Conformément à l'article 2 du décret n° ..., ces dispositions entrent en
     vigueur le ...": a note on when that version applies, not what the article provides. It counts half in the
