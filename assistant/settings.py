@@ -245,8 +245,8 @@ class Settings(BaseSettings):
         pattern=r"^[a-z0-9_, ]*$",
         description=(
             "Retrieval signals turned off, comma-separated, among bm25, dense, acronyms, lexicon, heading, intent, "
-            "sentence, subject, phrase, authority, territory, and outside (the refusal of questions on other codes' subjects) "
-            "(for the eval's ablation table; empty: all on)."
+            "sentence, subject, phrase, authority, territory, and outside (the refusal of questions on other codes' "
+            "subjects) (for the eval's ablation table; empty: all on)."
         ),
     )
     rerank_weight: float = Field(
