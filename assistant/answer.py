@@ -127,6 +127,14 @@ LOOKUP_NOISE = {
 }
 
 
+def not_said(what: str) -> str:
+    """A refusal's text when the passages found do not say ``what`` the question asks (``MUST_HOLD``)."""
+    return (
+        f"Les passages trouvés ne disent pas {what} : je ne peux pas répondre à partir du corpus. Passages les plus "
+        "proches, à vérifier :"
+    )
+
+
 def _display_sentence(text: str, locator: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     if locator.startswith("§ "):
@@ -644,10 +652,7 @@ class Answerer:
             # that sentence says whom he appoints
             candidates = [c for c in candidates if not reversed_agent(asked, c[4])]
             if not candidates:
-                text = (
-                    f"Les passages trouvés ne disent pas {MUST_HOLD['qui']} : je ne peux pas répondre à partir du "
-                    "corpus. Passages les plus proches, à vérifier :"
-                )
+                text = not_said(MUST_HOLD.get(result.intent or "", MUST_HOLD["qui"]))
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
         plain_lookup = bool(lookup) and not terms  # "que prévoit l'article X ?": its opening sentences
         intent = None if plain_lookup else result.intent
@@ -689,11 +694,7 @@ class Answerer:
                 )
             ]
             if not cued:
-                text = (
-                    f"Les passages trouvés ne disent pas {MUST_HOLD[intent]} : je ne peux pas répondre à partir "
-                    "du corpus. Passages les plus proches, à vérifier :"
-                )
-                return self._refusal(question, result, hits, text, t0, t, best_cov)
+                return self._refusal(question, result, hits, not_said(MUST_HOLD[intent]), t0, t, best_cov)
             candidates = cued + [c for c in candidates if c not in cued]
         if kind:
             # The question expects a number, a date or a name: only sentences that hold one may answer it.

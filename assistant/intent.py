@@ -142,47 +142,59 @@ def says_length(sentence: str) -> bool:
 
 
 # "qui nomme le directeur général de l'ARS ?" asks who appoints him: "les membres sont nommés par le directeur
-# général de l'agence" says whom he appoints, the question reversed. The verb of "qui <verb> <det> <noun>", where
-# the question names what the verb acts on (not "qui est", "qui peut": they ask something else).
+# général de l'agence" says whom he appoints, the question reversed. The verb of "qui <verb> <det> <noun>" that opens
+# the question or one of its clauses (not a relative clause: "les obligations de l'établissement qui signe le
+# contrat"), where the question names what the verb acts on (not "qui est", "qui peut", nor "qui relève du régime
+# général": they ask something else).
 ACTS_ON = re.compile(
-    r"\bqui (?:est[- ]ce qui )?([a-z]{3,}) (?:le |la |les |l'|l |un |une |des |du |ce |cette |ces )([a-z]{3,})"
-    r"(?: ([a-z]{3,}))?"
+    r"(?:^|[,:;.!?(]\s*|\b(?:savoir|dire|demande|demander|sait|sais|et|mais|ou) )qui (?:est[- ]ce qui )?([a-z]{3,}) "
+    r"(?:le |la |les |l'|l |un |une |des |ce |cette |ces )([a-z]{3,})(?: ([a-z]{3,}))?"
 )
 # words that end the object's name ("le directeur général d'une ARS": "directeur général")
 NAME_ENDS = frozenset("de des du d a au aux en pour par sur dans avec sans chez et ou qui que dont".split())
 NOT_ACTION = frozenset(
-    "est sont etait sera seront peut peuvent doit doivent fait font va vont a ont avait aura aurait pourrait "
-    "devrait siege siegent participe participent".split()
+    "est sont etait sera seront peut peuvent doit doivent fait font va vont ont avait aura aurait pourrait "
+    "devrait siege siegent participe participent releve relevent depend dependent beneficie beneficient "
+    "cotise cotisent adhere adherent appartient appartiennent travaille travaillent vient viennent".split()
 )
-# a definite article before the agent: "par le directeur général", "par arrêté du directeur"; not "déterminées par
-# une convention … conclue par le directeur" (an instrument named in passing)
-AGENT_DET = frozenset("le la les l du des".split())
-AGENT_ACTS = frozenset("arrete arretes decision decisions deliberation deliberations".split())  # "par arrêté du"
+# the agent after "par" and a definite article ("par le directeur général"), or after "par arrêté du / des",
+# "par décision de la"; not "déterminées par une convention" nor "par des conventions" (an instrument named in
+# passing)
+AGENT_DET = frozenset("le la les l du".split())
+AGENT_ACTS = frozenset("arrete arretes decision decisions deliberation deliberations".split())
 
 
 def reversed_agent(question: str, sentence: str) -> bool:
     """The sentence names what the question's verb acts on only as an agent, after "par" ("qui nomme le
     directeur général ?" and "… sont nommés par le directeur général de l'agence", "… subordonnée à leur
-    agrément par le directeur général"): it says what that one does, not who acts on it. False when the
-    question is not of the form "qui <verb> <det> <noun>"."""
+    agrément par le directeur général"): it says what that one does, not who acts on it. Not when the question's
+    verb follows it ("fixés par la convention nationale signée par l'UNCAM" answers "qui signe la
+    convention ?"). False when the question is not of the form "qui <verb> <det> <noun>"."""
     m = ACTS_ON.search(folded(question))
     if not m or m.group(1) in NOT_ACTION:
         return False
+    verb = stem(m.group(1))
     name = [stem(m.group(2))] + ([stem(m.group(3))] if m.group(3) and m.group(3) not in NAME_ENDS else [])
     words = re.findall(r"[a-z0-9]+", fold(sentence).lower())
     stems = [stem(w) for w in words]
     at = [i for i in range(len(stems)) if stems[i : i + len(name)] == name]
     if not at:
         return False
+    # the verb's forms share its first letters ("signe" / "signée", "conclut" / "conclue")
+    root = verb[: max(4, len(verb) - 2)]
+    if any(s.startswith(root) for s in stems[at[0] + len(name) :]):
+        return False
 
     def as_agent(i: int) -> bool:
-        # "par le directeur général", "par arrêté des directeurs généraux", "sur proposition du directeur"
         j = i - 1
+        if j >= 1 and words[j] == "des" and words[j - 1] in AGENT_ACTS:  # "par arrêté des directeurs"
+            return j >= 2 and words[j - 2] == "par"
         if j >= 0 and words[j] in AGENT_DET:
             j -= 1
-        if j >= 0 and words[j] in AGENT_ACTS:
-            j -= 1
-        return j >= 0 and words[j] == "par"
+            if j >= 0 and words[j] in AGENT_ACTS:  # "par arrêté du directeur"
+                j -= 1
+            return j >= 0 and words[j] == "par"
+        return False
 
     return all(as_agent(i) for i in at)
 

@@ -17,7 +17,7 @@ from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
 from assistant.intent import LEGAL_FORM, asked_words, has_cue, intent_of
 from assistant.lexical import correct
 from assistant.lexicon import default_chat_words, default_lexicon
-from assistant.places import asked_places
+from assistant.places import places_in
 from assistant.records import Chunk, Hit
 from assistant.rows import Recent
 from assistant.text import ARTICLE_REF, analyse, analysed_words, article_of, fold, is_number_term, sentences
@@ -149,9 +149,13 @@ FIRST_INTENTS = ("definition", "role")
 # (0.6, 0.8, 0.9): `dev_users` hit@5 0.730 -> 0.739, `dev_real` mrr@10 0.364 -> 0.382; the default index unchanged.
 TERRITORY_WEIGHT = 0.8
 TERRITORY = re.compile(
-    r"outre[- ]mer|mayotte|reunion|guadeloupe|guyane|martinique|saint-pierre|wallis|polynesie|caledonie|"
-    r"saint-barthelemy|saint-martin|corse|alsace|moselle"
+    r"(?:\b|\bd)outre[- ]?mer\b|\bmayotte\b|\bla reunion\b(?! d)|\bguadeloupe\b|\bguyane\b|\bmartinique\b|"
+    r"\bsaint[- ](?:pierre|barthelemy|martin)\b|\bwallis\b|\bpolynesie\b|\bcaledonie\b|\bterres australes\b|"
+    r"\bcorse\b|\balsace\b|\bmoselle\b"
 )
+# ... and the question that names one, or the overseas as a whole, or a place of France (the asker's own: the law of
+# Alsace-Moselle depends on where one works)
+TERRITORY_ASKED = re.compile(rf"{TERRITORY.pattern}|\b(?:dom|drom|taaf|antilles|ultramarin\w*|regime local)\b")
 NOTION_INTENTS = (
     "definition",
     "role",
@@ -405,7 +409,7 @@ class Retriever:
         aw = self.settings.authority_weight if "authority" not in off else 0.0
         fused: dict[str, tuple[float, dict]] = {}
         # the question names no place: a territory's own passages come after the whole country's
-        local = "territory" not in off and not (asked_places(question) or TERRITORY.search(fold(question).lower()))
+        nationwide = "territory" not in off and not (places_in(question) or TERRITORY_ASKED.search(fold(question)))
         candidates = idx.chunks.many(order)  # one query for those not kept
         for cid in order:
             chunk = candidates.get(cid)
@@ -432,7 +436,7 @@ class Retriever:
                 # among passages that match about as well, the one users' questions are most often about.
                 sig["authority"] = idx.authority_at(position[cid])
                 score += aw * sig["authority"]
-            if local and TERRITORY.search(fold(" ".join(chunk.breadcrumb[-3:])).lower()):
+            if nationwide and TERRITORY.search(fold(" ".join(chunk.breadcrumb[-3:]))):
                 sig["territory"] = 1.0
                 score *= TERRITORY_WEIGHT
             fused[cid] = (score, sig)

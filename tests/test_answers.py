@@ -296,6 +296,28 @@ def test_a_territory_s_own_article_comes_after_the_whole_country_s(tmp_path):
     assert not off["L4-1"][1] and off["L4-1"][0] > on["L4-1"][0], (on, off)
     asked = scores(Service(settings, follow=False), "qui préside le conseil des licornes à La Réunion ?")
     assert not asked["L4-1"][1], asked
+    dom = scores(Service(settings, follow=False), "dans les DOM, qui préside le conseil des licornes ?")
+    assert not dom["L4-1"][1], dom
+
+
+def test_the_territories_are_read_in_headings_as_slugs_write_them():
+    """Legifrance's folder names lose their hyphens ("Chapitre V saint barthelemy"): every territory is still
+    found, and a meeting ("Réunions du conseil") or a word holding "corse" is none."""
+    from assistant.retrieval import TERRITORY
+    from assistant.text import fold
+
+    for heading in (
+        "Titre IV outre mer",
+        "Titre 5 departements doutre mer",
+        "Chapitre V saint barthelemy",
+        "Chapitre VI saint pierre et miquelon",
+        "Titre III terres australes et antarctiques francaises",
+        "Chapitre III la reunion",
+        "Chapitre Ier dispositions propres aux departements du haut rhin du bas rhin et de la moselle",
+    ):
+        assert TERRITORY.search(fold(heading)), heading
+    for heading in ("Section 2 reunions du conseil", "Section 1 la reunion des commissions", "Chapitre II ecorce"):
+        assert not TERRITORY.search(fold(heading)), heading
 
 
 def test_a_note_on_entry_into_force_answers_only_a_question_about_it(tmp_path):

@@ -357,10 +357,25 @@ def test_a_sentence_naming_the_asked_one_as_the_agent_answers_the_reverse_questi
         "Le conseil de surveillance est présidé par le préfet de région.",
     ):
         assert not reversed_agent(question, sentence), sentence
+    # an instrument named in passing ("par une convention", "par des conventions"), a sentence where the question's
+    # verb follows the object: they may answer
     convention = (
         "Les modalités du plan sont déterminées par une convention conclue par le directeur général de l'agence."
     )
     assert not reversed_agent("Qui conclut la convention de mise en oeuvre du plan ?", convention)
-    # not a question of that form: "qui est", "qui peut", "par qui"
-    assert not reversed_agent("qui est le directeur général ?", "Les membres sont nommés par le directeur général.")
+    plural = "Les modalités sont déterminées par des conventions conclues par le directeur général."
+    assert not reversed_agent("Qui conclut les conventions de mise en oeuvre du plan ?", plural)
+    signed = "Les tarifs sont fixés par la convention nationale signée par l'Union nationale des caisses."
+    assert not reversed_agent("qui signe la convention ?", signed)
+    assert reversed_agent("qui finance le FIR ?", "Les actions financées par le FIR sont arrêtées chaque année.")
+    # not a question of that form: "qui est", "qui peut", "qui relève du", "par qui", a relative clause
+    members = "Les membres sont nommés par le directeur général."
+    assert not reversed_agent("qui est le directeur général ?", members)
+    assert not reversed_agent("qui peut saisir le directeur général ?", members)
     assert not reversed_agent("le directeur est nommé par qui ?", "Les membres sont nommés par le directeur.")
+    assert not reversed_agent("qui relève du régime général ?", "Les indépendants sont couverts par le régime général.")
+    assert not reversed_agent(
+        "quelles sont les obligations de l'établissement qui signe le contrat ?",
+        "les obligations fixées par le contrat",
+    )
+    assert reversed_agent("Bonjour, qui nomme le directeur général ?", members)
