@@ -162,27 +162,45 @@ NOT_ACTION = frozenset(
 # passing)
 AGENT_DET = frozenset("le la les l du".split())
 AGENT_ACTS = frozenset("arrete arretes decision decisions deliberation deliberations".split())
+PARTICIPLE = ("é", "ée", "és", "ées", "u", "ue", "us", "ues", "i", "ie", "is", "ies", "it", "ite", "its", "ites")
+AUXILIARIES = frozenset("est sont etait etaient sera seront soit soient ete etre fut".split())
 
 
 def reversed_agent(question: str, sentence: str) -> bool:
     """The sentence names what the question's verb acts on only as an agent, after "par" ("qui nomme le
     directeur général ?" and "… sont nommés par le directeur général de l'agence", "… subordonnée à leur
-    agrément par le directeur général"): it says what that one does, not who acts on it. Not when the question's
-    verb follows it ("fixés par la convention nationale signée par l'UNCAM" answers "qui signe la
-    convention ?"). False when the question is not of the form "qui <verb> <det> <noun>"."""
+    agrément par le directeur général"): it says what that one does, not who acts on it; so does a sentence where
+    it is the subject of the question's verb ("Le directeur nomme les agents de direction"). Not when that verb,
+    following it, acts on it ("fixés par la convention nationale signée par l'UNCAM" answers "qui signe la
+    convention ?", "le directeur est nommé par décret"). False when the question is not of the form "qui <verb>
+    <det> <noun>"."""
     m = ACTS_ON.search(folded(question))
     if not m or m.group(1) in NOT_ACTION:
         return False
     verb = stem(m.group(1))
     name = [stem(m.group(2))] + ([stem(m.group(3))] if m.group(3) and m.group(3) not in NAME_ENDS else [])
-    words = re.findall(r"[a-z0-9]+", fold(sentence).lower())
+    written = re.findall(r"\w+", sentence.lower())  # accents kept: "nommé" is no "nomme"
+    words = [fold(w) for w in written]
     stems = [stem(w) for w in words]
     at = [i for i in range(len(stems)) if stems[i : i + len(name)] == name]
     if not at:
         return False
     # the verb's forms share its first letters ("signe" / "signée", "conclut" / "conclue")
     root = verb[: max(4, len(verb) - 2)]
-    if any(s.startswith(root) for s in stems[at[0] + len(name) :]):
+
+    def acts(i: int) -> bool | None:
+        """What the question's verb, when it follows the object's name, says of it: True when the name is its
+        subject ("Le directeur nomme les agents"), False when acted on ("la convention signée par l'UNCAM", "le
+        directeur est nommé par décret"); None when the verb does not follow."""
+        after = range(i + len(name), min(len(stems), i + len(name) + 7))
+        j = next((k for k in after if stems[k].startswith(root)), None)
+        if j is None:
+            return None
+        passive = written[j].endswith(PARTICIPLE) or any(words[k] in AUXILIARIES for k in range(i + len(name), j))
+        return not passive
+
+    verbs = [acts(i) for i in at]
+    if any(v is False for v in verbs):
         return False
 
     def as_agent(i: int) -> bool:
@@ -196,7 +214,7 @@ def reversed_agent(question: str, sentence: str) -> bool:
             return j >= 0 and words[j] == "par"
         return False
 
-    return all(as_agent(i) for i in at)
+    return all(v or as_agent(i) for i, v in zip(at, verbs, strict=True))
 
 
 # Cue phrases of legal text, accents folded, by intent: a sentence holding one answers that kind of question.

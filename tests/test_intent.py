@@ -379,3 +379,7 @@ def test_a_sentence_naming_the_asked_one_as_the_agent_answers_the_reverse_questi
         "les obligations fixées par le contrat",
     )
     assert reversed_agent("Bonjour, qui nomme le directeur général ?", members)
+    # the one asked about as the subject of the question's verb says what he does; acted on, he is answered
+    assert reversed_agent("qui nomme le directeur de la CPAM ?", "Le directeur nomme les agents de direction.")
+    assert not reversed_agent(question, "Le directeur général, nommé par décret, nomme les membres.")
+    assert not reversed_agent("qui fixe les tarifs ?", "Les tarifs sont fixés par arrêté des ministres.")
