@@ -360,8 +360,8 @@ class Answerer:
                         units.setdefault(t, frozenset(entry.stems))
         out = []
         for term in dict.fromkeys(result.terms + analyse(" ".join(result.acronyms))):
-            if term in QUESTION_WORDS or re.match(r"^\d+$", term):
-                continue
+            if term in QUESTION_WORDS or re.match(r"^\d+$", term) or (term == "age" and result.intent == "age"):
+                continue  # "à partir de quel âge … ?" asks for an age: the subject is the rest
             alternatives = frozenset(stands_for.get(term, ()))
             if term not in lexical.df and not alternatives:
                 continue  # unknown to the corpus and not translated: nothing to look for
@@ -598,7 +598,12 @@ class Answerer:
             text = hit.chunk.text
             context = self.index.context_terms(hit.chunk.chunk_id)
             analysed = self.index.analysed_sentences(hit.chunk.chunk_id)  # the same split, analysed once
+            # A code's NOTA says from when a version applies ("le premier alinéa entre en vigueur … au plus tard
+            # le 1er janvier 2022"): an answer only to a question about that, never to "combien de temps … ?".
+            nota = NOTA.search(text) if not notes_count else None
             for i, (s, e) in enumerate(sentences(text)):
+                if nota and s >= nota.start():
+                    break
                 sent = text[s:e].strip()
                 n_words = len(sent.split())
                 if (
@@ -680,19 +685,19 @@ class Answerer:
         if intent in MUST_HOLD:
             # "qui préside ?", "quelle durée ?": a good sentence must say it, else the corpus does not answer.
             best_any = candidates[0][0]
-            cued = [
-                c
-                for c in candidates
-                if c[0] >= RELATIVE_FLOOR * best_any
-                and (
-                    has_cue(c[4], intent)
+
+            def says_asked(sentence: str) -> bool:
+                return (
+                    has_cue(sentence, intent)
                     # a number answers "combien ?"; a length of time, which the duration's cues hold, "combien
                     # de temps ?" ("signé avec trois syndicats" does not say for how long)
-                    or (intent == "montant" and has_type(c[4], "nombre"))
-                    or (intent == "duree" and says_until(c[4]))
-                    or (kind == "quand" and has_type(c[4], "quand"))  # "à quelle fréquence ?": "une fois par an"
+                    or (intent == "montant" and has_type(sentence, "nombre"))
+                    or (intent == "duree" and says_until(sentence))
+                    # "à quelle fréquence ?": "une fois par an"; "à partir de quand ?": a date
+                    or (kind in ("quand", "date") and has_type(sentence, kind))
                 )
-            ]
+
+            cued = [c for c in candidates if c[0] >= RELATIVE_FLOOR * best_any and says_asked(c[4])]
             if not cued:
                 return self._refusal(question, result, hits, not_said(MUST_HOLD[intent]), t0, t, best_cov)
             candidates = cued + [c for c in candidates if c not in cued]
@@ -700,6 +705,10 @@ class Answerer:
             # The question expects a number, a date or a name: only sentences that hold one may answer it.
             best_any = candidates[0][0]
             candidates = [c for c in candidates if has_type(c[4], kind) and c[0] >= RELATIVE_FLOOR * best_any]
+            if intent in MUST_HOLD and candidates and not any(says_asked(c[4]) for c in candidates):
+                # the sentences that say what is asked hold no number, those left hold one but do not say it
+                # ("combien de temps ?" is not answered by "… conformément aux articles 371-1 à 373-2-1")
+                return self._refusal(question, result, hits, not_said(MUST_HOLD[intent]), t0, t, best_cov)
             if not candidates:
                 text = (
                     f"Les passages trouvés ne donnent pas {TYPE_LABEL[kind]} en réponse à cette question : "

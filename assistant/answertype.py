@@ -175,6 +175,9 @@ PHONE = re.compile(r"(?<!\d)0\d(?:[\s.]?\d\d){4}(?!\d)|\+33\s?\d")
 def without_references(sentence: str) -> str:
     """The sentence folded, without article numbers, references (n° 2018-154, 2016-41) and items (1°)."""
     plain = fold(ARTICLE_REF.sub(" ", sentence))
+    # another code's articles, which have no letter ("aux articles 371-1, 372 à 373-2-1 et 459 du code civil"), and
+    # any number with a hyphen are references too
+    plain = re.sub(r"\barticles?\s+\d[\d-]*(?:\s*(?:,|\bet\b|\ba\b)\s*\d[\d-]*)*|\b\d+(?:-\d+)+\b", " ", plain)
     return re.sub(r"(?:n°|\bno\b|\bnumero)\s*\S+|\b\d{4}-\d+\b|\b\d+\s*°", " ", plain)
 
 

@@ -240,7 +240,10 @@ CUES: dict[str, re.Pattern] = {
         rf"(?:plus de |moins de |au moins |au plus )?{TIME_NUMBER} ans\b",
         "sanction": r"\bpuni|\bpenalite|\bsanction|\bamende|\bemprisonnement|\bprononce|\bretrait\b|\bsuspension",
         # ... or a length of time (``LENGTH_OF_TIME``)
-        "duree": r"\bduree\b|\bdelai\b|\bne peut exceder|\bpour une duree|\bpendant\b|" + LENGTH_OF_TIME,
+        # ... or a time limit ("jusqu'à l'expiration de la deuxième année qui suit l'accident", "avant la fin de la
+        # quatorzième semaine de grossesse")
+        "duree": r"\bduree\b|\bdelai\b|\bne peut exceder|\bpour une duree|\bpendant\b|"
+        r"\b(?:jusqu'a|avant) (?:l'expiration|la fin) d|" + LENGTH_OF_TIME,
         "montant": r"\bmontant|\btaux\b|%|\beuros?\b|\bplafond|\bfixe a\b|\bdans la limite|\bpourcentage|\bfraction",
         "procedure": r"\bsaisi|\badresse|\bnotifi|\blettre recommandee|\bdemande\b|\bdepose|\btransmet|\bdossier\b|"
         r"\bprocedure|\binforme\b",

@@ -340,6 +340,62 @@ def test_a_note_on_entry_into_force_answers_only_a_question_about_it(tmp_path):
     assert force.answered and force.answer.startswith("Conformément"), force.answer
 
 
+def test_a_codes_nota_never_answers_a_question_that_is_not_about_entry_into_force(tmp_path):
+    """ "combien de temps garder un dossier médical à l'hôpital ?" was answered at the full codes with R. 1111-40's
+    NOTA ("Conformément au II de l'article 91 de la loi n° 2020-1525…, le premier alinéa entre en vigueur … au plus
+    tard le 1er janvier 2022"): "au plus tard" read as a length of time. What follows "NOTA :" says from when a
+    version applies; it answers only a question about that."""
+    plan = (
+        "Le plan des licornes est arrêté par le directeur de la caisse régionale. Il est publié au recueil.\n\n"
+        "NOTA :\nConformément au II de l'article 91 de la loi n° 2020-1525 du 7 décembre 2020, le premier alinéa du "
+        "plan des licornes entre en vigueur à une date fixée par voie réglementaire, et au plus tard le 1er janvier "
+        "2022.\n"
+    )
+    service = service_over(tmp_path, {"plan.txt": plan})
+    who = service.ask("qui arrête le plan des licornes ?")
+    assert who.answered and "par le directeur" in who.answer and "Conformément" not in who.answer, who.answer
+    length = service.ask("le plan des licornes est arrêté pour combien de temps ?")
+    assert not length.answered and "Conformément" not in length.answer.split("Passages")[0], length.answer
+    force = service.ask("le plan des licornes entre en vigueur à quelle date ?")
+    assert force.answered and "Conformément" in force.answer, force.answer
+
+
+def test_the_age_asked_is_not_the_subject_of_an_age_question(tmp_path):
+    """ "à partir de quel âge peut-on acheter du tabac ?" was answered at the full codes with an article on the
+    allocations familiales ("… conditions autres que celles de l'âge…"): "âge" counted as the subject the passage
+    had to hold. It says what is asked, like "durée"; the subject is the tabac."""
+    service = service_over(
+        tmp_path,
+        {
+            "allocation.txt": (
+                "L'allocation des griffons, qui permet d'acheter du foin, est versée jusqu'à l'âge de vingt ans.\n"
+            ),
+            "vente.txt": "La vente de licornes est réservée aux éleveurs agréés par la caisse régionale.\n",
+            # licornes in many documents, the age in one: "âge" weighs more than the subject itself
+            **{
+                f"elevage-{i}.txt": f"Les licornes de l'élevage numéro {i} sont recensées par la caisse régionale.\n"
+                for i in range(4)
+            },
+        },
+    )
+    answer = service.ask("à partir de quel âge peut-on acheter des licornes ?")
+    assert not answer.answered and "griffons" not in answer.answer.split("Passages")[0], answer.answer
+    asked = service.ask("jusqu'à quel âge l'allocation des griffons est-elle versée ?")
+    assert asked.answered and "vingt ans" in asked.answer, asked.answer
+
+
+def test_a_duration_is_not_answered_by_a_sentence_that_only_holds_numbers(tmp_path):
+    """ "combien de temps … ?" expects a number and a length of time. When the sentences that say a length hold
+    no number, another sentence's numbers (article references, "trois régimes") do not make it an answer."""
+    text = (
+        "Le registre des licornes est tenu par la caisse régionale pour une durée fixée par arrêté du ministre. "
+        "Le registre des licornes est ouvert aux trois régimes membres de l'union des caisses régionales.\n"
+    )
+    service = service_over(tmp_path, {"registre.txt": text})
+    answer = service.ask("le registre des licornes est tenu combien de temps ?")
+    assert not answer.answered and "de durée" in answer.answer, answer.answer
+
+
 def test_an_unknown_acronym_is_not_read_as_a_typo_of_a_known_one(fake_service):
     """ "DCGDX" is one letter from "DCGDR", but an acronym the corpus lacks is not a typo: it stays as written
     (and the question is refused as about something the corpus does not name), while a lower-case typo is

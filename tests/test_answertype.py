@@ -232,3 +232,17 @@ def test_a_count_is_a_number_of_the_thing_counted(sentence, nouns, gives):
 )
 def test_addresses_and_telephone_numbers(sentence, kind, has):
     assert has_type(sentence, kind) is has
+
+
+@pytest.mark.parametrize(
+    "sentence, has",
+    [
+        # another code's articles have no letter; a number with hyphens is a reference
+        ("Ces droits sont mis en œuvre conformément aux articles 371-1, 372 à 373-2-1 et 459 du code civil.", False),
+        ("Il est mentionné à l'article 5 de la loi du 1er juillet 1901.", False),
+        ("La commission est composée de 12 membres.", True),
+        ("Le conseil compte vingt-deux membres nommés.", True),
+    ],
+)
+def test_references_to_articles_are_not_numbers(sentence, has):
+    assert has_type(sentence, "nombre") is has
