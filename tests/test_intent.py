@@ -388,6 +388,8 @@ def test_a_sentence_naming_the_asked_one_as_the_agent_answers_the_reverse_questi
 def test_a_time_limit_says_a_duration():
     """ "le délai pour déclarer un accident du travail ?" is answered by "… jusqu'à l'expiration de la deuxième
     année qui suit l'accident": a time limit, though neither "délai" nor "deux ans" is written."""
-    assert has_cue("La déclaration peut être faite jusqu'à l'expiration de la deuxième année qui suit l'accident.", "duree")
+    assert has_cue(
+        "La déclaration peut être faite jusqu'à l'expiration de la deuxième année qui suit l'accident.", "duree"
+    )
     assert has_cue("Elle est pratiquée avant la fin de la quatorzième semaine de grossesse.", "duree")
     assert not has_cue("La déclaration est faite à la caisse primaire par la victime.", "duree")
