@@ -281,11 +281,22 @@ class Focus(NamedTuple):
 
     term: str
     weight: float
-    alternatives: frozenset[frozenset[str]]
+    alternatives: frozenset[tuple[str, ...]]  # each long form's analysed terms, in order
     unit: frozenset[str]
+    names: frozenset[tuple[str, ...]] = frozenset()  # those of the alternatives that spell out an acronym
 
-    def held(self, terms: set[str]) -> bool:
-        return self.unit <= terms or any(a <= terms for a in self.alternatives)
+    def held(self, terms: set[str], pairs: frozenset[tuple[str, str]] | None = None) -> bool:
+        """``pairs``: the passage's ordered pairs of near terms (``Answerer.passage_pairs``); a long form of several
+        words that spells out an acronym (a name) is held only when its first two come in that order, side by
+        side or one word apart: the noun and the word that says which one ("Caisse nationale de l'assurance
+        maladie" is not held by "Union nationale des caisses d'assurance maladie", which has all its words; "la
+        caisse primaire intéressée … la caisse d'assurance maladie" holds the CPAM's). The lexicon's legal terms
+        are held by their words ("organismes d'assurance maladie complémentaire" holds "organisme
+        complémentaire")."""
+        return self.unit <= terms or any(
+            set(a) <= terms and (pairs is None or a not in self.names or len(a) < 2 or a[:2] in pairs)
+            for a in self.alternatives
+        )
 
 
 class Answerer:
@@ -328,21 +339,48 @@ class Answerer:
                     out.append(w)
         return list(dict.fromkeys(out))
 
-    def stands_for(self, result: SearchResult) -> dict[str, set[frozenset[str]]]:
-        """Question term -> the analysed terms of each long form that stands for it (an acronym's long forms
-        in the glossary, the lexicon's legal terms for an everyday or trade word)."""
-        stands_for: dict[str, set[frozenset[str]]] = {}
+    def acronym_forms(self, result: SearchResult) -> dict[str, set[tuple[str, ...]]]:
+        """Question term -> the analysed terms, in order, of the long forms of the acronym it is (the glossary's,
+        and the lexicon's for an acronym: "CNAM")."""
+        forms: dict[str, set[tuple[str, ...]]] = {}
         for token in re.findall(r"[A-Za-zÉé0-9]{2,12}", result.question):
             if token.isupper():
                 for t in analyse(token):
-                    stands_for.setdefault(t, set()).update(
-                        frozenset(analyse(x)) for x in self.index.glossary.lookup(token)[:2] if analyse(x)
+                    forms.setdefault(t, set()).update(
+                        tuple(analyse(x)) for x in self.index.glossary.lookup(token)[:2] if analyse(x)
                     )
         if "lexicon" not in self.retriever.off:
             for entry in self.retriever.lexicon.matches(result.question):
+                if entry.acronym:
+                    for t in entry.stems or analyse(entry.trigger):
+                        forms.setdefault(t, set()).update(tuple(analyse(x)) for x in entry.terms if analyse(x))
+        return forms
+
+    def stands_for(self, result: SearchResult) -> dict[str, set[tuple[str, ...]]]:
+        """Question term -> the analysed terms, in order, of each long form that stands for it (an acronym's long
+        forms in the glossary, the lexicon's legal terms for an everyday or trade word)."""
+        stands_for = {t: set(forms) for t, forms in self.acronym_forms(result).items()}
+        if "lexicon" not in self.retriever.off:
+            for entry in self.retriever.lexicon.matches(result.question):
                 for t in entry.stems or analyse(entry.trigger):
-                    stands_for.setdefault(t, set()).update(frozenset(analyse(x)) for x in entry.terms if analyse(x))
+                    stands_for.setdefault(t, set()).update(tuple(analyse(x)) for x in entry.terms if analyse(x))
         return stands_for
+
+    def passage_pairs(self, chunk_id: str) -> frozenset[tuple[str, str]]:
+        """The ordered pairs of terms of the passage's sentences, title and headings that stand side by side or
+        one term apart ("établissements publics de santé" holds "établissement… santé")."""
+
+        def compute() -> frozenset[tuple[str, str]]:
+            chunk = self.index.chunks[chunk_id]
+            parts = [chunk.text[s:e] for s, e in sentences(chunk.text)] + [chunk.title or "", *chunk.breadcrumb]
+            out = set()
+            for part in parts:
+                toks = analyse(part)
+                out.update(zip(toks, toks[1:], strict=False))
+                out.update(zip(toks, toks[2:], strict=False))
+            return frozenset(out)
+
+        return self.index.memo("_passage_pairs", chunk_id, compute)
 
     def focus(self, result: SearchResult) -> list[Focus]:
         """The question's subject terms: its analysed terms less the words of its intent and generic question
@@ -351,6 +389,7 @@ class Answerer:
         not know and nothing stands for is left out."""
         lexical = self.index.lexical
         stands_for = self.stands_for(result)
+        names = self.acronym_forms(result)
         idle = self.idle_terms(result)
         units: dict[str, frozenset[str]] = {}
         if "lexicon" not in self.retriever.off:
@@ -366,7 +405,8 @@ class Answerer:
             if term not in lexical.df and not alternatives:
                 continue  # unknown to the corpus and not translated: nothing to look for
             weight = lexical.idf(term) * (IDLE_WEIGHT if term in idle else 1.0)
-            out.append(Focus(term, weight, alternatives, units.get(term, frozenset({term}))))
+            unit = units.get(term, frozenset({term}))
+            out.append(Focus(term, weight, alternatives, unit, frozenset(names.get(term, ()))))
         return sorted(out, key=lambda f: -f.weight)
 
     def idle_terms(self, result: SearchResult) -> set[str]:
@@ -401,8 +441,9 @@ class Answerer:
         if not focus:
             return True
         context = self.index.context_terms(chunk_id)
+        pairs = self.passage_pairs(chunk_id)
         total = sum(f.weight for f in focus)
-        return sum(f.weight for f in focus if f.held(context)) >= FOCUS_SHARE * total
+        return sum(f.weight for f in focus if f.held(context, pairs)) >= FOCUS_SHARE * total
 
     def names_subject(self, chunk_id: str, start: int, subject: list[Focus]) -> bool:
         """The sentence of the passage that starts at ``start``, the sentence before it or the passage's first
@@ -417,7 +458,8 @@ class Answerer:
         if i is None:
             return True
         seen = set(analysed[i]) | set(analysed[0]) | (set(analysed[i - 1]) if i else set())
-        return any(f.held(seen) for f in subject)
+        pairs = self.passage_pairs(chunk_id)
+        return any(f.held(seen, pairs) for f in subject)
 
     def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3
@@ -428,7 +470,9 @@ class Answerer:
         alternatives = {t: alts for t, alts in self.stands_for(result).items() if t in weights and alts}
 
         def with_alternatives(sentence_terms: set[str]) -> set[str]:
-            return sentence_terms | {t for t, alts in alternatives.items() if any(a <= sentence_terms for a in alts)}
+            return sentence_terms | {
+                t for t, alts in alternatives.items() if any(set(a) <= sentence_terms for a in alts)
+            }
 
         return max(
             (

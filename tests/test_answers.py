@@ -384,6 +384,27 @@ def test_the_age_asked_is_not_the_subject_of_an_age_question(tmp_path):
     assert asked.answered and "vingt ans" in asked.answer, asked.answer
 
 
+def test_an_acronyms_long_form_is_held_as_a_name_not_as_its_words(tmp_path):
+    """ "combien de membres compte la CNAM ?" was answered from an article on the UNCAM: "Union nationale des
+    caisses d'assurance maladie" has every word of "Caisse nationale de l'assurance maladie". The long form of an
+    acronym is a name: its noun and the word after it ("caisse nationale") come in that order."""
+    service = service_over(
+        tmp_path,
+        {
+            "uncam.txt": (
+                "L'Union nationale des caisses d'assurance maladie est présidée par le président du conseil de la "
+                "caisse des griffons.\n"
+            ),
+            "cnam.txt": "La Caisse nationale de l'assurance maladie est un établissement public national.\n",
+            "autre.txt": "Les caisses d'assurance maladie versent les prestations. La caisse des licornes est loin.\n",
+        },
+    )
+    refused = service.ask("qui préside la CNAM ?")
+    assert not refused.answered and "qui préside" in refused.answer, refused.answer
+    assert "établissement public" in service.ask("c'est quoi la CNAM ?").answer
+    assert "griffons" in service.ask("qui préside l'UNCAM ?").answer
+
+
 def test_a_duration_is_not_answered_by_a_sentence_that_only_holds_numbers(tmp_path):
     """ "combien de temps … ?" expects a number and a length of time. When the sentences that say a length hold
     no number, another sentence's numbers (article references, "trois régimes") do not make it an answer."""
