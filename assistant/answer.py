@@ -19,6 +19,7 @@ from assistant.answertype import (
     other_number,
 )
 from assistant.cite import citation_of, display_article
+from assistant.glossary import LongForms
 from assistant.index import Index
 from assistant.intent import asked_words, has_cue, reversed_agent, says_length, says_until, shape_of
 from assistant.lexical import correct
@@ -284,6 +285,7 @@ class Focus(NamedTuple):
     alternatives: frozenset[tuple[str, ...]]  # each long form's analysed terms, in order
     unit: frozenset[str]
     names: frozenset[tuple[str, ...]] = frozenset()  # those of the alternatives that spell out an acronym
+    order: tuple[str, ...] = ()  # the unit's terms in order, when the question writes a name in full
 
     def held(self, terms: set[str], pairs: frozenset[tuple[str, str]] | None = None) -> bool:
         """``pairs``: the passage's ordered pairs of near terms (``Answerer.passage_pairs``); a long form of several
@@ -293,7 +295,7 @@ class Focus(NamedTuple):
         caisse primaire intéressée … la caisse d'assurance maladie" holds the CPAM's). The lexicon's legal terms
         are held by their words ("organismes d'assurance maladie complémentaire" holds "organisme
         complémentaire")."""
-        return self.unit <= terms or any(
+        return (self.unit <= terms and (pairs is None or len(self.order) < 2 or self.order[:2] in pairs)) or any(
             set(a) <= terms and (pairs is None or a not in self.names or len(a) < 2 or a[:2] in pairs)
             for a in self.alternatives
         )
@@ -338,6 +340,18 @@ class Answerer:
                 if not lexical.knows(t) and (name or not lexical.knows(correct(lexical, t, w.lower()))):
                     out.append(w)
         return list(dict.fromkeys(out))
+
+    @property
+    def names(self) -> LongForms:
+        """The long forms of the acronyms the glossary and the lexicon know, to find those a question writes."""
+        key = id(self.index.glossary)
+        if getattr(self, "_names_key", None) != key:
+            forms = {a: [e["expansion"] for e in entries] for a, entries in self.index.glossary.entries.items()}
+            for entry in self.retriever.lexicon.entries:
+                if entry.acronym:
+                    forms.setdefault(entry.trigger, []).extend(entry.terms)
+            self._names, self._names_key = LongForms(forms), key
+        return self._names
 
     def acronym_forms(self, result: SearchResult) -> dict[str, set[tuple[str, ...]]]:
         """Question term -> the analysed terms, in order, of the long forms of the acronym it is (the glossary's,
@@ -397,6 +411,14 @@ class Answerer:
                 if len(entry.stems) > 1:
                     for t in entry.stems:
                         units.setdefault(t, frozenset(entry.stems))
+        # A name the question writes in full ("projet régional de santé", the long form of an acronym) is one
+        # notion, held as written: not by "projet territorial de santé" in a passage that says "régional"
+        # elsewhere.
+        orders: dict[str, tuple[str, ...]] = {}
+        for name in self.names.spelled_in_tokens(analyse(result.question)):
+            for t in name:
+                if t not in units:
+                    units[t], orders[t] = frozenset(name), name
         out = []
         for term in dict.fromkeys(result.terms + analyse(" ".join(result.acronyms))):
             if term in QUESTION_WORDS or re.match(r"^\d+$", term) or (term == "age" and result.intent == "age"):
@@ -406,7 +428,7 @@ class Answerer:
                 continue  # unknown to the corpus and not translated: nothing to look for
             weight = lexical.idf(term) * (IDLE_WEIGHT if term in idle else 1.0)
             unit = units.get(term, frozenset({term}))
-            out.append(Focus(term, weight, alternatives, unit, frozenset(names.get(term, ()))))
+            out.append(Focus(term, weight, alternatives, unit, frozenset(names.get(term, ())), orders.get(term, ())))
         return sorted(out, key=lambda f: -f.weight)
 
     def idle_terms(self, result: SearchResult) -> set[str]:

@@ -144,6 +144,15 @@ class LongForms:
     def acronyms_in(self, text: str) -> list[str]:
         return self.acronyms_in_tokens(analyse(text))
 
+    def spelled_in_tokens(self, toks: list[str]) -> list[tuple[str, ...]]:
+        """The long forms written in full in ``toks``, as their analysed terms."""
+        found = []
+        for i, t in enumerate(toks):
+            for seq, _acronym in self.by_first.get(t, ()):
+                if tuple(toks[i : i + len(seq)]) == seq and seq not in found:
+                    found.append(seq)
+        return found
+
     def acronyms_in_tokens(self, toks: list[str]) -> list[str]:
         found = []
         for i, t in enumerate(toks):

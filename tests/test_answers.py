@@ -405,6 +405,25 @@ def test_an_acronyms_long_form_is_held_as_a_name_not_as_its_words(tmp_path):
     assert "griffons" in service.ask("qui préside l'UNCAM ?").answer
 
 
+def test_a_name_the_question_writes_in_full_is_held_as_written(tmp_path):
+    """ "qui élabore le projet régional de santé ?" was answered at the full codes from a sentence on the "projet
+    territorial de santé" of an article that says "régional" elsewhere. A name the question writes in full (the
+    long form of an acronym the glossary or the lexicon knows: PRS) is one notion: held as written."""
+    service = service_over(
+        tmp_path,
+        {
+            "territoire.txt": (
+                "Le projet territorial de santé est élaboré par le conseil des griffons. Le conseil siège à l'hôtel "
+                "régional.\n"
+            ),
+            "region.txt": "Le projet régional de santé est arrêté par le directeur général de l'agence.\n",
+        },
+    )
+    answer = service.ask("qui élabore le projet régional de santé ?")
+    assert "griffons" not in answer.answer.split("Passages")[0], answer.answer
+    assert "griffons" in service.ask("qui élabore le projet territorial de santé ?").answer
+
+
 def test_a_duration_is_not_answered_by_a_sentence_that_only_holds_numbers(tmp_path):
     """ "combien de temps … ?" expects a number and a length of time. When the sentences that say a length hold
     no number, another sentence's numbers (article references, "trois régimes") do not make it an answer."""
