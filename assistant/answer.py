@@ -721,7 +721,7 @@ class Answerer:
                 return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
             # "qui nomme le directeur général ?" is not answered by "… sont nommés par le directeur général":
             # that sentence says whom he appoints
-            candidates = [c for c in candidates if not reversed_agent(asked, c[4])]
+            candidates = [c for c in candidates if not reversed_agent(asked, c[4], self.retriever.long_forms)]
             if not candidates:
                 text = not_said(MUST_HOLD.get(result.intent or "", MUST_HOLD["qui"]))
                 return self._refusal(question, result, hits, text, t0, t, best_cov)

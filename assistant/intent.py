@@ -161,12 +161,26 @@ NOT_ACTION = frozenset(
 # "par décision de la"; not "déterminées par une convention" nor "par des conventions" (an instrument named in
 # passing)
 AGENT_DET = frozenset("le la les l du".split())
-AGENT_ACTS = frozenset("arrete arretes decision decisions deliberation deliberations".split())
+AGENT_ACTS = frozenset(
+    "arrete arretes decision decisions deliberation deliberations avis proposition propositions rapport".split()
+)
+AGENT_BY = frozenset("par sur apres".split())  # "par arrêté du", "sur proposition du", "après avis du"
 PARTICIPLE = ("é", "ée", "és", "ées", "u", "ue", "us", "ues", "i", "ie", "is", "ies", "it", "ite", "its", "ites")
 AUXILIARIES = frozenset("est sont etait etaient sera seront soit soient ete etre fut".split())
 
 
-def reversed_agent(question: str, sentence: str) -> bool:
+def inflected(word: str) -> str:
+    """A folded word without the ending of a plural or a feminine: "présidents" and "président" are one name,
+    "présidence" another."""
+    return re.sub(r"(?:es|e|s|x)$", "", re.sub(r"aux$", "al", word))  # "généraux": "général"
+
+
+# "… de la HAS", "… d'une ARS", "… des commissions": the word that says whose (after the name, folded)
+OF_WHOM = re.compile(r"\s*(?:de |du |des |d'|d )(?:la |le |les |l'|l |une |un )?([a-z0-9]{2,})")
+DETERMINERS = frozenset("la le les l une un".split())
+
+
+def reversed_agent(question: str, sentence: str, long_forms=None) -> bool:
     """The sentence names what the question's verb acts on only as an agent, after "par" ("qui nomme le
     directeur général ?" and "… sont nommés par le directeur général de l'agence", "… subordonnée à leur
     agrément par le directeur général"): it says what that one does, not who acts on it; so does a sentence where
@@ -174,15 +188,42 @@ def reversed_agent(question: str, sentence: str) -> bool:
     following it, acts on it ("fixés par la convention nationale signée par l'UNCAM" answers "qui signe la
     convention ?", "le directeur est nommé par décret"). False when the question is not of the form "qui <verb>
     <det> <noun>"."""
-    m = ACTS_ON.search(folded(question))
+    q = folded(question)
+    m = ACTS_ON.search(q)
     if not m or m.group(1) in NOT_ACTION:
         return False
     verb = stem(m.group(1))
-    name = [stem(m.group(2))] + ([stem(m.group(3))] if m.group(3) and m.group(3) not in NAME_ENDS else [])
+    long_name = bool(m.group(3)) and m.group(3) not in NAME_ENDS
+    # the name's words as written, a plural or a feminine aside ("présidents", not "présidence")
+    name = [inflected(m.group(2))] + ([inflected(m.group(3))] if long_name else [])
     written = re.findall(r"\w+", sentence.lower())  # accents kept: "nommé" is no "nomme"
     words = [fold(w) for w in written]
     stems = [stem(w) for w in words]
-    at = [i for i in range(len(stems)) if stems[i : i + len(name)] == name]
+    forms = [inflected(w) for w in words]
+    at = [i for i in range(len(forms)) if forms[i : i + len(name)] == name]
+    # "qui nomme le président de la HAS ?": an occurrence of "président" whose own complement is another's ("les
+    # présidents des commissions") is not the one asked about. The question's "HAS" is also written "Haute
+    # Autorité de santé" (``long_forms``: an acronym's long forms).
+    whose = OF_WHOM.match(q, m.end(3) if long_name else m.end(2))
+    if whose:
+        owner = whose.group(1)
+        owners = {stem(owner)}
+        acronym = next((t for t in re.findall(r"\b[A-Z][A-Z0-9]{1,}\b", question) if fold(t) == owner), None)
+        if acronym:
+            spelled = {stem(fold(f.split()[0])) for f in (long_forms(acronym) if long_forms else []) if f.split()}
+            owners = owners | spelled if spelled else set()  # how the acronym is spelled out unknown: no check
+
+        def of_another(i: int) -> bool:
+            j = i + len(name)
+            if j >= len(words) or words[j] not in ("de", "du", "des", "d"):
+                return False
+            j += 1
+            while j < len(words) and words[j] in DETERMINERS:
+                j += 1
+            return j < len(words) and stems[j] not in owners
+
+        if owners:
+            at = [i for i in at if not of_another(i)]
     if not at:
         return False
     # the verb's forms share its first letters ("signe" / "signée", "conclut" / "conclue")
@@ -206,11 +247,11 @@ def reversed_agent(question: str, sentence: str) -> bool:
     def as_agent(i: int) -> bool:
         j = i - 1
         if j >= 1 and words[j] == "des" and words[j - 1] in AGENT_ACTS:  # "par arrêté des directeurs"
-            return j >= 2 and words[j - 2] == "par"
+            return j >= 2 and words[j - 2] in AGENT_BY
         if j >= 0 and words[j] in AGENT_DET:
             j -= 1
-            if j >= 0 and words[j] in AGENT_ACTS:  # "par arrêté du directeur"
-                j -= 1
+            if j >= 0 and words[j] in AGENT_ACTS:  # "par arrêté du directeur", "après avis du directeur"
+                return j >= 1 and words[j - 1] in AGENT_BY
             return j >= 0 and words[j] == "par"
         return False
 

@@ -393,3 +393,35 @@ def test_a_time_limit_says_a_duration():
     )
     assert has_cue("Elle est pratiquée avant la fin de la quatorzième semaine de grossesse.", "duree")
     assert not has_cue("La déclaration est faite à la caisse primaire par la victime.", "duree")
+
+
+def test_the_one_asked_about_is_read_with_whose_it_is():
+    """ "qui nomme le président de la HAS ?" was answered at the full codes with "Le président de la Haute Autorité
+    de santé nomme les présidents des commissions spécialisées" (whom he appoints): the name was read as its first
+    word, and "les présidents des commissions" (others) and "sa présidence" (another word) made the sentence look
+    like one about him being appointed. The name is read with whose it is ("de la HAS", spelled out through
+    ``long_forms``) and as written (a plural or a feminine aside); "après avis du", "sur décision du" name an
+    agent as "par" does."""
+    from assistant.intent import reversed_agent
+
+    def long_forms(acronym):
+        return {"HAS": ["Haute Autorité de santé"], "CPAM": ["caisse primaire d'assurance maladie"]}.get(acronym, [])
+
+    question = "qui nomme le président de la HAS ?"
+    for sentence in (
+        "Le président de la Haute Autorité de santé nomme les présidents des commissions spécialisées.",
+        "Sur décision du président de la Haute Autorité, deux commissions réunies sous sa présidence délibèrent.",
+    ):
+        assert reversed_agent(question, sentence, long_forms), sentence
+    answers = (
+        "Le président du collège, président de la Haute Autorité de santé, désigné par le Président de la République"
+    )
+    assert not reversed_agent(question, answers, long_forms)
+    assistants = (
+        "Les assistantes sociales sont nommées par le directeur de la caisse régionale, après avis du directeur de la "
+        "caisse primaire."
+    )
+    assert reversed_agent("qui nomme le directeur de la CPAM ?", assistants, long_forms)
+    # without its long forms, an acronym's complement is not checked (the sentence may spell it out)
+    members = "Leurs membres sont nommés par le directeur général de l'agence régionale de santé."
+    assert reversed_agent("qui nomme le directeur général d'une ARS ?", members)
