@@ -17,6 +17,7 @@ from assistant.answertype import (
     has_type,
     numbered_things,
     other_number,
+    without_references,
 )
 from assistant.cite import citation_of, display_article
 from assistant.glossary import LongForms
@@ -791,6 +792,15 @@ class Answerer:
             # cost questions.jsonl an answer on each index).
             text_only = kind in ("date", "quand")
             candidates = [c for c in candidates if all(self.names_year(c[3].chunk, y, text_only) for y in years)]
+            # ... nor a sentence that dates its own figure in another year ("131 contrats signés de CPTS au 17 juin
+            # 2021" does not answer "combien de CPTS en 2019 ?"); a period asked ("sur 2017-2021") holds its years
+            lo, hi = min(map(int, years)), max(map(int, years))
+            candidates = [
+                c
+                for c in candidates
+                if not (own := [int(y) for y in YEAR.findall(without_references(c[4]))])
+                or any(lo <= y <= hi for y in own)
+            ]
             if not candidates:
                 text = (
                     f"Les passages trouvés ne portent pas sur {' ni '.join(dict.fromkeys(years))} : je ne peux pas "

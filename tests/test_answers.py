@@ -424,6 +424,20 @@ def test_a_name_the_question_writes_in_full_is_held_as_written(tmp_path):
     assert "griffons" in service.ask("qui élabore le projet territorial de santé ?").answer
 
 
+def test_a_figure_dated_in_another_year_does_not_answer_for_the_year_asked(tmp_path):
+    """ "combien de CPTS en 2019 ?" was answered at the default index with "131 contrats « signés » de CPTS au 17
+    juin 2021": the passage named 2019 elsewhere. The sentence that gives the figure dates it in another year."""
+    text = (
+        "La caisse affiche 131 contrats signés de communautés de licornes au 17 juin 2021. Le rapport de 2019 "
+        "décrivait les premières communautés de licornes.\n"
+    )
+    service = service_over(tmp_path, {"licornes.txt": text})
+    refused = service.ask("combien de communautés de licornes en 2019 ?")
+    assert not refused.answered and "2019" in refused.answer.split("Passages")[0], refused.answer
+    answered = service.ask("combien de communautés de licornes en 2021 ?")
+    assert answered.answered and "131" in answered.answer, answered.answer
+
+
 def test_a_duration_is_not_answered_by_a_sentence_that_only_holds_numbers(tmp_path):
     """ "combien de temps … ?" expects a number and a length of time. When the sentences that say a length hold
     no number, another sentence's numbers (article references, "trois régimes") do not make it an answer."""
