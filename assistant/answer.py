@@ -108,6 +108,7 @@ MAX_ITEMS = 12  # items of an enumeration shown as a list
 ITEM = re.compile(r"^(?:\d{1,2}°|[a-z]\)|[-–•]\s?)")
 LOOKUP_NOISE = {
     "article",
+    "articl",  # "article" as the analysis writes it
     "prevoit",
     "dispos",
     "contenu",

@@ -206,6 +206,16 @@ class Retriever:
                 missing.append(number)
             for doc_id in doc_ids:
                 found.extend(idx.chunks_by_doc.get(doc_id, []))
+        # A trade name for an article asked about itself ("c'est quoi l'article 51 ?": the lexicon's L. 162-31-1)
+        # looks it up too, when the corpus holds it (its absence refuses nothing: the name does not say the asker
+        # wants that article's text); not in a question on something else ("les projets article 51 en Bretagne").
+        plain = [t for t in analyse(question) if t not in ("articl", "prevoit", "dit", "contenu", "quoi")]
+        if "lexicon" not in self.off and len(plain) <= 1:
+            trade = (n for e in self.lexicon.matches(question) for t in e.terms for n in named_code_articles(t))
+            for number in dict.fromkeys(trade):
+                if number not in named:
+                    for doc_id in idx.articles.get(number, []):
+                        found.extend(idx.chunks_by_doc.get(doc_id, []))
         rest = ARTICLE_REF.sub(" ", question)
         wanted_locators = []
         for m in NUMBERED_ARTICLE.finditer(rest):
@@ -226,7 +236,11 @@ class Retriever:
                 re.search(r"\b(convention|note|§|paragraphe|paragraph)\b", fq)
                 or len([t for t in analyse(rest) if t not in ("articl", "prevoit", "dit", "contenu")]) <= 1
             )
-            if not candidates and about_unit:
+            # ... nor a number the trade uses as a name ("l'article 51": the lexicon's experiments of L. 162-31-1)
+            trade = "lexicon" not in self.off and any(
+                fold(e.trigger).startswith("article ") for e in self.lexicon.matches(question)
+            )
+            if not candidates and about_unit and not trade:
                 missing.extend(w.replace("Article ", "") if w.startswith("Article") else w for w in wanted_locators)
             if candidates:
                 terms = analyse(rest)

@@ -438,6 +438,31 @@ def test_a_figure_dated_in_another_year_does_not_answer_for_the_year_asked(tmp_p
     assert answered.answered and "131" in answered.answer, answered.answer
 
 
+def test_a_trade_name_for_an_article_asked_about_itself_opens_that_article(tmp_path):
+    """ "qu'est-ce que l'article 51 ?" was refused on both indexes ("L'article 51 ne figure pas dans le corpus
+    indexé"), though the lexicon knows the name for L. 162-31-1 and the corpus holds it: a seed unit "Article 51"
+    was looked for. Asked about itself, the trade name opens the article it names; in a question on something
+    else, it is searched as before; a document's own "article 99" still is."""
+    from conftest import CORPUS, LEGI, build_index
+
+    from assistant.service import Service
+
+    corpus = tmp_path / "corpus"
+    src = next(LEGI.rglob("l162-31-1.md"))
+    target = corpus / src.relative_to(CORPUS)
+    target.parent.mkdir(parents=True)
+    target.write_bytes(src.read_bytes())
+    (corpus / "legifrance" / "PROVENANCE.md").write_bytes((LEGI / "PROVENANCE.md").read_bytes())
+    (corpus / "note.txt").write_text("Les licornes bénéficient d'un financement régional.\n", encoding="utf-8")
+    service = Service(build_index(tmp_path / "index", corpus, FAKE))
+    for question in ("qu'est-ce que l'article 51 ?", "c'est quoi l'article 51", "article 51 ?"):
+        answer = service.ask(question)
+        assert answer.answered and answer.citations[0].cite_as == "CSS, art. L. 162-31-1", answer.answer
+        assert answer.answer.startswith("I.-Des expérimentations"), answer.answer
+    refused = service.ask("que prévoit l'article 99 de la convention ?")
+    assert not refused.answered and "L'article 99 ne figure pas" in refused.answer
+
+
 def test_a_duration_is_not_answered_by_a_sentence_that_only_holds_numbers(tmp_path):
     """ "combien de temps … ?" expects a number and a length of time. When the sentences that say a length hold
     no number, another sentence's numbers (article references, "trois régimes") do not make it an answer."""
