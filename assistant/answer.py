@@ -83,6 +83,7 @@ APPLICATION_NOTE = re.compile(
     re.I,
 )
 ABOUT_FORCE = re.compile(r"\bvigueur\b|\bs'applique|\bapplicable|\bdepuis quand\b|\ba partir de quand\b|\bdate\b")
+DEMONSTRATIVE = re.compile(r"\b(?:[Cc]es?|[Cc]ette|[Cc]et|[Ll]edit|[Ll]adite|[Ll]esdit(?:e)?s|m[êe]mes?)\s+(\w+)")
 # Intents whose answer must say what is asked (else refused), and how the refusal names it.
 MUST_HOLD = {
     "presidence": "qui préside",
@@ -481,9 +482,25 @@ class Answerer:
         i = starts.get(start)
         if i is None:
             return True
-        seen = set(analysed[i]) | set(analysed[0]) | (set(analysed[i - 1]) if i else set())
+        own = set(analysed[i])
+        seen = own | set(analysed[0]) | (set(analysed[i - 1]) if i else set())
         pairs = self.passage_pairs(chunk_id)
-        return any(f.held(seen, pairs) for f in subject)
+        text = self.index.chunks[chunk_id].text
+        end = next((e for s, e in sentences(text) if s == start), len(text))
+        # "ce congé", "cette commission": the sentence speaks of the one named before
+        recalled = set(analyse(" ".join(DEMONSTRATIVE.findall(text[start:end]))))
+
+        def names(f: Focus) -> bool:
+            if f.held(own, pairs):
+                return True
+            # A sentence that names another of the notion's kind ("un congé de présence parentale" when the
+            # "congé de paternité" is asked, named in the passage's first sentence) is not about it.
+            part = (f.unit & own) - recalled
+            if len(f.unit) > 1 and part and not f.unit <= own:
+                return False
+            return f.held(seen, pairs)
+
+        return any(names(f) for f in subject)
 
     def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3

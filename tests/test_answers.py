@@ -463,6 +463,35 @@ def test_a_trade_name_for_an_article_asked_about_itself_opens_that_article(tmp_p
     assert not refused.answered and "L'article 99 ne figure pas" in refused.answer
 
 
+def test_a_sentence_on_another_of_the_notions_kind_does_not_answer(tmp_path):
+    """ "combien de temps dure le congé paternité ?" was answered at the full codes with "L'interne peut bénéficier
+    d'un congé de présence parentale … de trois cent dix jours": the passage's first sentence named the congé de
+    paternité. A sentence that names another congé is not about it; "ce congé" recalls the one named before."""
+    service = service_over(
+        tmp_path,
+        {
+            "internes.txt": (
+                "Les griffons internes bénéficient d'un congé de paternité selon les modalités du décret. Le griffon "
+                "interne peut bénéficier d'un congé de présence parentale d'une durée maximum de trois cent dix "
+                "jours.\n"
+            ),
+        },
+    )
+    answer = service.ask("combien de temps dure le congé paternité ?")
+    assert "trois cent dix" not in answer.answer.split("Passages")[0], answer.answer
+    recalled = service_over(
+        tmp_path / "recalled",
+        {
+            "licornes.txt": (
+                "Les licornes bénéficient d'un congé de paternité selon les modalités du décret. La durée de ce "
+                "congé est de vingt-cinq jours.\n"
+            )
+        },
+    )
+    answer = recalled.ask("combien de temps dure le congé paternité ?")
+    assert answer.answered and "vingt-cinq jours" in answer.answer, answer.answer
+
+
 def test_a_duration_is_not_answered_by_a_sentence_that_only_holds_numbers(tmp_path):
     """ "combien de temps … ?" expects a number and a length of time. When the sentences that say a length hold
     no number, another sentence's numbers (article references, "trois régimes") do not make it an answer."""
