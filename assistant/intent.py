@@ -178,6 +178,7 @@ def inflected(word: str) -> str:
 # "… de la HAS", "… d'une ARS", "… des commissions": the word that says whose (after the name, folded)
 OF_WHOM = re.compile(r"\s*(?:de |du |des |d'|d )(?:la |le |les |l'|l |une |un )?([a-z0-9]{2,})")
 DETERMINERS = frozenset("la le les l une un".split())
+NOUN_BEFORE = DETERMINERS | frozenset("son sa ses leur leurs du des au aux ce cette ces".split())
 
 
 def reversed_agent(question: str, sentence: str, long_forms=None) -> bool:
@@ -200,7 +201,14 @@ def reversed_agent(question: str, sentence: str, long_forms=None) -> bool:
     words = [fold(w) for w in written]
     stems = [stem(w) for w in words]
     forms = [inflected(w) for w in words]
-    at = [i for i in range(len(forms)) if forms[i : i + len(name)] == name]
+    # "qui contrôle les ARS ?": the acronym asked about is also written in full ("le directeur général de l'agence
+    # régionale de santé contrôle…"); each occurrence with its length
+    names = [name]
+    asked = next((t for t in re.findall(r"\b[A-Z][A-Z0-9]{1,}\b", question) if fold(t) == m.group(2)), None)
+    if asked and not long_name and long_forms:
+        names += [[inflected(w) for w in re.findall(r"\w+", fold(f))] for f in long_forms(asked)]
+    found = {i: len(n) for n in names for i in range(len(forms)) if n and forms[i : i + len(n)] == n}
+    at = sorted(found)
     # "qui nomme le président de la HAS ?": an occurrence of "président" whose own complement is another's ("les
     # présidents des commissions") is not the one asked about. The question's "HAS" is also written "Haute
     # Autorité de santé" (``long_forms``: an acronym's long forms).
@@ -214,7 +222,7 @@ def reversed_agent(question: str, sentence: str, long_forms=None) -> bool:
             owners = owners | spelled if spelled else set()  # how the acronym is spelled out unknown: no check
 
         def of_another(i: int) -> bool:
-            j = i + len(name)
+            j = i + found[i]
             if j >= len(words) or words[j] not in ("de", "du", "des", "d"):
                 return False
             j += 1
@@ -233,11 +241,12 @@ def reversed_agent(question: str, sentence: str, long_forms=None) -> bool:
         """What the question's verb, when it follows the object's name, says of it: True when the name is its
         subject ("Le directeur nomme les agents"), False when acted on ("la convention signée par l'UNCAM", "le
         directeur est nommé par décret"); None when the verb does not follow."""
-        after = range(i + len(name), min(len(stems), i + len(name) + 7))
-        j = next((k for k in after if stems[k].startswith(root)), None)
+        after = range(i + found[i], min(len(stems), i + found[i] + 7))
+        # not a noun of the verb's family ("élit son président" for "préside"): no determiner before a verb
+        j = next((k for k in after if stems[k].startswith(root) and words[k - 1] not in NOUN_BEFORE), None)
         if j is None:
             return None
-        passive = written[j].endswith(PARTICIPLE) or any(words[k] in AUXILIARIES for k in range(i + len(name), j))
+        passive = written[j].endswith(PARTICIPLE) or any(words[k] in AUXILIARIES for k in range(i + found[i], j))
         return not passive
 
     verbs = [acts(i) for i in at]

@@ -425,3 +425,24 @@ def test_the_one_asked_about_is_read_with_whose_it_is():
     # without its long forms, an acronym's complement is not checked (the sentence may spell it out)
     members = "Leurs membres sont nommés par le directeur général de l'agence régionale de santé."
     assert reversed_agent("qui nomme le directeur général d'une ARS ?", members)
+
+
+def test_an_acronym_asked_about_is_found_spelled_out():
+    """ "qui contrôle les ARS ?" was answered at the full codes with "Le directeur général de l'agence régionale de
+    santé contrôle également les établissements de formation" (what the ARS controls): the acronym asked about is
+    found in full through its long forms. "élit son président" is a noun of "préside", not the verb."""
+    from assistant.intent import reversed_agent
+
+    def long_forms(acronym):
+        return {
+            "ARS": ["agences régionales de santé"],
+            "CRSA": ["conférence régionale de la santé et de l'autonomie"],
+        }.get(acronym, [])
+
+    controls = "Le directeur général de l'agence régionale de santé contrôle également les établissements de formation."
+    assert reversed_agent("qui contrôle les ARS ?", controls, long_forms)
+    assert not reversed_agent("qui contrôle les ARS ?", controls)  # its long form unknown: not found
+    controlled = "Les agences régionales de santé sont contrôlées par l'inspection générale des affaires sociales."
+    assert not reversed_agent("qui contrôle les ARS ?", controlled, long_forms)
+    elects = "La conférence régionale de la santé et de l'autonomie réunie en assemblée plénière élit son président."
+    assert not reversed_agent("qui préside la CRSA ?", elects, long_forms)
