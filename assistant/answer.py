@@ -50,6 +50,7 @@ HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.
 TYPE_LABEL = {
     "nombre": "de nombre ni de durée",
     "argent": "de somme en euros ni de part",
+    "part": "de pourcentage ni de part",
     "date": "de date",
     "quand": "de date",
     "nom": "de nom",
@@ -442,6 +443,11 @@ class Answerer:
         idle, carried = set(), set()
         for w, carries in subject_words(result.question if not result.translated else result.translated):
             (carried if carries else idle).update(analyse(w))
+        # ... but a word the lexicon gives legal terms for carries it, a verb too ("un mineur peut-il avorter… ?",
+        # "peut-on fumer dans un bar ?": the interruption volontaire de grossesse, the interdiction de fumer)
+        if "lexicon" not in self.retriever.off:
+            for entry in self.retriever.lexicon.matches(result.question):
+                carried.update(entry.stems or analyse(entry.trigger))
         return idle - carried
 
     def names_year(self, chunk, year: str, text_only: bool = False) -> bool:

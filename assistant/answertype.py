@@ -91,6 +91,15 @@ EXPECTS = [
             re.I,
         ),
     ),
+    # "combien de % aux élections ?", "quel pourcentage… ?", "quelle part… ?": a share answers it, not any number
+    (
+        "part",
+        re.compile(
+            r"\bcombien de (?:%|pour ?cents?\b|pourcentage)|"
+            r"\bquel(?:le)? (?:est |sont )?(?:le |la )?(?:pourcentage|part)\b|\ben pourcentage\b",
+            re.I,
+        ),
+    ),
     (
         "nombre",
         re.compile(
@@ -227,6 +236,8 @@ def has_type(sentence: str, kind: str | None) -> bool:
         plain = without_references(sentence)
         return bool(DATE.search(plain) or WHEN.search(plain))
     plain = quantities(sentence)
+    if kind == "part":
+        return bool(SHARE.search(plain) or re.search(r"\bpour ?cents?\b|%", plain))
     return bool(NUMBER.search(plain) or ORDINAL.search(PART_ORDINAL.sub(" ", plain)))
 
 

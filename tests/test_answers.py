@@ -492,6 +492,21 @@ def test_a_sentence_on_another_of_the_notions_kind_does_not_answer(tmp_path):
     assert answer.answered and "vingt-cinq jours" in answer.answer, answer.answer
 
 
+def test_a_verb_the_lexicon_translates_carries_the_subject(fake_service):
+    """ "un mineur peut-il avorter… ?", "peut-on fumer dans un bar ?": a verb after a modal was read as a word that
+    does not carry the subject (half its weight in the subject a passage must hold); one the lexicon gives legal
+    terms for is the subject (the interruption volontaire de grossesse, the interdiction de fumer)."""
+    answerer = fake_service.answerer
+    for question, verb in (
+        ("un mineur peut-il avorter sans l'accord de ses parents ?", "avort"),
+        ("peut-on fumer ?", "fum"),
+    ):
+        result = fake_service.search(question)
+        assert verb in result.terms and verb not in answerer.idle_terms(result), question
+    result = fake_service.search("peut-on vendre des licornes ?")
+    assert "vendr" in answerer.idle_terms(result)  # a verb the lexicon does not know still does not
+
+
 def test_a_duration_is_not_answered_by_a_sentence_that_only_holds_numbers(tmp_path):
     """ "combien de temps … ?" expects a number and a length of time. When the sentences that say a length hold
     no number, another sentence's numbers (article references, "trois régimes") do not make it an answer."""

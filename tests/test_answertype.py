@@ -246,3 +246,18 @@ def test_addresses_and_telephone_numbers(sentence, kind, has):
 )
 def test_references_to_articles_are_not_numbers(sentence, has):
     assert has_type(sentence, "nombre") is has
+
+
+def test_a_percentage_asked_is_answered_by_a_share():
+    """ "FNI et Sniil ils ont fait combien de % aux élections URPS infirmiers ?" was answered with "… soit environ
+    215 000 patients sur les 900 000…": a number, not a share."""
+    for question in (
+        "ils ont fait combien de % aux élections ?",
+        "quel pourcentage de votes ?",
+        "quelle part des dépenses ?",
+    ):
+        assert expected_type(question) == "part", question
+    assert expected_type("quel est le taux de remboursement ?") == "nombre"
+    assert not has_type("soit environ 215 000 patients sur les 900 000 pris en charge", "part")
+    for sentence in ("représentant 35 % des voix", "la moitié du tarif", "trente pour cent des suffrages"):
+        assert has_type(sentence, "part"), sentence
