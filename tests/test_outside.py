@@ -84,3 +84,15 @@ def test_an_acronym_s_long_form_says_the_subject_and_subjects_of_these_codes_are
         "L'ASPA est-elle récupérée sur la succession ?",
     ):
         assert outside_subject(question, set, []) is None, question
+
+
+def test_the_code_of_social_action_holds_the_creation_of_an_ehpad():
+    """ "qui autorise la création d'un EHPAD ?" was answered at the full codes with an article on pénalités that
+    names EHPAD and "relance par le directeur": the authorisation is the Code de l'action sociale et des familles'
+    (no article of the two codes says "création d'un EHPAD" nor "aide sociale à l'hébergement")."""
+    found = outside_subject("qui autorise la création d'un EHPAD ?", set, ["Peuvent faire l'objet d'une pénalité…"])
+    assert found and found.code == "Code de l'action sociale et des familles"
+    assert (
+        outside_subject("qui finance l'aide sociale à l'hébergement ?", set, []).words == "aide sociale à l'hébergement"
+    )
+    assert outside_subject("un EHPAD est-il un établissement de santé ?", set, []) is None  # the EHPAD itself is not
