@@ -347,19 +347,18 @@ class Answerer:
 
     @property
     def names(self) -> LongForms:
-        """The long forms of the acronyms the glossary and the lexicon know, to find those a question writes."""
-        key = id(self.index.glossary)
-        if getattr(self, "_names_key", None) != key:
-            forms = {a: [e["expansion"] for e in entries] for a, entries in self.index.glossary.entries.items()}
-            for entry in self.retriever.lexicon.entries:
-                if entry.acronym:
-                    forms.setdefault(entry.trigger, []).extend(entry.terms)
-            self._names, self._names_key = LongForms(forms), key
+        """The long forms of the acronyms the glossary and the lexicon know, to find those a question writes
+        (built again when the index reads its glossary again)."""
+        glossary = self.index.glossary
+        if getattr(self, "_names_of", None) is not glossary:
+            extra = {e.trigger: list(e.terms) for e in self.retriever.lexicon.entries if e.acronym}
+            self._names, self._names_of = glossary.long_forms(extra), glossary
         return self._names
 
-    def acronym_forms(self, result: SearchResult) -> dict[str, set[tuple[str, ...]]]:
-        """Question term -> the analysed terms, in order, of the long forms of the acronym it is (the glossary's,
-        and the lexicon's for an acronym: "CNAM")."""
+    def _long_forms(self, result: SearchResult, everyday: bool) -> dict[str, set[tuple[str, ...]]]:
+        """Question term -> the analysed terms, in order, of each long form that stands for it: an acronym's long
+        forms in the glossary and the lexicon's legal terms for an acronym ("CNAM"), and with ``everyday`` those
+        for an everyday or trade word too."""
         forms: dict[str, set[tuple[str, ...]]] = {}
         for token in re.findall(r"[A-Za-zÉé0-9]{2,12}", result.question):
             if token.isupper():
@@ -369,20 +368,18 @@ class Answerer:
                     )
         if "lexicon" not in self.retriever.off:
             for entry in self.retriever.lexicon.matches(result.question):
-                if entry.acronym:
+                if everyday or entry.acronym:
                     for t in entry.stems or analyse(entry.trigger):
                         forms.setdefault(t, set()).update(tuple(analyse(x)) for x in entry.terms if analyse(x))
         return forms
 
+    def acronym_forms(self, result: SearchResult) -> dict[str, set[tuple[str, ...]]]:
+        """The long forms of the acronyms the question writes (``_long_forms``): names, held as written."""
+        return self._long_forms(result, everyday=False)
+
     def stands_for(self, result: SearchResult) -> dict[str, set[tuple[str, ...]]]:
-        """Question term -> the analysed terms, in order, of each long form that stands for it (an acronym's long
-        forms in the glossary, the lexicon's legal terms for an everyday or trade word)."""
-        stands_for = {t: set(forms) for t, forms in self.acronym_forms(result).items()}
-        if "lexicon" not in self.retriever.off:
-            for entry in self.retriever.lexicon.matches(result.question):
-                for t in entry.stems or analyse(entry.trigger):
-                    stands_for.setdefault(t, set()).update(tuple(analyse(x)) for x in entry.terms if analyse(x))
-        return stands_for
+        """Every long form that stands for a question term (``_long_forms``)."""
+        return self._long_forms(result, everyday=True)
 
     def passage_pairs(self, chunk_id: str) -> frozenset[tuple[str, str]]:
         """The ordered pairs of terms of the passage's sentences, title and headings that stand side by side or
@@ -479,22 +476,20 @@ class Answerer:
     def names_subject(self, chunk_id: str, start: int, subject: list[Focus]) -> bool:
         """The sentence of the passage that starts at ``start``, the sentence before it or the passage's first
         sentence holds a subject term of the question, or a long form of it."""
-        starts = self.index.memo(
+        starts = self.index.memo(  # each sentence's start -> its position and end
             "_sentence_starts",
             chunk_id,
-            lambda: {s: k for k, (s, _e) in enumerate(sentences(self.index.chunks[chunk_id].text))},
+            lambda: {s: (k, e) for k, (s, e) in enumerate(sentences(self.index.chunks[chunk_id].text))},
         )
         analysed = self.index.analysed_sentences(chunk_id)
-        i = starts.get(start)
-        if i is None:
+        if start not in starts:
             return True
+        i, end = starts[start]
         own = set(analysed[i])
         seen = own | set(analysed[0]) | (set(analysed[i - 1]) if i else set())
         pairs = self.passage_pairs(chunk_id)
-        text = self.index.chunks[chunk_id].text
-        end = next((e for s, e in sentences(text) if s == start), len(text))
         # "ce congé", "cette commission": the sentence speaks of the one named before
-        recalled = set(analyse(" ".join(DEMONSTRATIVE.findall(text[start:end]))))
+        recalled = set(analyse(" ".join(DEMONSTRATIVE.findall(self.index.chunks[chunk_id].text[start:end]))))
 
         def names(f: Focus) -> bool:
             if f.held(own, pairs):

@@ -126,8 +126,12 @@ class Glossary:
                 acronyms.append(acronym)
         return expansions, acronyms
 
-    def long_forms(self) -> LongForms:
-        return LongForms({a: [e["expansion"] for e in entries] for a, entries in self.entries.items()})
+    def long_forms(self, extra: dict[str, list[str]] | None = None) -> LongForms:
+        """The glossary's long forms, and ``extra`` ones (acronym -> long forms) beside them."""
+        forms = {a: [e["expansion"] for e in entries] for a, entries in self.entries.items()}
+        for acronym, more in (extra or {}).items():
+            forms.setdefault(acronym, []).extend(more)
+        return LongForms(forms)
 
 
 class LongForms:
@@ -144,19 +148,16 @@ class LongForms:
     def acronyms_in(self, text: str) -> list[str]:
         return self.acronyms_in_tokens(analyse(text))
 
-    def spelled_in_tokens(self, toks: list[str]) -> list[tuple[str, ...]]:
-        """The long forms written in full in ``toks``, as their analysed terms."""
-        found = []
-        for i, t in enumerate(toks):
-            for seq, _acronym in self.by_first.get(t, ()):
-                if tuple(toks[i : i + len(seq)]) == seq and seq not in found:
-                    found.append(seq)
-        return found
-
-    def acronyms_in_tokens(self, toks: list[str]) -> list[str]:
-        found = []
+    def _spelled(self, toks: list[str]):
+        """Each (long form's analysed terms, acronym) written in full in ``toks``, in order."""
         for i, t in enumerate(toks):
             for seq, acronym in self.by_first.get(t, ()):
-                if tuple(toks[i : i + len(seq)]) == seq and acronym not in found:
-                    found.append(acronym)
-        return found
+                if tuple(toks[i : i + len(seq)]) == seq:
+                    yield seq, acronym
+
+    def spelled_in_tokens(self, toks: list[str]) -> list[tuple[str, ...]]:
+        """The long forms written in full in ``toks``, as their analysed terms."""
+        return list(dict.fromkeys(seq for seq, _acronym in self._spelled(toks)))
+
+    def acronyms_in_tokens(self, toks: list[str]) -> list[str]:
+        return list(dict.fromkeys(acronym for _seq, acronym in self._spelled(toks)))

@@ -470,6 +470,7 @@ class Index:
             "_sentence_terms",
             "_sentence_sets",
             "_sentence_starts",
+            "_passage_pairs",
             "long_forms",
             "_heading_terms",
             "_cue_cache",

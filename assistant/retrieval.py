@@ -50,6 +50,10 @@ class SearchResult:
     timings_ms: dict = field(default_factory=dict)
 
 
+# the words of "que prévoit / dit l'article… ?", "son contenu" (analysed): a question of them alone is about the unit
+UNIT_ASKED = frozenset(("articl", "prevoit", "dit", "contenu"))
+
+
 def named_code_articles(question: str) -> list[str]:
     out = []
     for m in ARTICLE_REF.finditer(question.replace("’", "'")):
@@ -209,7 +213,7 @@ class Retriever:
         # A trade name for an article asked about itself ("c'est quoi l'article 51 ?": the lexicon's L. 162-31-1)
         # looks it up too, when the corpus holds it (its absence refuses nothing: the name does not say the asker
         # wants that article's text); not in a question on something else ("les projets article 51 en Bretagne").
-        plain = [t for t in analyse(question) if t not in ("articl", "prevoit", "dit", "contenu", "quoi")]
+        plain = [t for t in analyse(question) if t not in UNIT_ASKED]
         if "lexicon" not in self.off and len(plain) <= 1:
             trade = (n for e in self.lexicon.matches(question) for t in e.terms for n in named_code_articles(t))
             for number in dict.fromkeys(trade):
@@ -234,7 +238,7 @@ class Retriever:
             # for it; "l'article 51" in "durée d'une expérimentation article 51" names a law, not a unit here.
             about_unit = (
                 re.search(r"\b(convention|note|§|paragraphe|paragraph)\b", fq)
-                or len([t for t in analyse(rest) if t not in ("articl", "prevoit", "dit", "contenu")]) <= 1
+                or len([t for t in analyse(rest) if t not in UNIT_ASKED]) <= 1
             )
             # ... nor a number the trade uses as a name ("l'article 51": the lexicon's experiments of L. 162-31-1)
             trade = "lexicon" not in self.off and any(
