@@ -331,13 +331,16 @@ FACT_INTENTS = {"presidence", "sanction", "age", "duree", "montant", "qui"}
 #   its defining sentence says without these words ("des établissements publics de l'Etat");
 # - "à quelle fréquence ?": the frequency asked, which the codes give as "une fois par an";
 # - "à quoi sert le FIR ?", "ça sert à quoi ?": the verb asks for the role (the codes' "sert" is rare and about
-#   something else: "sert de base", "la rente servie").
+#   something else: "sert de base", "la rente servie");
+# - "quelle est la peine pour exercice illégal de la médecine ?": the sanction asked (searched, "peine" led to
+#   another article's "pendant la durée d'une peine d'interdiction").
 LEGAL_FORM = r"(?:statut|nature|forme|structure) juridique"  # what kind of body is asked (folded text)
 ASKED = re.compile(
     rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b|"
     rf"\b{LEGAL_FORM}\b|(?<=\bquelle )(?:frequence|periodicite)\b|"
     r"(?<=\ba quoi )(?:sert|servent)\b|\b(?:sert|servent)(?= a quoi\b)|(?<=\bca )sert\b|"
-    r"(?<=\bcombien de )temps\b|(?<=\bau )bout(?= de\b)"
+    r"(?<=\bcombien de )temps\b|(?<=\bau )bout(?= de\b)|"
+    r"(?<=\bquelle est la )peine\b|(?<=\bquelles sont les )peines\b|(?<=\bquelle )peine\b|(?<=\bquelles )peines\b"
 )
 
 

@@ -108,6 +108,11 @@ def test_the_words_that_say_what_is_asked_are_not_searched():
     assert asked_words("Que risquent les pharmaciens ?") == ["risquent"]
     assert asked_words("qui pilote la gestion du risque ?") == []
     assert asked_words("Quel risque pèse sur la coopération ?") == []
+    # "quelle est la peine pour … ?" asks for the sanction: the "peine d'interdiction" of another article is not it
+    assert asked_words("quelle est la peine pour exercice illégal de la médecine ?") == ["peine"]
+    assert asked_words("Quelles sont les peines encourues ?") == ["peines"]
+    assert asked_words("quelle peine pour vente de tabac à un mineur") == ["peine"]
+    assert asked_words("la peine d'interdiction d'exercer est prononcée par qui ?") == []
     assert asked_words("tu risques quoi ?") == ["risques"]
     # what kind of body it is: its defining sentence says it without these words
     assert asked_words("c quoi le statut juridique d'une ARS") == ["statut juridique"]
