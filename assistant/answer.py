@@ -59,6 +59,21 @@ TYPE_LABEL = {
 }
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 NOTA = re.compile(r"^\s*NOTA\s*:", re.M)
+# "Un décret en Conseil d'Etat fixe les conditions d'application du présent article.", "Les modalités d'application
+# du présent chapitre sont déterminées par décret.": a code's closing formula says only that a decree exists, never
+# what the question asks (it answered "qui peut demander la stérilisation à visée contraceptive ?"); an answer only
+# to a question about that decree (folded text)
+WHICH_TEXT = r"d'application (?:du present|de la presente|des presentes|de cet|de ce|du|de la|des)\b"
+NO_SUBSTANCE = r"(?:(?!notamment)[^;,]){0,80}"  # "…, notamment le délai": the decree's substance follows
+DECREE_FORMULA = re.compile(
+    r"^(?:[ivx]+\.?\s*-\s*)?(?:un |les )?(?:decrets?|arretes?)[^.;]{0,40}? (?:fixe|fixent|precise|precisent|determine|"
+    r"determinent|definit|definissent) (?:les|la) (?:conditions|modalites)(?: et (?:les )?(?:conditions|modalites))? "
+    rf"{WHICH_TEXT}{NO_SUBSTANCE}$|"
+    r"^(?:[ivx]+\.?\s*-\s*)?(?:les )?(?:conditions|modalites)(?: et (?:les )?(?:conditions|modalites))? "
+    rf"{WHICH_TEXT}{NO_SUBSTANCE}? (?:sont|est) (?:fixees|precisees|determinees|definies) par (?:un )?(?:decret|arrete)"
+    r"[^.;]{0,60}[.;]?$"
+)
+ABOUT_DECREE = re.compile(r"\bdecret|\bapplication\b")
 RELATIVE_FLOOR = 0.5  # sentences scoring at least half the best one join the answer (measured: 0.5 to 0.7)
 IDLE_WEIGHT = 0.5  # a question word that does not carry its subject counts this much in it (measured: 0, 0.25, 0.5)
 OUTSIDE_PASSAGES = 3  # a question on another code's subject is answered only if one of these passages says it
@@ -677,6 +692,7 @@ class Answerer:
         pool = lookup or hits[:3]
         top_score = pool[0].score if pool else 0.0
         notes_count = ABOUT_FORCE.search(fold(asked)) is not None  # the question asks about entry into force
+        about_decree = ABOUT_DECREE.search(fold(asked)) is not None  # ... or about a decree
         candidates = []  # (score, rank, start, hit, sentence text)
         for rank, hit in enumerate(pool):
             if not lookup and hit.score < 0.5 * top_score:
@@ -698,6 +714,8 @@ class Answerer:
                     or (n_words < 20 and sent[-1] not in ".;:!?»)")
                 ):
                     continue  # a title or heading line, not an answer
+                if not about_decree and DECREE_FORMULA.match(fold(sent)):
+                    continue  # "Un décret fixe les conditions d'application du présent article."
                 if ORDER.search(fold(sent)):
                     continue  # an order to the assistant inside a document is never an answer (flagged in the sources)
                 toks = analysed[i]

@@ -952,3 +952,56 @@ def test_a_duration_asked_is_answered_first_by_the_sentence_that_gives_one(tmp_p
     service = service_over(tmp_path, {"licornes.txt": text})
     answer = service.ask("mandat des membres du conseil des licornes durée")
     assert answer.answered and answer.answer.startswith("Le mandat"), answer.answer
+
+
+def test_a_codes_closing_formula_on_its_decree_is_no_answer(tmp_path):
+    """ "qui peut demander la stérilisation à visée contraceptive ?" was answered at the full codes with L. 2123-2's
+    "Un décret en Conseil d'Etat fixe les conditions d'application du présent article.": a code's closing formula
+    says only that a decree exists. It answers only a question about that decree."""
+    from assistant.answer import DECREE_FORMULA
+    from assistant.text import fold
+
+    for formula in (
+        "Un décret en Conseil d'Etat fixe les conditions d'application du présent article.",
+        "Les modalités d'application du présent chapitre sont fixées par décret en Conseil d'Etat.",
+        "III.-Un décret fixe les modalités d'application des articles L. 162-1 à L. 162-4.",
+    ):
+        assert DECREE_FORMULA.match(fold(formula)), formula
+    for substance in (
+        "Un décret précise les modalités d'application du présent article, notamment le délai de réponse.",
+        "Un décret fixe les conditions dans lesquelles les caisses délivrent la carte.",
+        "Un décret en Conseil d'Etat précise le contenu et la durée de la convention.",
+    ):
+        assert not DECREE_FORMULA.match(fold(substance)), substance
+    text = (
+        "Les licornes de la vallée sont gardées par la caisse régionale. Toute personne majeure peut demander la "
+        "garde d'une licorne à la caisse régionale. Un décret en Conseil d'Etat fixe les conditions d'application "
+        "du présent article.\n"
+    )
+    service = service_over(tmp_path, {"garde.txt": text})
+    who = service.ask("quelles sont les conditions pour la garde d'une licorne ?")
+    assert who.answered and "Toute personne majeure" in who.answer, who.answer
+    assert "Conseil d'Etat" not in who.answer, who.answer
+    decree = service.ask("quel décret fixe les conditions d'application pour la garde des licornes ?")
+    assert decree.answered and "Conseil d'Etat" in decree.answer, decree.answer
+
+
+def test_the_peine_asked_is_not_the_subject_of_a_sanction_question(tmp_path):
+    """ "quelle est la peine pour exercice illégal de la médecine ?" was answered at the full codes with L. 4442-1 on
+    practising "pendant la durée d'une peine d'interdiction temporaire" (3 months), not L. 4161-5 ("est puni de deux
+    ans d'emprisonnement"): the word "peine" that asks for the sanction was searched as what the question is about."""
+    service = service_over(
+        tmp_path,
+        {
+            "garde.txt": (
+                "La garde illégale de licornes est punie de deux ans d'emprisonnement et de 30 000 euros d'amende.\n"
+            ),
+            "interdiction.txt": (
+                "La garde illégale de licornes pendant la durée d'une peine d'interdiction temporaire est punie de "
+                "trois mois d'emprisonnement.\n"
+            ),
+            **{f"autre-{i}.txt": f"La garde des griffons numéro {i} est confiée à la caisse.\n" for i in range(4)},
+        },
+    )
+    answer = service.ask("quelle est la peine pour la garde illégale de licornes ?")
+    assert answer.answered and answer.answer.startswith("La garde illégale de licornes est punie"), answer.answer
