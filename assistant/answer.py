@@ -22,7 +22,16 @@ from assistant.answertype import (
 from assistant.cite import citation_of, display_article
 from assistant.glossary import LongForms
 from assistant.index import Index
-from assistant.intent import asked_words, has_cue, reversed_agent, says_length, says_until, shape_of
+from assistant.intent import (
+    acts_on_asked,
+    asked_words,
+    has_cue,
+    names_action,
+    reversed_agent,
+    says_length,
+    says_until,
+    shape_of,
+)
 from assistant.lexical import correct
 from assistant.llm import LLM, passage_text
 from assistant.outside import outside_subject
@@ -113,6 +122,7 @@ MUST_HOLD = {
 SUBJECT_FLOOR = 0.0  # a sentence whose subject is the notion leads when it scores this share of the best one
 SUBJECT_BOOST = 1.5  # ... and a sentence whose subject is the notion asked about and says what is asked, this much
 LENGTH_BOOST = 1.2  # a sentence that gives a length of time ("cinq ans") counts this much more for a duration asked
+ACTS_BOOST = 1.25  # a sentence where the verb of "qui <verb> <noun> ?" acts on that noun counts this much more
 CUE_BOOST = 1.25  # a sentence with a cue phrase of the question's intent ("est présidé par") counts this much more
 # A sentence of a legislative article (L., LO) counts this much more in the choice of the answer's sentences: where
 # the law and its decree both say it ("un CAQES est conclu entre..." in L. 162-30-2 and D. 162-14), the law leads.
@@ -767,6 +777,18 @@ class Answerer:
         intent = None if plain_lookup else result.intent
         if intent:  # a sentence holding a cue phrase of the question's intent answers it first
             candidates = [(c[0] * CUE_BOOST if has_cue(c[4], intent) else c[0], *c[1:]) for c in candidates]
+        if intent == "qui":
+            # ... and of who acts, one where the question's verb acts on what it names ("Chaque organisme délivre
+            # une carte Vitale"), an authority named or not: that too is a cue, and more
+            candidates = [
+                (
+                    c[0] * ACTS_BOOST * (1 if has_cue(c[4], intent) else CUE_BOOST)
+                    if acts_on_asked(asked, c[4])
+                    else c[0],
+                    *c[1:],
+                )
+                for c in candidates
+            ]
         if intent == "duree":  # ... and of a duration, one that gives a length of time before one that names it
             candidates = [(c[0] * LENGTH_BOOST if says_length(c[4]) else c[0], *c[1:]) for c in candidates]
         if intent in SUBJECT_CUES and self.settings.subject_weight and "subject" not in self.retriever.off:
@@ -793,10 +815,14 @@ class Answerer:
             def says_asked(sentence: str) -> bool:
                 return (
                     has_cue(sentence, intent)
+                    # "qui nomme le directeur ?": "Le directeur dirige la caisse" names an authority, not who appoints
+                    and (intent != "qui" or names_action(asked, sentence))
                     # a number answers "combien ?"; a length of time, which the duration's cues hold, "combien
                     # de temps ?" ("signé avec trois syndicats" does not say for how long)
                     or (intent == "montant" and has_type(sentence, "nombre"))
                     or (intent == "duree" and says_until(sentence))
+                    # "Chaque organisme … délivre une carte Vitale" says who delivers it, naming no authority
+                    or (intent == "qui" and acts_on_asked(asked, sentence))
                     # "à quelle fréquence ?": "une fois par an"; "à partir de quand ?": a date
                     or (kind in ("quand", "date") and has_type(sentence, kind))
                 )

@@ -267,6 +267,81 @@ def reversed_agent(question: str, sentence: str, long_forms=None) -> bool:
     return all(v or as_agent(i) for i, v in zip(at, verbs, strict=True))
 
 
+# The words a sentence says an action asked with "qui <verb> … ?" in: its own verb and noun ("gère" and "la
+# gestion"), and the verbs the codes write for it ("qui fixe le budget ?": "le budget est arrêté par…") (folded
+# word starts)
+ACTION_WORDS = {
+    "gere": ("ger", "gestion"),
+    "nomme": ("nomm", "nomin", "design"),
+    "designe": ("design", "nomm", "nomin"),
+    "paie": ("pai", "pay", "charge", "rembours", "financ", "vers", "suppor"),
+    "paye": ("pai", "pay", "charge", "rembours", "financ", "vers", "suppor"),
+    "verse": ("vers", "pai", "pay", "servi", "attribu", "allou", "liquid"),
+    "finance": ("financ", "dotation", "contribu", "charge", "vers"),
+    "conclut": ("conclu", "sign"),
+    "signe": ("sign", "conclu"),
+    "arrete": ("arret", "fix", "adopt", "approuv", "etabli"),
+    "fixe": ("fix", "arret", "determin", "etabli"),
+    "decide": ("decid", "decis", "arret", "fix", "prononc", "statu"),
+    "controle": ("control", "inspect", "verifi"),
+    "dirige": ("dirig", "direct"),
+    "autorise": ("autoris", "agre", "licence", "accord"),
+    "organise": ("organis", "coordon"),
+    "pilote": ("pilot", "coordon", "anim"),
+    "delivre": ("delivr", "attribu"),
+    "elabore": ("elabor", "arret", "etabli", "prepar"),
+    "valide": ("valid", "approuv", "adopt"),
+    "approuve": ("approuv", "valid", "adopt"),
+    "evalue": ("evalu",),
+}
+
+
+def names_action(question: str, sentence: str) -> bool:
+    """The sentence says the action a question "qui <verb> <det> <noun> ?" asks about: its verb or a word of its
+    family (``ACTION_WORDS``), not only an authority ("Le directeur dirige la caisse" does not say who appoints
+    him). True when the question is not of that form."""
+    m = ACTS_ON.search(folded(question))
+    if not m or m.group(1) in NOT_ACTION:
+        return True
+    verb = m.group(1)
+    starts = ACTION_WORDS.get(verb) or (stem(verb)[: max(4, len(stem(verb)) - 2)],)
+    return any(w.startswith(starts) for w in re.findall(r"\w+", fold(sentence)))
+
+
+def acts_on_asked(question: str, sentence: str) -> bool:
+    """The sentence says who does what a question "qui <verb> <det> <noun> ?" asks: the question's verb, active,
+    acts on the noun ("Chaque organisme d'assurance maladie délivre une carte Vitale" for "qui délivre la carte
+    vitale ?"), or the noun is its subject in the passive with an agent ("la convention est signée par l'UNCAM").
+    False when the question is not of that form."""
+    q = folded(question)
+    m = ACTS_ON.search(q)
+    if not m or m.group(1) in NOT_ACTION:
+        return False
+    verb = stem(m.group(1))
+    root = verb[: max(4, len(verb) - 2)]
+    long_name = bool(m.group(3)) and m.group(3) not in NAME_ENDS
+    name = [inflected(m.group(2))] + ([inflected(m.group(3))] if long_name else [])
+    written = re.findall(r"\w+", sentence.lower())
+    words = [fold(w) for w in written]
+    forms = [inflected(w) for w in words]
+
+    def named(span: range) -> bool:
+        return any(forms[k : k + len(name)] == name for k in span)
+
+    for i, w in enumerate(words):
+        if not stem(w).startswith(root) or (i and words[i - 1] in NOUN_BEFORE):
+            continue
+        if written[i].endswith(PARTICIPLE):
+            # "… la carte est délivrée par la caisse": the noun before, the agent after
+            if named(range(max(0, i - 5 - len(name)), i - len(name) + 1)) and "par" in words[i + 1 : i + 4]:
+                return True
+            continue
+        # "délivre une carte", "signe avec l'agence le contrat": the noun within the next few words
+        if named(range(i + 1, min(len(words), i + 5))):
+            return True
+    return False
+
+
 # Cue phrases of legal text, accents folded, by intent: a sentence holding one answers that kind of question.
 CUES: dict[str, re.Pattern] = {
     name: re.compile(rx)

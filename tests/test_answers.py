@@ -1005,3 +1005,24 @@ def test_the_peine_asked_is_not_the_subject_of_a_sanction_question(tmp_path):
     )
     answer = service.ask("quelle est la peine pour la garde illégale de licornes ?")
     assert answer.answered and answer.answer.startswith("La garde illégale de licornes est punie"), answer.answer
+
+
+def test_who_acts_is_said_by_the_sentence_where_the_verb_acts_on_the_thing_asked(tmp_path):
+    """ "qui délivre la carte vitale ?" was answered at the full codes with "Un arrêté des ministres … détermine les
+    justificatifs … pour la délivrance de la carte Vitale" (a minister named) before R. 161-33-2's "Chaque organisme
+    d'assurance maladie obligatoire délivre une carte Vitale …"; and "qui nomme le directeur de la CPAM ?" with "Le
+    directeur dirige la caisse primaire": an authority named, the appointment asked not said."""
+    service = service_over(
+        tmp_path,
+        {
+            "carte.txt": (
+                "Un arrêté des ministres détermine les justificatifs qui peuvent être produits pour la délivrance de "
+                "la carte des licornes. Chaque éleveur agréé délivre une carte des licornes aux personnes qui lui "
+                "sont rattachées. Le directeur dirige la caisse des licornes et en est responsable.\n"
+            ),
+        },
+    )
+    who = service.ask("qui délivre la carte des licornes ?")
+    assert who.answered and who.answer.startswith("Chaque éleveur agréé délivre"), who.answer
+    appoints = service.ask("qui nomme le directeur de la caisse des licornes ?")
+    assert not appoints.answered and "dirige" not in appoints.answer.split("Passages")[0], appoints.answer

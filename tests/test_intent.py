@@ -451,3 +451,35 @@ def test_an_acronym_asked_about_is_found_spelled_out():
     assert not reversed_agent("qui contrôle les ARS ?", controlled, long_forms)
     elects = "La conférence régionale de la santé et de l'autonomie réunie en assemblée plénière élit son président."
     assert not reversed_agent("qui préside la CRSA ?", elects, long_forms)
+
+
+def test_a_sentence_where_the_verb_asked_acts_on_its_object_says_who_acts():
+    """ "qui délivre la carte vitale ?": "Chaque organisme … délivre une carte Vitale" says who; "Un arrêté …
+    détermine les justificatifs … pour la délivrance de la carte Vitale" does not; nor "ils peuvent signer des
+    conventions" for "qui signe la convention médicale ?" (the name asked is written in full)."""
+    from assistant.intent import acts_on_asked
+
+    q = "qui délivre la carte vitale ?"
+    assert acts_on_asked(q, "Chaque organisme d'assurance maladie délivre une carte Vitale aux assurés.")
+    assert acts_on_asked(q, "La carte Vitale est délivrée par la caisse primaire.")
+    assert not acts_on_asked(q, "Un arrêté détermine les justificatifs produits pour la délivrance de la carte Vitale.")
+    assert not acts_on_asked(q, "Une carte Vitale peut être délivrée à une personne mineure.")
+    assert not acts_on_asked("qui signe la convention médicale ?", "Ils peuvent signer des conventions.")
+    assert acts_on_asked("qui signe la convention médicale ?", "L'union signe la convention médicale.")
+    assert not acts_on_asked("c'est quoi la carte vitale ?", "La caisse délivre la carte Vitale.")
+
+
+def test_a_who_question_is_answered_by_a_sentence_that_says_its_action():
+    """ "qui nomme le directeur de la CPAM ?" was answered "Le directeur dirige la caisse primaire…": an authority
+    named (the one asked about), no appointment said. The verb, its noun or a verb the codes write for it must be
+    there ("la gestion" for "gère", "arrêté par" for "fixe")."""
+    from assistant.intent import names_action
+
+    q = "qui nomme le directeur de la CPAM ?"
+    assert not names_action(q, "Le directeur dirige la caisse primaire d'assurance maladie.")
+    assert names_action(q, "Le directeur est nommé par le directeur général de la Caisse nationale.")
+    assert names_action(q, "La nomination du directeur est faite par le directeur général.")
+    assert names_action("qui gère l'UNCAM ?", "La Caisse nationale assure la gestion administrative de l'union.")
+    assert names_action("qui fixe le budget ?", "Le budget est arrêté par le directeur général.")
+    assert not names_action("qui fixe le budget ?", "Le budget est transmis au directeur général.")
+    assert names_action("c'est quoi le budget ?", "Le budget est transmis au directeur général.")  # no action asked
