@@ -333,7 +333,12 @@ def acts_on_asked(question: str, sentence: str) -> bool:
             continue
         if written[i].endswith(PARTICIPLE):
             # "… la carte est délivrée par la caisse": the noun before, the agent after
-            if named(range(max(0, i - 5 - len(name)), i - len(name) + 1)) and "par" in words[i + 1 : i + 4]:
+            # ("Le plan d'actions pluriannuel régional … des soins est arrêté par le directeur": the noun opens the
+            # subject, the auxiliary comes right before the participle)
+            near = range(max(0, i - 5 - len(name)), i - len(name) + 1)
+            far = range(max(0, i - 15 - len(name)), i - len(name) + 1)
+            passive = i and words[i - 1] in AUXILIARIES
+            if "par" in words[i + 1 : i + 4] and (named(near) or passive and named(far)):
                 return True
             continue
         # "délivre une carte", "signe avec l'agence le contrat": the noun within the next few words

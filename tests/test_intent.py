@@ -467,6 +467,15 @@ def test_a_sentence_where_the_verb_asked_acts_on_its_object_says_who_acts():
     assert not acts_on_asked("qui signe la convention médicale ?", "Ils peuvent signer des conventions.")
     assert acts_on_asked("qui signe la convention médicale ?", "L'union signe la convention médicale.")
     assert not acts_on_asked("c'est quoi la carte vitale ?", "La caisse délivre la carte Vitale.")
+    # the noun opens a long subject, the auxiliary right before the participle
+    plan = (
+        "II. – Le plan d'actions pluriannuel régional d'amélioration de la pertinence des soins est arrêté par le "
+        "directeur."
+    )
+    assert acts_on_asked("qui arrête le plan d'actions pertinence ?", plan)
+    assert not acts_on_asked(
+        "qui arrête le plan ?", "Le plan, dont les actions ont été définies avec soin, arrêté hier."
+    )
 
 
 def test_a_who_question_is_answered_by_a_sentence_that_says_its_action():
