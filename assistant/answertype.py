@@ -305,7 +305,13 @@ def gives_count(sentence: str, nouns: list[str]) -> bool:
     for i, w in enumerate(words):
         if not set(analyse(w)[:1]) & stems:
             continue
-        if any(number(b) for b in words[max(0, i - COUNT_WINDOW) : i]):
+        # ... not a number of those chosen among them ("quatre vice-présidents, dont trois désignés parmi les
+        # membres": three vice-presidents)
+        before = words[max(0, i - COUNT_WINDOW) : i]
+        if (
+            any(number(b) for b in before)
+            and "parmi" not in before[next(k for k, b in enumerate(before) if number(b)) :]
+        ):
             return True
         # "le nombre de membres est fixé à douze": the number follows, close by
         if i >= 2 and words[i - 2] == "nombre" and any(number(a) for a in words[i + 1 : i + 1 + 2 * COUNT_WINDOW]):

@@ -209,6 +209,10 @@ def test_what_a_how_many_question_counts(question, noun):
         # "à partir de combien d'enfants ?": an ordinal counts them; the ordinal of a text's part does not
         ("Les allocations familiales sont dues à partir du deuxième enfant à charge.", ["enfants"], True),
         ("Au troisième alinéa, les enfants à charge sont ceux du foyer.", ["enfants"], False),
+        # "combien de membres au conseil de surveillance de l'ARS ?" was answered with L. 1432-3's vice-presidents:
+        # a number of those chosen among the members is not a number of members
+        ("Il est assisté de quatre vice-présidents, dont trois désignés parmi les membres du I.", ["membres"], False),
+        ("Parmi les douze membres du conseil, trois sont élus.", ["membres"], True),
     ],
 )
 def test_a_count_is_a_number_of_the_thing_counted(sentence, nouns, gives):
