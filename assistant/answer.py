@@ -206,6 +206,10 @@ IMPERSONAL = re.compile(
     r"(?:,|\s+(?:un|une|des|auprès|dans|au|à|en|par)\b)))"
 )
 NEW_PART = re.compile(r"\s*(?:[IVX]+\s*\.?\s*[-–—]|\d{1,2}\s*°|[a-z]\)|[-–•])")
+PRONOUN = re.compile(
+    r"\s*(?:Il|Elle|Ils|Elles|Celui-ci|Celle-ci|Ceux-ci|Celles-ci|Ce dernier|Cette dernière|Ces derniers|"
+    r"Ces dernières)\b"
+)
 ANTECEDENT_WORDS = 35  # the sentence an anaphoric lead refers to joins the answer when this short or shorter
 
 
@@ -936,7 +940,11 @@ class Answerer:
         if moved:
             chosen = [moved] + [c for c in chosen if c is not moved]
             before = (moved[2], moved[4])
-        elif before and shown_whole(before[1]):
+        elif before and (shown_whole(before[1]) or PRONOUN.match(head[4])):
+            # a long antecedent too when the lead opens on a pronoun, which names nothing ("Cette sanction" does),
+            # shown from its clauses that hold the question's words within the lead's room: alone, "Ils ont
+            # également seuls qualité pour … appliquer les semelles" answered "un kiné peut-il prescrire des
+            # semelles ?" (they are the pédicures-podologues of the sentence before)
             chosen.insert(0, (head[0], head[1], before[0], head[3], before[1]))
         else:
             before = None

@@ -111,6 +111,44 @@ def test_a_list_lead_that_opens_on_a_pronoun_keeps_its_antecedent_and_items(tmp_
     assert any("Des actions financées" in x for x in lines[1:]), answer.answer
 
 
+def test_a_long_antecedent_comes_first_when_the_lead_opens_on_a_pronoun(tmp_path):
+    """ "un kiné peut-il prescrire des semelles ?" was answered at the full codes with L. 4322-1's "Ils ont également
+    seuls qualité pour … appliquer les semelles …" alone: its antecedent (the pédicures-podologues, 39 words) was too
+    long to join the answer. A lead that opens on a pronoun names nothing: its antecedent comes first, however
+    long. One that opens on a demonstrative and its noun ("Cette allocation") names it: a long one does not."""
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    long_opening = (
+        "Les soigneurs de licornes, à partir d'un examen de la crinière qu'ils ont préalablement établi et consigné "
+        "dans le registre de l'écurie, ont seuls qualité pour traiter directement les affections de la corne, "
+        "limitées aux couches superficielles, à l'exclusion de toute intervention chirurgicale."
+    )
+    assert len(long_opening.split()) > 35
+    (corpus / "soigneurs.txt").write_text(
+        long_opening + "\n\nIls ont également seuls qualité pour confectionner et appliquer les fers argentés.\n",
+        encoding="utf-8",
+    )
+    (corpus / "prime.txt").write_text(
+        long_opening.replace("Les soigneurs de licornes", "Les éleveurs de griffons")
+        + "\n\nCette prime des griffons est versée chaque année aux éleveurs.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(index=tmp_path / "index", embedding_model=FAKE)
+    assert not refresh(settings, [corpus]).failed
+    service = Service(settings, follow=False)
+    answer = service.ask("peut-on confectionner des fers argentés ?")
+    assert answer.answered, answer.answer
+    first, second = answer.answer.split(" [1] ")[:2]
+    assert first.startswith("Les soigneurs de licornes"), answer.answer
+    assert second.startswith("Ils ont également"), answer.answer
+    prime = service.ask("la prime des griffons est versée quand ?")
+    assert prime.answered and prime.answer.startswith("Cette prime des griffons"), prime.answer
+
+
 def test_the_antecedent_is_the_nearest_sentence_before_that_names_its_subject():
     text = (
         "Le contrat est signé par le directeur général. Il comporte un volet financier. "
