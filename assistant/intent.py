@@ -269,15 +269,15 @@ def reversed_agent(question: str, sentence: str, long_forms=None) -> bool:
 
 # The words a sentence says an action asked with "qui <verb> … ?" in: its own verb and noun ("gère" and "la
 # gestion"), and the verbs the codes write for it ("qui fixe le budget ?": "le budget est arrêté par…") (folded
-# word starts)
+# word starts, or phrases with a space: "pris en charge", not the "chargé" of "le ministre chargé de")
 ACTION_WORDS = {
     "gere": ("ger", "gestion"),
     "nomme": ("nomm", "nomin", "design"),
     "designe": ("design", "nomm", "nomin"),
-    "paie": ("pai", "pay", "charge", "rembours", "financ", "vers", "suppor"),
-    "paye": ("pai", "pay", "charge", "rembours", "financ", "vers", "suppor"),
+    "paie": ("pai", "pay", "en charge", "a la charge", "rembours", "financ", "vers", "suppor"),
+    "paye": ("pai", "pay", "en charge", "a la charge", "rembours", "financ", "vers", "suppor"),
     "verse": ("vers", "pai", "pay", "servi", "attribu", "allou", "liquid"),
-    "finance": ("financ", "dotation", "contribu", "charge", "vers"),
+    "finance": ("financ", "dotation", "contribu", "en charge", "a la charge", "vers"),
     "conclut": ("conclu", "sign"),
     "signe": ("sign", "conclu"),
     "arrete": ("arret", "fix", "adopt", "approuv", "etabli"),
@@ -305,7 +305,14 @@ def names_action(question: str, sentence: str) -> bool:
         return True
     verb = m.group(1)
     starts = ACTION_WORDS.get(verb) or (stem(verb)[: max(4, len(stem(verb)) - 2)],)
-    return any(w.startswith(starts) for w in re.findall(r"\w+", fold(sentence)))
+    text = fold(sentence)
+    # a phrase ("prise en charge", "à la charge de": not the "ministre chargé de" of every decree) as written, a
+    # word by its start
+    phrases = tuple(x for x in starts if " " in x)
+    if any(re.search(rf"\b{re.escape(x)}\b", text) for x in phrases):
+        return True
+    words = tuple(x for x in starts if " " not in x)
+    return bool(words) and any(w.startswith(words) for w in re.findall(r"\w+", text))
 
 
 def acts_on_asked(question: str, sentence: str) -> bool:

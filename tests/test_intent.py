@@ -492,3 +492,7 @@ def test_a_who_question_is_answered_by_a_sentence_that_says_its_action():
     assert names_action("qui fixe le budget ?", "Le budget est arrêté par le directeur général.")
     assert not names_action("qui fixe le budget ?", "Le budget est transmis au directeur général.")
     assert names_action("c'est quoi le budget ?", "Le budget est transmis au directeur général.")  # no action asked
+    # who pays: "pris en charge", not the "chargé" of "le ministre chargé de la sécurité sociale"
+    q = "qui paie le transport en ambulance ?"
+    assert names_action(q, "Les frais de transport sont pris en charge par l'assurance maladie.")
+    assert not names_action(q, "Un référentiel arrêté par le ministre chargé de la sécurité sociale précise les cas.")
