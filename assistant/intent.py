@@ -269,29 +269,40 @@ def reversed_agent(question: str, sentence: str, long_forms=None) -> bool:
 
 # The words a sentence says an action asked with "qui <verb> … ?" in: its own verb and noun ("gère" and "la
 # gestion"), and the verbs the codes write for it ("qui fixe le budget ?": "le budget est arrêté par…") (folded
-# word starts, or phrases with a space: "pris en charge", not the "chargé" of "le ministre chargé de")
+# word starts, whole words with a final "$", or phrases with a space: "pris en charge", not the "chargé" of "le
+# ministre chargé de")
+PAY = ("paie", "paye", "paya", "en charge", "a la charge", "rembours", "financ", "verse", "versa", "supporte")
+SETTLED = (
+    "etabli$",
+    "etablie$",
+    "etablis$",
+    "etablies$",
+    "etablit$",
+    "etablir$",
+    "etablissent$",
+)  # not "établissement"
 ACTION_WORDS = {
-    "gere": ("ger", "gestion"),
+    "gere": ("gere", "gestion"),  # not "gériatrie"
     "nomme": ("nomm", "nomin", "design"),
     "designe": ("design", "nomm", "nomin"),
-    "paie": ("pai", "pay", "en charge", "a la charge", "rembours", "financ", "vers", "suppor"),
-    "paye": ("pai", "pay", "en charge", "a la charge", "rembours", "financ", "vers", "suppor"),
-    "verse": ("vers", "pai", "pay", "servi", "attribu", "allou", "liquid"),
-    "finance": ("financ", "dotation", "contribu", "en charge", "a la charge", "vers"),
-    "conclut": ("conclu", "sign"),
-    "signe": ("sign", "conclu"),
-    "arrete": ("arret", "fix", "adopt", "approuv", "etabli"),
-    "fixe": ("fix", "arret", "determin", "etabli"),
-    "decide": ("decid", "decis", "arret", "fix", "prononc", "statu"),
+    "paie": PAY,
+    "paye": PAY,
+    "verse": ("verse", "versa", "paie", "paye", "servie", "servi$", "attribu", "allou", "liquid"),  # not "version"
+    "finance": ("financ", "dotation", "contribu", "en charge", "a la charge", "verse"),
+    "conclut": ("conclu", "signe", "signat"),  # not "signaler"
+    "signe": ("signe", "signat", "conclu"),
+    "arrete": ("arret", "fix", "adopt", "approuv", *SETTLED),
+    "fixe": ("fix", "arret", "determin", *SETTLED),
+    "decide": ("decid", "decis", "arret", "fix", "prononc", "statue"),  # not "statut"
     "controle": ("control", "inspect", "verifi"),
-    "dirige": ("dirig", "direct"),
-    "autorise": ("autoris", "agre", "licence", "accord"),
-    "organise": ("organis", "coordon"),
-    "pilote": ("pilot", "coordon", "anim"),
+    "dirige": ("dirig", "direct"),  # "le directeur général" is who directs
+    "autorise": ("autoris", "agre", "licence", "accorde"),  # not "avec l'accord de"
+    "organise": ("organise", "organisa", "coordon"),  # not "organisme"
+    "pilote": ("pilot", "coordon", "anime", "animation"),  # not "animaux"
     "delivre": ("delivr", "attribu"),
-    "elabore": ("elabor", "arret", "etabli", "prepar"),
-    "valide": ("valid", "approuv", "adopt"),
-    "approuve": ("approuv", "valid", "adopt"),
+    "elabore": ("elabor", "arret", "prepar", *SETTLED),
+    "valide": ("valide", "validation", "approuv", "adopt"),  # not "validité"
+    "approuve": ("approuv", "valide", "validation", "adopt"),
     "evalue": ("evalu",),
 }
 
@@ -311,8 +322,9 @@ def names_action(question: str, sentence: str) -> bool:
     phrases = tuple(x for x in starts if " " in x)
     if any(re.search(rf"\b{re.escape(x)}\b", text) for x in phrases):
         return True
-    words = tuple(x for x in starts if " " not in x)
-    return bool(words) and any(w.startswith(words) for w in re.findall(r"\w+", text))
+    words = tuple(x for x in starts if " " not in x and not x.endswith("$"))
+    whole = {x[:-1] for x in starts if x.endswith("$")}  # "établi$": that word only
+    return any(w in whole or (words and w.startswith(words)) for w in re.findall(r"\w+", text))
 
 
 def acts_on_asked(question: str, sentence: str) -> bool:

@@ -496,3 +496,10 @@ def test_a_who_question_is_answered_by_a_sentence_that_says_its_action():
     q = "qui paie le transport en ambulance ?"
     assert names_action(q, "Les frais de transport sont pris en charge par l'assurance maladie.")
     assert not names_action(q, "Un référentiel arrêté par le ministre chargé de la sécurité sociale précise les cas.")
+    # a word start that is another word is no family: "établissement", "version", "organisme", "validité"
+    assert names_action("qui arrête le budget ?", "Le budget est établi par le directeur.")
+    assert not names_action("qui arrête le budget ?", "Le budget de l'établissement est transmis.")
+    assert not names_action("qui verse la rente ?", "La version en vigueur de la rente est transmise.")
+    assert names_action("qui verse la rente ?", "La rente est servie par la caisse.")
+    assert not names_action("qui organise la garde ?", "L'organisme local informe de la garde.")
+    assert not names_action("qui valide le plan ?", "La durée de validité du plan est de deux ans.")
