@@ -391,7 +391,7 @@ class Answerer:
         forms: dict[str, set[tuple[str, ...]]] = {}
         for token in re.findall(r"[A-Za-zÉé0-9]{2,12}", result.question):
             if token.isupper():
-                for t in analyse(token):
+                for t in analyse(token) or ([fold(token)] if self.index.glossary.lookup(token) else []):
                     forms.setdefault(t, set()).update(
                         tuple(analyse(x)) for x in self.index.glossary.lookup(token)[:2] if analyse(x)
                     )
@@ -401,6 +401,15 @@ class Answerer:
                     for t in entry.stems or analyse(entry.trigger):
                         forms.setdefault(t, set()).update(tuple(analyse(x)) for x in entry.terms if analyse(x))
         return forms
+
+    def stop_acronyms(self, result: SearchResult) -> list[str]:
+        """The acronyms the question writes that are also stop words ("HAS", "DES", "AS"), folded: the analysis
+        drops them, their long forms stand for them ("c'est quoi la HAS ?" had no term left and was refused)."""
+        return [
+            fold(token)
+            for token in dict.fromkeys(re.findall(r"[A-Za-zÉé0-9]{2,12}", result.question))
+            if token.isupper() and not analyse(token) and self.index.glossary.lookup(token)
+        ]
 
     def acronym_forms(self, result: SearchResult) -> dict[str, set[tuple[str, ...]]]:
         """The long forms of the acronyms the question writes (``_long_forms``): names, held as written."""
@@ -450,7 +459,7 @@ class Answerer:
                 if t not in units:
                     units[t], orders[t] = frozenset(name), name
         out = []
-        for term in dict.fromkeys(result.terms + analyse(" ".join(result.acronyms))):
+        for term in dict.fromkeys(result.terms + analyse(" ".join(result.acronyms)) + self.stop_acronyms(result)):
             if term in QUESTION_WORDS or re.match(r"^\d+$", term) or (term == "age" and result.intent == "age"):
                 continue  # "à partir de quel âge … ?" asks for an age: the subject is the rest
             alternatives = frozenset(stands_for.get(term, ()))
@@ -535,7 +544,7 @@ class Answerer:
     def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3
         passage (the refusal signal, calibrated on the eval set)."""
-        weights = {t: self.index.lexical.idf(t) for t in dict.fromkeys(result.terms)}
+        weights = {t: self.index.lexical.idf(t) for t in dict.fromkeys(result.terms + self.stop_acronyms(result))}
         # A question word is also found where a long form of it is: "avorter" in a sentence on the
         # "interruption volontaire de grossesse", "CRSA" where the conference is named in full.
         alternatives = {t: alts for t, alts in self.stands_for(result).items() if t in weights and alts}

@@ -1026,3 +1026,21 @@ def test_who_acts_is_said_by_the_sentence_where_the_verb_acts_on_the_thing_asked
     assert who.answered and who.answer.startswith("Chaque éleveur agréé délivre"), who.answer
     appoints = service.ask("qui nomme le directeur de la caisse des licornes ?")
     assert not appoints.answered and "dirige" not in appoints.answer.split("Passages")[0], appoints.answer
+
+
+def test_an_acronym_that_is_also_a_stop_word_is_the_subject_its_long_form_stands_for(tmp_path):
+    """ "c'est quoi la HAS ?" was refused at the full codes: "has" is a stop word, so the question had no term left
+    and its evidence was nil, though the search found L. 161-37 through the acronym's long form. An acronym the
+    glossary knows is held where its long form is."""
+    service = service_over(
+        tmp_path,
+        {
+            "has.txt": (
+                "La Haute Autorité de sellerie (HAS) est une autorité publique indépendante qui évalue les "
+                "licornes de la région.\n"
+            ),
+            **{f"autre-{i}.txt": f"Le griffon numéro {i} est gardé par la caisse régionale.\n" for i in range(4)},
+        },
+    )
+    answer = service.ask("c'est quoi la HAS ?")
+    assert answer.answered and "autorité publique indépendante" in answer.answer, answer.answer
