@@ -366,6 +366,13 @@ def acts_on_asked(question: str, sentence: str) -> bool:
     return False
 
 
+# A body named and, between commas, the kind of body it is (folded): "La Haute Autorité de santé, autorité publique
+# indépendante à caractère scientifique, est chargée de", "Le fonds, établissement public de l'Etat, finance"
+APPOSITION = (
+    r"^[^,;:]{3,90}, (?:autorite|etablissement|organisme|instance|agence|service|personne morale|groupement|"
+    r"association|commission|conseil|fonds|office|caisse|union|societe) [^,;:]{0,80}, "
+)
+
 # Cue phrases of legal text, accents folded, by intent: a sentence holding one answers that kind of question.
 CUES: dict[str, re.Pattern] = {
     name: re.compile(rx)
@@ -373,7 +380,10 @@ CUES: dict[str, re.Pattern] = {
         "presidence": r"\bpreside|\bpresidence\b|\bpresident\b",
         "composition": r"\bcompos|\bcomprend\b|\bcomprennent\b|\bmembres\b|\bsiegent\b|\brepresentants?\b|"
         r"\best constitue|\bsont constitue|\bregroupe\b|\breunit\b",
-        "definition": r"\best (?:un|une|le|la|l')\b|\bsont (?:des|les)\b|\bs'entend\b|\bon entend par\b|\bconstitue|"
+        # ... or says what kind of body it is in an apposition ("La Haute Autorité de santé, autorité publique
+        # indépendante à caractère scientifique, est chargée de")
+        "definition": rf"{APPOSITION}|"
+        r"\best (?:un|une|le|la|l')\b|\bsont (?:des|les)\b|\bs'entend\b|\bon entend par\b|\bconstitue|"
         r"\ba pour objet|\bont pour objet|\bdesigne|\best cree|\bsont crees|\bappelee?s?\b|\bdite?s?\b",
         "role": r"\bmissions?\b|\bun role\b|\best chargee?s?\b|\bsont charge|\ba pour objet|\bont pour objet|"
         r"\bveillent?\b|\bcontribuent?\b|\bassurent?\b|\bdefinit\b|\bmettent en oeuvre|\bmet en oeuvre|\bcoordonne",

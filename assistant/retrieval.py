@@ -14,7 +14,7 @@ import numpy as np
 from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
-from assistant.intent import LEGAL_FORM, asked_words, has_cue, intent_of
+from assistant.intent import APPOSITION, LEGAL_FORM, asked_words, has_cue, intent_of
 from assistant.lexical import correct
 from assistant.lexicon import default_chat_words, default_lexicon
 from assistant.places import places_in
@@ -527,6 +527,7 @@ class Retriever:
 # What a sentence whose subject is the notion says when it answers each kind of question about it (folded).
 SUBJECT_CUES = {
     "definition": re.compile(
+        rf"{APPOSITION}|"
         r"\b(?:est|sont)\s+(?:un|une|des|l'|le|la|les|constituee?s?|cree?e?s?|institue?e?s?|"
         r"conclue?s?|etablie?s?)\b|\ba pour (?:mission|objet)|\bont pour (?:mission|objet)|"
         r"\bdefinit\b|\bconcourt\b|\bfinance\b|\bs'entend\b"

@@ -503,3 +503,15 @@ def test_a_who_question_is_answered_by_a_sentence_that_says_its_action():
     assert names_action("qui verse la rente ?", "La rente est servie par la caisse.")
     assert not names_action("qui organise la garde ?", "L'organisme local informe de la garde.")
     assert not names_action("qui valide le plan ?", "La durée de validité du plan est de deux ans.")
+
+
+def test_an_apposition_that_says_what_kind_of_body_it_is_defines_it():
+    """ "c'est quoi la HAS ?" was answered with L. 161-45's "Les ressources de la Haute Autorité de santé sont
+    constituées notamment par :" before L. 161-37's "La Haute Autorité de santé, autorité publique indépendante à
+    caractère scientifique, est chargée de :": the kind of body between commas is a definition's cue."""
+    assert has_cue(
+        "La Haute Autorité de santé, autorité publique indépendante à caractère scientifique, est chargée de :",
+        "definition",
+    )
+    assert has_cue("Le fonds, établissement public de l'Etat, finance les actions.", "definition")
+    assert not has_cue("Le directeur, après avis du conseil, fixe la liste.", "definition")
