@@ -598,9 +598,13 @@ def opens_on(text: str, names: list[str], cue: re.Pattern, acts_on: re.Pattern |
     near_start = re.compile(
         rf"(?:^|[.;:!?]\s+|\n\s*)(?:[ivx]+\.\s*-\s*)?(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)"
     )  # "I.-Le conseil ...": a numbered paragraph opens as a sentence does
+    # "Un centre de santé pluriprofessionnel universitaire est un centre de santé …" defines a kind of the
+    # notion, not the notion ("c'est quoi un centre de santé ?")
+    kind_of = re.compile(rf"\b(?:est|sont) (?:un|une|des) (?:{alternatives})(?!\w)")
     for m in near_start.finditer(folded):
         end = folded.find(".", m.end())
-        if cue.search(folded[m.start() : end if end > 0 else len(folded)]):
+        sentence = folded[m.start() : end if end > 0 else len(folded)]
+        if cue.search(sentence) and not kind_of.search(sentence):
             return True
     return False
 

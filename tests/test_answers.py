@@ -1044,3 +1044,20 @@ def test_an_acronym_that_is_also_a_stop_word_is_the_subject_its_long_form_stands
     )
     answer = service.ask("c'est quoi la HAS ?")
     assert answer.answered and "autorité publique indépendante" in answer.answer, answer.answer
+
+
+def test_a_sentence_that_defines_a_kind_of_the_notion_does_not_define_it():
+    """ "c'est quoi un centre de santé ?" was answered with L. 6323-1-2's "Un centre de santé pluriprofessionnel
+    universitaire est un centre de santé, ayant signé une convention…" before L. 6323-1's "Les centres de santé
+    sont des structures sanitaires de proximité…": the first defines a kind of centre."""
+    from assistant.retrieval import SUBJECT_CUES, opens_on
+
+    names = ["centre de sante", "centres de sante"]
+    kind = "Un centre de santé pluriprofessionnel universitaire est un centre de santé, ayant signé une convention."
+    assert not opens_on(kind, names, SUBJECT_CUES["definition"])
+    assert opens_on(
+        "Les centres de santé sont des structures sanitaires de proximité.", names, SUBJECT_CUES["definition"]
+    )
+    # in one passage, the defining sentence still opens on the notion
+    both = "La maison de santé est une personne morale. Une maison de santé universitaire est une maison de santé."
+    assert opens_on(both, ["maison de sante"], SUBJECT_CUES["definition"])
