@@ -157,6 +157,13 @@ LOOKUP_NOISE = {
 }
 
 
+def only_names(sentence: str) -> bool:
+    """Every word of the sentence that is no stop word starts with a capital: a name alone (an annex's "URSSAF de
+    la Côte-d'Or."), which says nothing of it."""
+    content = [w for w in re.findall(r"[^\W\d_][\w'’-]*", sentence) if not is_stopword(w)]
+    return bool(content) and all(w[0].isupper() for w in content)
+
+
 def not_said(what: str) -> str:
     """A refusal's text when the passages found do not say ``what`` the question asks (``MUST_HOLD``)."""
     return (
@@ -735,8 +742,9 @@ class Answerer:
                     n_words < 4
                     or (HEADING_LINE.match(sent) and n_words < 25)
                     or (n_words < 20 and sent[-1] not in ".;:!?»)")
+                    or (n_words < 8 and only_names(sent))
                 ):
-                    continue  # a title or heading line, not an answer
+                    continue  # a title or heading line, not an answer; nor a name alone ("URSSAF de la Côte-d'Or.")
                 if not about_decree and DECREE_FORMULA.match(fold(sent)):
                     continue  # "Un décret fixe les conditions d'application du présent article."
                 if ORDER.search(fold(sent)):

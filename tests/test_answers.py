@@ -1061,3 +1061,23 @@ def test_a_sentence_that_defines_a_kind_of_the_notion_does_not_define_it():
     # in one passage, the defining sentence still opens on the notion
     both = "La maison de santé est une personne morale. Une maison de santé universitaire est une maison de santé."
     assert opens_on(both, ["maison de sante"], SUBJECT_CUES["definition"])
+
+
+def test_a_name_alone_is_no_answer(tmp_path):
+    """ "c'est quoi l'URSSAF ?" was answered at the full codes with "URSSAF de la Côte-d'Or.", a line of an annex's
+    list: a sentence whose every word but stop words starts with a capital names something and says nothing."""
+    from assistant.answer import only_names
+
+    assert only_names("URSSAF de la Côte-d'Or.")
+    assert only_names("RAPPORT IGAS N°2018-041R :")
+    assert not only_names("Le refus est motivé.")
+    assert not only_names("Il est conclu pour cinq ans.")
+    service = service_over(
+        tmp_path,
+        {
+            "annexe.txt": "URSSAF de la Licornerie.\n\nURSSAF du Griffon.\n\nURSSAF de la Vallée.\n",
+            "urssaf.txt": "Les unions de recouvrement recouvrent les cotisations des éleveurs de licornes.\n",
+        },
+    )
+    answer = service.ask("c'est quoi l'URSSAF de la Licornerie ?")
+    assert "URSSAF de la Licornerie. [" not in answer.answer, answer.answer
