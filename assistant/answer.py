@@ -122,6 +122,11 @@ MUST_HOLD = {
 SUBJECT_FLOOR = 0.0  # a sentence whose subject is the notion leads when it scores this share of the best one
 SUBJECT_BOOST = 1.5  # ... and a sentence whose subject is the notion asked about and says what is asked, this much
 LENGTH_BOOST = 1.2  # a sentence that gives a length of time ("cinq ans") counts this much more for a duration asked
+MEMBERS_FACTOR = 0.5  # a role question: a sentence that lists who sits on the body counts this much
+MEMBERS_LIST = re.compile(
+    r"\bmembres suivants\b|\b(?:est|sont) compose|\bcomprend(?:re|nent)? (?:en outre )?(?:un|une|des|deux|trois|"
+    r"quatre|cinq|six|\d)|\bcomporter? (?:en outre )?(?:un|une|des|deux|trois|\d)[^.;:]{0,40}\bmembres\b"
+)
 ACTS_BOOST = 1.25  # a sentence where the verb of "qui <verb> <noun> ?" acts on that noun counts this much more
 CUE_BOOST = 1.25  # a sentence with a cue phrase of the question's intent ("est présidé par") counts this much more
 # A sentence of a legislative article (L., LO) counts this much more in the choice of the answer's sentences: where
@@ -798,6 +803,12 @@ class Answerer:
         intent = None if plain_lookup else result.intent
         if intent:  # a sentence holding a cue phrase of the question's intent answers it first
             candidates = [(c[0] * CUE_BOOST if has_cue(c[4], intent) else c[0], *c[1:]) for c in candidates]
+        if intent == "role":
+            # "à quoi sert la commission des usagers ?" is not answered by who sits on it ("la commission peut en
+            # outre comporter un ou plusieurs des membres suivants :")
+            candidates = [
+                (c[0] * MEMBERS_FACTOR if MEMBERS_LIST.search(fold(c[4])) else c[0], *c[1:]) for c in candidates
+            ]
         if intent == "qui":
             # ... and of who acts, one where the question's verb acts on what it names ("Chaque organisme délivre
             # une carte Vitale"), an authority named or not: that too is a cue, and more

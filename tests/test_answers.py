@@ -1081,3 +1081,25 @@ def test_a_name_alone_is_no_answer(tmp_path):
     )
     answer = service.ask("c'est quoi l'URSSAF de la Licornerie ?")
     assert "URSSAF de la Licornerie. [" not in answer.answer, answer.answer
+
+
+def test_a_role_question_is_not_answered_by_who_sits_on_the_body(tmp_path):
+    """ "à quoi sert la commission des usagers dans un hôpital ?" was answered at the full codes with R. 1112-81's
+    "… la commission peut en outre comporter un ou plusieurs des membres suivants :" and its list: who sits on it,
+    not what it is for."""
+    service = service_over(
+        tmp_path,
+        {
+            "membres.txt": (
+                "Dans les écuries autorisées à assurer les missions d'une écurie régionale de licornes, la commission "
+                "des licornes peut en outre comporter un ou plusieurs des membres suivants :\n\n1° Un éleveur de "
+                "licornes ;\n\n2° Un vétérinaire des licornes.\n"
+            ),
+            "missions.txt": (
+                "Il appartient à la commission des licornes de veiller au respect des droits des éleveurs de "
+                "licornes.\n"
+            ),
+        },
+    )
+    answer = service.ask("à quoi sert la commission des licornes ?")
+    assert answer.answered and answer.answer.startswith("Il appartient à la commission"), answer.answer
