@@ -801,25 +801,20 @@ class Answerer:
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
         plain_lookup = bool(lookup) and not terms  # "que prévoit l'article X ?": its opening sentences
         intent = None if plain_lookup else result.intent
-        if intent:  # a sentence holding a cue phrase of the question's intent answers it first
-            candidates = [(c[0] * CUE_BOOST if has_cue(c[4], intent) else c[0], *c[1:]) for c in candidates]
+        if intent:
+            # A sentence holding a cue phrase of the question's intent answers it first; for who acts, so does one
+            # where the question's verb acts on what it names ("Chaque organisme délivre une carte Vitale"), an
+            # authority named or not, and that one more
+            def cue_factors(sentence: str) -> tuple[float, float]:
+                acts = intent == "qui" and acts_on_asked(asked, sentence)
+                return (CUE_BOOST if acts or has_cue(sentence, intent) else 1.0), (ACTS_BOOST if acts else 1.0)
+
+            candidates = [(c[0] * f * g, *c[1:]) for c in candidates for f, g in [cue_factors(c[4])]]
         if intent == "role":
             # "à quoi sert la commission des usagers ?" is not answered by who sits on it ("la commission peut en
             # outre comporter un ou plusieurs des membres suivants :")
             candidates = [
                 (c[0] * MEMBERS_FACTOR if MEMBERS_LIST.search(fold(c[4])) else c[0], *c[1:]) for c in candidates
-            ]
-        if intent == "qui":
-            # ... and of who acts, one where the question's verb acts on what it names ("Chaque organisme délivre
-            # une carte Vitale"), an authority named or not: that too is a cue, and more
-            candidates = [
-                (
-                    c[0] * ACTS_BOOST * (1 if has_cue(c[4], intent) else CUE_BOOST)
-                    if acts_on_asked(asked, c[4])
-                    else c[0],
-                    *c[1:],
-                )
-                for c in candidates
             ]
         if intent == "duree":  # ... and of a duration, one that gives a length of time before one that names it
             candidates = [(c[0] * LENGTH_BOOST if says_length(c[4]) else c[0], *c[1:]) for c in candidates]
@@ -840,25 +835,26 @@ class Answerer:
                 ]
         candidates.sort(key=lambda c: -c[0])
         kind = None if lookup else expected_type(asked)  # a number, a date, a name... (``assistant.answertype``)
+
+        def says_asked(sentence: str) -> bool:
+            """The sentence says what a ``MUST_HOLD`` intent asks."""
+            return (
+                has_cue(sentence, intent)
+                # "qui nomme le directeur ?": "Le directeur dirige la caisse" names an authority, not who appoints
+                and (intent != "qui" or names_action(asked, sentence))
+                # a number answers "combien ?"; a length of time, which the duration's cues hold, "combien
+                # de temps ?" ("signé avec trois syndicats" does not say for how long)
+                or (intent == "montant" and has_type(sentence, "nombre"))
+                or (intent == "duree" and says_until(sentence))
+                # "Chaque organisme … délivre une carte Vitale" says who delivers it, naming no authority
+                or (intent == "qui" and acts_on_asked(asked, sentence))
+                # "à quelle fréquence ?": "une fois par an"; "à partir de quand ?": a date
+                or (kind in ("quand", "date") and has_type(sentence, kind))
+            )
+
         if intent in MUST_HOLD:
             # "qui préside ?", "quelle durée ?": a good sentence must say it, else the corpus does not answer.
             best_any = candidates[0][0]
-
-            def says_asked(sentence: str) -> bool:
-                return (
-                    has_cue(sentence, intent)
-                    # "qui nomme le directeur ?": "Le directeur dirige la caisse" names an authority, not who appoints
-                    and (intent != "qui" or names_action(asked, sentence))
-                    # a number answers "combien ?"; a length of time, which the duration's cues hold, "combien
-                    # de temps ?" ("signé avec trois syndicats" does not say for how long)
-                    or (intent == "montant" and has_type(sentence, "nombre"))
-                    or (intent == "duree" and says_until(sentence))
-                    # "Chaque organisme … délivre une carte Vitale" says who delivers it, naming no authority
-                    or (intent == "qui" and acts_on_asked(asked, sentence))
-                    # "à quelle fréquence ?": "une fois par an"; "à partir de quand ?": a date
-                    or (kind in ("quand", "date") and has_type(sentence, kind))
-                )
-
             cued = [c for c in candidates if c[0] >= RELATIVE_FLOOR * best_any and says_asked(c[4])]
             if not cued:
                 return self._refusal(question, result, hits, not_said(MUST_HOLD[intent]), t0, t, best_cov)

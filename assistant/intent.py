@@ -22,6 +22,8 @@ intent ("est présidé par", "président") mark the sentences of the codes that 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 from assistant.answertype import CASE_WHEN, TIME_NUMBER, TIME_UNIT
 from assistant.text import fold, stem
@@ -181,6 +183,29 @@ DETERMINERS = frozenset("la le les l une un".split())
 NOUN_BEFORE = DETERMINERS | frozenset("son sa ses leur leurs du des au aux ce cette ces".split())
 
 
+class AskedAction(NamedTuple):
+    """What "qui <verb> <det> <noun> ?" asks (``asked_action``)."""
+
+    match: re.Match  # ACTS_ON's match in the folded question
+    verb: str  # the verb as written, folded ("nomme")
+    root: str  # the first letters its forms share ("signe" / "signée", "conclut" / "conclue")
+    name: list[str]  # the object's words as written, a plural or a feminine aside ("présidents", not "présidence")
+    long_name: bool  # the object is written in two words ("directeur général")
+
+
+@lru_cache(maxsize=256)
+def asked_action(question: str) -> AskedAction | None:
+    """The verb and object of a question of the form "qui <verb> <det> <noun> ?", parsed once for all the
+    sentences an answer weighs; None for any other question (nor "qui est", "qui peut"…: ``NOT_ACTION``)."""
+    m = ACTS_ON.search(folded(question))
+    if not m or m.group(1) in NOT_ACTION:
+        return None
+    verb = stem(m.group(1))
+    long_name = bool(m.group(3)) and m.group(3) not in NAME_ENDS
+    name = [inflected(m.group(2))] + ([inflected(m.group(3))] if long_name else [])
+    return AskedAction(m, m.group(1), verb[: max(4, len(verb) - 2)], name, long_name)
+
+
 def reversed_agent(question: str, sentence: str, long_forms=None) -> bool:
     """The sentence names what the question's verb acts on only as an agent, after "par" ("qui nomme le
     directeur général ?" and "… sont nommés par le directeur général de l'agence", "… subordonnée à leur
@@ -189,14 +214,11 @@ def reversed_agent(question: str, sentence: str, long_forms=None) -> bool:
     following it, acts on it ("fixés par la convention nationale signée par l'UNCAM" answers "qui signe la
     convention ?", "le directeur est nommé par décret"). False when the question is not of the form "qui <verb>
     <det> <noun>"."""
-    q = folded(question)
-    m = ACTS_ON.search(q)
-    if not m or m.group(1) in NOT_ACTION:
+    action = asked_action(question)
+    if action is None:
         return False
-    verb = stem(m.group(1))
-    long_name = bool(m.group(3)) and m.group(3) not in NAME_ENDS
-    # the name's words as written, a plural or a feminine aside ("présidents", not "présidence")
-    name = [inflected(m.group(2))] + ([inflected(m.group(3))] if long_name else [])
+    m, root, name, long_name = action.match, action.root, action.name, action.long_name
+    q = m.string
     written = re.findall(r"\w+", sentence.lower())  # accents kept: "nommé" is no "nomme"
     words = [fold(w) for w in written]
     stems = [stem(w) for w in words]
@@ -234,8 +256,6 @@ def reversed_agent(question: str, sentence: str, long_forms=None) -> bool:
             at = [i for i in at if not of_another(i)]
     if not at:
         return False
-    # the verb's forms share its first letters ("signe" / "signée", "conclut" / "conclue")
-    root = verb[: max(4, len(verb) - 2)]
 
     def acts(i: int) -> bool | None:
         """What the question's verb, when it follows the object's name, says of it: True when the name is its
@@ -311,11 +331,10 @@ def names_action(question: str, sentence: str) -> bool:
     """The sentence says the action a question "qui <verb> <det> <noun> ?" asks about: its verb or a word of its
     family (``ACTION_WORDS``), not only an authority ("Le directeur dirige la caisse" does not say who appoints
     him). True when the question is not of that form."""
-    m = ACTS_ON.search(folded(question))
-    if not m or m.group(1) in NOT_ACTION:
+    action = asked_action(question)
+    if action is None:
         return True
-    verb = m.group(1)
-    starts = ACTION_WORDS.get(verb) or (stem(verb)[: max(4, len(stem(verb)) - 2)],)
+    starts = ACTION_WORDS.get(action.verb) or (action.root,)
     text = fold(sentence)
     # a phrase ("prise en charge", "à la charge de": not the "ministre chargé de" of every decree) as written, a
     # word by its start
@@ -332,14 +351,10 @@ def acts_on_asked(question: str, sentence: str) -> bool:
     acts on the noun ("Chaque organisme d'assurance maladie délivre une carte Vitale" for "qui délivre la carte
     vitale ?"), or the noun is its subject in the passive with an agent ("la convention est signée par l'UNCAM").
     False when the question is not of that form."""
-    q = folded(question)
-    m = ACTS_ON.search(q)
-    if not m or m.group(1) in NOT_ACTION:
+    action = asked_action(question)
+    if action is None:
         return False
-    verb = stem(m.group(1))
-    root = verb[: max(4, len(verb) - 2)]
-    long_name = bool(m.group(3)) and m.group(3) not in NAME_ENDS
-    name = [inflected(m.group(2))] + ([inflected(m.group(3))] if long_name else [])
+    root, name = action.root, action.name
     written = re.findall(r"\w+", sentence.lower())
     words = [fold(w) for w in written]
     forms = [inflected(w) for w in words]
