@@ -16,6 +16,18 @@ ACRONYM_IN_PARENS = re.compile(r"\(\s*([A-ZÉ][A-Za-zÉ0-9]{1,11}(?:-[A-Z0-9]+)?
 WORD = re.compile(r"[\w’'-]+")
 
 
+COMMON_ZIPF = 4.5  # a lower-case word this frequent in French is that word, not an acronym ("cas", not CAS)
+
+
+def common_word(token: str) -> bool:
+    """Whether a lower-case token is a frequent French word: the question means that word, not the corpus's
+    acronym of the same letters ("les" is not LES, lupus érythémateux systémique; "dans quel cas" has no CAS,
+    Chemical Abstract Service), while "la has" or "les ars" (Zipf 3.6 and 3.5) still are HAS and ARS."""
+    from assistant.wordclass import zipf
+
+    return zipf(token) >= COMMON_ZIPF
+
+
 def _letters(acronym: str) -> str:
     return "".join(ch for ch in fold(acronym) if ch.isalpha())
 
@@ -114,7 +126,9 @@ class Glossary:
         """(expansions of the acronyms the question uses, acronyms whose long form the question spells)."""
         expansions, acronyms = [], []
         for token in re.findall(r"[A-Za-zÉé0-9]{2,12}", question):
-            if token.isupper() or (len(token) >= 3 and token.upper() in self.entries and token.islower()):
+            if token.isupper() or (
+                len(token) >= 3 and token.upper() in self.entries and token.islower() and not common_word(token)
+            ):
                 for exp in self.lookup(token)[:2]:
                     if exp not in expansions:
                         expansions.append(exp)

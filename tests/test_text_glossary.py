@@ -89,6 +89,25 @@ def test_glossary_expands_acronyms_both_ways():
     assert forms.acronyms_in("Les communautés professionnelles territoriales de santé se réunissent") == ["CPTS"]
 
 
+def test_a_frequent_word_typed_in_lower_case_is_not_an_acronym():
+    """The full codes define LES (lupus érythémateux systémique) and CAS (Chemical Abstract Service): every
+    question with "les" was searched with the lupus, and "dans quel cas" with the chemists' registry."""
+    g = Glossary.build(
+        [
+            (
+                "d",
+                "un lupus érythémateux systémique (LES) ou la Chemical Abstract Service (CAS) ou la "
+                "Haute Autorité de santé (HAS) ou les agences régionales de santé (ARS)",
+            )
+        ]
+    )
+    assert g.expand("quels sont les droits des patients ?")[0] == []
+    assert g.expand("dans quel cas peut-on refuser ?")[0] == []
+    assert g.expand("Les LES sont-ils pris en charge ?")[0] == ["lupus érythémateux systémique"]
+    assert g.expand("la has c'est quoi ?")[0] == ["Haute Autorité de santé"]  # rarer words: the acronym
+    assert g.expand("les ars font quoi ?")[0] == ["agences régionales de santé"]
+
+
 def test_typos_are_corrected_to_a_frequent_corpus_term():
     lex = LexicalIndex.build(
         ["a", "b", "c"],
