@@ -115,3 +115,37 @@ def test_chat_spellings_are_spelled_out_before_the_question_is_read(fake_index, 
 
     off = Service(fake_index.model_copy(update={"signals_off": "lexicon"}), follow=False)
     assert "cmb" in off.search("le PRS c'est pour cmb d'années").terms
+
+
+def test_every_family_joins_words_of_different_stems():
+    """A line whose words share one stem would search nothing more ("payer", "paiement"); a word of several
+    terms would not be one word of the family."""
+    from assistant.lexicon import Families
+    from assistant.text import analyse
+
+    fams = Families.load()
+    assert fams.lines
+    for verb, nouns in fams.lines:
+        words = [verb, *(n.strip() for n in nouns.split(";"))]
+        stems = [analyse(w) for w in words]
+        assert all(len(s) == 1 for s in stems), (verb, stems)
+        assert len({s[0] for s in stems}) >= 2, (verb, stems)
+    assert "choix" in fams.related(["chois"]) and "chois" in fams.related(["choix"])
+    assert "vent" in fams.related(analyse("vendre"))
+
+
+def test_a_verb_of_the_question_finds_the_noun_of_its_family(tmp_path):
+    """ "peut-on choisir son médecin ?": the code writes "le libre choix de son médecin"."""
+    from test_answers import service_over
+
+    files = {
+        "a.txt": "Le malade a le libre choix de son médecin traitant.\n",
+        "b.txt": "Le médecin coordonnateur est désigné par le directeur de l'établissement pour le médecin traitant.\n",
+        "c.txt": "Les fournisseurs de linge sont choisis chaque année par le directeur.\n",
+    }
+    service = service_over(tmp_path, files, min_coverage=0.2)
+    hits = service.answerer.retriever.search("peut-on choisir son médecin traitant ?", 5).hits
+    assert "libre choix" in hits[0].chunk.text, [h.chunk.text for h in hits]
+    without = service_over(tmp_path / "off", files, min_coverage=0.2, signals_off="lexicon")
+    hits = without.answerer.retriever.search("peut-on choisir son médecin traitant ?", 5).hits
+    assert "libre choix" not in hits[0].chunk.text  # the fixture needs the family to be found first
