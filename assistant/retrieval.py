@@ -490,14 +490,12 @@ class Retriever:
             factor = 1.0 if intent in NOTION_INTENTS else self.settings.expansion_weight
             for x in legal_terms + exp_terms:
                 weights.setdefault(x, factor * idx.lexical.idf(x))
-            for x in family_terms:
-                weights.setdefault(x, FAMILY_WEIGHT * idx.lexical.idf(x))
             # "combien de membres ?": the cue is a number of members ("cent neuf membres au plus"), not a word
             # of amounts ("montant", "taux") that the question does not ask for
             nouns = counted_nouns(question, idx.glossary.lookup) if iw and expected_type(question) == "nombre" else []
             head = []
             for cid, (score, sig) in ranked[:depth]:
-                best, cued = sentence_scores(idx, cid, weights, intent if iw else None, nouns)
+                best, cued = sentence_scores(idx, cid, weights, intent if iw else None, nouns, family)
                 subject = (
                     float(opens_on(candidates[cid].text, names, SUBJECT_CUES[intent], OBJECT_CUES.get(intent)))
                     if names
@@ -667,10 +665,16 @@ def best_sentence_score(index: Index, chunk_id: str, weights: dict[str, float]) 
 
 
 def sentence_scores(
-    index: Index, chunk_id: str, weights: dict[str, float], intent: str | None = None, counted: list[str] = ()
+    index: Index,
+    chunk_id: str,
+    weights: dict[str, float],
+    intent: str | None = None,
+    counted: list[str] = (),
+    family: dict[str, list[str]] | None = None,
 ) -> tuple[float, float]:
     """The best sentence score of a chunk, and the best of its sentences that hold a cue phrase of ``intent`` (or,
-    for a count question, a number of the ``counted`` nouns)."""
+    for a count question, a number of the ``counted`` nouns). ``family``: a term -> the words of its verb's family,
+    each of which holds it ("vente" holds "vendre")."""
     terms = index.sentence_terms(chunk_id)
     cues = cue_flags(index, chunk_id, intent, counted) if intent else ()
     # ``sentence_score`` of each sentence, read from the passage's masks: the question's terms the passage
@@ -680,6 +684,8 @@ def sentence_scores(
     held = []
     for t, w in weights.items():
         m = terms.masks.get(t, 0)
+        for x in (family or {}).get(t, ()):
+            m |= terms.masks.get(x, 0)
         if m:
             held.append((w, CONTEXT_CREDIT * w if m & 1 else 0.0, m >> 1))
     best = cued = 0.0

@@ -149,3 +149,20 @@ def test_a_verb_of_the_question_finds_the_noun_of_its_family(tmp_path):
     without = service_over(tmp_path / "off", files, min_coverage=0.2, signals_off="lexicon")
     hits = without.answerer.retriever.search("peut-on choisir son médecin traitant ?", 5).hits
     assert "libre choix" not in hits[0].chunk.text  # the fixture needs the family to be found first
+
+
+def test_the_answer_reads_a_noun_of_the_family_as_the_question_s_verb(tmp_path):
+    """ "peut-on vendre de l'alcool à un mineur ?" was led by "Il est interdit de vendre des boissons alcooliques
+    … dans les points de vente de carburant" before "La vente des boissons alcooliques à des mineurs est
+    interdite": "vendre" and "vente" are two stems."""
+    from test_answers import service_over
+
+    files = {
+        "a.txt": "Il est interdit de vendre des boissons alcooliques à emporter, entre 18 heures et 8 heures, dans les "
+        "points de vente de carburant. La vente des boissons alcooliques à des mineurs est interdite.\n",
+    }
+    service = service_over(tmp_path, files, min_coverage=0.2)
+    answer = service.ask("peut-on vendre de l'alcool à un mineur ?")
+    assert answer.answered and answer.answer.startswith("La vente des boissons alcooliques à des mineurs"), (
+        answer.answer
+    )
