@@ -724,14 +724,6 @@ class Answerer:
         weights = {x: self.index.lexical.idf(x) for x in terms}
         for x in analyse(" ".join(result.expansions)):  # long forms of the question's acronyms count less
             weights.setdefault(x, self.settings.expansion_weight * self.index.lexical.idf(x))
-        # a verb's family: "vendre" is said by "la vente" (a sentence that holds one holds the question's word)
-        family = {x: self.retriever.families.related([x]) for x in terms} if "lexicon" not in self.retriever.off else {}
-        family = {x: f for x, f in family.items() if f}
-
-        def with_family(toks: set[str] | frozenset[str]) -> set[str] | frozenset[str]:
-            more = {x for x, f in family.items() if x not in toks and any(y in toks for y in f)}
-            return toks | more if more else toks
-
         pool = lookup or hits[:3]
         top_score = pool[0].score if pool else 0.0
         notes_count = ABOUT_FORCE.search(fold(asked)) is not None  # the question asks about entry into force
@@ -741,7 +733,7 @@ class Answerer:
             if not lookup and hit.score < 0.5 * top_score:
                 continue
             text = hit.chunk.text
-            context = with_family(self.index.context_terms(hit.chunk.chunk_id))
+            context = self.index.context_terms(hit.chunk.chunk_id)
             analysed = self.index.analysed_sentences(hit.chunk.chunk_id)  # the same split, analysed once
             # A code's NOTA says from when a version applies ("le premier alinéa entre en vigueur … au plus tard
             # le 1er janvier 2022"): an answer only to a question about that, never to "combien de temps … ?".
@@ -762,7 +754,7 @@ class Answerer:
                     continue  # "Un décret fixe les conditions d'application du présent article."
                 if ORDER.search(fold(sent)):
                     continue  # an order to the assistant inside a document is never an answer (flagged in the sources)
-                toks = with_family(analysed[i])
+                toks = analysed[i]
                 # a term found elsewhere in the passage (or in what it is indexed under: its title, the
                 # acronym of a long form it spells out) half-counts, one of its last two headings counts in
                 # full: the sentence is read in its context

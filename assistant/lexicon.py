@@ -17,7 +17,6 @@ from assistant.text import analyse, fold, words
 
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.tsv"
 CHAT_WORDS_FILE = Path(__file__).resolve().parent / "chatwords.tsv"
-FAMILIES_FILE = Path(__file__).resolve().parent / "families.tsv"
 
 
 @dataclass(frozen=True)
@@ -125,34 +124,6 @@ def split_list(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     return Lexicon.load()
-
-
-class Families:
-    """Verbs and the nouns of their family whose stems differ (``assistant/families.tsv``): "choisir" and
-    "choix", "vendre" and "vente". ``related`` gives, for a question's stem, the other stems of its families."""
-
-    def __init__(self, lines: list[tuple[str, str]]):
-        self.others: dict[str, tuple[str, ...]] = {}
-        self.lines = lines
-        joined: dict[str, dict[str, None]] = {}
-        for verb, nouns in lines:
-            stems = list(dict.fromkeys(t for w in (verb, *split_list(nouns)) for t in analyse(w)[:1]))
-            for t in stems:
-                joined.setdefault(t, {}).update((o, None) for o in stems if o != t)
-        self.others = {t: tuple(o) for t, o in joined.items()}
-
-    @classmethod
-    def load(cls, path: Path = FAMILIES_FILE) -> Families:
-        return cls(tab_pairs(path, "verb<TAB>noun ; noun"))
-
-    def related(self, terms: list[str]) -> list[str]:
-        """The other stems of the families of ``terms`` (analysed), each once, none of ``terms``."""
-        return list(dict.fromkeys(o for t in terms for o in self.others.get(t, ()) if o not in terms))
-
-
-@lru_cache(maxsize=1)
-def default_families() -> Families:
-    return Families.load()
 
 
 class ChatWords:

@@ -16,7 +16,7 @@ from assistant.english import to_french_terms
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
 from assistant.intent import APPOSITION, LEGAL_FORM, asked_words, has_cue, intent_of
 from assistant.lexical import correct
-from assistant.lexicon import default_chat_words, default_families, default_lexicon
+from assistant.lexicon import default_chat_words, default_lexicon
 from assistant.places import places_in
 from assistant.records import Chunk, Hit
 from assistant.rows import Recent
@@ -143,7 +143,6 @@ SIGNALS = (
     "territory",
     "outside",  # not a ranking signal: the refusal of questions on other codes' subjects (``assistant.outside``)
 )
-FAMILY_WEIGHT = 0.8  # a word of the question's verb's family (``assistant/families.tsv``) as the word itself
 HEADING_CANDIDATES = 3  # sections whose heading matches best lend their articles as candidates
 HEADING_FLOOR = 0.25  # ... when at least this share of the question's weight is in the heading
 FIRST_INTENTS = ("definition", "role")
@@ -174,7 +173,6 @@ class Retriever:
         self.index = index
         self.settings = index.settings
         self.lexicon = default_lexicon()
-        self.families = default_families()
         self.chat_words = default_chat_words()
 
     def as_searched(self, question: str) -> str:
@@ -360,15 +358,6 @@ class Retriever:
         # expansion must not drown "durée" in "durée du PPRGDRESS". So do the lexicon's legal terms.
         exp_terms = [x for x in analyse(" ".join(expansions)) if x not in main_terms]
         legal_terms = [x for x in analyse(" ".join(legal)) if x not in main_terms and x not in exp_terms]
-        # A verb's family ("choisir": "le libre choix de son établissement"): the question's word is searched as
-        # any word of its family, its BM25 score the best of theirs.
-        df = idx.lexical.df
-        family = {
-            term: [x for x in self.families.related([term]) if x in df and x not in main_terms]
-            for term in (dict.fromkeys(main_terms) if "lexicon" not in off else ())
-        }
-        family = {term: f for term, f in family.items() if f}
-        family_terms = [x for f in family.values() for x in f if x not in exp_terms and x not in legal_terms]
         lookup, named, missing = self._lookup(question)
         timings["analyse"] = (time.perf_counter() - t0) * 1000
 
@@ -379,10 +368,6 @@ class Retriever:
             scores = scores + self.settings.expansion_weight * idx.lexical.scores(exp_terms)
         if legal_terms:
             scores = scores + self.settings.lexicon_weight * idx.lexical.scores(legal_terms)
-        for term, related in family.items():
-            own = idx.lexical.scores([term])
-            best = np.max([idx.lexical.scores([x]) for x in related], axis=0)
-            scores = scores + np.maximum(own, FAMILY_WEIGHT * best) - own
         for form in unused.values():
             scores = scores + idx.lexical.scores(form) / len(form) ** 0.5
         lexical = idx.lexical.top_of(scores, n_cand)
@@ -391,7 +376,7 @@ class Retriever:
         section_scores = None  # each section's heading match (``HeadingField.section_scores``)
         heading_cands: list[str] = []
         if "heading" not in off and self.settings.heading_weight:
-            section_scores = heads.section_scores(main_terms + exp_terms + legal_terms + family_terms)
+            section_scores = heads.section_scores(main_terms + exp_terms + legal_terms)
             for section in heads.top_sections(section_scores, HEADING_CANDIDATES) if section_scores is not None else ():
                 if section_scores[section] >= HEADING_FLOOR:
                     members = heads.members(section)
@@ -495,7 +480,7 @@ class Retriever:
             nouns = counted_nouns(question, idx.glossary.lookup) if iw and expected_type(question) == "nombre" else []
             head = []
             for cid, (score, sig) in ranked[:depth]:
-                best, cued = sentence_scores(idx, cid, weights, intent if iw else None, nouns, family)
+                best, cued = sentence_scores(idx, cid, weights, intent if iw else None, nouns)
                 subject = (
                     float(opens_on(candidates[cid].text, names, SUBJECT_CUES[intent], OBJECT_CUES.get(intent)))
                     if names
@@ -665,16 +650,10 @@ def best_sentence_score(index: Index, chunk_id: str, weights: dict[str, float]) 
 
 
 def sentence_scores(
-    index: Index,
-    chunk_id: str,
-    weights: dict[str, float],
-    intent: str | None = None,
-    counted: list[str] = (),
-    family: dict[str, list[str]] | None = None,
+    index: Index, chunk_id: str, weights: dict[str, float], intent: str | None = None, counted: list[str] = ()
 ) -> tuple[float, float]:
     """The best sentence score of a chunk, and the best of its sentences that hold a cue phrase of ``intent`` (or,
-    for a count question, a number of the ``counted`` nouns). ``family``: a term -> the words of its verb's family,
-    each of which holds it ("vente" holds "vendre")."""
+    for a count question, a number of the ``counted`` nouns)."""
     terms = index.sentence_terms(chunk_id)
     cues = cue_flags(index, chunk_id, intent, counted) if intent else ()
     # ``sentence_score`` of each sentence, read from the passage's masks: the question's terms the passage
@@ -684,8 +663,6 @@ def sentence_scores(
     held = []
     for t, w in weights.items():
         m = terms.masks.get(t, 0)
-        for x in (family or {}).get(t, ()):
-            m |= terms.masks.get(x, 0)
         if m:
             held.append((w, CONTEXT_CREDIT * w if m & 1 else 0.0, m >> 1))
     best = cued = 0.0

@@ -14,7 +14,7 @@ avoir avons ayant c ça ce ceci cela celle celles celui ces cet cette ceux chaqu
 du donc dont elle elles en encore entre est et étaient étais était étant été être eu eux fait faut font hors il
 ils j je jusqu l la là le les leur leurs lui m ma mais me même mêmes mes moi mon n ne ni nos notre nous on ont ou
 où par parce pas peu peut peuvent plus pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa sans se
-selon ses si sien soit son sont sous sur t ta te tes toi ton tous tout toute toutes très tu un une unes uns vos votre
+selon ses si sien soit sont sous sur t ta te tes toi ton tous tout toute toutes très tu un une unes uns vos votre
 vous y est-ce qu'est-ce quoi dit dire combien lequel laquelle lesquels lesquelles exactement exemple
 quelqu chose faire fait-il fait-elle doit doivent-ils peut-on faut-il
 the of and or to in on for by with is are was be been being has have had what who which how when where why
