@@ -371,6 +371,8 @@ class Answerer:
                     translated.add(entry.trigger)
         as_written = set(written_names(source))
         asked = {x for a in asked_words(source) for x in a.split()}  # "à quelle fréquence": what is asked
+        letters = [c for c in source if c.isalpha()]
+        shouted = sum(c.isupper() for c in letters) > 0.5 * len(letters)  # "QUI PEUT PORTER PLAINTE ?": no acronyms
         for w, carries in subject_words(source):
             if is_stopword(w) or w.isdigit() or not (len(w) >= 5 or (len(w) >= 2 and w.isupper())):
                 continue
@@ -379,6 +381,17 @@ class Answerer:
             if not carries or fold(w) in asked:
                 continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
             name = w in as_written  # a name is not a typo of a word ("UNOCAM" of "UNCAM", "Misérables" of "misées")
+            if (
+                len(w) >= 3
+                and w.isupper()
+                and not shouted
+                and fold(w).lower() not in analyse(w)
+                and not self.index.glossary.lookup(w)
+                and not self.index.writes(w)
+            ):
+                # an acronym the corpus never writes, whose stem is another word ("SISA" is "sis", located at)
+                out.append(w)
+                continue
             if name and story_name(w):
                 continue  # "Christine devrait pouvoir toucher…", "à Arthur qui vient d'avoir 19 ans": a person
             for t in analyse(w):

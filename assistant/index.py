@@ -350,6 +350,10 @@ class Index:
             cache = self.__dict__.setdefault(name, Recent(size or MEMO_SIZE))
         return cache.get(key, compute)
 
+    def writes(self, word: str) -> bool:
+        """Whether the corpus writes ``word`` as it is (``Catalog.writes``), remembered for this generation."""
+        return self.memo("_writes", word, lambda: self.catalog.writes(word), size=1024)
+
     def sentence_terms(self, chunk_id: str) -> SentenceTerms:
         """The terms of a chunk's sentences and the terms it is indexed under, in one table (``SentenceTerms``).
         A sentence's terms are its stemmed words and the acronyms whose long form it spells out ("agence régionale

@@ -1103,3 +1103,23 @@ def test_a_role_question_is_not_answered_by_who_sits_on_the_body(tmp_path):
     )
     answer = service.ask("à quoi sert la commission des licornes ?")
     assert answer.answered and answer.answer.startswith("Il appartient à la commission"), answer.answer
+
+
+def test_an_acronym_the_corpus_never_writes_is_not_the_word_it_stems_to(tmp_path):
+    """ "Une SISA, qu'est-ce que c'est ?" was answered from "Entre l'établissement de santé..., sis..." (the
+    analysis stems "SISA" to "sis", located at): the corpus never writes SISA, so it cannot say what it is."""
+    files = {
+        "a.txt": "Le cabinet de groupe, sis au centre de la commune, accueille les professionnels de santé.\n",
+        "b.txt": "Les maisons de santé sont des personnes morales constituées entre des professionnels médicaux.\n",
+    }
+    service = service_over(tmp_path, files, min_coverage=0.2)
+    answer = service.ask("Une SISA, qu'est-ce que c'est ?")
+    assert not answer.answered and "« SISA »" in answer.answer, answer.answer
+    # a question typed in capitals has no acronym: its words are searched as words
+    assert "« GROUPE »" not in service.ask("LE CABINET DE GROUPE EST SIS OÙ ?").answer
+    written = service_over(
+        tmp_path / "w",
+        {"c.txt": "Une SISA est une société de professionnels, sise dans la commune.\n"},
+        min_coverage=0.2,
+    )
+    assert "« SISA »" not in written.ask("Une SISA, qu'est-ce que c'est ?").answer
