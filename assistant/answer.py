@@ -55,6 +55,7 @@ from assistant.wordclass import french_zipf, subject_words, written_names
 NO_ANSWER = (
     "Je n'ai pas trouvé de réponse à cette question dans le corpus. Voici les passages les plus proches, à vérifier :"
 )
+ORDINAL = re.compile(r"\d+(?:e|è|ème|eme|ième|ieme|er|ère|ere|re|nd|nde)s?", re.I)  # "18ème", "1er": a number
 HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
 TYPE_LABEL = {
     "nombre": "de nombre ni de durée",
@@ -374,7 +375,12 @@ class Answerer:
         letters = [c for c in source if c.isalpha()]
         shouted = sum(c.isupper() for c in letters) > 0.5 * len(letters)  # "QUI PEUT PORTER PLAINTE ?": no acronyms
         for w, carries in subject_words(source):
-            if is_stopword(w) or w.isdigit() or not (len(w) >= 5 or (len(w) >= 2 and w.isupper())):
+            if (
+                is_stopword(w)
+                or w.isdigit()
+                or ORDINAL.fullmatch(w)
+                or not (len(w) >= 5 or (len(w) >= 2 and w.isupper()))
+            ):
                 continue
             if w in translated or any(t in translated for t in analyse(w)):
                 continue  # the lexicon gives its legal terms ("IJ", "avorter")

@@ -1123,3 +1123,15 @@ def test_an_acronym_the_corpus_never_writes_is_not_the_word_it_stems_to(tmp_path
         min_coverage=0.2,
     )
     assert "« SISA »" not in written.ask("Une SISA, qu'est-ce que c'est ?").answer
+
+
+def test_an_ordinal_number_is_not_an_unknown_word(tmp_path):
+    """ "… près d'écoles maternelles dans le 18ème arrondissement de Paris ?" was refused with "Aucun document du
+    corpus ne mentionne « 18ème »": a number says nothing of the subject."""
+    files = {"a.txt": "Un débit de tabac ne peut être établi autour d'une école maternelle dans un arrondissement.\n"}
+    service = service_over(tmp_path, files, min_coverage=0.2)
+    for q in (
+        "un débit de tabac près d'une école maternelle du 18ème arrondissement ?",
+        "et dans le 1er arrondissement ?",
+    ):
+        assert "ne mentionne" not in service.ask(q).answer, q
