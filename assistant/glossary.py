@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.text import analyse, fold, is_stopword
+from assistant.wordclass import zipf
 
 ACRONYM_IN_PARENS = re.compile(r"\(\s*([A-ZÉ][A-Za-zÉ0-9]{1,11}(?:-[A-Z0-9]+)?)\s*\)")
 WORD = re.compile(r"[\w’'-]+")
@@ -23,8 +24,6 @@ def common_word(token: str) -> bool:
     """Whether a lower-case token is a frequent French word: the question means that word, not the corpus's
     acronym of the same letters ("les" is not LES, lupus érythémateux systémique; "dans quel cas" has no CAS,
     Chemical Abstract Service), while "la has" or "les ars" (Zipf 3.6 and 3.5) still are HAS and ARS."""
-    from assistant.wordclass import zipf
-
     return zipf(token) >= COMMON_ZIPF
 
 
