@@ -50,12 +50,14 @@ from assistant.retrieval import (
 )
 from assistant.text import analyse, fold, is_number_term, is_stopword, sentences
 from assistant.verify import ORDER, check
-from assistant.wordclass import french_zipf, subject_words, written_names
+from assistant.wordclass import common_folded, french_zipf, subject_words, written_names
 
 NO_ANSWER = (
     "Je n'ai pas trouvé de réponse à cette question dans le corpus. Voici les passages les plus proches, à vérifier :"
 )
-ORDINAL = re.compile(r"\d+(?:e|è|ème|eme|ième|ieme|er|ère|ere|re|nd|nde)s?", re.I)  # "18ème", "1er": a number
+# "18ème", "100ème", "1ère": a number, never an unknown word (``answertype.ORDINALS`` reads folded text for counts)
+ORDINAL_NUMBER = re.compile(r"\d+(?:e|è|ème|eme|ième|ieme|er|ère|ere|re|nd|nde)s?", re.I)
+ACRONYM_SCANS = 3  # a question's acronyms looked for in the passages' text (``Index.writes``, ~0.1 s each)
 HEADING_LINE = re.compile(r"^([IVX]+(\.\d+)?\s*[–—-]|Article\s+\d|\d+\.\d+\.?\s|PR[ÉE]AMBULE)", re.I)
 TYPE_LABEL = {
     "nombre": "de nombre ni de durée",
@@ -372,13 +374,12 @@ class Answerer:
                     translated.add(entry.trigger)
         as_written = set(written_names(source))
         asked = {x for a in asked_words(source) for x in a.split()}  # "à quelle fréquence": what is asked
-        letters = [c for c in source if c.isalpha()]
-        shouted = sum(c.isupper() for c in letters) > 0.5 * len(letters)  # "QUI PEUT PORTER PLAINTE ?": no acronyms
+        scans = 0  # passages' texts read for acronyms, at most ``ACRONYM_SCANS`` a question
         for w, carries in subject_words(source):
             if (
                 is_stopword(w)
                 or w.isdigit()
-                or ORDINAL.fullmatch(w)
+                or ORDINAL_NUMBER.fullmatch(w)
                 or not (len(w) >= 5 or (len(w) >= 2 and w.isupper()))
             ):
                 continue
@@ -387,17 +388,17 @@ class Answerer:
             if not carries or fold(w) in asked:
                 continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
             name = w in as_written  # a name is not a typo of a word ("UNOCAM" of "UNCAM", "Misérables" of "misées")
-            if (
-                len(w) >= 3
-                and w.isupper()
-                and not shouted
-                and fold(w).lower() not in analyse(w)
-                and not self.index.glossary.lookup(w)
-                and not self.index.writes(w)
-            ):
-                # an acronym the corpus never writes, whose stem is another word ("SISA" is "sis", located at)
-                out.append(w)
-                continue
+            if len(w) >= 3 and w.isupper() and fold(w) not in analyse(w) and not common_folded(w):
+                # an acronym the stemmer cuts: is it a word of the corpus or only the word it stems to ("SISA" is
+                # "sis", located at)? A French word in capitals ("mes DROITS", "PLAINTE") is that word; an
+                # acronym's plural ("EHPADS") is the acronym.
+                forms = [w, w[:-1]] if w.endswith("S") else [w]
+                known = any(self.index.glossary.lookup(f) for f in forms)
+                if not known and scans < ACRONYM_SCANS:
+                    scans += 1
+                    if not any(self.index.writes(f) for f in forms):
+                        out.append(w)
+                        continue
             if name and story_name(w):
                 continue  # "Christine devrait pouvoir toucher…", "à Arthur qui vient d'avoir 19 ans": a person
             for t in analyse(w):

@@ -473,6 +473,7 @@ class Index:
             "chunks_by_doc",
             "_sentence_terms",
             "_sentence_sets",
+            "_writes",
             "_sentence_starts",
             "_passage_pairs",
             "long_forms",

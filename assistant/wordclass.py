@@ -274,6 +274,12 @@ def _folded_common() -> tuple[np.ndarray, np.ndarray]:
     return _sorted_by_hash(hashes, buckets)
 
 
+def common_folded(word: str) -> bool:
+    """Whether a word, accents and case aside, is one of the small French list's (Zipf 3 and above): "DROITS",
+    "CONGES", "SALARIES" typed in capitals are those words, "SISA" or "ESMS" none."""
+    return _bucket_of(_folded_common(), fold(word)) is not None
+
+
 def edits1(word: str) -> set[str]:
     """The strings one edit away from ``word`` (a letter deleted, swapped with the next, replaced or inserted)."""
     letters = "abcdefghijklmnopqrstuvwxyz"

@@ -149,3 +149,16 @@ def test_english_questions_get_french_terms():
     fr = to_french_terms("Who chairs the regional coordination commission?")
     assert "préside" in fr and "régional" in fr
     assert fold("Ségur") == "segur"
+
+
+def test_the_catalog_says_whether_a_passage_writes_a_word_as_it_is(tmp_path):
+    """Whole words, case kept: "SISA" is not written by "SISAL", "SISA-X" nor "sisa"."""
+    from assistant.catalog import Catalog
+    from assistant.records import Chunk, Document
+
+    for i, text in enumerate(("le SISAL", "une SISA-X", "une sisa", "créer la SISA, puis")):
+        cat = Catalog(tmp_path / f"{i}.sqlite")
+        doc = Document(doc_id="d", title="t", text=text, source="s")
+        chunk = Chunk(chunk_id="c", doc_id="d", text=text, locator="¶ 1", start=0, end=len(text), title="t")
+        cat.replace(doc, [chunk], "sha", len(text), 0.0, "2026-12-06")
+        assert cat.writes("SISA") == (i == 3), text
