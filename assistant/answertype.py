@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.glossary import reads_as_acronym
 from assistant.text import ARTICLE_REF, analyse, fold, is_stopword
 
 NUMBER_WORDS = (
@@ -275,6 +276,8 @@ def counted_nouns(question: str, long_forms) -> list[str]:
     counted = counted_noun(question)
     if not counted:
         return []
+    if not reads_as_acronym(counted):
+        return [counted]  # "combien de cas de rougeole ?" counts cases, not the CAS (Chemical Abstract Service)
     return [counted] + [form.split()[0] for form in long_forms(counted.upper())[:2] if form.split()]
 
 

@@ -27,6 +27,14 @@ def common_word(token: str) -> bool:
     return zipf(token) >= COMMON_ZIPF
 
 
+def reads_as_acronym(token: str) -> bool:
+    """Whether a word of a question may stand for an acronym: written in capitals ("ARS", "CAS"), or in lower
+    case with three letters or more and no frequent French word ("la has", "les ars", but not "les" nor "dans quel
+    cas"). A capitalised word ("Cas") is a word. The glossary's expansion, a count question's noun, the lexicon's
+    acronyms and those searched through their long form all read the question so."""
+    return token.isupper() or (len(token) >= 3 and token.islower() and not common_word(token))
+
+
 def _letters(acronym: str) -> str:
     return "".join(ch for ch in fold(acronym) if ch.isalpha())
 
@@ -125,9 +133,7 @@ class Glossary:
         """(expansions of the acronyms the question uses, acronyms whose long form the question spells)."""
         expansions, acronyms = [], []
         for token in re.findall(r"[A-Za-zÉé0-9]{2,12}", question):
-            if token.isupper() or (
-                len(token) >= 3 and token.upper() in self.entries and token.islower() and not common_word(token)
-            ):
+            if reads_as_acronym(token):
                 for exp in self.lookup(token)[:2]:
                     if exp not in expansions:
                         expansions.append(exp)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.glossary import reads_as_acronym
 from assistant.text import analyse, fold, words
 
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.tsv"
@@ -76,7 +77,11 @@ class Lexicon:
         folded = None
         for e in self.entries:
             if e.acronym:
-                if self._patterns[e.trigger].search(question):
+                # ... in lower case only when it is no frequent French word (``reads_as_acronym``)
+                if any(
+                    not m.group(0).islower() or reads_as_acronym(m.group(0))
+                    for m in self._patterns[e.trigger].finditer(question)
+                ):
                     out.append(e)
             elif e.written:
                 folded = fold(question) if folded is None else folded

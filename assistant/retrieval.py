@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
+from assistant.glossary import reads_as_acronym
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
 from assistant.intent import APPOSITION, LEGAL_FORM, asked_words, has_cue, intent_of
 from assistant.lexical import correct
@@ -275,7 +276,7 @@ class Retriever:
         df = idx.lexical.df
         out = {}
         for token in dict.fromkeys(re.findall(r"\b[A-Za-zÉé]{2,12}\b", question)):
-            if not (token.isupper() or (len(token) >= 3 and token.upper() != token and token.lower() == token)):
+            if not reads_as_acronym(token):
                 continue
             if idx.glossary.lookup(token.upper()):
                 continue  # the corpus defines it ("long form (ACRONYM)"), so it uses it

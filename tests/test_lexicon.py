@@ -46,6 +46,18 @@ def test_an_upper_case_trigger_matches_only_in_upper_case():
     assert "directeur général" not in lex.expand("un dg")
 
 
+def test_an_acronym_trigger_typed_in_lower_case_is_not_a_frequent_word(tmp_path):
+    """An acronym of three letters or more also matches in lower case ("c koi la crsa"), but not where it is a
+    frequent French word ("son" is no SON), as the glossary reads it."""
+    f = tmp_path / "lexicon.tsv"
+    f.write_text("SON\tservice de l'offre numérique\nCRSA\tconférence régionale de la santé\n", encoding="utf-8")
+    lex = Lexicon.load(f)
+    assert lex.expand("quel est son rôle ?") == []
+    assert lex.expand("le SON, c'est quoi ?") == ["service de l'offre numérique"]
+    assert lex.expand("c koi la crsa") == ["conférence régionale de la santé"]
+    assert lex.expand("Crsa : qui la préside ?") == ["conférence régionale de la santé"]
+
+
 def test_a_quoted_trigger_matches_only_as_written():
     lex = default_lexicon()
     # "allocs" is "allocation" to the stemmer: every allocation was read as the family benefits (devr-003 "la durée

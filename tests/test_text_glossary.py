@@ -1,3 +1,4 @@
+from assistant.answertype import counted_nouns
 from assistant.english import is_english, to_french_terms
 from assistant.glossary import Glossary, find_definitions
 from assistant.lexical import LexicalIndex, correct
@@ -106,6 +107,10 @@ def test_a_frequent_word_typed_in_lower_case_is_not_an_acronym():
     assert g.expand("Les LES sont-ils pris en charge ?")[0] == ["lupus érythémateux systémique"]
     assert g.expand("la has c'est quoi ?")[0] == ["Haute Autorité de santé"]  # rarer words: the acronym
     assert g.expand("les ars font quoi ?")[0] == ["agences régionales de santé"]
+    # a count question's noun is read the same way: "combien de cas" counts cases, "combien de CAS" the acronym
+    assert counted_nouns("combien de cas de rougeole en 2023 ?", g.lookup) == ["cas"]
+    assert counted_nouns("combien de CAS ?", g.lookup) == ["CAS", "Chemical"]
+    assert counted_nouns("combien d'ars en France ?", g.lookup) == ["ars", "agences"]
 
 
 def test_typos_are_corrected_to_a_frequent_corpus_term():
