@@ -365,13 +365,24 @@ class Answerer:
             return []
         out = []
         source = result.question if not result.translated else result.translated
-        # Words the lexicon translates into legal terms this index holds ("IJ" with the codes indexed).
-        translated: set[str] = set()
-        if "lexicon" not in self.retriever.off:
-            for entry in self.retriever.lexicon.matches(source):
-                if any(all(lexical.knows(t) for t in analyse(term)) for term in entry.terms):
-                    translated.update(entry.stems or analyse(entry.trigger))
-                    translated.add(entry.trigger)
+        # Words the lexicon translates into legal terms this index holds ("IJ" with the codes indexed), checked
+        # only for a word the corpus lacks. An acronym stands for its long form: the index must hold it as a
+        # phrase (``Index.holds``: a corpus with "sociétés", "soins" and "ambulatoires" apart does not know the
+        # SISA); an everyday word's terms are looser ("clinique": "établissements de santé privés"), each of
+        # their words somewhere is enough.
+        entries = self.retriever.lexicon.matches(source) if "lexicon" not in self.retriever.off else ()
+
+        def held(term: str, acronym: bool) -> bool:
+            return self.index.holds(term) if acronym else all(lexical.knows(t) for t in analyse(term))
+
+        def translated(w: str) -> bool:
+            stems = set(analyse(w))
+            return any(
+                (w == e.trigger or stems & set(e.stems or analyse(e.trigger)))
+                and any(held(term, e.acronym) for term in e.terms)
+                for e in entries
+            )
+
         as_written = set(written_names(source))
         asked = {x for a in asked_words(source) for x in a.split()}  # "à quelle fréquence": what is asked
         scans = 0  # passages' texts read for acronyms, at most ``ACRONYM_SCANS`` a question
@@ -383,8 +394,6 @@ class Answerer:
                 or not (len(w) >= 5 or (len(w) >= 2 and w.isupper()))
             ):
                 continue
-            if w in translated or any(t in translated for t in analyse(w)):
-                continue  # the lexicon gives its legal terms ("IJ", "avorter")
             if not carries or fold(w) in asked:
                 continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
             name = w in as_written  # a name is not a typo of a word ("UNOCAM" of "UNCAM", "Misérables" of "misées")
@@ -393,7 +402,7 @@ class Answerer:
                 # "sis", located at)? A French word in capitals ("mes DROITS", "PLAINTE") is that word; an
                 # acronym's plural ("EHPADS") is the acronym.
                 forms = [w, w[:-1]] if w.endswith("S") else [w]
-                known = any(self.index.glossary.lookup(f) for f in forms)
+                known = any(self.index.glossary.lookup(f) for f in forms) or translated(w)
                 if not known and scans < ACRONYM_SCANS:
                     scans += 1
                     if not any(self.index.writes(f) for f in forms):
@@ -403,7 +412,8 @@ class Answerer:
                 continue  # "Christine devrait pouvoir toucher…", "à Arthur qui vient d'avoir 19 ans": a person
             for t in analyse(w):
                 if not lexical.knows(t) and (name or not lexical.knows(correct(lexical, t, w.lower()))):
-                    out.append(w)
+                    if not translated(w):  # the lexicon gives its legal terms ("IJ", "avorter")
+                        out.append(w)
         return list(dict.fromkeys(out))
 
     @property

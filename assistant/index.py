@@ -38,7 +38,7 @@ from assistant.store import (
     has_exact,
     open_exact,
 )
-from assistant.text import accented, analyse, sentences
+from assistant.text import accented, analyse, sentences, words
 
 # Passages whose analysed sentences, terms, headings' terms and intent cues a server keeps (each its own cache):
 # beyond, the least recently read are computed again when a question needs them. Kept until 50,000 before (more
@@ -354,6 +354,23 @@ class Index:
         """Whether the corpus writes ``word`` as it is (``Catalog.writes``), remembered for this generation."""
         return self.memo("_writes", word, lambda: self.catalog.writes(word), size=1024)
 
+    def holds(self, term: str) -> bool:
+        """Whether the corpus holds a term as a phrase: its analysed words one after the other in a passage
+        (``Catalog.holds_in_order``, remembered for this generation), a word of one term its stem. The lexicon's
+        "société interprofessionnelle de soins ambulatoires" is not held by a corpus that has "sociétés",
+        "soins" and "ambulatoires" apart."""
+        terms = tuple(analyse(term))
+        if not terms or not all(self.lexical.knows(t) for t in terms):
+            return False
+        if len(terms) == 1:
+            return True
+
+        def compute() -> bool:
+            anchor = min((w for w in words(term) if analyse(w)), key=lambda w: self.lexical.df.get(analyse(w)[0], 0))
+            return self.catalog.holds_in_order(anchor, terms)
+
+        return self.memo("_holds", term, compute, size=1024)
+
     def sentence_terms(self, chunk_id: str) -> SentenceTerms:
         """The terms of a chunk's sentences and the terms it is indexed under, in one table (``SentenceTerms``).
         A sentence's terms are its stemmed words and the acronyms whose long form it spells out ("agence régionale
@@ -474,6 +491,7 @@ class Index:
             "_sentence_terms",
             "_sentence_sets",
             "_writes",
+            "_holds",
             "_sentence_starts",
             "_passage_pairs",
             "long_forms",

@@ -284,6 +284,13 @@ class Retriever:
             stems = analyse(token)
             if not forms or len(stems) > 1:
                 continue
+            if stems and token.isupper() and stems[0] != fold(token) and not idx.writes(token):
+                # the corpus never writes it, and its analysis cuts it to another word ("SISA" is "sis", located
+                # at): only its long form stands for it
+                if "lexicon" not in self.off:
+                    held = ([t for t in analyse(form) if t in df] for form in forms)
+                    out[stems[0]] = next((terms for terms in held if terms), [])
+                continue
             if not stems or len(stems[0]) < 2:
                 # "CA" is "ça", "ES" the letter "e" to the analyser: nothing of the acronym is searched, so its
                 # long form stands for it, as the question's own words do (not with the lexicon turned off).
@@ -370,7 +377,8 @@ class Retriever:
         if legal_terms:
             scores = scores + self.settings.lexicon_weight * idx.lexical.scores(legal_terms)
         for form in unused.values():
-            scores = scores + idx.lexical.scores(form) / len(form) ** 0.5
+            if form:  # none when the corpus holds no word of the long form: the question is refused for it
+                scores = scores + idx.lexical.scores(form) / len(form) ** 0.5
         lexical = idx.lexical.top_of(scores, n_cand)
         # Headings: the sections named after the question's notion, and their articles.
         heads = idx.headings

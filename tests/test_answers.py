@@ -1133,6 +1133,37 @@ def test_an_acronym_the_corpus_never_writes_is_not_the_word_it_stems_to(tmp_path
     assert "« SISA »" not in written.ask("Une SISA, qu'est-ce que c'est ?").answer
 
 
+def test_an_acronym_the_lexicon_spells_out_is_known_only_where_the_corpus_holds_its_long_form(tmp_path):
+    """The lexicon gives SISA's long form, "société interprofessionnelle de soins ambulatoires": a corpus that
+    has its words apart does not know SISA (it was answered from "sis", located at), one that holds the phrase
+    answers from it, never from "sis"."""
+    sis = "Le cabinet de groupe, sis au centre de la commune, accueille les professionnels de santé.\n"
+    apart = service_over(
+        tmp_path / "apart",
+        {
+            "a.txt": sis,
+            "b.txt": "Les sociétés civiles interprofessionnelles sont déclarées. Les soins de ville sont des soins "
+            "ambulatoires.\n",
+        },
+        min_coverage=0.2,
+    )
+    answer = apart.ask("Une SISA, qu'est-ce que c'est ?")
+    assert not answer.answered and "« SISA »" in answer.answer, answer.answer
+    held = service_over(
+        tmp_path / "held",
+        {
+            "a.txt": sis,
+            "b.txt": "Des sociétés interprofessionnelles de soins ambulatoires peuvent être constituées entre des "
+            "professionnels de santé.\n",
+        },
+        min_coverage=0.2,
+    )
+    for q in ("Une SISA, qu'est-ce que c'est ?", "SISA ?"):
+        answer = held.ask(q)
+        assert answer.answered and "« SISA »" not in answer.answer, (q, answer.answer)
+        assert [c.doc_id for c in answer.citations] == ["b.txt"], (q, answer.answer)
+
+
 def test_an_ordinal_number_is_not_an_unknown_word(tmp_path):
     """ "… près d'écoles maternelles dans le 18ème arrondissement de Paris ?" was refused with "Aucun document du
     corpus ne mentionne « 18ème »": a number says nothing of the subject."""
