@@ -1174,3 +1174,53 @@ def test_an_ordinal_number_is_not_an_unknown_word(tmp_path):
         "et dans le 100ème arrondissement ?",
     ):
         assert "ne mentionne" not in service.ask(q).answer, q
+
+
+def test_a_chapter_named_after_the_notion_is_defined_by_the_law_that_opens_it(tmp_path):
+    """ "c'est quoi la CSG ?": the Code de la sécurité sociale's chapter 6 is named "Contribution sociale
+    généralisée" and its first article, L. 136-1, institutes it ("Il est institué une contribution sociale…") in a
+    section whose own heading says less; it was not even a candidate at the full codes. The heading signal gives
+    its full weight to the law's article that opens the chapter, not to the openers of the chapter's parts (L.
+    136-7 opens "Section 3 : de la contribution sur les placements") nor to the decree that opens its part of the
+    regulations."""
+    from assistant.service import Service
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    code = tmp_path / "c" / "code-de-la-securite-sociale"
+    chapter = "chapitre-6-contribution-des-licornes"
+    files = {
+        f"partie-legislative/{chapter}/section-1-de-la-contribution-sur-les-revenus/l136-1.md": (
+            "Il est institué une contribution sur les revenus des écuries, à laquelle sont assujettis les "
+            "propriétaires de la forêt domaniale."
+        ),
+        f"partie-legislative/{chapter}/section-3-de-la-contribution-sur-les-placements/l136-7.md": (
+            "La contribution des licornes est due sur les placements des écuries. Elle est recouvrée chaque année."
+        ),
+        f"partie-reglementaire/{chapter}/section-1-dispositions-generales/d136-1.md": (
+            "Le taux de la contribution des licornes est fixé à deux pour cent des revenus des écuries."
+        ),
+        "partie-legislative/chapitre-5-fonds-des-forets/l135-3.md": (
+            "Les recettes du fonds des forêts sont constituées par une fraction du produit de la contribution des "
+            "licornes."
+        ),
+    }
+    for name, text in files.items():
+        path = code / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# Article {path.stem.upper()}\n\n<p>{text}</p>", encoding="utf-8")
+    settings = Settings(index=tmp_path / "i", embedding_model=FAKE)
+    refresh(settings, [tmp_path / "c"])
+    service = Service(settings, follow=False)
+    heading = {
+        h.chunk.locator: h.signals.get("heading", 0.0)
+        for h in service.search("c'est quoi la contribution des licornes ?").hits
+    }
+    assert heading["art. L. 136-1"] == 2.0, heading  # the whole question's weight in the chapter's heading
+    assert heading["art. L. 136-1"] > 4 * max(heading["art. L. 136-7"], heading["art. D. 136-1"]), heading
+    # another intent is not led to the chapter's opening article: each section's first article counts as before
+    heading = {
+        h.chunk.locator: h.signals.get("heading", 0.0)
+        for h in service.search("la contribution des licornes est recouvrée quand ?").hits
+    }
+    assert heading["art. L. 136-1"] == heading["art. L. 136-7"], heading
