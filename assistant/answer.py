@@ -39,7 +39,6 @@ from assistant.places import asked_places, names_place, places_in
 from assistant.places import key as place_key
 from assistant.records import Answer, Hit
 from assistant.retrieval import (
-    INTRODUCES,
     OBJECT_CUES,
     SUBJECT_CUES,
     Retriever,
@@ -857,9 +856,7 @@ class Answerer:
                 candidates = [
                     (
                         max(c[0] * SUBJECT_BOOST, best_any * 1.01)
-                        if opens_on(
-                            c[4], names, SUBJECT_CUES[intent], OBJECT_CUES.get(intent), INTRODUCES.get(intent, ())
-                        )
+                        if opens_on(c[4], names, SUBJECT_CUES[intent], OBJECT_CUES.get(intent))
                         and c[0] >= SUBJECT_FLOOR * best_any
                         else c[0],
                         *c[1:],

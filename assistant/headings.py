@@ -191,8 +191,9 @@ class HeadingField:
     def idf(self, df: int) -> float:
         return math.log(1 + (self.n_levels + 1) / (df + 0.5))
 
-    def level_scores(self, terms: list[str]) -> np.ndarray:
-        """Each heading's match: the IDF weight of the question terms it holds over the weight of all of them."""
+    def section_scores(self, terms: list[str]) -> np.ndarray | None:
+        """``HeadingIndex.path_scores`` over the arrays: each section's best level match, as an array over the
+        sections (None when no heading holds a term)."""
         unique = list(dict.fromkeys(terms))
         found = {t: self._levels_of(t) for t in unique}
         total = sum(self.idf(len(lv)) for lv in found.values()) or 1.0
@@ -200,12 +201,6 @@ class HeadingField:
         for lv in found.values():
             if len(lv):
                 level_score[lv] += self.idf(len(lv))
-        return level_score / total
-
-    def section_scores(self, terms: list[str], level_score: np.ndarray | None = None) -> np.ndarray | None:
-        """``HeadingIndex.path_scores`` over the arrays: each section's best level match, as an array over the
-        sections (None when no heading holds a term). ``level_score``: ``level_scores(terms)``, when computed."""
-        level_score = self.level_scores(terms) if level_score is None else level_score
         levels = np.flatnonzero(level_score)
         if not len(levels):
             return None
@@ -214,29 +209,10 @@ class HeadingField:
         # the positions of every (level, section) pair of those levels, without a Python loop
         offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
         pairs = offsets + np.arange(int(counts.sum()))
-        values = np.repeat(level_score[levels], counts) * self.a["heading_level_factors"][pairs]
+        values = np.repeat(level_score[levels] / total, counts) * self.a["heading_level_factors"][pairs]
         out = np.zeros(self.n_sections, dtype=np.float64)
         np.maximum.at(out, self.a["heading_level_sections"][pairs], values)
         return out
-
-    def level_sections(self, level: int) -> list[int]:
-        """The sections under a heading (a chapter's sections, in both parts of a code)."""
-        ptr = self.a["heading_level_ptr"]
-        return self.a["heading_level_sections"][ptr[level] : ptr[level + 1]].tolist()
-
-    def level_openers(self, level: int) -> list[str]:
-        """The passages that open each section under a heading: the one that opens the whole heading is among
-        them."""
-        sptr = self.a["section_ptr"]
-        return [
-            self.chunk_ids[self.a["section_members"][sptr[s]]]
-            for s in self.level_sections(level)
-            if sptr[s] < sptr[s + 1]
-        ]
-
-    def section_at(self, pos: int) -> int:
-        """The section of the passage at ``pos`` in the lexical index (-1: none)."""
-        return -1 if pos < 0 else int(self.a["chunk_section"][pos])
 
     def top_sections(self, scores: np.ndarray, n: int) -> list[int]:
         best = np.argsort(-scores, kind="stable")[:n]

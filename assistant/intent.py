@@ -398,11 +398,8 @@ CUES: dict[str, re.Pattern] = {
         # ... or says what kind of body it is in an apposition ("La Haute Autorité de santé, autorité publique
         # indépendante à caractère scientifique, est chargée de")
         "definition": rf"{APPOSITION}|"
-        r"\best (?:un|une|le|la|l')\b|\bsont (?:des|les)\b|\bs'entend\b|\bon entend par\b|"
-        # "constitue une infraction", "se constituer en communauté…", not a fund's resources "constituées par"
-        r"\bconstituen?t? (?:un|une|le|la|l'|les|des)\b|\bconstitu\w* en\b|"
-        r"\ba pour objet|\bont pour objet|\bdesigne|\best cree|\bsont crees|\best institue|\bsont institue|"
-        r"\bappelee?s?\b|\bdite?s?\b",
+        r"\best (?:un|une|le|la|l')\b|\bsont (?:des|les)\b|\bs'entend\b|\bon entend par\b|\bconstitue|"
+        r"\ba pour objet|\bont pour objet|\bdesigne|\best cree|\bsont crees|\bappelee?s?\b|\bdite?s?\b",
         "role": r"\bmissions?\b|\bun role\b|\best chargee?s?\b|\bsont charge|\ba pour objet|\bont pour objet|"
         r"\bveillent?\b|\bcontribuent?\b|\bassurent?\b|\bdefinit\b|\bmettent en oeuvre|\bmet en oeuvre|\bcoordonne",
         # an age ("l'âge de sa majorité", "âgées d'au moins seize ans", "les enfants de moins de six ans", "de 50

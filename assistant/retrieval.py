@@ -14,7 +14,6 @@ import numpy as np
 from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
 from assistant.glossary import reads_as_acronym
-from assistant.headings import article_key
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
 from assistant.intent import APPOSITION, LEGAL_FORM, asked_words, has_cue, intent_of
 from assistant.lexical import correct
@@ -385,32 +384,12 @@ class Retriever:
         heads = idx.headings
         section_scores = None  # each section's heading match (``HeadingField.section_scores``)
         heading_cands: list[str] = []
-        openers: dict[str, float] = {}  # the law's article that opens a heading named after the notion -> its match
-        opened: set[int] = set()  # the sections under those headings
         if "heading" not in off and self.settings.heading_weight:
-            level_score = heads.level_scores(main_terms + exp_terms + legal_terms)
-            section_scores = heads.section_scores([], level_score)
+            section_scores = heads.section_scores(main_terms + exp_terms + legal_terms)
             for section in heads.top_sections(section_scores, HEADING_CANDIDATES) if section_scores is not None else ():
                 if section_scores[section] >= HEADING_FLOOR:
                     members = heads.members(section)
                     heading_cands.extend(members[:1] if intent in FIRST_INTENTS else members[:10])
-            if intent in FIRST_INTENTS and section_scores is not None:
-                # A chapter named after the notion ("Chapitre 6 : Contribution sociale généralisée") is defined by
-                # the law's article that opens it (L. 136-1, first of its first section), whose own section's
-                # heading says less ("Section 1 : de la contribution sociale sur les revenus d'activité...").
-                # Only the headings that name it best: a section's heading holding one of its words opens a part.
-                best_level = float(level_score.max())
-                for level in np.argsort(-level_score, kind="stable")[:HEADING_CANDIDATES].tolist():
-                    if level_score[level] < max(HEADING_FLOOR, best_level - 1e-9):
-                        break
-                    laws = [
-                        c for c in idx.chunks.many(heads.level_openers(level)).values() if c.article.startswith("L")
-                    ]
-                    if laws:
-                        c = min(laws, key=lambda c: (article_key(c.article), c.doc_id, c.start, c.part))
-                        openers[c.chunk_id] = max(openers.get(c.chunk_id, 0.0), float(level_score[level]))
-                        opened.update(heads.level_sections(level))
-                heading_cands.extend(openers)
         timings["lexical"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
@@ -476,10 +455,6 @@ class Retriever:
                 # seed document's paragraphs have no such order.
                 first = heads.opens_at(pos)
                 full = first and intent in FIRST_INTENTS and (chunk.article or "").startswith("L")
-                if cid in openers:
-                    hs, first, full = max(hs, openers[cid]), True, True
-                elif full and heads.section_at(pos) in opened:
-                    full = False  # it opens a part of the chapter named after the notion, not the notion's chapter
                 sig["heading"] = 2 * hs if full else 0.5 * hs
                 sig["first"] = float(first)
                 score += hw * sig["heading"]
@@ -516,15 +491,7 @@ class Retriever:
             for cid, (score, sig) in ranked[:depth]:
                 best, cued = sentence_scores(idx, cid, weights, intent if iw else None, nouns)
                 subject = (
-                    float(
-                        opens_on(
-                            candidates[cid].text,
-                            names,
-                            SUBJECT_CUES[intent],
-                            OBJECT_CUES.get(intent),
-                            INTRODUCES.get(intent, ()),
-                        )
-                    )
+                    float(opens_on(candidates[cid].text, names, SUBJECT_CUES[intent], OBJECT_CUES.get(intent)))
                     if names
                     else 0.0
                 )
@@ -583,19 +550,6 @@ SUBJECT_CUES = {
 }
 # ... or whose object is the notion: "X préside le conseil", "les ministres président le Conseil national"
 OBJECT_CUES = {"presidence": re.compile(r"\bpresid(?:e|ent) (?:le |la |les |l')")}
-# ... or, for a definition, that introduces the notion, created or given to someone ("Il est créé un fonds…",
-# "Une allocation journalière du proche aidant est versée aux personnes qui…"): what comes before its name and
-# what after (not "Une CPTS peut mobiliser une cinquantaine de professionnels", an example)
-OPENS = r"(?:^|[.;:!?]\s+)(?:[ivx]+\.\s*-\s*)?"
-INTRODUCES = {
-    "definition": (
-        (rf"{OPENS}il est (?:institue|cree)e? une? ", ""),
-        (
-            rf"{OPENS}une? ",
-            r"[^.;:]{0,80}?\b(?:est|sont) (?:verse|attribue|accorde|alloue|servi|institue|cree)e?s?\b",
-        ),
-    )
-}
 QUESTION_LEAD = re.compile(
     r"^(?:c'?\s?est quoi|c quoi|qu'?est[- ]ce qu(?:e|')?(?:\s*(?:c'?est|une|un)\b)?|que (?:signifie|veut dire)|"
     r"definition (?:de|du|des|d')|a quoi (?:sert|servent)|quel(?:le)? est (?:le role|la mission|la composition)"
@@ -642,21 +596,13 @@ def subject_names(
     return [n for n in dict.fromkeys(names) if len(n) >= 3]
 
 
-def opens_on(
-    text: str,
-    names: list[str],
-    cue: re.Pattern,
-    acts_on: re.Pattern | None = None,
-    introduces: tuple[tuple[str, str], ...] = (),
-) -> bool:
+def opens_on(text: str, names: list[str], cue: re.Pattern, acts_on: re.Pattern | None = None) -> bool:
     """A sentence of ``text`` has one of ``names`` among its first four words and holds ``cue``; or, with
     ``acts_on``, one of ``names`` is the object of that verb ("Les ministres ... président le Conseil national
-    de pilotage"); or, with ``introduces`` (pairs of what comes before and after), a sentence introduces it."""
+    de pilotage")."""
     folded = fold(text)
     alternatives = "|".join(re.escape(n) for n in names)
     if acts_on is not None and re.search(rf"{acts_on.pattern}(?:{alternatives})(?!\w)", folded):
-        return True
-    if any(re.search(rf"{before}(?:{alternatives})(?!\w){after}", folded) for before, after in introduces):
         return True
     near_start = re.compile(
         rf"(?:^|[.;:!?]\s+|\n\s*)(?:[ivx]+\.\s*-\s*)?(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)"

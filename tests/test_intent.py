@@ -145,12 +145,6 @@ def test_cues_mark_the_sentences_that_answer():
     assert not has_cue("La conférence rend des avis sur le projet régional.", "presidence")
     assert has_cue("Le contrat est conclu pour une durée maximale de cinq ans.", "duree")
     assert has_cue("L'agence a pour mission de définir et de mettre en œuvre...", "role")
-    # a notion instituted or said to be one is defined; a fund's resources "constituées par" are not a definition
-    assert has_cue("Il est institué une contribution sociale sur les revenus d'activité.", "definition")
-    assert has_cue("Ce fait constitue une infraction.", "definition")
-    assert not has_cue(
-        "Les recettes du fonds sont constituées par une fraction du produit de la contribution.", "definition"
-    )
     assert has_cue("Le représentant de proximité a un rôle d'écoute, au niveau local.", "role")
     assert not has_cue("Le rôle des cotisations est fixé par décret.", "role")
     assert has_cue("est puni de 7 500 euros d'amende", "sanction")
@@ -521,25 +515,3 @@ def test_an_apposition_that_says_what_kind_of_body_it_is_defines_it():
     )
     assert has_cue("Le fonds, établissement public de l'Etat, finance les actions.", "definition")
     assert not has_cue("Le directeur, après avis du conseil, fixe la liste.", "definition")
-
-
-def test_a_sentence_that_introduces_the_notion_defines_it():
-    """ "c'est quoi l'allocation journalière du proche aidant ?" was led by an item of another article ("6° Le
-    complément … lorsque la personne accompagnée est un enfant…": "est un" is a definition's cue) before "Une
-    allocation journalière du proche aidant est versée … aux personnes qui bénéficient du congé de proche aidant"."""
-    from assistant.retrieval import INTRODUCES, OBJECT_CUES, SUBJECT_CUES, opens_on
-
-    names = ["allocation journaliere du proche aidant"]
-
-    def defines(sentence: str) -> bool:
-        return opens_on(
-            sentence, names, SUBJECT_CUES["definition"], OBJECT_CUES.get("definition"), INTRODUCES["definition"]
-        )
-
-    assert defines("Une allocation journalière du proche aidant est versée aux personnes qui bénéficient du congé.")
-    assert defines("I.-Il est créé une allocation journalière du proche aidant.")
-    assert not defines("Le montant de l'allocation journalière du proche aidant est fixé par décret.")
-    assert not defines("Une allocation journalière du proche aidant peut mobiliser une cinquantaine de personnes.")
-    assert not defines(
-        "6° Le complément, lorsque la personne est un enfant, de l'allocation journalière du proche aidant ;"
-    )
