@@ -20,7 +20,7 @@ from assistant.answertype import (
     without_references,
 )
 from assistant.cite import citation_of, display_article
-from assistant.glossary import LongForms
+from assistant.glossary import LongForms, mixed_case
 from assistant.index import Index
 from assistant.intent import (
     acts_on_asked,
@@ -397,10 +397,10 @@ class Answerer:
             if not carries or fold(w) in asked:
                 continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
             name = w in as_written  # a name is not a typo of a word ("UNOCAM" of "UNCAM", "Misérables" of "misées")
-            if len(w) >= 3 and w.isupper() and fold(w) not in analyse(w) and not common_folded(w):
+            if len(w) >= 3 and fold(w) not in analyse(w) and (w.isupper() and not common_folded(w) or mixed_case(w)):
                 # an acronym the stemmer cuts: is it a word of the corpus or only the word it stems to ("SISA" is
                 # "sis", located at)? A French word in capitals ("mes DROITS", "PLAINTE") is that word; an
-                # acronym's plural ("EHPADS") is the acronym.
+                # acronym's plural ("EHPADS") is the acronym. A name with capitals inside ("PreParE") is no word.
                 forms = [w, w[:-1]] if w.endswith("S") else [w]
                 known = any(self.index.glossary.lookup(f) for f in forms) or translated(w)
                 if not known and scans < ACRONYM_SCANS:

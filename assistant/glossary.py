@@ -27,12 +27,19 @@ def common_word(token: str) -> bool:
     return zipf(token) >= COMMON_ZIPF
 
 
+def mixed_case(token: str) -> bool:
+    """A name written with capitals inside it ("PreParE", "PUMa", "CeGIDD", "CPias"): an acronym as the trade
+    spells it, not the French word of its letters ("PreParE" is not "préparer")."""
+    return len(token) >= 3 and token[0].isupper() and any(c.isupper() for c in token[1:]) and not token.isupper()
+
+
 def reads_as_acronym(token: str) -> bool:
-    """Whether a word of a question may stand for an acronym: written in capitals ("ARS", "CAS"), or in lower
-    case with three letters or more and no frequent French word ("la has", "les ars", but not "les" nor "dans quel
-    cas"). A capitalised word ("Cas") is a word. The glossary's expansion, a count question's noun, the lexicon's
-    acronyms and those searched through their long form all read the question so."""
-    return token.isupper() or (len(token) >= 3 and token.islower() and not common_word(token))
+    """Whether a word of a question may stand for an acronym: written in capitals ("ARS", "CAS") or with capitals
+    inside it ("PreParE"), or in lower case with three letters or more and no frequent French word ("la has", "les
+    ars", but not "les" nor "dans quel cas"). A capitalised word ("Cas") is a word. The glossary's expansion, a
+    count question's noun, the lexicon's acronyms and those searched through their long form all read the question
+    so."""
+    return token.isupper() or mixed_case(token) or (len(token) >= 3 and token.islower() and not common_word(token))
 
 
 def _letters(acronym: str) -> str:

@@ -76,7 +76,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         (
             "definition",
             r"\bc'?\s?est quoi\b|\bc quoi\b|\bqu'?est[- ]ce qu|\bque (?:signifie|veut dire)|\bsignifi|"
-            r"\bdefini|\bveut dire\b|\bca designe\b|\bkesako|\bwhat is\b|\bwhat are\b",
+            r"\bdefini|\bveut dire\b|\bca designe\b|\bkesako|\bkezako|\bquesaco|\bwhat is\b|\bwhat are\b",
         ),
         (
             "role",
@@ -457,14 +457,17 @@ FACT_INTENTS = {"presidence", "sanction", "age", "duree", "montant", "qui"}
 # - "à quoi sert le FIR ?", "ça sert à quoi ?": the verb asks for the role (the codes' "sert" is rare and about
 #   something else: "sert de base", "la rente servie");
 # - "quelle est la peine pour exercice illégal de la médecine ?": the sanction asked (searched, "peine" led to
-#   another article's "pendant la durée d'une peine d'interdiction").
+#   another article's "pendant la durée d'une peine d'interdiction");
+# - "kesako", "quésaco": what is it.
 LEGAL_FORM = r"(?:statut|nature|forme|structure) juridique"  # what kind of body is asked (folded text)
 ASKED = re.compile(
     rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b|"
     rf"\b{LEGAL_FORM}\b|(?<=\bquelle )(?:frequence|periodicite)\b|"
     r"(?<=\ba quoi )(?:sert|servent)\b|\b(?:sert|servent)(?= a quoi\b)|(?<=\bca )sert\b|"
     r"(?<=\bcombien de )temps\b|(?<=\bau )bout(?= de\b)|"
-    r"(?<=\bquelle est la )peine\b|(?<=\bquelles sont les )peines\b|(?<=\bquelle )peine\b|(?<=\bquelles )peines\b"
+    r"(?<=\bquelle est la )peine\b|(?<=\bquelles sont les )peines\b|(?<=\bquelle )peine\b|(?<=\bquelles )peines\b|"
+    # "PreParE kesako ?": the asker's "what is it", no word of the subject (it was an unknown word, refused)
+    r"\b(?:kesako|kezako|quesaco)\b"
 )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.glossary import reads_as_acronym
+from assistant.glossary import mixed_case, reads_as_acronym
 from assistant.text import analyse, fold, words
 
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.tsv"
@@ -24,7 +24,8 @@ CHAT_WORDS_FILE = Path(__file__).resolve().parent / "chatwords.tsv"
 class Entry:
     trigger: str  # the user's words, as written in the file
     terms: tuple[str, ...]  # the legal terms
-    acronym: bool  # an upper-case trigger ("DG", "IJ") matches only in upper case, as a whole word
+    acronym: bool  # an upper-case trigger ("DG", "IJ") matches only in upper case, as a whole word; a mixed-case
+    # one ("PreParE") only as written
     stems: tuple[str, ...]  # analysed trigger (for the others)
     heads: tuple[str, ...] = ()  # how each of its words (those with a stem) begins: all but its last two letters
     written: bool = False  # a trigger in double quotes matches only as written (accents, case, a final s aside)
@@ -36,7 +37,10 @@ class Lexicon:
         # "DG", "CA", "ES" are French words in lower case: two-letter acronyms match as written. Longer ones are
         # also typed in lower case ("c koi la crsa").
         self._patterns = {
-            e.trigger: re.compile(rf"(?<![\w-]){re.escape(e.trigger)}(?![\w-])", re.I if len(e.trigger) >= 3 else 0)
+            e.trigger: re.compile(
+                rf"(?<![\w-]){re.escape(e.trigger)}(?![\w-])",
+                re.I if len(e.trigger) >= 3 and not mixed_case(e.trigger) else 0,
+            )
             for e in entries
             if e.acronym
         }
@@ -60,7 +64,7 @@ class Lexicon:
             trigger = trigger[1:-1].strip() if written else trigger
             if written and len(fold(trigger).removesuffix("s")) < 2:
                 raise ValueError(f"{path}: trigger {trigger!r} too short to match as written")
-            acronym = bool(re.fullmatch(r"[A-Z0-9]{2,6}", trigger))
+            acronym = bool(re.fullmatch(r"[A-Z0-9]{2,6}", trigger)) or mixed_case(trigger)
             heads = tuple(fold(w)[: max(4, len(fold(w)) - 2)] for w in words(trigger) if analyse(w))
             stems = tuple(analyse(trigger)) if not acronym else ()
             entries.append(Entry(trigger, legal, acronym, stems, heads, written and not acronym))

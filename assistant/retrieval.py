@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
-from assistant.glossary import reads_as_acronym
+from assistant.glossary import mixed_case, reads_as_acronym
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
 from assistant.intent import APPOSITION, LEGAL_FORM, asked_words, has_cue, intent_of
 from assistant.lexical import correct
@@ -284,7 +284,7 @@ class Retriever:
             stems = analyse(token)
             if not forms or len(stems) > 1:
                 continue
-            if stems and token.isupper() and stems[0] != fold(token) and not idx.writes(token):
+            if stems and (token.isupper() or mixed_case(token)) and stems[0] != fold(token) and not idx.writes(token):
                 # the corpus never writes it, and its analysis cuts it to another word ("SISA" is "sis", located
                 # at): only its long form stands for it
                 if "lexicon" not in self.off:

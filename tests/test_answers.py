@@ -1174,3 +1174,19 @@ def test_an_ordinal_number_is_not_an_unknown_word(tmp_path):
         "et dans le 100ème arrondissement ?",
     ):
         assert "ne mentionne" not in service.ask(q).answer, q
+
+
+def test_a_name_with_capitals_inside_is_not_the_word_of_its_letters(tmp_path):
+    """ "PreParE kesako ?" was answered from "la préparation du système de santé" (the analysis reads PreParE as
+    "préparer"): a name written with capitals inside it is an acronym, unknown where the corpus neither writes it
+    nor holds the long form the lexicon gives, and searched through that long form where it does."""
+    files = {"a.txt": "Les agences préparent le système de santé aux situations exceptionnelles et à la crise.\n"}
+    service = service_over(tmp_path / "a", files, min_coverage=0.2)
+    answer = service.ask("PreParE kesako ?")
+    assert not answer.answered and "« PreParE »" in answer.answer, answer.answer
+    files["b.txt"] = (
+        "La prestation partagée d'éducation de l'enfant est versée à taux plein à la personne qui choisit de ne "
+        "plus exercer d'activité professionnelle pour s'occuper d'un enfant.\n"
+    )
+    answer = service_over(tmp_path / "b", files, min_coverage=0.2).ask("PreParE kesako ?")
+    assert answer.answered and [c.doc_id for c in answer.citations] == ["b.txt"], answer.answer

@@ -515,3 +515,9 @@ def test_an_apposition_that_says_what_kind_of_body_it_is_defines_it():
     )
     assert has_cue("Le fonds, établissement public de l'Etat, finance les actions.", "definition")
     assert not has_cue("Le directeur, après avis du conseil, fixe la liste.", "definition")
+
+
+def test_kesako_asks_what_it_is():
+    """ "PreParE kesako ?" was refused: "Aucun document du corpus ne mentionne « kesako »"."""
+    for q in ("PreParE kesako ?", "la CSG kézako", "quésaco la PUMa ?"):
+        assert intent_of(q) == "definition" and asked_words(q), q

@@ -127,3 +127,12 @@ def test_chat_spellings_are_spelled_out_before_the_question_is_read(fake_index, 
 
     off = Service(fake_index.model_copy(update={"signals_off": "lexicon"}), follow=False)
     assert "cmb" in off.search("le PRS c'est pour cmb d'années").terms
+
+
+def test_a_mixed_case_trigger_matches_only_as_written(tmp_path):
+    """ "PreParE" is the prestation partagée d'éducation de l'enfant, "prépare" and "PREPARE" are not."""
+    f = tmp_path / "lexicon.tsv"
+    f.write_text("PreParE\tprestation partagée d'éducation de l'enfant\n", encoding="utf-8")
+    lex = Lexicon.load(f)
+    assert lex.expand("la PreParE c'est pour qui ?") == ["prestation partagée d'éducation de l'enfant"]
+    assert lex.expand("je prépare mon dossier") == lex.expand("on prepare quoi ?") == []
