@@ -517,21 +517,6 @@ def test_an_apposition_that_says_what_kind_of_body_it_is_defines_it():
     assert not has_cue("Le directeur, après avis du conseil, fixe la liste.", "definition")
 
 
-def test_the_words_that_ask_for_a_definition_are_not_searched():
-    """ "IVG : c'est quoi la définition légale ?" had its article out of the top 100 at the full codes: "définition"
-    and "légale" were searched and led to any article that says "défini" or "légal"."""
-    assert asked_words("IVG : c'est quoi la définition légale ?") == ["definition legale"]
-    assert asked_words("comment le code définit un dispositif médical ?") == ["le code", "definit"]
-    assert asked_words("un accident du travail, juridiquement ça se définit comment ?") == ["juridiquement", "definit"]
-    assert asked_words("PTSM ?? ça veut dire quoi ce sigle") == ["veut dire", "sigle"]
-    assert asked_words("protocole de coopération, c'est quoi le principe ?") == ["principe"]
-    assert intent_of("CSG sur les fiches de paie, ça correspond à quoi exactement ?") == "definition"
-    assert intent_of("l'ANSM elle s'occupe de quoi ?") == intent_of("la HAS elle fait quoi ?") == "role"
-    # ... not where the words are the subject, nor "qui définit" (an actor) nor the code named
-    assert asked_words("que dit le code de la santé publique sur le tabac ?") == []
-    assert asked_words("le principe de précaution s'applique-t-il ?") == []
-
-
 def test_kesako_asks_what_it_is():
     """ "PreParE kesako ?" was refused: "Aucun document du corpus ne mentionne « kesako »"."""
     for q in ("PreParE kesako ?", "la CSG kézako", "quésaco la PUMa ?"):
