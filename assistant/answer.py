@@ -372,6 +372,10 @@ class Answerer:
         # their words somewhere is enough.
         entries = self.retriever.lexicon.matches(source) if "lexicon" not in self.retriever.off else ()
 
+        # the lexicon's acronyms the question types, however it types them ("sisa", "Sisa") -> as the trade writes
+        # them ("SISA")
+        acronyms = {fold(e.trigger): e.trigger for e in entries if e.acronym}
+
         def held(term: str, acronym: bool) -> bool:
             return self.index.holds(term) if acronym else all(lexical.knows(t) for t in analyse(term))
 
@@ -387,21 +391,27 @@ class Answerer:
         asked = {x for a in asked_words(source) for x in a.split()}  # "à quelle fréquence": what is asked
         scans = 0  # passages' texts read for acronyms, at most ``ACRONYM_SCANS`` a question
         for w, carries in subject_words(source):
+            written = acronyms.get(fold(w))
             if (
                 is_stopword(w)
                 or w.isdigit()
                 or ORDINAL_NUMBER.fullmatch(w)
-                or not (len(w) >= 5 or (len(w) >= 2 and w.isupper()))
+                or not (len(w) >= 5 or (len(w) >= 2 and w.isupper()) or written)
             ):
                 continue
-            if not carries or fold(w) in asked:
+            if not (carries or written) or fold(w) in asked:
                 continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
             name = w in as_written  # a name is not a typo of a word ("UNOCAM" of "UNCAM", "Misérables" of "misées")
-            if len(w) >= 3 and fold(w) not in analyse(w) and (w.isupper() and not common_folded(w) or mixed_case(w)):
+            if (
+                len(w) >= 3
+                and fold(w) not in analyse(w)
+                and (w.isupper() and not common_folded(w) or mixed_case(w) or written)
+            ):
                 # an acronym the stemmer cuts: is it a word of the corpus or only the word it stems to ("SISA" is
                 # "sis", located at)? A French word in capitals ("mes DROITS", "PLAINTE") is that word; an
                 # acronym's plural ("EHPADS") is the acronym. A name with capitals inside ("PreParE") is no word.
-                forms = [w, w[:-1]] if w.endswith("S") else [w]
+                forms = [w, w[:-1]] if w[-1] in "sS" else [w]
+                forms += [written] if written and written not in forms else []
                 known = any(self.index.glossary.lookup(f) for f in forms) or translated(w)
                 if not known and scans < ACRONYM_SCANS:
                     scans += 1

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from assistant.records import Chunk, Document
-from assistant.text import analyse
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -249,19 +248,6 @@ class Catalog:
         whole = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
         rows = self.db.execute("SELECT text FROM chunks WHERE instr(text, ?) > 0", (word,))
         return any(whole.search(text) for (text,) in rows)
-
-    def holds_in_order(self, anchor: str, terms: tuple[str, ...]) -> bool:
-        """Whether a passage whose text holds ``anchor`` (case aside) analyses into ``terms`` one after the other
-        ("sociétés interprofessionnelles de soins ambulatoires": not only each word somewhere). The passages are
-        found by SQLite (the rarest word of the phrase as ``anchor``) and analysed here: for the rare phrase that
-        needs it."""
-        n = len(terms)
-        rows = self.db.execute("SELECT text FROM chunks WHERE instr(lower(text), ?) > 0", (anchor.lower(),))
-        for (text,) in rows:
-            toks = analyse(text)
-            if any(tuple(toks[i : i + n]) == terms for i in range(len(toks) - n + 1)):
-                return True
-        return False
 
     def docs_of_article(self, article: str) -> list[str]:
         """The documents of a canonical article number (it may exist in both codes' corpora)."""

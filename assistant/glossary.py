@@ -30,7 +30,14 @@ def common_word(token: str) -> bool:
 def mixed_case(token: str) -> bool:
     """A name written with capitals inside it ("PreParE", "PUMa", "CeGIDD", "CPias"): an acronym as the trade
     spells it, not the French word of its letters ("PreParE" is not "préparer")."""
-    return len(token) >= 3 and token[0].isupper() and any(c.isupper() for c in token[1:]) and not token.isupper()
+    return (
+        len(token) >= 3
+        and token.isalpha()
+        and token[0].isupper()
+        and any(c.isupper() for c in token[1:])
+        and not token.isupper()
+        and not (token.endswith("s") and token[:-1].isupper())  # "EHPADs", "CPAMs": an acronym's plural
+    )
 
 
 def reads_as_acronym(token: str) -> bool:

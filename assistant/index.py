@@ -38,7 +38,7 @@ from assistant.store import (
     has_exact,
     open_exact,
 )
-from assistant.text import accented, analyse, sentences, words
+from assistant.text import accented, analyse, sentences
 
 # Passages whose analysed sentences, terms, headings' terms and intent cues a server keeps (each its own cache):
 # beyond, the least recently read are computed again when a question needs them. Kept until 50,000 before (more
@@ -356,7 +356,7 @@ class Index:
 
     def holds(self, term: str) -> bool:
         """Whether the corpus holds a term as a phrase: its analysed words one after the other in a passage
-        (``Catalog.holds_in_order``, remembered for this generation), a word of one term its stem. The lexicon's
+        (remembered for this generation), a word of one term its stem. The lexicon's
         "société interprofessionnelle de soins ambulatoires" is not held by a corpus that has "sociétés",
         "soins" and "ambulatoires" apart."""
         terms = tuple(analyse(term))
@@ -366,8 +366,17 @@ class Index:
             return True
 
         def compute() -> bool:
-            anchor = min((w for w in words(term) if analyse(w)), key=lambda w: self.lexical.df.get(analyse(w)[0], 0))
-            return self.catalog.holds_in_order(anchor, terms)
+            # the passages indexed under its rarest word (its stem: "centres" finds "Le centre…", "Établissement"
+            # "établissement"), read in groups until one holds the phrase
+            rarest = min(terms, key=lambda t: self.lexical.df.get(t, 0))
+            ids = [cid for cid, _ in self.lexical.top([rarest], self.lexical.n)]
+            n = len(terms)
+            for start in range(0, len(ids), 256):
+                for chunk in self.chunks.many(ids[start : start + 256]).values():
+                    toks = analyse(chunk.text)
+                    if any(tuple(toks[i : i + n]) == terms for i in range(len(toks) - n + 1)):
+                        return True
+            return False
 
         return self.memo("_holds", term, compute, size=1024)
 

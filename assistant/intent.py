@@ -76,7 +76,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         (
             "definition",
             r"\bc'?\s?est quoi\b|\bc quoi\b|\bqu'?est[- ]ce qu|\bque (?:signifie|veut dire)|\bsignifi|"
-            r"\bdefini|\bveut dire\b|\bca designe\b|\bkesako|\bkezako|\bquesaco|\bwhat is\b|\bwhat are\b",
+            r"\bdefini|\bveut dire\b|\bca designe\b|\b(?:k|qu)e[sz]a[ck]o\b|\bwhat is\b|\bwhat are\b",
         ),
         (
             "role",
@@ -467,7 +467,7 @@ ASKED = re.compile(
     r"(?<=\bcombien de )temps\b|(?<=\bau )bout(?= de\b)|"
     r"(?<=\bquelle est la )peine\b|(?<=\bquelles sont les )peines\b|(?<=\bquelle )peine\b|(?<=\bquelles )peines\b|"
     # "PreParE kesako ?": the asker's "what is it", no word of the subject (it was an unknown word, refused)
-    r"\b(?:kesako|kezako|quesaco)\b"
+    r"\b(?:k|qu)e[sz]a[ck]o\b"
 )
 
 

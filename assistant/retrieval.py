@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
-from assistant.glossary import mixed_case, reads_as_acronym
+from assistant.glossary import reads_as_acronym
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
 from assistant.intent import APPOSITION, LEGAL_FORM, asked_words, has_cue, intent_of
 from assistant.lexical import correct
@@ -280,11 +280,13 @@ class Retriever:
                 continue
             if idx.glossary.lookup(token.upper()):
                 continue  # the corpus defines it ("long form (ACRONYM)"), so it uses it
-            forms = [t for e in self.lexicon.matches(token) if e.acronym for t in e.terms]
+            entries = [e for e in self.lexicon.matches(token) if e.acronym]
+            forms = [t for e in entries for t in e.terms]
             stems = analyse(token)
             if not forms or len(stems) > 1:
                 continue
-            if stems and (token.isupper() or mixed_case(token)) and stems[0] != fold(token) and not idx.writes(token):
+            written = entries[0].trigger  # as the trade writes it, however the question typed it ("sisa", "Sisa")
+            if stems and stems[0] != fold(token) and not idx.writes(written) and not idx.writes(token):
                 # the corpus never writes it, and its analysis cuts it to another word ("SISA" is "sis", located
                 # at): only its long form stands for it
                 if "lexicon" not in self.off:

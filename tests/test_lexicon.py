@@ -135,4 +135,4 @@ def test_a_mixed_case_trigger_matches_only_as_written(tmp_path):
     f.write_text("PreParE\tprestation partagée d'éducation de l'enfant\n", encoding="utf-8")
     lex = Lexicon.load(f)
     assert lex.expand("la PreParE c'est pour qui ?") == ["prestation partagée d'éducation de l'enfant"]
-    assert lex.expand("je prépare mon dossier") == lex.expand("on prepare quoi ?") == []
+    assert lex.expand("je prépare mon dossier") == lex.expand("on prepare quoi ?") == lex.expand("PREPARE ?") == []
