@@ -43,9 +43,9 @@ def mixed_case(token: str) -> bool:
 def reads_as_acronym(token: str) -> bool:
     """Whether a word of a question may stand for an acronym: written in capitals ("ARS", "CAS") or with capitals
     inside it ("PreParE"), or in lower case with three letters or more and no frequent French word ("la has", "les
-    ars", but not "les" nor "dans quel cas"). A capitalised word ("Cas") is a word. The glossary's expansion, a
-    count question's noun, the lexicon's acronyms and those searched through their long form all read the question
-    so."""
+    ars", but not "les" nor "dans quel cas"). A capitalised word ("Cas") is a word to the glossary's expansion and a
+    count question's noun; the lexicon also matches its acronyms capitalised ("Crsa : qui la préside ?", none of its
+    triggers being a frequent word), and only rejects, through this, a frequent word in lower case."""
     return token.isupper() or mixed_case(token) or (len(token) >= 3 and token.islower() and not common_word(token))
 
 
