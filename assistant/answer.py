@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
-from functools import cached_property
+from functools import cache, cached_property
 from typing import NamedTuple
 
 from assistant.answertype import (
@@ -379,6 +379,7 @@ class Answerer:
         def held(term: str, acronym: bool) -> bool:
             return self.index.holds(term) if acronym else all(lexical.knows(t) for t in analyse(term))
 
+        @cache  # a word is asked about in the acronyms' check and again for its stems
         def translated(w: str) -> bool:
             stems = set(analyse(w))
             return any(
@@ -420,10 +421,11 @@ class Answerer:
                         continue
             if name and story_name(w):
                 continue  # "Christine devrait pouvoir toucher…", "à Arthur qui vient d'avoir 19 ans": a person
-            for t in analyse(w):
-                if not lexical.knows(t) and (name or not lexical.knows(correct(lexical, t, w.lower()))):
-                    if not translated(w):  # the lexicon gives its legal terms ("IJ", "avorter")
-                        out.append(w)
+            unknown = any(
+                not lexical.knows(t) and (name or not lexical.knows(correct(lexical, t, w.lower()))) for t in analyse(w)
+            )
+            if unknown and not translated(w):  # the lexicon gives its legal terms ("IJ", "avorter")
+                out.append(w)
         return list(dict.fromkeys(out))
 
     @property
