@@ -130,6 +130,7 @@ def dense_scores(store, embedder, qvec: np.ndarray, k: int, wanted: list[str], f
 
 
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,}\b")  # an acronym as a question writes it: "CAQES", "C2S"
+ACRONYM_WORD = re.compile(r"\b[A-Za-zÉé]{2,12}\b")  # a word that may read as an acronym ("sisa", "PreParE")
 SIGNALS = (
     "bm25",
     "dense",
@@ -275,7 +276,7 @@ class Retriever:
         idx = self.index
         df = idx.lexical.df
         out = {}
-        for token in dict.fromkeys(re.findall(r"\b[A-Za-zÉé]{2,12}\b", question)):
+        for token in dict.fromkeys(ACRONYM_WORD.findall(question)):
             if not reads_as_acronym(token):
                 continue
             if idx.glossary.lookup(token.upper()):
@@ -363,7 +364,12 @@ class Retriever:
         # An acronym the corpus seldom uses but spells out often ("SRS": "Sr" is strontium in an annex, the
         # codes write "schéma régional de santé") is searched through its long form, counted as one term.
         unused = self._unused_acronyms(question) if "acronyms" not in off or "lexicon" not in off else {}
-        main_terms = [t for t in main_terms if t not in unused]
+        # the acronym's own term gives way to its long form, not a word of the question that stems alike
+        # ("PreParE : comment la préparer ?" keeps "préparer")
+        for stem in unused:
+            typed = sum(1 for w in ACRONYM_WORD.findall(question) if reads_as_acronym(w) and analyse(w) == [stem])
+            for _ in range(min(typed, main_terms.count(stem))):
+                main_terms.remove(stem)
         # Long forms of the question's acronyms count, but less than the question's own words: a long
         # expansion must not drown "durée" in "durée du PPRGDRESS". So do the lexicon's legal terms.
         exp_terms = [x for x in analyse(" ".join(expansions)) if x not in main_terms]

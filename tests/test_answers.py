@@ -1210,3 +1210,18 @@ def test_a_long_form_is_held_whatever_its_number_and_capitals(tmp_path):
     for q, doc in (("Le CMP, c'est quoi ?", "a.txt"), ("EFS ?", "b.txt")):
         answer = service.ask(q)
         assert answer.answered and answer.citations[0].doc_id == doc, (q, answer.answer)
+
+
+def test_an_acronym_searched_through_its_long_form_leaves_the_question_s_word_of_the_same_stem(tmp_path):
+    """ "PreParE" stems as "préparer": it is searched through its long form, and the question's own "préparer" was
+    dropped with it from BM25's terms ("PreParE : comment la préparer ?" searched the long form alone, and the
+    shorter passage that only names the benefit came first). BM25 alone decides here."""
+    files = {
+        "a.txt": "La prestation partagée d'éducation de l'enfant est versée.\n",
+        "b.txt": "La demande de prestation partagée d'éducation de l'enfant se prépare avec la caisse et ses "
+        "services.\n",
+    }
+    others = "dense,intent,sentence,subject,phrase,authority,heading"
+    service = service_over(tmp_path, files, min_coverage=0.2, signals_off=others)
+    hits = service.retriever.search("PreParE : comment la préparer ?").hits
+    assert [h.chunk.doc_id for h in hits][:1] == ["b.txt"], [(h.chunk.doc_id, h.score) for h in hits]
