@@ -25,6 +25,7 @@ from assistant.index import Index
 from assistant.intent import (
     acts_on_asked,
     asked_words,
+    asks_definition,
     has_cue,
     names_action,
     reversed_agent,
@@ -170,6 +171,28 @@ def only_names(sentence: str) -> bool:
     la Côte-d'Or."), which says nothing of it."""
     content = [w for w in re.findall(r"[^\W\d_][\w'’-]*", sentence) if not is_stopword(w)]
     return bool(content) and all(w[0].isupper() for w in content)
+
+
+NOT_DEFINED = "ce qu'est la notion demandée"
+# the words of a definition question that are no part of the notion ("définition légale d'une équipe de soins
+# primaires", "… au sens de la loi")
+NOT_NOTION = frozenset(analyse("définition légale exactement concrètement juridiquement au juste sens loi code"))
+CREATES = re.compile(r"^\s*(?:[ivx]+\.\s*-\s*)?il est (?:cree|institue)")
+
+
+def introduces(sentence: str, names: list[str]) -> bool:
+    """The sentence is about the notion one of ``names`` names: its head word among the sentence's first three
+    words ("Il est créé …" aside), and, for a name of several words, another of them in the sentence."""
+    toks = analyse(sentence)
+    for name in names:
+        words = [t for t in analyse(name) if t not in NOT_NOTION]
+        if not words:
+            continue
+        if words[0] not in toks[:3] and not (CREATES.match(fold(sentence)) and words[0] in toks):
+            continue
+        if len(words) == 1 or any(t in toks for t in words[1:]):
+            return True
+    return False
 
 
 def not_said(what: str) -> str:
@@ -876,6 +899,15 @@ class Answerer:
                     for c in candidates
                 ]
         candidates.sort(key=lambda c: -c[0])
+        if intent == "definition" and asks_definition(asked) and "subject" not in self.retriever.off:
+            # "c'est quoi X ?" is answered by a sentence about X, not by one that names X in passing: at the
+            # default index "PUI à l'hôpital, ça veut dire quoi ?" was answered by the one article that names the
+            # PUIs among the resources of a fund, "GHT c'est quoi" by a sentence on the territorial project. A
+            # bare notion ("FIR ?") asks more loosely and keeps its answer.
+            names = subject_names(asked, result.expansions, result.legal_terms, self.retriever.long_forms)
+            best_any = candidates[0][0]
+            if names and not any(c[0] >= RELATIVE_FLOOR * best_any and introduces(c[4], names) for c in candidates):
+                return self._refusal(question, result, hits, not_said(NOT_DEFINED), t0, t, best_cov)
         kind = None if lookup else expected_type(asked)  # a number, a date, a name... (``assistant.answertype``)
 
         def says_asked(sentence: str) -> bool:

@@ -127,6 +127,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ("composition", r"\bmembres?\b"),
     ]
 ]
+# the words that ask what a notion is (``asks_definition``)
+DEFINITION_ASKED = dict(PATTERNS)["definition"]
 
 # A length of time: "un an", "huit jours", "vingt et un jours", "3 mois" (not an amount counted in time: "deux mois
 # de salaire", "trois mois de loyer")
@@ -493,6 +495,14 @@ def intent_of(question: str) -> str | None:
     if 1 <= len(words) <= 3 and not re.search(r"\d", q):
         return "definition"
     return None
+
+
+def asks_definition(question: str) -> bool:
+    """The question says that it asks what a notion is ("c'est quoi", "qu'est-ce qu'", "que signifie",
+    "kesako"...), not only names it ("FIR ?", "le PRS", read as a definition by ``intent_of``)."""
+    q = folded(question)
+    # "qui définit les zones sous-dotées ?" asks who; "définitivement" is no "défini"
+    return bool(DEFINITION_ASKED.search(re.sub(r"\bdefinitiv\w*", "", q))) and not re.search(r"^qui\b|\bpar qui\b", q)
 
 
 BARE_FILLERS = {"le", "la", "les", "l'", "un", "une", "des", "du", "de", "d'", "et", "en", "?"}

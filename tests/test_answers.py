@@ -1225,3 +1225,39 @@ def test_an_acronym_searched_through_its_long_form_leaves_the_question_s_word_of
     service = service_over(tmp_path, files, min_coverage=0.2, signals_off=others)
     hits = service.retriever.search("PreParE : comment la préparer ?").hits
     assert [h.chunk.doc_id for h in hits][:1] == ["b.txt"], [(h.chunk.doc_id, h.score) for h in hits]
+
+
+def test_a_definition_is_not_answered_by_a_sentence_that_names_the_notion_in_passing(tmp_path):
+    """ "PUI à l'hôpital, ça veut dire quoi ?" was answered at the default index from the one article that names
+    the pharmacies à usage intérieur among what a fund finances. A sentence about the notion answers (its head
+    word among the sentence's first words, "Il est créé …" too); a bare notion ("PUI ?") asks more loosely."""
+    passing = (
+        "La dotation finance les dépenses de l'hôpital, dont celles de sa pharmacie à usage intérieur et de ses "
+        "laboratoires.\n"
+    )
+    service = service_over(tmp_path / "a", {"a.txt": passing}, min_coverage=0.2)
+    for q in ("PUI à l'hôpital, ça veut dire quoi ?", "c'est quoi une pharmacie à usage intérieur ?"):
+        answer = service.ask(q)
+        assert not answer.answered and "ce qu'est la notion demandée" in answer.answer, (q, answer.answer)
+    assert service.ask("pharmacie à usage intérieur ?").answered
+    defined = {
+        "a.txt": passing,
+        "b.txt": "Une pharmacie à usage intérieur est une pharmacie d'établissement de santé qui répond aux besoins "
+        "des patients pris en charge par cet établissement.\n",
+        "c.txt": "Il est créé dans chaque région une pharmacie à usage intérieur de référence.\n",
+    }
+    service = service_over(tmp_path / "b", defined, min_coverage=0.2)
+    answer = service.ask("c'est quoi une pharmacie à usage intérieur ?")
+    assert answer.answered and answer.citations[0].doc_id == "b.txt", answer.answer
+    del defined["b.txt"]
+    service = service_over(tmp_path / "c", defined, min_coverage=0.2)
+    assert service.ask("une pharmacie à usage intérieur, qu'est-ce que c'est ?").answered
+
+
+def test_the_words_of_a_definition_question_that_are_no_part_of_the_notion():
+    from assistant.answer import introduces
+
+    names = ["definition legale d'une equipe de soins primaires"]
+    assert introduces("Une équipe de soins primaires est un ensemble de professionnels de santé.", names)
+    assert not introduces("Les professionnels de santé peuvent constituer une équipe de soins primaires.", names)
+    assert introduces("Les instances de la démocratie en santé ont trouvé leur place.", ["instances de democratie"])

@@ -521,3 +521,14 @@ def test_kesako_asks_what_it_is():
     """ "PreParE kesako ?" was refused: "Aucun document du corpus ne mentionne « kesako »"."""
     for q in ("PreParE kesako ?", "la CSG kézako", "quésaco la PUMa ?"):
         assert intent_of(q) == "definition" and asked_words(q), q
+
+
+def test_a_question_asks_what_a_notion_is_only_in_so_many_words():
+    """The refusal of a definition answered by a mere mention applies where the question asks what a notion is,
+    not to a bare notion, to "qui définit…" (who) or to "définitivement"."""
+    from assistant.intent import asks_definition
+
+    for q in ("PUI à l'hôpital, ça veut dire quoi ?", "Qu'est-ce qu'une SISA ?", "comment le code définit un DM ?"):
+        assert asks_definition(q), q
+    for q in ("FIR ?", "qui définit les zones sous-dotées ?", "pharmacie qui ferme définitivement, prévenir qui"):
+        assert not asks_definition(q), q
