@@ -178,17 +178,34 @@ NOT_DEFINED = "ce qu'est la notion demandée"
 # primaires", "… au sens de la loi")
 NOT_NOTION = frozenset(analyse("définition légale exactement concrètement juridiquement au juste sens loi code"))
 CREATES = re.compile(r"^\s*(?:[ivx]+\.\s*-\s*)?il est (?:cree|institue)")
+# what opens a defining sentence before the notion: "Au sens du présent titre, …", "Pour l'application du présent
+# chapitre, …"; and what introduces the notion within it: "On entend par …", "Est considéré comme employeur …"
+FRAME = re.compile(
+    r"^\s*(?:[ivx]+\.\s*-\s*)?(?:au sens|pour l'application|pour les besoins|dans le present)\b[^,]{0,80},"
+)
+INTRODUCING = re.compile(r"\b(?:on entend par|consideree?s? comme|denommee?s?|appelee?s?)\s")
+
+
+NUMBERING = re.compile(r"^\s*(?:[ivx]+\.\s*-\s*|\d+°\s*-?\s*|[a-z]\)\s*)")
+
+
+def opening(text: str) -> list[str]:
+    """The terms of the first four words of a (folded) text, its numbering ("I.-", "2°", "a)") aside."""
+    return analyse(" ".join(re.findall(r"[\w']+", NUMBERING.sub("", text))[:4]))
 
 
 def introduces(sentence: str, names: list[str]) -> bool:
-    """The sentence is about the notion one of ``names`` names: its head word among the sentence's first three
-    words ("Il est créé …" aside), and, for a name of several words, another of them in the sentence."""
-    toks = analyse(sentence)
+    """The sentence is about the notion one of ``names`` names: its head word among the sentence's first four
+    words, after a frame ("Au sens du présent titre, …") or after what introduces it ("On entend par …", "Est
+    considéré comme …", "Il est créé …"); and, for a name of several words, another of them in the sentence."""
+    folded = fold(sentence)
+    toks = analyse(folded)
+    starts = [opening(FRAME.sub("", folded))] + [opening(folded[m.end() :]) for m in INTRODUCING.finditer(folded)]
     for name in names:
         words = [t for t in analyse(name) if t not in NOT_NOTION]
         if not words:
             continue
-        if words[0] not in toks[:3] and not (CREATES.match(fold(sentence)) and words[0] in toks):
+        if not any(words[0] in start for start in starts) and not (CREATES.match(folded) and words[0] in toks):
             continue
         if len(words) == 1 or any(t in toks for t in words[1:]):
             return True

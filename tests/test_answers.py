@@ -1254,10 +1254,38 @@ def test_a_definition_is_not_answered_by_a_sentence_that_names_the_notion_in_pas
     assert service.ask("une pharmacie à usage intérieur, qu'est-ce que c'est ?").answered
 
 
-def test_the_words_of_a_definition_question_that_are_no_part_of_the_notion():
+def test_a_sentence_is_about_a_notion_when_it_opens_on_it_or_introduces_it():
+    """``introduces``: the notion's head word among the first four words (numbering aside), after a frame ("Au sens
+    du présent titre, …") or what introduces it ("on entend par", "est considéré comme", "Il est institué"); a
+    definition question's own words ("définition légale d'…") are no part of the notion."""
     from assistant.answer import introduces
 
-    names = ["definition legale d'une equipe de soins primaires"]
-    assert introduces("Une équipe de soins primaires est un ensemble de professionnels de santé.", names)
-    assert not introduces("Les professionnels de santé peuvent constituer une équipe de soins primaires.", names)
-    assert introduces("Les instances de la démocratie en santé ont trouvé leur place.", ["instances de democratie"])
+    about = [
+        (
+            "Une équipe de soins primaires est un ensemble de professionnels.",
+            "definition legale d'une equipe de soins primaires",
+        ),
+        ("Au sens du présent titre, est considéré comme employeur toute personne physique ou morale.", "employeur"),
+        ("Pour l'application du chapitre, on entend par dispositif médical tout instrument.", "dispositif medical"),
+        (
+            "I.-Il est institué une contribution sociale généralisée sur les revenus d'activité.",
+            "contribution sociale generalisee",
+        ),
+        ("2° Les pharmacies à usage intérieur des établissements de santé.", "pharmacie a usage interieur"),
+        ("Les instances de la démocratie en santé ont trouvé leur place.", "instances de democratie en sante"),
+    ]
+    for sentence, name in about:
+        assert introduces(sentence, [name]), sentence
+    passing = [
+        ("Les professionnels peuvent constituer une équipe de soins primaires.", "equipe de soins primaires"),
+        (
+            "La dotation finance les dépenses de l'hôpital et de sa pharmacie à usage intérieur.",
+            "pharmacie a usage interieur",
+        ),
+        (
+            "Le projet territorial tient compte des groupements hospitaliers de territoire.",
+            "groupements hospitaliers de territoire",
+        ),
+    ]
+    for sentence, name in passing:
+        assert not introduces(sentence, [name]), sentence
