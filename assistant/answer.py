@@ -916,11 +916,12 @@ class Answerer:
                     for c in candidates
                 ]
         candidates.sort(key=lambda c: -c[0])
-        if intent == "definition" and asks_definition(asked) and "subject" not in self.retriever.off:
+        if intent == "definition" and asks_definition(asked) and not lookup and "subject" not in self.retriever.off:
             # "c'est quoi X ?" is answered by a sentence about X, not by one that names X in passing: at the
             # default index "PUI à l'hôpital, ça veut dire quoi ?" was answered by the one article that names the
             # PUIs among the resources of a fund, "GHT c'est quoi" by a sentence on the territorial project. A
-            # bare notion ("FIR ?") asks more loosely and keeps its answer.
+            # bare notion ("FIR ?") asks more loosely and keeps its answer, as does an article named ("que veut
+            # dire l'article L. 162-30-2 ?").
             names = subject_names(asked, result.expansions, result.legal_terms, self.retriever.long_forms)
             best_any = candidates[0][0]
             if names and not any(c[0] >= RELATIVE_FLOOR * best_any and introduces(c[4], names) for c in candidates):

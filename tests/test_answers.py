@@ -1289,3 +1289,10 @@ def test_a_sentence_is_about_a_notion_when_it_opens_on_it_or_introduces_it():
     ]
     for sentence, name in passing:
         assert not introduces(sentence, [name]), sentence
+
+
+def test_what_an_article_named_means_is_answered_from_it(fake_service):
+    """ "que veut dire l'article L. 162-30-2 ?" asks what the article says, not what a notion is: the check that
+    a sentence is about the notion asked does not refuse it."""
+    answer = fake_service.ask("que veut dire l'article L. 162-30-2 ?")
+    assert answer.answered and "L. 162-30-2" in answer.citations[0].locator, answer.answer
