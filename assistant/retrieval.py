@@ -570,7 +570,7 @@ LEADING_ARTICLE = re.compile(r"^(?:l'|le |la |les |un |une |des |du |d')")
 QUESTION_TAIL = re.compile(
     r"\s*(?:,\s*)?(?:(?:c'?\s?est quoi|c quoi) comme (?:structure|statut|forme)(?: juridique)?|"
     r"c'?\s?est quoi|c quoi|(?:il|elle|ils|elles|ca)?\s*sert a quoi|"
-    r"(?:il|elle|ils|elles)?\s*servent a quoi|ca veut dire quoi|kesako)\s*$"
+    r"(?:il|elle|ils|elles)?\s*servent a quoi|ca veut dire quoi|kesako|qu'?est[- ]ce que c'?est|qu'?est[- ]ce)\s*$"
 )
 
 
@@ -585,7 +585,9 @@ def subject_names(
     not the agency."""
     folded = fold(question).strip().rstrip("?!. ")
     m = QUESTION_LEAD.match(folded)
-    phrase = folded[m.end() :] if m else QUESTION_TAIL.sub("", folded)
+    phrase = (
+        folded[m.end() :] if m else QUESTION_TAIL.sub("", folded).rstrip(" ,:;-")
+    )  # "Une SISA, qu'est-ce que c'est ?"
     phrase = LEADING_ARTICLE.sub("", phrase.strip()).strip()
     # "c quoi le statut juridique d'une ARS ?": the notion is the ARS, which its defining sentence names
     phrase = re.sub(rf"^{LEGAL_FORM} (?:d'|de |du |des )", "", phrase)
