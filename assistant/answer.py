@@ -212,6 +212,16 @@ def introduces(sentence: str, names: list[str]) -> bool:
     return False
 
 
+def names_notion(terms: frozenset[str], names: list[str]) -> bool:
+    """``terms`` (a passage's headings, analysed) hold the head word of one of ``names`` and, for a name of several
+    words, another of them."""
+    for name in names:
+        words = [t for t in analyse(name) if t not in NOT_NOTION]
+        if words and words[0] in terms and (len(words) == 1 or any(t in terms for t in words[1:])):
+            return True
+    return False
+
+
 def not_said(what: str) -> str:
     """A refusal's text when the passages found do not say ``what`` the question asks (``MUST_HOLD``)."""
     return (
@@ -923,9 +933,19 @@ class Answerer:
             # bare notion ("FIR ?") asks more loosely and keeps its answer, as does an article named ("que veut
             # dire l'article L. 162-30-2 ?").
             names = subject_names(asked, result.expansions, result.legal_terms, self.retriever.long_forms)
-            best_any = candidates[0][0]
-            if names and not any(c[0] >= RELATIVE_FLOOR * best_any and introduces(c[4], names) for c in candidates):
-                return self._refusal(question, result, hits, not_said(NOT_DEFINED), t0, t, best_cov)
+            # a notion read cleanly ("CNAF, c'est quoi son rôle ?" is read whole), with the long forms and legal
+            # terms of the question's words ("PuMa" is written nowhere, "protection universelle maladie" is)
+            if names and not any(re.search(r"[,:;?!]", n) for n in names):
+                names += [fold(x) for x in result.expansions + result.legal_terms]
+                best_any = candidates[0][0]
+                # a sentence about the notion, or one of a section named after it ("Protection maternelle et
+                # infantile": its articles are about it, as the answer's choice of sentences reads them)
+                if not any(
+                    c[0] >= RELATIVE_FLOOR * best_any
+                    and (introduces(c[4], names) or names_notion(self.index.heading_terms(c[3].chunk.chunk_id), names))
+                    for c in candidates
+                ):
+                    return self._refusal(question, result, hits, not_said(NOT_DEFINED), t0, t, best_cov)
         kind = None if lookup else expected_type(asked)  # a number, a date, a name... (``assistant.answertype``)
 
         def says_asked(sentence: str) -> bool:
