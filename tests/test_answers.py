@@ -1296,3 +1296,15 @@ def test_what_an_article_named_means_is_answered_from_it(fake_service):
     a sentence is about the notion asked does not refuse it."""
     answer = fake_service.ask("que veut dire l'article L. 162-30-2 ?")
     assert answer.answered and "L. 162-30-2" in answer.citations[0].locator, answer.answer
+
+
+def test_a_section_named_after_the_notion_is_about_it():
+    """ "la PMI c koi" at the full codes: L. 2112-1 answers under "Protection maternelle et infantile" without
+    opening on the words; a passage's last headings that hold the notion count as a sentence about it."""
+    from assistant.answer import names_notion
+    from assistant.text import analyse
+
+    headings = frozenset(analyse("Chapitre II : Protection maternelle et infantile. Section 1 : Compétences"))
+    assert names_notion(headings, ["pmi", "protection maternelle et infantile"])
+    assert not names_notion(headings, ["pui", "pharmacie a usage interieur"])
+    assert not names_notion(frozenset(analyse("Protection sociale")), ["protection maternelle et infantile"])
