@@ -176,7 +176,28 @@ def only_names(sentence: str) -> bool:
 NOT_DEFINED = "ce qu'est la notion demandée"
 # the words of a definition question that are no part of the notion ("définition légale d'une équipe de soins
 # primaires", "… au sens de la loi")
-NOT_NOTION = frozenset(analyse("définition légale exactement concrètement juridiquement au juste sens loi code"))
+NOT_NOTION = frozenset(analyse("définition légale exactement concrètement juridiquement au juste sens"))
+# the first word of what follows "c'est quoi" / "qu'est-ce que" when another thing is asked than what a notion is
+NOT_A_NOTION = frozenset(
+    "il ils elle elles on je j tu vous nous ce ca cela qui que qu quoi faut deja precisement vraiment exactement "
+    "donc alors kezako kesako quesaco kezaco delai delais duree conditions condition difference differences "
+    "principe notion terme mot montant taux prix cout procedure demarche demarches regle regles sanction "
+    "sanctions risque risques droit droits role roles missions mission avantage avantages interet comment".split()
+)
+
+
+def notion_read(names: list[str]) -> bool:
+    """``subject_names`` read a notion the check can hold a sentence to: no punctuation in it, at most six words,
+    not a pronoun, an adverb or what another question asks first ("le délai pour…"), and a word of it left once
+    the asking words are set aside."""
+    if not names or re.search(r"[,:;?!()=]", names[0]):
+        return False
+    words = re.findall(r"[\w]+", names[0])
+    return (
+        len(words) <= 6 and words[0] not in NOT_A_NOTION and any(t not in NOT_NOTION for n in names for t in analyse(n))
+    )
+
+
 CREATES = re.compile(r"^\s*(?:[ivx]+\.\s*-\s*)?il est (?:cree|institue)")
 # what opens a defining sentence before the notion: "Au sens du présent titre, …", "Pour l'application du présent
 # chapitre, …"; and what introduces the notion within it: "On entend par …", "Est considéré comme employeur …"
@@ -933,10 +954,13 @@ class Answerer:
             # bare notion ("FIR ?") asks more loosely and keeps its answer, as does an article named ("que veut
             # dire l'article L. 162-30-2 ?").
             names = subject_names(asked, result.expansions, result.legal_terms, self.retriever.long_forms)
-            # a notion read cleanly ("CNAF, c'est quoi son rôle ?" is read whole), with the long forms and legal
-            # terms of the question's words ("PuMa" is written nowhere, "protection universelle maladie" is)
-            if names and not any(re.search(r"[,:;?!]", n) for n in names):
-                names += [fold(x) for x in result.expansions + result.legal_terms]
+            # only a notion read cleanly: not "CNAF, c'est quoi son rôle" read whole, nor what another question
+            # asks after "c'est quoi" / "qu'est-ce que" ("le délai pour contester…", "je risque…", "les
+            # conditions pour…", "on appelle…", "déjà le tiers payant"); a one-word notion with the long forms and
+            # legal terms of the question ("PuMa" is written nowhere, "protection universelle maladie" is)
+            if notion_read(names):
+                if len([t for t in analyse(names[0]) if t not in NOT_NOTION]) == 1:
+                    names += [fold(x) for x in result.expansions + result.legal_terms]
                 best_any = candidates[0][0]
                 # a sentence about the notion, or one of a section named after it ("Protection maternelle et
                 # infantile": its articles are about it, as the answer's choice of sentences reads them)

@@ -367,7 +367,11 @@ class Retriever:
         # the acronym's own term gives way to its long form, not a word of the question that stems alike
         # ("PreParE : comment la préparer ?" keeps "préparer")
         for stem in unused:
-            typed = sum(1 for w in ACRONYM_WORD.findall(question) if reads_as_acronym(w) and analyse(w) == [stem])
+            typed = sum(  # typed as the lexicon's acronym ("PreParE"), not as a word ("prépare", "preparer")
+                1
+                for w in ACRONYM_WORD.findall(question)
+                if analyse(w) == [stem] and reads_as_acronym(w) and any(e.acronym for e in self.lexicon.matches(w))
+            )
             for _ in range(min(typed, main_terms.count(stem))):
                 main_terms.remove(stem)
         # Long forms of the question's acronyms count, but less than the question's own words: a long
@@ -560,7 +564,8 @@ SUBJECT_CUES = {
 OBJECT_CUES = {"presidence": re.compile(r"\bpresid(?:e|ent) (?:le |la |les |l')")}
 QUESTION_LEAD = re.compile(
     r"^(?:c'?\s?est quoi|c quoi|qu'?est[- ]ce qu(?:e|')?(?:\s*(?:c'?est|une|un)\b)?|que (?:signifie|veut dire)|"
-    r"definition (?:de|du|des|d')|a quoi (?:sert|servent)|quel(?:le)? est (?:le role|la mission|la composition)"
+    r"definition (?:de|du|des|d')|comment (?:le code|la loi) (?:definit|definissent)|a quoi (?:sert|servent)|"
+    r"quel(?:le)? est (?:le role|la mission|la composition)"
     r" (?:de|du|des|d')|quelles? sont (?:les missions|les roles) (?:de|du|des|d')|qui preside|"
     r"de quoi (?:se compose|est compose[e]?)|comment est compose[e]?|qui siege (?:aux|au|a|dans)\b)\s*"
 )

@@ -115,8 +115,9 @@ def test_chat_spellings_are_spelled_out_before_the_question_is_read(fake_index, 
     assert chat.spell_out("l'expé a démarré où ? Infos svp") == "l'expérimentation a démarré où ? informations "
     assert chat.spell_out("le vin du Médoc, c'est quoi ?") == "le vin du Médoc, c'est quoi ?"  # a name is kept
     assert chat.spell_out("paiement par CB") == "paiement par CB"
-    # "dac" (d'accord) is no DAC, the dispositif d'appui à la coordination, which stays an acronym in capitals
-    assert chat.spell_out("ok dac, et le DAC ?") == "ok , et le DAC ?"
+    # "dacc" (d'accord) is a politeness; "dac" is left alone: "dac c'est quoi ?" asks about the DAC
+    assert chat.spell_out("ok dacc, et le DAC ?") == "ok , et le DAC ?"
+    assert chat.spell_out("dac c'est quoi ?") == "dac c'est quoi ?"
     # a word the corpus itself writes is searched as typed ("l'appli carte Vitale" in a seed text)
     assert chat.spell_out("l'appli carte Vitale", known=lambda w: w == "appli") == "l'appli carte Vitale"
     assert fake_service.retriever._written_in_corpus("convention")
