@@ -193,9 +193,7 @@ def notion_read(names: list[str]) -> bool:
     if not names or re.search(r"[,:;?!()=]", names[0]):
         return False
     words = re.findall(r"[\w]+", names[0])
-    return (
-        len(words) <= 6 and words[0] not in NOT_A_NOTION and any(t not in NOT_NOTION for n in names for t in analyse(n))
-    )
+    return len(words) <= 6 and words[0] not in NOT_A_NOTION and any(notion_terms(n) for n in names)
 
 
 CREATES = re.compile(r"^\s*(?:[ivx]+\.\s*-\s*)?il est (?:cree|institue)")
@@ -215,6 +213,22 @@ def opening(text: str) -> list[str]:
     return analyse(" ".join(re.findall(r"[\w']+", NUMBERING.sub("", text))[:4]))
 
 
+@cache
+def notion_terms(name: str) -> tuple[str, ...]:
+    """A notion's analysed words, the asking words (``NOT_NOTION``) aside: its head word first."""
+    return tuple(t for t in analyse(name) if t not in NOT_NOTION)
+
+
+def holds_notion(names: list[str], heads, terms) -> bool:
+    """The head word of one of ``names`` is in ``heads`` (a callable on a term) and, for a name of several words,
+    another of them in ``terms``."""
+    for name in names:
+        words = notion_terms(name)
+        if words and heads(words[0]) and (len(words) == 1 or any(t in terms for t in words[1:])):
+            return True
+    return False
+
+
 def introduces(sentence: str, names: list[str]) -> bool:
     """The sentence is about the notion one of ``names`` names: its head word among the sentence's first four
     words, after a frame ("Au sens du présent titre, …") or after what introduces it ("On entend par …", "Est
@@ -222,25 +236,14 @@ def introduces(sentence: str, names: list[str]) -> bool:
     folded = fold(sentence)
     toks = analyse(folded)
     starts = [opening(FRAME.sub("", folded))] + [opening(folded[m.end() :]) for m in INTRODUCING.finditer(folded)]
-    for name in names:
-        words = [t for t in analyse(name) if t not in NOT_NOTION]
-        if not words:
-            continue
-        if not any(words[0] in start for start in starts) and not (CREATES.match(folded) and words[0] in toks):
-            continue
-        if len(words) == 1 or any(t in toks for t in words[1:]):
-            return True
-    return False
+    created = CREATES.match(folded) is not None
+    return holds_notion(names, lambda head: any(head in st for st in starts) or (created and head in toks), toks)
 
 
 def names_notion(terms: frozenset[str], names: list[str]) -> bool:
     """``terms`` (a passage's headings, analysed) hold the head word of one of ``names`` and, for a name of several
     words, another of them."""
-    for name in names:
-        words = [t for t in analyse(name) if t not in NOT_NOTION]
-        if words and words[0] in terms and (len(words) == 1 or any(t in terms for t in words[1:])):
-            return True
-    return False
+    return holds_notion(names, terms.__contains__, terms)
 
 
 def not_said(what: str) -> str:
@@ -959,7 +962,7 @@ class Answerer:
             # conditions pour…", "on appelle…", "déjà le tiers payant"); a one-word notion with the long forms and
             # legal terms of the question ("PuMa" is written nowhere, "protection universelle maladie" is)
             if notion_read(names):
-                if len([t for t in analyse(names[0]) if t not in NOT_NOTION]) == 1:
+                if len(notion_terms(names[0])) == 1:
                     names += [fold(x) for x in result.expansions + result.legal_terms]
                 best_any = candidates[0][0]
                 # a sentence about the notion, or one of a section named after it ("Protection maternelle et
