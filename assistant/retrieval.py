@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -273,6 +274,11 @@ class Retriever:
     def _unused_acronyms(self, question: str) -> dict[str, list[str]]:
         """Stem of each acronym of the question that the corpus never defines and uses at least ten times less
         often than it spells out its long form in the lexicon -> the analysed terms of that long form."""
+        return dict(self._unused_acronym_tokens(question).values())
+
+    def _unused_acronym_tokens(self, question: str) -> dict[str, tuple[str, list[str]]]:
+        """Each such acronym as the question types it -> its stem and the terms of its long form
+        (``_unused_acronyms``)."""
         idx = self.index
         df = idx.lexical.df
         out = {}
@@ -292,13 +298,13 @@ class Retriever:
                 # at): only its long form stands for it
                 if "lexicon" not in self.off:
                     held = ([t for t in analyse(form) if t in df] for form in forms)
-                    out[stems[0]] = next((terms for terms in held if terms), [])
+                    out[token] = stems[0], next((terms for terms in held if terms), [])
                 continue
             if not stems or len(stems[0]) < 2:
                 # "CA" is "ça", "ES" the letter "e" to the analyser: nothing of the acronym is searched, so its
                 # long form stands for it, as the question's own words do (not with the lexicon turned off).
                 if "lexicon" not in self.off:
-                    out[stems[0] if stems else token.lower()] = [t for t in analyse(forms[0]) if t in df]
+                    out[token] = stems[0] if stems else token.lower(), [t for t in analyse(forms[0]) if t in df]
                 continue
             best = None
             for form in forms:
@@ -306,7 +312,7 @@ class Retriever:
                 if len(fterms) >= 2 and (best is None or min(df[t] for t in fterms) > min(df[t] for t in best)):
                     best = fterms
             if best and 10 * df.get(stems[0], 0) < min(df[t] for t in best):
-                out[stems[0]] = best
+                out[token] = stems[0], best
         return out
 
     # ------------------------------------------------------------ search
@@ -363,16 +369,13 @@ class Retriever:
         main_terms = terms + analyse(" ".join(acronyms))
         # An acronym the corpus seldom uses but spells out often ("SRS": "Sr" is strontium in an annex, the
         # codes write "schéma régional de santé") is searched through its long form, counted as one term.
-        unused = self._unused_acronyms(question) if "acronyms" not in off or "lexicon" not in off else {}
-        # the acronym's own term gives way to its long form, not a word of the question that stems alike
-        # ("PreParE : comment la préparer ?" keeps "préparer")
-        for stem in unused:
-            typed = sum(  # typed as the lexicon's acronym ("PreParE"), not as a word ("prépare", "preparer")
-                1
-                for w in ACRONYM_WORD.findall(question)
-                if analyse(w) == [stem] and reads_as_acronym(w) and any(e.acronym for e in self.lexicon.matches(w))
-            )
-            for _ in range(min(typed, main_terms.count(stem))):
+        tokens = self._unused_acronym_tokens(question) if "acronyms" not in off or "lexicon" not in off else {}
+        unused = dict(tokens.values())
+        # the acronym's own term gives way to its long form where it is typed as the acronym ("PreParE"), not a
+        # word of the question that stems alike ("PreParE : comment la préparer ?" keeps "préparer")
+        typed = Counter(tokens[w][0] for w in ACRONYM_WORD.findall(question) if w in tokens)
+        for stem, n in typed.items():
+            for _ in range(min(n, main_terms.count(stem))):
                 main_terms.remove(stem)
         # Long forms of the question's acronyms count, but less than the question's own words: a long
         # expansion must not drown "durée" in "durée du PPRGDRESS". So do the lexicon's legal terms.
