@@ -578,8 +578,16 @@ LEADING_ARTICLE = re.compile(r"^(?:l'|le |la |les |un |une |des |du |d')")
 QUESTION_TAIL = re.compile(
     r"\s*(?:,\s*)?(?:(?:c'?\s?est quoi|c quoi) comme (?:structure|statut|forme)(?: juridique)?|"
     r"c'?\s?est quoi|c quoi|(?:il|elle|ils|elles|ca)?\s*sert a quoi|"
-    r"(?:il|elle|ils|elles)?\s*servent a quoi|ca veut dire quoi|kesako|qu'?est[- ]ce que c'?est|qu'?est[- ]ce)\s*$"
+    r"(?:il|elle|ils|elles)?\s*servent a quoi|ca veut dire quoi|kesako|qu'?est[- ]ce que c'?est|qu'?est[- ]ce|"
+    r"(?:la )?definition(?: legale)?|ca (?:correspond|renvoie) a quoi|(?:ca|il|elle|ils|elles) fai(?:t|ent) quoi)\s*$"
 )
+
+
+# the words that only stress a definition question ("c'est quoi au juste ?", "c'est quoi exactement le FIR ?"),
+# no part of its notion
+STRESS = re.compile(r"\s*\b(?:au juste|exactement|concretement|juridiquement|precisement|deja|en gros|en fait)\b")
+# a notion spelled out in an apposition: "ASS, l'allocation de solidarité spécifique, c'est quoi ?"
+APPOSED = re.compile(r"^([^,]{2,40}),\s*((?:l'|le |la |les )[^,]{4,80})$")
 
 
 def subject_names(
@@ -591,12 +599,15 @@ def subject_names(
     is not ("ciblage des CAQES"), only the words themselves do. ``long_forms`` (an acronym as written -> its
     long forms and legal terms) keeps to the notion's own: in "qui siège au CA de l'ARS" the notion is the CA,
     not the agency."""
-    folded = fold(question).strip().rstrip("?!. ")
+    folded = STRESS.sub("", fold(question).strip().rstrip("?!. ")).strip()
     m = QUESTION_LEAD.match(folded)
     phrase = (
         folded[m.end() :] if m else QUESTION_TAIL.sub("", folded).rstrip(" ,:;-")
     )  # "Une SISA, qu'est-ce que c'est ?"
     phrase = LEADING_ARTICLE.sub("", phrase.strip()).strip()
+    apposed = APPOSED.match(phrase)
+    if apposed:  # "ass, l'allocation de solidarite specifique": the notion, then its name in full
+        phrase = apposed.group(1).strip()
     # "c quoi le statut juridique d'une ARS ?": the notion is the ARS, which its defining sentence names
     phrase = re.sub(rf"^{LEGAL_FORM} (?:d'|de |du |des )", "", phrase)
     phrase = LEADING_ARTICLE.sub("", phrase.strip()).strip()
@@ -610,6 +621,8 @@ def subject_names(
         names = [head] + [fold(x) for x in forms]
     else:
         names = [phrase]
+    if apposed:
+        names.append(LEADING_ARTICLE.sub("", apposed.group(2).strip()))
     names += [re.sub(r"(\w{4,})s\b", r"\1", n) for n in names if " " in n]  # plural long forms, singular sentences
     return [n for n in dict.fromkeys(names) if len(n) >= 3]
 

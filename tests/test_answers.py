@@ -1287,6 +1287,12 @@ def test_a_sentence_is_about_a_notion_when_it_opens_on_it_or_introduces_it():
             "Le projet territorial tient compte des groupements hospitaliers de territoire.",
             "groupements hospitaliers de territoire",
         ),
+        # stop 52: a notion of several words is named whole where the sentence opens, not word by word over it
+        (
+            "L'allocation de solidarité aux personnes âgées est liquidée par les organismes débiteurs d'un avantage de "
+            "vieillesse après une information spécifique par ces organismes.",
+            "allocation de solidarite specifique",
+        ),
     ]
     for sentence, name in passing:
         assert not introduces(sentence, [name]), sentence
@@ -1328,3 +1334,25 @@ def test_what_another_question_asks_after_c_est_quoi_is_not_held_to_a_definition
         "code de la santé publique c'est quoi ?",
     ):
         assert service.ask(q).answered, q
+
+
+def test_a_notion_is_read_through_the_words_that_stress_the_question_and_its_apposition(tmp_path):
+    """Stop 52: "le médecin traitant, c'est quoi au juste ?", "c'est quoi exactement le FIR ?", "le RSA, définition ?"
+    were read whole (punctuation and all), so no sentence was held to be about the notion and a passing mention
+    answered them; "ASS, l'allocation de solidarité spécifique, c'est quoi ?" names its notion twice."""
+    from assistant.retrieval import subject_names
+
+    assert subject_names("le médecin traitant, c'est quoi au juste ?", [], []) == ["medecin traitant"]
+    assert subject_names("c'est quoi exactement le FIR ?", ["fonds d'intervention régional"], [])[0] == "fir"
+    assert subject_names("le RSA, définition ?", ["revenu de solidarité active"], [])[0] == "rsa"
+    assert subject_names("Santé publique France ça fait quoi au juste ?", [], []) == ["sante publique france"]
+    ass = subject_names("ASS, l'allocation de solidarité spécifique, c'est quoi ?", [], [])
+    assert ass[:2] == ["ass", "allocation de solidarite specifique"]
+    passing = "Le patient peut choisir un médecin traitant ou un autre médecin pour ses soins de ville.\n"
+    service = service_over(tmp_path / "a", {"a.txt": passing}, min_coverage=0.2)
+    answer = service.ask("le médecin traitant, c'est quoi au juste ?")
+    assert not answer.answered and "ce qu'est la notion demandée" in answer.answer, answer.answer
+    defined = {"a.txt": passing, "b.txt": "Le médecin traitant est le médecin que l'assuré désigne à sa caisse.\n"}
+    service = service_over(tmp_path / "b", defined, min_coverage=0.2)
+    answer = service.ask("le médecin traitant, c'est quoi au juste ?")
+    assert answer.answered and answer.citations[0].doc_id == "b.txt", answer.answer
