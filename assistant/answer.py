@@ -208,15 +208,9 @@ INTRODUCING = re.compile(r"\b(?:on entend par|consideree?s? comme|denommee?s?|ap
 NUMBERING = re.compile(r"^\s*(?:[ivx]+\.\s*-\s*|\d+°\s*-?\s*|[a-z]\)\s*)")
 
 
-def opening(text: str, words: int = 4) -> list[str]:
-    """The terms of the first ``words`` words of a (folded) text, its numbering ("I.-", "2°", "a)") aside."""
-    return analyse(" ".join(re.findall(r"[\w']+", NUMBERING.sub("", text))[:words]))
-
-
-# how far into a sentence's opening the other words of a notion of several words are looked for: "L'allocation de
-# solidarité aux personnes âgées est liquidée … après une information spécifique" does not name the "allocation de
-# solidarité spécifique"
-NAME_SPAN = 10
+def opening(text: str) -> list[str]:
+    """The terms of the first four words of a (folded) text, its numbering ("I.-", "2°", "a)") aside."""
+    return analyse(" ".join(re.findall(r"[\w']+", NUMBERING.sub("", text))[:4]))
 
 
 @cache
@@ -225,13 +219,12 @@ def notion_terms(name: str) -> tuple[str, ...]:
     return tuple(t for t in analyse(name) if t not in NOT_NOTION)
 
 
-def holds_notion(names: list[str], heads, terms, whole: bool = False) -> bool:
+def holds_notion(names: list[str], heads, terms) -> bool:
     """The head word of one of ``names`` is in ``heads`` (a callable on a term) and, for a name of several words,
-    another of them in ``terms`` (``whole``: all of them; "l'allocation de solidarité aux personnes âgées" is not
-    "l'allocation de solidarité spécifique")."""
+    another of them in ``terms``."""
     for name in names:
         words = notion_terms(name)
-        if words and heads(words[0]) and (len(words) == 1 or (all if whole else any)(t in terms for t in words[1:])):
+        if words and heads(words[0]) and (len(words) == 1 or any(t in terms for t in words[1:])):
             return True
     return False
 
@@ -242,12 +235,9 @@ def introduces(sentence: str, names: list[str]) -> bool:
     considéré comme …", "Il est créé …"); and, for a name of several words, another of them in the sentence."""
     folded = fold(sentence)
     toks = analyse(folded)
-    openings = [FRAME.sub("", folded)] + [folded[m.end() :] for m in INTRODUCING.finditer(folded)]
-    starts = [opening(o) for o in openings]
+    starts = [opening(FRAME.sub("", folded))] + [opening(folded[m.end() :]) for m in INTRODUCING.finditer(folded)]
     created = CREATES.match(folded) is not None
-    # the name's other words near where it opens (anywhere in a sentence that creates it)
-    near = set(toks) if created else {t for o in openings for t in opening(o, NAME_SPAN)}
-    return holds_notion(names, lambda head: any(head in st for st in starts) or (created and head in toks), near, True)
+    return holds_notion(names, lambda head: any(head in st for st in starts) or (created and head in toks), toks)
 
 
 def names_notion(terms: frozenset[str], names: list[str]) -> bool:
