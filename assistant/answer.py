@@ -196,16 +196,18 @@ def notion_read(names: list[str]) -> bool:
     return len(words) <= 6 and words[0] not in NOT_A_NOTION and any(notion_terms(n) for n in names)
 
 
-CREATES = re.compile(r"^\s*(?:[ivx]+\.\s*-\s*)?il est (?:cree|institue)")
+# a code's numbered paragraph ("I.-", "II. -"), folded, as a sentence may open on it
+PARAGRAPH_NUMBER = r"[ivx]+\.\s*-\s*"
+CREATES = re.compile(rf"^\s*(?:{PARAGRAPH_NUMBER})?il est (?:cree|institue)")
 # what opens a defining sentence before the notion: "Au sens du présent titre, …", "Pour l'application du présent
 # chapitre, …"; and what introduces the notion within it: "On entend par …", "Est considéré comme employeur …"
 FRAME = re.compile(
-    r"^\s*(?:[ivx]+\.\s*-\s*)?(?:au sens|pour l'application|pour les besoins|dans le present)\b[^,]{0,80},"
+    rf"^\s*(?:{PARAGRAPH_NUMBER})?(?:au sens|pour l'application|pour les besoins|dans le present)\b[^,]{{0,80}},"
 )
 INTRODUCING = re.compile(r"\b(?:on entend par|consideree?s? comme|denommee?s?|appelee?s?)\s")
 
-
-NUMBERING = re.compile(r"^\s*(?:[ivx]+\.\s*-\s*|\d+°\s*-?\s*|[a-z]\)\s*)")
+# the numbering a sentence may open on: a numbered paragraph or an item ("2°", "a)")
+NUMBERING = re.compile(rf"^\s*(?:{PARAGRAPH_NUMBER}|\d+°\s*-?\s*|[a-z]\)\s*)")
 
 
 def opening(text: str) -> list[str]:
