@@ -49,7 +49,7 @@ from assistant.retrieval import (
     subject_names,
     window_coverage,
 )
-from assistant.text import analyse, fold, is_number_term, is_stopword, sentences
+from assistant.text import PARAGRAPH_NUMBER, analyse, fold, is_number_term, is_stopword, sentences
 from assistant.verify import ORDER, check
 from assistant.wordclass import common_folded, french_zipf, subject_words, written_names
 
@@ -196,8 +196,6 @@ def notion_read(names: list[str]) -> bool:
     return len(words) <= 6 and words[0] not in NOT_A_NOTION and any(notion_terms(n) for n in names)
 
 
-# a code's numbered paragraph ("I.-", "II. -"), folded, as a sentence may open on it
-PARAGRAPH_NUMBER = r"[ivx]+\.\s*-\s*"
 CREATES = re.compile(rf"^\s*(?:{PARAGRAPH_NUMBER})?il est (?:cree|institue)")
 # what opens a defining sentence before the notion: "Au sens du présent titre, …", "Pour l'application du présent
 # chapitre, …"; and what introduces the notion within it: "On entend par …", "Est considéré comme employeur …"
@@ -961,8 +959,9 @@ class Answerer:
             names = subject_names(asked, result.expansions, result.legal_terms, self.retriever.long_forms)
             # only a notion read cleanly: not "CNAF, c'est quoi son rôle" read whole, nor what another question
             # asks after "c'est quoi" / "qu'est-ce que" ("le délai pour contester…", "je risque…", "les
-            # conditions pour…", "on appelle…", "déjà le tiers payant"); a one-word notion with the long forms and
-            # legal terms of the question ("PuMa" is written nowhere, "protection universelle maladie" is)
+            # conditions pour…", "on appelle…"; "déjà le tiers payant" is read "tiers payant" since stop 52,
+            # ``subject_names`` setting aside the words that stress the question); a one-word notion with the long
+            # forms and legal terms of the question ("PuMa" is written nowhere, "protection universelle maladie" is)
             if notion_read(names):
                 if len(notion_terms(names[0])) == 1:
                     names += [fold(x) for x in result.expansions + result.legal_terms]

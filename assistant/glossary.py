@@ -84,6 +84,14 @@ def _align(letters: str, words: list[str]) -> bool:
     return go(0, 0)
 
 
+def spells(acronym: str, phrase: str) -> bool:
+    """Whether the words of ``phrase`` spell ``acronym`` in order ("ass", "allocation de solidarite specifique"),
+    as a long form before "(ACRONYM)" does in the corpus."""
+    letters = _letters(acronym)
+    words = [re.sub(r"^[dlDL][’']", "", w) for w in WORD.findall(phrase)]
+    return len(letters) >= 2 and bool(words) and _align(letters, words)
+
+
 def find_definitions(text: str) -> Iterable[tuple[str, str, int]]:
     """(acronym, expansion, offset) for each ``long form (ACRONYM)`` in a text."""
     for m in ACRONYM_IN_PARENS.finditer(text):

@@ -14,7 +14,7 @@ import numpy as np
 
 from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
-from assistant.glossary import reads_as_acronym
+from assistant.glossary import reads_as_acronym, spells
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
 from assistant.intent import APPOSITION, LEGAL_FORM, asked_words, has_cue, intent_of
 from assistant.lexical import correct
@@ -22,7 +22,16 @@ from assistant.lexicon import default_chat_words, default_lexicon
 from assistant.places import places_in
 from assistant.records import Chunk, Hit
 from assistant.rows import Recent
-from assistant.text import ARTICLE_REF, analyse, analysed_words, article_of, fold, is_number_term, sentences
+from assistant.text import (
+    ARTICLE_REF,
+    PARAGRAPH_NUMBER,
+    analyse,
+    analysed_words,
+    article_of,
+    fold,
+    is_number_term,
+    sentences,
+)
 from assistant.wordclass import written_names
 
 NUMBERED_ARTICLE = re.compile(r"\barticle\s+(\d+)(?:\s*er)?(?:\.(\d+))?\b(?!\s*[-/]\d)", re.I)
@@ -575,19 +584,20 @@ QUESTION_LEAD = re.compile(
 
 
 LEADING_ARTICLE = re.compile(r"^(?:l'|le |la |les |un |une |des |du |d')")
+# the words that only stress a definition question, right after its lead or its tail ("c'est quoi exactement le
+# FIR ?", "c'est quoi au juste ?"), no part of its notion; elsewhere they may be ("la vente en gros")
+STRESS = r"(?:au juste|exactement|concretement|juridiquement|precisement|deja|en gros|en fait)"
 QUESTION_TAIL = re.compile(
     r"\s*(?:,\s*)?(?:(?:c'?\s?est quoi|c quoi) comme (?:structure|statut|forme)(?: juridique)?|"
     r"c'?\s?est quoi|c quoi|(?:il|elle|ils|elles|ca)?\s*sert a quoi|"
     r"(?:il|elle|ils|elles)?\s*servent a quoi|ca veut dire quoi|kesako|qu'?est[- ]ce que c'?est|qu'?est[- ]ce|"
-    r"(?:la )?definition(?: legale)?|ca (?:correspond|renvoie) a quoi|(?:ca|il|elle|ils|elles) fai(?:t|ent) quoi)\s*$"
+    rf"[,:]\s*(?:la )?definition(?: legale)?)(?:\s+{STRESS})*\s*$"
 )
 
 
-# the words that only stress a definition question ("c'est quoi au juste ?", "c'est quoi exactement le FIR ?"),
-# no part of its notion
-STRESS = re.compile(r"\s*\b(?:au juste|exactement|concretement|juridiquement|precisement|deja|en gros|en fait)\b")
-# a notion spelled out in an apposition: "ASS, l'allocation de solidarité spécifique, c'est quoi ?"
-APPOSED = re.compile(r"^([^,]{2,40}),\s*((?:l'|le |la |les )[^,]{4,80})$")
+# an acronym of the question spelled out in an apposition: "ASS, l'allocation de solidarité spécifique, c'est
+# quoi ?" (not "Bonjour, la CPAM…" nor "la PMI, les consultations…": the second part spells the first)
+APPOSED = re.compile(r"^([^\s,]{2,12}),\s*((?:l'|le |la |les )[^,]{4,80})$")
 
 
 def subject_names(
@@ -599,13 +609,18 @@ def subject_names(
     is not ("ciblage des CAQES"), only the words themselves do. ``long_forms`` (an acronym as written -> its
     long forms and legal terms) keeps to the notion's own: in "qui siège au CA de l'ARS" the notion is the CA,
     not the agency."""
-    folded = STRESS.sub("", fold(question).strip().rstrip("?!. ")).strip()
+    folded = fold(question).strip().rstrip("?!. ")
     m = QUESTION_LEAD.match(folded)
     phrase = (
-        folded[m.end() :] if m else QUESTION_TAIL.sub("", folded).rstrip(" ,:;-")
+        re.sub(rf"^(?:{STRESS}\s+)+", "", folded[m.end() :]) if m else QUESTION_TAIL.sub("", folded).rstrip(" ,:;-")
     )  # "Une SISA, qu'est-ce que c'est ?"
     phrase = LEADING_ARTICLE.sub("", phrase.strip()).strip()
     apposed = APPOSED.match(phrase)
+    if apposed and not (
+        any(fold(a) == apposed.group(1) for a in ACRONYM.findall(question))
+        and spells(apposed.group(1), LEADING_ARTICLE.sub("", apposed.group(2)))
+    ):
+        apposed = None
     if apposed:  # "ass, l'allocation de solidarite specifique": the notion, then its name in full
         phrase = apposed.group(1).strip()
     # "c quoi le statut juridique d'une ARS ?": the notion is the ARS, which its defining sentence names
@@ -636,7 +651,7 @@ def opens_on(text: str, names: list[str], cue: re.Pattern, acts_on: re.Pattern |
     if acts_on is not None and re.search(rf"{acts_on.pattern}(?:{alternatives})(?!\w)", folded):
         return True
     near_start = re.compile(
-        rf"(?:^|[.;:!?]\s+|\n\s*)(?:[ivx]+\.\s*-\s*)?(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)"
+        rf"(?:^|[.;:!?]\s+|\n\s*)(?:{PARAGRAPH_NUMBER})?(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)"
     )  # "I.-Le conseil ...": a numbered paragraph opens as a sentence does
     # "Un centre de santé pluriprofessionnel universitaire est un centre de santé …" defines a kind of the
     # notion, not the notion ("c'est quoi un centre de santé ?")

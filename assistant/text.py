@@ -22,6 +22,8 @@ does do did a an this that these those many much according its it his her their 
 """.split()
 )
 
+# a code's numbered paragraph ("I.-", "II. -"), folded, as a sentence may open on it
+PARAGRAPH_NUMBER = r"[ivx]+\.\s*-\s*"
 # An article number: "L. 162-30-2", "R1434-13", "article l. 162-30-2", "l162-30-2". A lower-case letter counts
 # only after "art."/"article" or glued to the digits, so that "a 30 jours" is not article A. 30.
 ARTICLE_REF = re.compile(

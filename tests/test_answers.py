@@ -1339,9 +1339,15 @@ def test_a_notion_is_read_through_the_words_that_stress_the_question_and_its_app
     assert subject_names("le médecin traitant, c'est quoi au juste ?", [], []) == ["medecin traitant"]
     assert subject_names("c'est quoi exactement le FIR ?", ["fonds d'intervention régional"], [])[0] == "fir"
     assert subject_names("le RSA, définition ?", ["revenu de solidarité active"], [])[0] == "rsa"
-    assert subject_names("Santé publique France ça fait quoi au juste ?", [], []) == ["sante publique france"]
+    # ... only next to the question's lead or tail: "en gros" of "la vente en gros" is the notion's (the review)
+    assert subject_names("qu'est-ce que la vente en gros ?", [], []) == ["vente en gros"]
     ass = subject_names("ASS, l'allocation de solidarité spécifique, c'est quoi ?", [], [])
     assert ass[:2] == ["ass", "allocation de solidarite specifique"]
+    # only an acronym of the question that the second part spells out (the review: "Bonjour, la CPAM…", "la PMI, les
+    # consultations…", "le conseil de surveillance, le directeur" name no notion twice)
+    assert "directeur" not in subject_names("qui siège au conseil de surveillance, le directeur ?", [], [])
+    assert "bonjour" not in subject_names("Bonjour, la CPAM c'est quoi ?", [], [])
+    assert "consultations" not in subject_names("la PMI, les consultations, c'est quoi ?", [], [])
     passing = "Le patient peut choisir un médecin traitant ou un autre médecin pour ses soins de ville.\n"
     service = service_over(tmp_path / "a", {"a.txt": passing}, min_coverage=0.2)
     answer = service.ask("le médecin traitant, c'est quoi au juste ?")

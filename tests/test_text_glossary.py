@@ -1,6 +1,6 @@
 from assistant.answertype import counted_nouns
 from assistant.english import is_english, to_french_terms
-from assistant.glossary import Glossary, find_definitions
+from assistant.glossary import Glossary, find_definitions, spells
 from assistant.lexical import LexicalIndex, correct
 from assistant.text import analyse, fold, sentences
 
@@ -167,3 +167,14 @@ def test_the_catalog_says_whether_a_passage_writes_a_word_as_it_is(tmp_path):
         chunk = Chunk(chunk_id="c", doc_id="d", text=text, locator="¶ 1", start=0, end=len(text), title="t")
         cat.replace(doc, [chunk], "sha", len(text), 0.0, "2026-12-06")
         assert cat.writes("SISA") == (i == 3), text
+
+
+def test_a_phrase_spells_an_acronym_as_a_long_form_before_it_does():
+    """``spells``, the glossary's reading of "long form (ACRONYM)", for an apposition of a question ("ASS,
+    l'allocation de solidarité spécifique, c'est quoi ?")."""
+    assert spells("ass", "allocation de solidarite specifique")
+    assert spells("AME", "aide médicale de l'État")
+    assert spells("DGOS", "direction générale de l'offre de soins")
+    assert not spells("pmi", "les consultations")
+    assert not spells("bonjour", "la cpam")
+    assert not spells("cmu-c", "la complementaire")
