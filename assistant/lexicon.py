@@ -29,6 +29,7 @@ class Entry:
     stems: tuple[str, ...]  # analysed trigger (for the others)
     heads: tuple[str, ...] = ()  # how each of its words (those with a stem) begins: all but its last two letters
     written: bool = False  # a trigger in double quotes matches only as written (accents, case, a final s aside)
+    capitals: bool = False  # an acronym in double quotes matches only in capitals ("le pass sanitaire" is no PASS)
 
 
 class Lexicon:
@@ -39,7 +40,7 @@ class Lexicon:
         self._patterns = {
             e.trigger: re.compile(
                 rf"(?<![\w-]){re.escape(e.trigger)}(?![\w-])",
-                re.I if len(e.trigger) >= 3 and not mixed_case(e.trigger) else 0,
+                re.I if len(e.trigger) >= 3 and not mixed_case(e.trigger) and not e.capitals else 0,
             )
             for e in entries
             if e.acronym
@@ -67,7 +68,7 @@ class Lexicon:
             acronym = bool(re.fullmatch(r"[A-Z0-9]{2,6}", trigger)) or mixed_case(trigger)
             heads = tuple(fold(w)[: max(4, len(fold(w)) - 2)] for w in words(trigger) if analyse(w))
             stems = tuple(analyse(trigger)) if not acronym else ()
-            entries.append(Entry(trigger, legal, acronym, stems, heads, written and not acronym))
+            entries.append(Entry(trigger, legal, acronym, stems, heads, written and not acronym, written and acronym))
         return cls(entries)
 
     def _matches(self, question: str) -> tuple[Entry, ...]:

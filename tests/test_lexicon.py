@@ -139,3 +139,19 @@ def test_a_mixed_case_trigger_matches_only_as_written(tmp_path):
     lex = Lexicon.load(f)
     assert lex.expand("la PreParE c'est pour qui ?") == ["prestation partagée d'éducation de l'enfant"]
     assert lex.expand("je prépare mon dossier") == lex.expand("on prepare quoi ?") == lex.expand("PREPARE ?") == []
+
+
+def test_a_quoted_acronym_matches_only_in_capitals(tmp_path):
+    """Stop 52's review: a lexicon acronym of three letters or more also matches in lower case, so "PASS" (the
+    hospitals' permanence) expanded "le pass sanitaire". Quoted in the file, an acronym matches in capitals only."""
+    f = tmp_path / "lexicon.tsv"
+    f.write_text(
+        '"PASS"\tpermanences d\'accès aux soins de santé\nCRSA\tconférence régionale de la santé\n', encoding="utf-8"
+    )
+    lex = Lexicon.load(f)
+    assert lex.expand("une PASS à l'hôpital c'est quoi ?") == ["permanences d'accès aux soins de santé"]
+    for q in ("le pass sanitaire", "Pass : c'est quoi ?", "mot de pass ameli"):
+        assert lex.expand(q) == [], q
+    assert lex.expand("c koi la crsa") == ["conférence régionale de la santé"]  # an unquoted one as before
+    assert "permanences d'accès aux soins de santé" in default_lexicon().expand("la PASS de l'hôpital")
+    assert default_lexicon().expand("le pass sanitaire") == []
