@@ -934,29 +934,32 @@ class Answerer:
             ]
         if intent == "duree":  # ... and of a duration, one that gives a length of time before one that names it
             candidates = [(c[0] * LENGTH_BOOST if says_length(c[4]) else c[0], *c[1:]) for c in candidates]
-        if intent in SUBJECT_CUES and self.settings.subject_weight and "subject" not in self.retriever.off:
+        # the notion a definition, role, composition or presidency question is about, read once for the two uses below
+        names = (
+            subject_names(asked, result.expansions, result.legal_terms, self.retriever.long_forms)
+            if intent in SUBJECT_CUES and "subject" not in self.retriever.off
+            else []
+        )
+        if names and self.settings.subject_weight:
             # "c'est quoi le FIR ?": the sentence whose subject is the notion and that defines it comes first
-            names = subject_names(asked, result.expansions, result.legal_terms, self.retriever.long_forms)
-            if names:
-                best_any = max(c[0] for c in candidates)
-                candidates = [
-                    (
-                        max(c[0] * SUBJECT_BOOST, best_any * 1.01)
-                        if opens_on(c[4], names, SUBJECT_CUES[intent], OBJECT_CUES.get(intent))
-                        and c[0] >= SUBJECT_FLOOR * best_any
-                        else c[0],
-                        *c[1:],
-                    )
-                    for c in candidates
-                ]
+            best_any = max(c[0] for c in candidates)
+            candidates = [
+                (
+                    max(c[0] * SUBJECT_BOOST, best_any * 1.01)
+                    if opens_on(c[4], names, SUBJECT_CUES[intent], OBJECT_CUES.get(intent))
+                    and c[0] >= SUBJECT_FLOOR * best_any
+                    else c[0],
+                    *c[1:],
+                )
+                for c in candidates
+            ]
         candidates.sort(key=lambda c: -c[0])
-        if intent == "definition" and asks_definition(asked) and not lookup and "subject" not in self.retriever.off:
+        if intent == "definition" and asks_definition(asked) and not lookup:
             # "c'est quoi X ?" is answered by a sentence about X, not by one that names X in passing: at the
             # default index "PUI à l'hôpital, ça veut dire quoi ?" was answered by the one article that names the
             # PUIs among the resources of a fund, "GHT c'est quoi" by a sentence on the territorial project. A
             # bare notion ("FIR ?") asks more loosely and keeps its answer, as does an article named ("que veut
             # dire l'article L. 162-30-2 ?").
-            names = subject_names(asked, result.expansions, result.legal_terms, self.retriever.long_forms)
             # only a notion read cleanly: not "CNAF, c'est quoi son rôle" read whole, nor what another question
             # asks after "c'est quoi" / "qu'est-ce que" ("le délai pour contester…", "je risque…", "les
             # conditions pour…", "on appelle…"; "déjà le tiers payant" is read "tiers payant" since stop 52,
@@ -964,7 +967,7 @@ class Answerer:
             # forms and legal terms of the question ("PuMa" is written nowhere, "protection universelle maladie" is)
             if notion_read(names):
                 if len(notion_terms(names[0])) == 1:
-                    names += [fold(x) for x in result.expansions + result.legal_terms]
+                    names = names + [fold(x) for x in result.expansions + result.legal_terms]
                 best_any = candidates[0][0]
                 # a sentence about the notion, or one of a section named after it ("Protection maternelle et
                 # infantile": its articles are about it, as the answer's choice of sentences reads them)

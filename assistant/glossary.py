@@ -15,6 +15,7 @@ from assistant.wordclass import zipf
 
 ACRONYM_IN_PARENS = re.compile(r"\(\s*([A-ZÉ][A-Za-zÉ0-9]{1,11}(?:-[A-Z0-9]+)?)\s*\)")
 WORD = re.compile(r"[\w’'-]+")
+ELISION = re.compile(r"^[dlDL][’']")  # "d'", "l'" before a long form's word
 
 
 COMMON_ZIPF = 4.5  # a lower-case word this frequent in French is that word, not an acronym ("cas", not CAS)
@@ -88,7 +89,7 @@ def spells(acronym: str, phrase: str) -> bool:
     """Whether the words of ``phrase`` spell ``acronym`` in order ("ass", "allocation de solidarite specifique"),
     as a long form before "(ACRONYM)" does in the corpus."""
     letters = _letters(acronym)
-    words = [re.sub(r"^[dlDL][’']", "", w) for w in WORD.findall(phrase)]
+    words = [ELISION.sub("", w) for w in WORD.findall(phrase)]
     return len(letters) >= 2 and bool(words) and _align(letters, words)
 
 
@@ -102,13 +103,13 @@ def find_definitions(text: str) -> Iterable[tuple[str, str, int]]:
         before = text[max(0, m.start() - 300) : m.start()]
         before = re.split(r"[.;:!?()\n«»]", before)[-1]
         spans = [(w.start(), w.group()) for w in WORD.finditer(before)]
-        words = [re.sub(r"^[dlDL][’']", "", w) for _, w in spans]
+        words = [ELISION.sub("", w) for _, w in spans]
         for start in range(len(words) - 1, max(-1, len(words) - 3 * len(letters) - 3), -1):
             if is_stopword(words[start]):
                 continue
             if _align(letters, words[start:]):
                 expansion = before[spans[start][0] :].strip()
-                expansion = re.sub(r"^[dlDL][’']", "", expansion)
+                expansion = ELISION.sub("", expansion)
                 yield acronym, expansion, m.start()
                 break
 

@@ -280,14 +280,10 @@ class Retriever:
         glossary = self.index.glossary.expand(acronym)[0] if "acronyms" not in self.off else []
         return glossary + (self.lexicon.expand(acronym) if "lexicon" not in self.off else [])
 
-    def _unused_acronyms(self, question: str) -> dict[str, list[str]]:
-        """Stem of each acronym of the question that the corpus never defines and uses at least ten times less
-        often than it spells out its long form in the lexicon -> the analysed terms of that long form."""
-        return dict(self._unused_acronym_tokens(question).values())
-
     def _unused_acronym_tokens(self, question: str) -> dict[str, tuple[str, list[str]]]:
-        """Each such acronym as the question types it -> its stem and the terms of its long form
-        (``_unused_acronyms``)."""
+        """Each acronym of the question that the corpus never defines and uses at least ten times less often than
+        it spells out its long form in the lexicon, as the question types it -> its stem and the analysed terms of
+        that long form."""
         idx = self.index
         df = idx.lexical.df
         out = {}

@@ -213,7 +213,10 @@ def test_an_acronym_the_analyser_reads_as_a_word_is_searched_through_its_long_fo
     """ "CA" is "ça" to the analyser and "ES" the letter "e": nothing of the acronym was searched, and its long
     form weighed half ("qui siège au CA de l'ARS" did not find the agency's conseil d'administration among the
     whole codes). The long form now stands for the acronym as the question's own words do."""
-    unused = fake_service.retriever._unused_acronyms
+
+    def unused(question):  # each such acronym's stem -> the terms of its long form
+        return dict(fake_service.retriever._unused_acronym_tokens(question).values())
+
     assert unused("qui siège au CA de l'ARS") == {"ca": ["conseil", "administr"]}
     assert unused("qui siège au CA de l'ARS") and not unused("qui siège au conseil de l'ARS")
 
