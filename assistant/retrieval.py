@@ -16,7 +16,7 @@ from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
 from assistant.glossary import reads_as_acronym, spells
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
-from assistant.intent import APPOSITION, LEGAL_FORM, asked_words, has_cue, intent_of
+from assistant.intent import APPOSITION, LEGAL_FORM, ROLE_WORD, asked_words, has_cue, intent_of
 from assistant.lexical import correct
 from assistant.lexicon import default_chat_words, default_lexicon
 from assistant.places import places_in
@@ -591,6 +591,25 @@ QUESTION_TAIL = re.compile(
 )
 
 
+# what a question says right after its notion when more follows ("la prime d'activité c'est quoi, c'est fait pour
+# qui ?", "centre de santé : quelle définition dans le code ?", "soins de premier recours ça couvre quoi", "un
+# accident du travail, juridiquement ça se définit comment ?"): the notion is what comes before the first of them
+ASKED_AFTER = re.compile(
+    r"(?:\s*[,:?]\s*|\s+)(?:(?:c'?\s?est quoi|c (?:quoi|koi))"
+    r"(?=\s*(?:[,?]|$|(?:le |la |les |l'|son |sa |ses |ce |comme )?"
+    rf"(?:{STRESS}|principe|definition|role|missions?|truc|sigle|machin|structure|statut)\b))|"
+    r"kesako|qu'?est[- ]ce que c'?est|"
+    r"(?:(?:il|elle|ils|elles|ca)\s+)?(?:sert|servent|fait|font|couvre|couvrent|correspond|correspondent|designe|"
+    r"designent|veut dire|veulent dire)\s+(?:a\s+)?quoi|(?:(?:il|elle|ils|elles|ca)\s+)?s'occupen?t? de quoi|"
+    rf"(?:quelle |la )?definition|(?:{STRESS}\s+)?(?:ca|il|elle) se definit)(?!\w)"
+)
+# what qualifies a notion after it, no part of it: "c'est quoi un hôpital de proximité au sens de la loi ?"
+QUALIFIER = re.compile(
+    r"(?:\s*,)?\s+(?:au sens (?:de la loi|du code|des codes)|dans (?:le|les) codes?|"
+    r"(?:juridiquement|reglementairement|legalement) parlant)\s*$"
+)
+
+
 # an acronym of the question spelled out in an apposition: "ASS, l'allocation de solidarité spécifique, c'est
 # quoi ?" (not "Bonjour, la CPAM…" nor "la PMI, les consultations…": the second part spells the first)
 APPOSED = re.compile(r"^([^\s,]{2,12}),\s*((?:l'|le |la |les )[^,]{4,80})$")
@@ -607,9 +626,16 @@ def subject_names(
     not the agency."""
     folded = fold(question).strip().rstrip("?!. ")
     m = QUESTION_LEAD.match(folded)
-    phrase = (
-        re.sub(rf"^(?:{STRESS}\s+)+", "", folded[m.end() :]) if m else QUESTION_TAIL.sub("", folded).rstrip(" ,:;-")
-    )  # "Une SISA, qu'est-ce que c'est ?"
+    if m:  # "c'est quoi l'UNOCAM ? on m'en parle": the notion ends with the first question
+        phrase = re.sub(rf"^(?:{STRESS}\s+)+", "", folded[m.end() :]).split("?")[0]
+    else:  # "Une SISA, qu'est-ce que c'est ?"; "la prime d'activité c'est quoi, c'est fait pour qui"
+        phrase = QUESTION_TAIL.sub("", folded)
+        after = ASKED_AFTER.search(phrase)
+        # (not "elle" of "elle sert à quoi la commission… ?": a pronoun is no notion)
+        if after and not re.fullmatch(r"(?:il|elle|ils|elles|ca|cela|ce|on)?", phrase[: after.start()].strip()):
+            phrase = phrase[: after.start()]
+        phrase = phrase.rstrip(" ,:;-?")
+    phrase = QUALIFIER.sub("", phrase)
     phrase = LEADING_ARTICLE.sub("", phrase.strip()).strip()
     apposed = APPOSED.match(phrase)
     if apposed and not (
@@ -621,6 +647,8 @@ def subject_names(
         phrase = apposed.group(1).strip()
     # "c quoi le statut juridique d'une ARS ?": the notion is the ARS, which its defining sentence names
     phrase = re.sub(rf"^{LEGAL_FORM} (?:d'|de |du |des )", "", phrase)
+    # "c'est quoi les missions de la HAS ?": the notion is the HAS
+    phrase = re.sub(rf"^{ROLE_WORD} (?:d'|de |du |des )", "", phrase)
     phrase = LEADING_ARTICLE.sub("", phrase.strip()).strip()
     if not 2 <= len(phrase) <= 80:
         return []

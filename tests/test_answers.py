@@ -1359,3 +1359,48 @@ def test_a_notion_is_read_through_the_words_that_stress_the_question_and_its_app
     service = service_over(tmp_path / "b", defined, min_coverage=0.2)
     answer = service.ask("le médecin traitant, c'est quoi au juste ?")
     assert answer.answered and answer.citations[0].doc_id == "b.txt", answer.answer
+
+
+def test_a_notion_is_read_before_what_the_question_asks_next(tmp_path):
+    """Stop 53: a notion followed by its question and then more ("la prime d'activité c'est quoi, c'est fait pour
+    qui ?", "centre de santé : quelle définition dans le code ?", "soins de premier recours ça couvre quoi") was read
+    with all that followed, so no sentence was held to open on it; what follows "c'est quoi" keeps the notion when
+    it names one ("le conseil : c'est quoi le circuit interne… ?" is about the circuit, not the council)."""
+    from assistant.retrieval import subject_names
+
+    cases = {
+        "la prime d'activité c'est quoi, c'est fait pour qui ?": "prime d'activite",
+        "centre de santé : quelle définition dans le code ?": "centre de sante",
+        "soins de premier recours ça couvre quoi": "soins de premier recours",
+        "un accident du travail, juridiquement ça se définit comment ?": "accident du travail",
+        "protocole de coopération, c'est quoi le principe ?": "protocole de cooperation",
+        "Santé publique France ça fait quoi au juste ?": "sante publique france",
+        "pharmacovigilance définition": "pharmacovigilance",
+        "c'est quoi un hôpital de proximité au sens de la loi ?": "hopital de proximite",
+        "Qu'est-ce que la pension d'invalidité ? Dans quel cas puis-je y prétendre ?": "pension d'invalidite",
+        "un générique c'est quoi exactement, réglementairement parlant ?": "generique",
+    }
+    for question, notion in cases.items():
+        assert subject_names(question, [], [])[0] == notion, question
+    assert subject_names("CNAF, c'est quoi son rôle ?", ["caisse nationale des allocations familiales"], [])[:2] == [
+        "cnaf",
+        "caisse nationale des allocations familiales",
+    ]
+    assert subject_names("le conseil : c'est quoi le circuit interne de validation ?", [], [])[0] != "conseil"
+    # a pronoun before what is asked is no notion
+    assert subject_names("elle sert à quoi la commission de coordination ?", [], [])[0] != "elle"
+    # "c'est quoi son rôle / ses missions" asks a role, of the notion before it or after "de"
+    from assistant.intent import intent_of
+
+    for question, notion in {
+        "CNAF, c'est quoi son rôle ?": "cnaf",
+        "HAS : c'est quoi ses missions ?": "has",
+        "c'est quoi les missions de la HAS ?": "has",
+    }.items():
+        assert intent_of(question) == "role" and subject_names(question, [], [])[0] == notion, question
+    assert intent_of("c'est quoi la mission locale ?") == "definition"
+    # end to end: the notion read, a sentence that only names it no longer answers "c'est quoi" (it did before)
+    passing = "L'organisme chargé du service de la prime d'activité procède à la radiation du foyer bénéficiaire.\n"
+    service = service_over(tmp_path / "p", {"a.txt": passing}, min_coverage=0.2)
+    answer = service.ask("la prime d'activité c'est quoi, c'est fait pour qui ?")
+    assert not answer.answered and "ce qu'est la notion demandée" in answer.answer, answer.answer
