@@ -558,12 +558,12 @@ SUBJECT_CUES = {
     "definition": re.compile(
         rf"{APPOSITION}|"
         r"\b(?:est|sont)\s+(?:un|une|des|l'|le|la|les|constituee?s?|cree?e?s?|institue?e?s?|"
-        r"conclue?s?|etablie?s?)\b|\ba pour (?:mission|objet)|\bont pour (?:mission|objet)|"
+        r"conclue?s?|etablie?s?)\b|\ba pour (?:mission|objet|objectifs?)|\bont pour (?:mission|objet|objectifs?)|"
         r"\bdefinit\b|\bconcourt\b|\bfinance\b|\bs'entend\b"
     ),
     "role": re.compile(
-        r"\bmissions?\b|\b(?:est|sont) chargee?s?\b|\ba pour (?:mission|objet)|"
-        r"\bont pour (?:mission|objet)|\bdefinit\b|\bveille|\bcontribue|\bconcourt\b"
+        r"\bmissions?\b|\b(?:est|sont) chargee?s?\b|\ba pour (?:mission|objet|objectifs?)|"
+        r"\bont pour (?:mission|objet|objectifs?)|\bdefinit\b|\bveille|\bcontribue|\bconcourt\b"
     ),
     "composition": re.compile(r"\b(?:est|sont) compose|\bcomprend\b|\bcomprennent\b|\b(?:est|sont) constitue"),
     "presidence": re.compile(r"\b(?:est|sont) presidee?s?\b"),
@@ -666,6 +666,11 @@ def subject_names(
     return [n for n in dict.fromkeys(names) if len(n) >= 3]
 
 
+# the notion as the complement of another noun at a sentence's opening, not its subject (folded text)
+COMPLEMENT = re.compile(r"(\w+)\s+(?:de la |de l'|de |du |des |d')$")
+NOT_COMPLEMENT = re.compile(rf"^(?:{ROLE_WORD}|composition)$")  # "les missions de l'agence" are about the agency
+
+
 def opens_on(text: str, names: list[str], cue: re.Pattern, acts_on: re.Pattern | None = None) -> bool:
     """A sentence of ``text`` has one of ``names`` among its first four words and holds ``cue``; or, with
     ``acts_on``, one of ``names`` is the object of that verb ("Les ministres ... président le Conseil national
@@ -675,12 +680,17 @@ def opens_on(text: str, names: list[str], cue: re.Pattern, acts_on: re.Pattern |
     if acts_on is not None and re.search(rf"{acts_on.pattern}(?:{alternatives})(?!\w)", folded):
         return True
     near_start = re.compile(
-        rf"(?:^|[.;:!?]\s+|\n\s*)(?:{PARAGRAPH_NUMBER})?(?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?(?:{alternatives})(?!\w)"
+        rf"(?:^|[.;:!?]\s+|\n\s*)(?:{PARAGRAPH_NUMBER})?((?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?)(?:{alternatives})(?!\w)"
     )  # "I.-Le conseil ...": a numbered paragraph opens as a sentence does
     # "Un centre de santé pluriprofessionnel universitaire est un centre de santé …" defines a kind of the
     # notion, not the notion ("c'est quoi un centre de santé ?")
     kind_of = re.compile(rf"\b(?:est|sont) (?:un|une|des) (?:{alternatives})(?!\w)")
     for m in near_start.finditer(folded):
+        # "L'Agence nationale du développement professionnel continu concourt…" is about the agency, not the
+        # development ("le DPC c'est quoi ?"); "Les missions de l'agence…" is about the agency's missions
+        complement = COMPLEMENT.search(m.group(1))
+        if complement and not NOT_COMPLEMENT.match(complement.group(1)):
+            continue
         end = folded.find(".", m.end())
         sentence = folded[m.start() : end if end > 0 else len(folded)]
         if cue.search(sentence) and not kind_of.search(sentence):

@@ -1404,3 +1404,22 @@ def test_a_notion_is_read_before_what_the_question_asks_next(tmp_path):
     service = service_over(tmp_path / "p", {"a.txt": passing}, min_coverage=0.2)
     answer = service.ask("la prime d'activité c'est quoi, c'est fait pour qui ?")
     assert not answer.answered and "ce qu'est la notion demandée" in answer.answer, answer.answer
+
+
+def test_a_notion_named_as_the_complement_of_another_noun_is_not_the_sentence_subject():
+    """Stop 53: "L'Agence nationale du développement professionnel continu concourt…" was read as a sentence about
+    the DPC ("le DPC c'est quoi ?"), the notion being among its first four words, and ranked above the article
+    that defines it ("Le développement professionnel continu a pour objectifs…", a cue now read too). The missions
+    or the composition of a body stay about the body."""
+    from assistant.retrieval import SUBJECT_CUES, opens_on
+
+    names = ["dpc", "developpement professionnel continu"]
+    agency = "I.-L'Agence nationale du développement professionnel continu concourt au financement des actions."
+    assert not opens_on(agency, names, SUBJECT_CUES["definition"])
+    defined = (
+        "Le développement professionnel continu a pour objectifs le maintien et l'actualisation des connaissances."
+    )
+    assert opens_on(defined, names, SUBJECT_CUES["definition"])
+    ars = ["agence regionale de sante"]
+    assert not opens_on("Le directeur de l'agence régionale de santé est chargé du budget.", ars, SUBJECT_CUES["role"])
+    assert opens_on("Les missions de l'agence régionale de santé sont fixées par la loi.", ars, SUBJECT_CUES["role"])
