@@ -61,45 +61,48 @@ def cli():
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @index_option
-@click.option("--keep-missing", is_flag=True, help="Do not remove documents whose files disappeared from PATHS.")
+@click.option(
+    "--keep-missing", is_flag=True, help="Ne pas retirer les documents dont les fichiers ont disparu de PATHS."
+)
 @click.option(
     "--rebuild",
     is_flag=True,
-    help="Build the next generation from the files alone, with the current "
-    "settings (after changing the embedding model or chunking); the current one serves meanwhile.",
+    help="Construire la génération suivante à partir des seuls fichiers, avec les réglages actuels (après un "
+    "changement de modèle d'embedding ou de découpage) ; la génération actuelle continue de répondre pendant ce temps.",
 )
 @click.option(
     "--rebuild-if-changed",
     is_flag=True,
-    help="Rebuild as --rebuild does only when the index was built with other settings (another embedding model "
-    "or chunking), which otherwise stops the ingest with exit code 78; an index built with these settings is "
-    "refreshed as usual.",
+    help="Reconstruire comme --rebuild, seulement si l'index a été construit avec d'autres réglages (autre modèle "
+    "d'embedding ou autre découpage), ce qui sinon arrête l'ingestion avec le code de sortie 78 ; un index construit "
+    "avec ces réglages est mis à jour comme d'habitude.",
 )
 @click.option(
     "--deep",
     is_flag=True,
-    help="Hash every file, even one whose size and modification time did not "
-    "change (an edit that kept both is otherwise not seen).",
+    help="Calculer l'empreinte de chaque fichier, même de ceux dont la taille et la date de modification n'ont pas "
+    "changé (sans cela, une modification qui les garde toutes deux passe inaperçue).",
 )
 @click.option(
     "--vectors-later",
     is_flag=True,
-    help="Publish the new generation without embedding anything: it answers at once, by BM25 alone (the two codes "
-    "in about 30 s instead of about an hour with the default's two models). The next ingest without this flag "
-    "embeds what it lacks and publishes the generation that searches with vectors too; a running server "
-    "switches to it without a restart.",
+    help="Publier la nouvelle génération sans rien vectoriser : elle répond tout de suite, par BM25 seul (les deux "
+    "codes en 30 s environ au lieu d'une heure environ avec les deux modèles par défaut). L'ingestion suivante sans "
+    "cette option vectorise ce qui manque et publie la génération qui cherche aussi par vecteurs ; un serveur en "
+    "marche y passe sans redémarrer.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Afficher le rapport en JSON.")
+@click.option("--quiet", is_flag=True, help="Sans barre de progression.")
 def ingest(paths, index, keep_missing, rebuild, rebuild_if_changed, deep, vectors_later, as_json, quiet):
-    """Make the index match PATHS (files or folders): add new documents, replace changed ones, remove
-    deleted ones; unchanged ones are not re-read nor re-embedded.
+    """Mettre l'index en accord avec PATHS (fichiers ou dossiers) : ajouter les nouveaux documents, remplacer ceux
+    qui ont changé, retirer ceux qui ont été supprimés ; les autres ne sont ni relus ni revectorisés.
 
-    The changes are built into a new generation of the index, verified, then published at once; until then
-    (and if the run is interrupted) the previous generation keeps serving, and the next run resumes the work.
-    Exit code 1 when a file failed (the others are indexed) or the refresh could not finish; 75 when another
-    refresh holds the index (nothing was done); 78 when the index was built with other settings (nothing was
-    done; see --rebuild and --rebuild-if-changed)."""
+    Les changements sont construits dans une nouvelle génération de l'index, vérifiée, puis publiée d'un coup ;
+    jusque-là (et si l'exécution est interrompue) la génération précédente continue de répondre, et l'exécution
+    suivante reprend le travail. Code de sortie 1 quand un fichier a échoué (les autres sont indexés) ou que la
+    mise à jour n'a pas pu aboutir ; 75 quand une autre mise à jour tient l'index (rien n'a été fait) ; 78 quand
+    l'index a été construit avec d'autres réglages (rien n'a été fait ; voir --rebuild et
+    --rebuild-if-changed)."""
     settings = Settings.of(index)
 
     def go():
@@ -193,11 +196,11 @@ def _print_hits(hits, width=300):
 
 @cli.command()
 @click.argument("question")
-@click.option("--k", type=int, default=None, help="Number of passages (default: ASSISTANT_SEARCH_K, 5).")
+@click.option("--k", type=int, default=None, help="Nombre de passages (par défaut : ASSISTANT_SEARCH_K, 5).")
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print the passages as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Afficher les passages en JSON.")
 def search(question, k, index, as_json):
-    """Show the passages that best match QUESTION."""
+    """Afficher les passages qui correspondent le mieux à QUESTION."""
 
     def go():
         svc = Service(Settings.of(index))
@@ -261,10 +264,10 @@ def print_answer(answer) -> None:
     "--json",
     "as_json",
     is_flag=True,
-    help='Print {"question", "answer", "answered", "citations": [...], "timings_ms", "generation"}.',
+    help='Afficher {"question", "answer", "answered", "citations": [...], "timings_ms", "generation"} en JSON.',
 )
 def ask(question, index, as_json):
-    """Answer QUESTION from the corpus, with numbered citations (no LLM needed)."""
+    """Répondre à QUESTION à partir du corpus, avec des citations numérotées (sans LLM)."""
 
     def go():
         answer = Service(Settings.of(index), follow=False).ask(question)
@@ -279,7 +282,8 @@ def ask(question, index, as_json):
 @cli.command()
 @index_option
 def chat(index):
-    """Interactive loop: type a question, get an answer with its sources; empty line or Ctrl-D quits."""
+    """Boucle interactive : tapez une question, recevez la réponse et ses sources ; ligne vide ou Ctrl-D pour
+    quitter."""
 
     def go():
         svc = Service(Settings.of(index))
@@ -297,20 +301,20 @@ def chat(index):
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+@click.option("--port", default=7860, show_default=True, type=int, help="Port d'écoute.")
 @click.option(
     "--workers",
     type=click.IntRange(1, 32),
     default=None,
-    help="Processes answering behind the port (gunicorn's master forks uvicorn's workers), each with the index "
-    "open [default: ASSISTANT_WORKERS, or 1]. Each holds its own vector index and caches; with more than one, the "
-    "chat's answers come whole instead of streaming in.",
+    help="Processus qui répondent derrière le port (le maître de gunicorn lance les workers d'uvicorn), chacun avec "
+    "l'index ouvert [par défaut : ASSISTANT_WORKERS, ou 1]. Chacun tient son propre index de vecteurs et ses caches ; "
+    "à plus d'un, les réponses du chat arrivent entières au lieu de s'afficher au fil de l'eau.",
 )
 @index_option
 def serve(host, port, workers, index):
-    """Serve the web chat on http://HOST:PORT/ and the API (POST /api/ask, OpenAPI at /docs). The API answers as
-    soon as the index is open; the chat is mounted a few seconds later, once built."""
+    """Servir le chat web sur http://HOST:PORT/ et l'API (POST /api/ask, OpenAPI sur /docs). L'API répond dès que
+    l'index est ouvert ; le chat arrive quelques secondes plus tard, une fois construit."""
 
     def go():
         import os
@@ -363,12 +367,19 @@ def serve(host, port, workers, index):
 
 @cli.command()
 @click.argument("name")
-@click.option("--role", type=click.Choice(["user", "admin"]), default="user", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["user", "admin"]),
+    default="user",
+    show_default=True,
+    help="user pose des questions ; admin peut aussi ajouter des textes dans le chat.",
+)
 @auth_file_option
 @click.password_option(prompt="Mot de passe")
 def adduser(name, role, auth_file, password):
-    """Add or replace user NAME in the users file (the password, 8 characters at least, is stored as a salted
-    PBKDF2 hash). A running server takes the change within a second."""
+    """Ajouter ou remplacer l'utilisateur NAME dans le fichier des utilisateurs (le mot de passe, 8 caractères au
+    moins, est conservé sous forme d'empreinte PBKDF2 salée). Un serveur en marche en tient compte en une
+    seconde."""
     run(lambda: Users.add(auth_file, name, password, role))
     click.echo(f"{name} ({role}) enregistré dans {auth_file}")
 
@@ -377,16 +388,16 @@ def adduser(name, role, auth_file, password):
 @click.argument("name")
 @auth_file_option
 def deluser(name, auth_file):
-    """Remove user NAME from the users file. A running server refuses them within a second."""
+    """Retirer l'utilisateur NAME du fichier des utilisateurs. Un serveur en marche le refuse en une seconde."""
     run(lambda: Users.remove(auth_file, name))
     click.echo(f"{name} retiré de {auth_file}")
 
 
 @cli.command()
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Afficher l'état en JSON.")
 def status(index, as_json):
-    """Show what the index holds, its generations, and the settings it was built with."""
+    """Afficher ce que contient l'index, ses générations et les réglages avec lesquels il a été construit."""
 
     def go():
         info = index_status(Settings.of(index))
@@ -404,20 +415,22 @@ def status(index, as_json):
 
 @cli.command()
 @index_option
-@click.option("--fix", is_flag=True, help="Repair what can be repaired (re-embed, delete orphans, rebuild BM25).")
+@click.option(
+    "--fix", is_flag=True, help="Réparer ce qui peut l'être (revectoriser, supprimer les orphelins, reconstruire BM25)."
+)
 @click.option(
     "--deep",
     is_flag=True,
-    help="Hash every source file: finds an edit that kept the file's size and "
-    "modification time (without it, only files whose size or time changed are hashed).",
+    help="Calculer l'empreinte de chaque fichier source : trouve une modification qui a gardé la taille et la date "
+    "du fichier (sans cela, seuls les fichiers dont la taille ou la date a changé sont relus).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Afficher les constats en JSON.")
 def verify(index, fix, deep, as_json):
-    """Check the index against its manifest and files: missing or orphan vectors, lexical index in step,
-    chunk counts, sources gone or changed (by size and modification time, then content hash; --deep: by
-    content hash for every file), in the generation being served. Exit code 1 when the index is
-    inconsistent (after --fix: when something could not be repaired). --fix repairs the served generation in
-    place, holding the refresh lock."""
+    """Vérifier l'index contre son manifeste et ses fichiers : vecteurs manquants ou orphelins, index lexical à
+    jour, nombre de passages, sources disparues ou modifiées (par taille et date, puis empreinte du contenu ;
+    --deep : par empreinte pour chaque fichier), dans la génération servie. Code de sortie 1 quand l'index est
+    incohérent (après --fix : quand quelque chose n'a pas pu être réparé). --fix répare la génération servie sur
+    place, en tenant le verrou de mise à jour."""
 
     def go():
         settings = Settings.of(index)
@@ -451,21 +464,21 @@ def verify(index, fix, deep, as_json):
     "--days",
     type=click.IntRange(min=0),
     default=None,
-    help="Remove the vectors no refresh has read or written for more than N days [default: "
-    "ASSISTANT_VECTOR_CACHE_DAYS, 90]; 0 removes nothing.",
+    help="Retirer les vecteurs qu'aucune mise à jour n'a lus ni écrits depuis plus de N jours [par défaut : "
+    "ASSISTANT_VECTOR_CACHE_DAYS, 90] ; 0 ne retire rien.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Afficher le résultat en JSON.")
 def prune_cache(index, days, as_json):
-    """Remove from the vector cache the vectors no refresh has read or written for more than N days and, if any
-    was removed, compact its file (SQLite's VACUUM: about the file's size must be free on disk for a moment, and
-    other processes' writes to the cache wait meanwhile).
+    """Retirer du cache de vecteurs ceux qu'aucune mise à jour n'a lus ni écrits depuis plus de N jours et, si
+    l'un d'eux a été retiré, compacter son fichier (VACUUM de SQLite : il faut un moment environ la taille du
+    fichier libre sur le disque, et les écritures des autres processus dans le cache attendent pendant ce temps).
 
-    The cache is the file ASSISTANT_VECTOR_CACHE names (vector-cache.sqlite beside the index folder by default),
-    shared by every index folder that uses it. It is only a cache: a vector removed while an index still holds
-    its passage is embedded again when a refresh needs it (a --rebuild, another index of the same text). A
-    refresh that embeds passages prunes it by itself once it has published; this command prunes a cache no
-    refresh has used lately, with another limit, and gives the space back. Exit code 1 when the cache could
-    not be read, pruned or compacted."""
+    Le cache est le fichier que nomme ASSISTANT_VECTOR_CACHE (vector-cache.sqlite à côté du dossier de l'index par
+    défaut), partagé par tous les dossiers d'index qui l'utilisent. Ce n'est qu'un cache : un vecteur retiré alors
+    qu'un index tient encore son passage est recalculé quand une mise à jour en a besoin (un --rebuild, un autre
+    index du même texte). Une mise à jour qui vectorise des passages l'élague d'elle-même une fois publiée ; cette
+    commande élague un cache qu'aucune mise à jour n'a utilisé récemment, avec une autre limite, et rend la place.
+    Code de sortie 1 quand le cache n'a pas pu être lu, élagué ou compacté."""
 
     def go():
         settings = Settings.of(index, vector_cache_days=days)

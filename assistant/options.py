@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-INDEX_HELP = "Index folder (default: data/index under the project; env ASSISTANT_INDEX)."
+INDEX_HELP = "Dossier de l'index (par défaut : data/index dans le projet ; variable ASSISTANT_INDEX)."
 
 # ``@index_option`` on a command gives it ``index`` (a Path or None); ``Settings.of(index, ...)`` builds its settings.
 index_option = click.option("--index", type=click.Path(path_type=Path), envvar="ASSISTANT_INDEX", help=INDEX_HELP)
@@ -17,5 +17,5 @@ auth_file_option = click.option(
     type=click.Path(path_type=Path),
     envvar="ASSISTANT_AUTH_FILE",
     required=True,
-    help="Users file (env ASSISTANT_AUTH_FILE).",
+    help="Fichier des utilisateurs (variable ASSISTANT_AUTH_FILE).",
 )

@@ -25,6 +25,17 @@ def test_every_command_has_help_and_is_in_the_readme():
     assert "make run" in README and "make test" in README
 
 
+def test_every_command_speaks_french_in_its_help():
+    """The agents read French: each command's help, its options' included, says nothing in English (until stop 53
+    only the group's and Click's own headings were French)."""
+    english = re.compile(r"\b(?:the|and|with|from|when|which|Print|Show|Remove|Serve|Answer|Check)\b")
+    for name in cli.commands:
+        result = CliRunner().invoke(cli, [name, "--help"], terminal_width=200)
+        described = result.output.split("\n", 1)[1]  # after the usage line, which names the options
+        described = re.sub(r"ASSISTANT_[A-Z_]+|--[\w-]+|\{[^}]*\}", "", described)
+        assert not english.search(described), (name, english.search(described).group(0))
+
+
 def test_every_loader_format_is_in_the_readme():
     from ingest.loaders import LOADERS, supported
 
