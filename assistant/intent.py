@@ -51,7 +51,6 @@ RISK_ASKED = (
     rf"\b{RISK_VERB}(?= quoi\b)|(?<=\bque )(?<!\bbien que ){RISK_VERB}\b|"
     rf"(?<=\bqu'on ){RISK_VERB}\b|(?<=\bqu'il ){RISK_VERB}\b|(?<=\bqu'elle ){RISK_VERB}\b"
 )
-ROLE_WORD = r"(?:roles?|missions?|attributions?|competences?)"  # what a body is there to do (folded text)
 PATTERNS: list[tuple[str, re.Pattern]] = [
     (name, re.compile(rx))
     for name, rx in [
@@ -73,13 +72,6 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             "composition",
             r"\bcompos|\b(?:qui|quels|quelles) sont (?:les |ses |leurs )?membres\b|\bliste des membres\b|"
             r"\bqui siege|\bqui en fait partie|\bqui y siege",
-        ),
-        # "CNAF, c'est quoi son rôle ?", "c'est quoi les missions de la HAS ?": a role, not what the body is
-        # ("c'est quoi la mission locale ?" asks what the mission locale is)
-        (
-            "role",
-            rf"\b(?:c'?\s?est|c) quoi (?:son|sa|ses|leurs?|le|la|les) {ROLE_WORD}"
-            r"(?=\s*(?:$|[?,.!]|(?:de|du|des|exactement|au juste|precisement)\b|d'))",
         ),
         (
             "definition",

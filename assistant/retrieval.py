@@ -16,7 +16,7 @@ from assistant.answertype import counted_nouns, expected_type, gives_count
 from assistant.english import to_french_terms
 from assistant.glossary import reads_as_acronym, spells
 from assistant.index import MEMO_SIZE, Index, adjacent_terms, pair_hash
-from assistant.intent import APPOSITION, LEGAL_FORM, ROLE_WORD, asked_words, has_cue, intent_of
+from assistant.intent import APPOSITION, LEGAL_FORM, asked_words, has_cue, intent_of
 from assistant.lexical import correct
 from assistant.lexicon import default_chat_words, default_lexicon
 from assistant.places import places_in
@@ -591,17 +591,25 @@ QUESTION_TAIL = re.compile(
 )
 
 
+# the nouns that ask about a notion after "c'est quoi": "c'est quoi le principe", "c'est quoi ce truc"
+ASKING_NOUN = r"principe|definition|role|missions?|truc|sigle|machin|structure|statut"
 # what a question says right after its notion when more follows ("la prime d'activité c'est quoi, c'est fait pour
 # qui ?", "centre de santé : quelle définition dans le code ?", "soins de premier recours ça couvre quoi", "un
 # accident du travail, juridiquement ça se définit comment ?"): the notion is what comes before the first of them
 ASKED_AFTER = re.compile(
     r"(?:\s*[,:?]\s*|\s+)(?:(?:c'?\s?est quoi|c (?:quoi|koi))"
-    r"(?=\s*(?:[,?]|$|(?:le |la |les |l'|son |sa |ses |ce |comme )?"
-    rf"(?:{STRESS}|principe|definition|role|missions?|truc|sigle|machin|structure|statut)\b))|"
+    r"(?=\s*(?:[,?]|$|et\b|(?:le |la |les |l'|son |sa |ses |ce |comme )?"
+    rf"(?:{STRESS}|{ASKING_NOUN})\b))|"
     r"kesako|qu'?est[- ]ce que c'?est|"
     r"(?:(?:il|elle|ils|elles|ca)\s+)?(?:sert|servent|fait|font|couvre|couvrent|correspond|correspondent|designe|"
     r"designent|veut dire|veulent dire)\s+(?:a\s+)?quoi|(?:(?:il|elle|ils|elles|ca)\s+)?s'occupen?t? de quoi|"
     rf"(?:quelle |la )?definition|(?:{STRESS}\s+)?(?:ca|il|elle) se definit)(?!\w)"
+)
+# what names the notion right after the asking words, so that what precedes them is not it: "… définition de la
+# CPTS", "… ça veut dire quoi ONDAM" (not "… ça sert à quoi exactement", "… quelle définition dans le code")
+NOTION_NEXT = re.compile(
+    rf"\s*(?:(?:de |du |des |d'|le |la |les |l'|un |une )(?!(?:{ASKING_NOUN})\b)|"
+    rf"(?!(?:{STRESS}|comment|quoi|svp|stp)\s*$)[\w-]+\s*$)"
 )
 # what qualifies a notion after it, no part of it: "c'est quoi un hôpital de proximité au sens de la loi ?"
 QUALIFIER = re.compile(
@@ -624,15 +632,22 @@ def subject_names(
     is not ("ciblage des CAQES"), only the words themselves do. ``long_forms`` (an acronym as written -> its
     long forms and legal terms) keeps to the notion's own: in "qui siège au CA de l'ARS" the notion is the CA,
     not the agency."""
-    folded = fold(question).strip().rstrip("?!. ")
+    # one space between words: the patterns below backtrack over runs of spaces (2,000 of them took seconds)
+    folded = re.sub(r"\s+", " ", fold(question)).strip().rstrip("?!. ")
     m = QUESTION_LEAD.match(folded)
     if m:  # "c'est quoi l'UNOCAM ? on m'en parle": the notion ends with the first question
         phrase = re.sub(rf"^(?:{STRESS}\s+)+", "", folded[m.end() :]).split("?")[0]
     else:  # "Une SISA, qu'est-ce que c'est ?"; "la prime d'activité c'est quoi, c'est fait pour qui"
         phrase = QUESTION_TAIL.sub("", folded)
         after = ASKED_AFTER.search(phrase)
-        # (not "elle" of "elle sert à quoi la commission… ?": a pronoun is no notion)
-        if after and not re.fullmatch(r"(?:il|elle|ils|elles|ca|cela|ce|on)?", phrase[: after.start()].strip()):
+        # (not "elle" of "elle sert à quoi la commission… ?": a pronoun is no notion; nor what precedes asking words
+        # that the notion follows: "le code donne quelle définition de la CPTS ?", "bonjour, ça veut dire quoi
+        # ONDAM ?")
+        if (
+            after
+            and not re.fullmatch(r"(?:il|elle|ils|elles|ca|cela|ce|on)?", phrase[: after.start()].strip())
+            and not NOTION_NEXT.match(phrase[after.end() :])
+        ):
             phrase = phrase[: after.start()]
         phrase = phrase.rstrip(" ,:;-?")
     phrase = QUALIFIER.sub("", phrase)
@@ -647,8 +662,6 @@ def subject_names(
         phrase = apposed.group(1).strip()
     # "c quoi le statut juridique d'une ARS ?": the notion is the ARS, which its defining sentence names
     phrase = re.sub(rf"^{LEGAL_FORM} (?:d'|de |du |des )", "", phrase)
-    # "c'est quoi les missions de la HAS ?": the notion is the HAS
-    phrase = re.sub(rf"^{ROLE_WORD} (?:d'|de |du |des )", "", phrase)
     phrase = LEADING_ARTICLE.sub("", phrase.strip()).strip()
     if not 2 <= len(phrase) <= 80:
         return []
@@ -668,7 +681,11 @@ def subject_names(
 
 # the notion as the complement of another noun at a sentence's opening, not its subject (folded text)
 COMPLEMENT = re.compile(r"(\w+)\s+(?:de la |de l'|de |du |des |d')$")
-NOT_COMPLEMENT = re.compile(rf"^(?:{ROLE_WORD}|composition)$")  # "les missions de l'agence" are about the agency
+# "les missions de l'agence…", "chacun des centres de santé…", "l'objet de la société…" are about the agency, the
+# centres, the society
+NOT_COMPLEMENT = re.compile(
+    r"^(?:roles?|missions?|attributions?|competences?|composition|chacune?|ensemble|objet|objectifs?)$"
+)
 
 
 def opens_on(text: str, names: list[str], cue: re.Pattern, acts_on: re.Pattern | None = None) -> bool:
@@ -680,7 +697,7 @@ def opens_on(text: str, names: list[str], cue: re.Pattern, acts_on: re.Pattern |
     if acts_on is not None and re.search(rf"{acts_on.pattern}(?:{alternatives})(?!\w)", folded):
         return True
     near_start = re.compile(
-        rf"(?:^|[.;:!?]\s+|\n\s*)(?:{PARAGRAPH_NUMBER})?((?:[^\s.;:!?]+\s+){{0,3}}(?:[a-z]')?)(?:{alternatives})(?!\w)"
+        rf"(?:^|[.;:!?]\s+|\n\s*)(?:{PARAGRAPH_NUMBER})?((?:[^\s.;:!?]+\s+){{0,3}}?(?:[a-z]')?)(?:{alternatives})(?!\w)"
     )  # "I.-Le conseil ...": a numbered paragraph opens as a sentence does
     # "Un centre de santé pluriprofessionnel universitaire est un centre de santé …" defines a kind of the
     # notion, not the notion ("c'est quoi un centre de santé ?")
