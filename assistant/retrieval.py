@@ -704,7 +704,7 @@ def opens_on(text: str, names: list[str], cue: re.Pattern, acts_on: re.Pattern |
     kind_of = re.compile(rf"\b(?:est|sont) (?:un|une|des) (?:{alternatives})(?!\w)")
     for m in near_start.finditer(folded):
         # "L'Agence nationale du développement professionnel continu concourt…" is about the agency, not the
-        # development ("le DPC c'est quoi ?"); "Les missions de l'agence…" is about the agency's missions
+        # development ("le DPC c'est quoi ?"); "Les missions de l'agence…" stays about the agency (NOT_COMPLEMENT)
         complement = COMPLEMENT.search(m.group(1))
         if complement and not NOT_COMPLEMENT.match(complement.group(1)):
             continue
