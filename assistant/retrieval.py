@@ -715,6 +715,30 @@ def opens_on(text: str, names: list[str], cue: re.Pattern, acts_on: re.Pattern |
     return False
 
 
+# the words that end the head of a notion: "centre | de santé", "pharmacie | à usage intérieur"
+HEAD_END = frozenset("de du des d a au aux en pour par sur dans avec sans".split())
+
+
+def plural_of(name: str) -> str:
+    """A (folded) notion in the plural: each word of its head, up to its first preposition, takes the plural
+    ("centre de sante" -> "centres de sante", "hopital de proximite" -> "hopitaux de proximite", "groupement
+    hospitalier de territoire" -> "groupements hospitaliers de territoire"). A word ending in s, x or z keeps its
+    form; an acronym gets an s no text writes, so matches nothing."""
+    words = name.split()
+    out = []
+    for i, w in enumerate(words):
+        if w in HEAD_END or "'" in w:
+            out.extend(words[i:])
+            break
+        if w.endswith(("s", "x", "z")):
+            out.append(w)
+        elif w.endswith(("al", "au", "eu")) and len(w) > 3:
+            out.append(w[:-1] + "ux" if w.endswith("al") else w + "x")
+        else:
+            out.append(w + "s")
+    return " ".join(out)
+
+
 # A question term found elsewhere in the passage half-counts for one of its sentences (measured on the eval
 # set: citation_support 0.825 at 0, 0.864 at 0.3 and 0.5, 0.845 at 0.7).
 CONTEXT_CREDIT = 0.5

@@ -1436,3 +1436,33 @@ def test_a_notion_named_as_the_complement_of_another_noun_is_not_the_sentence_su
     assert opens_on(
         "La Caisse nationale d'assurance maladie est un établissement public.", cnam, SUBJECT_CUES["definition"]
     )
+
+
+def test_a_notion_asked_in_the_singular_is_defined_by_a_sentence_in_the_plural(tmp_path):
+    """ "centre de santé : quelle définition dans le code ?" was answered at the full codes with L. 6323-1-8's "En
+    cas de fermeture…, le centre de santé informe…" before L. 6323-1's "Les centres de santé sont des structures
+    sanitaires de proximité…": the defining sentence names the notion in the plural."""
+    from assistant.retrieval import plural_of
+
+    assert plural_of("centre de sante") == "centres de sante"
+    assert plural_of("hopital de proximite") == "hopitaux de proximite"
+    assert plural_of("groupement hospitalier de territoire") == "groupements hospitaliers de territoire"
+    assert plural_of("pharmacie a usage interieur") == "pharmacies a usage interieur"
+    assert plural_of("maison d'accueil") == "maisons d'accueil"
+    assert plural_of("cpts") == "cpts"
+    service = service_over(
+        tmp_path,
+        {
+            "fermeture.txt": (
+                "En cas de fermeture définitive, le centre de sellerie informe sans délai le conseil de l'ordre des "
+                "dispositions prises selon le code pour la conservation des dossiers du centre de sellerie.\n"
+            ),
+            "definition.txt": (
+                "Les centres de sellerie sont des structures de proximité qui soignent les licornes.\n"
+                "Ils sont ouverts à toutes les licornes.\n"
+            ),
+            **{f"autre-{i}.txt": f"Le griffon numéro {i} est gardé par la caisse régionale.\n" for i in range(4)},
+        },
+    )
+    answer = service.ask("centre de sellerie : quelle définition dans le code ?")
+    assert answer.answered and answer.answer.startswith("Les centres de sellerie sont des structures"), answer.answer
