@@ -9,6 +9,8 @@ from dataclasses import replace
 from functools import cache, cached_property
 from typing import NamedTuple
 
+import numpy as np
+
 from assistant.answertype import (
     NUMBERED_NAMES,
     counted_nouns,
@@ -670,9 +672,35 @@ class Answerer:
 
         return any(names(f) for f in subject)
 
+    def closeness(self, result: SearchResult, hits: list[Hit]) -> float | None:
+        """How close the question's meaning is to its best passages: the highest cosine of a top-3 passage to the
+        query vector, for each model of a mix, averaged; None when the dense side did not search (vectors pending,
+        ``dense=False``, a lookup)."""
+        qvec = result.query_vector
+        if qvec is None or not hits:
+            return None
+        vectors = self.index.store.vectors([h.chunk.chunk_id for h in hits[:3]])
+        if not vectors:
+            return None
+        rows = np.stack(list(vectors.values())).astype(np.float64)
+        best = []
+        for part in getattr(self.index.embedder, "slices", None) or [slice(0, len(qvec))]:
+            q = qvec[part] / (np.linalg.norm(qvec[part]) or 1.0)
+            best.append(float(np.max(rows[:, part] @ q / np.maximum(np.linalg.norm(rows[:, part], axis=1), 1e-12))))
+        return sum(best) / len(best)
+
     def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
+        """The refusal signal, calibrated on the dev sets: ``coverage``, plus ``closeness_weight`` times the
+        question's ``closeness`` to its passages less ``closeness_centre`` (none when the dense side did not
+        search)."""
+        cov = self.coverage(result, hits)
+        weight = self.settings.closeness_weight
+        near = self.closeness(result, hits) if weight else None
+        return cov + weight * (near - self.settings.closeness_centre) if near is not None else cov
+
+    def coverage(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3
-        passage (the refusal signal, calibrated on the eval set)."""
+        passage."""
         weights = {t: self.index.lexical.idf(t) for t in dict.fromkeys(result.terms + self.stop_acronyms(result))}
         # A question word is also found where a long form of it is: "avorter" in a sentence on the
         # "interruption volontaire de grossesse", "CRSA" where the conference is named in full.

@@ -124,7 +124,15 @@ class ContextTerms(AbstractSet):
         return frozenset(iterable)
 
 
-TUNABLE = ("dense_weight", "min_coverage", "lexicon_weight", "heading_weight", "intent_weight")
+TUNABLE = (
+    "dense_weight",
+    "min_coverage",
+    "closeness_weight",
+    "closeness_centre",
+    "lexicon_weight",
+    "heading_weight",
+    "intent_weight",
+)
 
 
 def calibration_holds(stored: dict, model: str) -> bool:

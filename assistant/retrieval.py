@@ -59,6 +59,7 @@ class SearchResult:
     named_articles: list[str] = field(default_factory=list)  # article numbers named in the question
     missing_articles: list[str] = field(default_factory=list)  # named but not in the index
     timings_ms: dict = field(default_factory=dict)
+    query_vector: np.ndarray | None = None  # the query's embedding, when the dense side searched
 
 
 # the words of "que prévoit / dit l'article… ?", "son contenu" (analysed): a question of them alone is about the unit
@@ -550,6 +551,7 @@ class Retriever:
             named,
             missing,
             timings,
+            qvec,
         )
 
 

@@ -264,6 +264,19 @@ class Settings(BaseSettings):
             "question's IDF-weighted terms; calibrated by `python -m evals tune`."
         ),
     )
+    closeness_weight: float = Field(
+        0.0,
+        ge=0.0,
+        description=(
+            "Weight of the dense closeness (the top passages' best cosine to the question, less "
+            "`closeness_centre`) added to that share before the threshold; 0 ignores it. Calibrated with "
+            "`min_coverage` by `python -m evals tune`."
+        ),
+    )
+    closeness_centre: float = Field(
+        0.0,
+        description="The closeness that adds nothing (the median over the dev questions, measured by the tune).",
+    )
     llm_backend: str = Field(
         "none",
         description=(

@@ -22,6 +22,7 @@ from evals.adversarial import run as run_adversarial
 from evals.bench import run_bench
 from evals.bench import table as bench_table
 from evals.metrics import (
+    calibrate_closeness,
     calibrate_threshold,
     contains_evidence,
     first_relevant_rank,
@@ -40,6 +41,9 @@ from evals.runner import (
     load_questions,
     write_results,
 )
+
+# the weights of the dense closeness in the evidence strength that the tune tries (``calibrate_closeness``)
+CLOSENESS_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0)
 
 cli_fr.install()  # Click's own messages (usage errors, help headings) in French
 
@@ -139,7 +143,8 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
     default=True,
     show_default=True,
     help="Store the chosen values with the index (calibration.json in the index folder); the assistant "
-    "then uses them for this index unless ASSISTANT_DENSE_WEIGHT / ASSISTANT_MIN_COVERAGE is set.",
+    "then uses them for this index unless ASSISTANT_DENSE_WEIGHT / ASSISTANT_MIN_COVERAGE / "
+    "ASSISTANT_CLOSENESS_WEIGHT is set.",
 )
 @click.option(
     "--if-needed",
@@ -151,8 +156,10 @@ def tune(questions, index, weights, save, if_needed):
     """Measure the dense weight (hit@5, mrr@10 per weight; the best hit@5 + mrr@10 is kept), then calibrate the
     refusal threshold on this index: among the thresholds whose own false refusals stay within 5 % of the answerable
     questions, the one that spares the most wrong answers (unanswerable questions, and answers citing no passage
-    that holds the evidence) for the right answers it refuses (``evals.metrics.calibrate_threshold``). A question
-    whose evidence this index does not hold counts as one to refuse."""
+    that holds the evidence) for the right answers it refuses (``evals.metrics.calibrate_threshold``), on the
+    coverage of the question's words plus a weight of its dense closeness to its passages (each weight its
+    threshold, the one that spares the most kept: ``evals.metrics.calibrate_closeness``). A question whose
+    evidence this index does not hold counts as one to refuse."""
     if any(Path(q).resolve() == TEST_QUESTIONS.resolve() for q in questions):
         raise click.ClickException(
             "le jeu de test gelé (evals/test.jsonl) ne sert jamais au réglage : "
@@ -194,26 +201,39 @@ def tune(questions, index, weights, save, if_needed):
         click.echo(f"best dense_weight (hit@5 + mrr@10, then mrr@10): {best_w}")
     # Each question answered once with no threshold: refused anyway (unknown word, wrong subject, no number
     # where one is asked...), or answered with its evidence strength, which a threshold t refuses below t.
-    svc = Service(Settings.of(index, dense_weight=best_w, min_coverage=0.0), follow=False)
+    svc = Service(Settings.of(index, dense_weight=best_w, min_coverage=0.0, closeness_weight=0.0), follow=False)
     # An answerable question's answer that cites no passage holding its evidence is a wrong citation: a
     # threshold that refuses it spares the user one, as much as refusing an unanswerable question does.
-    outcomes = []  # (refused whatever the threshold, strength, answerable here, its answer cites its evidence)
+    # (refused whatever the threshold, coverage, dense closeness, answerable here, its answer cites its evidence)
+    parts = []
     for q in qs:
         answer = svc.ask(q["question"])
         result = svc.retriever.search(q["question"], svc.settings.search_k)
         hits = result.hits[: svc.settings.search_k]
         lookup = any(h.reason == "lookup" for h in hits)
-        strength = 1.0 if lookup else svc.answerer.evidence_strength(result, hits)
+        coverage = 1.0 if lookup else svc.answerer.coverage(result, hits)
+        near = None if lookup else svc.answerer.closeness(result, hits)
         supported = answerable[q["id"]] and any(contains_evidence(c.text, q["evidence"]) for c in answer.citations)
-        outcomes.append((not answer.answered, strength, answerable[q["id"]], supported))
+        parts.append((not answer.answered, coverage, near, answerable[q["id"]], supported))
+    # The closeness of the question's meaning to its passages joins the coverage of its words (none while the
+    # vectors are pending): each weight gets its threshold, the one that spares the most wrong answers is kept.
+    weight, centre, best, rows_w = calibrate_closeness(parts, [0.0] if pending else CLOSENESS_WEIGHTS)
+    click.echo("closeness_weight  threshold  refusal_accuracy  false_refusal_rate  net")
+    for w, t, ra, frr, net in rows_w:
+        click.echo(f"{w:16.2f}  {t:9.3f}  {ra:16.3f}  {frr:18.3f}  {net:+d}")
+    outcomes = [
+        (anyway, cov + (weight * (n - centre) if n is not None else 0.0), a, ok) for anyway, cov, n, a, ok in parts
+    ]
     click.echo("threshold  refusal_accuracy  false_refusal_rate  (of which the threshold's)")
     best, rows_t = calibrate_threshold(outcomes)
     for t, ra, frr, own in rows_t:
         click.echo(f"{t:9.3f}  {ra:16.3f}  {frr:18.3f}  {own:.3f}")
     click.echo(
-        f"min_coverage threshold: {best[0]:.3f} (refusal_accuracy {best[1]:.3f}, false_refusal_rate {best[2]:.3f})"
+        f"min_coverage threshold: {best[0]:.3f} (refusal_accuracy {best[1]:.3f}, false_refusal_rate {best[2]:.3f}),"
+        f" closeness_weight {weight} from {centre:.3f}"
     )
-    chosen = {"min_coverage": best[0]} if pending else {"dense_weight": best_w, "min_coverage": best[0]}
+    closeness = {"closeness_weight": weight, "closeness_centre": round(centre, 4)}
+    chosen = {"min_coverage": best[0]} if pending else {"dense_weight": best_w, "min_coverage": best[0], **closeness}
     if save:
         path = write_calibration(
             base.settings.index,

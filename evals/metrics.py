@@ -101,17 +101,52 @@ def calibrate_threshold(
     n_ans = sum(1 for _, _, a, _ in outcomes if a)
     n_unans = len(outcomes) - n_ans
     best, best_net, rows = (0.0, -1.0, 0.0), None, []
-    for t in sorted({round(c, 3) for _, c, _, _ in outcomes} | {0.0}):
+    for t in sorted({min(1.0, max(0.0, round(c, 3))) for _, c, _, _ in outcomes} | {0.0}):  # a share's bounds
         refused = [anyway or c < t for anyway, c, _, _ in outcomes]
         pairs = list(zip(refused, outcomes, strict=True))
         refused_unans = sum(1 for r, (_, _, a, _) in pairs if r and not a)
         refused_ans = sum(1 for r, (_, _, a, _) in pairs if r and a)
-        spared = refused_unans + sum(1 for r, (_, _, a, ok) in pairs if r and a and not ok)  # wrong answers
-        lost = sum(1 for r, (_, _, a, ok) in pairs if r and a and ok)  # right answers refused
         ra, frr = refused_unans / max(1, n_unans), refused_ans / max(1, n_ans)
         own = sum(1 for r, (anyway, _, a, _) in pairs if r and a and not anyway) / max(1, n_ans)
         if own <= max_own_false_refusals:
             rows.append((t, ra, frr, own))
-            if best_net is None or spared - lost > best_net:
-                best, best_net = (t, ra, frr), spared - lost
+            net = refusal_net(outcomes, t)
+            if best_net is None or net > best_net:
+                best, best_net = (t, ra, frr), net
     return best, rows
+
+
+def refusal_net(outcomes: Sequence[tuple], threshold: float) -> int:
+    """The wrong answers a threshold's refusals spare (unanswerable questions, answers citing no passage that holds
+    the evidence) less the right answers they take away, over ``calibrate_threshold``'s outcomes."""
+    net = 0
+    for anyway, strength, answerable, *ok in outcomes:
+        if anyway or strength < threshold:
+            net += -1 if answerable and (ok[0] if ok else True) else 1
+    return net
+
+
+def calibrate_closeness(
+    parts: Sequence[tuple], weights: Sequence[float], max_own_false_refusals: float = 0.05
+) -> tuple[float, float, tuple[float, float, float], list[tuple[float, float, float, float, int]]]:
+    """The weight of the dense closeness in the evidence strength, with its threshold, from each question's
+    (refused whatever the threshold, coverage, closeness or None, answerable, its answer cites its evidence; a
+    lookup's coverage is 1). The closeness counts from its median over the questions (the centre); for each of
+    ``weights`` the threshold is calibrated on coverage + weight * (closeness - centre) (``calibrate_threshold``),
+    and the weight whose threshold spares the most wrong answers less the right ones it takes away is kept, the
+    lowest of equals. Returns (weight, centre, (threshold, refusal_accuracy, false_refusal_rate)) and each weight's
+    row (weight, threshold, refusal_accuracy, false_refusal_rate, net)."""
+    near = sorted(n for _, _, n, _, _ in parts if n is not None)
+    centre = near[len(near) // 2] if near else 0.0
+    rows, best = [], None
+    for w in weights:
+        outcomes = [
+            (anyway, cov + (w * (n - centre) if n is not None else 0.0), a, ok) for anyway, cov, n, a, ok in parts
+        ]
+        (t, ra, frr), _ = calibrate_threshold(outcomes, max_own_false_refusals)
+        net = refusal_net(outcomes, t)
+        rows.append((w, t, ra, frr, net))
+        if best is None or net > best[4]:
+            best = rows[-1]
+    w, t, ra, frr, _ = best
+    return w, centre, (t, ra, frr), rows

@@ -4,6 +4,7 @@ with the real model (the ``service`` fixture runs each test with both)."""
 import json
 import threading
 
+import pytest
 from click.testing import CliRunner
 from fakes import FAKE
 
@@ -1466,3 +1467,37 @@ def test_a_notion_asked_in_the_singular_is_defined_by_a_sentence_in_the_plural(t
     )
     answer = service.ask("centre de sellerie : quelle définition dans le code ?")
     assert answer.answered and answer.answer.startswith("Les centres de sellerie sont des structures"), answer.answer
+
+
+def test_the_dense_closeness_joins_the_refusal_signal_when_calibrated(tmp_path):
+    """``closeness_weight`` (calibrated by ``evals tune``) adds to the coverage of the question's words how close
+    its meaning is to its best passages, counted from ``closeness_centre``: a question far from every passage is
+    refused where its words alone would pass the threshold. At 0 (an index not calibrated) nothing changes; a
+    search without vectors has no closeness and keeps its coverage."""
+    files = {
+        "cpts.txt": "La communauté professionnelle territoriale de santé coordonne les soins de ville du territoire.\n",
+        **{f"autre-{i}.txt": f"Le griffon numéro {i} est gardé par la caisse régionale.\n" for i in range(4)},
+    }
+    question = "qui coordonne les soins de ville ?"
+    plain = service_over(tmp_path / "a", files)
+    result = plain.retriever.search(question, plain.settings.search_k)
+    hits = result.hits[: plain.settings.search_k]
+    cov = plain.answerer.coverage(result, hits)
+    near = plain.answerer.closeness(result, hits)
+    assert near is not None and 0.0 < near <= 1.0
+    assert plain.answerer.evidence_strength(result, hits) == cov  # weight 0: the coverage alone
+    assert plain.ask(question).answered
+    # the same index, calibrated so that this closeness counts below its centre: refused
+    far = service_over(tmp_path / "b", files, closeness_weight=2.0, closeness_centre=near + 0.5)
+    assert far.answerer.evidence_strength(result, hits) == pytest.approx(cov - 1.0)
+    refused = far.ask(question)
+    assert not refused.answered and refused.answer.startswith("Je n'ai pas trouvé de réponse"), refused.answer
+    # ... and above it, the same strength as the coverage plus the weight's share
+    close = service_over(tmp_path / "c", files, closeness_weight=2.0, closeness_centre=near - 0.1)
+    assert close.answerer.evidence_strength(result, hits) == pytest.approx(cov + 0.2)
+    assert close.ask(question).answered
+    lexical = far.retriever.search(question, far.settings.search_k, dense=False)
+    assert lexical.query_vector is None and far.answerer.closeness(lexical, lexical.hits) is None
+    assert far.answerer.evidence_strength(lexical, lexical.hits[:10]) == far.answerer.coverage(
+        lexical, lexical.hits[:10]
+    )

@@ -124,6 +124,13 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     # The index is then answered with them, unless the user sets one.
     assert Index(Settings(index=root)).settings.min_coverage == chosen["min_coverage"]
     assert Index(Settings(index=root, min_coverage=0.9)).settings.min_coverage == 0.9
+    # ... with the weight of the dense closeness it chose among those it tried, counted from the dev questions'
+    # median closeness (a cosine), each weight's net printed
+    from evals.cli import CLOSENESS_WEIGHTS
+
+    assert chosen["closeness_weight"] in CLOSENESS_WEIGHTS and 0.0 < chosen["closeness_centre"] <= 1.0
+    assert all(f"\n{w:16.2f}  " in result.output for w in CLOSENESS_WEIGHTS), result.output
+    assert Index(Settings(index=root)).settings.closeness_weight == chosen["closeness_weight"]
     # It holds for the model it was measured with: `--if-needed` leaves it, ...
     assert stored["embedding_model"] == "fake"
     again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed"])
