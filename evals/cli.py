@@ -50,7 +50,7 @@ cli_fr.install()  # Click's own messages (usage errors, help headings) in French
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli():
-    """Evaluate the assistant on a question set (JSONL: id, question, answerable, evidence,
+    """Évaluer l'assistant sur un jeu de questions (JSONL : id, question, answerable, evidence,
     answer_keywords, citations)."""
 
 
@@ -60,27 +60,27 @@ def cli():
     type=click.Path(exists=True, path_type=Path),
     default=DEFAULT_QUESTIONS,
     show_default=True,
-    help="Question set (JSONL).",
+    help="Jeu de questions (JSONL).",
 )
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for results.json and report.md.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Dossier de results.json et report.md.")
 @index_option
-@click.option("--dense-weight", type=float, default=None, help="Override ASSISTANT_DENSE_WEIGHT for this run.")
-@click.option("--min-coverage", type=float, default=None, help="Override ASSISTANT_MIN_COVERAGE for this run.")
+@click.option("--dense-weight", type=float, default=None, help="Remplace ASSISTANT_DENSE_WEIGHT pour ce passage.")
+@click.option("--min-coverage", type=float, default=None, help="Remplace ASSISTANT_MIN_COVERAGE pour ce passage.")
 @click.option(
     "--llm",
     is_flag=True,
-    help="Evaluate the configured LLM backend (ASSISTANT_LLM_*) instead of the "
-    "extractive answerer; adds unsupported_sentence_rate.",
+    help="Évalue le backend LLM configuré (ASSISTANT_LLM_*) au lieu des réponses "
+    "extractives ; ajoute unsupported_sentence_rate.",
 )
 @click.option(
     "--ablation",
     is_flag=True,
-    help="Run again with each retrieval signal turned off in turn "
-    "(ASSISTANT_SIGNALS_OFF) and add the ablation table to the report.",
+    help="Relance avec chaque signal de recherche coupé tour à tour "
+    "(ASSISTANT_SIGNALS_OFF) et ajoute la table d'ablation au rapport.",
 )
 def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
-    """Ask every question, score retrieval, citations and refusals; write OUT/results.json, OUT/report.md and
-    OUT/report.html."""
+    """Poser chaque question, noter la recherche, les citations et les refus ; écrire OUT/results.json,
+    OUT/report.md et OUT/report.html."""
     from tqdm import tqdm
 
     try:
@@ -131,35 +131,35 @@ def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
     multiple=True,
     default=list(DEV_SETS),
     show_default=True,
-    help="Question sets to tune on (repeat the option); never the frozen test set.",
+    help="Jeux de questions du réglage (option répétable) ; jamais le jeu de test gelé.",
 )
 @index_option
 # Not above 0.5 by default: the MiniLM + e5 mix at the full codes ranked the users' dev questions best at 0.6, but
 # answered the texts' own wording worse there (questions.jsonl citation_support 0.865 -> 0.837, false refusals
 # 0.038 -> 0.067 against 0.5); the MiniLM's weights are 0.4 and 0.5.
-@click.option("--weights", default="0,0.1,0.2,0.3,0.4,0.5", show_default=True, help="Dense weights to try.")
+@click.option("--weights", default="0,0.1,0.2,0.3,0.4,0.5", show_default=True, help="Poids denses à essayer.")
 @click.option(
     "--save/--no-save",
     default=True,
     show_default=True,
-    help="Store the chosen values with the index (calibration.json in the index folder); the assistant "
-    "then uses them for this index unless ASSISTANT_DENSE_WEIGHT / ASSISTANT_MIN_COVERAGE / "
-    "ASSISTANT_CLOSENESS_WEIGHT is set.",
+    help="Enregistre les valeurs choisies avec l'index (calibration.json dans son dossier) ; l'assistant "
+    "s'en sert pour cet index sauf si ASSISTANT_DENSE_WEIGHT / ASSISTANT_MIN_COVERAGE / "
+    "ASSISTANT_CLOSENESS_WEIGHT est réglé.",
 )
 @click.option(
     "--if-needed",
     is_flag=True,
-    help="Do nothing when the index already holds a calibration measured with its embedding model (`make index` "
-    "and `make curated`: an index rebuilt with another model is calibrated again).",
+    help="Ne fait rien si l'index a déjà un calibrage mesuré avec son modèle d'embedding (`make index` "
+    "et `make curated` : un index reconstruit avec un autre modèle est calibré à nouveau).",
 )
 def tune(questions, index, weights, save, if_needed):
-    """Measure the dense weight (hit@5, mrr@10 per weight; the best hit@5 + mrr@10 is kept), then calibrate the
-    refusal threshold on this index: among the thresholds whose own false refusals stay within 5 % of the answerable
-    questions, the one that spares the most wrong answers (unanswerable questions, and answers citing no passage
-    that holds the evidence) for the right answers it refuses (``evals.metrics.calibrate_threshold``), on the
-    coverage of the question's words plus a weight of its dense closeness to its passages (each weight its
-    threshold, the one that spares the most kept: ``evals.metrics.calibrate_closeness``). A question whose
-    evidence this index does not hold counts as one to refuse."""
+    """Mesurer le poids dense (hit@5, mrr@10 par poids ; le meilleur hit@5 + mrr@10 est gardé), puis calibrer le
+    seuil de refus sur cet index : parmi les seuils dont les faux refus propres restent sous 5 % des questions
+    qui ont une réponse, celui qui épargne le plus de mauvaises réponses (questions sans réponse, réponses qui ne
+    citent aucun passage tenant la preuve) pour les bonnes qu'il refuse (``evals.metrics.calibrate_threshold``),
+    sur la couverture des mots de la question plus un poids de sa proximité dense à ses passages (chaque poids a
+    son seuil, celui qui épargne le plus est gardé : ``evals.metrics.calibrate_closeness``). Une question dont cet
+    index ne tient pas la preuve compte comme une question à refuser."""
     if any(Path(q).resolve() == TEST_QUESTIONS.resolve() for q in questions):
         raise click.ClickException(
             "le jeu de test gelé (evals/test.jsonl) ne sert jamais au réglage : "
@@ -258,13 +258,13 @@ def tune(questions, index, weights, save, if_needed):
     "--sizes",
     default="default,full,200k,1m,first-run",
     show_default=True,
-    help="Comma-separated sizes: default (corpus/), full (corpus/ + the whole codes: ../shared/corpora/legifrance, "
-    "else the shipped archive; its ingest / encode ratio embeds the codes twice: about two hours with the "
-    "default's two models), "
-    "200k and 1m (synthetic: copies of the full index's chunks and vectors, built once, no embedding; 1m takes "
-    "about 50 min and 16 GB the first time); first-run "
-    "(what `make run` does after the install on a fresh clone: extract the codes, publish a generation without "
-    "vectors, calibrate, serve; timed to the first answer).",
+    help="Tailles séparées par des virgules : default (corpus/), full (corpus/ + les deux codes entiers : "
+    "../shared/corpora/legifrance, sinon l'archive livrée ; son rapport ingest / encodage calcule les vecteurs des "
+    "codes deux fois : environ deux heures avec les deux modèles par défaut), "
+    "200k et 1m (synthétiques : copies des passages et vecteurs de l'index full, construites une fois, sans "
+    "embedding ; 1m prend environ 50 min et 16 Go la première fois) ; first-run "
+    "(ce que fait `make run` après l'installation sur un clone neuf : extraire les codes, publier une génération "
+    "sans vecteurs, calibrer, servir ; chronométré jusqu'à la première réponse).",
 )
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench/results.json"), show_default=True)
 @click.option(
@@ -272,18 +272,19 @@ def tune(questions, index, weights, save, if_needed):
     type=click.Path(path_type=Path),
     default=Path("bench/cache"),
     show_default=True,
-    help="Where the indexes of each size are built once and kept.",
+    help="Où les index de chaque taille sont construits une fois et gardés.",
 )
 @click.option(
     "--no-ingest",
     is_flag=True,
-    help="Leave out the raw encode vs ingest comparison (and the rebuild with unchanged texts) of the default and "
-    "full sizes: the rest is measured on the size's cached index (at the full codes, two hours less with the "
-    "default's two models).",
+    help="Omet la comparaison encodage brut / ingest (et la reconstruction à textes inchangés) des tailles "
+    "default et full : le reste est mesuré sur l'index gardé de la taille (aux codes entiers, deux heures de "
+    "moins avec les deux modèles par défaut).",
 )
 def bench(sizes, out, cache, no_ingest):
-    """Measure encode vs ingest throughput, ask/search latency vs raw query embedding, serve peak RSS, index
-    size, cold start and no-change refresh at each size; print the table and the goals met."""
+    """Mesurer le débit d'encodage brut et d'ingest, la latence des questions et des recherches face à
+    l'embedding brut de la requête, la mémoire maximale du serveur, la taille de l'index, le démarrage à froid et
+    le rafraîchissement sans changement à chaque taille ; afficher la table et les objectifs atteints."""
     results = run_bench(
         [s.strip() for s in sizes.split(",") if s.strip()],
         out,
@@ -297,12 +298,12 @@ def bench(sizes, out, cache, no_ingest):
 
 @cli.command()
 @index_option
-@click.option("--no-server", is_flag=True, help="Only the bad-input corpus and the markup document.")
-@click.option("--rounds", default=100, show_default=True, help="Questions timed quiet and under abuse (p95).")
+@click.option("--no-server", is_flag=True, help="Seulement le corpus d'entrées invalides et le document à balises.")
+@click.option("--rounds", default=100, show_default=True, help="Questions chronométrées au calme et sous abus (p95).")
 def adversarial(index, no_server, rounds):
-    """What a hostile or careless world sends, tried for real: the bad-input corpus, a markup document, and a
-    real server with login (failed-login flood, oversized bodies, uploads, a logged-in user's p95 under abuse).
-    One line per case and a summary; the exit code is 1 when a case fails."""
+    """Ce qu'un monde hostile ou négligent envoie, essayé pour de vrai : le corpus d'entrées invalides, un
+    document à balises et un vrai serveur avec connexion (rafale d'échecs de connexion, corps trop gros, dépôts, p95
+    d'un utilisateur connecté sous abus). Une ligne par cas et un résumé ; code de sortie 1 si un cas échoue."""
     settings = Settings.of(index)
     cases = run_adversarial(Path(settings.index), server=not no_server, load_rounds=rounds)
     if not all(c.ok for c in cases):
@@ -313,7 +314,8 @@ def adversarial(index, no_server, rounds):
 @click.argument("a", type=click.Path(exists=True, path_type=Path))
 @click.argument("b", type=click.Path(exists=True, path_type=Path))
 def compare_cmd(a, b):
-    """Show which metrics and which questions changed between two runs (folders or results.json files)."""
+    """Montrer quelles métriques et quelles questions ont changé entre deux passages (dossiers ou fichiers
+    results.json)."""
 
     def load(p):
         p = p / "results.json" if p.is_dir() else p
@@ -331,7 +333,7 @@ def compare_cmd(a, b):
 
 @cli.group()
 def feedback():
-    """Feedback given in the chat (thumbs up / down)."""
+    """Les avis donnés dans le chat (pouce levé / baissé)."""
 
 
 @feedback.command("export")
@@ -340,11 +342,14 @@ def feedback():
     type=click.Path(path_type=Path),
     envvar="ASSISTANT_FEEDBACK_DB",
     default=None,
-    help="Feedback SQLite file (default: ASSISTANT_FEEDBACK_DB, data/feedback.sqlite).",
+    help="Fichier SQLite des avis (par défaut : ASSISTANT_FEEDBACK_DB, data/feedback.sqlite).",
 )
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write JSONL here (default: stdout).")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=None, help="Écrit le JSONL ici (par défaut : la sortie standard)."
+)
 def feedback_export(db, out):
-    """Rated answers as eval-format JSONL lines, for a person to review before adding them to a question set."""
+    """Les réponses notées en lignes JSONL au format des évaluations, à relire avant de les ajouter à un jeu de
+    questions."""
     path = db or Settings().feedback_db
     if not Path(path).exists():
         raise click.ClickException(f"aucun fichier d'avis à {path}")

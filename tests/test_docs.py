@@ -28,9 +28,15 @@ def test_every_command_has_help_and_is_in_the_readme():
 def test_every_command_speaks_french_in_its_help():
     """The agents read French: each command's help, its options' included, says nothing in English (until stop 53
     only the group's and Click's own headings were French)."""
-    english = re.compile(r"\b(?:the|and|with|from|when|which|Print|Show|Remove|Serve|Answer|Check)\b")
-    for name in cli.commands:
-        result = CliRunner().invoke(cli, [name, "--help"], terminal_width=200)
+    from evals.cli import cli as evals_cli
+
+    english = re.compile(r"\b(?:the|and|with|from|when|which|Print|Show|Remove|Serve|Answer|Check|Measure)\b")
+    # ... and so does `python -m evals` (English until stop 54), its feedback group's command included
+    commands = [(cli, [name]) for name in cli.commands] + [(evals_cli, [name]) for name in evals_cli.commands]
+    commands += [(evals_cli, ["feedback", "export"]), (evals_cli, [])]
+    for group, name in commands:
+        result = CliRunner().invoke(group, [*name, "--help"], terminal_width=200)
+        assert result.exit_code == 0, (name, result.output)
         described = result.output.split("\n", 1)[1]  # after the usage line, which names the options
         described = re.sub(r"ASSISTANT_[A-Z_]+|--[\w-]+|\{[^}]*\}", "", described)
         assert not english.search(described), (name, english.search(described).group(0))
