@@ -47,6 +47,7 @@ from assistant.retrieval import (
     Retriever,
     SearchResult,
     opens_on,
+    part_cosines,
     plural_of,
     sentence_score,
     subject_names,
@@ -682,21 +683,28 @@ class Answerer:
         vectors = self.index.store.vectors([h.chunk.chunk_id for h in hits[:3]])
         if not vectors:
             return None
-        rows = np.stack(list(vectors.values())).astype(np.float64)
-        best = []
-        for part in getattr(self.index.embedder, "slices", None) or [slice(0, len(qvec))]:
-            q = qvec[part] / (np.linalg.norm(qvec[part]) or 1.0)
-            best.append(float(np.max(rows[:, part] @ q / np.maximum(np.linalg.norm(rows[:, part], axis=1), 1e-12))))
+        matrix = np.stack(list(vectors.values())).astype(np.float64)
+        best = [float(cos.max()) for cos in part_cosines(matrix, qvec, getattr(self.index.embedder, "slices", None))]
         return sum(best) / len(best)
 
-    def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
-        """The refusal signal, calibrated on the dev sets: ``coverage``, plus ``closeness_weight`` times the
-        question's ``closeness`` to its passages less ``closeness_centre`` (none when the dense side did not
-        search)."""
+    def evidence(self, result: SearchResult, hits: list[Hit]) -> tuple[float, float]:
+        """The refusal signal and the threshold it is held to, both calibrated on the dev sets (``evals tune``):
+        ``coverage`` plus ``closeness_weight`` times the question's ``closeness`` to its passages less
+        ``closeness_centre``, kept within [0, 1], against ``min_coverage``; a search without the closeness (no
+        vectors, the dense side off) holds its coverage alone to the threshold calibrated for it
+        (``min_coverage_alone``)."""
         cov = self.coverage(result, hits)
         weight = self.settings.closeness_weight
         near = self.closeness(result, hits) if weight else None
-        return cov + weight * (near - self.settings.closeness_centre) if near is not None else cov
+        if near is None:
+            alone = self.settings.min_coverage_alone if weight else None
+            return cov, self.settings.min_coverage if alone is None else alone
+        strength = min(1.0, max(0.0, cov + weight * (near - self.settings.closeness_centre)))
+        return strength, self.settings.min_coverage
+
+    def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
+        """The refusal signal (``evidence``)."""
+        return self.evidence(result, hits)[0]
 
     def coverage(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3
@@ -750,8 +758,8 @@ class Answerer:
                 "Passages les plus proches, à vérifier :"
             )
             return self._refusal(question, result, hits, text, t0, t)
-        best_cov = self.evidence_strength(result, hits)
-        if not lookup and best_cov < self.settings.min_coverage:
+        best_cov, threshold = self.evidence(result, hits)
+        if not lookup and best_cov < threshold:
             return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
         extractive = self._compose(question, result, hits, lookup, t0, t, best_cov)
         if outside and extractive.answered:

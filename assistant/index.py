@@ -21,7 +21,7 @@ import numpy as np
 from assistant import generations
 from assistant.catalog import Catalog
 from assistant.embeddings import Embedder, get_embedder, passage_format
-from assistant.errors import IndexMismatch, IndexMissing
+from assistant.errors import ConfigError, IndexMismatch, IndexMissing
 from assistant.generations import read_calibration
 from assistant.glossary import Glossary
 from assistant.headings import HeadingField, HeadingIndex
@@ -129,6 +129,7 @@ TUNABLE = (
     "min_coverage",
     "closeness_weight",
     "closeness_centre",
+    "min_coverage_alone",
     "lexicon_weight",
     "heading_weight",
     "intent_weight",
@@ -146,12 +147,21 @@ def calibrated(settings: Settings, root: Path) -> Settings:
     set (an environment variable or a flag always wins). A calibration measured with another embedding model (the
     index rebuilt since with another one) is not applied: its dense weight and threshold were another model's."""
     stored = read_calibration(root)
-    if not calibration_holds(stored, settings.embedding_model):
-        return settings
-    update = {
-        k: v for k, v in (stored.get("settings") or {}).items() if k in TUNABLE and k not in settings.model_fields_set
-    }
-    return settings.model_copy(update=update) if update else settings
+    update = {}
+    if calibration_holds(stored, settings.embedding_model):
+        update = {
+            k: v
+            for k, v in (stored.get("settings") or {}).items()
+            if k in TUNABLE and k not in settings.model_fields_set
+        }
+    settings = settings.model_copy(update=update) if update else settings
+    if settings.closeness_weight and not settings.closeness_centre:
+        # without its centre every question would gain its whole closeness (about 0.7) and none be refused
+        raise ConfigError(
+            "ASSISTANT_CLOSENESS_WEIGHT demande ASSISTANT_CLOSENESS_CENTRE (la proximité médiane des questions de "
+            f"dev) : l'index {root} n'en a pas de calibrée ; lancer `python -m evals tune --index {root}`"
+        )
+    return settings
 
 
 def vectors_made(info: dict) -> tuple[str | None, str]:

@@ -101,6 +101,17 @@ def _timed_embed(embedder, query: str, expansion: str = "", weight: float = 1.0)
 MIX_SEARCH = 200  # results asked of the vector store for each model's part of a mix (``dense_scores``)
 
 
+def part_cosines(matrix: np.ndarray, qvec: np.ndarray, slices) -> list[np.ndarray]:
+    """The cosine of each row of ``matrix`` to ``qvec`` for each model's part of the vectors (``slices``: a mix's
+    parts; None, the whole vector)."""
+    out = []
+    for part in slices or [slice(0, len(qvec))]:
+        q = qvec[part] / (np.linalg.norm(qvec[part]) or 1.0)
+        rows = matrix[:, part]
+        out.append(rows @ q / np.maximum(np.linalg.norm(rows, axis=1), 1e-12))
+    return out
+
+
 def dense_scores(store, embedder, qvec: np.ndarray, k: int, wanted: list[str], fetched: dict) -> dict[str, float]:
     """The dense side's score of its ``k`` nearest passages and of the ``wanted`` ones (the other signals'
     candidates, whose ``fetched`` vectors are scored here): their cosine similarity to the query. With a mix of
@@ -132,10 +143,7 @@ def dense_scores(store, embedder, qvec: np.ndarray, k: int, wanted: list[str], f
         return {}
     matrix = np.stack([vectors[c] for c in ids])
     mixed = np.zeros(len(ids), dtype=np.float64)
-    for part in slices:
-        q = qvec[part] / (np.linalg.norm(qvec[part]) or 1.0)
-        rows = matrix[:, part]
-        cos = rows @ q / np.maximum(np.linalg.norm(rows, axis=1), 1e-12)
+    for cos in part_cosines(matrix, qvec, slices):
         mixed += (cos - cos.min()) / ((cos.max() - cos.min()) or 1.0)
     return dict(zip(ids, (mixed / len(slices)).tolist(), strict=True))
 

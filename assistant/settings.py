@@ -260,8 +260,9 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description=(
-            "Answer only when one or two adjacent sentences of a top passage hold at least this share of the "
-            "question's IDF-weighted terms; calibrated by `python -m evals tune`."
+            "Answer only when the evidence strength reaches this: the share of the question's IDF-weighted terms "
+            "that one or two adjacent sentences of a top passage hold, plus `closeness_weight` times its dense "
+            "closeness; calibrated by `python -m evals tune`."
         ),
     )
     closeness_weight: float = Field(
@@ -270,12 +271,23 @@ class Settings(BaseSettings):
         description=(
             "Weight of the dense closeness (the top passages' best cosine to the question, less "
             "`closeness_centre`) added to that share before the threshold; 0 ignores it. Calibrated with "
-            "`min_coverage` by `python -m evals tune`."
+            "`min_coverage` by `python -m evals tune`; set by hand, it needs `closeness_centre`."
         ),
     )
     closeness_centre: float = Field(
         0.0,
+        ge=0.0,
+        le=1.0,
         description="The closeness that adds nothing (the median over the dev questions, measured by the tune).",
+    )
+    min_coverage_alone: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "With `closeness_weight`, the threshold on the share alone for a search without the dense side "
+            "(vectors pending, dense off); measured by the tune. Unset: `min_coverage`."
+        ),
     )
     llm_backend: str = Field(
         "none",

@@ -23,7 +23,6 @@ from evals.bench import run_bench
 from evals.bench import table as bench_table
 from evals.metrics import (
     calibrate_closeness,
-    calibrate_threshold,
     contains_evidence,
     first_relevant_rank,
     hit_at,
@@ -67,6 +66,9 @@ def cli():
 @click.option("--dense-weight", type=float, default=None, help="Remplace ASSISTANT_DENSE_WEIGHT pour ce passage.")
 @click.option("--min-coverage", type=float, default=None, help="Remplace ASSISTANT_MIN_COVERAGE pour ce passage.")
 @click.option(
+    "--closeness-weight", type=float, default=None, help="Remplace ASSISTANT_CLOSENESS_WEIGHT pour ce passage."
+)
+@click.option(
     "--llm",
     is_flag=True,
     help="Évalue le backend LLM configuré (ASSISTANT_LLM_*) au lieu des réponses "
@@ -78,13 +80,15 @@ def cli():
     help="Relance avec chaque signal de recherche coupé tour à tour "
     "(ASSISTANT_SIGNALS_OFF) et ajoute la table d'ablation au rapport.",
 )
-def run(questions, out, index, dense_weight, min_coverage, llm, ablation):
+def run(questions, out, index, dense_weight, min_coverage, closeness_weight, llm, ablation):
     """Poser chaque question, noter la recherche, les citations et les refus ; écrire OUT/results.json,
     OUT/report.md et OUT/report.html."""
     from tqdm import tqdm
 
     try:
-        settings = Settings.of(index, dense_weight=dense_weight, min_coverage=min_coverage)
+        settings = Settings.of(
+            index, dense_weight=dense_weight, min_coverage=min_coverage, closeness_weight=closeness_weight
+        )
         if llm and settings.llm_backend == "none":
             raise click.ClickException(
                 "--llm demande un backend : régler ASSISTANT_LLM_BACKEND (openai ou ollama) et "
@@ -217,22 +221,21 @@ def tune(questions, index, weights, save, if_needed):
         parts.append((not answer.answered, coverage, near, answerable[q["id"]], supported))
     # The closeness of the question's meaning to its passages joins the coverage of its words (none while the
     # vectors are pending): each weight gets its threshold, the one that spares the most wrong answers is kept.
-    weight, centre, best, rows_w = calibrate_closeness(parts, [0.0] if pending else CLOSENESS_WEIGHTS)
+    weight, centre, best, rows_w, rows_t = calibrate_closeness(parts, [0.0] if pending else CLOSENESS_WEIGHTS)
     click.echo("closeness_weight  threshold  refusal_accuracy  false_refusal_rate  net")
     for w, t, ra, frr, net in rows_w:
         click.echo(f"{w:16.2f}  {t:9.3f}  {ra:16.3f}  {frr:18.3f}  {net:+d}")
-    outcomes = [
-        (anyway, cov + (weight * (n - centre) if n is not None else 0.0), a, ok) for anyway, cov, n, a, ok in parts
-    ]
     click.echo("threshold  refusal_accuracy  false_refusal_rate  (of which the threshold's)")
-    best, rows_t = calibrate_threshold(outcomes)
     for t, ra, frr, own in rows_t:
         click.echo(f"{t:9.3f}  {ra:16.3f}  {frr:18.3f}  {own:.3f}")
     click.echo(
         f"min_coverage threshold: {best[0]:.3f} (refusal_accuracy {best[1]:.3f}, false_refusal_rate {best[2]:.3f}),"
         f" closeness_weight {weight} from {centre:.3f}"
     )
-    closeness = {"closeness_weight": weight, "closeness_centre": round(centre, 4)}
+    # a search without the closeness (vectors pending, the dense side off) keeps the threshold of the coverage alone
+    closeness = {"closeness_weight": weight}
+    if weight:
+        closeness |= {"closeness_centre": centre, "min_coverage_alone": rows_w[0][1]}
     chosen = {"min_coverage": best[0]} if pending else {"dense_weight": best_w, "min_coverage": best[0], **closeness}
     if save:
         path = write_calibration(

@@ -101,7 +101,7 @@ def calibrate_threshold(
     n_ans = sum(1 for _, _, a, _ in outcomes if a)
     n_unans = len(outcomes) - n_ans
     best, best_net, rows = (0.0, -1.0, 0.0), None, []
-    for t in sorted({min(1.0, max(0.0, round(c, 3))) for _, c, _, _ in outcomes} | {0.0}):  # a share's bounds
+    for t in sorted({round(c, 3) for _, c, _, _ in outcomes} | {0.0}):
         refused = [anyway or c < t for anyway, c, _, _ in outcomes]
         pairs = list(zip(refused, outcomes, strict=True))
         refused_unans = sum(1 for r, (_, _, a, _) in pairs if r and not a)
@@ -126,27 +126,36 @@ def refusal_net(outcomes: Sequence[tuple], threshold: float) -> int:
     return net
 
 
+def closeness_outcomes(parts: Sequence[tuple], weight: float, centre: float) -> list[tuple]:
+    """``calibrate_threshold``'s outcomes from ``calibrate_closeness``'s parts: the strength is the coverage plus
+    ``weight`` times the closeness less ``centre``, kept within [0, 1] (``Answerer.evidence``); the coverage alone
+    where there is no closeness."""
+    return [
+        (anyway, min(1.0, max(0.0, cov + weight * (n - centre))) if n is not None else cov, a, ok)
+        for anyway, cov, n, a, ok in parts
+    ]
+
+
 def calibrate_closeness(
     parts: Sequence[tuple], weights: Sequence[float], max_own_false_refusals: float = 0.05
-) -> tuple[float, float, tuple[float, float, float], list[tuple[float, float, float, float, int]]]:
+) -> tuple[float, float, tuple[float, float, float], list[tuple[float, float, float, float, int]], list[tuple]]:
     """The weight of the dense closeness in the evidence strength, with its threshold, from each question's
     (refused whatever the threshold, coverage, closeness or None, answerable, its answer cites its evidence; a
     lookup's coverage is 1). The closeness counts from its median over the questions (the centre); for each of
     ``weights`` the threshold is calibrated on coverage + weight * (closeness - centre) (``calibrate_threshold``),
     and the weight whose threshold spares the most wrong answers less the right ones it takes away is kept, the
-    lowest of equals. Returns (weight, centre, (threshold, refusal_accuracy, false_refusal_rate)) and each weight's
-    row (weight, threshold, refusal_accuracy, false_refusal_rate, net)."""
+    lowest of equals. Returns (weight, centre, (threshold, refusal_accuracy, false_refusal_rate)), each weight's
+    row (weight, threshold, refusal_accuracy, false_refusal_rate, net) and the kept weight's admissible
+    thresholds (``calibrate_threshold``'s rows)."""
     near = sorted(n for _, _, n, _, _ in parts if n is not None)
     centre = near[len(near) // 2] if near else 0.0
     rows, best = [], None
     for w in weights:
-        outcomes = [
-            (anyway, cov + (w * (n - centre) if n is not None else 0.0), a, ok) for anyway, cov, n, a, ok in parts
-        ]
-        (t, ra, frr), _ = calibrate_threshold(outcomes, max_own_false_refusals)
+        outcomes = closeness_outcomes(parts, w, centre)
+        (t, ra, frr), table = calibrate_threshold(outcomes, max_own_false_refusals)
         net = refusal_net(outcomes, t)
         rows.append((w, t, ra, frr, net))
-        if best is None or net > best[4]:
-            best = rows[-1]
-    w, t, ra, frr, _ = best
-    return w, centre, (t, ra, frr), rows
+        if best is None or net > best[0][4]:
+            best = (rows[-1], table)
+    (w, t, ra, frr, _), table = best
+    return w, centre, (t, ra, frr), rows, table

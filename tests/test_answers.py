@@ -1473,10 +1473,14 @@ def test_the_dense_closeness_joins_the_refusal_signal_when_calibrated(tmp_path):
     """``closeness_weight`` (calibrated by ``evals tune``) adds to the coverage of the question's words how close
     its meaning is to its best passages, counted from ``closeness_centre``: a question far from every passage is
     refused where its words alone would pass the threshold. At 0 (an index not calibrated) nothing changes; a
-    search without vectors has no closeness and keeps its coverage."""
+    search without vectors has no closeness and holds its coverage to the threshold of the coverage alone."""
+    from dataclasses import replace
+
+    from assistant.errors import ConfigError
+
     files = {
         "cpts.txt": "La communauté professionnelle territoriale de santé coordonne les soins de ville du territoire.\n",
-        **{f"autre-{i}.txt": f"Le griffon numéro {i} est gardé par la caisse régionale.\n" for i in range(4)},
+        **{f"autre-{i}.txt": f"Le griffon numéro {i} est gardé par la caisse régionale des soins.\n" for i in range(4)},
     }
     question = "qui coordonne les soins de ville ?"
     plain = service_over(tmp_path / "a", files)
@@ -1484,20 +1488,29 @@ def test_the_dense_closeness_joins_the_refusal_signal_when_calibrated(tmp_path):
     hits = result.hits[: plain.settings.search_k]
     cov = plain.answerer.coverage(result, hits)
     near = plain.answerer.closeness(result, hits)
-    assert near is not None and 0.0 < near <= 1.0
+    assert near is not None and 0.0 < near < 1.0
     assert plain.answerer.evidence_strength(result, hits) == cov  # weight 0: the coverage alone
     assert plain.ask(question).answered
+    # the closeness is the best of the first three passages: a query vector equal to the third one's is at 1
+    third = plain.index.store.vectors([hits[2].chunk.chunk_id])[hits[2].chunk.chunk_id]
+    assert plain.answerer.closeness(replace(result, query_vector=third), hits) == pytest.approx(1.0)
+    assert plain.answerer.closeness(replace(result, query_vector=third), hits[:2]) < 0.99
     # the same index, calibrated so that this closeness counts below its centre: refused
-    far = service_over(tmp_path / "b", files, closeness_weight=2.0, closeness_centre=near + 0.5)
-    assert far.answerer.evidence_strength(result, hits) == pytest.approx(cov - 1.0)
+    assert near + 0.3 <= 1.0
+    far = service_over(tmp_path / "b", files, closeness_weight=3.0, closeness_centre=near + 0.3)
+    assert far.answerer.evidence_strength(result, hits) == pytest.approx(max(0.0, cov - 0.9))
     refused = far.ask(question)
     assert not refused.answered and refused.answer.startswith("Je n'ai pas trouvé de réponse"), refused.answer
-    # ... and above it, the same strength as the coverage plus the weight's share
+    # ... above it, the coverage plus the weight's share, never above 1
     close = service_over(tmp_path / "c", files, closeness_weight=2.0, closeness_centre=near - 0.1)
-    assert close.answerer.evidence_strength(result, hits) == pytest.approx(cov + 0.2)
+    assert close.answerer.evidence_strength(result, hits) == pytest.approx(min(1.0, cov + 0.2))
     assert close.ask(question).answered
+    # a search without vectors: its coverage, held to the coverage-alone threshold when one was calibrated
     lexical = far.retriever.search(question, far.settings.search_k, dense=False)
     assert lexical.query_vector is None and far.answerer.closeness(lexical, lexical.hits) is None
-    assert far.answerer.evidence_strength(lexical, lexical.hits[:10]) == far.answerer.coverage(
-        lexical, lexical.hits[:10]
-    )
+    assert far.answerer.evidence(lexical, lexical.hits[:10]) == (cov, far.settings.min_coverage)
+    alone = service_over(tmp_path / "d", files, closeness_weight=2.0, closeness_centre=0.99, min_coverage_alone=0.0)
+    assert not alone.ask(question).answered and alone.answerer.ask(question, dense=False).answered
+    # a weight without its centre would refuse nothing: a clear error, not a silent one
+    with pytest.raises(ConfigError, match="CLOSENESS_CENTRE"):
+        service_over(tmp_path / "e", files, closeness_weight=1.0)

@@ -128,7 +128,9 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     # median closeness (a cosine), each weight's net printed
     from evals.cli import CLOSENESS_WEIGHTS
 
-    assert chosen["closeness_weight"] in CLOSENESS_WEIGHTS and 0.0 < chosen["closeness_centre"] <= 1.0
+    assert chosen["closeness_weight"] in CLOSENESS_WEIGHTS
+    if chosen["closeness_weight"]:  # with its centre, and the threshold of a search without vectors
+        assert 0.0 < chosen["closeness_centre"] <= 1.0 and 0.0 <= chosen["min_coverage_alone"] <= 1.0
     assert all(f"\n{w:16.2f}  " in result.output for w in CLOSENESS_WEIGHTS), result.output
     assert Index(Settings(index=root)).settings.closeness_weight == chosen["closeness_weight"]
     # It holds for the model it was measured with: `--if-needed` leaves it, ...

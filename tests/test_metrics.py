@@ -108,23 +108,28 @@ def test_the_closeness_weight_is_kept_only_where_it_spares_wrong_answers():
     """Two unanswerable questions hold as many of their words as the answerable ones (coverage 0.6) but are far
     from every passage in meaning (closeness 0.70 against 0.85): coverage alone cannot refuse them without
     refusing answers, coverage plus the closeness can. When closeness tells nothing, the weight stays 0."""
-    from evals.metrics import calibrate_closeness
+    from evals.metrics import calibrate_closeness, closeness_outcomes
 
     # (refused anyway, coverage, closeness, answerable, cites its evidence)
     answerable = [(False, 0.6, 0.85, True, True)] * 18 + [(False, 0.9, 0.86, True, True)] * 2
     near_misses = [(False, 0.6, 0.70, False, False)] * 2
-    weight, centre, (threshold, refusal, false_refusal), rows = calibrate_closeness(
+    weight, centre, (threshold, refusal, false_refusal), rows, table = calibrate_closeness(
         answerable + near_misses, [0.0, 1.0, 2.0]
     )
     assert weight == 1.0 and centre == 0.85  # the lowest weight that refuses both
     assert refusal == 1.0 and false_refusal == 0.0
     assert 0.44 < threshold <= 0.6  # 0.6 - 0.15 = 0.45 refused, 0.6 kept
     assert [r[0] for r in rows] == [0.0, 1.0, 2.0] and rows[0][4] == 0  # coverage alone spares none
+    assert threshold in [t for t, *_ in table]  # the kept weight's admissible thresholds
     # closeness that does not tell them apart: no weight
     blind = [(False, 0.6, 0.85, False, False)] * 2
     assert calibrate_closeness(answerable + blind, [0.0, 1.0, 2.0])[0] == 0.0
     # a question the dense side did not search (None) counts by its coverage alone
-    weight, _, (threshold, *_), _ = calibrate_closeness(
-        answerable + near_misses + [(False, 0.7, None, True, True)], [0.0, 1.0]
-    )
+    parts = answerable + near_misses + [(False, 0.7, None, True, True)]
+    weight, _, (threshold, *_), _, _ = calibrate_closeness(parts, [0.0, 1.0])
     assert weight == 1.0 and threshold <= 0.7
+    # a strength stays within a share's bounds, as the answerer's (``Answerer.evidence``)
+    strengths = [
+        o[1] for o in closeness_outcomes([(False, 0.1, 0.2, True, True), (False, 0.9, 0.99, True, True)], 3.0, 0.7)
+    ]
+    assert strengths == [0.0, 1.0]
