@@ -50,7 +50,6 @@ from assistant.retrieval import (
     part_cosines,
     plural_of,
     sentence_score,
-    subject_names,
     window_coverage,
 )
 from assistant.text import PARAGRAPH_NUMBER, analyse, fold, is_number_term, is_stopword, sentences
@@ -971,12 +970,9 @@ class Answerer:
             ]
         if intent == "duree":  # ... and of a duration, one that gives a length of time before one that names it
             candidates = [(c[0] * LENGTH_BOOST if says_length(c[4]) else c[0], *c[1:]) for c in candidates]
-        # the notion a definition, role, composition or presidency question is about, read once for the two uses below
-        names = (
-            subject_names(asked, result.expansions, result.legal_terms, self.retriever.long_forms)
-            if intent in SUBJECT_CUES and "subject" not in self.retriever.off
-            else []
-        )
+        # the notion a definition, role, composition or presidency question is about, as the search read it, for
+        # the two uses below (none for an article's plain lookup)
+        names = result.subject if intent else []
         if names and self.settings.subject_weight:
             # "c'est quoi le FIR ?": the sentence whose subject is the notion and that defines it comes first; in
             # the plural too ("centre de santé : quelle définition ?": "Les centres de santé sont des structures

@@ -60,6 +60,7 @@ class SearchResult:
     missing_articles: list[str] = field(default_factory=list)  # named but not in the index
     timings_ms: dict = field(default_factory=dict)
     query_vector: np.ndarray | None = None  # the query's embedding, when the dense side searched
+    subject: list[str] = field(default_factory=list)  # the notion a definition, role... question asks about
 
 
 # the words of "que prévoit / dit l'article… ?", "son contenu" (analysed): a question of them alone is about the unit
@@ -503,8 +504,15 @@ class Retriever:
         depth = self.settings.rerank_depth
         gamma = self.settings.rerank_weight if "sentence" not in off else 0.0
         iw = self.settings.intent_weight if intent and "intent" not in off else 0.0
-        sw = self.settings.subject_weight if intent in SUBJECT_CUES and "subject" not in off else 0.0
-        names = subject_names(question, expansions, legal, self.long_forms) if sw else []
+        # the notion a definition, role, composition or presidency question is about (``subject_names``): the
+        # rerank's subject signal, and the answer's choice of its lead sentence and its definition check
+        notion = (
+            subject_names(question, expansions, legal, self.long_forms)
+            if intent in SUBJECT_CUES and "subject" not in off
+            else []
+        )
+        sw = self.settings.subject_weight if notion else 0.0
+        names = notion if sw else []
         pw = self.settings.phrase_weight if "phrase" not in off else 0.0
         pairs = question_pairs(idx, terms) if pw else None
         if (gamma or iw or names or pairs) and terms:
@@ -560,6 +568,7 @@ class Retriever:
             missing,
             timings,
             qvec,
+            notion,
         )
 
 
