@@ -401,6 +401,14 @@ def story_name(word: str) -> bool:
     )
 
 
+def evidence_strength(coverage: float, closeness: float | None, weight: float, centre: float) -> float:
+    """The refusal signal of ``Answerer.evidence``, as ``evals tune`` calibrates it: the coverage plus ``weight``
+    times the closeness less ``centre``, kept within [0, 1] as a share is; the coverage alone without a closeness."""
+    if closeness is None:
+        return coverage
+    return min(1.0, max(0.0, coverage + weight * (closeness - centre)))
+
+
 class Focus(NamedTuple):
     """A subject term of a question: its weight, the long forms that stand for it, and the words it must come
     with ("travail" of "accident de travail" counts only with "accident": the lexicon's phrase is one notion)."""
@@ -698,12 +706,7 @@ class Answerer:
         if near is None:
             alone = self.settings.min_coverage_alone if weight else None
             return cov, self.settings.min_coverage if alone is None else alone
-        strength = min(1.0, max(0.0, cov + weight * (near - self.settings.closeness_centre)))
-        return strength, self.settings.min_coverage
-
-    def evidence_strength(self, result: SearchResult, hits: list[Hit]) -> float:
-        """The refusal signal (``evidence``)."""
-        return self.evidence(result, hits)[0]
+        return evidence_strength(cov, near, weight, self.settings.closeness_centre), self.settings.min_coverage
 
     def coverage(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3

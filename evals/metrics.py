@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
+from assistant.answer import evidence_strength
 from assistant.text import fold, normalise_quote
 
 
@@ -128,12 +129,9 @@ def refusal_net(outcomes: Sequence[tuple], threshold: float) -> int:
 
 def closeness_outcomes(parts: Sequence[tuple], weight: float, centre: float) -> list[tuple]:
     """``calibrate_threshold``'s outcomes from ``calibrate_closeness``'s parts: the strength is the coverage plus
-    ``weight`` times the closeness less ``centre``, kept within [0, 1] (``Answerer.evidence``); the coverage alone
-    where there is no closeness."""
-    return [
-        (anyway, min(1.0, max(0.0, cov + weight * (n - centre))) if n is not None else cov, a, ok)
-        for anyway, cov, n, a, ok in parts
-    ]
+    ``weight`` times the closeness less ``centre``, kept within [0, 1], the coverage alone where there is no
+    closeness: the answerer's own ``evidence_strength``."""
+    return [(anyway, evidence_strength(cov, n, weight, centre), a, ok) for anyway, cov, n, a, ok in parts]
 
 
 def calibrate_closeness(

@@ -11,6 +11,9 @@ from fakes import FAKE
 from assistant.cli import cli
 from assistant.retrieval import as_langchain
 
+# four passages on something else, so that a small corpus has words to rank against
+GRIFFONS = {f"autre-{i}.txt": f"Le griffon numéro {i} est gardé par la caisse régionale.\n" for i in range(4)}
+
 
 def service_over(tmp_path, files: dict[str, str], **overrides):
     """A service over a corpus of ``files`` (name -> text) written in ``tmp_path / "c"``, indexed with the fake
@@ -1043,7 +1046,7 @@ def test_an_acronym_that_is_also_a_stop_word_is_the_subject_its_long_form_stands
                 "La Haute Autorité de sellerie (HAS) est une autorité publique indépendante qui évalue les "
                 "licornes de la région.\n"
             ),
-            **{f"autre-{i}.txt": f"Le griffon numéro {i} est gardé par la caisse régionale.\n" for i in range(4)},
+            **GRIFFONS,
         },
     )
     answer = service.ask("c'est quoi la HAS ?")
@@ -1462,7 +1465,7 @@ def test_a_notion_asked_in_the_singular_is_defined_by_a_sentence_in_the_plural(t
                 "Les centres de sellerie sont des structures de proximité qui soignent les licornes.\n"
                 "Ils sont ouverts à toutes les licornes.\n"
             ),
-            **{f"autre-{i}.txt": f"Le griffon numéro {i} est gardé par la caisse régionale.\n" for i in range(4)},
+            **GRIFFONS,
         },
     )
     answer = service.ask("centre de sellerie : quelle définition dans le code ?")
@@ -1489,7 +1492,7 @@ def test_the_dense_closeness_joins_the_refusal_signal_when_calibrated(tmp_path):
     cov = plain.answerer.coverage(result, hits)
     near = plain.answerer.closeness(result, hits)
     assert near is not None and 0.0 < near < 1.0
-    assert plain.answerer.evidence_strength(result, hits) == cov  # weight 0: the coverage alone
+    assert plain.answerer.evidence(result, hits)[0] == cov  # weight 0: the coverage alone
     assert plain.ask(question).answered
     # the closeness is the best of the first three passages: a query vector equal to the third one's is at 1
     third = plain.index.store.vectors([hits[2].chunk.chunk_id])[hits[2].chunk.chunk_id]
@@ -1498,12 +1501,12 @@ def test_the_dense_closeness_joins_the_refusal_signal_when_calibrated(tmp_path):
     # the same index, calibrated so that this closeness counts below its centre: refused
     assert near + 0.3 <= 1.0
     far = service_over(tmp_path / "b", files, closeness_weight=3.0, closeness_centre=near + 0.3)
-    assert far.answerer.evidence_strength(result, hits) == pytest.approx(max(0.0, cov - 0.9))
+    assert far.answerer.evidence(result, hits)[0] == pytest.approx(max(0.0, cov - 0.9))
     refused = far.ask(question)
     assert not refused.answered and refused.answer.startswith("Je n'ai pas trouvé de réponse"), refused.answer
     # ... above it, the coverage plus the weight's share, never above 1
     close = service_over(tmp_path / "c", files, closeness_weight=2.0, closeness_centre=near - 0.1)
-    assert close.answerer.evidence_strength(result, hits) == pytest.approx(min(1.0, cov + 0.2))
+    assert close.answerer.evidence(result, hits)[0] == pytest.approx(min(1.0, cov + 0.2))
     assert close.ask(question).answered
     # a search without vectors: its coverage, held to the coverage-alone threshold when one was calibrated
     lexical = far.retriever.search(question, far.settings.search_k, dense=False)
