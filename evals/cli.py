@@ -128,6 +128,10 @@ def run(questions, out, index, dense_weight, min_coverage, closeness_weight, llm
     click.echo(f"report: {out / 'report.md'}")
 
 
+# the values a tune stores for an index with vectors (with its vectors pending: ``min_coverage`` alone)
+TUNED_WITH_VECTORS = ("dense_weight", "min_coverage", "closeness_weight")
+
+
 @cli.command()
 @click.option(
     "--questions",
@@ -153,8 +157,9 @@ def run(questions, out, index, dense_weight, min_coverage, closeness_weight, llm
 @click.option(
     "--if-needed",
     is_flag=True,
-    help="Ne fait rien si l'index a déjà un calibrage mesuré avec son modèle d'embedding (`make index` "
-    "et `make curated` : un index reconstruit avec un autre modèle est calibré à nouveau).",
+    help="Ne fait rien si l'index a déjà un calibrage mesuré avec son modèle d'embedding et qui tient tout ce "
+    "qu'un réglage mesure (`make index` et `make curated` : un index reconstruit avec un autre modèle, ou dont le "
+    "calibrage n'a ni poids dense ni poids de proximité alors qu'il a ses vecteurs, est calibré à nouveau).",
 )
 def tune(questions, index, weights, save, if_needed):
     """Mesurer le poids dense (hit@5, mrr@10 par poids ; le meilleur hit@5 + mrr@10 est gardé), puis calibrer le
@@ -169,17 +174,23 @@ def tune(questions, index, weights, save, if_needed):
             "le jeu de test gelé (evals/test.jsonl) ne sert jamais au réglage : "
             f"réglez sur les jeux de dev (evals/{', '.join(p.name for p in DEV_SETS)})"
         )
+    base = Service(Settings.of(index), follow=False)
+    pending = base.index.vectors_pending
     if if_needed:
-        settings = Settings.of(index)
-        if calibration_holds(read_calibration(Path(settings.index)), settings.embedding_model):
+        settings = base.settings
+        stored = read_calibration(Path(settings.index))
+        # What a tune stores now and the stored calibration lacks: the dense weight of an index whose vectors have
+        # come since (tuned while they were pending), the dense closeness of one tuned before it existed (stop 54)
+        lacks = [] if pending else [k for k in TUNED_WITH_VECTORS if k not in (stored.get("settings") or {})]
+        if calibration_holds(stored, settings.embedding_model) and not lacks:
             click.echo(f"calibration déjà mesurée avec {settings.embedding_model} : rien à refaire")
             return
+        if lacks and calibration_holds(stored, settings.embedding_model):
+            click.echo(f"calibration sans {', '.join(lacks)} : mesurée à nouveau")
     qs = [q for path in questions for q in load_questions(path)]
-    base = Service(Settings.of(index), follow=False)
     texts = index_texts(base.index)
     answerable = {q["id"]: in_index(q, texts) and bool(q["answerable"]) for q in qs}
     rows = []
-    pending = base.index.vectors_pending
     if pending:  # BM25 alone until the vectors are computed: no dense weight to measure
         click.echo("vecteurs en attente (ingest --vectors-later) : poids dense non mesuré, seuil de refus seul")
     for w in [] if pending else [float(x) for x in weights.split(",")]:

@@ -148,6 +148,18 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
     assert again.exit_code == 0 and "dense_weight=0.00" in again.output, again.output
     assert json.loads((root / "calibration.json").read_text())["embedding_model"] == "fake"
+    # A calibration of this model stored before the dense closeness existed (or while the vectors were pending,
+    # with no dense weight) is measured again too: `make index` would otherwise keep it, closeness weight 0, for good.
+    for lacking in ("closeness_weight", "dense_weight"):
+        stored = json.loads((root / "calibration.json").read_text())
+        for key in (lacking, "closeness_centre", "min_coverage_alone"):
+            stored["settings"].pop(key, None)
+        (root / "calibration.json").write_text(json.dumps(stored))
+        again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
+        assert again.exit_code == 0 and f"calibration sans {lacking}" in again.output, again.output
+        assert "closeness_weight" in json.loads((root / "calibration.json").read_text())["settings"]
+        again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed"])
+        assert "rien à refaire" in again.output, again.output
 
 
 def test_tune_refuses_the_frozen_test_set(fake_index, fake_model_env):
