@@ -75,7 +75,9 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
         (
             "definition",
-            r"\bc'?\s?est quoi\b|\bc quoi\b|\bqu'?est[- ]ce qu|\bque (?:signifie|veut dire)|\bsignifi|"
+            # "CNAF, c'est quoi son rôle ?" asks for a role
+            r"\bc'?\s?est quoi\b(?! (?:son|sa|leur|le) role\b)|\bc quoi\b|\bqu'?est[- ]ce qu|"
+            r"\bque (?:signifie|veut dire)|\bsignifi|"
             r"\bdefini|\bveut dire\b|\bca designe\b|\b(?:k|qu)e[sz]a[ck]o\b|\bwhat is\b|\bwhat are\b",
         ),
         (

@@ -581,7 +581,7 @@ SUBJECT_CUES = {
         r"\bdefinit\b|\bconcourt\b|\bfinance\b|\bs'entend\b"
     ),
     "role": re.compile(
-        r"\bmissions?\b|\b(?:est|sont) chargee?s?\b|\ba pour (?:mission|objet|objectifs?)|"
+        r"\bmissions?\b|\b(?:est|sont) chargee?s?\b|\ba pour (?:mission|objet|objectifs?|role)|"
         r"\bont pour (?:mission|objet|objectifs?)|\bdefinit\b|\bveille|\bcontribue|\bconcourt\b"
     ),
     "composition": re.compile(r"\b(?:est|sont) compose|\bcomprend\b|\bcomprennent\b|\b(?:est|sont) constitue"),
@@ -590,7 +590,9 @@ SUBJECT_CUES = {
 # ... or whose object is the notion: "X préside le conseil", "les ministres président le Conseil national"
 OBJECT_CUES = {"presidence": re.compile(r"\bpresid(?:e|ent) (?:le |la |les |l')")}
 QUESTION_LEAD = re.compile(
-    r"^(?:c'?\s?est quoi|c quoi|qu'?est[- ]ce qu(?:e|')?(?:\s*(?:c'?est|une|un)\b)?|que (?:signifie|veut dire)|"
+    # "c'est quoi le rôle de l'ARS ?" is about the ARS, as "quel est le rôle de l'ARS ?" is
+    r"^(?:(?:c'?\s?est quoi|c quoi) (?:le role|les missions|son role|ses missions) (?:de|du|des|d')|"
+    r"c'?\s?est quoi|c quoi|qu'?est[- ]ce qu(?:e|')?(?:\s*(?:c'?est|une|un)\b)?|que (?:signifie|veut dire)|"
     r"definition (?:de|du|des|d')|comment (?:le code|la loi) (?:definit|definissent)|a quoi (?:sert|servent)|"
     r"quel(?:le)? est (?:le role|la mission|la composition)"
     r" (?:de|du|des|d')|quelles? sont (?:les missions|les roles) (?:de|du|des|d')|qui preside|"

@@ -1391,6 +1391,21 @@ def test_a_notion_is_read_before_what_the_question_asks_next(tmp_path):
         "cnaf",
         "caisse nationale des allocations familiales",
     ]
+    # "c'est quoi le rôle de l'ARS ?" is about the ARS (it read "role de l'ars"), as "quel est le rôle de" is
+    assert subject_names("c'est quoi le rôle de l'ARS ?", ["agences régionales de santé"], [])[:2] == [
+        "ars",
+        "agences regionales de sante",
+    ]
+    assert subject_names("c quoi les missions de la HAS", [], [])[0] == "has"
+    # the CNAF's role is said "a pour rôle" (L. 223-1), as the HAS's "est chargée de"
+    from assistant.retrieval import SUBJECT_CUES, opens_on
+
+    assert opens_on(
+        "La caisse nationale des allocations familiales gère la branche famille et, à cet effet, a pour rôle : 1° "
+        "D'assurer le versement des prestations.",
+        ["caisse nationale des allocations familiales"],
+        SUBJECT_CUES["role"],
+    )
     assert subject_names("l'ONDAM, c'est quoi et qui le vote ?", [], [])[0] == "ondam"
     assert subject_names("qu'est-ce que la mission de service public ?", [], [])[0] == "mission de service public"
     # not what precedes the asking words when the notion follows them (the review): a pronoun, a greeting, a verb

@@ -15,6 +15,10 @@ from assistant.wordclass import carries_subject, subject_words
         ("FIR ?", "definition"),
         ("a quoi sert la CRSA", "role"),
         ("quelles sont les missions des ARS ?", "role"),
+        # "c'est quoi son rôle ?" asks for the role, not a definition; "c'est quoi la mission locale ?" for one
+        ("CNAF, c'est quoi son rôle ?", "role"),
+        ("c'est quoi le rôle de l'ARS ?", "role"),
+        ("c'est quoi la mission locale ?", "definition"),
         ("qui préside le conseil de surveillance de l'ARS ?", "presidence"),
         ("qui siège à la commission de coordination ?", "composition"),
         ("le PRS c'est pour combien de temps", "duree"),
