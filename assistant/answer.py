@@ -434,6 +434,10 @@ class Focus(NamedTuple):
         )
 
 
+# the words that say a body's role: "rôle", "missions", "attributions" (analysed)
+ROLE_TERMS = frozenset(analyse("rôle missions attributions"))
+
+
 class Answerer:
     def __init__(self, index: Index, retriever: Retriever | None = None):
         self.index = index
@@ -715,6 +719,13 @@ class Answerer:
         # A question word is also found where a long form of it is: "avorter" in a sentence on the
         # "interruption volontaire de grossesse", "CRSA" where the conference is named in full.
         alternatives = {t: alts for t, alts in self.stands_for(result).items() if t in weights and alts}
+
+        if result.intent == "role":
+            # "quel est le rôle de l'ARS ?": the codes say the role as "a pour mission" (L. 1431-1 held 0.22 of
+            # the question's words, "rôle" the rarest: refused); a role question's word for the role is held by a
+            # sentence that says any of them
+            for t in ROLE_TERMS & weights.keys():
+                alternatives[t] = set(alternatives.get(t, ())) | {(r,) for r in ROLE_TERMS}
 
         def with_alternatives(sentence_terms: set[str]) -> set[str]:
             return sentence_terms | {

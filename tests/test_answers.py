@@ -1532,3 +1532,23 @@ def test_the_dense_closeness_joins_the_refusal_signal_when_calibrated(tmp_path):
     # a weight without its centre would refuse nothing: a clear error, not a silent one
     with pytest.raises(ConfigError, match="CLOSENESS_CENTRE"):
         service_over(tmp_path / "e", files, closeness_weight=1.0)
+
+
+def test_a_role_question_holds_its_word_for_the_role_where_the_text_says_the_mission(tmp_path):
+    """ "quel est le rôle de l'ARS ?" was refused on the default index: L. 1431-1 says "a pour mission", and the
+    question's rarest word, "rôle", weighed most of its words in the evidence. A role question's word for the role
+    ("rôle", "missions", "attributions") is held by a sentence that says any of them."""
+    files = {
+        "licornes.txt": "La commission des licornes a pour mission de veiller sur les griffons de la vallée.\n",
+        "role.txt": "Le rôle du greffier est précisé par un arrêté du préfet.\n",
+        **GRIFFONS,
+    }
+    service = service_over(tmp_path, files, min_coverage=0.9)
+    result = service.retriever.search("quel est le rôle de la commission des licornes ?")
+    hits = result.hits[:3]
+    assert result.intent == "role" and service.answerer.coverage(result, hits) == 1.0
+    answer = service.ask("quel est le rôle de la commission des licornes ?")
+    assert answer.answered and answer.answer.startswith("La commission des licornes a pour mission"), answer.answer
+    # any of the words: "missions" asked, "rôle" said
+    result = service.retriever.search("quelles sont les missions du greffier ?")
+    assert result.intent == "role" and service.answerer.coverage(result, result.hits[:3]) == 1.0
