@@ -285,14 +285,6 @@ class Retriever:
                 found.extend(sorted((c for c in candidates if c.doc_id == best), key=lambda c: c.start))
         return found, named, missing
 
-    def named_as(self, phrase: str) -> list[str]:
-        """The lexicon's legal terms for ``phrase`` when it is one of its entries' everyday words as a whole
-        ("sante publique france"), for ``subject_names``; none when the lexicon is off."""
-        if "lexicon" in self.off:
-            return []
-        whole = analyse(phrase)
-        return [t for e in self.lexicon.matches(phrase) if e.stems and list(e.stems) == whole for t in e.terms]
-
     def long_forms(self, acronym: str) -> list[str]:
         """An acronym's long forms (the corpus's glossary) and legal terms (the lexicon)."""
         glossary = self.index.glossary.expand(acronym)[0] if "acronyms" not in self.off else []
@@ -515,7 +507,7 @@ class Retriever:
         # the notion a definition, role, composition or presidency question is about (``subject_names``): the
         # rerank's subject signal, and the answer's choice of its lead sentence and its definition check
         notion = (
-            subject_names(question, expansions, legal, self.long_forms, self.named_as)
+            subject_names(question, expansions, legal, self.long_forms)
             if intent in SUBJECT_CUES and "subject" not in off
             else []
         )
@@ -653,19 +645,14 @@ APPOSED = re.compile(r"^([^\s,]{2,12}),\s*((?:l'|le |la |les )[^,]{4,80})$")
 
 
 def subject_names(
-    question: str,
-    expansions: list[str],
-    legal: list[str],
-    long_forms: Callable[[str], list[str]] | None = None,
-    named_as: Callable[[str], list[str]] | None = None,
+    question: str, expansions: list[str], legal: list[str], long_forms: Callable[[str], list[str]] | None = None
 ) -> list[str]:
     """The folded names of the notion a definition or role question is about: the words that follow the
     question's lead ("c'est quoi la commission de coordination ?") or precede its tail ("le SRS il sert à
     quoi"). When that notion is an acronym of the question, its long forms and lexicon terms name it too; when it
     is not ("ciblage des CAQES"), only the words themselves do. ``long_forms`` (an acronym as written -> its
     long forms and legal terms) keeps to the notion's own: in "qui siège au CA de l'ARS" the notion is the CA,
-    not the agency. ``named_as`` (a notion of several words -> the lexicon's legal terms for it, when it is one
-    of its entries as a whole) names it too: "Santé publique France" is the "Agence nationale de santé publique"."""
+    not the agency."""
     # one space between words: the patterns below backtrack over runs of spaces (2,000 of them took seconds)
     folded = re.sub(r"\s+", " ", fold(question)).strip().rstrip("?!. ")
     m = QUESTION_LEAD.match(folded)
@@ -706,7 +693,7 @@ def subject_names(
         forms = long_forms(written[0]) if long_forms and written else expansions + legal
         names = [head] + [fold(x) for x in forms]
     else:
-        names = [phrase] + ([fold(x) for x in named_as(phrase)] if named_as else [])
+        names = [phrase]
     if apposed:
         names.append(LEADING_ARTICLE.sub("", apposed.group(2).strip()))
     names += [re.sub(r"(\w{4,})s\b", r"\1", n) for n in names if " " in n]  # plural long forms, singular sentences

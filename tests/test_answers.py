@@ -1552,24 +1552,3 @@ def test_a_role_question_holds_its_word_for_the_role_where_the_text_says_the_mis
     # any of the words: "missions" asked, "rôle" said
     result = service.retriever.search("quelles sont les missions du greffier ?")
     assert result.intent == "role" and service.answerer.coverage(result, result.hits[:3]) == 1.0
-
-
-def test_a_notion_that_is_a_lexicon_entry_as_a_whole_is_named_by_its_legal_terms(tmp_path):
-    """ "c'est quoi France Assos Santé ?": the codes name it "Union nationale des associations agréées d'usagers du
-    système de santé" (L. 1114-6). Its notion is several words, so the definition check held the answer to them,
-    which no sentence writes (refused at the full codes); a lexicon entry that is the whole notion names it too."""
-    files = {
-        "l1114-6.txt": "Il est créé une Union nationale des associations agréées d'usagers du système de santé. "
-        "Elle représente les usagers auprès des pouvoirs publics.\n",
-        **GRIFFONS,
-    }
-    service = service_over(tmp_path, files, min_coverage=0.2)
-    question = "c'est quoi France Assos Santé ?"
-    result = service.retriever.search(question)
-    assert "union nationale des associations agreees d'usagers du systeme de sante" in result.subject
-    answer = service.ask(question)
-    assert answer.answered and answer.answer.startswith("Il est créé une Union nationale"), answer.answer
-    # only an entry that is the whole notion: "arrêt de travail" is one, "arrêt de travail dérogatoire" is not
-    assert service.retriever.named_as("arret de travail") and not service.retriever.named_as(
-        "arret de travail derogatoire"
-    )
