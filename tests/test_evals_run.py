@@ -152,8 +152,9 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     # with no dense weight) is measured again too: `make index` would otherwise keep it, closeness weight 0, for good.
     for lacking in ("closeness_weight", "dense_weight"):
         stored = json.loads((root / "calibration.json").read_text())
-        for key in (lacking, "closeness_centre", "min_coverage_alone"):
-            stored["settings"].pop(key, None)
+        # before stop 54: no closeness; while the vectors were pending: the threshold alone
+        kept = ("dense_weight", "min_coverage") if lacking == "closeness_weight" else ("min_coverage",)
+        stored["settings"] = {k: v for k, v in stored["settings"].items() if k in kept}
         (root / "calibration.json").write_text(json.dumps(stored))
         again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
         assert again.exit_code == 0 and f"calibration sans {lacking}" in again.output, again.output
@@ -198,3 +199,27 @@ def test_ablation_turns_each_signal_off_and_reports_it(fake_index, fake_model_en
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "## Ablation" in report and "| lexicon |" in report and "## Par type de question" in report
     assert data["by_kind"]["definition"]["n"] == 1
+
+
+def test_tune_if_needed_leaves_a_calibration_of_bm25_alone_while_the_vectors_are_pending(fake_model_env, tmp_path):
+    """`make index` tunes a generation published before its vectors (``--vectors-later``): the threshold alone,
+    which `--if-needed` leaves while they are pending, and measures again once they have come."""
+    from assistant.settings import Settings
+    from ingest.pipeline import refresh
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Le directeur général de l'agence pilote le ciblage des contrats.\n", encoding="utf-8"
+    )
+    settings = Settings(index=tmp_path / "index", vector_cache="off")
+    refresh(settings, [corpus], vectors_later=True)
+    args = ["tune", "--index", str(settings.index), "--questions", "evals/questions.jsonl"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0 and "vecteurs en attente" in first.output, first.output
+    assert set(json.loads((settings.index / "calibration.json").read_text())["settings"]) == {"min_coverage"}
+    again = CliRunner().invoke(cli, [*args, "--if-needed"])
+    assert again.exit_code == 0 and "rien à refaire" in again.output, again.output
+    refresh(settings, [corpus])  # the vectors come
+    again = CliRunner().invoke(cli, [*args, "--if-needed", "--weights", "0"])
+    assert again.exit_code == 0 and "calibration sans dense_weight" in again.output, again.output
