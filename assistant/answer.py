@@ -720,27 +720,30 @@ class Answerer:
         # "interruption volontaire de grossesse", "CRSA" where the conference is named in full.
         alternatives = {t: alts for t, alts in self.stands_for(result).items() if t in weights and alts}
 
-        if result.intent == "role":
-            # "quel est le rôle de l'ARS ?": the codes say the role as "a pour mission" (L. 1431-1 held 0.22 of
-            # the question's words, "rôle" the rarest: refused); a role question's word for the role is held by a
-            # sentence that says any of them
-            for t in ROLE_TERMS & weights.keys():
-                alternatives[t] = set(alternatives.get(t, ())) | {(r,) for r in ROLE_TERMS}
+        # "quel est le rôle de l'ARS ?": the codes say the role as "a pour mission" (L. 1431-1 held 0.22 of the
+        # question's words, "rôle" the rarest: refused). A role question's word for the role is held by a sentence
+        # whose subject is the notion asked about and that says its role ("Les agences régionales de santé
+        # contribuent…", "… a pour missions", "… est chargée de"); not by any "missions" ("L'ANSM exerce ses
+        # missions" does not say the role of another agency).
+        role_words = ROLE_TERMS & weights.keys() if result.intent == "role" and result.subject else set()
+        forms = list(dict.fromkeys(result.subject + [plural_of(n) for n in result.subject])) if role_words else []
+
+        def says_role(chunk_id: str) -> list[bool]:
+            text = self.index.chunks[chunk_id].text
+            return [bool(forms) and opens_on(text[s:e], forms, SUBJECT_CUES["role"]) for s, e in sentences(text)]
 
         def with_alternatives(sentence_terms: set[str]) -> set[str]:
             return sentence_terms | {
                 t for t, alts in alternatives.items() if any(set(a) <= sentence_terms for a in alts)
             }
 
-        return max(
-            (
-                window_coverage(
-                    [with_alternatives(x) for x in self.index.analysed_sentences(h.chunk.chunk_id)], weights
-                )
-                for h in hits[:3]
-            ),
-            default=0.0,
-        )
+        def held(chunk_id: str) -> list[set[str]]:
+            held = [with_alternatives(x) for x in self.index.analysed_sentences(chunk_id)]
+            if role_words:
+                held = [x | role_words if said else x for x, said in zip(held, says_role(chunk_id), strict=False)]
+            return held
+
+        return max((window_coverage(held(h.chunk.chunk_id), weights) for h in hits[:3]), default=0.0)
 
     def ask(self, question: str, dense: bool = True, generate: bool = True) -> Answer:
         """``generate``: False answers extractively even when an LLM backend is set (a server's warm-up)."""

@@ -51,6 +51,9 @@ RISK_ASKED = (
     rf"\b{RISK_VERB}(?= quoi\b)|(?<=\bque )(?<!\bbien que ){RISK_VERB}\b|"
     rf"(?<=\bqu'on ){RISK_VERB}\b|(?<=\bqu'il ){RISK_VERB}\b|(?<=\bqu'elle ){RISK_VERB}\b"
 )
+# what follows "c'est quoi" in a role question: "son rôle", "exactement son rôle" (not "ses missions": read as a
+# role question, "HAS : c'est quoi ses missions ?" was answered from "… se rapportant à ses missions")
+NOT_ROLE_NEXT = r"(?!(?: exactement| au juste| concretement)? (?:son|sa|leur|leurs|le) roles?\b)"
 PATTERNS: list[tuple[str, re.Pattern]] = [
     (name, re.compile(rx))
     for name, rx in [
@@ -75,8 +78,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
         (
             "definition",
-            # "CNAF, c'est quoi son rôle ?" asks for a role
-            r"\bc'?\s?est quoi\b(?! (?:son|sa|leur|le) role\b)|\bc quoi\b|\bqu'?est[- ]ce qu|"
+            # "CNAF, c'est quoi son rôle ?", "c quoi le rôle de l'ARS" ask for a role
+            rf"\bc'?\s?est quoi\b{NOT_ROLE_NEXT}|\bc quoi\b{NOT_ROLE_NEXT}|\bqu'?est[- ]ce qu|"
             r"\bque (?:signifie|veut dire)|\bsignifi|"
             r"\bdefini|\bveut dire\b|\bca designe\b|\b(?:k|qu)e[sz]a[ck]o\b|\bwhat is\b|\bwhat are\b",
         ),

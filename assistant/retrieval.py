@@ -590,12 +590,15 @@ SUBJECT_CUES = {
 # ... or whose object is the notion: "X préside le conseil", "les ministres président le Conseil national"
 OBJECT_CUES = {"presidence": re.compile(r"\bpresid(?:e|ent) (?:le |la |les |l')")}
 QUESTION_LEAD = re.compile(
-    # "c'est quoi le rôle de l'ARS ?" is about the ARS, as "quel est le rôle de l'ARS ?" is
-    r"^(?:(?:c'?\s?est quoi|c quoi) (?:le role|les missions|son role|ses missions) (?:de|du|des|d')|"
+    # "c'est quoi le rôle de l'ARS ?" is about the ARS, as "quel est le rôle de l'ARS ?" is ("des" before "de":
+    # "le rôle des ARS" is not about "s ars")
+    r"^(?:(?:c'?\s?est quoi|c quoi) (?:(?:le role|les missions) (?:des|du|de|d')|"
+    # "c'est quoi son rôle à la CPAM ?": the notion after the pronoun's complement
+    r"(?:son role|ses missions)(?: (?:des|du|de|d'|aux|au|a la|a l'|a|dans la|dans le|dans l'))?)|"
     r"c'?\s?est quoi|c quoi|qu'?est[- ]ce qu(?:e|')?(?:\s*(?:c'?est|une|un)\b)?|que (?:signifie|veut dire)|"
-    r"definition (?:de|du|des|d')|comment (?:le code|la loi) (?:definit|definissent)|a quoi (?:sert|servent)|"
+    r"definition (?:des|du|de|d')|comment (?:le code|la loi) (?:definit|definissent)|a quoi (?:sert|servent)|"
     r"quel(?:le)? est (?:le role|la mission|la composition)"
-    r" (?:de|du|des|d')|quelles? sont (?:les missions|les roles) (?:de|du|des|d')|qui preside|"
+    r" (?:des|du|de|d')|quelles? sont (?:les missions|les roles) (?:des|du|de|d')|qui preside|"
     r"de quoi (?:se compose|est compose[e]?)|comment est compose[e]?|qui siege (?:aux|au|a|dans)\b)\s*"
 )
 

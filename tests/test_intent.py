@@ -18,7 +18,8 @@ from assistant.wordclass import carries_subject, subject_words
         # "c'est quoi son rôle ?" asks for the role, not a definition; "c'est quoi la mission locale ?" for one
         ("CNAF, c'est quoi son rôle ?", "role"),
         ("c'est quoi le rôle de l'ARS ?", "role"),
-        ("c'est quoi la mission locale ?", "definition"),
+        ("c quoi le rôle de l'ARS", "role"),
+        ("c'est quoi exactement son rôle ?", "role"),
         ("qui préside le conseil de surveillance de l'ARS ?", "presidence"),
         ("qui siège à la commission de coordination ?", "composition"),
         ("le PRS c'est pour combien de temps", "duree"),
