@@ -48,8 +48,8 @@ from assistant.retrieval import (
     SearchResult,
     opens_on,
     part_cosines,
-    plural_of,
     sentence_score,
+    subject_forms,
     window_coverage,
 )
 from assistant.text import PARAGRAPH_NUMBER, analyse, fold, is_number_term, is_stopword, sentences
@@ -726,11 +726,11 @@ class Answerer:
         # contribuent…", "… a pour missions", "… est chargée de"); not by any "missions" ("L'ANSM exerce ses
         # missions" does not say the role of another agency).
         role_words = ROLE_TERMS & weights.keys() if result.intent == "role" and result.subject else set()
-        forms = list(dict.fromkeys(result.subject + [plural_of(n) for n in result.subject])) if role_words else []
+        forms = subject_forms(result.subject) if role_words else []
 
         def says_role(chunk_id: str) -> list[bool]:
-            text = self.index.chunks[chunk_id].text
-            return [bool(forms) and opens_on(text[s:e], forms, SUBJECT_CUES["role"]) for s, e in sentences(text)]
+            text = self.index.chunks[chunk_id].text  # split as ``analysed_sentences`` is
+            return [opens_on(text[s:e], forms, SUBJECT_CUES["role"]) for s, e in sentences(text)]
 
         def with_alternatives(sentence_terms: set[str]) -> set[str]:
             return sentence_terms | {
@@ -738,10 +738,10 @@ class Answerer:
             }
 
         def held(chunk_id: str) -> list[set[str]]:
-            held = [with_alternatives(x) for x in self.index.analysed_sentences(chunk_id)]
+            terms = [with_alternatives(x) for x in self.index.analysed_sentences(chunk_id)]
             if role_words:
-                held = [x | role_words if said else x for x, said in zip(held, says_role(chunk_id), strict=False)]
-            return held
+                terms = [x | role_words if said else x for x, said in zip(terms, says_role(chunk_id), strict=True)]
+            return terms
 
         return max((window_coverage(held(h.chunk.chunk_id), weights) for h in hits[:3]), default=0.0)
 
@@ -995,7 +995,7 @@ class Answerer:
             # the plural too ("centre de santé : quelle définition ?": "Les centres de santé sont des structures
             # sanitaires de proximité…"), here only: in the rerank it moved a right article of the test set
             # (stop 53) from first to second
-            forms = list(dict.fromkeys(names + [plural_of(n) for n in names]))
+            forms = subject_forms(names)
             best_any = max(c[0] for c in candidates)
             candidates = [
                 (

@@ -763,6 +763,12 @@ def plural_of(name: str) -> str:
     return " ".join(out)
 
 
+def subject_forms(names: list[str]) -> list[str]:
+    """The notion's names (``subject_names``) and their plurals (``plural_of``), each once: a sentence may name
+    the notion in either."""
+    return list(dict.fromkeys(names + [plural_of(n) for n in names]))
+
+
 # A question term found elsewhere in the passage half-counts for one of its sentences (measured on the eval
 # set: citation_support 0.825 at 0, 0.864 at 0.3 and 0.5, 0.845 at 0.7).
 CONTEXT_CREDIT = 0.5
