@@ -325,22 +325,26 @@ def shown_whole(sentence: str) -> bool:
     return len(sentence.split()) <= ANTECEDENT_WORDS and sentence[-1] in ".;:!?»)"
 
 
+# the intents whose lead sentence, when it opens on the notion asked about, is shown from its opening
+OPENING_KEPT = frozenset({"definition", "role"})
 LEAD_WORDS = 45  # the first sentence of an answer is shown whole up to this length
+OPENING_SHARE = 0.6  # an opening kept whole to its last clause when that fills this much of the room
 ITEM_WORDS = 20  # an item of a list is shown from its clauses that hold the question's terms past this length
 ITEM_SLACK = 15  # a list's items may take the answer this far past ANSWER_WORDS before the rest is left out
 CLAUSE_WORDS = 12  # the shortest room given to a later sentence's clauses
 
 
-def clause_window(sentence: str, weights: dict[str, float], max_words: int) -> str:
+def clause_window(sentence: str, weights: dict[str, float], max_words: int, opening: bool = False) -> str:
     """The run of consecutive clauses of a long sentence (cut at , ; : and brackets) that holds the most of the
-    question's weight within ``max_words`` words, with "…" where the sentence was cut."""
+    question's weight within ``max_words`` words, with "…" where the sentence was cut; with ``opening``, a run
+    that starts where the sentence does (its subject and verb: what a definition or a role is said of)."""
     bounds = [m.span() for m in re.finditer(r"[^,;:()]+[,;:()]?", sentence)]
     if len(sentence.split()) <= max_words:
         return sentence
     if len(bounds) < 2:
         return _first_words(sentence, max_words)
     best, best_span = -1.0, None
-    for i in range(len(bounds)):
+    for i in range(1 if opening else len(bounds)):
         for j in range(i, len(bounds)):
             start, end = bounds[i][0], bounds[j][1]
             piece = sentence[start:end]
@@ -353,7 +357,15 @@ def clause_window(sentence: str, weights: dict[str, float], max_words: int) -> s
                 best, best_span = score, (start, end)
     if best_span is None:  # no clause is short enough: the sentence's first words, the rest in the citation
         return _first_words(sentence, max_words)
+    if not opening and best < 0.001 * (max_words + 1):
+        # no clause holds a word of the question: nothing to prefer to the opening ("Procéder à l'évaluation…",
+        # not the longest run that fits)
+        return clause_window(sentence, weights, max_words, opening=True)
     start, end = best_span
+    if opening and len(sentence[start:end].split()) < OPENING_SHARE * max_words:
+        # the opening clauses say too little ("Les caisses primaires … et les caisses d'assurance retraite …"):
+        # the sentence's first words
+        return _first_words(sentence, max_words)
     piece = sentence[start:end].strip().rstrip(",;:(")
     return ("… " if start > 0 else "") + piece + (" …" if end < len(sentence.rstrip()) - 1 else "")
 
@@ -1184,7 +1196,11 @@ class Answerer:
                 # Past the word budget, a sentence is shown from its clauses that hold the question's terms.
                 room = LEAD_WORDS if i <= first else max(CLAUSE_WORDS, ANSWER_WORDS - n_words)
                 if len(shown.split()) > room:
-                    shown = clause_window(shown, weights, room)
+                    # a definition's or a role's lead that opens on the notion keeps its opening: "à quoi sert la
+                    # CPAM ?" was answered "… maternité, paternité, invalidité, décès …", L. 211-1 without its
+                    # "Les caisses primaires d'assurance maladie assurent la prise en charge des frais de santé"
+                    opens = i == first and intent in OPENING_KEPT and introduces(sent, names)
+                    shown = clause_window(shown, weights, room, opening=opens)
             n_words += len(shown.split())
             parts.append(f"{shown} [{n}]")
         # the sentence an anaphoric lead refers to does not take the list's room

@@ -1567,3 +1567,27 @@ def test_a_role_question_holds_its_word_for_the_role_where_the_text_says_the_mis
     result = service.retriever.search("quel est le rôle du préfet ?")
     assert result.intent == "role" and service.answerer.coverage(result, result.hits[:3]) < 0.9
     assert not service.ask("quel est le rôle du préfet ?").answered
+
+
+def test_a_definition_or_role_lead_cut_to_its_room_keeps_its_opening():
+    """ "à quoi sert la CPAM ?" was answered "… maternité, paternité, invalidité, décès …": L. 211-1's long
+    sentence cut to the clauses that held most of the question's words, without "Les caisses primaires d'assurance
+    maladie assurent la prise en charge des frais de santé". A lead that opens on the notion asked about keeps its
+    opening; a sentence none of whose clauses holds a word of the question is shown from its opening too (a
+    list's item: "1° De négocier…", not the longest run of clauses that fits)."""
+    from assistant.answer import clause_window
+    from assistant.text import analyse
+
+    sentence = (
+        "Les caisses primaires d'assurance maladie assurent la prise en charge des frais de santé et le service des "
+        "prestations d'assurance maladie, maternité, paternité, invalidité, décès et d'accidents du travail, "
+        "l'attribution de la protection complémentaire en matière de santé, la gestion des dossiers, la tenue des "
+        "fichiers, la prévention et l'action sanitaire et sociale dans leur circonscription."
+    )
+    weights = {t: 1.0 for t in analyse("maternité invalidité décès")}
+    assert clause_window(sentence, weights, 20).startswith("… ")
+    kept = clause_window(sentence, weights, 20, opening=True)
+    assert kept.startswith("Les caisses primaires d'assurance maladie assurent") and kept.endswith(" …"), kept
+    assert len(kept.split()) <= 21
+    nothing = clause_window(sentence, {"licorne": 1.0}, 20)
+    assert nothing.startswith("Les caisses primaires"), nothing
