@@ -448,6 +448,16 @@ class Focus(NamedTuple):
 
 # the words that say a body's role: "rôle", "missions", "attributions" (analysed)
 ROLE_TERMS = frozenset(analyse("rôle missions attributions"))
+# a role said, as the search's cues read it, but not a mention of the body's missions ("L'ANSM exerce ses
+# missions…", "… des activités … se rapportant à ses missions", "pour l'exercice de ses missions")
+ROLE_SAID = re.compile(
+    SUBJECT_CUES["role"].pattern.replace(r"\bmissions?\b", r"(?<!ses )(?<!leurs )(?<!des )(?<!ces )\bmissions?\b")
+)
+
+
+def says_role(sentence: str, forms: list[str]) -> bool:
+    """The sentence's subject is the notion (one of ``forms``) and it says the notion's role."""
+    return opens_on(sentence, forms, ROLE_SAID, whole=True)
 
 
 class Answerer:
@@ -740,9 +750,9 @@ class Answerer:
         role_words = ROLE_TERMS & weights.keys() if result.intent == "role" and result.subject else set()
         forms = subject_forms(result.subject) if role_words else []
 
-        def says_role(chunk_id: str) -> list[bool]:
+        def role_said(chunk_id: str) -> list[bool]:
             text = self.index.chunks[chunk_id].text  # split as ``analysed_sentences`` is
-            return [opens_on(text[s:e], forms, SUBJECT_CUES["role"]) for s, e in sentences(text)]
+            return [says_role(text[s:e], forms) for s, e in sentences(text)]
 
         def with_alternatives(sentence_terms: set[str]) -> set[str]:
             return sentence_terms | {
@@ -752,7 +762,7 @@ class Answerer:
         def held(chunk_id: str) -> list[set[str]]:
             terms = [with_alternatives(x) for x in self.index.analysed_sentences(chunk_id)]
             if role_words:
-                terms = [x | role_words if said else x for x, said in zip(terms, says_role(chunk_id), strict=True)]
+                terms = [x | role_words if said else x for x, said in zip(terms, role_said(chunk_id), strict=True)]
             return terms
 
         return max((window_coverage(held(h.chunk.chunk_id), weights) for h in hits[:3]), default=0.0)
@@ -909,6 +919,11 @@ class Answerer:
         top_score = pool[0].score if pool else 0.0
         notes_count = ABOUT_FORCE.search(fold(asked)) is not None  # the question asks about entry into force
         about_decree = ABOUT_DECREE.search(fold(asked)) is not None  # ... or about a decree
+        # a role question's word for the role ("rôle", "missions") is said by a sentence whose subject is the notion
+        # and that says its role, as the evidence reads it (``coverage``): not by "La Haute Autorité de santé peut
+        # participer à des activités … se rapportant à ses missions" ("quelles sont les missions de la HAS ?")
+        role_words = ROLE_TERMS & weights.keys() if result.intent == "role" and result.subject and not lookup else set()
+        role_forms = subject_forms(result.subject) if role_words else []
         candidates = []  # (score, rank, start, hit, sentence text)
         for rank, hit in enumerate(pool):
             if not lookup and hit.score < 0.5 * top_score:
@@ -936,6 +951,9 @@ class Answerer:
                 if ORDER.search(fold(sent)):
                     continue  # an order to the assistant inside a document is never an answer (flagged in the sources)
                 toks = analysed[i]
+                if role_words:
+                    said = says_role(sent, role_forms)
+                    toks = toks | role_words if said else toks - role_words
                 # a term found elsewhere in the passage (or in what it is indexed under: its title, the
                 # acronym of a long form it spells out) half-counts, one of its last two headings counts in
                 # full: the sentence is read in its context

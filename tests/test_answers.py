@@ -1569,6 +1569,56 @@ def test_a_role_question_holds_its_word_for_the_role_where_the_text_says_the_mis
     assert not service.ask("quel est le rôle du préfet ?").answered
 
 
+def test_a_role_answer_leads_with_the_sentence_that_says_the_role_not_one_that_names_its_missions(tmp_path):
+    """ "quelles sont les missions de la HAS ?" was answered "La Haute Autorité de santé peut participer à des
+    activités de coopération internationale se rapportant à ses missions", which holds the question's word, before
+    L. 161-37's "La Haute Autorité de santé … est chargée de :". In a role question the word for the role counts in
+    the answer's sentences as in its evidence: for a sentence that says the notion's role, not for one that names
+    the body's missions in passing ("ses missions", "des missions")."""
+    files = {
+        "a.txt": "La commission des licornes peut participer à des rencontres internationales se rapportant à ses "
+        "missions.\n",
+        "b.txt": "La commission des licornes est chargée de recenser les griffons de la vallée et de tenir le "
+        "registre des troupeaux.\n",
+        **GRIFFONS,
+    }
+    service = service_over(tmp_path, files, min_coverage=0.3)
+    for question in (
+        "quelles sont les missions de la commission des licornes ?",
+        "missions de la commission des licornes ?",
+    ):
+        answer = service.ask(question)
+        assert answer.answered and answer.answer.startswith("La commission des licornes est chargée"), answer.answer
+    # a mention of the body's missions says no role, in the evidence either
+    from assistant.answer import says_role
+
+    forms = ["commission des licornes"]
+    assert not says_role("La commission des licornes exerce ses missions sous l'autorité du préfet.", forms)
+    assert says_role("La commission des licornes a pour missions de recenser les griffons.", forms)
+    assert says_role("La commission des licornes exerce les missions suivantes : recenser les griffons.", forms)
+    # past the point of an article's number: the CNAF's role is said after "l'article L. 200-2" (L. 223-1)
+    cnaf = (
+        "La caisse nationale des allocations familiales gère la branche mentionnée au 4° de l'article L. 200-2 et, à "
+        "cet effet, a pour rôle : 1° De veiller à l'équilibre financier de cette branche."
+    )
+    assert says_role(cnaf, ["caisse nationale des allocations familiales"])
+    # to the end of the main clause only: not a cue in the list it announces
+    assert not says_role(
+        "La commission des licornes n'est pas compétente pour : 1° Les griffons, qui ont pour mission de voler.", forms
+    )
+
+
+def test_a_question_that_opens_on_the_role_asks_about_the_notion_after_it():
+    """ "rôle de l'UNCAM ?" read "role de l'uncam" as its notion, so no sentence opened on it and its "a pour rôle"
+    (L. 182-2) was not read as saying the UNCAM's role."""
+    from assistant.retrieval import subject_names
+
+    assert subject_names("rôle de l'UNCAM ?", [], [])[0] == "uncam"
+    assert subject_names("missions des ARS ?", [], [])[0] == "ars"
+    assert subject_names("le rôle du conseil de surveillance ?", [], [])[0] == "conseil de surveillance"
+    assert subject_names("rôle d'une CPAM en deux mots ?", [], [])[0] == "cpam"
+
+
 def test_a_definition_or_role_lead_cut_to_its_room_keeps_its_opening():
     """ "à quoi sert la CPAM ?" was answered "… maternité, paternité, invalidité, décès …": L. 211-1's long
     sentence cut to the clauses that held most of the question's words, without "Les caisses primaires d'assurance
