@@ -1027,15 +1027,20 @@ class Answerer:
             # (stop 53) from first to second
             forms = subject_forms(names)
             best_any = max(c[0] for c in candidates)
-            candidates = [
-                (
-                    max(c[0] * SUBJECT_BOOST, best_any * 1.01)
-                    if opens_on(c[4], forms, SUBJECT_CUES[intent], OBJECT_CUES.get(intent))
-                    and c[0] >= SUBJECT_FLOOR * best_any
-                    else c[0],
-                    *c[1:],
-                )
+            said = [
+                c
                 for c in candidates
+                if opens_on(c[4], forms, SUBJECT_CUES[intent], OBJECT_CUES.get(intent), whole=True)
+                and c[0] >= SUBJECT_FLOOR * best_any
+            ]
+            # of a passage, the first sentence that says it: "Dans chaque région…, une agence régionale de santé a
+            # pour mission…" before L. 1431-1's later "Les agences régionales de santé contribuent au respect…"
+            firsts = {}
+            for c in sorted(said, key=lambda c: c[2]):
+                firsts.setdefault(c[3].chunk.chunk_id, c)
+            lead_ids = {id(c) for c in firsts.values()}
+            candidates = [
+                (max(c[0] * SUBJECT_BOOST, best_any * 1.01) if id(c) in lead_ids else c[0], *c[1:]) for c in candidates
             ]
         candidates.sort(key=lambda c: -c[0])
         if intent == "definition" and asks_definition(asked) and not lookup:

@@ -730,8 +730,11 @@ def opens_on(
     alternatives = "|".join(re.escape(n) for n in names)
     if acts_on is not None and re.search(rf"{acts_on.pattern}(?:{alternatives})(?!\w)", folded):
         return True
+    # with ``whole``, after where it applies too: "Dans chaque région et dans la collectivité de Corse, une agence
+    # régionale de santé a pour mission…" (L. 1431-1)
+    where = r"(?:dans chaque [^,.;:]{1,60},\s*)?" if whole else ""
     near_start = re.compile(
-        rf"(?:^|[.;:!?]\s+|\n\s*)(?:{PARAGRAPH_NUMBER})?((?:[^\s.;:!?]+\s+){{0,3}}?(?:[a-z]')?)(?:{alternatives})(?!\w)"
+        rf"(?:^|[.;:!?]\s+|\n\s*)(?:{PARAGRAPH_NUMBER})?{where}((?:[^\s.;:!?]+\s+){{0,3}}?(?:[a-z]')?)(?:{alternatives})(?!\w)"
     )  # "I.-Le conseil ...": a numbered paragraph opens as a sentence does
     # "Un centre de santé pluriprofessionnel universitaire est un centre de santé …" defines a kind of the
     # notion, not the notion ("c'est quoi un centre de santé ?")

@@ -1641,3 +1641,19 @@ def test_a_definition_or_role_lead_cut_to_its_room_keeps_its_opening():
     assert len(kept.split()) <= 21
     nothing = clause_window(sentence, {"licorne": 1.0}, 20)
     assert nothing.startswith("Les caisses primaires"), nothing
+
+
+def test_a_role_answer_leads_with_the_first_sentence_of_its_article_that_says_the_role(tmp_path):
+    """ "quel est le rôle de l'ARS ?" was answered "Les agences régionales de santé contribuent au respect de
+    l'objectif national de dépenses d'assurance maladie", a later sentence of L. 1431-1, whose opening "Dans chaque
+    région …, une agence régionale de santé a pour mission de définir…" is the answer: read after where it applies
+    ("Dans chaque région…,"), and of a passage the first sentence that says the role leads."""
+    text = (
+        "Dans chaque vallée et dans chaque forêt, une commission des licornes a pour mission de recenser les griffons "
+        "et de veiller sur leurs troupeaux. Les commissions des licornes contribuent au respect du calendrier des "
+        "transhumances.\n"
+    )
+    service = service_over(tmp_path, {"a.txt": text, **GRIFFONS}, min_coverage=0.3)
+    for question in ("quel est le rôle de la commission des licornes ?", "à quoi sert une commission des licornes ?"):
+        answer = service.ask(question)
+        assert answer.answered and answer.answer.startswith("Dans chaque vallée"), answer.answer
