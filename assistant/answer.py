@@ -325,6 +325,7 @@ def shown_whole(sentence: str) -> bool:
     return len(sentence.split()) <= ANTECEDENT_WORDS and sentence[-1] in ".;:!?»)"
 
 
+ANY = re.compile("")  # any sentence: ``opens_on`` with it reads only where the notion is
 # the intents whose lead sentence, when it opens on the notion asked about, is shown from its opening
 OPENING_KEPT = frozenset({"definition", "role"})
 LEAD_WORDS = 45  # the first sentence of an answer is shown whole up to this length
@@ -337,13 +338,14 @@ CLAUSE_WORDS = 12  # the shortest room given to a later sentence's clauses
 def clause_window(sentence: str, weights: dict[str, float], max_words: int, opening: bool = False) -> str:
     """The run of consecutive clauses of a long sentence (cut at , ; : and brackets) that holds the most of the
     question's weight within ``max_words`` words, with "…" where the sentence was cut; with ``opening``, a run
-    that starts where the sentence does (its subject and verb: what a definition or a role is said of)."""
+    that starts where the sentence does (its subject and verb: what a definition or a role is said of), as when
+    no run that fits holds a word of the question."""
     bounds = [m.span() for m in re.finditer(r"[^,;:()]+[,;:()]?", sentence)]
     if len(sentence.split()) <= max_words:
         return sentence
     if len(bounds) < 2:
         return _first_words(sentence, max_words)
-    best, best_span = -1.0, None
+    best, best_span, held = -1.0, None, 0.0
     for i in range(1 if opening else len(bounds)):
         for j in range(i, len(bounds)):
             start, end = bounds[i][0], bounds[j][1]
@@ -352,14 +354,14 @@ def clause_window(sentence: str, weights: dict[str, float], max_words: int, open
             if n > max_words:
                 break
             terms = set(analyse(piece))
-            score = sum(w for t, w in weights.items() if t in terms) + 0.001 * n
-            if score > best:
-                best, best_span = score, (start, end)
+            weight = sum(w for t, w in weights.items() if t in terms)
+            if weight + 0.001 * n > best:  # the longer of two runs that hold as much
+                best, best_span, held = weight + 0.001 * n, (start, end), weight
     if best_span is None:  # no clause is short enough: the sentence's first words, the rest in the citation
         return _first_words(sentence, max_words)
-    if not opening and best < 0.001 * (max_words + 1):
-        # no clause holds a word of the question: nothing to prefer to the opening ("Procéder à l'évaluation…",
-        # not the longest run that fits)
+    if not opening and not held:
+        # no run of clauses that fits holds a word of the question: nothing to prefer to the opening (a list's
+        # item "1° De négocier…", not the longest run that fits)
         return clause_window(sentence, weights, max_words, opening=True)
     start, end = best_span
     if opening and len(sentence[start:end].split()) < OPENING_SHARE * max_words:
@@ -448,11 +450,21 @@ class Focus(NamedTuple):
 
 # the words that say a body's role: "rôle", "missions", "attributions" (analysed)
 ROLE_TERMS = frozenset(analyse("rôle missions attributions"))
-# a role said, as the search's cues read it, but not a mention of the body's missions ("L'ANSM exerce ses
-# missions…", "… des activités … se rapportant à ses missions", "pour l'exercice de ses missions")
+# a sentence that says a body's role (folded), as the search's role cues do, but not one that names its missions in
+# passing ("L'ANSM exerce ses missions…", "… se rapportant à ses missions", "… ayant effectué une mission")
 ROLE_SAID = re.compile(
-    SUBJECT_CUES["role"].pattern.replace(r"\bmissions?\b", r"(?<!ses )(?<!leurs )(?<!des )(?<!ces )\bmissions?\b")
+    r"\b(?:a|ont) pour (?:missions?|objet|objectifs?|roles?)\b|\b(?:est|sont) chargee?s?\b|"
+    r"\b(?:exerce|exercent|assure|assurent|remplit|remplissent) (?:les|des) missions?\b|"
+    r"\bmissions? (?:suivantes|sont)\b|"
+    r"\bdefinit\b|\bveille|\bcontribue|\bconcourt\b"
 )
+
+
+def role_reading(result: SearchResult, weights: dict[str, float]) -> tuple[set[str], list[str]]:
+    """A role question's words for the role among ``weights``, and the forms of the notion whose role is asked;
+    nothing for another question."""
+    role_words = ROLE_TERMS & weights.keys() if result.intent == "role" and result.subject else set()
+    return role_words, subject_forms(result.subject) if role_words else []
 
 
 def says_role(sentence: str, forms: list[str]) -> bool:
@@ -747,8 +759,7 @@ class Answerer:
         # whose subject is the notion asked about and that says its role ("Les agences régionales de santé
         # contribuent…", "… a pour missions", "… est chargée de"); not by any "missions" ("L'ANSM exerce ses
         # missions" does not say the role of another agency).
-        role_words = ROLE_TERMS & weights.keys() if result.intent == "role" and result.subject else set()
-        forms = subject_forms(result.subject) if role_words else []
+        role_words, forms = role_reading(result, weights)
 
         def role_said(chunk_id: str) -> list[bool]:
             text = self.index.chunks[chunk_id].text  # split as ``analysed_sentences`` is
@@ -922,8 +933,13 @@ class Answerer:
         # a role question's word for the role ("rôle", "missions") is said by a sentence whose subject is the notion
         # and that says its role, as the evidence reads it (``coverage``): not by "La Haute Autorité de santé peut
         # participer à des activités … se rapportant à ses missions" ("quelles sont les missions de la HAS ?")
-        role_words = ROLE_TERMS & weights.keys() if result.intent == "role" and result.subject and not lookup else set()
-        role_forms = subject_forms(result.subject) if role_words else []
+        role_words, role_forms = role_reading(result, weights) if not lookup else (set(), [])
+        if role_words and not any(
+            says_role(h.chunk.text[s:e], role_forms) for h in pool for s, e in sentences(h.chunk.text)
+        ):
+            # none of the passages says the notion's role: the word is read as written (with none held, "quel est
+            # le rôle de la CPAM ?" was led by an item of the CNAM's list that names the caisses primaires)
+            role_words = set()
         candidates = []  # (score, rank, start, hit, sentence text)
         for rank, hit in enumerate(pool):
             if not lookup and hit.score < 0.5 * top_score:
@@ -1222,7 +1238,9 @@ class Answerer:
                     # a definition's or a role's lead that opens on the notion keeps its opening: "à quoi sert la
                     # CPAM ?" was answered "… maternité, paternité, invalidité, décès …", L. 211-1 without its
                     # "Les caisses primaires d'assurance maladie assurent la prise en charge des frais de santé"
-                    opens = i == first and intent in OPENING_KEPT and introduces(sent, names)
+                    opens = (
+                        i == first and intent in OPENING_KEPT and opens_on(sent, subject_forms(names), ANY, whole=True)
+                    )
                     shown = clause_window(shown, weights, room, opening=opens)
             n_words += len(shown.split())
             parts.append(f"{shown} [{n}]")

@@ -600,8 +600,9 @@ QUESTION_LEAD = re.compile(
     r"quel(?:le)? est (?:le role|la mission|la composition)"
     r" (?:des|du|de|d')|quelles? sont (?:les missions|les roles) (?:des|du|de|d')|qui preside|"
     r"de quoi (?:se compose|est compose[e]?)|comment est compose[e]?|qui siege (?:aux|au|a|dans)\b|"
-    # a question that opens on what it asks: "rôle de l'UNCAM ?", "missions des ARS ?"
-    r"(?:le |les )?(?:role|missions|attributions) (?:des|du|de la|de l'|d'une|d'un|de|d'))\s*"
+    # a question that opens on what it asks: "rôle de l'UNCAM ?", "missions des ARS ?" (a determiner after it: not
+    # "missions d'intérêt général", "missions de service public", notions of their own)
+    r"(?:le |les )?(?:roles?|missions?|attributions?) (?:des|du|de la|de l'|d'une|d'un))\s*"
 )
 
 
@@ -715,8 +716,9 @@ NOT_COMPLEMENT = re.compile(
 
 
 # where a sentence's main clause ends in folded text: its final point (not the one of an article's number, "l.
-# 200-2", "art. 4"), or the colon or semicolon before its list ("… n'est pas cumulable avec : 1° …")
-SENTENCE_END = re.compile(r"(?<!\b[a-z])(?<!\bart)\.(?!\w)|[;:]")
+# 200-2", "art. 4", "ii.", "cf.", "al."), or the colon or semicolon before its list ("… n'est pas cumulable
+# avec : 1° …")
+SENTENCE_END = re.compile(r"(?<!\b[a-z])(?<!\bart)(?<!\bcf)(?<!\bal)(?<!\bii)(?<!\biii)(?<!\biv)(?<!\bvi)\.(?!\w)|[;:]")
 FIRST_POINT = re.compile(r"\.")
 
 

@@ -1594,6 +1594,10 @@ def test_a_role_answer_leads_with_the_sentence_that_says_the_role_not_one_that_n
 
     forms = ["commission des licornes"]
     assert not says_role("La commission des licornes exerce ses missions sous l'autorité du préfet.", forms)
+    # nor an inspector's mission ("Le conseil de surveillance peut entendre tout membre … ayant effectué une
+    # mission…", L. 135-14, for "missions du conseil de surveillance ?" in the review)
+    assert not says_role("La commission des licornes peut entendre tout inspecteur ayant effectué une mission.", forms)
+    assert says_role("La commission des licornes exerce des missions de service public.", forms)
     assert says_role("La commission des licornes a pour missions de recenser les griffons.", forms)
     assert says_role("La commission des licornes exerce les missions suivantes : recenser les griffons.", forms)
     # past the point of an article's number: the CNAF's role is said after "l'article L. 200-2" (L. 223-1)
@@ -1619,7 +1623,7 @@ def test_a_question_that_opens_on_the_role_asks_about_the_notion_after_it():
     assert subject_names("rôle d'une CPAM en deux mots ?", [], [])[0] == "cpam"
 
 
-def test_a_definition_or_role_lead_cut_to_its_room_keeps_its_opening():
+def test_a_definition_or_role_lead_cut_to_its_room_keeps_its_opening(tmp_path):
     """ "à quoi sert la CPAM ?" was answered "… maternité, paternité, invalidité, décès …": L. 211-1's long
     sentence cut to the clauses that held most of the question's words, without "Les caisses primaires d'assurance
     maladie assurent la prise en charge des frais de santé". A lead that opens on the notion asked about keeps its
@@ -1639,8 +1643,16 @@ def test_a_definition_or_role_lead_cut_to_its_room_keeps_its_opening():
     kept = clause_window(sentence, weights, 20, opening=True)
     assert kept.startswith("Les caisses primaires d'assurance maladie assurent") and kept.endswith(" …"), kept
     assert len(kept.split()) <= 21
-    nothing = clause_window(sentence, {"licorne": 1.0}, 20)
-    assert nothing.startswith("Les caisses primaires"), nothing
+    # a list's item that holds none of the question's words is shown from its opening, in an answer
+    item = (
+        "1° De négocier et signer l'accord-cadre, les conventions, leurs avenants et annexes, et les accords et "
+        "contrats régissant les relations avec les professions de santé et les centres de santé ;"
+    )
+    text = "La commission des licornes a pour rôle :\n" + item + "\n2° De recenser les griffons.\n"
+    answer = service_over(tmp_path, {"a.txt": text, **GRIFFONS}, min_coverage=0.3).ask(
+        "quel est le rôle de la commission des licornes ?"
+    )
+    assert answer.answered and "- 1° De négocier et signer" in answer.answer, answer.answer
 
 
 def test_a_role_answer_leads_with_the_first_sentence_of_its_article_that_says_the_role(tmp_path):
