@@ -935,7 +935,10 @@ class Answerer:
         # participer à des activités … se rapportant à ses missions" ("quelles sont les missions de la HAS ?")
         role_words, role_forms = role_reading(result, weights) if not lookup else (set(), [])
         if role_words and not any(
-            says_role(h.chunk.text[s:e], role_forms) for h in pool for s, e in sentences(h.chunk.text)
+            says_role(h.chunk.text[s:e], role_forms)
+            for h in pool
+            if h.score >= 0.5 * top_score  # the passages whose sentences may answer (below)
+            for s, e in sentences(h.chunk.text)
         ):
             # none of the passages says the notion's role: the word is read as written (with none held, "quel est
             # le rôle de la CPAM ?" was led by an item of the CNAM's list that names the caisses primaires)
@@ -1043,10 +1046,13 @@ class Answerer:
             # (stop 53) from first to second
             forms = subject_forms(names)
             best_any = max(c[0] for c in candidates)
+            # a role as the answer reads it: not "dans le champ de leurs missions" (R. 1434-39 for "quel est le
+            # rôle du conseil territorial de santé ?" in the review)
+            said_cue = ROLE_SAID if intent == "role" else SUBJECT_CUES[intent]
             said = [
                 c
                 for c in candidates
-                if opens_on(c[4], forms, SUBJECT_CUES[intent], OBJECT_CUES.get(intent), whole=True)
+                if opens_on(c[4], forms, said_cue, OBJECT_CUES.get(intent), whole=True)
                 and c[0] >= SUBJECT_FLOOR * best_any
             ]
             # of a passage, the first sentence that says it: "Dans chaque région…, une agence régionale de santé a

@@ -602,7 +602,7 @@ QUESTION_LEAD = re.compile(
     r"de quoi (?:se compose|est compose[e]?)|comment est compose[e]?|qui siege (?:aux|au|a|dans)\b|"
     # a question that opens on what it asks: "rôle de l'UNCAM ?", "missions des ARS ?" (a determiner after it: not
     # "missions d'intérêt général", "missions de service public", notions of their own)
-    r"(?:le |les )?(?:roles?|missions?|attributions?) (?:des|du|de la|de l'|d'une|d'un))\s*"
+    r"(?:le |la |les )?(?:roles?|missions?|attributions?) (?:(?:des|du|de la|d'une|d'un)\b|de l'))\s*"
 )
 
 

@@ -1621,6 +1621,11 @@ def test_a_question_that_opens_on_the_role_asks_about_the_notion_after_it():
     assert subject_names("missions des ARS ?", [], [])[0] == "ars"
     assert subject_names("le rôle du conseil de surveillance ?", [], [])[0] == "conseil de surveillance"
     assert subject_names("rôle d'une CPAM en deux mots ?", [], [])[0] == "cpam"
+    assert subject_names("la mission de la HAS ?", [], [])[0] == "has"
+    # its determiner a whole word (the review: "d'unions" read "ions", "dudit" read "dit"); a notion of its own
+    assert subject_names("rôle d'Unicancer ?", [], [])[0] == "role d'unicancer"
+    assert subject_names("missions dudit conseil ?", [], [])[0] == "missions dudit conseil"
+    assert subject_names("missions d'intérêt général ?", [], [])[0] == "missions d'interet general"
 
 
 def test_a_definition_or_role_lead_cut_to_its_room_keeps_its_opening(tmp_path):
