@@ -85,7 +85,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
         (
             "role",
-            r"\brole\b|\bmissions?\b|\ba quoi (?:sert|servent)|\bsert a quoi|\bservent a quoi|\bcharge[es]? de\b|"
+            r"\broles?\b|\bmissions?\b|\ba quoi (?:sert|servent)|\bsert a quoi|\bservent a quoi|\bcharge[es]? de\b|"
             r"\bcompetences?\b|\battributions?\b|\bque fait\b|\bca sert\b|\bfonction de\b",
         ),
         ("sanction", r"\bsanction|\bpenalit|\bamende|\bpuni|\brisque[s-]|\bencour|\bpeine\b"),

@@ -59,6 +59,8 @@ from assistant.wordclass import carries_subject, subject_words
         ("mandat des membres du CTS durée", "duree"),
         ("qui sont les membres du CTS ?", "composition"),
         ("les membres de la CRSA ?", "composition"),
+        # the plural too: "rôles des ARS ?" was read as a definition, answered with what the ARS are
+        ("rôles des ARS ?", "role"),
         # ... but a clause opened by a preposition without a question word stays a yes / no
         ("Dès que l'arrêt de travail est terminé le salarié peut-il reprendre ?", "oui_non"),
         ("Pendant qu'elle est en congé maternité la salariée est-elle payée ?", "oui_non"),
