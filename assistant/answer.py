@@ -472,6 +472,12 @@ def says_role(sentence: str, forms: list[str]) -> bool:
     return opens_on(sentence, forms, ROLE_SAID, whole=True)
 
 
+def role_flags(text: str, forms: list[str]) -> list[bool]:
+    """For each sentence of ``text`` (split as ``sentences`` and ``Index.analysed_sentences`` split it), whether
+    it says the role of the notion (``says_role``)."""
+    return [says_role(text[s:e].strip(), forms) for s, e in sentences(text)]
+
+
 class Answerer:
     def __init__(self, index: Index, retriever: Retriever | None = None):
         self.index = index
@@ -761,10 +767,6 @@ class Answerer:
         # missions" does not say the role of another agency).
         role_words, forms = role_reading(result, weights)
 
-        def role_said(chunk_id: str) -> list[bool]:
-            text = self.index.chunks[chunk_id].text  # split as ``analysed_sentences`` is
-            return [says_role(text[s:e], forms) for s, e in sentences(text)]
-
         def with_alternatives(sentence_terms: set[str]) -> set[str]:
             return sentence_terms | {
                 t for t, alts in alternatives.items() if any(set(a) <= sentence_terms for a in alts)
@@ -773,7 +775,8 @@ class Answerer:
         def held(chunk_id: str) -> list[set[str]]:
             terms = [with_alternatives(x) for x in self.index.analysed_sentences(chunk_id)]
             if role_words:
-                terms = [x | role_words if said else x for x, said in zip(terms, role_said(chunk_id), strict=True)]
+                said = role_flags(self.index.chunks[chunk_id].text, forms)
+                terms = [x | role_words if flag else x for x, flag in zip(terms, said, strict=True)]
             return terms
 
         return max((window_coverage(held(h.chunk.chunk_id), weights) for h in hits[:3]), default=0.0)
@@ -934,12 +937,13 @@ class Answerer:
         # and that says its role, as the evidence reads it (``coverage``): not by "La Haute Autorité de santé peut
         # participer à des activités … se rapportant à ses missions" ("quelles sont les missions de la HAS ?")
         role_words, role_forms = role_reading(result, weights) if not lookup else (set(), [])
-        if role_words and not any(
-            says_role(h.chunk.text[s:e], role_forms)
-            for h in pool
-            if h.score >= 0.5 * top_score  # the passages whose sentences may answer (below)
-            for s, e in sentences(h.chunk.text)
-        ):
+        # of each passage whose sentences may answer (below), which of its sentences say the role
+        said_in = (
+            {h.chunk.chunk_id: role_flags(h.chunk.text, role_forms) for h in pool if h.score >= 0.5 * top_score}
+            if role_words
+            else {}
+        )
+        if not any(any(flags) for flags in said_in.values()):
             # none of the passages says the notion's role: the word is read as written (with none held, "quel est
             # le rôle de la CPAM ?" was led by an item of the CNAM's list that names the caisses primaires)
             role_words = set()
@@ -971,8 +975,7 @@ class Answerer:
                     continue  # an order to the assistant inside a document is never an answer (flagged in the sources)
                 toks = analysed[i]
                 if role_words:
-                    said = says_role(sent, role_forms)
-                    toks = toks | role_words if said else toks - role_words
+                    toks = toks | role_words if said_in[hit.chunk.chunk_id][i] else toks - role_words
                 # a term found elsewhere in the passage (or in what it is indexed under: its title, the
                 # acronym of a long form it spells out) half-counts, one of its last two headings counts in
                 # full: the sentence is read in its context

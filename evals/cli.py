@@ -175,8 +175,8 @@ def tune(questions, index, weights, save, if_needed):
             f"réglez sur les jeux de dev (evals/{', '.join(p.name for p in DEV_SETS)})"
         )
     base = None
+    settings = Settings.of(index)
     if if_needed:
-        settings = Settings.of(index)
         stored = read_calibration(Path(settings.index))
         # What a tune stores now and the stored calibration lacks: the dense weight of an index whose vectors have
         # come since (tuned while they were pending), the dense closeness of one tuned before it existed (stop 54).
@@ -184,14 +184,14 @@ def tune(questions, index, weights, save, if_needed):
         holds = calibration_holds(stored, settings.embedding_model)
         lacks = [k for k in TUNED_WITH_VECTORS if k not in (stored.get("settings") or {})] if holds else []
         if lacks:
-            base = Service(Settings.of(index), follow=False)
+            base = Service(settings, follow=False)
             lacks = [] if base.index.vectors_pending else lacks
         if holds and not lacks:
             click.echo(f"calibration déjà mesurée avec {settings.embedding_model} : rien à refaire")
             return
         if lacks:
             click.echo(f"calibration sans {', '.join(lacks)} : mesurée à nouveau")
-    base = base or Service(Settings.of(index), follow=False)
+    base = base or Service(settings, follow=False)
     pending = base.index.vectors_pending
     qs = [q for path in questions for q in load_questions(path)]
     texts = index_texts(base.index)
