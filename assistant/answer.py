@@ -368,8 +368,28 @@ def clause_window(sentence: str, weights: dict[str, float], max_words: int, open
         # the opening clauses say too little ("Les caisses primaires … et les caisses d'assurance retraite …"):
         # the sentence's first words
         return _first_words(sentence, max_words)
+    if len(sentence[start:end].split()) < FRAGMENT_WORDS <= max_words:
+        # a clause too short to say anything alone ("… MSP) …", the only one that fits between two long ones):
+        # the words around it, within the room
+        start, end = word_window(sentence, start, end, max_words)
     piece = sentence[start:end].strip().rstrip(",;:(")
     return ("… " if start > 0 else "") + piece + (" …" if end < len(sentence.rstrip()) - 1 else "")
+
+
+FRAGMENT_WORDS = 6  # a run of clauses shorter than this is widened to the words around it
+
+
+def word_window(sentence: str, start: int, end: int, max_words: int) -> tuple[int, int]:
+    """The span of ``max_words`` words of ``sentence`` around its span ``start``-``end``: as many words before it
+    as after, those the sentence lacks on one side taken on the other."""
+    words = [m.span() for m in re.finditer(r"\S+", sentence)]
+    first = next(k for k, (a, b) in enumerate(words) if b > start)
+    last = max(k for k, (a, b) in enumerate(words) if a < end)
+    spare = max_words - (last - first + 1)
+    before = min(first, spare // 2)
+    after = min(len(words) - 1 - last, spare - before)
+    before = min(first, spare - after)
+    return words[first - before][0], words[last + after][1]
 
 
 def _first_words(sentence: str, max_words: int) -> str:

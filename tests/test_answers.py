@@ -1674,3 +1674,29 @@ def test_a_role_answer_leads_with_the_first_sentence_of_its_article_that_says_th
     for question in ("quel est le rôle de la commission des licornes ?", "à quoi sert une commission des licornes ?"):
         answer = service.ask(question)
         assert answer.answered and answer.answer.startswith("Dans chaque vallée"), answer.answer
+
+
+def test_a_clause_too_short_to_say_anything_is_shown_with_the_words_around_it():
+    """A later sentence of an answer was shown as "… MSP) …" or "… PPRGDRESS) …": the one run of clauses that held
+    the question's word and fitted between two long ones was a bracket. A run of fewer than ``FRAGMENT_WORDS``
+    words is widened to the words around it, within the room; a run long enough is left as it is."""
+    from assistant.answer import FRAGMENT_WORDS, clause_window
+    from assistant.text import analyse
+
+    sentence = (
+        "Le médecin signataire du contrat de début d'exercice mentionné au présent article et installé dans une zone "
+        "caractérisée par une offre de soins insuffisante (MSP) exerce son activité au sein d'une équipe de soins "
+        "primaires ou d'une communauté professionnelle territoriale de santé selon des modalités fixées par arrêté."
+    )
+    weights = {t: 1.0 for t in analyse("MSP")}
+    shown = clause_window(sentence, weights, 12)
+    body = shown.strip("… ").split()
+    assert "(MSP)" in body and FRAGMENT_WORDS <= len(body) <= 12, shown
+    assert shown.startswith("… ") and shown.endswith(" …")
+    assert "insuffisante (MSP) exerce" in shown  # the words on both sides of the bracket
+    # at the sentence's end, the words before it fill the room
+    tail = clause_window(sentence + " (CPTS)", {t: 1.0 for t in analyse("CPTS")}, 12)
+    assert tail.startswith("… ") and tail.rstrip().endswith("(CPTS)") and len(tail.strip("… ").split()) == 12, tail
+    # a run long enough is not widened
+    weights = {t: 1.0 for t in analyse("équipe de soins primaires")}
+    assert clause_window(sentence, weights, 30).count("(MSP)") == 0
