@@ -1254,10 +1254,16 @@ class Answerer:
         used: dict[str, list[str]] = {}
         parts = []
         n_words = 0
-        for i, (_score, _rank, _start, hit, sent) in enumerate(chosen):
+        for i, (_score, _rank, start, hit, sent) in enumerate(chosen):
             n = numbers.setdefault(hit.chunk.chunk_id, len(numbers) + 1)
             shown = _display_sentence(sent, hit.chunk.locator)
             used.setdefault(hit.chunk.chunk_id, []).append(shown)  # the whole sentence stays in the citation
+            listed = enumerated_items(hit.chunk.text, start) if i > first and not plain_lookup else []
+            if listed:
+                # a later sentence that announces a list says nothing without it ("L'agence a pour missions :"):
+                # its first item follows it, the others are in the cited passage
+                used[hit.chunk.chunk_id].append(listed[0])
+                shown = f"{shown} {listed[0]}" + (" …" if len(listed) > 1 else "")
             if i == first and shape == "fact" and not items:
                 shown = fact_clause(shown, intent, kind)
             elif not plain_lookup:

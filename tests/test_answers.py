@@ -1700,3 +1700,22 @@ def test_a_clause_too_short_to_say_anything_is_shown_with_the_words_around_it():
     # a run long enough is not widened
     weights = {t: 1.0 for t in analyse("équipe de soins primaires")}
     assert clause_window(sentence, weights, 30).count("(MSP)") == 0
+
+
+def test_a_later_sentence_that_announces_a_list_is_shown_with_its_first_item(tmp_path):
+    """ "Santé publique France ça fait quoi au juste ?" ended on "L'agence a pour missions : [2]", "le SRS il sert a
+    quoi" on "I.-Le schéma régional de santé : [1]": a sentence after the answer's lead that announces a list said
+    nothing without it. Its first item follows it, "…" says that more are in the cited passage, and the item is
+    in the citation's sentences."""
+    text = (
+        "Le conseil des licornes est une instance consultative placée auprès du ministre chargé des licornes.\n\n"
+        "Le conseil des licornes a pour missions :\n\n1° De conseiller le ministre sur les écuries ;\n\n"
+        "2° D'évaluer les crinières des licornes.\n"
+    )
+    answer = service_over(tmp_path, {"a.txt": text, **GRIFFONS}, min_coverage=0.2).ask(
+        "c'est quoi le conseil des licornes ?"
+    )
+    assert answer.answered and answer.answer.startswith("Le conseil des licornes est une instance"), answer.answer
+    assert "a pour missions : 1° De conseiller le ministre sur les écuries ; … [1]" in answer.answer, answer.answer
+    assert "2° D'évaluer" not in answer.answer
+    assert any("1° De conseiller" in s for s in answer.citations[0].sentences), answer.citations[0].sentences
