@@ -52,9 +52,9 @@ from assistant.retrieval import (
     subject_forms,
     window_coverage,
 )
-from assistant.text import PARAGRAPH_NUMBER, analyse, fold, is_number_term, is_stopword, sentences
+from assistant.text import PARAGRAPH_NUMBER, analyse, analysed_words, fold, is_number_term, is_stopword, sentences
 from assistant.verify import ORDER, check
-from assistant.wordclass import common_folded, french_zipf, subject_words, written_names
+from assistant.wordclass import common_folded, french_zipf, speech_word, subject_words, written_names
 
 NO_ANSWER = (
     "Je n'ai pas trouvé de réponse à cette question dans le corpus. Voici les passages les plus proches, à vérifier :"
@@ -944,6 +944,11 @@ class Answerer:
     def _compose(self, question, result, hits, lookup, t0, t, best_cov) -> Answer:
         asked = result.question  # as searched: chat spellings spelled out ("cmb" is "combien")
         terms = list(dict.fromkeys(result.terms + analyse(" ".join(result.acronyms))))
+        # the asker's speech ("puis-je", "je voulais savoir") chooses no sentence: "puis" of "puis-je" weighed as a
+        # rare word in any sentence that says "puis"
+        speech = {t for w, t in analysed_words(result.question) if speech_word(w)}
+        if speech and any(x not in speech for x in terms):
+            terms = [x for x in terms if x not in speech]
         if lookup:
             terms = [x for x in terms if x not in LOOKUP_NOISE and not is_number_term(x)]
         weights = {x: self.index.lexical.idf(x) for x in terms}

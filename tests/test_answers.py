@@ -1719,3 +1719,26 @@ def test_a_later_sentence_that_announces_a_list_is_shown_with_its_first_item(tmp
     assert "a pour missions : 1° De conseiller le ministre sur les écuries ; … [1]" in answer.answer, answer.answer
     assert "2° D'évaluer" not in answer.answer
     assert any("1° De conseiller" in s for s in answer.citations[0].sentences), answer.citations[0].sentences
+
+
+def test_the_askers_speech_chooses_no_sentence(tmp_path):
+    """ "Puis-je … ?": "puis" weighed as a rare word in the answer's choice of sentences, so a sentence that says
+    "puis" (then) joined the answer for it. The asker's speech (``wordclass.SPEECH``: "puis-je", "je voulais
+    savoir", "bonjour") chooses no sentence; the search and the evidence still read it."""
+    files = {
+        "a.txt": "Le pharmacien délivre les médicaments sans ordonnance dans les cas prévus par décret.\n",
+        "b.txt": "Le pharmacien vérifie l'ordonnance, puis il la transmet au médecin traitant.\n",
+        **GRIFFONS,
+    }
+    service = service_over(tmp_path, files, min_coverage=0.2)
+    answer = service.ask("Puis-je, en tant que pharmacien, délivrer des médicaments sans ordonnance ?")
+    assert answer.answered and answer.answer.startswith("Le pharmacien délivre"), answer.answer
+    assert "puis il la transmet" not in answer.answer, answer.answer
+    # a question asked of that sentence's other words still gets it
+    answer = service.ask("Le pharmacien vérifie l'ordonnance puis la transmet à qui ?")
+    assert answer.answered and "puis il la transmet" in answer.answer, answer.answer
+    from assistant.wordclass import speech_word
+
+    assert speech_word("Puis") and speech_word("êtes") and speech_word("voulais") and speech_word("Bonjour")
+    # a name in capitals is no speech ("VA", the trade's "ES"), nor the noun "pouvoir"
+    assert not speech_word("VA") and not speech_word("ES") and not speech_word("pouvoir")
