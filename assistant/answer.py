@@ -376,6 +376,7 @@ def clause_window(sentence: str, weights: dict[str, float], max_words: int, open
     return ("… " if start > 0 else "") + piece + (" …" if end < len(sentence.rstrip()) - 1 else "")
 
 
+REPEALED = re.compile(r"\S+\s*\(?abrog", re.I)  # an item repealed: "1° (Abrogé)", "2° Abrogé ;"
 FRAGMENT_WORDS = 6  # a run of clauses shorter than this is widened to the words around it
 
 
@@ -1263,12 +1264,9 @@ class Answerer:
             n = numbers.setdefault(hit.chunk.chunk_id, len(numbers) + 1)
             shown = _display_sentence(sent, hit.chunk.locator)
             used.setdefault(hit.chunk.chunk_id, []).append(shown)  # the whole sentence stays in the citation
+            # a later sentence that announces a list says nothing without it ("L'agence a pour missions :"): its first
+            # item follows it, from its opening and within what room is left, the others are in the cited passage
             listed = enumerated_items(hit.chunk.text, start) if i > first and not plain_lookup else []
-            if listed:
-                # a later sentence that announces a list says nothing without it ("L'agence a pour missions :"):
-                # its first item follows it, the others are in the cited passage
-                used[hit.chunk.chunk_id].append(listed[0])
-                shown = f"{shown} {listed[0]}" + (" …" if len(listed) > 1 else "")
             if i == first and shape == "fact" and not items:
                 shown = fact_clause(shown, intent, kind)
             elif not plain_lookup:
@@ -1282,6 +1280,14 @@ class Answerer:
                         i == first and intent in OPENING_KEPT and opens_on(sent, subject_forms(names), ANY, whole=True)
                     )
                     shown = clause_window(shown, weights, room, opening=opens)
+            shown_items = [x for x in listed if not REPEALED.match(x)][:1]  # not "1° (Abrogé)"
+            if shown_items:
+                used[hit.chunk.chunk_id].append(shown_items[0])
+                left = max(CLAUSE_WORDS, ANSWER_WORDS - n_words - len(shown.split()))
+                item = clause_window(shown_items[0], weights, left, opening=True)
+                head = shown.rstrip()  # its colon, which a cut leaves out ("… les contraceptifs …, si :")
+                head += "" if head.endswith((":", "…")) else " :"
+                shown = f"{head} {item}" + (" …" if len(listed) > 1 and not item.endswith("…") else "")
             n_words += len(shown.split())
             parts.append(f"{shown} [{n}]")
         # the sentence an anaphoric lead refers to does not take the list's room

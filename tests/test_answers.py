@@ -1719,6 +1719,29 @@ def test_a_later_sentence_that_announces_a_list_is_shown_with_its_first_item(tmp
     assert "a pour missions : 1° De conseiller le ministre sur les écuries ; … [1]" in answer.answer, answer.answer
     assert "2° D'évaluer" not in answer.answer
     assert any("1° De conseiller" in s for s in answer.citations[0].sentences), answer.citations[0].sentences
+    # after a long lead, the item is cut to the room left, from its opening: it was cut with its announcement
+    # ("Le dispositif d'appui à la coordination des parcours de santé complexes …" at the full codes, no item)
+    lead = (
+        "Le conseil des licornes est une instance consultative placée auprès du ministre chargé des licornes, qui "
+        "rend des avis sur les écuries, les crinières, les sabots, les soigneurs, les dotations annuelles et les "
+        "programmes régionaux de protection des licornes et des griffons sauvages ou domestiqués."
+    )
+    item = (
+        "1° De conseiller le ministre sur les écuries régionales, sur leurs dotations annuelles, sur les "
+        "programmes de formation des soigneurs et sur les règles de protection des crinières ;"
+    )
+    text = f"{lead}\n\nLe conseil des licornes a pour missions :\n\n{item}\n\n2° D'évaluer les crinières.\n"
+    answer = service_over(tmp_path / "long", {"a.txt": text, **GRIFFONS}, min_coverage=0.2).ask(
+        "c'est quoi le conseil des licornes ?"
+    )
+    assert answer.answered and "a pour missions : 1° De conseiller le ministre" in answer.answer, answer.answer
+    assert answer.answer.rstrip().endswith("… [1]"), answer.answer
+    # a repealed item is not the one shown ("Ces conventions … 1° (Abrogé) …")
+    text = text.replace("1° De conseiller", "1° (Abrogé) ;\n\n2° De conseiller").replace("2° D'évaluer", "3° D'évaluer")
+    answer = service_over(tmp_path / "repealed", {"a.txt": text, **GRIFFONS}, min_coverage=0.2).ask(
+        "c'est quoi le conseil des licornes ?"
+    )
+    assert "a pour missions : 2° De conseiller le ministre" in answer.answer, answer.answer
 
 
 def test_the_askers_speech_chooses_no_sentence(tmp_path):
