@@ -376,7 +376,8 @@ def clause_window(sentence: str, weights: dict[str, float], max_words: int, open
     return ("… " if start > 0 else "") + piece + (" …" if end < len(sentence.rstrip()) - 1 else "")
 
 
-REPEALED = re.compile(r"\S+\s*\(?abrog", re.I)  # an item repealed: "1° (Abrogé)", "2° Abrogé ;"
+# an item repealed: "1° (Abrogé)", "2° Abrogé ;", "I. - Abrogé", "3° (Alinéa abrogé)"; not "1° Abrogation de…"
+REPEALED = re.compile(r"\S+\s*(?:[-–]\s*)?[(\[]?\s*(?:alin[ée]a\s+)?abrog[ée]e?s?\b", re.I)
 FRAGMENT_WORDS = 6  # a run of clauses shorter than this is widened to the words around it
 
 
@@ -386,7 +387,7 @@ def word_window(sentence: str, start: int, end: int, max_words: int) -> tuple[in
     words = [m.span() for m in re.finditer(r"\S+", sentence)]
     first = next(k for k, (a, b) in enumerate(words) if b > start)
     last = max(k for k, (a, b) in enumerate(words) if a < end)
-    spare = max_words - (last - first + 1)
+    spare = max(0, max_words - (last - first + 1))
     before = min(first, spare // 2)
     after = min(len(words) - 1 - last, spare - before)
     before = min(first, spare - after)
@@ -947,7 +948,9 @@ class Answerer:
         terms = list(dict.fromkeys(result.terms + analyse(" ".join(result.acronyms))))
         # the asker's speech ("puis-je", "je voulais savoir") chooses no sentence: "puis" of "puis-je" weighed as a
         # rare word in any sentence that says "puis"
-        speech = {t for w, t in analysed_words(result.question) if speech_word(w)}
+        read = analysed_words(result.question)
+        # ... but a term that a word of the question's subject gives too stays ("fériés" and "fera" stem alike)
+        speech = {t for w, t in read if speech_word(w)} - {t for w, t in read if not speech_word(w)}
         if speech and any(x not in speech for x in terms):
             terms = [x for x in terms if x not in speech]
         if lookup:
@@ -1280,14 +1283,16 @@ class Answerer:
                         i == first and intent in OPENING_KEPT and opens_on(sent, subject_forms(names), ANY, whole=True)
                     )
                     shown = clause_window(shown, weights, room, opening=opens)
-            shown_items = [x for x in listed if not REPEALED.match(x)][:1]  # not "1° (Abrogé)"
-            if shown_items:
-                used[hit.chunk.chunk_id].append(shown_items[0])
+            # not "1° (Abrogé)", nor an item the answer already says (its lead may be that item)
+            k = next((k for k, x in enumerate(listed) if not REPEALED.match(x)), None)
+            if k is not None and " ".join(listed[k].split()) not in said:
+                used[hit.chunk.chunk_id].append(listed[k])
                 left = max(CLAUSE_WORDS, ANSWER_WORDS - n_words - len(shown.split()))
-                item = clause_window(shown_items[0], weights, left, opening=True)
+                item = clause_window(listed[k], weights, left, opening=True)
                 head = shown.rstrip()  # its colon, which a cut leaves out ("… les contraceptifs …, si :")
                 head += "" if head.endswith((":", "…")) else " :"
-                shown = f"{head} {item}" + (" …" if len(listed) > 1 and not item.endswith("…") else "")
+                more = any(not REPEALED.match(x) for x in listed[k + 1 :])
+                shown = f"{head} {item}" + (" …" if more and not item.endswith("…") else "")
             n_words += len(shown.split())
             parts.append(f"{shown} [{n}]")
         # the sentence an anaphoric lead refers to does not take the list's room

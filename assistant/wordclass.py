@@ -68,10 +68,10 @@ devront devrait devraient faut faudra faudrait veut veux veulent voulez voudrait
 # "peux-tu", "êtes-vous", "je voulais savoir", "ça veut dire"), greetings and thanks. They choose no sentence of
 # an answer (``Answerer._compose``): "puis" of "puis-je" weighed as a rare word in any sentence that says "puis".
 # The search and the evidence still read them (left out of both and calibrated again at stop 57, unanswerable
-# questions told in speech were answered: their words had counted against them). Folded; "es" is not listed
-# (the trade's "ES").
+# questions told in speech were answered: their words had counted against them). Folded; not "es" (the trade's
+# "ES") nor "sommes" (the sums due: "les sommes indûment versées").
 SPEECH = frozenset(
-    """suis sommes etes serai seras sera serons serez seront serais serait serions seriez seraient sois soyons
+    """suis etes serai seras sera serons serez seront serais serait serions seriez seraient sois soyons
 soyez soient etions etiez fus fut furent
 avons avez aurai auras aura aurons aurez auront aurais aurait aurions auriez auraient eue eues eus eut
 peux pouvons pouvez pourrai pourras pourra pourrons pourrez pourront pourrais pourrait pourrions pourriez

@@ -1697,9 +1697,12 @@ def test_a_clause_too_short_to_say_anything_is_shown_with_the_words_around_it():
     # at the sentence's end, the words before it fill the room
     tail = clause_window(sentence + " (CPTS)", {t: 1.0 for t in analyse("CPTS")}, 12)
     assert tail.startswith("… ") and tail.rstrip().endswith("(CPTS)") and len(tail.strip("… ").split()) == 12, tail
-    # a run long enough is not widened
+    # a run long enough is not widened: the clauses that hold the question's words, as they were
     weights = {t: 1.0 for t in analyse("équipe de soins primaires")}
-    assert clause_window(sentence, weights, 30).count("(MSP)") == 0
+    assert clause_window(sentence, weights, 30) == (
+        "… MSP) exerce son activité au sein d'une équipe de soins primaires ou d'une communauté professionnelle "
+        "territoriale de santé selon des modalités fixées par arrêté."
+    )
 
 
 def test_a_later_sentence_that_announces_a_list_is_shown_with_its_first_item(tmp_path):
@@ -1742,6 +1745,27 @@ def test_a_later_sentence_that_announces_a_list_is_shown_with_its_first_item(tmp
         "c'est quoi le conseil des licornes ?"
     )
     assert "a pour missions : 2° De conseiller le ministre" in answer.answer, answer.answer
+    # "…" only where an item follows the one shown (a repealed one does not count)
+    text = (
+        "Le conseil des licornes est une instance consultative placée auprès du ministre chargé des licornes.\n\n"
+        "Le conseil des licornes a pour missions :\n\n1° (Abrogé) ;\n\n2° De conseiller le ministre.\n"
+    )
+    answer = service_over(tmp_path / "last", {"a.txt": text, **GRIFFONS}, min_coverage=0.2).ask(
+        "c'est quoi le conseil des licornes ?"
+    )
+    assert "a pour missions : 2° De conseiller" in answer.answer and not answer.answer.rstrip().endswith("… [1]"), (
+        answer.answer
+    )
+    # an item the answer already says (its lead) is not said again after its announcement
+    text = (
+        "Le conseil des licornes est une instance consultative placée auprès du ministre chargé des licornes.\n\n"
+        "Le conseil des licornes a pour missions :\n\n1° De contrôler les écuries des licornes et les soigneurs des "
+        "écuries ;\n\n2° D'évaluer les crinières.\n"
+    )
+    answer = service_over(tmp_path / "twice", {"a.txt": text, **GRIFFONS}, min_coverage=0.2).ask(
+        "comment le conseil des licornes contrôle les écuries et les soigneurs ?"
+    )
+    assert answer.answered and answer.answer.count("De contrôler les écuries") == 1, answer.answer
 
 
 def test_the_askers_speech_chooses_no_sentence(tmp_path):
@@ -1763,5 +1787,16 @@ def test_the_askers_speech_chooses_no_sentence(tmp_path):
     from assistant.wordclass import speech_word
 
     assert speech_word("Puis") and speech_word("êtes") and speech_word("voulais") and speech_word("Bonjour")
-    # a name in capitals is no speech ("VA", the trade's "ES"), nor the noun "pouvoir"
+    # a name in capitals is no speech ("VA", the trade's "ES"), nor the noun "pouvoir", nor "sommes" (the sums due)
     assert not speech_word("VA") and not speech_word("ES") and not speech_word("pouvoir")
+    assert not speech_word("sommes")
+    # a term that a word of the subject gives too still chooses: "fera" is speech, "fériés" (the same stem) is not
+    files = {
+        "a.txt": "La garde est assurée les jours fériés par les médecins de la commune.\n",
+        "b.txt": "La garde est assurée par les médecins de la commune selon un tableau annuel.\n",
+        **GRIFFONS,
+    }
+    answer = service_over(tmp_path / "feries", files, min_coverage=0.2).ask(
+        "qui fera la garde de la commune les jours fériés ?"
+    )
+    assert answer.answered and answer.answer.startswith("La garde est assurée les jours fériés"), answer.answer
