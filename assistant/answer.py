@@ -1081,7 +1081,7 @@ class Answerer:
             # a role as the answer reads it: not "dans le champ de leurs missions" (R. 1434-39 for "quel est le
             # rôle du conseil territorial de santé ?" in the review)
             said_cue = ROLE_SAID if intent == "role" else SUBJECT_CUES[intent]
-            said = [
+            saying = [
                 c
                 for c in candidates
                 if opens_on(c[4], forms, said_cue, OBJECT_CUES.get(intent), whole=True)
@@ -1090,7 +1090,7 @@ class Answerer:
             # of a passage, the first sentence that says it: "Dans chaque région…, une agence régionale de santé a
             # pour mission…" before L. 1431-1's later "Les agences régionales de santé contribuent au respect…"
             firsts = {}
-            for c in sorted(said, key=lambda c: c[2]):
+            for c in sorted(saying, key=lambda c: c[2]):
                 firsts.setdefault(c[3].chunk.chunk_id, c)
             lead_ids = {id(c) for c in firsts.values()}
             candidates = [
@@ -1269,7 +1269,8 @@ class Answerer:
             used.setdefault(hit.chunk.chunk_id, []).append(shown)  # the whole sentence stays in the citation
             # a later sentence that announces a list says nothing without it ("L'agence a pour missions :"): its first
             # item follows it, from its opening and within what room is left, the others are in the cited passage
-            listed = enumerated_items(hit.chunk.text, start) if i > first and not plain_lookup else []
+            announces_list = i > first and not plain_lookup and sent.rstrip().endswith(":")
+            listed = enumerated_items(hit.chunk.text, start) if announces_list else []
             if i == first and shape == "fact" and not items:
                 shown = fact_clause(shown, intent, kind)
             elif not plain_lookup:
