@@ -69,6 +69,7 @@ TYPE_LABEL = {
     "part": "de pourcentage ni de part",
     "date": "de date",
     "quand": "de date",
+    "frequence": "de fréquence",
     "nom": "de nom",
     "adresse": "d'adresse",
     "telephone": "de numéro de téléphone",
@@ -1135,7 +1136,7 @@ class Answerer:
                 # "Chaque organisme … délivre une carte Vitale" says who delivers it, naming no authority
                 or (intent == "qui" and acts_on_asked(asked, sentence))
                 # "à quelle fréquence ?": "une fois par an"; "à partir de quand ?": a date
-                or (kind in ("quand", "date") and has_type(sentence, kind))
+                or (kind in ("quand", "frequence", "date") and has_type(sentence, kind))
             )
 
         if intent in MUST_HOLD:
@@ -1160,14 +1161,14 @@ class Answerer:
                 )
                 return self._refusal(question, result, hits, text, t0, t, best_cov)
         years = [] if lookup else YEAR.findall(asked)
-        if years and (kind in ("nombre", "argent", "date", "quand") or intent == "montant"):
+        if years and (kind in ("nombre", "argent", "date", "quand", "frequence") or intent == "montant"):
             # "le montant du FIR en 2023", "combien de CPTS fin 2019", "le plan 2023-2025 adopté quand ?": the
             # passage must be about that year, not give the figure or the date of another one. A number's year may
             # be in the passage's text, title or date; a date's only in its text (a document dated 2019 does not
             # date the adoption of the 2019 plan). Dates since stop 38: `dev_agents` refusal_accuracy +0.05 on
             # each index with the money type's, nothing lost (tried before the answer types were stricter, it had
             # cost questions.jsonl an answer on each index).
-            text_only = kind in ("date", "quand")
+            text_only = kind in ("date", "quand", "frequence")
             candidates = [c for c in candidates if all(self.names_year(c[3].chunk, y, text_only) for y in years)]
             # ... nor a sentence that dates its own figure in another year ("131 contrats signés de CPTS au 17 juin
             # 2021" does not answer "combien de CPTS en 2019 ?"); a period asked ("sur 2017-2021") holds its years

@@ -3,8 +3,9 @@ sentence has one.
 
 A documented rule, no model: "combien", "quel montant", "délai", "how many" expect a number; what one pays or is
 paid ("ça coûte combien", "quel est le salaire de", "je suis remboursé combien") a sum of money or a share;
-"quand", "depuis quand", "en quelle année", "when" expect a date; "comment s'appelle", "who is the current"
-expect a name. An answer whose sentences hold no such thing is refused rather than given.
+"quand", "depuis quand", "en quelle année", "when" expect a date; "à quelle fréquence", "à quel rythme" a
+frequency; "comment s'appelle", "who is the current" expect a name. An answer whose sentences hold no such thing is
+refused rather than given.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ EXPECTS = [
             re.I,
         ),
     ),
-    # "à quelle fréquence se réunit-il ?": a frequency or a time limit answers it, as it answers a bare "quand"
-    ("quand", re.compile(r"\bquelle (?:frequence|periodicite)\b", re.I)),
+    # "à quelle fréquence (à quel rythme) se réunit-il ?": a frequency or a time limit answers it, as it answers a
+    # bare "quand", and so does a frequency's adjective ("une évaluation annuelle"), which does not answer "quand"
+    ("frequence", re.compile(r"\bquelle (?:frequence|periodicite|cadence)\b|\bquel rythme\b", re.I)),
     # "quand" asks for a date when it is the question word ("quand a-t-elle été créée ?", "depuis quand",
     # "c'est quand"), not when it joins a clause ("le forfait quand on n'est pas hospitalisé").
     (
@@ -129,6 +131,12 @@ WHEN = re.compile(
     r"\btous les (?:\w+ )?(?:ans|mois)\b|\bannuellement\b|"
     rf"\bdans (?:un|le) delai (?:maxim(?:um|al) )?(?:qui ne peut exceder )?(?:de |d')?{TIME_NUMBER} {TIME_UNIT}\b|"
     rf"\bdans les {TIME_NUMBER} {TIME_UNIT}\b|\bdans (?:le mois|l'annee|la semaine) (?:qui suit|suivant)"
+)
+# "fait l'objet d'une évaluation annuelle", "se réunit trimestriellement": a frequency asked ("à quel rythme ?"),
+# not a time ("quand saisir la commission ?" is not answered by "un programme annuel de contrôle")
+OFTEN = re.compile(
+    r"\b(?:(?:annuel|mensuel|trimestriel|semestriel)(?:le(?:ment)?|les?|s)?|quotidien(?:ne(?:ment)?|nes?|s)?|"
+    r"hebdomadaires?)\b"
 )
 BARE_WHEN = re.compile(r"\bquand\b")
 # "quand peut-on consulter un kiné sans ordonnance ?": in which cases (``intent`` "conditions"), not a time
@@ -233,9 +241,9 @@ def has_type(sentence: str, kind: str | None) -> bool:
         return bool(PHONE.search(sentence))
     if kind == "date":
         return bool(DATE.search(without_references(sentence)))
-    if kind == "quand":
+    if kind in ("quand", "frequence"):
         plain = without_references(sentence)
-        return bool(DATE.search(plain) or WHEN.search(plain))
+        return bool(DATE.search(plain) or WHEN.search(plain) or (kind == "frequence" and OFTEN.search(plain)))
     plain = quantities(sentence)
     if kind == "part":
         return bool(SHARE.search(plain) or re.search(r"\bpour ?cents?\b|%", plain))

@@ -92,7 +92,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         (
             "duree",
             r"\bduree|\bdelai|\bcombien d(?:e |')(?:temps|jours|mois|ans|annees|semaines|heures)|\bpendant combien|"
-            r"\btous les combien|\bquelle (?:frequence|periodicite)|"
+            r"\btous les combien|\bquelle (?:frequence|periodicite|cadence)|\bquel rythme\b|"
             r"\bjusqu'?a quand|\bhow long|\bpour combien de temps|\ba partir de quand|\bsous combien",
         ),
         (
@@ -460,7 +460,8 @@ FACT_INTENTS = {"presidence", "sanction", "age", "duree", "montant", "qui"}
 #   l'agence");
 # - "le statut juridique d'une ARS ?", "c'est quoi comme structure juridique ?": what kind of body it is, which
 #   its defining sentence says without these words ("des établissements publics de l'Etat");
-# - "à quelle fréquence ?": the frequency asked, which the codes give as "une fois par an";
+# - "à quelle fréquence ?", "à quel rythme ?", "quelle cadence ?": the frequency asked, which the codes give as "une
+#   fois par an" or "une évaluation annuelle";
 # - "à quoi sert le FIR ?", "ça sert à quoi ?": the verb asks for the role (the codes' "sert" is rare and about
 #   something else: "sert de base", "la rente servie");
 # - "quelle est la peine pour exercice illégal de la médecine ?": the sanction asked (searched, "peine" led to
@@ -469,7 +470,7 @@ FACT_INTENTS = {"presidence", "sanction", "age", "duree", "montant", "qui"}
 LEGAL_FORM = r"(?:statut|nature|forme|structure) juridique"  # what kind of body is asked (folded text)
 ASKED = re.compile(
     rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b|"
-    rf"\b{LEGAL_FORM}\b|(?<=\bquelle )(?:frequence|periodicite)\b|"
+    rf"\b{LEGAL_FORM}\b|(?<=\bquelle )(?:frequence|periodicite|cadence)\b|(?<=\bquel )rythme\b|"
     r"(?<=\ba quoi )(?:sert|servent)\b|\b(?:sert|servent)(?= a quoi\b)|(?<=\bca )sert\b|"
     r"(?<=\bcombien de )temps\b|(?<=\bau )bout(?= de\b)|"
     r"(?<=\bquelle est la )peine\b|(?<=\bquelles sont les )peines\b|(?<=\bquelle )peine\b|(?<=\bquelles )peines\b|"

@@ -847,6 +847,14 @@ def test_a_frequency_answers_a_question_on_how_often(tmp_path):
     assert often.answered and "une fois par an" in often.answer, often.answer
     never = service.ask("le comité des dragons se réunit à quelle fréquence ?")
     assert not never.answered, never.answer
+    # "à quel rythme ?" asks the same, and a frequency's adjective answers it ("une évaluation annuelle"), which
+    # does not say when ("quand ?")
+    plan = "Le plan des griffons fait l'objet d'une évaluation annuelle.\n"
+    yearly = service_over(tmp_path / "annuel", {"griffons.txt": plan})
+    rhythm = yearly.ask("le plan des griffons est évalué à quel rythme ?")
+    assert rhythm.answered and "évaluation annuelle" in rhythm.answer, rhythm.answer
+    when = yearly.ask("quand le plan des griffons est-il évalué ?")
+    assert not when.answered and "de date" in when.answer, when.answer
 
 
 def test_a_question_of_money_is_answered_by_a_sum_not_by_any_number(tmp_path):

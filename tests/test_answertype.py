@@ -36,7 +36,10 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("Quand peut-on consulter un kiné sans ordonnance ?", None),  # in which cases: no date nor time asked
         ("depuis quand peut-on consulter un kiné sans ordonnance ?", "date"),
         ("Quand peut-on s'inscrire sur les listes, à quelle date ?", "quand"),  # a date asked after all
-        ("le CACT se réunit à quelle fréquence ?", "quand"),  # a frequency answers it
+        ("le CACT se réunit à quelle fréquence ?", "frequence"),  # a frequency answers it
+        ("A quel rythme les objectifs du CAQES sont-ils évalués ?", "frequence"),  # so "à quel rythme", "cadence"
+        ("la commission se réunit selon quelle cadence ?", "frequence"),
+        ("le rythme cardiaque du patient", None),
         ("Taux de participation de l'assuré : qui le fixe ?", None),  # an actor is asked, not the rate
         ("Que prévoit l'article L. 162-30-2 ?", None),
         # a sum of money: what one pays or is paid
@@ -139,6 +142,14 @@ def test_sentences_with_and_without_the_expected_thing():
     assert has_type("Le conseil de surveillance est réuni au moins deux fois par an.", "quand")
     assert has_type("L'assuré envoie l'avis d'arrêt de travail dans les deux jours.", "quand")
     assert has_type("La commission se réunit chaque année sur convocation de son président.", "quand")
+    # a frequency asked is answered as a bare "quand" is, and by a frequency's adjective or adverb too ("une
+    # évaluation annuelle", "se réunit trimestriellement"), which does not say when ("un programme annuel")
+    assert has_type("Le conseil de surveillance est réuni au moins deux fois par an.", "frequence")
+    assert has_type("La réalisation des objectifs fait l'objet d'une évaluation annuelle.", "frequence")
+    assert has_type("Le comité se réunit trimestriellement.", "frequence")
+    assert has_type("Les données sont transmises quotidiennement à l'agence.", "frequence")
+    assert not has_type("La réalisation des objectifs fait l'objet d'une évaluation conjointe.", "frequence")
+    assert not has_type("La commission définit un programme annuel de contrôle.", "quand")
     assert has_type("Ils ont été signés le 20 juin 2019 par l'Assurance Maladie.", "quand")
     assert not has_type("Le conseil se réunit sur convocation de son président.", "quand")
     assert not has_type("La demande est présentée dans le délai mentionné au premier alinéa.", "quand")

@@ -26,6 +26,7 @@ from assistant.wordclass import carries_subject, subject_words
         ("délai pour saisir la CRA ?", "duree"),
         ("le schéma c'est pour combien d'années", "duree"),
         ("le CACT il doit se réunir à quelle fréquence", "duree"),
+        ("le CACT se réunit à quel rythme ?", "duree"),
         ("les zones sont revues tous les combien ?", "duree"),
         ("montant de la pénalité ?", "sanction"),
         ("clinique qui refuse de signer le caqes, elle risque quoi", "sanction"),
@@ -130,6 +131,10 @@ def test_the_words_that_say_what_is_asked_are_not_searched():
     assert asked_words("le SRS c'est pour combien d'années") == ["annees"]
     assert asked_words("au bout de combien de temps l'avis est réputé rendu ?") == ["bout", "temps"]
     assert asked_words("le temps de travail des agents") == []
+    # the frequency asked: the codes say "une fois par an", "une évaluation annuelle", never "rythme"
+    assert asked_words("A quel rythme les objectifs du CAQES sont-ils évalués ?") == ["rythme"]
+    assert asked_words("la commission se réunit selon quelle cadence ?") == ["cadence"]
+    assert asked_words("le rythme de travail des agents") == []
     assert asked_words("les données de l'année 2019 ?") == []
     # "qui siège au ..." asks for the members; the codes' "siège" is the seat ("le siège de l'agence")
     assert asked_words("qui siege au CA de l'ARS") == ["siege"]
