@@ -46,7 +46,10 @@ EXPECTS = [
     ),
     # "à quelle fréquence (à quel rythme) se réunit-il ?": a frequency or a time limit answers it, as it answers a
     # bare "quand", and so does a frequency's adjective ("une évaluation annuelle"), which does not answer "quand"
-    ("frequence", re.compile(r"\bquelle (?:frequence|periodicite|cadence)\b|\bquel rythme\b", re.I)),
+    (
+        "frequence",
+        re.compile(r"\bquelle (?:est la )?(?:frequence|periodicite|cadence)\b|\bquel (?:est le )?rythme\b", re.I),
+    ),
     # "quand" asks for a date when it is the question word ("quand a-t-elle été créée ?", "depuis quand",
     # "c'est quand"), not when it joins a clause ("le forfait quand on n'est pas hospitalisé").
     (

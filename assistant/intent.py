@@ -92,7 +92,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         (
             "duree",
             r"\bduree|\bdelai|\bcombien d(?:e |')(?:temps|jours|mois|ans|annees|semaines|heures)|\bpendant combien|"
-            r"\btous les combien|\bquelle (?:frequence|periodicite|cadence)|\bquel rythme\b|"
+            r"\btous les combien|\bquelle (?:est la )?(?:frequence|periodicite|cadence)|\bquel (?:est le )?rythme\b|"
             r"\bjusqu'?a quand|\bhow long|\bpour combien de temps|\ba partir de quand|\bsous combien",
         ),
         (
@@ -471,6 +471,7 @@ LEGAL_FORM = r"(?:statut|nature|forme|structure) juridique"  # what kind of body
 ASKED = re.compile(
     rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b|"
     rf"\b{LEGAL_FORM}\b|(?<=\bquelle )(?:frequence|periodicite|cadence)\b|(?<=\bquel )rythme\b|"
+    r"(?<=\bquelle est la )(?:frequence|periodicite|cadence)\b|(?<=\bquel est le )rythme\b|"
     r"(?<=\ba quoi )(?:sert|servent)\b|\b(?:sert|servent)(?= a quoi\b)|(?<=\bca )sert\b|"
     r"(?<=\bcombien de )temps\b|(?<=\bau )bout(?= de\b)|"
     r"(?<=\bquelle est la )peine\b|(?<=\bquelles sont les )peines\b|(?<=\bquelle )peine\b|(?<=\bquelles )peines\b|"

@@ -39,6 +39,7 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("le CACT se réunit à quelle fréquence ?", "frequence"),  # a frequency answers it
         ("A quel rythme les objectifs du CAQES sont-ils évalués ?", "frequence"),  # so "à quel rythme", "cadence"
         ("la commission se réunit selon quelle cadence ?", "frequence"),
+        ("quelle est la périodicité des réunions de la commission ?", "frequence"),
         ("le rythme cardiaque du patient", None),
         ("Taux de participation de l'assuré : qui le fixe ?", None),  # an actor is asked, not the rate
         ("Que prévoit l'article L. 162-30-2 ?", None),

@@ -27,6 +27,7 @@ from assistant.wordclass import carries_subject, subject_words
         ("le schéma c'est pour combien d'années", "duree"),
         ("le CACT il doit se réunir à quelle fréquence", "duree"),
         ("le CACT se réunit à quel rythme ?", "duree"),
+        ("quelle est la périodicité des réunions du CACT ?", "duree"),
         ("les zones sont revues tous les combien ?", "duree"),
         ("montant de la pénalité ?", "sanction"),
         ("clinique qui refuse de signer le caqes, elle risque quoi", "sanction"),
@@ -134,6 +135,8 @@ def test_the_words_that_say_what_is_asked_are_not_searched():
     # the frequency asked: the codes say "une fois par an", "une évaluation annuelle", never "rythme"
     assert asked_words("A quel rythme les objectifs du CAQES sont-ils évalués ?") == ["rythme"]
     assert asked_words("la commission se réunit selon quelle cadence ?") == ["cadence"]
+    assert asked_words("quelle est la fréquence des réunions ?") == ["frequence"]
+    assert asked_words("quel est le rythme des évaluations ?") == ["rythme"]
     assert asked_words("le rythme de travail des agents") == []
     assert asked_words("les données de l'année 2019 ?") == []
     # "qui siège au ..." asks for the members; the codes' "siège" is the seat ("le siège de l'agence")
