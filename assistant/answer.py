@@ -146,6 +146,7 @@ LAW_LEAD = 1.075
 ANSWER_WORDS = 55  # sentences after the first join the answer while it stays within this many words
 MAX_ITEMS = 12  # items of an enumeration shown as a list
 ITEM = re.compile(r"^(?:\d{1,2}°|[a-z]\)|[-–•]\s?)")
+ITEM_DASH = re.compile(r"^[-–•]\s*")  # a dashed item's dash, which ``enumerated_items`` leaves out
 LOOKUP_NOISE = {
     "article",
     "articl",  # "article" as the analysis writes it
@@ -280,10 +281,57 @@ def enumerated_items(text: str, start: int) -> list[str]:
         sent = re.sub(r"\s+", " ", text[s:e]).strip()
         if not ITEM.match(sent):
             break
-        items.append(re.sub(r"^[-–•]\s*", "", sent))
+        items.append(ITEM_DASH.sub("", sent))
         if len(items) >= MAX_ITEMS:
             break
     return items if text[lead[0] : lead[1]].rstrip().endswith(":") else []
+
+
+LOOSE_SENTENCES = 2  # an item's later sentences crossed on the way back to its list's announcing sentence
+PART = re.compile(r"\s*[IVX]+\s*\.?\s*[-–—]")  # "II.-", "III. –": a part of an article
+
+
+def _marker(sentence: str) -> str | None:
+    """The kind of an enumerated item's marker: "1°", "a)", a dash; None for another sentence."""
+    m = ITEM.match(sentence)
+    if not m:
+        return None
+    first = m.group(0)[0]
+    return "degree" if first.isdigit() else "letter" if first.isalpha() else "dash"
+
+
+def list_head(text: str, start: int) -> tuple[int, str] | None:
+    """The sentence that announces the list whose item starts at ``start`` ("Participent, avec voix consultative,
+    … :" before "-le préfet de région ;"), with its start: the nearest sentence before it that ends with ":",
+    with only items between them, and not a sibling item that opens a list of its own ("3° … :" before "4°");
+    None when the item follows anything else."""
+    spans = sentences(text)
+    lead = next((text[s:e] for s, e in spans if s == start), None)
+    kind = _marker(lead.strip()) if lead else None
+    if kind is None:
+        return None
+    loose = 0  # sentences met since the last item that are none: an item's own later sentences
+    for s, e in reversed([(s, e) for s, e in spans if s < start]):
+        sentence = re.sub(r"\s+", " ", text[s:e]).strip()
+        marker = _marker(sentence)
+        if sentence.endswith(":") and marker != kind:
+            return (s, sentence) if not loose else None
+        if marker:
+            loose = 0
+        else:
+            loose += 1
+            if loose > LOOSE_SENTENCES or PART.match(sentence):  # another part of the text ("II.-Les…")
+                return None
+    return None
+
+
+def next_item(text: str, start: int) -> tuple[int, str] | None:
+    """The item right after the sentence starting at ``start``, with its start, unless it is repealed."""
+    after = next(((s, e) for s, e in sentences(text) if s > start), None)
+    if after is None:
+        return None
+    sentence = text[after[0] : after[1]].strip()
+    return (after[0], sentence) if ITEM.match(sentence) and not REPEALED.match(sentence) else None
 
 
 # A sentence that opens on a pronoun or a demonstrative refers to the sentence before it.
@@ -330,6 +378,7 @@ ANY = re.compile("")  # any sentence: ``opens_on`` with it reads only where the 
 # the intents whose lead sentence, when it opens on the notion asked about, is shown from its opening
 OPENING_KEPT = frozenset({"definition", "role"})
 LEAD_WORDS = 45  # the first sentence of an answer is shown whole up to this length
+HEAD_WORDS = 15  # the sentence announcing the list of a lead that is an item is shown from its opening to this length
 OPENING_SHARE = 0.6  # an opening kept whole to its last clause when that fills this much of the room
 ITEM_WORDS = 20  # an item of a list is shown from its clauses that hold the question's terms past this length
 ITEM_SLACK = 15  # a list's items may take the answer this far past ANSWER_WORDS before the rest is left out
@@ -373,7 +422,7 @@ def clause_window(sentence: str, weights: dict[str, float], max_words: int, open
         # a clause too short to say anything alone ("… MSP) …", the only one that fits between two long ones):
         # the words around it, within the room
         start, end = word_window(sentence, start, end, max_words)
-    piece = sentence[start:end].strip().rstrip(",;:(")
+    piece = sentence[start:end].strip().rstrip(",;:(").rstrip()  # "hospitalisation ;" -> "hospitalisation"
     return ("… " if start > 0 else "") + piece + (" …" if end < len(sentence.rstrip()) - 1 else "")
 
 
@@ -414,7 +463,7 @@ def fact_clause(sentence: str, intent: str | None, kind: str | None) -> str:
         if has_cue(clause, intent) and (kind is None or has_type(clause, kind)):
             start = clauses[max(0, i - 1)].start() if len(clause.split()) < 8 else m.start()
             end = clauses[min(len(clauses) - 1, i + 1)].end() if len(clause.split()) < 8 else m.end()
-            piece = sentence[start:end].strip().rstrip(",;:")
+            piece = sentence[start:end].strip().rstrip(",;:").rstrip()
             if len(piece.split()) >= len(sentence.split()) - 3:
                 return sentence
             return ("… " if start > 0 else "") + piece + (" …" if end < len(sentence) else "")
@@ -1260,6 +1309,23 @@ class Answerer:
         else:
             before = None
         first = 1 if before else 0  # where the lead sentence is: after its antecedent, when one comes first
+        # A lead that is an item of a list ("-le préfet de région ;", "4° Définit l'offre d'examens…") says little
+        # without the sentence that announces the list ("Participent, avec voix consultative, … :", "Le schéma
+        # régional de santé :"): that sentence opens it, and is not said again later.
+        announced = None if before or plain_lookup else list_head(head[3].chunk.text, head[2])
+        if announced:
+            # chosen for itself too, the announcement gives its place to its first item ("1° Indique… les
+            # besoins en implantations…"), unless that item is the lead
+            chunk_id = head[3].chunk.chunk_id
+            again = next((c for c in chosen if c[3].chunk.chunk_id == chunk_id and c[2] == announced[0]), None)
+            first_item = next_item(head[3].chunk.text, announced[0]) if again else None
+            if first_item and (first_item[0] == head[2] or " ".join(first_item[1].split()) in said):
+                first_item = None
+            chosen = [
+                (c[0], c[1], first_item[0], c[3], first_item[1]) if c is again and first_item else c
+                for c in chosen
+                if c is not again or first_item
+            ]
         numbers: dict[str, int] = {}
         used: dict[str, list[str]] = {}
         parts = []
@@ -1272,11 +1338,17 @@ class Answerer:
             # item follows it, from its opening and within what room is left, the others are in the cited passage
             announces_list = i > first and not plain_lookup and sent.rstrip().endswith(":")
             listed = enumerated_items(hit.chunk.text, start) if announces_list else []
+            opener = ""
+            if i == first and announced:
+                used[hit.chunk.chunk_id].insert(-1, announced[1])
+                opener = clause_window(announced[1], weights, HEAD_WORDS, opening=True).rstrip()
+                opener += "" if opener.endswith(":") else " :"  # "Participent, avec voix consultative, … :"
             if i == first and shape == "fact" and not items:
                 shown = fact_clause(shown, intent, kind)
             elif not plain_lookup:
                 # Past the word budget, a sentence is shown from its clauses that hold the question's terms.
                 room = LEAD_WORDS if i <= first else max(CLAUSE_WORDS, ANSWER_WORDS - n_words)
+                room = max(CLAUSE_WORDS, room - len(opener.split()))
                 if len(shown.split()) > room:
                     # a definition's or a role's lead that opens on the notion keeps its opening: "à quoi sert la
                     # CPAM ?" was answered "… maternité, paternité, invalidité, décès …", L. 211-1 without its
@@ -1287,7 +1359,7 @@ class Answerer:
                     shown = clause_window(shown, weights, room, opening=opens)
             # not "1° (Abrogé)", nor an item the answer already says (its lead may be that item)
             k = next((k for k, x in enumerate(listed) if not REPEALED.match(x)), None)
-            if k is not None and " ".join(listed[k].split()) not in said:
+            if k is not None and " ".join(listed[k].split()) not in {ITEM_DASH.sub("", x) for x in said}:
                 used[hit.chunk.chunk_id].append(listed[k])
                 left = max(CLAUSE_WORDS, ANSWER_WORDS - n_words - len(shown.split()))
                 item = clause_window(listed[k], weights, left, opening=True)
@@ -1295,6 +1367,7 @@ class Answerer:
                 head += "" if head.endswith((":", "…")) else " :"
                 more = any(not REPEALED.match(x) for x in listed[k + 1 :])
                 shown = f"{head} {item}" + (" …" if more and not item.endswith("…") else "")
+            shown = f"{opener} {shown}" if opener else shown
             n_words += len(shown.split())
             parts.append(f"{shown} [{n}]")
         # the sentence an anaphoric lead refers to does not take the list's room

@@ -658,7 +658,10 @@ def test_words_of_the_story_weigh_less_in_the_subject_than_its_nouns(fake_servic
 
 def test_how_many_is_answered_by_a_number_of_the_thing_counted(fake_service):
     answer = fake_service.ask("Combien de commissions de coordination des politiques publiques ?")
-    assert answer.answered and answer.answer.startswith("2° Trois commissions de coordination")
+    # the item, after the sentence announcing its list
+    assert answer.answered and answer.answer.startswith(
+        "Auprès de chaque agence régionale de santé sont constituées : 2° Trois commissions de coordination"
+    ), answer.answer
     refused = fake_service.ask("Combien de contrats CAQES ont été signés ?")  # numbers, but none of contracts
     assert not refused.answered and "nombre de « contrats »" in refused.answer
 
@@ -1656,6 +1659,9 @@ def test_a_definition_or_role_lead_cut_to_its_room_keeps_its_opening(tmp_path):
     kept = clause_window(sentence, weights, 20, opening=True)
     assert kept.startswith("Les caisses primaires d'assurance maladie assurent") and kept.endswith(" …"), kept
     assert len(kept.split()) <= 21
+    # a clause cut before its ";" leaves no space before "…" ("… en hospitalisation  …")
+    cut = clause_window("La caisse assure les soins en hospitalisation ; " + sentence, {}, 12, opening=True)
+    assert cut == "La caisse assure les soins en hospitalisation …", cut
     # a list's item that holds none of the question's words is shown from its opening, in an answer
     item = (
         "1° De négocier et signer l'accord-cadre, les conventions, leurs avenants et annexes, et les accords et "
@@ -1774,6 +1780,71 @@ def test_a_later_sentence_that_announces_a_list_is_shown_with_its_first_item(tmp
         "comment le conseil des licornes contrôle les écuries et les soigneurs ?"
     )
     assert answer.answered and answer.answer.count("De contrôler les écuries") == 1, answer.answer
+
+
+def test_the_list_an_item_belongs_to_is_announced_by_the_sentence_before_its_items():
+    """``list_head``: the sentence ending with ":" that the item's list follows, past the items before it, their own
+    later sentences and a sibling's sub-list ("2° … :" then "a)", "b)" before "3°"); none when the item follows
+    another part or plain text."""
+    from assistant.answer import list_head
+
+    text = (
+        "I.-Le schéma régional des licornes :\n\n1° Indique les besoins des écuries ;\n\n"
+        "Ces besoins ne sont pas opposables aux soigneurs.\n\n2° Fixe, pour chaque zone :\n\n"
+        "a) Les objectifs de l'offre ;\n\nb) Les créations d'écuries ;\n\n3° Définit l'offre de crinières.\n\n"
+        "II.-Les autorisations sont accordées par le directeur.\n\n- une écurie ;\n"
+    )
+
+    def head(item):
+        found = list_head(text, text.index(item))
+        return found and found[1]
+
+    assert head("1° Indique") == "I.-Le schéma régional des licornes :"
+    assert head("3° Définit") == "I.-Le schéma régional des licornes :"  # not "2° Fixe, pour chaque zone :"
+    assert head("b) Les créations") == "2° Fixe, pour chaque zone :"
+    assert head("- une écurie") is None  # after another part, with no announcement
+    assert list_head(text, text.index("Ces besoins")) is None  # not an item
+
+
+def test_a_lead_that_is_an_item_opens_on_the_sentence_announcing_its_list(tmp_path):
+    """ "le préfet de région vote à la CRSA ?" was answered "-le préfet de région ; [1]", without "Participent,
+    avec voix consultative, …", and "le SRS il sert a quoi" "4° Définit l'offre d'examens…" without "Le schéma
+    régional de santé :": an item alone says little. The sentence that announces its list opens the lead (from
+    its opening, at most ``HEAD_WORDS`` words), is in the citation's sentences and is not said again later."""
+    text = (
+        "Participent, avec voix consultative, aux travaux du conseil des licornes et au sein de ses différentes "
+        "formations régionales et départementales :\n\n-le préfet des licornes ;\n\n-le directeur des écuries.\n"
+    )
+    answer = service_over(tmp_path, {"a.txt": text, **GRIFFONS}, min_coverage=0.2).ask(
+        "le préfet des licornes vote-t-il ?"
+    )
+    assert answer.answered, answer.answer
+    assert answer.answer.startswith("Participent, avec voix consultative, aux travaux du conseil des licornes"), (
+        answer.answer
+    )
+    assert "… : -le préfet des licornes ; [1]" in answer.answer, answer.answer
+    assert answer.answer.count("Participent") == 1, answer.answer
+    assert any(s.startswith("Participent, avec voix consultative") for s in answer.citations[0].sentences)
+    # a dashed item the answer says is not said again after a later sentence's announcement (its dash is not
+    # part of the item: "… formations : le préfet des licornes ; … [1] -le préfet des licornes ; [1]" before)
+    text = "Le conseil des licornes comprend des représentants des écuries et des soigneurs.\n\n" + text
+    answer = service_over(tmp_path / "later", {"a.txt": text, **GRIFFONS}, min_coverage=0.2).ask(
+        "le préfet des licornes vote au conseil des licornes ?"
+    )
+    assert answer.answered and answer.answer.count("le préfet des licornes ;") == 1, answer.answer
+    # an announcement chosen for itself too is not said twice: its first item takes its place (the SRS's "1°
+    # Indique… les besoins en implantations", which that later sentence showed)
+    text = (
+        "Le schéma régional des licornes :\n\n1° Indique les besoins en écuries des licornes ;\n\n"
+        "2° Fixe les zones des soigneurs ;\n\n3° Définit l'offre de crinières des licornes.\n"
+    )
+    answer = service_over(tmp_path / "schema", {"a.txt": text, **GRIFFONS}, min_coverage=0.2).ask(
+        "quelle offre de crinières des licornes est définie par le schéma régional ?"
+    )
+    assert answer.answer == (
+        "Le schéma régional des licornes : 3° Définit l'offre de crinières des licornes. [1] "
+        "1° Indique les besoins en écuries des licornes ; [1]"
+    ), answer.answer
 
 
 def test_the_askers_speech_chooses_no_sentence(tmp_path):
