@@ -288,7 +288,7 @@ def enumerated_items(text: str, start: int) -> list[str]:
 
 
 LOOSE_SENTENCES = 2  # an item's later sentences crossed on the way back to its list's announcing sentence
-PART = re.compile(r"\s*[IVX]+\s*\.?\s*[-–—]")  # "II.-", "III. –": a part of an article
+PART = re.compile(r"\s*(?:[IVX]+|[A-H])\s*\.?\s*[-–—]")  # "II.-", "III. –", "A.-": a part of an article
 
 
 def _marker(sentence: str) -> str | None:
@@ -302,27 +302,49 @@ def _marker(sentence: str) -> str | None:
 
 def list_head(text: str, start: int) -> tuple[int, str] | None:
     """The sentence that announces the list whose item starts at ``start`` ("Participent, avec voix consultative,
-    … :" before "-le préfet de région ;"), with its start: the nearest sentence before it that ends with ":",
-    with only items between them, and not a sibling item that opens a list of its own ("3° … :" before "4°");
-    None when the item follows anything else."""
+    … :" before "-le préfet de région ;"), with its start: the nearest sentence before it that ends with ":" and
+    is not an item of the lead's kind. Between them only the lead's sibling items, their own later sentences (at
+    most ``LOOSE_SENTENCES`` each) and the sub-items of a sibling that announces them ("2° … :", "a)", "b)" before
+    "3°"); None when anything else comes between (another list, another part of the text) or the announcement
+    opens on a pronoun ("Elle comprend :", which says nothing of what it is about)."""
     spans = sentences(text)
     lead = next((text[s:e] for s, e in spans if s == start), None)
     kind = _marker(lead.strip()) if lead else None
     if kind is None:
         return None
-    loose = 0  # sentences met since the last item that are none: an item's own later sentences
+    loose = 0  # sentences met since the last sibling item that are no item: a sibling's own later sentences
+    deeper = False  # items of another kind met since the last sibling: its sub-items, if it announces them
     for s, e in reversed([(s, e) for s, e in spans if s < start]):
         sentence = re.sub(r"\s+", " ", text[s:e]).strip()
         marker = _marker(sentence)
         if sentence.endswith(":") and marker != kind:
-            return (s, sentence) if not loose else None
-        if marker:
-            loose = 0
+            if loose or deeper or (ANAPHORIC.match(sentence) and not IMPERSONAL.match(sentence)):
+                return None
+            return s, sentence
+        if marker == kind:
+            if deeper and not sentence.endswith(":"):
+                return None  # those items were no sub-items of this sibling: another list
+            loose, deeper = 0, False
+        elif marker:
+            if loose:
+                return None  # an item, then plain text, then the lead: two lists
+            deeper = True
         else:
             loose += 1
             if loose > LOOSE_SENTENCES or PART.match(sentence):  # another part of the text ("II.-Les…")
                 return None
     return None
+
+
+def announcement(sentence: str) -> str:
+    """A list's announcement as it opens a lead: whole up to ``HEAD_WORDS`` words, else its first and last words
+    ("Sans préjudice des dispositions de l'article L. 1234-5 … de la commission nationale, sont membres :"): the
+    words next to the list say what its items are."""
+    words = sentence.split()
+    if len(words) <= HEAD_WORDS:
+        return sentence
+    opening = " ".join(words[:HEAD_OPENING]).rstrip(",;:(")
+    return f"{opening} … {' '.join(words[-HEAD_CLOSING:])}"
 
 
 def next_item(text: str, start: int) -> tuple[int, str] | None:
@@ -378,7 +400,9 @@ ANY = re.compile("")  # any sentence: ``opens_on`` with it reads only where the 
 # the intents whose lead sentence, when it opens on the notion asked about, is shown from its opening
 OPENING_KEPT = frozenset({"definition", "role"})
 LEAD_WORDS = 45  # the first sentence of an answer is shown whole up to this length
-HEAD_WORDS = 15  # the sentence announcing the list of a lead that is an item is shown from its opening to this length
+HEAD_WORDS = 25  # the sentence announcing the list of a lead that is an item is shown whole up to this length,
+HEAD_OPENING = 10  # else its first words
+HEAD_CLOSING = 7  # and its last ones, next to the list
 OPENING_SHARE = 0.6  # an opening kept whole to its last clause when that fills this much of the room
 ITEM_WORDS = 20  # an item of a list is shown from its clauses that hold the question's terms past this length
 ITEM_SLACK = 15  # a list's items may take the answer this far past ANSWER_WORDS before the rest is left out
@@ -1340,9 +1364,9 @@ class Answerer:
             listed = enumerated_items(hit.chunk.text, start) if announces_list else []
             opener = ""
             if i == first and announced:
-                used[hit.chunk.chunk_id].insert(-1, announced[1])
-                opener = clause_window(announced[1], weights, HEAD_WORDS, opening=True).rstrip()
-                opener += "" if opener.endswith(":") else " :"  # "Participent, avec voix consultative, … :"
+                said_first = _display_sentence(announced[1], hit.chunk.locator)
+                used[hit.chunk.chunk_id].insert(-1, said_first)
+                opener = announcement(said_first)
             if i == first and shape == "fact" and not items:
                 shown = fact_clause(shown, intent, kind)
             elif not plain_lookup:

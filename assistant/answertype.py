@@ -125,8 +125,8 @@ DATE = re.compile(
 )
 # "quand se réunit le conseil ?" is answered by a frequency ("au moins deux fois par an"), "quand envoyer
 # l'arrêt ?" by a time limit ("dans les deux jours", "dans un délai de"), not only by a date (folded text).
-# Only for a bare "quand" (``expected_type`` gives "quand"): "jusqu'à quand", "depuis quand", "en quelle année"
-# ask for a date, which a frequency does not give.
+# Only for a bare "quand" (``expected_type`` gives "quand") and a frequency asked ("frequence"): "jusqu'à quand",
+# "depuis quand", "en quelle année" ask for a date, which a frequency does not give.
 TIME_NUMBER = rf"(?:\d+|un|une|{NUMBER_WORDS}(?:[- ](?:et[- ])?{NUMBER_WORDS})*)"
 TIME_UNIT = r"(?:jours?|mois|semaines?|heures?|ans?|annees?)"
 WHEN = re.compile(
@@ -136,10 +136,20 @@ WHEN = re.compile(
     rf"\bdans les {TIME_NUMBER} {TIME_UNIT}\b|\bdans (?:le mois|l'annee|la semaine) (?:qui suit|suivant)"
 )
 # "fait l'objet d'une évaluation annuelle", "se réunit trimestriellement": a frequency asked ("à quel rythme ?"),
-# not a time ("quand saisir la commission ?" is not answered by "un programme annuel de contrôle")
+# not a time ("quand saisir la commission ?" is not answered by "un programme annuel de contrôle"). The adjective
+# says how often only of something that recurs: not "un rapport annuel", "un plafond annuel", "la vie quotidienne"
+# (folded text).
+RECURRING = (
+    r"(?:evaluation|reunion|seance|bilan|examen|controle|revue|revision|actualisation|visite|inspection|entretien|"
+    r"signalement|transmission|mise a jour)s?"
+)
+FREQUENCY_WORD = (
+    r"(?:(?:bi)?annuel|(?:bi)?mensuel|trimestriel|semestriel|biennal|triennal|quinquennal)(?:le)?s?|"
+    r"quotidien(?:ne)?s?|hebdomadaires?"
+)
 OFTEN = re.compile(
-    r"\b(?:(?:annuel|mensuel|trimestriel|semestriel)(?:le(?:ment)?|les?|s)?|quotidien(?:ne(?:ment)?|nes?|s)?|"
-    r"hebdomadaires?)\b"
+    rf"\b{RECURRING} (?:\w+ ){{0,2}}?(?:{FREQUENCY_WORD})\b|"
+    r"\b(?:annuelle|mensuelle|trimestrielle|semestrielle|quotidienne|hebdomadaire)ment\b"
 )
 BARE_WHEN = re.compile(r"\bquand\b")
 # "quand peut-on consulter un kiné sans ordonnance ?": in which cases (``intent`` "conditions"), not a time

@@ -1804,13 +1804,41 @@ def test_the_list_an_item_belongs_to_is_announced_by_the_sentence_before_its_ite
     assert head("b) Les créations") == "2° Fixe, pour chaque zone :"
     assert head("- une écurie") is None  # after another part, with no announcement
     assert list_head(text, text.index("Ces besoins")) is None  # not an item
+    # found by the review: not across another list and the text after it, nor across a part "A.-", nor an
+    # announcement that opens on a pronoun ("Elle comprend :" says nothing of what it is about)
+    other = (
+        "Le conseil des licornes comprend :\n\n- le préfet ;\n\n- le directeur.\n\n"
+        "Les membres sont nommés pour trois ans.\n\n1° Le budget des écuries ;\n"
+    )
+    assert list_head(other, other.index("1° Le budget")) is None
+    part = "I.-Le conseil comprend :\n\n1° Le préfet ;\n\nA.-Les frais sont remboursés.\n\n1° Les frais de transport.\n"
+    assert list_head(part, part.index("1° Les frais")) is None
+    pronoun = "Une commission des licornes est placée auprès du ministre.\n\nElle comprend :\n\n1° le préfet ;\n"
+    assert list_head(pronoun, pronoun.index("1° le préfet")) is None
+
+
+def test_a_long_announcement_keeps_its_first_and_last_words():
+    """The words next to the list say what its items are: "Sans préjudice … commission nationale, sont membres :"
+    cut from its opening alone lost "sont membres" (the review's case)."""
+    from assistant.answer import HEAD_WORDS, announcement
+
+    long = (
+        "Sans préjudice des dispositions de l'article L. 1234-5 et dans des conditions fixées par décret en "
+        "Conseil d'Etat après avis de la commission nationale, sont membres :"
+    )
+    shown = announcement(long)
+    assert shown.startswith("Sans préjudice des dispositions de l'article L. 1234-5") and shown.endswith(
+        "sont membres :"
+    ), shown
+    assert " … " in shown and len(shown.split()) <= HEAD_WORDS
+    assert announcement("Le conseil est composé :") == "Le conseil est composé :"
 
 
 def test_a_lead_that_is_an_item_opens_on_the_sentence_announcing_its_list(tmp_path):
     """ "le préfet de région vote à la CRSA ?" was answered "-le préfet de région ; [1]", without "Participent,
     avec voix consultative, …", and "le SRS il sert a quoi" "4° Définit l'offre d'examens…" without "Le schéma
-    régional de santé :": an item alone says little. The sentence that announces its list opens the lead (from
-    its opening, at most ``HEAD_WORDS`` words), is in the citation's sentences and is not said again later."""
+    régional de santé :": an item alone says little. The sentence that announces its list opens the lead (whole
+    up to ``HEAD_WORDS`` words), is in the citation's sentences and is not said again later."""
     text = (
         "Participent, avec voix consultative, aux travaux du conseil des licornes et au sein de ses différentes "
         "formations régionales et départementales :\n\n-le préfet des licornes ;\n\n-le directeur des écuries.\n"
@@ -1822,7 +1850,7 @@ def test_a_lead_that_is_an_item_opens_on_the_sentence_announcing_its_list(tmp_pa
     assert answer.answer.startswith("Participent, avec voix consultative, aux travaux du conseil des licornes"), (
         answer.answer
     )
-    assert "… : -le préfet des licornes ; [1]" in answer.answer, answer.answer
+    assert "départementales : -le préfet des licornes ; [1]" in answer.answer, answer.answer
     assert answer.answer.count("Participent") == 1, answer.answer
     assert any(s.startswith("Participent, avec voix consultative") for s in answer.citations[0].sentences)
     # a dashed item the answer says is not said again after a later sentence's announcement (its dash is not
