@@ -270,16 +270,17 @@ def _display_sentence(text: str, locator: str) -> str:
 
 def enumerated_items(text: str, start: int) -> list[str]:
     """The enumerated items (1°, 2°, a), b), dashes) that follow the sentence starting at ``start``, when that
-    sentence introduces them (it ends with ":") or they follow it at once."""
+    sentence introduces them (it ends with ":"), up to the next item of its own kind when it is itself an item."""
     spans = sentences(text)
     after = [(s, e) for s, e in spans if s > start]
     lead = next(((s, e) for s, e in spans if s == start), None)
     if lead is None or not after:
         return []
+    level = _marker(text[lead[0] : lead[1]].strip())  # "2° Fixe … :": its a), b) end at the next "3°"
     items = []
     for s, e in after:
         sent = re.sub(r"\s+", " ", text[s:e]).strip()
-        if not ITEM.match(sent):
+        if not ITEM.match(sent) or (level and _marker(sent) == level):
             break
         items.append(ITEM_DASH.sub("", sent))
         if len(items) >= MAX_ITEMS:

@@ -1817,6 +1817,22 @@ def test_the_list_an_item_belongs_to_is_announced_by_the_sentence_before_its_ite
     assert list_head(pronoun, pronoun.index("1° le préfet")) is None
 
 
+def test_an_items_own_list_ends_at_its_next_sibling():
+    """ "2° Fixe, pour chaque zone :" announces a), b), not the "3°" after them (the review's case: "3° Définit…"
+    was listed among the zone's items)."""
+    from assistant.answer import enumerated_items
+
+    text = (
+        "I.-Le schéma régional des licornes :\n\n1° Indique les besoins ;\n\n2° Fixe, pour chaque zone :\n\n"
+        "a) Les objectifs de l'offre ;\n\nb) Les créations d'écuries ;\n\n3° Définit l'offre de crinières.\n"
+    )
+    assert enumerated_items(text, text.index("2° Fixe")) == [
+        "a) Les objectifs de l'offre ;",
+        "b) Les créations d'écuries ;",
+    ]
+    assert enumerated_items(text, 0)[:2] == ["1° Indique les besoins ;", "2° Fixe, pour chaque zone :"]
+
+
 def test_a_long_announcement_keeps_its_first_and_last_words():
     """The words next to the list say what its items are: "Sans préjudice … commission nationale, sont membres :"
     cut from its opening alone lost "sont membres" (the review's case)."""
