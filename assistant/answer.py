@@ -1351,6 +1351,7 @@ class Answerer:
                 for c in chosen
                 if c is not again or first_item
             ]
+        said_items = {ITEM_DASH.sub("", x) for x in said}  # as ``enumerated_items`` gives them, without a dash
         numbers: dict[str, int] = {}
         used: dict[str, list[str]] = {}
         parts = []
@@ -1384,14 +1385,14 @@ class Answerer:
                     shown = clause_window(shown, weights, room, opening=opens)
             # not "1° (Abrogé)", nor an item the answer already says (its lead may be that item)
             k = next((k for k, x in enumerate(listed) if not REPEALED.match(x)), None)
-            if k is not None and " ".join(listed[k].split()) not in {ITEM_DASH.sub("", x) for x in said}:
+            if k is not None and " ".join(listed[k].split()) not in said_items:
                 used[hit.chunk.chunk_id].append(listed[k])
                 left = max(CLAUSE_WORDS, ANSWER_WORDS - n_words - len(shown.split()))
                 item = clause_window(listed[k], weights, left, opening=True)
-                head = shown.rstrip()  # its colon, which a cut leaves out ("… les contraceptifs …, si :")
-                head += "" if head.endswith((":", "…")) else " :"
+                announcing = shown.rstrip()  # its colon, which a cut leaves out ("… les contraceptifs …, si :")
+                announcing += "" if announcing.endswith((":", "…")) else " :"
                 more = any(not REPEALED.match(x) for x in listed[k + 1 :])
-                shown = f"{head} {item}" + (" …" if more and not item.endswith("…") else "")
+                shown = f"{announcing} {item}" + (" …" if more and not item.endswith("…") else "")
             shown = f"{opener} {shown}" if opener else shown
             n_words += len(shown.split())
             parts.append(f"{shown} [{n}]")
