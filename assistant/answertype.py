@@ -32,6 +32,14 @@ RECEIVE = re.compile(
 COUNTED_THINGS = re.compile(r"\bcombien\s+(?:de\b|d')\s*(?!euros?\b|argent\b)")
 # "combien faut-il attendre pour être remboursé ?", "la CPAM met combien à rembourser ?": a time
 WAITING = re.compile(r"\b(?:attendre|attend|prend|prendre|met|mettent|mettre|dure|durer|delai)\b")
+# "à quelle fréquence ?", "quelle est la périodicité ?" ask how often something recurs; "quelle est la fréquence des
+# infections nosocomiales ?" asks how common an event is, which no date nor "une fois par an" answers (folded text)
+COUNTED_EVENT = (
+    r"(?:infections?|maladies?|cas|accidents?|deces|effets?|complications?|erreurs?|pathologies?|cancers?|"
+    r"troubles?|chutes?|evenements?|incidents?|fraudes?)\b"
+)
+FREQUENCY_ASKED = rf"(?:frequence|periodicite|cadence)\b(?! (?:des |de |du |d'|d )(?:\w+ )?{COUNTED_EVENT})"
+
 EXPECTS = [
     (
         "nom",
@@ -48,7 +56,7 @@ EXPECTS = [
     # bare "quand", and so does a frequency's adjective ("une évaluation annuelle"), which does not answer "quand"
     (
         "frequence",
-        re.compile(r"\bquelle (?:est la )?(?:frequence|periodicite|cadence)\b|\bquel (?:est le )?rythme\b", re.I),
+        re.compile(rf"\bquelle (?:est la )?{FREQUENCY_ASKED}|\bquel (?:est le )?rythme\b", re.I),
     ),
     # "quand" asks for a date when it is the question word ("quand a-t-elle été créée ?", "depuis quand",
     # "c'est quand"), not when it joins a clause ("le forfait quand on n'est pas hospitalisé").

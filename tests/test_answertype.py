@@ -41,6 +41,10 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("la commission se réunit selon quelle cadence ?", "frequence"),
         ("quelle est la périodicité des réunions de la commission ?", "frequence"),
         ("le rythme cardiaque du patient", None),
+        # how common an event is, not how often something recurs: no date nor "une fois par an" answers it
+        ("quelle est la fréquence des infections nosocomiales ?", None),
+        ("quelle fréquence de cas de rougeole en France ?", None),
+        ("quelle est la fréquence des effets indésirables graves ?", None),
         ("Taux de participation de l'assuré : qui le fixe ?", None),  # an actor is asked, not the rate
         ("Que prévoit l'article L. 162-30-2 ?", None),
         # a sum of money: what one pays or is paid

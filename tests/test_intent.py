@@ -138,6 +138,10 @@ def test_the_words_that_say_what_is_asked_are_not_searched():
     assert asked_words("quelle est la fréquence des réunions ?") == ["frequence"]
     assert asked_words("quel est le rythme des évaluations ?") == ["rythme"]
     assert asked_words("le rythme de travail des agents") == []
+    # how common an event is: its words are the subject, searched and counted ("fréquence des infections")
+    assert asked_words("quelle est la fréquence des infections nosocomiales ?") == []
+    assert intent_of("quelle est la fréquence des infections nosocomiales ?") is None
+    assert intent_of("quelle est la fréquence des réunions du conseil ?") == "duree"
     assert asked_words("les données de l'année 2019 ?") == []
     # "qui siège au ..." asks for the members; the codes' "siège" is the seat ("le siège de l'agence")
     assert asked_words("qui siege au CA de l'ARS") == ["siege"]
