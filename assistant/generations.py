@@ -44,8 +44,9 @@ CATALOG_FILES = (CATALOG, CATALOG + "-wal", CATALOG + "-shm")
 CHROMA = "chroma"  # embedded Chroma's folder (absent with a Chroma server)
 EXACT = "exact"  # the vectors as one array searched exactly (``assistant.store.write_exact``), when small enough
 LEXICAL = "lexical"  # BM25's folder (``assistant.lexical``)
+WINDOWS = "windows"  # a model's vectors of long passages' later windows (``assistant.windows``)
 GLOSSARY = "glossary.json"  # acronyms and their long forms
-LEGACY_FILES = (INFO, *CATALOG_FILES, CHROMA, EXACT, LEXICAL, GLOSSARY)
+LEGACY_FILES = (INFO, *CATALOG_FILES, CHROMA, EXACT, LEXICAL, GLOSSARY, WINDOWS)
 
 
 class IndexBusy(AssistantError):

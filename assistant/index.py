@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant import generations
 from assistant.catalog import Catalog
-from assistant.embeddings import Embedder, get_embedder, passage_format
+from assistant.embeddings import Embedder, get_embedder, passage_format, reads_openings
 from assistant.errors import ConfigError, IndexMismatch, IndexMissing
 from assistant.generations import read_calibration
 from assistant.glossary import Glossary
@@ -39,6 +39,7 @@ from assistant.store import (
     open_exact,
 )
 from assistant.text import accented, analyse, sentences
+from assistant.windows import Windows, open_windows, saved_most
 
 # Passages whose analysed sentences, terms, headings' terms and intent cues a server keeps (each its own cache):
 # beyond, the least recently read are computed again when a question needs them. Kept until 50,000 before (more
@@ -293,6 +294,11 @@ class Index:
                     "vecteurs exacts de %s illisibles (%s) : recherche par Chroma", self.path, exc
                 )
         return self.chroma()
+
+    @cached_property
+    def windows(self) -> Windows | None:
+        """The later windows of the generation's long passages, memory-mapped, or None (``assistant.windows``)."""
+        return None if self.vectors_pending else open_windows(self.path / generations.WINDOWS)
 
     def chroma(self) -> VectorStore:
         return VectorStore(self.path / generations.CHROMA, self.settings.chroma_url, self.collection)
@@ -556,6 +562,14 @@ def stale_array_bits(base: Index | None, settings: Settings) -> int | None:
         return None  # no array, or one readers do not search (Chroma is, as asked): nothing to save again
     bits = exact_bits(folder)
     return bits if bits is not None and bits != settings.exact_vector_bits else None
+
+
+def stale_windows(base: Index | None, settings: Settings) -> bool:
+    """The generation ``base`` serves holds other later windows than ``dense_windows`` asks for (none, or made
+    with another number per passage): a refresh publishes a generation that holds them, embedding only them."""
+    if base is None or base.vectors_pending or not reads_openings(base.settings.embedding_model):
+        return False
+    return saved_most(base.path / generations.WINDOWS) != settings.dense_windows
 
 
 def reads_chroma(settings: Settings) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 from assistant.text import accented
@@ -40,6 +41,8 @@ class Unit:
 
 
 HEADING_CHARS = 200  # longest heading line read before a passage's text (``Chunk.embedding_text``)
+WINDOW_OVERLAP = 100  # characters a passage's next window reads again (``Chunk.embedding_windows``)
+WINDOW_MIN = 80  # the shortest text a window is made of
 # Between the texts that each model of a mix reads (``Chunk.embedding_text`` of a format "text+headings";
 # ``assistant.embeddings.MixEmbedder`` splits them); removed from the texts themselves.
 PART_SEPARATOR = "\x1e"
@@ -77,14 +80,40 @@ class Chunk:
             )
         if passage_format != "headings":
             return self.text
+        head = self.heading_line()
+        return f"{head}\n{self.text}" if head else self.text
+
+    def heading_line(self) -> str:
+        """The line read before the text in the ``"headings"`` format: a code article's last two headings, or a
+        document's title."""
         if self.article:
             crumbs = [accented(b) for b in self.breadcrumb if b][-2:]
             head = " > ".join(crumbs)
             if len(head) > HEADING_CHARS:  # a model reads a few hundred characters: the article's text comes first
                 head = crumbs[-1][:HEADING_CHARS]
-        else:
-            head = self.title[:HEADING_CHARS]
-        return f"{head}\n{self.text}" if head else self.text
+            return head
+        return self.title[:HEADING_CHARS]
+
+    def embedding_windows(self, chars: int, most: int) -> list[str]:
+        """What a model that reads only a passage's first ``chars`` characters of its ``"headings"`` format
+        (``embedding_text``) would miss, as at most ``most`` more windows of the same length: each the heading
+        line, then the text on from where the window before it ended, ``WINDOW_OVERLAP`` characters back, from a
+        word's start. A window shorter than ``WINDOW_MIN`` characters of text is not made (a passage's tail)."""
+        head = self.heading_line()
+        room = chars - (len(head) + 1 if head else 0)
+        text = self.text
+        out: list[str] = []
+        end = room
+        while len(out) < most and end < len(text) and room > WINDOW_MIN:
+            start = max(0, end - WINDOW_OVERLAP)
+            space = re.search(r"\s", text[start : start + 40])
+            start += space.end() if space else 0
+            piece = text[start : start + room]
+            if len(piece) < WINDOW_MIN:
+                break
+            out.append(f"{head}\n{piece}" if head else piece)
+            end = start + room
+        return out
 
     def store_metadata(self) -> dict:
         """What the vector store keeps beside the chunk's vector (scalars only)."""

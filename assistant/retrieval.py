@@ -113,7 +113,30 @@ def part_cosines(matrix: np.ndarray, qvec: np.ndarray, slices) -> list[np.ndarra
     return out
 
 
-def dense_scores(store, embedder, qvec: np.ndarray, k: int, wanted: list[str], fetched: dict) -> dict[str, float]:
+def window_bests(windows, lexical, q: np.ndarray, k: int) -> tuple[list[str], np.ndarray | None]:
+    """The passages of the ``k`` best later windows for the model's part ``q`` of a query vector, and each
+    passage's best window cosine by its lexical position (-inf for a passage without windows): ``None`` and
+    nothing without windows (``assistant.windows``)."""
+    if windows is None or lexical is None or not len(windows):
+        return [], None
+    positions, best = windows.best(q)
+    full = np.full(len(lexical.chunk_ids), -np.inf, dtype=np.float32)
+    full[positions] = best
+    top = positions[np.argsort(-best, kind="stable")[:k]]
+    return [lexical.chunk_ids[int(p)] for p in top], full
+
+
+def with_windows(ids: list[str], cos: np.ndarray, lexical, full: np.ndarray | None) -> np.ndarray:
+    """``cos`` (the cosines of passages ``ids`` for one model) raised to each passage's best later window's."""
+    if full is None or not ids:
+        return cos
+    at = lexical.positions(ids)
+    return np.maximum(cos, np.where(at >= 0, full[np.maximum(at, 0)], -np.inf))
+
+
+def dense_scores(
+    store, embedder, qvec: np.ndarray, k: int, wanted: list[str], fetched: dict, windows=None, lexical=None
+) -> dict[str, float]:
     """The dense side's score of its ``k`` nearest passages and of the ``wanted`` ones (the other signals'
     candidates, whose ``fetched`` vectors are scored here): their cosine similarity to the query. With a mix of
     models (``MixEmbedder``), each model's ``k`` nearest (the query masked to its part), all scored by each
@@ -124,10 +147,18 @@ def dense_scores(store, embedder, qvec: np.ndarray, k: int, wanted: list[str], f
     if slices is None:
         dense = dict(store.query(qvec, k))
         qn = float(np.linalg.norm(qvec))
-        for cid in wanted:
-            if cid not in dense and cid in fetched:  # the cosine, as the store's (its vectors may be rounded)
-                v = fetched[cid]
+        # a long passage whose later window is near joins them, and scores its best window (``assistant.windows``)
+        windowed, full = window_bests(windows, lexical, qvec, k)
+        more = [c for c in windowed if c not in dense and c not in fetched]
+        vectors = fetched | (store.vectors(more) if more else {})
+        for cid in [*wanted, *windowed]:
+            if cid not in dense and cid in vectors:  # the cosine, as the store's (its vectors may be rounded)
+                v = vectors[cid]
                 dense[cid] = float(np.dot(v, qvec) / max(float(np.linalg.norm(v)) * qn, 1e-12))
+        if full is not None:
+            ids = list(dense)
+            raised = with_windows(ids, np.array([dense[c] for c in ids], dtype=np.float32), lexical, full)
+            dense = dict(zip(ids, raised.astype(float).tolist(), strict=True))
         return dense
     near: dict[str, None] = {}
     for part in slices:
@@ -137,6 +168,11 @@ def dense_scores(store, embedder, qvec: np.ndarray, k: int, wanted: list[str], f
         # (with k=60, e5's part recalled 0.96 of its exact 60 nearest at the default index). Asking for
         # MIX_SEARCH results widens the search (the store's ``ef`` is at least the number asked for).
         near.update((cid, None) for cid, _ in store.query(masked, max(k, MIX_SEARCH))[:k])
+    # the model that reads only a passage's opening: a long passage whose later window is near joins its nearest,
+    # and scores its best window (``assistant.windows``)
+    part = windows.part if windows is not None and windows.part < len(slices) else None
+    windowed, full = window_bests(windows, lexical, qvec[slices[part]], k) if part is not None else ([], None)
+    near.update((cid, None) for cid in windowed)
     every = list(dict.fromkeys([*near, *wanted]))
     vectors = fetched | store.vectors([c for c in every if c not in fetched])
     ids = [c for c in every if c in vectors]
@@ -144,7 +180,9 @@ def dense_scores(store, embedder, qvec: np.ndarray, k: int, wanted: list[str], f
         return {}
     matrix = np.stack([vectors[c] for c in ids])
     mixed = np.zeros(len(ids), dtype=np.float64)
-    for cos in part_cosines(matrix, qvec, slices):
+    for i, cos in enumerate(part_cosines(matrix, qvec, slices)):
+        if i == part:
+            cos = with_windows(ids, cos, lexical, full)
         mixed += (cos - cos.min()) / ((cos.max() - cos.min()) or 1.0)
     return dict(zip(ids, (mixed / len(slices)).tolist(), strict=True))
 
@@ -435,7 +473,9 @@ class Retriever:
             waited = time.perf_counter()
             qvec, timings["embed"] = embedding.result()
             waited = time.perf_counter() - waited
-            dense = dense_scores(idx.store, idx.embedder, qvec, n_cand, wanted, fetched)
+            dense = dense_scores(
+                idx.store, idx.embedder, qvec, n_cand, wanted, fetched, windows=idx.windows, lexical=idx.lexical
+            )
             t += waited  # "dense": the store's work, not the wait for the embedding
         timings["dense"] = (time.perf_counter() - t) * 1000
 

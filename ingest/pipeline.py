@@ -21,7 +21,7 @@ from assistant import generations
 from assistant.embeddings import passage_format
 from assistant.errors import AssistantError, IndexMismatch, LoadError
 from assistant.generations import checkpoint
-from assistant.index import Index, stale_array_bits, vectors_made
+from assistant.index import Index, stale_array_bits, stale_windows, vectors_made
 from assistant.records import Chunk, Document
 from assistant.settings import ANALYSIS_VERSION, Settings
 from assistant.store import drop_collection
@@ -456,6 +456,9 @@ def refresh(
             # new generation, from the vectors Chroma holds (nothing embedded); said once that generation is
             # published
             bits = stale_array_bits(base, settings)
+            # ... and so are a long passage's later windows that ``dense_windows`` asks for and the generation lacks
+            # (only they are embedded), or that it holds and the setting no longer asks for
+            windows_due = stale_windows(base, settings)
             if (
                 base is not None
                 and not rebuild
@@ -463,6 +466,7 @@ def refresh(
                 and not stale_derived
                 and not vectors_due
                 and not bits
+                and not windows_due
             ):
                 for doc_id, source, size, mtime in plan.touched:  # same content: answers do not change
                     base.catalog.touch(doc_id, source, size, mtime)
@@ -510,6 +514,10 @@ def _build_and_publish(
             raise
         checkpoint("verified")
         build.write_exact_vectors()  # from Chroma as verified: the same vectors, searched exactly by readers
+        # a long passage's later windows, for the model that reads only its opening (``assistant.windows``)
+        build.write_windows(
+            progress=lambda n: emit("windowed", {"n": n}), start=lambda n: emit("windows_start", {"windows": n})
+        )
         report.chunks_total = build.catalog.counts()[1]
         prune_cache = build.keep_cached_vectors()  # its passages marked used in the vector cache, if it used it
         _cache_warning(build.opened_vector_cache, report)

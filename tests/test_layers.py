@@ -29,6 +29,7 @@ LAYERS = {
         "assistant.catalog",
         "assistant.rows",
         "assistant.store",
+        "assistant.windows",
         "assistant.lexical",
         "assistant.embeddings",
         "assistant.minilm",
