@@ -38,7 +38,10 @@ COUNTED_EVENT = (
     r"(?:infections?|maladies?|cas|accidents?|deces|effets?|complications?|erreurs?|pathologies?|cancers?|"
     r"troubles?|chutes?|evenements?|incidents?|fraudes?)\b"
 )
-FREQUENCY_ASKED = rf"(?:frequence|periodicite|cadence)\b(?! (?:des |de |du |d'|d )(?:\w+ )?{COUNTED_EVENT})"
+FREQUENCY_NOUN = r"(?:frequence|periodicite|cadence)\b"
+OF = r"(?:des |de |du |d'|d )"
+# "de l'infection", "de survenue des infections": the event still; "à quelle fréquence" always asks how often
+FREQUENCY_ASKED = rf"{FREQUENCY_NOUN}(?! {OF}(?:(?:survenue|apparition) {OF})?(?:l'|l |\w+ )?{COUNTED_EVENT})"
 
 EXPECTS = [
     (
@@ -56,7 +59,9 @@ EXPECTS = [
     # bare "quand", and so does a frequency's adjective ("une évaluation annuelle"), which does not answer "quand"
     (
         "frequence",
-        re.compile(rf"\bquelle (?:est la )?{FREQUENCY_ASKED}|\bquel (?:est le )?rythme\b", re.I),
+        re.compile(
+            rf"\ba quelle {FREQUENCY_NOUN}|\bquelle (?:est la )?{FREQUENCY_ASKED}|\bquel (?:est le )?rythme\b", re.I
+        ),
     ),
     # "quand" asks for a date when it is the question word ("quand a-t-elle été créée ?", "depuis quand",
     # "c'est quand"), not when it joins a clause ("le forfait quand on n'est pas hospitalisé").

