@@ -108,9 +108,7 @@ class Chunk:
             start = max(0, end - WINDOW_OVERLAP)
             space = re.search(r"\s", text[start : start + 40])
             start += space.end() if space else 0
-            piece = text[start : start + room]
-            if len(piece) < WINDOW_MIN:
-                break
+            piece = text[start : start + room]  # 80 new characters or more: the loop's condition
             out.append(f"{head}\n{piece}" if head else piece)
             end = start + room
         return out

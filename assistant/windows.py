@@ -30,14 +30,11 @@ OWNERS = "owners.npy"
 META = "windows.json"
 
 
-def windowed_part(embedder) -> int | None:
-    """Which model of ``embedder`` reads only a passage's opening (the index of its part in a mix, 0 for one
-    model), or None when none does."""
+def windowed_part(embedder):
+    """The model of ``embedder`` that reads only a passage's opening and the index of its part in a mix (0 for
+    one model), or None when none does."""
     parts = getattr(embedder, "parts", None) or [embedder]
-    for i, part in enumerate(parts):
-        if getattr(part, "window_chars", 0):
-            return i
-    return None
+    return next(((i, part) for i, part in enumerate(parts) if getattr(part, "window_chars", 0)), None)
 
 
 def write(folder: Path, vectors: np.ndarray, owners: np.ndarray, part: int, most: int, passages: int = -1) -> None:

@@ -103,11 +103,11 @@ class Builder(Index):
         windows saved."""
         folder = self.path / generations.WINDOWS
         most = self.settings.dense_windows if most is None else most
-        part = windowed_part(self.embedder)
-        if not most or part is None or self.vectors_pending:
+        windowed = windowed_part(self.embedder)
+        if not most or windowed is None or self.vectors_pending:
             shutil.rmtree(folder, ignore_errors=True)
             return 0
-        model = (getattr(self.embedder, "parts", None) or [self.embedder])[part]
+        part, model = windowed
         texts, ids = [], []
         for chunk in self.catalog.iter_chunks():
             for window in chunk.embedding_windows(model.window_chars, most):
