@@ -50,7 +50,9 @@ from assistant.retrieval import (
     part_cosines,
     sentence_score,
     subject_forms,
+    window_bests,
     window_coverage,
+    with_windows,
 )
 from assistant.text import PARAGRAPH_NUMBER, analyse, analysed_words, fold, is_number_term, is_stopword, sentences
 from assistant.verify import ORDER, check
@@ -823,7 +825,8 @@ class Answerer:
 
     def closeness(self, result: SearchResult, hits: list[Hit]) -> float | None:
         """How close the question's meaning is to its best passages: the highest cosine of a top-3 passage to the
-        query vector, for each model of a mix, averaged; None when the dense side did not search (vectors pending,
+        query vector (a long passage's best later window's for the model that reads openings, when the generation
+        has windows), for each model of a mix, averaged; None when the dense side did not search (vectors pending,
         ``dense=False``, a lookup)."""
         qvec = result.query_vector
         if qvec is None or not hits:
@@ -832,7 +835,15 @@ class Answerer:
         if not vectors:
             return None
         matrix = np.stack(list(vectors.values())).astype(np.float64)
-        best = [float(cos.max()) for cos in part_cosines(matrix, qvec, getattr(self.index.embedder, "slices", None))]
+        slices = getattr(self.index.embedder, "slices", None)
+        cosines = part_cosines(matrix, qvec, slices)
+        windows = self.index.windows
+        if windows is not None and windows.part < len(cosines):
+            # a passage is as close as its best window, as the search scored it (``assistant.windows``)
+            lexical = self.index.lexical
+            _, full = window_bests(windows, lexical, qvec if slices is None else qvec[slices[windows.part]], 0)
+            cosines[windows.part] = with_windows(list(vectors), cosines[windows.part], lexical, full)
+        best = [float(cos.max()) for cos in cosines]
         return sum(best) / len(best)
 
     def evidence(self, result: SearchResult, hits: list[Hit]) -> tuple[float, float]:

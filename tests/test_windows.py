@@ -184,3 +184,24 @@ def test_a_repair_saves_the_windows_again_for_the_lexical_index_it_rewrites(tmp_
     qvec = idx.embedder.embed_query("fonds régional")
     assert dense_scores(idx.store, idx.embedder, qvec, 5, [], {}, windows=windows, lexical=idx.lexical)
     idx.close()
+
+
+@pytest.mark.parametrize("model", [WINDOWED, MIX])
+def test_the_refusal_reads_how_close_a_long_passage_s_best_window_is(tmp_path, corpus, model):
+    # the refusal's closeness (``Answerer.closeness``) is the cosine the search scored: a passage found by a later
+    # window is as close as that window, not as its opening, which does not speak of the question
+    from assistant.service import Service
+
+    (corpus / "gouvernance.txt").write_text(f"Gouvernance des établissements\n\n{LONG}\n", encoding="utf-8")
+    settings = Settings(
+        index=tmp_path / "index", embedding_model=model, vector_cache=str(tmp_path / "cache"), dense_windows=2
+    )
+    refresh(settings, [corpus])
+    service = Service(settings, follow=False)
+    result = service.retriever.search("Qui finance les xylophones régionaux des orchestres ? fonds zéphyrin", 5)
+    long = [h for h in result.hits if "zéphyrin" in h.chunk.text]
+    assert long and service.index.windows is not None
+    near = service.answerer.closeness(result, long)
+    service.index.__dict__["windows"] = None  # the same search, read from the passages' openings only
+    assert near > service.answerer.closeness(result, long) + 0.05
+    service.index.close()
