@@ -202,6 +202,8 @@ def test_the_refusal_reads_how_close_a_long_passage_s_best_window_is(tmp_path, c
     long = [h for h in result.hits if "zéphyrin" in h.chunk.text]
     assert long and service.index.windows is not None
     near = service.answerer.closeness(result, long)
+    if model == WINDOWED:  # one model: the cosine the search scored, its window's less the discount
+        assert near == pytest.approx(long[0].dense, abs=1e-6)
     service.index.__dict__["windows"] = None  # the same search, read from the passages' openings only
     assert near > service.answerer.closeness(result, long) + 0.05
     service.index.close()
