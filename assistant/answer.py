@@ -50,7 +50,6 @@ from assistant.retrieval import (
     part_cosines,
     sentence_score,
     subject_forms,
-    window_bests,
     window_coverage,
     with_windows,
 )
@@ -837,12 +836,12 @@ class Answerer:
         matrix = np.stack(list(vectors.values())).astype(np.float64)
         slices = getattr(self.index.embedder, "slices", None)
         cosines = part_cosines(matrix, qvec, slices)
-        windows = self.index.windows
-        if windows is not None and windows.part < len(cosines):
+        windowed = result.windowed
+        if windowed is not None:  # its part is one of the mix's (``window_bests``), 0 for one model
             # a passage is as close as its best window, as the search scored it (``assistant.windows``)
-            lexical = self.index.lexical
-            _, full = window_bests(windows, lexical, qvec if slices is None else qvec[slices[windows.part]], 0)
-            cosines[windows.part] = with_windows(list(vectors), cosines[windows.part], lexical, full)
+            cosines[windowed.part] = with_windows(
+                list(vectors), cosines[windowed.part], self.index.lexical, windowed.full
+            )
         best = [float(cos.max()) for cos in cosines]
         return sum(best) / len(best)
 

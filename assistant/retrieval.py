@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -61,6 +62,7 @@ class SearchResult:
     timings_ms: dict = field(default_factory=dict)
     query_vector: np.ndarray | None = None  # the query's embedding, when the dense side searched
     subject: list[str] = field(default_factory=list)  # the notion a definition, role... question asks about
+    windowed: WindowBests | None = None  # what the search read of the later windows (``window_bests``)
 
 
 # the words of "que prévoit / dit l'article… ?", "son contenu" (analysed): a question of them alone is about the unit
@@ -122,18 +124,31 @@ def part_cosines(matrix: np.ndarray, qvec: np.ndarray, slices) -> list[np.ndarra
 WINDOW_DISCOUNT = 0.02
 
 
-def window_bests(windows, lexical, q: np.ndarray, k: int) -> tuple[list[str], np.ndarray | None]:
-    """The passages of the ``k`` best later windows for the model's part ``q`` of a query vector, and each
-    passage's best window cosine by its lexical position (-inf for a passage without windows): ``None`` and
-    nothing without windows (``assistant.windows``)."""
+class WindowBests(NamedTuple):
+    """What a search read of a generation's later windows (``assistant.windows``), for the model that reads only
+    a passage's opening: that model's part of a mix's vectors (0 for one model), the passages of its ``k`` nearest
+    windows, best first, and each passage's best window cosine less ``WINDOW_DISCOUNT``, by its position in the
+    lexical index (-inf for a passage without windows)."""
+
+    part: int
+    nearest: list[str]
+    full: np.ndarray
+
+
+def window_bests(windows, lexical, qvec: np.ndarray, slices, k: int) -> WindowBests | None:
+    """The windows' side of a query vector ``qvec`` (a mix's ``slices``; None, one model), computed once for a
+    search and read by its dense scores and by the refusal's closeness; None without windows (or of a part the
+    mix lacks)."""
     if windows is None or lexical is None or not len(windows):
-        return [], None
-    positions, best = windows.best(q)
+        return None
+    if slices is not None and windows.part >= len(slices):
+        return None
+    positions, best = windows.best(qvec if slices is None else qvec[slices[windows.part]])
     best = best - WINDOW_DISCOUNT
     full = np.full(len(lexical.chunk_ids), -np.inf, dtype=np.float32)
     full[positions] = best
     top = positions[np.argsort(-best, kind="stable")[:k]]
-    return [lexical.chunk_ids[int(p)] for p in top], full
+    return WindowBests(windows.part, [lexical.chunk_ids[int(p)] for p in top], full)
 
 
 def with_windows(ids: list[str], cos: np.ndarray, lexical, full: np.ndarray | None) -> np.ndarray:
@@ -145,7 +160,14 @@ def with_windows(ids: list[str], cos: np.ndarray, lexical, full: np.ndarray | No
 
 
 def dense_scores(
-    store, embedder, qvec: np.ndarray, k: int, wanted: list[str], fetched: dict, windows=None, lexical=None
+    store,
+    embedder,
+    qvec: np.ndarray,
+    k: int,
+    wanted: list[str],
+    fetched: dict,
+    windowed: WindowBests | None = None,
+    lexical=None,
 ) -> dict[str, float]:
     """The dense side's score of its ``k`` nearest passages and of the ``wanted`` ones (the other signals'
     candidates, whose ``fetched`` vectors are scored here): their cosine similarity to the query. With a mix of
@@ -158,10 +180,10 @@ def dense_scores(
         dense = dict(store.query(qvec, k))
         qn = float(np.linalg.norm(qvec))
         # a long passage whose later window is near joins them, and scores its best window (``assistant.windows``)
-        windowed, full = window_bests(windows, lexical, qvec, k)
-        more = [c for c in windowed if c not in dense and c not in fetched]
+        nearest, full = (windowed.nearest, windowed.full) if windowed is not None else ([], None)
+        more = [c for c in nearest if c not in dense and c not in fetched]
         vectors = fetched | (store.vectors(more) if more else {})
-        for cid in [*wanted, *windowed]:
+        for cid in [*wanted, *nearest]:
             if cid not in dense and cid in vectors:  # the cosine, as the store's (its vectors may be rounded)
                 v = vectors[cid]
                 dense[cid] = float(np.dot(v, qvec) / max(float(np.linalg.norm(v)) * qn, 1e-12))
@@ -180,9 +202,8 @@ def dense_scores(
         near.update((cid, None) for cid, _ in store.query(masked, max(k, MIX_SEARCH))[:k])
     # the model that reads only a passage's opening: a long passage whose later window is near joins its nearest,
     # and scores its best window (``assistant.windows``)
-    part = windows.part if windows is not None and windows.part < len(slices) else None
-    windowed, full = window_bests(windows, lexical, qvec[slices[part]], k) if part is not None else ([], None)
-    near.update((cid, None) for cid in windowed)
+    part = windowed.part if windowed is not None else None
+    near.update((cid, None) for cid in (windowed.nearest if windowed is not None else []))
     every = list(dict.fromkeys([*near, *wanted]))
     vectors = fetched | store.vectors([c for c in every if c not in fetched])
     ids = [c for c in every if c in vectors]
@@ -192,7 +213,7 @@ def dense_scores(
     mixed = np.zeros(len(ids), dtype=np.float64)
     for i, cos in enumerate(part_cosines(matrix, qvec, slices)):
         if i == part:
-            cos = with_windows(ids, cos, lexical, full)
+            cos = with_windows(ids, cos, lexical, windowed.full)
         mixed += (cos - cos.min()) / ((cos.max() - cos.min()) or 1.0)
     return dict(zip(ids, (mixed / len(slices)).tolist(), strict=True))
 
@@ -472,7 +493,7 @@ class Retriever:
 
         t = time.perf_counter()
         dense: dict[str, float] = {}
-        qvec = None
+        qvec = windowed = None
         if embedding is not None:
             # Vectors of the lexical, heading and looked-up candidates, fetched while the query is being
             # embedded: those the dense search does not return are scored against the query vector here.
@@ -483,9 +504,9 @@ class Retriever:
             waited = time.perf_counter()
             qvec, timings["embed"] = embedding.result()
             waited = time.perf_counter() - waited
-            dense = dense_scores(
-                idx.store, idx.embedder, qvec, n_cand, wanted, fetched, windows=idx.windows, lexical=idx.lexical
-            )
+            # the later windows' side, once: the dense scores and the refusal's closeness read it
+            windowed = window_bests(idx.windows, idx.lexical, qvec, getattr(idx.embedder, "slices", None), n_cand)
+            dense = dense_scores(idx.store, idx.embedder, qvec, n_cand, wanted, fetched, windowed, idx.lexical)
             t += waited  # "dense": the store's work, not the wait for the embedding
         timings["dense"] = (time.perf_counter() - t) * 1000
 
@@ -619,6 +640,7 @@ class Retriever:
             timings,
             qvec,
             notion,
+            windowed,
         )
 
 

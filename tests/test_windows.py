@@ -10,7 +10,7 @@ from assistant import embeddings, generations
 from assistant.embeddings import reads_openings
 from assistant.index import Index
 from assistant.records import Chunk
-from assistant.retrieval import dense_scores
+from assistant.retrieval import dense_scores, window_bests
 from assistant.settings import Settings
 from assistant.windows import open_windows, saved_most, write
 from ingest.build import Builder
@@ -118,8 +118,8 @@ def test_the_generation_holds_its_windows_and_the_search_reads_them(tmp_path, co
             len(ids),
             ids,
             {},
-            windows=windows if with_windows else None,
-            lexical=idx.lexical,
+            window_bests(windows, idx.lexical, qvec, idx.embedder.slices, len(ids)) if with_windows else None,
+            idx.lexical,
         )
         return sorted(scores, key=lambda c: -scores[c]).index(long.chunk_id)
 
@@ -133,7 +133,8 @@ def test_the_generation_holds_its_windows_and_the_search_reads_them(tmp_path, co
     one = Index(alone)
     qvec = one.embedder.embed_query(question)
     assert long.chunk_id not in dense_scores(one.store, one.embedder, qvec, 1, [], {})
-    near = dense_scores(one.store, one.embedder, qvec, 1, [], {}, windows=one.windows, lexical=one.lexical)
+    windowed = window_bests(one.windows, one.lexical, qvec, None, 1)
+    near = dense_scores(one.store, one.embedder, qvec, 1, [], {}, windowed, one.lexical)
     assert long.chunk_id in near and near[long.chunk_id] > max(one.store.query(qvec, 1)[0][1], 0)
     one.close()
 
@@ -182,7 +183,8 @@ def test_a_repair_saves_the_windows_again_for_the_lexical_index_it_rewrites(tmp_
         chunk = chunks[idx.lexical.chunk_ids[int(pos)]]
         assert (owners == pos).sum() == len(chunk.embedding_windows(300, 2))
     qvec = idx.embedder.embed_query("fonds régional")
-    assert dense_scores(idx.store, idx.embedder, qvec, 5, [], {}, windows=windows, lexical=idx.lexical)
+    windowed = window_bests(windows, idx.lexical, qvec, idx.embedder.slices, 5)
+    assert dense_scores(idx.store, idx.embedder, qvec, 5, [], {}, windowed, idx.lexical)
     idx.close()
 
 
@@ -190,6 +192,8 @@ def test_a_repair_saves_the_windows_again_for_the_lexical_index_it_rewrites(tmp_
 def test_the_refusal_reads_how_close_a_long_passage_s_best_window_is(tmp_path, corpus, model):
     # the refusal's closeness (``Answerer.closeness``) is the cosine the search scored: a passage found by a later
     # window is as close as that window, not as its opening, which does not speak of the question
+    from dataclasses import replace
+
     from assistant.service import Service
 
     (corpus / "gouvernance.txt").write_text(f"Gouvernance des établissements\n\n{LONG}\n", encoding="utf-8")
@@ -204,6 +208,7 @@ def test_the_refusal_reads_how_close_a_long_passage_s_best_window_is(tmp_path, c
     near = service.answerer.closeness(result, long)
     if model == WINDOWED:  # one model: the cosine the search scored, its window's less the discount
         assert near == pytest.approx(long[0].dense, abs=1e-6)
-    service.index.__dict__["windows"] = None  # the same search, read from the passages' openings only
-    assert near > service.answerer.closeness(result, long) + 0.05
+    assert result.windowed is not None  # what the search read of the windows, kept for the refusal
+    # the same search, read from the passages' openings only
+    assert near > service.answerer.closeness(replace(result, windowed=None), long) + 0.05
     service.index.close()
