@@ -42,6 +42,8 @@ FREQUENCY_NOUN = r"(?:frequence|periodicite|cadence)\b"
 OF = r"(?:des |de |du |d'|d )"
 # "de l'infection", "de survenue des infections": the event still; "à quelle fréquence" always asks how often
 FREQUENCY_ASKED = rf"{FREQUENCY_NOUN}(?! {OF}(?:(?:survenue|apparition) {OF})?(?:l'|l |\w+ )?{COUNTED_EVENT})"
+# a question that asks how often (folded text): the answer type's and the intent's (``assistant.intent``)
+FREQUENCY_QUESTION = rf"\ba quelle {FREQUENCY_NOUN}|\bquelle (?:est la )?{FREQUENCY_ASKED}|\bquel (?:est le )?rythme\b"
 
 EXPECTS = [
     (
@@ -59,9 +61,7 @@ EXPECTS = [
     # bare "quand", and so does a frequency's adjective ("une évaluation annuelle"), which does not answer "quand"
     (
         "frequence",
-        re.compile(
-            rf"\ba quelle {FREQUENCY_NOUN}|\bquelle (?:est la )?{FREQUENCY_ASKED}|\bquel (?:est le )?rythme\b", re.I
-        ),
+        re.compile(FREQUENCY_QUESTION, re.I),
     ),
     # "quand" asks for a date when it is the question word ("quand a-t-elle été créée ?", "depuis quand",
     # "c'est quand"), not when it joins a clause ("le forfait quand on n'est pas hospitalisé").

@@ -25,7 +25,14 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from assistant.answertype import CASE_WHEN, FREQUENCY_ASKED, FREQUENCY_NOUN, TIME_NUMBER, TIME_UNIT
+from assistant.answertype import (
+    CASE_WHEN,
+    FREQUENCY_ASKED,
+    FREQUENCY_NOUN,
+    FREQUENCY_QUESTION,
+    TIME_NUMBER,
+    TIME_UNIT,
+)
 from assistant.text import fold, stem
 
 INTENTS = (
@@ -92,8 +99,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         (
             "duree",
             r"\bduree|\bdelai|\bcombien d(?:e |')(?:temps|jours|mois|ans|annees|semaines|heures)|\bpendant combien|"
-            rf"\btous les combien|\ba quelle {FREQUENCY_NOUN}|\bquelle (?:est la )?{FREQUENCY_ASKED}|"
-            r"\bquel (?:est le )?rythme\b|"
+            rf"\btous les combien|{FREQUENCY_QUESTION}|"
             r"\bjusqu'?a quand|\bhow long|\bpour combien de temps|\ba partir de quand|\bsous combien",
         ),
         (
