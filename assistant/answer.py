@@ -513,6 +513,16 @@ def story_name(word: str) -> bool:
     )
 
 
+def article_lead(hits: list[Hit]) -> float:
+    """By what share of its score the first passage found leads the first passage of another article (or
+    document): 0 when two articles tie, 1 when no other article is found. An answer whose article barely leads
+    another may be that other's."""
+    if not hits or hits[0].score <= 0:
+        return 0.0
+    other = next((h.score for h in hits[1:] if h.chunk.doc_id != hits[0].chunk.doc_id), None)
+    return 1.0 if other is None else max(0.0, (hits[0].score - other) / hits[0].score)
+
+
 def evidence_strength(coverage: float, closeness: float | None, weight: float, centre: float) -> float:
     """The refusal signal of ``Answerer.evidence``, as ``evals tune`` calibrates it: the coverage plus ``weight``
     times the closeness less ``centre``, kept within [0, 1] as a share is; the coverage alone without a closeness."""
@@ -929,9 +939,25 @@ class Answerer:
             refused = self._outside(question, result, hits, said, t0, t)
             if refused:
                 return refused
+        if extractive.answered:
+            extractive = replace(extractive, confidence=self.confidence(hits, best_cov - threshold, bool(lookup)))
         if self.settings.llm_backend == "none" or not extractive.answered or not generate:
             return extractive
         return self._generate(question, result, lookup or hits, extractive)
+
+    def confidence(self, hits: list[Hit], margin: float, lookup: bool = False) -> str:
+        """An answer's confidence (``Answer.confidence``): "high" when its evidence strength passes the refusal
+        threshold by ``confident_margin`` and its first article leads the next one found by ``confident_lead`` of
+        its score (``article_lead``), as ``evals tune`` calibrated them on the dev sets for answers that cite their
+        evidence (``confident_precision``); an article asked by its number is "high". "low" otherwise (the answer
+        is to check), "" on an index not calibrated for it. Measured at the full codes on the dev sets: the answers
+        of high confidence cite their evidence about twice as often as the others."""
+        s = self.settings
+        if s.confident_margin is None or s.confident_lead is None:
+            return ""
+        if lookup:
+            return "high"
+        return "high" if margin >= s.confident_margin and article_lead(hits) >= s.confident_lead else "low"
 
     def _outside(self, question, result, hits, texts: list[str], t0, t) -> Answer | None:
         """The refusal of a question on another code's subject that none of ``texts`` speaks of, or None."""

@@ -16,6 +16,7 @@ from assistant.conversations import Conversations, new_id
 from assistant.feedback import FeedbackStore
 from assistant.index import index_header
 from assistant.onboarding import build_path, path_html
+from assistant.records import CHECK_NOTE
 from assistant.retrieval import MAX_QUESTION_CHARS
 from assistant.service import Service
 from assistant.web import (
@@ -87,9 +88,10 @@ def mount_chat(
             -MAX_CHAT_MESSAGES:
         ]
         sources = render_sources(service, answer)
-        words = chat_markdown(answer.answer, answer.notice, answer.suggestions).split(" ")
+        words = chat_markdown(answer.answer, answer.notice, answer.suggestions, answer.confidence).split(" ")
         whole = {"role": "assistant", "content": " ".join(words)}
-        shown = answer.answer + (f"\n\n{answer.notice}" if answer.notice else "")
+        notes = [CHECK_NOTE] * (answer.confidence == "low") + [answer.notice] * bool(answer.notice)
+        shown = "\n\n".join([answer.answer, *notes])
         turn = {
             "question": question,
             "answer": shown,

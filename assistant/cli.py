@@ -19,6 +19,7 @@ from assistant.generations import IndexBusy, writer_lock
 from assistant.index import Index, analysis_warning
 from assistant.index import status as index_status
 from assistant.options import auth_file_option, index_option
+from assistant.records import CHECK_NOTE
 from assistant.service import Service, limit_malloc_arenas
 from assistant.settings import Settings
 from assistant.vectorcache import cache_path, prune_file
@@ -240,6 +241,8 @@ def search(question, k, index, as_json):
 
 def print_answer(answer) -> None:
     click.echo(answer.answer)
+    if answer.confidence == "low":
+        click.echo(f"({CHECK_NOTE})")
     if answer.notice:
         click.echo(f"({answer.notice})")
     click.echo()
@@ -268,7 +271,8 @@ def print_answer(answer) -> None:
     "--json",
     "as_json",
     is_flag=True,
-    help='Afficher {"question", "answer", "answered", "citations": [...], "timings_ms", "generation"} en JSON.',
+    help='Afficher {"question", "answer", "answered", "citations": [...], "timings_ms", "generation", '
+    '"confidence"} en JSON (confidence : « high », « low » : à vérifier, vide : refus ou index non calibré).',
 )
 def ask(question, index, as_json):
     """Répondre à QUESTION à partir du corpus, avec des citations numérotées (sans LLM)."""

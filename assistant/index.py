@@ -131,6 +131,8 @@ TUNABLE = (
     "closeness_weight",
     "closeness_centre",
     "min_coverage_alone",
+    "confident_margin",
+    "confident_lead",
     "lexicon_weight",
     "heading_weight",
     "intent_weight",

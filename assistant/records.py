@@ -172,6 +172,13 @@ class Citation:
         }
 
 
+# what the chat, the command line and an export say of an answer marked "low" (``Answer.confidence``)
+CHECK_NOTE = (
+    "À vérifier : ces passages sont les plus proches trouvés, mais rien n'assure qu'ils répondent exactement à la "
+    "question ; lisez l'article cité avant de vous en servir."
+)
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -186,6 +193,9 @@ class Answer:
     unsupported: tuple[tuple[str, str], ...] = ()  # generated sentences dropped by the verifier, with reasons
     generation: str = ""  # the index generation every passage of this answer comes from
     suggestions: tuple[str, ...] = ()  # a refusal's reformulations, each answered by the corpus
+    # an answer's: "high" (strong evidence, its first article well ahead), "low" (to check in the source), ""
+    # (a refusal, or an index not calibrated for it): ``Answerer.confidence``
+    confidence: str = ""
 
     def to_dict(self) -> dict:
         out = {
@@ -196,6 +206,7 @@ class Answer:
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "generation": self.generation,
             "suggestions": list(self.suggestions),
+            "confidence": self.confidence,
         }
         if self.generated or self.notice or self.unsupported:
             out["generated"] = self.generated

@@ -300,6 +300,34 @@ class Settings(BaseSettings):
             "(vectors pending, dense off); measured by the tune. Unset: `min_coverage`."
         ),
     )
+    confident_margin: float | None = Field(
+        None,
+        ge=0.0,
+        description=(
+            'An answer is of high confidence (`confidence` "high") when its evidence strength passes the refusal '
+            'threshold by this much and its first article leads the next one by `confident_lead`; otherwise "low" '
+            "(the chat, `ask` and an export say to check it in the source). Calibrated by `python -m evals tune`. "
+            "Unset (an index not tuned since): no answer is marked."
+        ),
+    )
+    confident_lead: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "With `confident_margin`: the share of its search score by which the first passage's article must lead "
+            "the next article found for an answer of high confidence; calibrated by `python -m evals tune`."
+        ),
+    )
+    confident_precision: float = Field(
+        0.85,
+        gt=0.0,
+        le=1.0,
+        description=(
+            "What `python -m evals tune` holds answers of high confidence to: of the dev questions' answers it would "
+            "mark so, at least this share cite a passage that holds the answer (it marks as many as it can)."
+        ),
+    )
     llm_backend: str = Field(
         "none",
         description=(

@@ -28,7 +28,7 @@ from assistant.events import EventLog
 from assistant.feedback import FeedbackStore
 from assistant.index import Index
 from assistant.limits import BodyLimit, UploadGuard
-from assistant.records import Answer, Citation
+from assistant.records import CHECK_NOTE, Answer, Citation
 from assistant.retrieval import MAX_QUESTION_CHARS  # one limit for the chat, the API and the search
 from assistant.service import Service
 from assistant.text import ARTICLE_REF, article_of, fold
@@ -116,6 +116,14 @@ class AskResponse(BaseModel):
     generation: str = Field("", description="The index generation the whole answer comes from.")
     generated: bool | None = Field(None, description="Written by an LLM and verified (LLM backends only).")
     notice: str | None = Field(None, description="e.g. the LLM failed and the extractive answer is given.")
+    confidence: str = Field(
+        "",
+        description=(
+            "« high » : preuve nette, l'article cité loin devant le suivant ; « low » : à vérifier dans la source "
+            "(les plus proches trouvés, sans certitude) ; vide : refus, ou index sans calibrage de ce niveau "
+            "(`python -m evals tune`)."
+        ),
+    )
     unsupported: list[Unsupported] | None = Field(None, description="Generated sentences the verifier dropped.")
     suggestions: list[str] = Field(
         default_factory=list,
@@ -176,9 +184,9 @@ def inert(text: str) -> str:
     return re.sub(r"^(\d+)\.", r"\1\\.", text)  # "1. " opening a line is not a numbered list
 
 
-def chat_markdown(answer_text: str, notice: str = "", suggestions=()) -> str:
+def chat_markdown(answer_text: str, notice: str = "", suggestions=(), confidence: str = "") -> str:
     """An answer for the chat: the documents' text inert, and our own markup only: the ``[n]`` (shown as they
-    are) and the lines of a list ("- ")."""
+    are) and the lines of a list ("- "); an answer to check says so (``CHECK_NOTE``)."""
     lines = []
     for line in answer_text.split("\n"):
         if line.startswith("- "):
@@ -186,6 +194,8 @@ def chat_markdown(answer_text: str, notice: str = "", suggestions=()) -> str:
         else:
             lines.append(inert(line))
     out = "\n".join(lines)
+    if confidence == "low":
+        out += f"\n\n*{inert(CHECK_NOTE)}*"
     if notice:
         out += f"\n\n*{inert(notice)}*"
     if suggestions:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from assistant import cli_fr
+from assistant.answer import article_lead, evidence_strength
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.generations import read_calibration, write_calibration
@@ -23,6 +24,7 @@ from evals.bench import run_bench
 from evals.bench import table as bench_table
 from evals.metrics import (
     calibrate_closeness,
+    calibrate_confident,
     contains_evidence,
     first_relevant_rank,
     hit_at,
@@ -130,6 +132,8 @@ def run(questions, out, index, dense_weight, min_coverage, closeness_weight, llm
 
 # the values a tune stores for an index with vectors (with its vectors pending: ``min_coverage`` alone)
 TUNED_WITH_VECTORS = ("dense_weight", "min_coverage", "closeness_weight")
+# ... and with its vectors pending too
+TUNED_ALWAYS = ("confident_margin", "confident_lead")
 
 
 @cli.command()
@@ -186,6 +190,8 @@ def tune(questions, index, weights, save, if_needed):
         if lacks:
             base = Service(settings, follow=False)
             lacks = [] if base.index.vectors_pending else lacks
+        # the thresholds of an answer of high confidence, which every tune measures since stop 61, vectors or not
+        lacks += [k for k in TUNED_ALWAYS if holds and k not in (stored.get("settings") or {})]
         if holds and not lacks:
             click.echo(f"calibration déjà mesurée avec {settings.embedding_model} : rien à refaire")
             return
@@ -226,7 +232,7 @@ def tune(questions, index, weights, save, if_needed):
     # An answerable question's answer that cites no passage holding its evidence is a wrong citation: a
     # threshold that refuses it spares the user one, as much as refusing an unanswerable question does.
     # (refused whatever the threshold, coverage, dense closeness, answerable here, its answer cites its evidence)
-    parts = []
+    parts, leads, lookups = [], [], []
     for q in qs:
         answer = svc.ask(q["question"])
         result = svc.retriever.search(q["question"], svc.settings.search_k)
@@ -236,6 +242,8 @@ def tune(questions, index, weights, save, if_needed):
         near = None if lookup else svc.answerer.closeness(result, hits)
         supported = answerable[q["id"]] and any(contains_evidence(c.text, q["evidence"]) for c in answer.citations)
         parts.append((not answer.answered, coverage, near, answerable[q["id"]], supported))
+        leads.append(article_lead(hits))
+        lookups.append(lookup)
     # The closeness of the question's meaning to its passages joins the coverage of its words (none while the
     # vectors are pending): each weight gets its threshold, the one that spares the most wrong answers is kept.
     weight, centre, best, rows_w, rows_t = calibrate_closeness(parts, [0.0] if pending else CLOSENESS_WEIGHTS)
@@ -254,6 +262,22 @@ def tune(questions, index, weights, save, if_needed):
     if weight:
         closeness |= {"closeness_centre": centre, "min_coverage_alone": rows_w[0][1]}
     chosen = {"min_coverage": best[0]} if pending else {"dense_weight": best_w, "min_coverage": best[0], **closeness}
+    # Of the answers at that threshold (an article asked by its number aside: always of high confidence), which are
+    # of high confidence: a margin over the threshold and a lead of the first article over the next
+    # (``evals.metrics.calibrate_confident``); the others are to check.
+    answered = []
+    for (anyway, cov, near, _a, ok), lead, lookup in zip(parts, leads, lookups, strict=True):
+        strength = evidence_strength(cov, near, weight, centre)
+        if not anyway and not lookup and strength >= best[0]:
+            answered.append((strength - best[0], lead, bool(ok)))
+    precision = base.settings.confident_precision
+    confident_margin, confident_lead, n_high, high_p = calibrate_confident(answered, precision)
+    click.echo(
+        f"high confidence: margin {confident_margin:.2f} over the threshold, "
+        f"first article's lead {confident_lead:.2f}: "
+        f"{n_high} of {len(answered)} answers, {high_p:.3f} of them citing their evidence (at least {precision})"
+    )
+    chosen |= {"confident_margin": confident_margin, "confident_lead": confident_lead}
     if save:
         path = write_calibration(
             base.settings.index,
@@ -266,6 +290,8 @@ def tune(questions, index, weights, save, if_needed):
                     "refusal_accuracy": best[1],
                     "false_refusal_rate": best[2],
                     "hit@5": next((r[2] for r in rows if r[0] == best_w), None),
+                    "high_share": n_high / len(answered) if answered else None,
+                    "high_precision": high_p if n_high else None,
                 },
             },
         )

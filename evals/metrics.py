@@ -157,3 +157,29 @@ def calibrate_closeness(
             best = (rows[-1], table)
     (w, t, ra, frr, _), table = best
     return w, centre, (t, ra, frr), rows, table
+
+
+CONFIDENT_MARGINS = tuple(round(0.05 * i, 2) for i in range(13))  # 0 to 0.6: the strength's margin over the threshold
+CONFIDENT_LEADS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)  # the first article's lead over the next, a share of its score
+CONFIDENT_MIN_ANSWERS = 10  # fewer answers of high confidence than this on the dev sets measure no precision
+
+
+def calibrate_confident(
+    answers: Sequence[tuple[float, float, bool]], precision: float, margins=CONFIDENT_MARGINS, leads=CONFIDENT_LEADS
+) -> tuple[float, float, int, float]:
+    """The thresholds of an answer of high confidence (``Answerer.confidence``), from each answered dev question's
+    (evidence strength less the refusal threshold, its first article's lead over the next, whether it cites a
+    passage that holds the evidence; an unanswerable question answered does not): of the pairs whose answers of
+    high confidence (at least ``CONFIDENT_MIN_ANSWERS``) cite their evidence at least ``precision`` of the time,
+    the one that marks the most, then the most precise, then the lowest. None reaching it: thresholds no answer
+    passes (every answer to check). Returns (margin, lead, answers of high confidence, their precision)."""
+    best = None
+    for margin in margins:
+        for lead in leads:
+            high = [ok for m, g, ok in answers if m >= margin and g >= lead]
+            if len(high) < CONFIDENT_MIN_ANSWERS:
+                continue
+            p = sum(high) / len(high)
+            if p >= precision and (best is None or (len(high), p) > (best[2], best[3])):
+                best = (margin, lead, len(high), p)
+    return best or (1.0, 1.0, 0, 0.0)

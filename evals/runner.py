@@ -83,6 +83,7 @@ def score_question(q: dict, answer: Answer, in_index: bool = True) -> dict:
         "retrieved": [f"{h.chunk.title}, {h.chunk.locator}" for h in answer.closest[:5]],
         "citations": [f"[{c.n}] {c.title}, {c.locator}" for c in answer.citations],
         "latency_ms": answer.timings_ms.get("total", 0.0),
+        "confidence": answer.confidence,
         "generated": answer.generated,
         "unsupported": [s for s, _ in answer.unsupported],
         "generated_sentences": (len(split_generated(answer.answer)) if answer.generated else 0)
@@ -105,6 +106,25 @@ def score_question(q: dict, answer: Answer, in_index: bool = True) -> dict:
         if q["citations"]:
             d["locator"] = float(any(m.locator_matches(c.locator, q["citations"]) for c in answer.citations))
     return d
+
+
+def answer_right(d: dict) -> bool:
+    """An answer cites a passage that holds the evidence (an unanswerable question answered never does)."""
+    return bool(d["answerable"] and d["answered"] and d.get("citation_support"))
+
+
+def confidence_metrics(details: list[dict]) -> dict:
+    """Of the answers, the share of high confidence (``Answer.confidence``), and the share of those and of those to
+    check ("low") that cite a passage holding the evidence (unanswerable questions answered count as wrong). None
+    where no answer was marked (an index not calibrated for it)."""
+    answered = [d for d in details if d["answered"] and d.get("confidence")]
+    high = [d for d in answered if d["confidence"] == "high"]
+    low = [d for d in answered if d["confidence"] != "high"]
+    return {
+        "high_share": len(high) / len(answered) if answered else None,
+        "high_precision": m.mean([float(answer_right(d)) for d in high]) if high else None,
+        "low_precision": m.mean([float(answer_right(d)) for d in low]) if low else None,
+    }
 
 
 def aggregate(details: list[dict]) -> dict:
@@ -130,6 +150,7 @@ def aggregate(details: list[dict]) -> dict:
             sum(len(d["unsupported"]) for d in details) / max(1, sum(d["generated_sentences"] for d in details))
         ),
         "answer_words": float(m.median(words)),
+        **confidence_metrics(details),
         "n": len(details),
         "n_answerable": len(ans),
         "n_unanswerable": len(unans),
@@ -215,7 +236,7 @@ def render_report(metrics: dict, details: list[dict], meta: dict) -> str:
         "|---|---|",
     ]
     for k, v in metrics.items():
-        lines.append(f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |")
+        lines.append(f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {'—' if v is None else v} |")
     for title, key in (("Par type de question (`kind`)", "by_kind"), ("Par origine (`source`)", "by_group")):
         if meta.get(key):
             lines += ["", f"## {title}", "", breakdown_table(meta[key])]
@@ -346,7 +367,9 @@ def compare(a: dict, b: dict) -> tuple[list[tuple[str, float, float]], list[dict
     deltas = [
         (k, a["metrics"][k], b["metrics"][k])
         for k in a["metrics"]
-        if k in b["metrics"] and isinstance(a["metrics"][k], (int, float)) and a["metrics"][k] != b["metrics"][k]
+        if k in b["metrics"]
+        and all(isinstance(x["metrics"][k], (int, float)) for x in (a, b))
+        and a["metrics"][k] != b["metrics"][k]
     ]
     before = {q["id"]: q for q in a["questions"]}
     changed = []

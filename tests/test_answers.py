@@ -94,7 +94,8 @@ def test_ask_json_shape(fake_index, fake_model_env):
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"question", "answer", "answered", "citations", "timings_ms", "generation", "suggestions"}
+    shape = {"question", "answer", "answered", "citations", "timings_ms", "generation", "suggestions", "confidence"}
+    assert set(data) == shape
     assert data["generation"] == (fake_index.index / "CURRENT").read_text().strip() == "gen-000001"
     assert data["answered"] is True
     c = data["citations"][0]
@@ -1923,3 +1924,53 @@ def test_the_askers_speech_chooses_no_sentence(tmp_path):
         "qui fera la garde de la commune les jours fériés ?"
     )
     assert answer.answered and answer.answer.startswith("La garde est assurée les jours fériés"), answer.answer
+
+
+def test_an_answer_s_confidence_is_high_or_to_check_by_its_margin_and_its_article_s_lead(fake_index, tmp_path):
+    """``Answer.confidence``: "high" when the evidence strength passes the refusal threshold by ``confident_margin`` and
+    the first article leads the next one by ``confident_lead`` of its score (both calibrated by ``evals tune``),
+    "low" otherwise, and for a refusal or an index not calibrated for it, nothing. An article asked by its number
+    is of high confidence. The API, the command line and the chat say it (tests/test_web.py)."""
+    from assistant.answer import article_lead
+    from assistant.service import Service
+
+    question = "Qui pilote le ciblage des CAQES ?"
+    plain = Service(fake_index, follow=False)
+    assert plain.settings.confident_margin is None
+    answer = plain.ask(question)
+    assert answer.answered and answer.confidence == "" and answer.to_dict()["confidence"] == ""
+    result = plain.retriever.search(question, plain.settings.search_k)
+    hits = result.hits[: plain.settings.search_k]
+    strength, threshold = plain.answerer.evidence(result, hits)
+    margin, lead = strength - threshold, article_lead(hits)
+    assert margin > 0 and 0.0 < lead <= 1.0
+
+    def marked(confident_margin, confident_lead, q=question):
+        settings = fake_index.model_copy(
+            update={"confident_margin": confident_margin, "confident_lead": confident_lead}
+        )
+        return Service(settings, follow=False).ask(q)
+
+    assert marked(margin, lead).confidence == "high"  # both reached (each at its bound)
+    assert marked(margin + 0.01, 0.0).confidence == "low"  # the margin missed
+    assert marked(0.0, min(1.0, lead + 0.01)).confidence == "low"  # the lead missed
+    assert marked(0.0, 0.0).to_dict()["confidence"] == "high"
+    # an article asked by its number: high whatever the thresholds; a refusal: nothing
+    assert marked(1.0, 1.0, "que prévoit l'article L. 162-30-2 ?").confidence == "high"
+    refused = marked(0.0, 0.0, "Quel est le prix d'un billet de train Paris-Lyon ?")
+    assert not refused.answered and refused.confidence == ""
+
+
+def test_the_first_article_s_lead_is_over_the_next_article_not_its_own_next_passage():
+    """``article_lead``: a second passage of the same article does not narrow the lead; two articles tied give 0, one
+    article alone 1."""
+    from assistant.answer import article_lead
+    from assistant.records import Chunk, Hit
+
+    def hit(doc, score):
+        return Hit(Chunk(f"{doc}-{score}", doc, "texte", "§ 1", 0, 5, "t", "code", "", ()), score)
+
+    assert article_lead([hit("a", 2.0), hit("a", 1.9), hit("b", 1.0)]) == pytest.approx(0.5)
+    assert article_lead([hit("a", 2.0), hit("b", 2.0)]) == 0.0
+    assert article_lead([hit("a", 2.0), hit("a", 1.0)]) == 1.0
+    assert article_lead([]) == 0.0

@@ -84,6 +84,37 @@ def test_citation_at_1_breakdown_and_questions_the_index_cannot_answer():
     assert rows["duration"]["n"] == 3 and rows["duration"]["citation@1"] == 0.5
 
 
+def test_answers_of_high_confidence_are_scored_apart_from_those_to_check():
+    """``high_share``: of the answers, those of high confidence; ``high_precision`` and ``low_precision``: of each,
+    those citing a passage that holds the evidence, an unanswerable question answered counting as wrong. None where
+    no answer was marked (an index not calibrated for it)."""
+    from dataclasses import replace
+
+    from assistant.records import Answer, Citation
+    from evals.runner import aggregate, score_question
+
+    def q(i, answerable=True):
+        return {"id": str(i), "question": "?", "answerable": answerable, "evidence": ["cinq ans"],
+                "answer_keywords": [], "citations": []}  # fmt: skip
+
+    right = Answer("?", "Cinq ans. [1]", True, (Citation(1, "d", "t", "loc", "pour cinq ans", 1.0),))
+    wrong = replace(right, citations=(Citation(1, "d", "t", "loc", "autre chose", 1.0),))
+    refused = Answer("?", "Je n'ai pas trouvé...", False)
+    details = [
+        score_question(q(1), replace(right, confidence="high")),
+        score_question(q(2), replace(wrong, confidence="high")),
+        score_question(q(3), replace(right, confidence="high")),
+        score_question(q(4), replace(right, confidence="low")),
+        score_question(q(5, answerable=False), replace(right, confidence="low")),  # answered: wrong
+        score_question(q(6), refused),
+    ]
+    metrics = aggregate(details)
+    assert metrics["high_share"] == pytest.approx(3 / 5)
+    assert metrics["high_precision"] == pytest.approx(2 / 3) and metrics["low_precision"] == 0.5
+    unmarked = aggregate([score_question(q(1), right), score_question(q(2), wrong)])
+    assert unmarked["high_share"] is None and unmarked["high_precision"] is None
+
+
 def test_the_refusal_threshold_is_judged_on_the_refusals_it_causes():
     """On a hard dev set the other refusals (unknown word...) alone pass 5 % of the answerable questions: the
     threshold is still chosen, by its own false refusals (the old rule fell back to no threshold at all)."""
@@ -133,3 +164,25 @@ def test_the_closeness_weight_is_kept_only_where_it_spares_wrong_answers():
         o[1] for o in closeness_outcomes([(False, 0.1, 0.2, True, True), (False, 0.9, 0.99, True, True)], 3.0, 0.7)
     ]
     assert strengths == [0.0, 1.0]
+
+
+def test_answers_of_high_confidence_are_the_most_the_dev_sets_allow_at_the_precision_asked():
+    """``calibrate_confident`` gives high confidence to the answers with a wide margin over the refusal threshold
+    and a clear lead of their first article: of the pairs of thresholds whose answers so marked cite their evidence
+    as often as asked, the one that marks the most. A margin alone or a lead alone does not pick out the right
+    answers here: both are needed, and a looser pair is chosen when the precision asked is lower."""
+    from evals.metrics import CONFIDENT_MIN_ANSWERS, calibrate_confident
+
+    # (strength less the threshold, the first article's lead, cites its evidence)
+    clear = [(0.5, 0.3, True)] * 16 + [(0.5, 0.3, False)] * 2  # wide margin, clear lead: 16 of 18 right
+    close_call = [(0.5, 0.01, True)] * 5 + [(0.5, 0.01, False)] * 10  # wide margin, two articles tied
+    thin = [(0.02, 0.3, True)] * 5 + [(0.02, 0.3, False)] * 10  # barely above the threshold
+    margin, lead, n, precision = calibrate_confident(clear + close_call + thin, 0.8)
+    assert margin > 0.02 and 0.01 < lead <= 0.3 and n == 18 and precision == pytest.approx(16 / 18)
+    # asked for less, it marks more: the close calls join (21 of 33 right)
+    assert calibrate_confident(clear + close_call + thin, 0.6)[2] == 33
+    # none reaching the precision: no answer of high confidence (thresholds above any margin or lead)
+    margin, lead, n, _ = calibrate_confident(close_call + thin, 0.8)
+    assert n == 0 and margin >= 1.0 and lead >= 1.0
+    # too few answers to measure a precision: none marked either
+    assert calibrate_confident([(0.5, 0.5, True)] * (CONFIDENT_MIN_ANSWERS - 1), 0.5)[2] == 0

@@ -866,3 +866,34 @@ def test_two_workers_restart_on_sighup_and_stop_quietly_on_ctrl_c(small_index, t
     assert proc.returncode == 0, text
     assert "Assistant sur http" in text and "SIGINT" not in text and "Traceback" not in text, text
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_an_answer_to_check_says_so_in_the_api_the_chat_and_the_command_line(fake_index, tmp_path, monkeypatch):
+    """An answer marked "low" (``Answer.confidence``: its evidence or its article's lead below what the tune
+    calibrated) carries ``confidence`` in the API, and the chat and `ask` add ``CHECK_NOTE``; one of high confidence
+    adds nothing."""
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from assistant.app import create_app
+    from assistant.cli import cli
+    from assistant.feedback import FeedbackStore
+    from assistant.records import CHECK_NOTE
+    from assistant.service import Service
+    from assistant.web import chat_markdown
+
+    question = "Qui pilote le ciblage des CAQES ?"
+    for margin, expected in ((1.0, "low"), (0.0, "high")):
+        settings = fake_index.model_copy(update={"confident_margin": margin, "confident_lead": 0.0})
+        client = TestClient(create_app(Service(settings), FeedbackStore(tmp_path / f"fb{margin}.sqlite")))
+        data = client.post("/api/ask", json={"question": question}).json()
+        assert data["answered"] and data["confidence"] == expected
+        md = chat_markdown(data["answer"], "", (), data["confidence"])
+        assert ("rien n'assure qu'ils répondent exactement" in md) == (expected == "low")
+        monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", "fake")
+        monkeypatch.setenv("ASSISTANT_CONFIDENT_MARGIN", str(margin))
+        monkeypatch.setenv("ASSISTANT_CONFIDENT_LEAD", "0")
+        shown = CliRunner().invoke(cli, ["ask", question, "--index", str(fake_index.index)])
+        assert shown.exit_code == 0 and (CHECK_NOTE in shown.output) == (expected == "low"), shown.output
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["AskResponse"]["properties"]
+    assert "confidence" in schema
