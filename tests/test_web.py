@@ -146,6 +146,48 @@ def test_chat_in_a_real_browser(server, browser):
 
 
 @pytest.mark.integration
+def test_an_answer_to_check_says_so_in_a_real_browser(small_index, tmp_path, browser):
+    """The chat in Chromium shows an answer of low confidence with its note "À vérifier : …" (here every answer is
+    low: a margin no answer reaches), and an article asked by its number without it (high)."""
+    import time
+
+    from selenium.webdriver.common.by import By
+
+    env = dict(
+        os.environ,
+        ASSISTANT_INDEX=str(small_index.index),
+        ASSISTANT_FEEDBACK_DB=str(tmp_path / "feedback.sqlite"),
+        ASSISTANT_CONFIDENT_MARGIN="1.0",
+        ASSISTANT_CONFIDENT_LEAD="0",
+    )
+    proc, url = serve_assistant(tmp_path / "server.log", env, timeout=120)
+    try:
+        browser.get(url)
+        _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#question textarea"))
+        note = "rien n'assure qu'ils répondent exactement"
+        _ask(browser, "Qui pilote le ciblage des CAQES ?")
+        _wait(browser, lambda d: note in d.find_element(By.ID, "chat").text)
+        assert "ciblage travaillé ensemble" in browser.find_element(By.ID, "chat").text
+        _ask(browser, "que prévoit l'article L. 162-30-2 ?")
+        _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chat .bot-row")) == 2)
+        _wait(browser, lambda d: "L. 162-30-2" in d.find_element(By.ID, "sources").text)
+        # the answer streams in word by word, its note last: read it once it has stopped growing
+        shown = []
+
+        def settled(d):
+            shown.append(d.find_elements(By.CSS_SELECTOR, "#chat .bot-row")[1].text)
+            time.sleep(1.0)
+            return "[1]" in shown[-1] and len(shown) > 1 and shown[-1] == shown[-2]
+
+        _wait(browser, settled)
+        rows = browser.find_elements(By.CSS_SELECTOR, "#chat .bot-row")
+        assert note in rows[0].text and note not in rows[1].text, rows[1].text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.integration
 def test_chat_with_two_workers_in_a_real_browser(small_index, tmp_path, browser):
     """The same conversation with ``serve --workers 2``: Gradio's events reach either process."""
     feedback = tmp_path / "feedback.sqlite"
