@@ -513,14 +513,16 @@ def story_name(word: str) -> bool:
     )
 
 
-def article_lead(hits: list[Hit]) -> float:
-    """By what share of its score the first passage found leads the first passage of another article (or
-    document): 0 when two articles tie, 1 when no other article is found. An answer whose article barely leads
-    another may be that other's."""
-    if not hits or hits[0].score <= 0:
+def article_lead(hits: list[Hit], doc_id: str = "") -> float:
+    """By what share of its score the best passage of the article (or document) ``doc_id`` (the first passage's
+    when not given) leads the best passage of any other: 0 when another ties or comes first, 1 when no other
+    article is found. An answer whose article barely leads another may be that other's."""
+    doc_id = doc_id or (hits[0].chunk.doc_id if hits else "")
+    own = max((h.score for h in hits if h.chunk.doc_id == doc_id), default=0.0)
+    if own <= 0:
         return 0.0
-    other = next((h.score for h in hits[1:] if h.chunk.doc_id != hits[0].chunk.doc_id), None)
-    return 1.0 if other is None else max(0.0, (hits[0].score - other) / hits[0].score)
+    other = max((h.score for h in hits if h.chunk.doc_id != doc_id), default=None)
+    return 1.0 if other is None else max(0.0, (own - other) / own)
 
 
 def evidence_strength(coverage: float, closeness: float | None, weight: float, centre: float) -> float:
@@ -861,13 +863,20 @@ class Answerer:
         ``closeness_centre``, kept within [0, 1], against ``min_coverage``; a search without the closeness (no
         vectors, the dense side off) holds its coverage alone to the threshold calibrated for it
         (``min_coverage_alone``)."""
+        return self.evidence_read(result, hits)[:2]
+
+    def evidence_read(self, result: SearchResult, hits: list[Hit]) -> tuple[float, float, bool]:
+        """``evidence``, and whether it was read as calibrated: False for a search without the closeness on an
+        index calibrated with it (its coverage alone against ``min_coverage_alone``), where the confidence's margin
+        was not measured."""
         cov = self.coverage(result, hits)
         weight = self.settings.closeness_weight
         near = self.closeness(result, hits) if weight else None
         if near is None:
             alone = self.settings.min_coverage_alone if weight else None
-            return cov, self.settings.min_coverage if alone is None else alone
-        return evidence_strength(cov, near, weight, self.settings.closeness_centre), self.settings.min_coverage
+            return cov, self.settings.min_coverage if alone is None else alone, not weight
+        strength = evidence_strength(cov, near, weight, self.settings.closeness_centre)
+        return strength, self.settings.min_coverage, True
 
     def coverage(self, result: SearchResult, hits: list[Hit]) -> float:
         """Best share of the question's IDF weight held by one or two adjacent sentences of a top-3
@@ -927,7 +936,7 @@ class Answerer:
                 "Passages les plus proches, à vérifier :"
             )
             return self._refusal(question, result, hits, text, t0, t)
-        best_cov, threshold = self.evidence(result, hits)
+        best_cov, threshold, as_calibrated = self.evidence_read(result, hits)
         if not lookup and best_cov < threshold:
             return self._refusal(question, result, hits, NO_ANSWER, t0, t, best_cov)
         extractive = self._compose(question, result, hits, lookup, t0, t, best_cov)
@@ -940,24 +949,31 @@ class Answerer:
             if refused:
                 return refused
         if extractive.answered:
-            extractive = replace(extractive, confidence=self.confidence(hits, best_cov - threshold, bool(lookup)))
+            # an article asked by its number and found, cited first, nothing else named missing: that article
+            named = bool(lookup) and not result.missing_articles
+            named = named and extractive.citations[0].doc_id in {h.chunk.doc_id for h in lookup}
+            margin = best_cov - threshold if as_calibrated else None
+            first = extractive.citations[0].doc_id
+            extractive = replace(extractive, confidence=self.confidence(hits, margin, named, first))
         if self.settings.llm_backend == "none" or not extractive.answered or not generate:
             return extractive
         return self._generate(question, result, lookup or hits, extractive)
 
-    def confidence(self, hits: list[Hit], margin: float, lookup: bool = False) -> str:
+    def confidence(self, hits: list[Hit], margin: float | None, named: bool = False, cited: str = "") -> str:
         """An answer's confidence (``Answer.confidence``): "high" when its evidence strength passes the refusal
-        threshold by ``confident_margin`` and its first article leads the next one found by ``confident_lead`` of
-        its score (``article_lead``), as ``evals tune`` calibrated them on the dev sets for answers that cite their
-        evidence (``confident_precision``); an article asked by its number is "high". "low" otherwise (the answer
-        is to check), "" on an index not calibrated for it. Measured at the full codes on the dev sets: the answers
-        of high confidence cite their evidence about twice as often as the others."""
+        threshold by ``confident_margin`` (``margin``: None where the strength was not read as calibrated, a search
+        without its dense side) and the article it cites first (``cited``, a document id) leads the next one found
+        by ``confident_lead`` of its score (``article_lead``), as ``evals tune`` calibrated them on the dev sets for
+        answers that cite their evidence (``confident_precision``); an article asked by its number and cited
+        (``named``) is "high". "low" otherwise (the answer is to check), "" on an index not calibrated for it."""
         s = self.settings
         if s.confident_margin is None or s.confident_lead is None:
             return ""
-        if lookup:
+        if named:
             return "high"
-        return "high" if margin >= s.confident_margin and article_lead(hits) >= s.confident_lead else "low"
+        if margin is None:
+            return "low"
+        return "high" if margin >= s.confident_margin and article_lead(hits, cited) >= s.confident_lead else "low"
 
     def _outside(self, question, result, hits, texts: list[str], t0, t) -> Answer | None:
         """The refusal of a question on another code's subject that none of ``texts`` speaks of, or None."""

@@ -17,7 +17,7 @@ import tempfile
 import threading
 from itertools import islice
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -116,12 +116,13 @@ class AskResponse(BaseModel):
     generation: str = Field("", description="The index generation the whole answer comes from.")
     generated: bool | None = Field(None, description="Written by an LLM and verified (LLM backends only).")
     notice: str | None = Field(None, description="e.g. the LLM failed and the extractive answer is given.")
-    confidence: str = Field(
+    confidence: Literal["high", "low", ""] = Field(
         "",
         description=(
-            "« high » : preuve nette, l'article cité loin devant le suivant ; « low » : à vérifier dans la source "
-            "(les plus proches trouvés, sans certitude) ; vide : refus, ou index sans calibrage de ce niveau "
-            "(`python -m evals tune`)."
+            "high: the evidence passes the refusal threshold by a calibrated margin and the article cited first "
+            "leads the next one found (or it is the article the question names); low: to check in the source (the "
+            "chat adds « À vérifier : … »); empty: a refusal, or an index not calibrated for it (`python -m evals "
+            'tune`). High is not certain: see the README, "Answers to check".'
         ),
     )
     unsupported: list[Unsupported] | None = Field(None, description="Generated sentences the verifier dropped.")

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from assistant import cli_fr
-from assistant.answer import article_lead, evidence_strength
+from assistant.answer import article_lead
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.generations import read_calibration, write_calibration
@@ -25,6 +25,7 @@ from evals.bench import table as bench_table
 from evals.metrics import (
     calibrate_closeness,
     calibrate_confident,
+    confident_rows,
     contains_evidence,
     first_relevant_rank,
     hit_at,
@@ -163,7 +164,8 @@ TUNED_ALWAYS = ("confident_margin", "confident_lead")
     is_flag=True,
     help="Ne fait rien si l'index a déjà un calibrage mesuré avec son modèle d'embedding et qui tient tout ce "
     "qu'un réglage mesure (`make index` et `make curated` : un index reconstruit avec un autre modèle, ou dont le "
-    "calibrage n'a ni poids dense ni poids de proximité alors qu'il a ses vecteurs, est calibré à nouveau).",
+    "calibrage n'a ni poids dense ni poids de proximité alors qu'il a ses vecteurs, ou pas la confiance des "
+    "réponses, est calibré à nouveau).",
 )
 def tune(questions, index, weights, save, if_needed):
     """Mesurer le poids dense (hit@5, mrr@10 par poids ; le meilleur hit@5 + mrr@10 est gardé), puis calibrer le
@@ -172,7 +174,9 @@ def tune(questions, index, weights, save, if_needed):
     citent aucun passage tenant la preuve) pour les bonnes qu'il refuse (``evals.metrics.calibrate_threshold``),
     sur la couverture des mots de la question plus un poids de sa proximité dense à ses passages (chaque poids a
     son seuil, celui qui épargne le plus est gardé : ``evals.metrics.calibrate_closeness``). Une question dont cet
-    index ne tient pas la preuve compte comme une question à refuser."""
+    index ne tient pas la preuve compte comme une question à refuser. Calibrer enfin la confiance des réponses
+    (``evals.metrics.calibrate_confident``) : la marge sur ce seuil et l'avance de l'article cité sur le suivant au-delà
+    desquelles une réponse est « high », les autres « low » (à vérifier)."""
     if any(Path(q).resolve() == TEST_QUESTIONS.resolve() for q in questions):
         raise click.ClickException(
             "le jeu de test gelé (evals/test.jsonl) ne sert jamais au réglage : "
@@ -232,7 +236,7 @@ def tune(questions, index, weights, save, if_needed):
     # An answerable question's answer that cites no passage holding its evidence is a wrong citation: a
     # threshold that refuses it spares the user one, as much as refusing an unanswerable question does.
     # (refused whatever the threshold, coverage, dense closeness, answerable here, its answer cites its evidence)
-    parts, leads, lookups = [], [], []
+    parts, leads, named = [], [], []
     for q in qs:
         answer = svc.ask(q["question"])
         result = svc.retriever.search(q["question"], svc.settings.search_k)
@@ -242,8 +246,11 @@ def tune(questions, index, weights, save, if_needed):
         near = None if lookup else svc.answerer.closeness(result, hits)
         supported = answerable[q["id"]] and any(contains_evidence(c.text, q["evidence"]) for c in answer.citations)
         parts.append((not answer.answered, coverage, near, answerable[q["id"]], supported))
-        leads.append(article_lead(hits))
-        lookups.append(lookup)
+        # the article the answer cites first, and whether it is one the question names by its number
+        cited = answer.citations[0].doc_id if answer.citations else ""
+        leads.append(article_lead(hits, cited))
+        asked = {h.chunk.doc_id for h in hits if h.reason == "lookup"}
+        named.append(bool(asked) and not result.missing_articles and cited in asked)
     # The closeness of the question's meaning to its passages joins the coverage of its words (none while the
     # vectors are pending): each weight gets its threshold, the one that spares the most wrong answers is kept.
     weight, centre, best, rows_w, rows_t = calibrate_closeness(parts, [0.0] if pending else CLOSENESS_WEIGHTS)
@@ -265,11 +272,7 @@ def tune(questions, index, weights, save, if_needed):
     # Of the answers at that threshold (an article asked by its number aside: always of high confidence), which are
     # of high confidence: a margin over the threshold and a lead of the first article over the next
     # (``evals.metrics.calibrate_confident``); the others are to check.
-    answered = []
-    for (anyway, cov, near, _a, ok), lead, lookup in zip(parts, leads, lookups, strict=True):
-        strength = evidence_strength(cov, near, weight, centre)
-        if not anyway and not lookup and strength >= best[0]:
-            answered.append((strength - best[0], lead, bool(ok)))
+    answered = confident_rows(parts, leads, named, weight, centre, best[0])
     precision = base.settings.confident_precision
     confident_margin, confident_lead, n_high, high_p = calibrate_confident(answered, precision)
     click.echo(

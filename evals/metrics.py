@@ -172,7 +172,8 @@ def calibrate_confident(
     passage that holds the evidence; an unanswerable question answered does not): of the pairs whose answers of
     high confidence (at least ``CONFIDENT_MIN_ANSWERS``) cite their evidence at least ``precision`` of the time,
     the one that marks the most, then the most precise, then the lowest. None reaching it: thresholds no answer
-    passes (every answer to check). Returns (margin, lead, answers of high confidence, their precision)."""
+    passes (every answer to check: a margin above any, the strength and the threshold being shares). Returns
+    (margin, lead, answers of high confidence, their precision)."""
     best = None
     for margin in margins:
         for lead in leads:
@@ -182,4 +183,31 @@ def calibrate_confident(
             p = sum(high) / len(high)
             if p >= precision and (best is None or (len(high), p) > (best[2], best[3])):
                 best = (margin, lead, len(high), p)
-    return best or (1.0, 1.0, 0, 0.0)
+    return best or (NO_MARGIN, 1.0, 0, 0.0)
+
+
+NO_MARGIN = 2.0  # above any evidence strength's margin over a threshold (both within [0, 1])
+
+
+def confident_rows(
+    parts: Sequence[tuple],
+    leads: Sequence[float],
+    skipped: Sequence[bool],
+    weight: float,
+    centre: float,
+    threshold: float,
+) -> list[tuple[float, float, bool]]:
+    """``calibrate_confident``'s answers from ``calibrate_closeness``'s parts (refused whatever the threshold,
+    coverage, closeness or None, answerable, cites its evidence), each answer's article lead and whether it is
+    left out (an article asked by its number: always of high confidence): the questions the calibrated threshold
+    answers, each with its strength's margin over it, its lead and whether it cites its evidence. A question with
+    no closeness where the weight counts one is left out too: its strength is read against another threshold and
+    the answerer marks it low."""
+    rows = []
+    for (anyway, cov, near, _answerable, ok), lead, skip in zip(parts, leads, skipped, strict=True):
+        if anyway or skip or (weight and near is None):
+            continue
+        strength = evidence_strength(cov, near, weight, centre)
+        if strength >= threshold:
+            rows.append((strength - threshold, lead, bool(ok)))
+    return rows

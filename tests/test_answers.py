@@ -1974,3 +1974,27 @@ def test_the_first_article_s_lead_is_over_the_next_article_not_its_own_next_pass
     assert article_lead([hit("a", 2.0), hit("b", 2.0)]) == 0.0
     assert article_lead([hit("a", 2.0), hit("a", 1.0)]) == 1.0
     assert article_lead([]) == 0.0
+    # the lead of the article an answer cites, which may not be the first found: behind another, none
+    assert article_lead([hit("a", 2.0), hit("b", 1.5), hit("c", 1.0)], "b") == 0.0
+    assert article_lead([hit("a", 2.0), hit("b", 1.5), hit("c", 1.0)], "a") == pytest.approx(0.25)
+    assert article_lead([hit("a", 2.0)], "z") == 0.0
+
+
+def test_an_answer_whose_strength_was_not_read_as_calibrated_is_to_check(tmp_path):
+    """On an index calibrated with the dense closeness, a search without its dense side (vectors pending,
+    ``dense=False``) holds its coverage alone to another threshold: the margin the confidence was calibrated on was
+    not measured, and the answer is low whatever it is. A refusal made while composing the answer (no sentence
+    says what is asked) has no confidence."""
+    files = {
+        "cpts.txt": "La communauté professionnelle territoriale de santé coordonne les soins de ville du territoire.\n",
+        **{f"autre-{i}.txt": f"Le griffon numéro {i} est gardé par la caisse régionale des soins.\n" for i in range(4)},
+    }
+    question = "qui coordonne les soins de ville ?"
+    calibrated = dict(closeness_weight=1.0, closeness_centre=0.01, min_coverage_alone=0.0)
+    svc = service_over(tmp_path, files, confident_margin=0.0, confident_lead=0.0, **calibrated)
+    assert svc.ask(question).confidence == "high"
+    lexical = svc.answerer.ask(question, dense=False)
+    assert lexical.answered and lexical.confidence == "low"
+    refused = svc.ask("combien de griffons sont gardés par la caisse ?")
+    assert not refused.answered and refused.confidence == "", refused.answer
+    assert refused.answer.startswith("Les passages trouvés ne disent pas"), refused.answer  # from ``_compose``

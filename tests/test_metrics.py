@@ -186,3 +186,32 @@ def test_answers_of_high_confidence_are_the_most_the_dev_sets_allow_at_the_preci
     assert n == 0 and margin >= 1.0 and lead >= 1.0
     # too few answers to measure a precision: none marked either
     assert calibrate_confident([(0.5, 0.5, True)] * (CONFIDENT_MIN_ANSWERS - 1), 0.5)[2] == 0
+    # a precision reached exactly counts; of equal pairs, the lowest thresholds
+    exact = [(0.5, 0.3, True)] * 8 + [(0.5, 0.3, False)] * 2
+    assert calibrate_confident(exact, 0.8)[:3] == (0.0, 0.0, 10)
+    # none reached: no answer passes, whatever its strength, even over a threshold of 0 with one article found
+    assert calibrate_confident([(1.0, 1.0, False)] * 20, 0.5)[0] > 1.0
+
+
+def test_the_confidence_is_calibrated_on_the_answers_the_threshold_lets_through():
+    """``confident_rows``: of the tune's questions, those the calibrated threshold answers, each with its strength's
+    margin over the threshold, its article's lead and whether it cites its evidence; not those refused whatever
+    the threshold, those left out (an article asked by its number), those below the threshold, nor those without a
+    closeness where it counts (their strength is read against another threshold)."""
+    from evals.metrics import confident_rows
+
+    # (refused anyway, coverage, closeness, answerable, cites its evidence)
+    parts = [
+        (False, 0.7, 0.8, True, True),  # answered: strength 0.7 + 1 * (0.8 - 0.8)
+        (False, 0.9, 0.9, True, False),  # answered, wrong: strength 1.0 at most
+        (True, 0.9, 0.9, True, True),  # refused anyway (an unknown word...)
+        (False, 0.9, 0.9, True, True),  # an article asked by its number: left out
+        (False, 0.3, 0.8, False, False),  # below the threshold: refused
+        (False, 0.9, None, True, True),  # no closeness while the weight counts one
+    ]
+    leads = [0.2, 0.05, 0.3, 1.0, 0.1, 0.4]
+    skipped = [False, False, False, True, False, False]
+    rows = confident_rows(parts, leads, skipped, 1.0, 0.8, 0.5)
+    assert rows == [(pytest.approx(0.2), 0.2, True), (pytest.approx(0.5), 0.05, False)]
+    # without a closeness weight, a question without closeness is read by its coverage
+    assert len(confident_rows(parts, leads, skipped, 0.0, 0.8, 0.5)) == 3

@@ -182,6 +182,12 @@ def test_an_answer_to_check_says_so_in_a_real_browser(small_index, tmp_path, bro
         _wait(browser, settled)
         rows = browser.find_elements(By.CSS_SELECTOR, "#chat .bot-row")
         assert note in rows[0].text and note not in rows[1].text, rows[1].text
+        # the conversation's export keeps it, under the answer it qualifies only
+        browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+        browser.find_element(By.CSS_SELECTOR, "#export button, button#export").click()
+        files = _wait(browser, lambda d: [f for f in tmp_path.glob("*.md")] or None, timeout=30)
+        exported = files[0].read_text(encoding="utf-8")
+        assert exported.count(note) == 1 and exported.index(note) < exported.index("L\\. 162\\-30\\-2 ?"), exported
     finally:
         proc.terminate()
         proc.wait(timeout=20)
