@@ -324,8 +324,9 @@ class Settings(BaseSettings):
         gt=0.0,
         le=1.0,
         description=(
-            "What `python -m evals tune` holds answers of high confidence to: of the dev questions' answers it would "
-            "mark so, at least this share cite a passage that holds the answer (it marks as many as it can)."
+            "What `python -m evals tune` holds answers of high confidence to: of the answers it would mark so to the "
+            "dev questions in users' voices (all but `evals/questions.jsonl`, the texts' own wording), at least this "
+            "share cite a passage that holds the answer (it marks as many as it can)."
         ),
     )
     llm_backend: str = Field(

@@ -203,7 +203,12 @@ def tune(questions, index, weights, save, if_needed):
             click.echo(f"calibration sans {', '.join(lacks)} : mesurée à nouveau")
     base = base or Service(settings, follow=False)
     pending = base.index.vectors_pending
-    qs = [q for path in questions for q in load_questions(path)]
+    # each question, and whether it is in users' voices (every dev set but the texts' own wording, `questions.jsonl`):
+    # what the confidence is held to (all of them when none is)
+    own_wording = DEFAULT_QUESTIONS.resolve()
+    loaded = [(q, Path(path).resolve() != own_wording) for path in questions for q in load_questions(path)]
+    qs = [q for q, _ in loaded]
+    voices = [v for _, v in loaded] if any(v for _, v in loaded) else [True] * len(qs)
     texts = index_texts(base.index)
     answerable = {q["id"]: in_index(q, texts) and bool(q["answerable"]) for q in qs}
     rows = []
@@ -272,7 +277,9 @@ def tune(questions, index, weights, save, if_needed):
     # Of the answers at that threshold (an article asked by its number aside: always of high confidence), which are
     # of high confidence: a margin over the threshold and a lead of the first article over the next
     # (``evals.metrics.calibrate_confident``); the others are to check.
-    answered = confident_rows(parts, leads, named, weight, centre, best[0])
+    # on the users' questions: the texts' own wording (`questions.jsonl`, nearly every answer right) would lift them
+    skipped = [n or not v for n, v in zip(named, voices, strict=True)]
+    answered = confident_rows(parts, leads, skipped, weight, centre, best[0])
     precision = base.settings.confident_precision
     confident_margin, confident_lead, n_high, high_p = calibrate_confident(answered, precision)
     click.echo(

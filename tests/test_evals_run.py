@@ -237,3 +237,28 @@ def test_tune_if_needed_leaves_a_calibration_of_bm25_alone_while_the_vectors_are
     refresh(settings, [corpus])  # the vectors come
     again = CliRunner().invoke(cli, [*args, "--if-needed", "--weights", "0"])
     assert again.exit_code == 0 and "calibration sans dense_weight" in again.output, again.output
+
+
+def test_tune_holds_the_confidence_to_the_questions_in_users_voices(fake_index, fake_model_env, tmp_path):
+    """The threshold is calibrated on every dev question, the confidence on those in users' voices only: the texts'
+    own wording (`evals/questions.jsonl`), nearly always answered right, would lift the users' questions. With no
+    other file, on all."""
+    import re
+    import shutil
+
+    from evals.runner import DEFAULT_QUESTIONS
+
+    root = tmp_path / "index"
+    shutil.copytree(fake_index.index, root)
+    users = tmp_path / "users.jsonl"
+    users.write_text("".join(DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines(True)[:15]), encoding="utf-8")
+
+    def counted(*files):
+        args = ["tune", "--index", str(root), "--weights", "0", "--no-save"]
+        result = CliRunner().invoke(cli, args + [x for f in files for x in ("--questions", str(f))])
+        assert result.exit_code == 0, result.output
+        return int(re.search(r"of (\d+) answers", result.output).group(1))
+
+    alone = counted(DEFAULT_QUESTIONS)
+    assert alone > 15 and counted(users) <= 15
+    assert counted(DEFAULT_QUESTIONS, users) == counted(users)
