@@ -275,16 +275,16 @@ def tune(questions, index, weights, save, if_needed):
         closeness |= {"closeness_centre": centre, "min_coverage_alone": rows_w[0][1]}
     chosen = {"min_coverage": best[0]} if pending else {"dense_weight": best_w, "min_coverage": best[0], **closeness}
     # Of the answers at that threshold (an article asked by its number aside: always of high confidence), which are
-    # of high confidence: a margin over the threshold and a lead of the first article over the next
-    # (``evals.metrics.calibrate_confident``); the others are to check.
-    # on the users' questions: the texts' own wording (`questions.jsonl`, nearly every answer right) would lift them
+    # of high confidence: a margin over the threshold and a lead of the article cited first over the next
+    # (``evals.metrics.calibrate_confident``); the others are to check. Held to the users' questions: the texts' own
+    # wording (`questions.jsonl`, nearly every answer right) would lift them.
     skipped = [n or not v for n, v in zip(named, voices, strict=True)]
     answered = confident_rows(parts, leads, skipped, weight, centre, best[0])
     precision = base.settings.confident_precision
     confident_margin, confident_lead, n_high, high_p = calibrate_confident(answered, precision)
     click.echo(
         f"high confidence: margin {confident_margin:.2f} over the threshold, "
-        f"first article's lead {confident_lead:.2f}: "
+        f"cited article's lead {confident_lead:.2f}: "
         f"{n_high} of {len(answered)} answers, {high_p:.3f} of them citing their evidence (at least {precision})"
     )
     chosen |= {"confident_margin": confident_margin, "confident_lead": confident_lead}
