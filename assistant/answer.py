@@ -525,6 +525,13 @@ def article_lead(hits: list[Hit], doc_id: str = "") -> float:
     return 1.0 if other is None else max(0.0, (own - other) / own)
 
 
+def cites_asked_article(result: SearchResult, hits: list[Hit], cited: str) -> bool:
+    """The answer cites first (``cited``, a document id) an article the question asks by its number, found, and
+    no other article it names is missing: that article is the answer (``Answerer.confidence``)."""
+    asked = {h.chunk.doc_id for h in hits if h.reason == "lookup"}
+    return bool(asked) and not result.missing_articles and cited in asked
+
+
 def evidence_strength(coverage: float, closeness: float | None, weight: float, centre: float) -> float:
     """The refusal signal of ``Answerer.evidence``, as ``evals tune`` calibrates it: the coverage plus ``weight``
     times the closeness less ``centre``, kept within [0, 1] as a share is; the coverage alone without a closeness."""
@@ -949,12 +956,10 @@ class Answerer:
             if refused:
                 return refused
         if extractive.answered:
-            # an article asked by its number and found, cited first, nothing else named missing: that article
-            named = bool(lookup) and not result.missing_articles
-            named = named and extractive.citations[0].doc_id in {h.chunk.doc_id for h in lookup}
+            cited = extractive.citations[0].doc_id
+            named = cites_asked_article(result, hits, cited)
             margin = best_cov - threshold if as_calibrated else None
-            first = extractive.citations[0].doc_id
-            extractive = replace(extractive, confidence=self.confidence(hits, margin, named, first))
+            extractive = replace(extractive, confidence=self.confidence(hits, margin, named, cited))
         if self.settings.llm_backend == "none" or not extractive.answered or not generate:
             return extractive
         return self._generate(question, result, lookup or hits, extractive)

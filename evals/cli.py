@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from assistant import cli_fr
-from assistant.answer import article_lead
+from assistant.answer import article_lead, cites_asked_article
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.generations import read_calibration, write_calibration
@@ -254,8 +254,7 @@ def tune(questions, index, weights, save, if_needed):
         # the article the answer cites first, and whether it is one the question names by its number
         cited = answer.citations[0].doc_id if answer.citations else ""
         leads.append(article_lead(hits, cited))
-        asked = {h.chunk.doc_id for h in hits if h.reason == "lookup"}
-        named.append(bool(asked) and not result.missing_articles and cited in asked)
+        named.append(cites_asked_article(result, hits, cited))
     # The closeness of the question's meaning to its passages joins the coverage of its words (none while the
     # vectors are pending): each weight gets its threshold, the one that spares the most wrong answers is kept.
     weight, centre, best, rows_w, rows_t = calibrate_closeness(parts, [0.0] if pending else CLOSENESS_WEIGHTS)
