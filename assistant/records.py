@@ -193,7 +193,7 @@ class Answer:
     unsupported: tuple[tuple[str, str], ...] = ()  # generated sentences dropped by the verifier, with reasons
     generation: str = ""  # the index generation every passage of this answer comes from
     suggestions: tuple[str, ...] = ()  # a refusal's reformulations, each answered by the corpus
-    # an answer's: "high" (strong evidence, its first article well ahead), "low" (to check in the source), ""
+    # an answer's: "high" (strong evidence, its cited article well ahead), "low" (to check in the source), ""
     # (a refusal, or an index not calibrated for it): ``Answerer.confidence``
     confidence: str = ""
 

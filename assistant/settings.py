@@ -305,9 +305,9 @@ class Settings(BaseSettings):
         ge=0.0,
         description=(
             'An answer is of high confidence (`confidence` "high") when its evidence strength passes the refusal '
-            'threshold by this much and its first article leads the next one by `confident_lead`; otherwise "low" '
-            "(the chat, `ask` and an export say to check it in the source). Calibrated by `python -m evals tune`. "
-            "Unset (an index not tuned since): no answer is marked."
+            "threshold by this much and the article it cites first leads the next one by `confident_lead`; otherwise "
+            '"low" (the chat, `ask` and an export say to check it in the source). Calibrated by `python -m evals '
+            "tune`. Unset (an index not tuned since): no answer is marked."
         ),
     )
     confident_lead: float | None = Field(
@@ -315,8 +315,9 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description=(
-            "With `confident_margin`: the share of its search score by which the first passage's article must lead "
-            "the next article found for an answer of high confidence; calibrated by `python -m evals tune`."
+            "With `confident_margin`: the share of its search score by which the article an answer cites first "
+            "must lead the best other article found for an answer of high confidence; calibrated by "
+            "`python -m evals tune`."
         ),
     )
     confident_precision: float = Field(

@@ -160,7 +160,8 @@ def calibrate_closeness(
 
 
 CONFIDENT_MARGINS = tuple(round(0.05 * i, 2) for i in range(13))  # 0 to 0.6: the strength's margin over the threshold
-CONFIDENT_LEADS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)  # the first article's lead over the next, a share of its score
+CONFIDENT_LEADS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)  # the cited article's lead over the next, a share of its score
+NO_MARGIN = 2.0  # above any evidence strength's margin over a threshold (both within [0, 1])
 CONFIDENT_MIN_ANSWERS = 10  # fewer answers of high confidence than this on the dev sets measure no precision
 
 
@@ -168,7 +169,7 @@ def calibrate_confident(
     answers: Sequence[tuple[float, float, bool]], precision: float, margins=CONFIDENT_MARGINS, leads=CONFIDENT_LEADS
 ) -> tuple[float, float, int, float]:
     """The thresholds of an answer of high confidence (``Answerer.confidence``), from each answered dev question's
-    (evidence strength less the refusal threshold, its first article's lead over the next, whether it cites a
+    (evidence strength less the refusal threshold, its cited article's lead over the next, whether it cites a
     passage that holds the evidence; an unanswerable question answered does not): of the pairs whose answers of
     high confidence (at least ``CONFIDENT_MIN_ANSWERS``) cite their evidence at least ``precision`` of the time,
     the one that marks the most, then the most precise, then the lowest. None reaching it: thresholds no answer
@@ -184,9 +185,6 @@ def calibrate_confident(
             if p >= precision and (best is None or (len(high), p) > (best[2], best[3])):
                 best = (margin, lead, len(high), p)
     return best or (NO_MARGIN, 1.0, 0, 0.0)
-
-
-NO_MARGIN = 2.0  # above any evidence strength's margin over a threshold (both within [0, 1])
 
 
 def confident_rows(
