@@ -133,6 +133,7 @@ TUNABLE = (
     "min_coverage_alone",
     "confident_margin",
     "confident_lead",
+    "confident_dense",
     "lexicon_weight",
     "heading_weight",
     "intent_weight",

@@ -305,7 +305,8 @@ class Settings(BaseSettings):
         ge=0.0,
         description=(
             'An answer is of high confidence (`confidence` "high") when its evidence strength passes the refusal '
-            "threshold by this much and the article it cites first leads the next one by `confident_lead`; otherwise "
+            "threshold by this much, the article it cites first leads the next one by `confident_lead` and the dense "
+            "side puts it at `confident_dense` or nearer; otherwise "
             '"low" (the chat, `ask` and an export say to check it in the source). Calibrated by `python -m evals '
             "tune`. Unset (an index not tuned since): no answer is marked."
         ),
@@ -318,6 +319,16 @@ class Settings(BaseSettings):
             "With `confident_margin`: the share of its search score by which the article an answer cites first "
             "must lead the best other article found for an answer of high confidence; calibrated by "
             "`python -m evals tune`."
+        ),
+    )
+    confident_dense: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "With `confident_margin`: the place the dense side gives the article an answer cites first among the "
+            "search's candidates (0 the farthest in meaning, 1 the nearest) must be at least this for an answer of "
+            "high confidence; calibrated by `python -m evals tune`. Unset: not read."
         ),
     )
     confident_precision: float = Field(

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from assistant import cli_fr
-from assistant.answer import article_lead, cites_asked_article
+from assistant.answer import article_lead, cites_asked_article, dense_place
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.generations import read_calibration, write_calibration
@@ -28,6 +28,7 @@ from evals.metrics import (
     confident_rows,
     contains_evidence,
     first_relevant_rank,
+    held_out_precision,
     hit_at,
     mean,
     reciprocal_rank,
@@ -134,7 +135,7 @@ def run(questions, out, index, dense_weight, min_coverage, closeness_weight, llm
 # the values a tune stores for an index with vectors (with its vectors pending: ``min_coverage`` alone)
 TUNED_WITH_VECTORS = ("dense_weight", "min_coverage", "closeness_weight")
 # ... and with its vectors pending too
-TUNED_ALWAYS = ("confident_margin", "confident_lead")
+TUNED_ALWAYS = ("confident_margin", "confident_lead", "confident_dense")
 
 
 @cli.command()
@@ -207,6 +208,7 @@ def tune(questions, index, weights, save, if_needed):
     # what the confidence is held to (all of them when none is)
     own_wording = DEFAULT_QUESTIONS.resolve()
     loaded = [(q, Path(path).resolve() != own_wording) for path in questions for q in load_questions(path)]
+    set_of = [str(path) for path in questions for _ in load_questions(path)]  # each question's file
     qs = [q for q, _ in loaded]
     voices = [v for _, v in loaded] if any(v for _, v in loaded) else [True] * len(qs)
     texts = index_texts(base.index)
@@ -241,7 +243,7 @@ def tune(questions, index, weights, save, if_needed):
     # An answerable question's answer that cites no passage holding its evidence is a wrong citation: a
     # threshold that refuses it spares the user one, as much as refusing an unanswerable question does.
     # (refused whatever the threshold, coverage, dense closeness, answerable here, its answer cites its evidence)
-    parts, leads, named = [], [], []
+    parts, leads, places, named = [], [], [], []
     for q in qs:
         answer = svc.ask(q["question"])
         result = svc.retriever.search(q["question"], svc.settings.search_k)
@@ -254,6 +256,7 @@ def tune(questions, index, weights, save, if_needed):
         # the article the answer cites first, and whether it is one the question names by its number
         cited = answer.citations[0].doc_id if answer.citations else ""
         leads.append(article_lead(hits, cited))
+        places.append(dense_place(hits, cited))
         named.append(cites_asked_article(result, hits, cited))
     # The closeness of the question's meaning to its passages joins the coverage of its words (none while the
     # vectors are pending): each weight gets its threshold, the one that spares the most wrong answers is kept.
@@ -278,15 +281,43 @@ def tune(questions, index, weights, save, if_needed):
     # (``evals.metrics.calibrate_confident``); the others are to check. Held to the users' questions: the texts' own
     # wording (`questions.jsonl`, nearly every answer right) would lift them.
     skipped = [n or not v for n, v in zip(named, voices, strict=True)]
-    answered = confident_rows(parts, leads, skipped, weight, centre, best[0])
+    answered = confident_rows(parts, leads, places, skipped, weight, centre, best[0])
     precision = base.settings.confident_precision
-    confident_margin, confident_lead, n_high, high_p = calibrate_confident(answered, precision)
+    confident_margin, confident_lead, confident_dense, n_high, high_p = calibrate_confident(answered, precision)
     click.echo(
         f"high confidence: margin {confident_margin:.2f} over the threshold, "
-        f"cited article's lead {confident_lead:.2f}: "
+        f"cited article's lead {confident_lead:.2f}, its dense place {confident_dense:.2f}: "
         f"{n_high} of {len(answered)} answers, {high_p:.3f} of them citing their evidence (at least {precision})"
     )
-    chosen |= {"confident_margin": confident_margin, "confident_lead": confident_lead}
+    # ... and what that promises for other questions: each set in users' voices left out in turn, calibrated on the
+    # others (nearer the test set than the figure above, which the thresholds were chosen on)
+    by_set: dict[str, list[int]] = {}
+    for i, skip in enumerate(skipped):
+        if not skip:
+            by_set.setdefault(set_of[i], []).append(i)
+    held_rows = [
+        confident_rows(
+            [parts[i] for i in ids],
+            [leads[i] for i in ids],
+            [places[i] for i in ids],
+            [False] * len(ids),
+            weight,
+            centre,
+            best[0],
+        )
+        for ids in by_set.values()
+    ]
+    held_n, held_p = held_out_precision(held_rows, precision)
+    if held_p is not None:
+        click.echo(
+            f"held out (each of {len(held_rows)} sets calibrated on the others): {held_n} answers of high confidence, "
+            f"{held_p:.3f} of them citing their evidence"
+        )
+    chosen |= {
+        "confident_margin": confident_margin,
+        "confident_lead": confident_lead,
+        "confident_dense": confident_dense,
+    }
     if save:
         path = write_calibration(
             base.settings.index,
@@ -301,6 +332,7 @@ def tune(questions, index, weights, save, if_needed):
                     "hit@5": next((r[2] for r in rows if r[0] == best_w), None),
                     "high_share": n_high / len(answered) if answered else None,
                     "high_precision": high_p if n_high else None,
+                    "high_precision_held_out": held_p,
                 },
             },
         )

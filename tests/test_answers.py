@@ -1928,10 +1928,11 @@ def test_the_askers_speech_chooses_no_sentence(tmp_path):
 
 def test_an_answer_s_confidence_is_high_or_to_check_by_its_margin_and_its_article_s_lead(fake_index, tmp_path):
     """``Answer.confidence``: "high" when the evidence strength passes the refusal threshold by ``confident_margin`` and
-    the first article leads the next one by ``confident_lead`` of its score (both calibrated by ``evals tune``),
+    the cited article leads the next one by ``confident_lead`` of its score and the dense side puts it at least at
+    ``confident_dense`` among the candidates (all three calibrated by ``evals tune``),
     "low" otherwise, and for a refusal or an index not calibrated for it, nothing. An article asked by its number
     is of high confidence. The API, the command line and the chat say it (tests/test_web.py)."""
-    from assistant.answer import article_lead
+    from assistant.answer import article_lead, dense_place
     from assistant.service import Service
 
     question = "Qui pilote le ciblage des CAQES ?"
@@ -1944,17 +1945,24 @@ def test_an_answer_s_confidence_is_high_or_to_check_by_its_margin_and_its_articl
     strength, threshold = plain.answerer.evidence(result, hits)
     margin, lead = strength - threshold, article_lead(hits)
     assert margin > 0 and 0.0 < lead <= 1.0
+    cited = answer.citations[0].doc_id
+    place = dense_place(hits, cited)
+    assert 0.0 < place <= 1.0
 
-    def marked(confident_margin, confident_lead, q=question):
+    def marked(confident_margin, confident_lead, q=question, confident_dense=None):
         settings = fake_index.model_copy(
-            update={"confident_margin": confident_margin, "confident_lead": confident_lead}
+            update={
+                "confident_margin": confident_margin,
+                "confident_lead": confident_lead,
+                "confident_dense": confident_dense,
+            }
         )
         return Service(settings, follow=False).ask(q)
 
-    assert marked(margin, lead).confidence == "high"  # both reached (each at its bound)
+    assert marked(margin, lead, confident_dense=place).confidence == "high"  # all three reached (each at its bound)
     assert marked(margin + 0.01, 0.0).confidence == "low"  # the margin missed
     assert marked(0.0, min(1.0, lead + 0.01)).confidence == "low"  # the lead missed
-    assert marked(0.0, 0.0).to_dict()["confidence"] == "high"
+    assert marked(0.0, 0.0).to_dict()["confidence"] == "high"  # no dense place asked
     # an article asked by its number: high whatever the thresholds; a refusal: nothing
     assert marked(1.0, 1.0, "que prévoit l'article L. 162-30-2 ?").confidence == "high"
     refused = marked(0.0, 0.0, "Quel est le prix d'un billet de train Paris-Lyon ?")
@@ -1978,6 +1986,47 @@ def test_the_first_article_s_lead_is_over_the_next_article_not_its_own_next_pass
     assert article_lead([hit("a", 2.0), hit("b", 1.5), hit("c", 1.0)], "b") == 0.0
     assert article_lead([hit("a", 2.0), hit("b", 1.5), hit("c", 1.0)], "a") == pytest.approx(0.25)
     assert article_lead([hit("a", 2.0)], "z") == 0.0
+
+
+def test_the_dense_place_is_the_cited_article_s_best_passage_s_on_the_dense_side():
+    """``dense_place``: the best dense signal of the article's passages (1 the nearest candidate in meaning, 0 the
+    farthest), the first passage's article when none is named, 0 for an article not found or a search without its
+    dense side."""
+    from assistant.answer import dense_place
+    from assistant.records import Chunk, Hit
+
+    def hit(doc, score, dense=None):
+        sig = {"bm25": 1.0} if dense is None else {"bm25": 1.0, "dense": dense}
+        return Hit(Chunk(f"{doc}-{score}", doc, "texte", "§ 1", 0, 5, "t", "code", "", ()), score, signals=sig)
+
+    hits = [hit("a", 2.0, 0.3), hit("b", 1.5, 1.0), hit("a", 1.0, 0.8)]
+    assert dense_place(hits, "a") == pytest.approx(0.8)  # its second passage is nearer in meaning
+    assert dense_place(hits, "b") == 1.0
+    assert dense_place(hits) == pytest.approx(0.8)  # the first passage's article
+    assert dense_place(hits, "z") == 0.0
+    assert dense_place([hit("a", 2.0)], "a") == 0.0  # no dense side
+    assert dense_place([], "a") == 0.0
+
+
+def test_an_answer_whose_article_the_dense_side_puts_far_is_to_check(fake_index):
+    """``Answerer.confidence`` with ``confident_dense``: the same margin and lead, high when the dense side puts the
+    cited article at least that near, low below; unset, the place is not read."""
+    from assistant.records import Chunk, Hit
+    from assistant.service import Service
+
+    def hit(doc, score, dense):
+        return Hit(
+            Chunk(f"{doc}-{score}", doc, "texte", "§ 1", 0, 5, "t", "code", "", ()), score, signals={"dense": dense}
+        )
+
+    hits = [hit("a", 2.0, 0.6), hit("b", 1.0, 1.0)]  # "a" leads by half its score, "b" is the nearest in meaning
+
+    def confidence(dense):
+        update = {"confident_margin": 0.1, "confident_lead": 0.2, "confident_dense": dense}
+        return Service(fake_index.model_copy(update=update), follow=False).answerer.confidence(hits, 0.3, cited="a")
+
+    assert confidence(None) == "high" and confidence(0.5) == "high" and confidence(0.6) == "high"
+    assert confidence(0.75) == "low"
 
 
 def test_an_answer_whose_strength_was_not_read_as_calibrated_is_to_check(tmp_path):

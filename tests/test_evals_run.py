@@ -133,10 +133,13 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
         assert 0.0 < chosen["closeness_centre"] <= 1.0 and 0.0 <= chosen["min_coverage_alone"] <= 1.0
     assert all(f"\n{w:16.2f}  " in result.output for w in CLOSENESS_WEIGHTS), result.output
     assert Index(Settings(index=root)).settings.closeness_weight == chosen["closeness_weight"]
-    # ... and which answers are of high confidence: thresholds on the margin over the refusal threshold and on the first
-    # article's lead, read by the index as the others are
+    # ... and which answers are of high confidence: thresholds on the margin over the refusal threshold, on the cited
+    # article's lead and on its place on the dense side, read by the index as the others are
     assert 0.0 <= chosen["confident_margin"] <= 1.0 and 0.0 <= chosen["confident_lead"] <= 1.0
+    assert 0.0 <= chosen["confident_dense"] <= 1.0
     assert "high confidence: margin" in result.output
+    measured = stored["measured"]
+    assert measured["high_precision_held_out"] is None or 0.0 <= measured["high_precision_held_out"] <= 1.0
     assert Index(Settings(index=root)).settings.confident_margin == chosen["confident_margin"]
     # It holds for the model it was measured with: `--if-needed` leaves it, ...
     assert stored["embedding_model"] == "fake"
@@ -171,8 +174,16 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     stored["settings"] = {k: v for k, v in stored["settings"].items() if not k.startswith("confident_")}
     (root / "calibration.json").write_text(json.dumps(stored))
     again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
-    assert again.exit_code == 0 and "calibration sans confident_margin, confident_lead" in again.output, again.output
+    assert again.exit_code == 0, again.output
+    assert "calibration sans confident_margin, confident_lead, confident_dense" in again.output, again.output
     assert "confident_lead" in json.loads((root / "calibration.json").read_text())["settings"]
+    # ... and one of stop 61, without the dense place
+    stored = json.loads((root / "calibration.json").read_text())
+    del stored["settings"]["confident_dense"]
+    (root / "calibration.json").write_text(json.dumps(stored))
+    again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
+    assert again.exit_code == 0 and "calibration sans confident_dense" in again.output, again.output
+    assert "confident_dense" in json.loads((root / "calibration.json").read_text())["settings"]
 
 
 def test_tune_refuses_the_frozen_test_set(fake_index, fake_model_env):
@@ -229,9 +240,10 @@ def test_tune_if_needed_leaves_a_calibration_of_bm25_alone_while_the_vectors_are
     args = ["tune", "--index", str(settings.index), "--questions", "evals/questions.jsonl"]
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0 and "vecteurs en attente" in first.output, first.output
-    # the threshold alone, and which answers are of high confidence (a margin over it, the first article's lead)
+    # the threshold alone, and which answers are of high confidence (a margin over it, the cited article's lead and
+    # its place on the dense side)
     stored = set(json.loads((settings.index / "calibration.json").read_text())["settings"])
-    assert stored == {"min_coverage", "confident_margin", "confident_lead"}
+    assert stored == {"min_coverage", "confident_margin", "confident_lead", "confident_dense"}
     again = CliRunner().invoke(cli, [*args, "--if-needed"])
     assert again.exit_code == 0 and "rien à refaire" in again.output, again.output
     refresh(settings, [corpus])  # the vectors come

@@ -168,34 +168,69 @@ def test_the_closeness_weight_is_kept_only_where_it_spares_wrong_answers():
 
 def test_answers_of_high_confidence_are_the_most_the_dev_sets_allow_at_the_precision_asked():
     """``calibrate_confident`` gives high confidence to the answers with a wide margin over the refusal threshold
-    and a clear lead of their first article: of the pairs of thresholds whose answers so marked cite their evidence
-    as often as asked, the one that marks the most. A margin alone or a lead alone does not pick out the right
-    answers here: both are needed, and a looser pair is chosen when the precision asked is lower."""
+    and a clear lead of their first article: of the thresholds whose answers so marked cite their evidence as often
+    as asked, those that mark the most. A margin alone or a lead alone does not pick out the right answers here:
+    both are needed, and looser thresholds are chosen when the precision asked is lower."""
     from evals.metrics import CONFIDENT_MIN_ANSWERS, calibrate_confident
 
-    # (strength less the threshold, the first article's lead, cites its evidence)
-    clear = [(0.5, 0.3, True)] * 16 + [(0.5, 0.3, False)] * 2  # wide margin, clear lead: 16 of 18 right
-    close_call = [(0.5, 0.01, True)] * 5 + [(0.5, 0.01, False)] * 10  # wide margin, two articles tied
-    thin = [(0.02, 0.3, True)] * 5 + [(0.02, 0.3, False)] * 10  # barely above the threshold
-    margin, lead, n, precision = calibrate_confident(clear + close_call + thin, 0.8)
-    assert margin > 0.02 and 0.01 < lead <= 0.3 and n == 18 and precision == pytest.approx(16 / 18)
+    # (strength less the threshold, the cited article's lead, its place on the dense side, cites its evidence)
+    clear = [(0.5, 0.3, 1.0, True)] * 16 + [(0.5, 0.3, 1.0, False)] * 2  # wide margin, clear lead: 16 of 18 right
+    close_call = [(0.5, 0.01, 1.0, True)] * 5 + [(0.5, 0.01, 1.0, False)] * 10  # wide margin, two articles tied
+    thin = [(0.02, 0.3, 1.0, True)] * 5 + [(0.02, 0.3, 1.0, False)] * 10  # barely above the threshold
+    margin, lead, dense, n, precision = calibrate_confident(clear + close_call + thin, 0.8)
+    assert margin > 0.02 and 0.01 < lead <= 0.3 and dense == 0.0 and n == 18 and precision == pytest.approx(16 / 18)
     # asked for less, it marks more: the close calls join (21 of 33 right)
-    assert calibrate_confident(clear + close_call + thin, 0.6)[2] == 33
+    assert calibrate_confident(clear + close_call + thin, 0.6)[3] == 33
     # none reaching the precision: no answer of high confidence (thresholds above any margin or lead)
-    margin, lead, n, _ = calibrate_confident(close_call + thin, 0.8)
-    assert n == 0 and margin >= 1.0 and lead >= 1.0
+    margin, lead, dense, n, _ = calibrate_confident(close_call + thin, 0.8)
+    assert n == 0 and margin >= 1.0 and lead >= 1.0 and dense >= 1.0
     # too few answers to measure a precision: none marked either
-    assert calibrate_confident([(0.5, 0.5, True)] * (CONFIDENT_MIN_ANSWERS - 1), 0.5)[2] == 0
-    # a precision reached exactly counts; of equal pairs, the lowest thresholds
-    exact = [(0.5, 0.3, True)] * 8 + [(0.5, 0.3, False)] * 2
-    assert calibrate_confident(exact, 0.8)[:3] == (0.0, 0.0, 10)
+    assert calibrate_confident([(0.5, 0.5, 1.0, True)] * (CONFIDENT_MIN_ANSWERS - 1), 0.5)[3] == 0
+    # a precision reached exactly counts; of equal thresholds, the lowest
+    exact = [(0.5, 0.3, 1.0, True)] * 8 + [(0.5, 0.3, 1.0, False)] * 2
+    assert calibrate_confident(exact, 0.8)[:4] == (0.0, 0.0, 0.0, 10)
     # none reached: no answer passes, whatever its strength, even over a threshold of 0 with one article found
-    assert calibrate_confident([(1.0, 1.0, False)] * 20, 0.5)[0] > 1.0
+    assert calibrate_confident([(1.0, 1.0, 1.0, False)] * 20, 0.5)[0] > 1.0
+
+
+def test_the_dense_place_of_the_cited_article_tells_answers_apart_where_margin_and_lead_do_not():
+    """Answers alike by their margin and lead, told apart by where the dense side put the article they cite: the
+    calibration asks for the place that keeps the precision, and marks those the question's meaning points to."""
+    from evals.metrics import calibrate_confident
+
+    near = [(0.3, 0.2, 0.95, True)] * 18 + [(0.3, 0.2, 0.95, False)] * 2  # the meaning's nearest: 18 of 20 right
+    far = [(0.3, 0.2, 0.2, True)] * 4 + [(0.3, 0.2, 0.2, False)] * 8  # far in meaning: 4 of 12 right
+    margin, lead, dense, n, precision = calibrate_confident(near + far, 0.85)
+    assert 0.2 < dense <= 0.95 and n == 20 and precision == pytest.approx(0.9)
+    # without the dense place (every answer at 0: a search with no dense side), none reaches it
+    assert calibrate_confident([(m, g, 0.0, ok) for m, g, _, ok in near + far], 0.85)[3] == 0
+
+
+def test_the_held_out_precision_calibrates_without_the_set_it_measures():
+    """``held_out_precision``: each set left out in turn, the thresholds calibrated on the others are applied to
+    it. A set unlike the others (its high-margin answers wrong) lowers the estimate where the calibration on all
+    of them, which chose its thresholds on that set too, promises more."""
+    from evals.metrics import calibrate_confident, held_out_precision
+
+    alike = [(0.5, 0.3, 1.0, True)] * 18 + [(0.5, 0.3, 1.0, False)] * 2 + [(0.05, 0.3, 1.0, False)] * 10
+    unlike = [(0.5, 0.3, 1.0, True)] * 4 + [(0.5, 0.3, 1.0, False)] * 6  # wide margins, mostly wrong
+    n, p = held_out_precision([alike, alike], 0.85)
+    assert n == 40 and p == pytest.approx(0.9)  # the same sets: the calibration holds out of them
+    # calibrated on all three at 0.8, the wide margins are high (40 of 50 right); left out, the unlike set's are
+    # marked by the alike sets' thresholds and are wrong 6 times in 10, and an alike set left out gets no thresholds
+    # from the two others (22 of 30 right: under 0.8)
+    _, _, _, n_all, p_all = calibrate_confident(alike + alike + unlike, 0.8)
+    assert n_all == 50 and p_all == pytest.approx(0.8)
+    assert held_out_precision([alike, alike, unlike], 0.8) == (10, pytest.approx(0.4))
+    # one set alone cannot be held out; none marked, no precision
+    assert held_out_precision([alike], 0.85) == (0, None)
+    assert held_out_precision([unlike, unlike], 0.85) == (0, None)
 
 
 def test_the_confidence_is_calibrated_on_the_answers_the_threshold_lets_through():
     """``confident_rows``: of the tune's questions, those the calibrated threshold answers, each with its strength's
-    margin over the threshold, its article's lead and whether it cites its evidence; not those refused whatever
+    margin over the threshold, its article's lead, its place on the dense side and whether it cites its evidence;
+    not those refused whatever
     the threshold, those left out (an article asked by its number), those below the threshold, nor those without a
     closeness where it counts (their strength is read against another threshold)."""
     from evals.metrics import confident_rows
@@ -210,8 +245,9 @@ def test_the_confidence_is_calibrated_on_the_answers_the_threshold_lets_through(
         (False, 0.9, None, True, True),  # no closeness while the weight counts one
     ]
     leads = [0.2, 0.05, 0.3, 1.0, 0.1, 0.4]
+    places = [0.9, 0.4, 1.0, 1.0, 0.5, 0.7]
     skipped = [False, False, False, True, False, False]
-    rows = confident_rows(parts, leads, skipped, 1.0, 0.8, 0.5)
-    assert rows == [(pytest.approx(0.2), 0.2, True), (pytest.approx(0.5), 0.05, False)]
+    rows = confident_rows(parts, leads, places, skipped, 1.0, 0.8, 0.5)
+    assert rows == [(pytest.approx(0.2), 0.2, 0.9, True), (pytest.approx(0.5), 0.05, 0.4, False)]
     # without a closeness weight, a question without closeness is read by its coverage
-    assert len(confident_rows(parts, leads, skipped, 0.0, 0.8, 0.5)) == 3
+    assert len(confident_rows(parts, leads, places, skipped, 0.0, 0.8, 0.5)) == 3
