@@ -2027,6 +2027,12 @@ def test_an_answer_whose_article_the_dense_side_puts_far_is_to_check(fake_index)
 
     assert confidence(None) == "high" and confidence(0.5) == "high" and confidence(0.6) == "high"
     assert confidence(0.75) == "low"
+    # the cited article's place, not the first passage's
+    first_near = [hit("a", 2.0, 1.0), hit("b", 1.0, 0.3)]
+    update = {"confident_margin": 0.1, "confident_lead": 0.0, "confident_dense": 0.75}
+    answerer = Service(fake_index.model_copy(update=update), follow=False).answerer
+    assert answerer.confidence(first_near, 0.3, cited="b") == "low"
+    assert answerer.confidence(first_near, 0.3, cited="a") == "high"
 
 
 def test_an_answer_whose_strength_was_not_read_as_calibrated_is_to_check(tmp_path):

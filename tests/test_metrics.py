@@ -222,9 +222,31 @@ def test_the_held_out_precision_calibrates_without_the_set_it_measures():
     _, _, _, n_all, p_all = calibrate_confident(alike + alike + unlike, 0.8)
     assert n_all == 50 and p_all == pytest.approx(0.8)
     assert held_out_precision([alike, alike, unlike], 0.8) == (10, pytest.approx(0.4))
+    # the dense place calibrated on the others is applied to the set left out too (at its bound)
+    near = [(0.3, 0.2, 0.5, True)] * 18 + [(0.3, 0.2, 0.5, False)] * 2
+    far = [(0.3, 0.2, 0.2, True)] * 4 + [(0.3, 0.2, 0.2, False)] * 8
+    assert held_out_precision([near + far, near + far], 0.85) == (40, pytest.approx(0.9))
     # one set alone cannot be held out; none marked, no precision
     assert held_out_precision([alike], 0.85) == (0, None)
     assert held_out_precision([unlike, unlike], 0.85) == (0, None)
+
+
+def test_the_dense_place_is_read_only_where_it_does_better_held_out():
+    """``choose_dense_places``: the dense place is tried only where, each set left out in turn, the answers it
+    marks high are more often right than without it; where it tells nothing apart, it is not read."""
+    from evals.metrics import CONFIDENT_DENSES, choose_dense_places
+
+    # the place tells right from wrong in both sets: read
+    near = [(0.3, 0.2, 0.95, True)] * 18 + [(0.3, 0.2, 0.95, False)] * 2
+    far = [(0.3, 0.2, 0.2, True)] * 4 + [(0.3, 0.2, 0.2, False)] * 8
+    denses, with_place, without = choose_dense_places([near + far, near + far], 0.85)
+    assert denses == CONFIDENT_DENSES and with_place == (40, pytest.approx(0.9)) and without == (0, None)
+    # in one set the far answers are the right ones: calibrated on the other set, the place marks the wrong ones
+    # of the set left out; without it, the margin alone does better held out
+    wide = [(0.5, 0.0, 0.95, True)] * 18 + [(0.5, 0.0, 0.95, False)] * 2
+    odd = [(0.5, 0.0, 0.95, False)] * 6 + [(0.5, 0.0, 0.2, True)] * 14
+    denses, with_place, without = choose_dense_places([wide + far, odd + far], 0.7)
+    assert denses == (0.0,) and (without[1] or 0.0) >= (with_place[1] or 0.0)
 
 
 def test_the_confidence_is_calibrated_on_the_answers_the_threshold_lets_through():
