@@ -312,14 +312,19 @@ def tune(questions, index, weights, save, if_needed):
                 f"held out (each of {len(held_rows)} sets calibrated on the others), {label} the dense place: "
                 f"{n} answers of high confidence, {p:.3f} of them citing their evidence"
             )
-    held_p = with_p if len(denses) > 1 else without_p
+    read = len(denses) > 1
+    held_p = with_p if read else without_p
+    if len(held_rows) < 2:
+        click.echo(f"{len(held_rows)} set(s) in users' voices: nothing to hold out, the dense place is not read")
     confident_margin, confident_lead, confident_dense, n_high, high_p = calibrate_confident(
         answered, precision, denses=denses
     )
+    if not read:  # calibrate_confident's "none reaching the precision" gives 1.0: the place is not read either way
+        confident_dense = 0.0
     click.echo(
         f"high confidence: margin {confident_margin:.2f} over the threshold, "
         f"cited article's lead {confident_lead:.2f}, its dense place {confident_dense:.2f}"
-        f"{'' if len(denses) > 1 else ' (not read)'}: "
+        f"{'' if read else ' (not read)'}: "
         f"{n_high} of {len(answered)} answers, {high_p:.3f} of them citing their evidence (at least {precision})"
     )
     chosen |= {

@@ -225,6 +225,41 @@ def test_tune_holds_each_set_in_users_voices_out_in_turn_and_stores_what_that_pr
         assert stored["settings"]["confident_dense"] == 0.0
 
 
+@pytest.mark.parametrize("read", [True, False])
+def test_tune_calibrates_and_stores_the_variant_the_held_out_figures_chose(
+    fake_index, fake_model_env, tmp_path, monkeypatch, read
+):
+    """Whatever ``choose_dense_places`` decides, the tune calibrates with its places, stores the held-out precision
+    of that variant (not the other's) and says "(not read)" only when the place is not read (the fake index ties
+    the two variants, so they are told apart here)."""
+    import shutil
+
+    import evals.cli as evals_cli
+    from evals.metrics import CONFIDENT_DENSES, calibrate_confident
+
+    root = tmp_path / "index"
+    shutil.copytree(fake_index.index, root)
+    lines = (Path("evals") / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    halves = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    halves[0].write_text("\n".join(lines[::2]) + "\n", encoding="utf-8")
+    halves[1].write_text("\n".join(lines[1::2]) + "\n", encoding="utf-8")
+    places = CONFIDENT_DENSES if read else (0.0,)
+    monkeypatch.setattr(evals_cli, "choose_dense_places", lambda rows, p: (places, (30, 0.91), (50, 0.77)))
+    seen = []
+    monkeypatch.setattr(
+        evals_cli, "calibrate_confident", lambda *a, **k: seen.append(k.get("denses")) or calibrate_confident(*a, **k)
+    )
+    args = ["tune", "--index", str(root), "--weights", "0"]
+    result = CliRunner().invoke(cli, [*args, "--questions", str(halves[0]), "--questions", str(halves[1])])
+    assert result.exit_code == 0, result.output
+    assert seen == [places]
+    stored = json.loads((root / "calibration.json").read_text())
+    assert stored["measured"]["high_precision_held_out"] == (0.91 if read else 0.77)
+    assert ("(not read)" in result.output) is not read
+    if not read:
+        assert stored["settings"]["confident_dense"] == 0.0
+
+
 def test_tune_refuses_the_frozen_test_set(fake_index, fake_model_env):
     result = CliRunner().invoke(cli, ["tune", "--index", str(fake_index.index), "--questions", "evals/test.jsonl"])
     assert result.exit_code == 1 and "jeu de test" in result.output

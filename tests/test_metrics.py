@@ -247,6 +247,15 @@ def test_the_dense_place_is_read_only_where_it_does_better_held_out():
     odd = [(0.5, 0.0, 0.95, False)] * 6 + [(0.5, 0.0, 0.2, True)] * 14
     denses, with_place, without = choose_dense_places([wide + far, odd + far], 0.7)
     assert denses == (0.0,) and (without[1] or 0.0) >= (with_place[1] or 0.0)
+    # precision, not count, decides: with the place more answers are marked held out but less often right
+    good = [(0.5, 0.0, 0.95, True)] * 16 + [(0.5, 0.0, 0.95, False)] * 2 + [(0.0, 0.0, 0.95, True)] * 8
+    rest = [(0.0, 0.0, 0.95, False)] + [(0.5, 0.0, 0.2, True)] * 3 + [(0.5, 0.0, 0.2, False)] * 7
+    wide_margin = [(0.6, 0.0, 0.2, True)] * 10
+    one = good + rest + wide_margin
+    denses, with_place, without = choose_dense_places([one, one], 0.8)
+    assert denses == (0.0,) and with_place == (54, pytest.approx(24 / 27)) and without == (20, pytest.approx(1.0))
+    # a tie is not read
+    assert choose_dense_places([wide_margin, wide_margin], 0.8) == ((0.0,), (20, 1.0), (20, 1.0))
 
 
 def test_the_confidence_is_calibrated_on_the_answers_the_threshold_lets_through():
