@@ -209,10 +209,11 @@ def tune(questions, index, weights, save, if_needed):
     # each question, and whether it is in users' voices (every dev set but the texts' own wording, `questions.jsonl`):
     # what the confidence is held to (all of them when none is)
     own_wording = DEFAULT_QUESTIONS.resolve()
-    loaded = [(q, Path(path).resolve() != own_wording) for path in questions for q in load_questions(path)]
-    set_of = [str(path) for path in questions for _ in load_questions(path)]  # each question's file
+    loaded = [(q, str(path)) for path in questions for q in load_questions(path)]  # each question with its file
     qs = [q for q, _ in loaded]
-    voices = [v for _, v in loaded] if any(v for _, v in loaded) else [True] * len(qs)
+    set_of = [path for _, path in loaded]
+    voices = [Path(path).resolve() != own_wording for path in set_of]
+    voices = voices if any(voices) else [True] * len(qs)
     texts = index_texts(base.index)
     answerable = {q["id"]: in_index(q, texts) and bool(q["answerable"]) for q in qs}
     rows = []
@@ -283,7 +284,6 @@ def tune(questions, index, weights, save, if_needed):
     # (``evals.metrics.calibrate_confident``); the others are to check. Held to the users' questions: the texts' own
     # wording (`questions.jsonl`, nearly every answer right) would lift them.
     skipped = [n or not v for n, v in zip(named, voices, strict=True)]
-    answered = confident_rows(parts, leads, places, skipped, weight, centre, best[0])
     precision = base.settings.confident_precision
     # Whether the cited article's place on the dense side is read (stop 62): only where, each set in users' voices
     # left out in turn and calibrated on the others, it makes the answers marked high more often right. That held-out
@@ -305,6 +305,7 @@ def tune(questions, index, weights, save, if_needed):
         )
         for ids in by_set.values()
     ]
+    answered = [r for rows in held_rows for r in rows]  # every set's answers: what the calibration is measured on
     denses, (with_n, with_p), (without_n, without_p) = choose_dense_places(held_rows, precision)
     for label, n, p in (("with", with_n, with_p), ("without", without_n, without_p)):
         if p is not None:

@@ -166,6 +166,14 @@ NO_MARGIN = 2.0  # above any evidence strength's margin over a threshold (both w
 CONFIDENT_MIN_ANSWERS = 10  # fewer answers of high confidence than this on the dev sets measure no precision
 
 
+def marked_high(
+    answers: Sequence[tuple[float, float, float, bool]], margin: float, lead: float, dense: float
+) -> list[bool]:
+    """Of ``calibrate_confident``'s answers, whether each one the thresholds mark high cites its evidence (the rule
+    of ``Answerer.confidence``)."""
+    return [ok for m, g, d, ok in answers if m >= margin and g >= lead and d >= dense]
+
+
 def calibrate_confident(
     answers: Sequence[tuple[float, float, float, bool]],
     precision: float,
@@ -184,7 +192,7 @@ def calibrate_confident(
     for margin in margins:
         for lead in leads:
             for dense in denses:
-                high = [ok for m, g, d, ok in answers if m >= margin and g >= lead and d >= dense]
+                high = marked_high(answers, margin, lead, dense)
                 if len(high) < CONFIDENT_MIN_ANSWERS:
                     continue
                 p = sum(high) / len(high)
@@ -210,7 +218,7 @@ def held_out_precision(
     for i, out in enumerate(rows_by_set):
         train = [r for j, rows in enumerate(rows_by_set) if j != i for r in rows]
         margin, lead, dense, _, _ = calibrate_confident(train, precision, denses=denses)
-        high = [ok for m, g, d, ok in out if m >= margin and g >= lead and d >= dense]
+        high = marked_high(out, margin, lead, dense)
         marked += len(high)
         right += sum(high)
     return marked, (right / marked if marked else None)

@@ -188,14 +188,8 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     assert "confident_dense" in json.loads((root / "calibration.json").read_text())["settings"]
 
 
-def test_tune_holds_each_set_in_users_voices_out_in_turn_and_stores_what_that_promises(
-    fake_index, fake_model_env, tmp_path
-):
-    """With two sets in users' voices (and the texts' own wording, which the confidence is not held to), the tune
-    calibrates the confidence on each set with the other left out, with and without the dense place, reads the
-    place only where it makes the answers held out more often right, and stores the held-out precision of the
-    variant kept."""
-    import re
+def index_and_two_sets(fake_index, tmp_path):
+    """A copy of the fake index to tune, and `questions.jsonl` cut in two files that count as users' voices."""
     import shutil
 
     root = tmp_path / "index"
@@ -204,6 +198,19 @@ def test_tune_holds_each_set_in_users_voices_out_in_turn_and_stores_what_that_pr
     halves = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
     halves[0].write_text("\n".join(lines[::2]) + "\n", encoding="utf-8")
     halves[1].write_text("\n".join(lines[1::2]) + "\n", encoding="utf-8")
+    return root, halves
+
+
+def test_tune_holds_each_set_in_users_voices_out_in_turn_and_stores_what_that_promises(
+    fake_index, fake_model_env, tmp_path
+):
+    """With two sets in users' voices (and the texts' own wording, which the confidence is not held to), the tune
+    calibrates the confidence on each set with the other left out, with and without the dense place, reads the
+    place only where it makes the answers held out more often right, and stores the held-out precision of the
+    variant kept."""
+    import re
+
+    root, halves = index_and_two_sets(fake_index, tmp_path)
     args = ["tune", "--index", str(root), "--weights", "0", "--questions", "evals/questions.jsonl"]
     result = CliRunner().invoke(cli, [*args, "--questions", str(halves[0]), "--questions", str(halves[1])])
     assert result.exit_code == 0, result.output
@@ -232,17 +239,10 @@ def test_tune_calibrates_and_stores_the_variant_the_held_out_figures_chose(
     """Whatever ``choose_dense_places`` decides, the tune calibrates with its places, stores the held-out precision
     of that variant (not the other's) and says "(not read)" only when the place is not read (the fake index ties
     the two variants, so they are told apart here)."""
-    import shutil
-
     import evals.cli as evals_cli
     from evals.metrics import CONFIDENT_DENSES, calibrate_confident
 
-    root = tmp_path / "index"
-    shutil.copytree(fake_index.index, root)
-    lines = (Path("evals") / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-    halves = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
-    halves[0].write_text("\n".join(lines[::2]) + "\n", encoding="utf-8")
-    halves[1].write_text("\n".join(lines[1::2]) + "\n", encoding="utf-8")
+    root, halves = index_and_two_sets(fake_index, tmp_path)
     places = CONFIDENT_DENSES if read else (0.0,)
     monkeypatch.setattr(evals_cli, "choose_dense_places", lambda rows, p: (places, (30, 0.91), (50, 0.77)))
     seen = []
