@@ -924,10 +924,16 @@ class Answerer:
 
         return max((window_coverage(held(h.chunk.chunk_id), weights) for h in hits[:3]), default=0.0)
 
-    def ask(self, question: str, dense: bool = True, generate: bool = True) -> Answer:
-        """``generate``: False answers extractively even when an LLM backend is set (a server's warm-up)."""
+    def ask(
+        self, question: str, dense: bool = True, generate: bool = True, searched: SearchResult | None = None
+    ) -> Answer:
+        """``generate``: False answers extractively even when an LLM backend is set (a server's warm-up).
+        ``searched``: the question's search already made (``retriever.search(question, search_k, dense=dense)``),
+        which the answer then reads instead of searching again (``evals tune`` reads both)."""
         t0 = time.perf_counter()
-        result = self.retriever.search(question, self.settings.search_k, dense=dense)
+        result = (
+            searched if searched is not None else self.retriever.search(question, self.settings.search_k, dense=dense)
+        )
         t = time.perf_counter()
         hits = result.hits[: self.settings.search_k]
         lookup = [h for h in hits if h.reason == "lookup"]

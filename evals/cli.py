@@ -248,8 +248,9 @@ def tune(questions, index, weights, save, if_needed):
     # (refused whatever the threshold, coverage, dense closeness, answerable here, its answer cites its evidence)
     parts, leads, places, named = [], [], [], []
     for q in qs:
-        answer = svc.ask(q["question"])
+        # one search per question, which the answer reads too (the refusal's suggestions are not needed here)
         result = svc.retriever.search(q["question"], svc.settings.search_k)
+        answer = svc.answerer.ask(q["question"], searched=result)
         hits = result.hits[: svc.settings.search_k]
         lookup = any(h.reason == "lookup" for h in hits)
         coverage = 1.0 if lookup else svc.answerer.coverage(result, hits)

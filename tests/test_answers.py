@@ -2053,3 +2053,19 @@ def test_an_answer_whose_strength_was_not_read_as_calibrated_is_to_check(tmp_pat
     refused = svc.ask("combien de griffons sont gardés par la caisse ?")
     assert not refused.answered and refused.confidence == "", refused.answer
     assert refused.answer.startswith("Les passages trouvés ne disent pas"), refused.answer  # from ``_compose``
+
+
+def test_an_answer_reads_the_search_it_is_given_instead_of_searching_again(fake_service, monkeypatch):
+    answerer, retriever = fake_service.answerer, fake_service.retriever
+    question = "Qui pilote le ciblage des CAQES ?"
+    result = retriever.search(question, answerer.settings.search_k)
+    expected = answerer.ask(question)
+
+    def no_second_search(*args, **kwargs):
+        raise AssertionError("searched again")
+
+    monkeypatch.setattr(retriever, "search", no_second_search)
+    given = answerer.ask(question, searched=result)
+    assert given.answered and given.answer == expected.answer
+    assert [c.locator for c in given.citations] == [c.locator for c in expected.citations]
+    assert given.confidence == expected.confidence
