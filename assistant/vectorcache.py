@@ -169,6 +169,31 @@ class VectorCache:
                 self._db.rollback()
                 self.error = f"cache de vecteurs non mis à jour ({exc}) : l'index est construit sans lui"
 
+    def put_hashed(self, model: str, keys: Sequence[str], vectors: np.ndarray) -> int:
+        """Add the vectors of the texts whose SHA-256 (hex) are ``keys`` under ``model`` (shipped vectors,
+        ``assistant.shipped``), keeping those the cache already holds. Returns how many were added (0 when the
+        write failed: ``error`` says why)."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        today = self.today()
+        rows = [(model, k, int(v.shape[0]), today, v.tobytes()) for k, v in zip(keys, vectors, strict=True)]
+        sql = (
+            "INSERT OR IGNORE INTO vectors (model, sha256, dim, used, vector) VALUES (?, ?, ?, ?, ?)"
+            if self._dated
+            else "INSERT OR IGNORE INTO vectors (model, sha256, dim, vector) VALUES (?, ?, ?, ?)"
+        )
+        if not self._dated:
+            rows = [(m, k, d, v) for m, k, d, _, v in rows]
+        with self._lock:
+            try:
+                before = self._db.total_changes
+                self._db.executemany(sql, rows)
+                self._db.commit()
+                return self._db.total_changes - before
+            except sqlite3.Error as exc:
+                self._db.rollback()
+                self.error = f"cache de vecteurs non mis à jour ({exc})"
+                return 0
+
     def prune(self, days: int) -> int:
         """Remove the vectors no refresh has used for more than ``days`` days (last used before the day ``days``
         days ago); ``days`` 0: none. Returns how many were removed. The file keeps its size: later vectors reuse

@@ -34,6 +34,7 @@ LAYERS = {
         "assistant.embeddings",
         "assistant.minilm",
         "assistant.vectorcache",
+        "assistant.shipped",
         "assistant.generations",
         "assistant.glossary",
         "assistant.headings",
