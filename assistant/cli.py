@@ -528,12 +528,13 @@ def prune_cache(index, days, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Afficher le résultat en JSON.")
 def import_vectors_cmd(file, index, as_json):
     """Mettre dans le cache de vecteurs de l'index les vecteurs livrés FILE (codes/vectors.npz : ceux de corpus/ et
-    des deux codes, calculés par scripts/ship_vectors.py), pour que l'ingestion ne calcule que ceux des passages
-    qu'il n'a pas. `make index` le fait une fois avant la première ingestion : les vecteurs des codes entiers sont
-    là en quelques minutes au lieu d'environ une heure.
+    des deux codes, écrits par scripts/ship_vectors.py), pour que l'ingestion ne calcule que ceux des passages
+    qu'il n'a pas. `make index` et `make curated` le font avant d'ingérer (1 à 3 s) : la génération avec les
+    vecteurs des codes entiers est publiée environ 30 s après la première au lieu d'environ une heure.
 
-    Un vecteur déjà dans le cache est gardé. Code de sortie 1 quand le fichier est illisible (rien n'est ajouté)
-    ou que le cache ne peut pas être écrit ; le cache est celui que nomme ASSISTANT_VECTOR_CACHE
+    Un vecteur déjà dans le cache est gardé. Affiche, pour chaque modèle, les textes du fichier et les vecteurs
+    ajoutés. Code de sortie 1 quand le fichier est illisible (rien n'est ajouté), que le cache est désactivé ou
+    qu'il ne peut pas être ouvert ni écrit ; le cache est celui que nomme ASSISTANT_VECTOR_CACHE
     (vector-cache.sqlite à côté du dossier de l'index par défaut)."""
 
     def go():

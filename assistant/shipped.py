@@ -18,6 +18,7 @@ A vector the cache already holds is kept (one computed here is exact); the cache
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -87,14 +88,21 @@ def read_shipped(path: Path) -> list[tuple[str, list[str], np.ndarray]]:
         return ShippedVectorsError(f"vecteurs livrés {path} illisibles : {reason}")
 
     try:
-        with np.load(path, allow_pickle=False) as data:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a lone .npy array
+            raise bad("un tableau numpy seul, pas une archive .npz de scripts/ship_vectors.py")
+        with loaded as data:
             if not {"format", "models", "dims", "rows", "steps"} <= set(data.files):
                 raise bad("il n'a pas les tableaux d'un fichier de scripts/ship_vectors.py")
-            if data["format"].shape != () or int(data["format"]) != FORMAT:
-                raise bad(f"format {data['format']}, cette version lit le format {FORMAT}")
+            version = data["format"]
+            if version.shape != () or version.dtype.kind not in "iu" or int(version) != FORMAT:
+                raise bad(f"format {version}, cette version lit le format {FORMAT}")
             models, dims, rows, steps = data["models"], data["dims"], data["rows"], data["steps"]
             if models.ndim != 1 or models.dtype.kind != "U" or dims.shape != models.shape or dims.dtype.kind != "i":
                 raise bad("liste de modèles mal formée")
+            names = models.tolist()
+            if not names or "" in names or len(set(names)) != len(names):
+                raise bad(f"modèles {names} : au moins un, chacun nommé une fois")
             if rows.dtype != np.int8 or steps.dtype != np.float32 or rows.ndim != 2 or steps.shape != rows.shape[:1]:
                 raise bad("vecteurs mal formés (int8 et leurs pas en float32 attendus, autant de l'un que de l'autre)")
             if (dims <= 0).any() or int(dims.sum()) != rows.shape[1]:
@@ -114,7 +122,8 @@ def read_shipped(path: Path) -> list[tuple[str, list[str], np.ndarray]]:
         raise
     except FileNotFoundError as exc:
         raise ShippedVectorsError(f"vecteurs livrés {path} introuvables") from exc
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, TypeError, AttributeError) as exc:
+        # a damaged archive, a member that is not a numpy array...
         raise bad(f"{type(exc).__name__} : {exc}") from exc
 
 
@@ -126,7 +135,7 @@ def import_vectors(path: Path, cache: VectorCache) -> dict[str, tuple[int, int]]
     for name, keys, vectors in read_shipped(path):
         row_of = dict(zip(keys, range(len(keys)), strict=True))  # a text several passages read: its last row
         added = cache.put_hashed(name, list(row_of), vectors[list(row_of.values())])
-        if cache.error:
+        if added is None:
             raise ShippedVectorsError(f"vecteurs livrés {path} non importés : {cache.error}")
         counts[name] = (len(row_of), added)
     return counts

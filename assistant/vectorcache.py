@@ -169,10 +169,10 @@ class VectorCache:
                 self._db.rollback()
                 self.error = f"cache de vecteurs non mis à jour ({exc}) : l'index est construit sans lui"
 
-    def put_hashed(self, model: str, keys: Sequence[str], vectors: np.ndarray) -> int:
+    def put_hashed(self, model: str, keys: Sequence[str], vectors: np.ndarray) -> int | None:
         """Add the vectors of the texts whose SHA-256 (hex) are ``keys`` under ``model`` (shipped vectors,
-        ``assistant.shipped``), keeping those the cache already holds. Returns how many were added (0 when the
-        write failed: ``error`` says why)."""
+        ``assistant.shipped``), keeping those the cache already holds. Returns how many were added, None when the
+        write failed (``error`` says why)."""
         vectors = np.asarray(vectors, dtype=np.float32)
         today = self.today()
         rows = [(model, k, int(v.shape[0]), today, v.tobytes()) for k, v in zip(keys, vectors, strict=True)]
@@ -192,7 +192,7 @@ class VectorCache:
             except sqlite3.Error as exc:
                 self._db.rollback()
                 self.error = f"cache de vecteurs non mis à jour ({exc})"
-                return 0
+                return None
 
     def prune(self, days: int) -> int:
         """Remove the vectors no refresh has used for more than ``days`` days (last used before the day ``days``

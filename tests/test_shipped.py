@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -84,22 +85,24 @@ def index_of(tmp_path: Path, texts: list[str], model: str = FAKE) -> Index:
 
 
 def test_a_digest_that_ends_in_zero_bytes_is_kept_whole(tmp_path):
-    # numpy's bytes type drops trailing zero bytes: a text whose SHA-256 ends in 00 must still be found
+    # numpy's bytes type ("S32") drops trailing zero bytes: a text whose SHA-256 ends in 00 must still be found
     idx = index_of(tmp_path, ["La caisse primaire verse les prestations.", "Le conseil de surveillance délibère."])
     texts = texts_of(idx.settings)
-    ending = next(
-        t for t in (f"{texts[0]} {i}" for i in range(100_000)) if hashlib.sha256(t.encode()).digest()[-1] == 0
-    )
-    model = HashEmbedder()
+    ending = next(t for t in (f"passage {i}" for i in range(100_000)) if hashlib.sha256(t.encode()).digest()[-1] == 0)
     keys = digests([ending, texts[1]])
     assert keys.shape == (2, 32) and bytes(keys[0]).hex() == text_hash(ending)
     export_vectors(idx, tmp_path / "v.npz")
     shipped = read_shipped(tmp_path / "v.npz")
     assert [k for _, ks, _ in shipped for k in ks] == [text_hash(t) for t in texts]
-    assert all(len(k) == 64 for _, ks, _ in shipped for k in ks)
+    # the first passage's vector shipped under the digest that ends in 00: read back whole, found by its text
+    with np.load(tmp_path / "v.npz") as data:
+        arrays = {k: data[k] for k in data.files}
+    np.savez(tmp_path / "zero.npz", **(arrays | {"keys-0": keys}))
+    assert read_shipped(tmp_path / "zero.npz")[0][1] == [text_hash(ending), text_hash(texts[1])]
     fresh = VectorCache(tmp_path / "b.sqlite")
-    import_vectors(tmp_path / "v.npz", fresh)
-    found = fresh.get(model.name, texts, model.dimension)
+    assert import_vectors(tmp_path / "zero.npz", fresh) == {FAKE: (2, 2)}
+    model = HashEmbedder()
+    found = fresh.get(model.name, [ending, texts[1]], model.dimension)
     assert sorted(found) == [0, 1] and float(found[0] @ model.embed_batch(texts[:1])[0]) > 0.999
 
 
@@ -136,10 +139,38 @@ def bad_files(tmp_path: Path, good: Path) -> dict[str, Path]:
         "nan.npz": arrays | {"steps": np.full_like(arrays["steps"], np.nan)},
         "floats.npz": arrays | {"rows": arrays["rows"].astype(np.float32)},
         "pickled.npz": arrays | {"models": np.array([object()], dtype=object)},
+        "nomodel.npz": arrays
+        | {
+            "models": np.array([], dtype=str),
+            "dims": np.array([], dtype=np.int64),
+            "rows": arrays["rows"][:, :0],
+        },
+        "twice.npz": arrays
+        | {"models": np.array([FAKE, FAKE]), "dims": np.array([256, 256]), "keys-1": arrays["keys-0"]},
+        "textformat.npz": arrays | {"format": np.array("2")},
+        "zerodim.npz": arrays
+        | {"models": np.array([FAKE, "autre"]), "dims": np.array([0, 512]), "keys-1": arrays["keys-0"]},
+        "negative.npz": arrays | {"steps": -arrays["steps"]},
+        "keytext.npz": arrays | {"keys-0": np.array([bytes(k) for k in arrays["keys-0"]], dtype="S32")},
+        "keyshort.npz": arrays | {"keys-0": arrays["keys-0"][:, :16]},
     }
     for name, content in changes.items():
         np.savez(tmp_path / name, **content)
         files[name] = tmp_path / name
+    np.save(tmp_path / "lone.npy", arrays["rows"])  # a lone array, renamed as an archive
+    (tmp_path / "lone.npy").rename(tmp_path / "lone.npz")
+    files["lone.npz"] = tmp_path / "lone.npz"
+    with zipfile.ZipFile(tmp_path / "notarrays.npz", "w") as z:  # an archive whose members are not numpy arrays
+        for k in arrays:
+            z.writestr(f"{k}.npy", b"pas un tableau")
+    files["notarrays.npz"] = tmp_path / "notarrays.npz"
+    damaged = bytearray(good.read_bytes())  # a compressed member's data damaged, the archive's index intact
+    with zipfile.ZipFile(good) as z:
+        info = z.getinfo("rows.npy")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 40
+    damaged[start : start + 64] = bytes(64)
+    (tmp_path / "damaged.npz").write_bytes(bytes(damaged))
+    files["damaged.npz"] = tmp_path / "damaged.npz"
     return files
 
 
@@ -162,6 +193,43 @@ def test_a_bad_file_is_refused_naming_it_and_the_cache_is_left_as_it_was(tmp_pat
     result = CliRunner().invoke(cli, ["import-vectors", str(good), "--index", str(tmp_path / "data" / "index")])
     assert result.exit_code == 0, result.output
     assert "3 ajoutés sur 3" in result.output and count(cache_file) == 4
+
+
+def test_a_cache_that_cannot_be_written_or_is_off_is_said_and_exits_1(tmp_path, monkeypatch):
+    idx = index_of(tmp_path / "built", ["La caisse primaire.", "Le conseil de surveillance."])
+    good = tmp_path / "good.npz"
+    export_vectors(idx, good)
+    cache = VectorCache(tmp_path / "ro.sqlite")
+    cache._db.execute("PRAGMA query_only = ON")  # as a read-only file: every write fails
+    with pytest.raises(ShippedVectorsError, match="non importés : cache de vecteurs non mis à jour"):
+        import_vectors(good, cache)
+    monkeypatch.setenv("ASSISTANT_VECTOR_CACHE", "off")
+    result = CliRunner().invoke(cli, ["import-vectors", str(good), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 1 and "désactivé" in result.output
+    (tmp_path / "folder.sqlite").mkdir()  # a cache path that cannot be opened as a file
+    monkeypatch.setenv("ASSISTANT_VECTOR_CACHE", str(tmp_path / "folder.sqlite"))
+    result = CliRunner().invoke(cli, ["import-vectors", str(good), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 1 and "inaccessible" in result.output and "Traceback" not in result.output
+
+
+def test_imported_vectors_are_dated_the_day_of_the_import(tmp_path):
+    idx = index_of(tmp_path / "built", ["La caisse primaire.", "Le conseil de surveillance."])
+    export_vectors(idx, tmp_path / "v.npz")
+    day = 1_800_000_000.0  # 2027-01-15
+    import_vectors(tmp_path / "v.npz", VectorCache(tmp_path / "c.sqlite", clock=lambda: day))
+    with sqlite3.connect(tmp_path / "c.sqlite") as db:
+        assert {u for (u,) in db.execute("SELECT used FROM vectors")} == {"2027-01-15"}
+
+
+def test_an_index_whose_vectors_are_pending_is_not_exported(tmp_path):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "a.txt").write_text("La caisse primaire verse les prestations.\n", encoding="utf-8")
+    settings = Settings(index=tmp_path / "index", embedding_model=FAKE)
+    assert refresh(settings, [folder], vectors_later=True).published
+    with pytest.raises(ShippedVectorsError, match="sans vecteur"):
+        export_vectors(Index(settings), tmp_path / "v.npz")
+    assert not (tmp_path / "v.npz").exists()
 
 
 @pytest.mark.integration
