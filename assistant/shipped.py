@@ -26,7 +26,7 @@ import numpy as np
 
 from assistant.errors import AssistantError
 from assistant.store import quantize
-from assistant.vectorcache import VectorCache, embedder_identity, text_hash
+from assistant.vectorcache import VectorCache, embedder_identity, models_of, text_hash
 
 FORMAT = 2
 READ_BATCH = 2048  # passages whose vectors are read from the index at once
@@ -38,10 +38,7 @@ class ShippedVectorsError(AssistantError):
 
 def model_texts(embedder, texts: Sequence[str]) -> list[tuple[str, int, list[str]]]:
     """(cache name, dimension, the texts it reads) of each model of ``embedder`` (one, or each of a mix)."""
-    parts = getattr(embedder, "parts", None)
-    if parts is None:
-        return [(embedder_identity(embedder), embedder.dimension, list(texts))]
-    return [(embedder_identity(p), p.dimension, list(t)) for p, t in zip(parts, embedder.texts_of(texts), strict=True)]
+    return [(embedder_identity(m), m.dimension, list(t)) for m, t in models_of(embedder, texts)]
 
 
 def digests(texts: Sequence[str]) -> np.ndarray:
@@ -107,7 +104,7 @@ def read_shipped(path: Path) -> list[tuple[str, list[str], np.ndarray]]:
                 raise bad("vecteurs mal formés (int8 et leurs pas en float32 attendus, autant de l'un que de l'autre)")
             if (dims <= 0).any() or int(dims.sum()) != rows.shape[1]:
                 raise bad(f"{rows.shape[1]} valeurs par vecteur pour des modèles de {dims.tolist()}")
-            if not np.isfinite(steps).all() or (steps < 0).any():
+            if not np.isfinite(steps).all() or (steps <= 0).any():  # quantize writes none: a damaged file
                 raise bad("pas de quantification invalides")
             vectors = rows.astype(np.float32) * steps[:, None] * np.float32(np.sqrt(len(models)))
             out, start = [], 0

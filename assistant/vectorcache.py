@@ -152,37 +152,25 @@ class VectorCache:
             )
 
     def put(self, model: str, texts: Sequence[str], vectors: np.ndarray) -> None:
-        vectors = np.asarray(vectors, dtype=np.float32)
-        keys = [(model, text_hash(t), int(v.shape[0])) for t, v in zip(texts, vectors, strict=True)]
-        if self._dated:
-            sql = "INSERT OR REPLACE INTO vectors (model, sha256, dim, used, vector) VALUES (?, ?, ?, ?, ?)"
-            today = self.today()
-            rows = [(*k, today, v.tobytes()) for k, v in zip(keys, vectors, strict=True)]
-        else:
-            sql = "INSERT OR REPLACE INTO vectors (model, sha256, dim, vector) VALUES (?, ?, ?, ?)"
-            rows = [(*k, v.tobytes()) for k, v in zip(keys, vectors, strict=True)]
-        with self._lock:
-            try:
-                self._db.executemany(sql, rows)
-                self._db.commit()
-            except sqlite3.Error as exc:
-                self._db.rollback()
-                self.error = f"cache de vecteurs non mis à jour ({exc}) : l'index est construit sans lui"
+        if self._insert(model, [text_hash(t) for t in texts], vectors, "REPLACE") is None:
+            self.error += " : l'index est construit sans lui"
 
     def put_hashed(self, model: str, keys: Sequence[str], vectors: np.ndarray) -> int | None:
         """Add the vectors of the texts whose SHA-256 (hex) are ``keys`` under ``model`` (shipped vectors,
         ``assistant.shipped``), keeping those the cache already holds. Returns how many were added, None when the
         write failed (``error`` says why)."""
+        return self._insert(model, keys, vectors, "IGNORE")
+
+    def _insert(self, model: str, keys: Sequence[str], vectors: np.ndarray, conflict: str) -> int | None:
+        """Write the vectors of hashes ``keys`` under ``model``, dated today in a dated file; a key the cache holds
+        is replaced or kept (``conflict``: "REPLACE" or "IGNORE"). How many rows were written, None when the write
+        failed (``error`` says why)."""
         vectors = np.asarray(vectors, dtype=np.float32)
-        today = self.today()
-        rows = [(model, k, int(v.shape[0]), today, v.tobytes()) for k, v in zip(keys, vectors, strict=True)]
-        sql = (
-            "INSERT OR IGNORE INTO vectors (model, sha256, dim, used, vector) VALUES (?, ?, ?, ?, ?)"
-            if self._dated
-            else "INSERT OR IGNORE INTO vectors (model, sha256, dim, vector) VALUES (?, ?, ?, ?)"
-        )
-        if not self._dated:
-            rows = [(m, k, d, v) for m, k, d, _, v in rows]
+        dated = self._dated
+        columns = "model, sha256, dim, used, vector" if dated else "model, sha256, dim, vector"
+        today = (self.today(),) if dated else ()
+        rows = [(model, k, int(v.shape[0]), *today, v.tobytes()) for k, v in zip(keys, vectors, strict=True)]
+        sql = f"INSERT OR {conflict} INTO vectors ({columns}) VALUES ({', '.join('?' * (4 + dated))})"
         with self._lock:
             try:
                 before = self._db.total_changes
@@ -278,14 +266,20 @@ def embed_with_cache(
     return vectors, len(missing)
 
 
+def models_of(embedder, texts: Sequence[str]) -> list[tuple[object, Sequence[str]]]:
+    """(model, the texts it reads) for each model of ``embedder``: itself, or each model of a mix
+    (``MixEmbedder``), which the cache keeps apart."""
+    parts = getattr(embedder, "parts", None)
+    if parts is None:
+        return [(embedder, texts)]
+    return list(zip(parts, embedder.texts_of(texts), strict=True))
+
+
 def _embed_with_cache(embedder, texts, cache, batch_size, progress) -> tuple[np.ndarray, set[int]]:
     parts = getattr(embedder, "parts", None)
     if parts is not None:
         share = Shared(progress, len(parts))
-        done = [
-            _embed_with_cache(p, t, cache, batch_size, share)
-            for p, t in zip(parts, embedder.texts_of(texts), strict=True)
-        ]
+        done = [_embed_with_cache(p, t, cache, batch_size, share) for p, t in models_of(embedder, texts)]
         return embedder.join([v for v, _ in done]), set().union(*(m for _, m in done))
     if cache is None:
         return embedder.embed(list(texts), batch_size=batch_size, progress=progress), set(range(len(texts)))
@@ -306,13 +300,11 @@ def _embed_with_cache(embedder, texts, cache, batch_size, progress) -> tuple[np.
 
 def touch_vectors(cache: VectorCache, embedder, texts: Iterable[str]) -> None:
     """Mark the vectors of ``texts`` used today, each model's of a mix under its own name."""
-    parts = getattr(embedder, "parts", None)
-    if parts is None:
-        cache.touch(embedder_identity(embedder), texts)
+    if getattr(embedder, "parts", None) is None:
+        cache.touch(embedder_identity(embedder), texts)  # read as they come
         return
-    texts = list(texts)
-    for p, t in zip(parts, embedder.texts_of(texts), strict=True):
-        cache.touch(embedder_identity(p), t)
+    for model, part in models_of(embedder, list(texts)):
+        cache.touch(embedder_identity(model), part)
 
 
 def embedder_identity(embedder) -> str:

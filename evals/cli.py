@@ -366,9 +366,9 @@ def tune(questions, index, weights, save, if_needed):
     "codes deux fois : environ deux heures avec les deux modèles par défaut), "
     "200k et 1m (synthétiques : copies des passages et vecteurs de l'index full, construites une fois, sans "
     "embedding ; 1m prend environ 50 min et 16 Go la première fois) ; first-run "
-    "(ce que fait `make run` après l'installation sur un clone neuf : extraire les codes, publier une génération "
-    "sans vecteurs, calibrer, servir ; chronométré jusqu'à la première réponse ; puis, à part, ce que fait sa tâche "
-    "de fond : les vecteurs livrés mis dans un cache vide, la génération avec vecteurs, son calibrage).",
+    "(ce que fait `make run` après l'installation sur un clone neuf : extraire les codes, mettre les vecteurs "
+    "livrés dans un cache vide, publier une génération sans vecteurs, calibrer, servir ; chronométré jusqu'à la "
+    "première réponse ; puis, à part, sa tâche de fond : la génération avec vecteurs et son calibrage).",
 )
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench/results.json"), show_default=True)
 @click.option(

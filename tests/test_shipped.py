@@ -4,7 +4,9 @@ file is refused with a French message naming it and the cache is left as it was;
 vectors of today's passages of ``corpus/`` and the two codes (integration)."""
 
 import hashlib
+import json
 import os
+import runpy
 import shutil
 import sqlite3
 import subprocess
@@ -19,6 +21,7 @@ from click.testing import CliRunner
 from fakes import FAKE, HashEmbedder
 from test_mix import MIX, SaltedEmbedder, salted  # noqa: F401  (the fixture registers the salted model)
 
+from assistant import shipped
 from assistant.cli import cli
 from assistant.index import Index
 from assistant.service import Service
@@ -82,6 +85,41 @@ def index_of(tmp_path: Path, texts: list[str], model: str = FAKE) -> Index:
     settings = Settings(index=tmp_path / "index", embedding_model=model)
     assert refresh(settings, [folder]).published
     return Index(settings)
+
+
+def test_the_vectors_are_read_from_the_index_in_batches_whatever_their_size(tmp_path, monkeypatch):
+    idx = index_of(tmp_path, [f"Article {i} : la caisse primaire verse la prestation {i}." for i in range(5)])
+    export_vectors(idx, tmp_path / "whole.npz")
+    monkeypatch.setattr(shipped, "READ_BATCH", 2)  # three batches, the last one short
+    export_vectors(idx, tmp_path / "batched.npz")
+    with np.load(tmp_path / "whole.npz") as a, np.load(tmp_path / "batched.npz") as b:
+        assert a.files == b.files and all(np.array_equal(a[k], b[k]) for k in a.files)
+        assert len(a["rows"]) == 5
+
+
+def test_ship_vectors_refuses_an_index_that_is_not_corpus_and_the_codes_alone(tmp_path, monkeypatch):
+    script = runpy.run_path(str(ROOT / "scripts" / "ship_vectors.py"))
+    idx = index_of(tmp_path, ["La caisse primaire verse les prestations."])
+    assert "pas celui par défaut" in script["refusal"](idx, idx.settings)  # the fake model, not the default
+    with pytest.raises(SystemExit, match="construit avec d'autres réglages"):  # read with the default model
+        script["main"](["--index", str(idx.settings.index), "--out", str(tmp_path / "v.npz")])
+    assert not (tmp_path / "v.npz").exists()
+    refusal = script["refusal"]
+    refusal.__globals__["DEFAULT_MODEL"] = FAKE  # the other checks, with the model of the test's indexes
+    assert "1 documents hors de corpus/ et des codes" in refusal(idx, idx.settings)
+    # a project whose corpus/ and codes are in tmp_path: corpus/ alone lacks the codes; with both codes it ships
+    refusal.__globals__["ROOT"] = tmp_path / "project"
+    folders = [tmp_path / "project" / "corpus"] + [
+        tmp_path / "project" / "data" / "codes" / "legifrance" / code for code in script["CODES"]
+    ]
+    for i, folder in enumerate(folders):
+        folder.mkdir(parents=True)
+        (folder / f"doc-{i}.txt").write_text(f"La caisse primaire verse la prestation {i}.\n", encoding="utf-8")
+    settings = Settings(index=tmp_path / "project" / "index", embedding_model=FAKE)
+    assert refresh(settings, folders[:1]).published
+    assert refusal(Index(settings), settings) == ("il manque code-de-la-securite-sociale, code-de-la-sante-publique")
+    assert refresh(settings, folders).published
+    assert refusal(Index(settings), settings) == ""
 
 
 def test_a_digest_that_ends_in_zero_bytes_is_kept_whole(tmp_path):
@@ -153,6 +191,7 @@ def bad_files(tmp_path: Path, good: Path) -> dict[str, Path]:
         "negative.npz": arrays | {"steps": -arrays["steps"]},
         "keytext.npz": arrays | {"keys-0": np.array([bytes(k) for k in arrays["keys-0"]], dtype="S32")},
         "keyshort.npz": arrays | {"keys-0": arrays["keys-0"][:, :16]},
+        "keyrows.npz": arrays | {"keys-0": arrays["keys-0"][:-1]},
     }
     for name, content in changes.items():
         np.savez(tmp_path / name, **content)
@@ -189,10 +228,14 @@ def test_a_bad_file_is_refused_naming_it_and_the_cache_is_left_as_it_was(tmp_pat
         assert name in result.output and ("illisibles" in result.output or "introuvables" in result.output)
         assert "Traceback" not in result.output
         assert count(cache_file) == 1  # nothing added, nothing lost
-    # the good one is imported, the vector already there kept
+    # the good one is imported, the vector already there kept; again, nothing added
     result = CliRunner().invoke(cli, ["import-vectors", str(good), "--index", str(tmp_path / "data" / "index")])
     assert result.exit_code == 0, result.output
-    assert "3 ajoutés sur 3" in result.output and count(cache_file) == 4
+    assert "3 ajoutés sur 3 (0 déjà dans le cache)" in result.output and count(cache_file) == 4
+    again = ["import-vectors", str(good), "--index", str(tmp_path / "data" / "index"), "--json"]
+    result = CliRunner().invoke(cli, again)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"file": str(good), "cache": str(cache_file), "models": {FAKE: [3, 0]}}
 
 
 def test_a_cache_that_cannot_be_written_or_is_off_is_said_and_exits_1(tmp_path, monkeypatch):
