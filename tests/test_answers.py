@@ -1969,14 +1969,18 @@ def test_an_answer_s_confidence_is_high_or_to_check_by_its_margin_and_its_articl
     assert not refused.answered and refused.confidence == ""
 
 
+def hit(doc: str, score: float, dense: float | None = None):
+    """A found passage of document ``doc`` with its fused ``score`` and, when given, its dense signal."""
+    from assistant.records import Chunk, Hit
+
+    signals = {} if dense is None else {"dense": dense}
+    return Hit(Chunk(f"{doc}-{score}", doc, "texte", "§ 1", 0, 5, "t", "code", "", ()), score, signals=signals)
+
+
 def test_the_first_article_s_lead_is_over_the_next_article_not_its_own_next_passage():
     """``article_lead``: a second passage of the same article does not narrow the lead; two articles tied give 0, one
     article alone 1."""
     from assistant.answer import article_lead
-    from assistant.records import Chunk, Hit
-
-    def hit(doc, score):
-        return Hit(Chunk(f"{doc}-{score}", doc, "texte", "§ 1", 0, 5, "t", "code", "", ()), score)
 
     assert article_lead([hit("a", 2.0), hit("a", 1.9), hit("b", 1.0)]) == pytest.approx(0.5)
     assert article_lead([hit("a", 2.0), hit("b", 2.0)]) == 0.0
@@ -1993,11 +1997,6 @@ def test_the_dense_place_is_the_cited_article_s_best_passage_s_on_the_dense_side
     farthest), the first passage's article when none is named, 0 for an article not found or a search without its
     dense side."""
     from assistant.answer import dense_place
-    from assistant.records import Chunk, Hit
-
-    def hit(doc, score, dense=None):
-        sig = {"bm25": 1.0} if dense is None else {"bm25": 1.0, "dense": dense}
-        return Hit(Chunk(f"{doc}-{score}", doc, "texte", "§ 1", 0, 5, "t", "code", "", ()), score, signals=sig)
 
     hits = [hit("a", 2.0, 0.3), hit("b", 1.5, 1.0), hit("a", 1.0, 0.8)]
     assert dense_place(hits, "a") == pytest.approx(0.8)  # its second passage is nearer in meaning
@@ -2011,13 +2010,7 @@ def test_the_dense_place_is_the_cited_article_s_best_passage_s_on_the_dense_side
 def test_an_answer_whose_article_the_dense_side_puts_far_is_to_check(fake_index):
     """``Answerer.confidence`` with ``confident_dense``: the same margin and lead, high when the dense side puts the
     cited article at least that near, low below; unset, the place is not read."""
-    from assistant.records import Chunk, Hit
     from assistant.service import Service
-
-    def hit(doc, score, dense):
-        return Hit(
-            Chunk(f"{doc}-{score}", doc, "texte", "§ 1", 0, 5, "t", "code", "", ()), score, signals={"dense": dense}
-        )
 
     hits = [hit("a", 2.0, 0.6), hit("b", 1.0, 1.0)]  # "a" leads by half its score, "b" is the nearest in meaning
 
