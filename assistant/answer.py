@@ -656,8 +656,11 @@ class Answerer:
                 or not (len(w) >= 5 or (len(w) >= 2 and w.isupper()) or written)
             ):
                 continue
-            if not (carries or written) or fold(w) in asked:
-                continue  # a common verb or adverb ("jouer", "vouloir") says nothing of the subject
+            if not (carries or written) or fold(w) in asked or speech_word(w):
+                # a common verb or adverb ("jouer", "vouloir") says nothing of the subject, nor does the asker's
+                # speech wherever it stands ("nous de devrions pas recréer…", a typo of "ne": "devrions" after
+                # "de" read as a noun)
+                continue
             name = w in as_written  # a name is not a typo of a word ("UNOCAM" of "UNCAM", "Misérables" of "misées")
             if (
                 len(w) >= 3

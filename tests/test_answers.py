@@ -1197,6 +1197,19 @@ def test_an_ordinal_number_is_not_an_unknown_word(tmp_path):
         assert "ne mentionne" not in service.ask(q).answer, q
 
 
+def test_the_askers_speech_is_no_unknown_subject(tmp_path):
+    """ "Nous en sommes donc à nous demander si, en toute illégalité, nous de devrions pas recréer un espace fumeur"
+    (dev_real) was refused with "Aucun document du corpus ne mentionne « devrions »": after "de" (a typo of "ne")
+    the conditional of devoir read as a noun. The asker's speech (``SPEECH``) says nothing of the subject, wherever
+    it stands; a noun the corpus lacks after "de" still does."""
+    files = {"a.txt": "Il est interdit de fumer dans les lieux affectés à un usage collectif, dont les écoles.\n"}
+    service = service_over(tmp_path, files, min_coverage=0.2)
+    answer = service.ask("nous de devrions pas fumer dans les écoles ?")
+    assert "ne mentionne" not in answer.answer, answer.answer
+    refused = service.ask("fumer de narguilés dans les écoles ?")
+    assert refused.answer.startswith("Aucun document du corpus ne mentionne « narguilés »"), refused.answer
+
+
 def test_a_name_with_capitals_inside_is_not_the_word_of_its_letters(tmp_path):
     """ "PreParE kesako ?" was answered from "la préparation du système de santé" (the analysis reads PreParE as
     "préparer"): a name written with capitals inside it is an acronym, unknown where the corpus neither writes it
