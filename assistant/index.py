@@ -137,6 +137,7 @@ TUNABLE = (
     "lexicon_weight",
     "heading_weight",
     "intent_weight",
+    "ranker_weights",
 )
 
 

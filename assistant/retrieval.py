@@ -21,6 +21,8 @@ from assistant.intent import APPOSITION, LEGAL_FORM, asked_words, has_cue, inten
 from assistant.lexical import correct
 from assistant.lexicon import default_chat_words, default_lexicon
 from assistant.places import places_in
+from assistant.ranker import DEPTH as RANKER_DEPTH
+from assistant.ranker import learned_order
 from assistant.records import Chunk, Hit
 from assistant.rows import Recent
 from assistant.text import (
@@ -232,6 +234,7 @@ SIGNALS = (
     "phrase",
     "authority",
     "territory",
+    "ranker",  # the learned stage (``assistant.ranker``), where the index's calibration has its weights
     "outside",  # not a ranking signal: the refusal of questions on other codes' subjects (``assistant.outside``)
 )
 HEADING_CANDIDATES = 3  # sections whose heading matches best lend their articles as candidates
@@ -572,7 +575,10 @@ class Retriever:
         # Rerank the head by its best sentence: the answer to a question sits in one sentence that holds
         # its rare terms, read in the passage's context (measured: hit@5 0.942 -> 0.961, mrr 0.843 -> 0.858);
         # and by the best sentence that also holds a cue phrase of the question's intent.
-        depth = self.settings.rerank_depth
+        # The learned stage (``assistant.ranker``) orders the head again: its weights were fitted on the signals of
+        # ``RANKER_DEPTH`` passages, all reranked by their sentences. It needs the dense side's vectors.
+        ranker = self.settings.ranker_weights if "ranker" not in off and qvec is not None else {}
+        depth = max(self.settings.rerank_depth, RANKER_DEPTH) if ranker else self.settings.rerank_depth
         gamma = self.settings.rerank_weight if "sentence" not in off else 0.0
         iw = self.settings.intent_weight if intent and "intent" not in off else 0.0
         # the notion a definition, role, composition or presidency question is about (``subject_names``): the
@@ -622,7 +628,9 @@ class Retriever:
             if cid not in seen:
                 seen.add(cid)
                 hits.append(Hit(candidates[cid], score, lex.get(cid, 0.0), dense.get(cid, 0.0), signals=sig))
-        hits = collapse_duplicates(hits, limit=max(k, 10))
+        hits = collapse_duplicates(hits, limit=max(k, 10, RANKER_DEPTH if ranker else 0))
+        if ranker:
+            hits = learned_order(hits, ranker, self.cosines([h for h in hits if h.reason != "lookup"], qvec))
         timings["fuse"] = (time.perf_counter() - t) * 1000
         timings["search"] = (time.perf_counter() - t0) * 1000
         return SearchResult(
@@ -642,6 +650,19 @@ class Retriever:
             notion,
             windowed,
         )
+
+    def cosines(self, hits: list[Hit], qvec: np.ndarray) -> list[np.ndarray]:
+        """For each model of the index (each part of a mix), each of ``hits``' cosine to the query vector ``qvec``
+        (NaN for a passage without a vector): what the learned stage reads (``assistant.ranker.features``)."""
+        slices = getattr(self.index.embedder, "slices", None) or [slice(0, len(qvec))]
+        vectors = self.index.store.vectors([h.chunk.chunk_id for h in hits])
+        held = [i for i, h in enumerate(hits) if h.chunk.chunk_id in vectors]
+        out = [np.full(len(hits), np.nan) for _ in slices]
+        if held:
+            matrix = np.stack([vectors[hits[i].chunk.chunk_id] for i in held])
+            for p, cos in enumerate(part_cosines(matrix, qvec, slices)):
+                out[p][held] = cos
+        return out
 
 
 # What a sentence whose subject is the notion says when it answers each kind of question about it (folded).

@@ -256,8 +256,8 @@ class Settings(BaseSettings):
         pattern=r"^[a-z0-9_, ]*$",
         description=(
             "Retrieval signals turned off, comma-separated, among bm25, dense, acronyms, lexicon, heading, intent, "
-            "sentence, subject, phrase, authority, territory, and outside (the refusal of questions on other codes' "
-            "subjects) (for the eval's ablation table; empty: all on)."
+            "sentence, subject, phrase, authority, territory, ranker (the learned stage), and outside (the refusal "
+            "of questions on other codes' subjects) (for the eval's ablation table; empty: all on)."
         ),
     )
     rerank_weight: float = Field(
@@ -266,6 +266,15 @@ class Settings(BaseSettings):
         description=("Weight of the best-sentence match when reranking the head of the fused list (0: no reranking)."),
     )
     rerank_depth: int = Field(20, ge=0, description="Candidates reranked by their best sentence.")
+    ranker_weights: dict[str, float] = Field(
+        {},
+        description=(
+            "The learned ranking stage's weight of each feature (`assistant/ranker.py`), as JSON; fitted on the dev "
+            "sets and kept for the index by `python -m evals tune` where it finds their evidence more often, empty "
+            "(no such stage) elsewhere. With weights, the head's first 40 passages are reranked by their sentences "
+            "and ordered again by these weights."
+        ),
+    )
     min_coverage: float = Field(
         0.34,
         ge=0.0,

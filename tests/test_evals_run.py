@@ -143,6 +143,13 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     # one set in users' voices or none (here the texts' own wording alone): nothing to hold out
     assert stored["measured"]["high_precision_held_out"] is None and "held out" not in result.output
     assert Index(Settings(index=root)).settings.confident_margin == chosen["confident_margin"]
+    # ... and the learned ranking stage's weights, fitted on the head of each question's list and kept only where
+    # the questions left out in turn gained: every feature's weight, or none
+    from assistant.ranker import FEATURES
+
+    assert "learned ranking, each fifth of the questions fitted on the others" in result.output, result.output
+    assert chosen["ranker_weights"] == {} or set(chosen["ranker_weights"]) == set(FEATURES)
+    assert Index(Settings(index=root)).settings.ranker_weights == chosen["ranker_weights"]
     # It holds for the model it was measured with: `--if-needed` leaves it, ...
     assert stored["embedding_model"] == "fake"
     again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed"])
@@ -171,6 +178,13 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
         assert "closeness_weight" in json.loads((root / "calibration.json").read_text())["settings"]
         again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed"])
         assert "rien à refaire" in again.output, again.output
+    # one stored before the learned ranking (stop 64) is measured again
+    stored = json.loads((root / "calibration.json").read_text())
+    del stored["settings"]["ranker_weights"]
+    (root / "calibration.json").write_text(json.dumps(stored))
+    again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
+    assert again.exit_code == 0 and "calibration sans ranker_weights" in again.output, again.output
+    assert "ranker_weights" in json.loads((root / "calibration.json").read_text())["settings"]
     # one stored before the confidence was calibrated (stop 61) is measured again, vectors or not
     stored = json.loads((root / "calibration.json").read_text())
     stored["settings"] = {k: v for k, v in stored["settings"].items() if not k.startswith("confident_")}

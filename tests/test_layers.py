@@ -56,6 +56,7 @@ LAYERS = {
         "assistant.intent",
         "assistant.answertype",
         "assistant.followup",
+        "assistant.ranker",
         "assistant.retrieval",
     ],
     "answers": ["assistant.verify", "assistant.answer", "assistant.suggest", "assistant.onboarding"],

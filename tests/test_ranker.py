@@ -1,0 +1,128 @@
+"""The learned ranking stage (``assistant.ranker``), its fit and the tune's choice (``evals.metrics``)."""
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from assistant.ranker import FEATURES, features, learned_order, scores
+from evals.metrics import choose_ranker, fit_ranker, group_rank
+from tests.test_answers import service_over
+
+
+def hit(cid: str, article: str = "", reason: str = "", **signals):
+    return SimpleNamespace(chunk=SimpleNamespace(chunk_id=cid, article=article), reason=reason, signals=signals)
+
+
+def col(name: str) -> int:
+    return FEATURES.index(name)
+
+
+def test_features_read_the_signals_the_kind_of_text_the_order_and_each_models_cosines():
+    hits = [
+        hit("a", "L. 1432-1", bm25=0.2, sentence=0.5),
+        hit("b", "R. 1432-2", bm25=1.0),
+        hit("c", "D. 1432-3", bm25=0.6, territory=1.0),
+        hit("d", "", bm25=0.0),  # a seed document's paragraph
+    ]
+    # the second model has no vector for "d"
+    cosines = [np.array([0.80, 0.82, 0.90, 0.84]), np.array([0.5, 0.9, 0.7, np.nan])]
+    x = features(hits, cosines)
+    assert x.shape == (4, len(FEATURES))
+    assert x[0, col("bm25")] == 0.2 and x[0, col("sentence")] == 0.5 and x[2, col("territory")] == 1.0
+    assert x[1, col("sentence")] == 0.0  # a signal a passage lacks counts 0
+    kinds = [[x[i, col(k)] for k in ("law", "regulation", "decree", "other")] for i in range(4)]
+    assert kinds == [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
+    assert [x[i, col("rank")] for i in range(4)] == [1.0, 0.5, 1 / 3, 0.25]
+    # each model's cosine scaled from its lowest candidate to its highest; no vector: the lowest
+    assert np.allclose(x[:, col("cos0")], [0.0, 0.2, 1.0, 0.4])
+    assert np.allclose(x[:, col("cos1")], [0.0, 1.0, 0.5, 0.0])
+    # the place in BM25's order and in each model's, as 1 / (1 + place)
+    assert np.allclose(x[:, col("rr_bm25")], [1 / 3, 1.0, 0.5, 1 / 4])
+    assert np.allclose(x[:, col("rr_cos0")], [1 / 4, 1 / 3, 1.0, 0.5])
+    # one model: the second model's features stay 0
+    one = features(hits, cosines[:1])
+    assert not one[:, col("cos1")].any() and not one[:, col("rr_cos1")].any()
+
+
+def test_the_learned_order_keeps_looked_up_passages_first_and_orders_the_others_by_their_score():
+    hits = [hit("x", reason="lookup", bm25=0.1), hit("a", bm25=0.9), hit("b", bm25=0.5), hit("c", bm25=0.1)]
+    cosines = [np.array([0.1, 0.5, 0.9])]
+    order = learned_order(hits, {"cos0": 1.0}, cosines)
+    assert [h.chunk.chunk_id for h in order] == ["x", "c", "b", "a"]
+    assert learned_order(hits, {"bm25": 1.0}, cosines) == hits
+    assert learned_order(hits, {}, cosines) == hits  # no weights: the fusion's order
+    # a weight of a feature this code does not compute is not read
+    assert np.allclose(scores(features(hits[1:], cosines), {"gone": 5.0, "bm25": 1.0}), [0.9, 0.5, 0.1])
+
+
+def groups_where(decider: int, n: int = 60, seed: int = 1):
+    """Questions of 12 passages each, in an order where the one holding the evidence comes 6th to 12th; feature
+    ``decider`` is 1 for it alone, the others noise."""
+    rng = np.random.default_rng(seed)
+    groups = []
+    for _ in range(n):
+        x = rng.normal(0.0, 0.3, size=(12, 4))
+        y = [False] * 12
+        right = int(rng.integers(5, 12))
+        y[right] = True
+        x[:, decider] = 0.0
+        x[right, decider] = 1.0
+        groups.append((x, y, []))
+    return groups
+
+
+def test_the_fit_finds_the_feature_that_tells_the_passage_holding_the_evidence():
+    groups = groups_where(decider=2)
+    w = fit_ranker([g[:2] for g in groups])
+    assert len(w) == 4 and w[2] == max(w) and w[2] > 1.0, w
+    assert all(group_rank(x, y, w) == 1 for x, y, _ in groups)
+    assert all(group_rank(x, y, None) in (None, 6, 7, 8, 9, 10) for x, y, _ in groups)
+    # no question with a passage on each side: nothing to fit
+    assert fit_ranker([(np.zeros((3, 4)), [False] * 3)]) == []
+
+
+def test_a_passage_looked_up_ahead_keeps_its_rank():
+    x, y = np.array([[0.0], [1.0]]), [False, True]
+    assert group_rank(x, y, None, [True]) == 1
+    assert group_rank(x, y, None, [False]) == 3
+    assert group_rank(x, y, [1.0], [False]) == 2
+    assert group_rank(x, y, None, [False] * 10) is None  # beyond the first 10
+
+
+def test_the_tune_keeps_the_weights_only_where_the_left_out_questions_gain():
+    helped = groups_where(decider=0)
+    weights, measured = choose_ranker(helped, ["a", "b"] * 30)
+    assert len(weights) == 4 and weights[0] == max(weights)
+    (h0, m0), (h1, m1) = measured["all"]
+    assert h0 == 0.0 and h1 == 1.0 and m1 == 1.0 and set(measured) == {"a", "b", "all"}
+    # features that are noise alone: the fusion's order (the right passage first) stays
+    rng = np.random.default_rng(3)
+    first = [(rng.normal(size=(12, 4)), [True] + [False] * 11, []) for _ in range(40)]
+    weights, measured = choose_ranker(first, ["a"] * 40)
+    assert weights == [] and measured["all"][0] == (1.0, 1.0)
+    # a gain over all that costs one set more than 0.02 of its hit@5 is not kept
+    cost = [(x, [False] * 11 + [True], []) for x, _, _ in first[:5]]  # set "c": right passage last, noise
+    mixed = helped + cost
+    weights, measured = choose_ranker(mixed, ["a", "b"] * 30 + ["c"] * 5)
+    assert measured["all"][1][0] > measured["all"][0][0]
+    if measured["c"][0][0] - measured["c"][1][0] > 0.02:
+        assert weights == []
+
+
+def test_a_search_with_weights_orders_its_head_again_unless_the_stage_is_off(tmp_path):
+    """Wired in ``Retriever.search``: a weight against the fusion's own order reverses it (but for the looked-up
+    article), the stage switched off (``signals_off``) or without the dense side leaves it."""
+    files = {
+        f"{name}.txt": f"Le conseil des licornes {extra} se réunit chaque année.\n"
+        for name, extra in (("a", "des prairies"), ("b", "des forêts"), ("c", "des montagnes"), ("d", "du lac"))
+    }
+    plain = service_over(tmp_path / "plain", files)
+    question = "quand le conseil des licornes des prairies se réunit-il ?"
+    before = [h.chunk.chunk_id for h in plain.search(question, 5).hits]
+    reversed_ = service_over(tmp_path / "rev", files, ranker_weights={"rank": -1.0})
+    after = [h.chunk.chunk_id for h in reversed_.search(question, 5).hits]
+    assert len(before) == 4 and after == before[::-1], (before, after)
+    off = service_over(tmp_path / "off", files, ranker_weights={"rank": -1.0}, signals_off="ranker")
+    assert [h.chunk.chunk_id for h in off.search(question, 5).hits] == before
+    lexical = [h.chunk.chunk_id for h in plain.retriever.search(question, 5, dense=False).hits]
+    assert [h.chunk.chunk_id for h in reversed_.retriever.search(question, 5, dense=False).hits] == lexical
