@@ -13,15 +13,17 @@ lost (`dev_users` 0.930 -> 0.895) and is not kept there."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 DEPTH = 40  # the passages the stage orders (the sentence rerank reads as many when it is on)
-SIGNALS = ("bm25", "dense", "heading", "first", "authority", "sentence", "intent", "subject", "phrase", "territory")
+# the earlier stages' signals it reads (``Hit.signals``; a signal turned off is read as 0)
+READ = ("bm25", "dense", "heading", "first", "authority", "sentence", "intent", "subject", "phrase", "territory")
 MODELS = 2  # the cosine features of up to this many models (a mix's parts; one model leaves the second at 0)
 FEATURES = (
-    *SIGNALS,
+    *READ,
     *(f"cos{i}" for i in range(MODELS)),  # each model's cosine, scaled from the lowest candidate to the highest
     "rr_bm25",  # 1 / (1 + the passage's place in BM25's order of the candidates)
     *(f"rr_cos{i}" for i in range(MODELS)),  # ... in each model's order
@@ -33,27 +35,29 @@ FEATURES = (
 )
 
 
-def features(hits: Sequence, cosines: Sequence[np.ndarray]) -> np.ndarray:
+def features(hits: Sequence, cosines: Sequence[np.ndarray], off: Collection[str] = ()) -> np.ndarray:
     """One row of ``FEATURES`` for each of ``hits`` (in the fusion's order), read from their ``signals`` and
     their article, and from ``cosines``: for each model, each passage's cosine to the question (NaN for a passage
-    without a vector: it gets the lowest)."""
+    without a vector: it gets the lowest cosine and the last place). ``off``: the signals turned off
+    (``ASSISTANT_SIGNALS_OFF``), read as 0 (BM25's order too), as the ablation table means them."""
     n = len(hits)
     x = np.zeros((n, len(FEATURES)), dtype=np.float64)
     col = {name: i for i, name in enumerate(FEATURES)}
+    read = [name for name in READ if name not in off]
     for j, h in enumerate(hits):
-        for name in SIGNALS:
+        for name in read:
             x[j, col[name]] = float(h.signals.get(name, 0.0))
         article = h.chunk.article or ""
         x[j, col[{"L": "law", "R": "regulation", "D": "decree"}.get(article[:1], "other")]] = 1.0
         x[j, col["rank"]] = 1.0 / (j + 1)
-    orders = [x[:, col["bm25"]]]
+    orders = {"rr_bm25": x[:, col["bm25"]]} if "bm25" not in off else {}
     for p, cos in enumerate(list(cosines)[:MODELS]):
         held = ~np.isnan(cos)
         if held.any():
             low, high = float(cos[held].min()), float(cos[held].max())
             x[held, col[f"cos{p}"]] = (cos[held] - low) / ((high - low) or 1.0)
-        orders.append(x[:, col[f"cos{p}"]])
-    for name, values in zip(["rr_bm25", *(f"rr_cos{p}" for p in range(MODELS))], orders, strict=False):
+        orders[f"rr_cos{p}"] = np.where(held, x[:, col[f"cos{p}"]], -np.inf)
+    for name, values in orders.items():
         place = np.argsort(np.argsort(-values, kind="stable"), kind="stable")
         x[:, col[name]] = 1.0 / (1.0 + place)
     return x
@@ -66,13 +70,25 @@ def scores(x: np.ndarray, weights: dict[str, float]) -> np.ndarray:
     return x @ w
 
 
-def learned_order(hits: list, weights: dict[str, float], cosines: Sequence[np.ndarray]) -> list:
-    """``hits`` (those the question's article numbers looked up first, as they came, then the fusion's order) with
-    the others in the order of their learned score (ties: the fusion's order). ``cosines``: as ``features``
-    reads them, for the hits that are not looked up."""
+def head_of(hits: list) -> tuple[list, list, list]:
+    """The passages looked up by the question's article numbers (first in the list), the others among the first
+    ``DEPTH`` of the list (those the stage orders), and the rest."""
     lookup = [h for h in hits if h.reason == "lookup"]
     rest = [h for h in hits if h.reason != "lookup"]
-    if not rest or not weights:
+    n = max(DEPTH - len(lookup), 0)
+    return lookup, rest[:n], rest[n:]
+
+
+def learned_order(hits: list, weights: dict[str, float], cosines: Sequence[np.ndarray], off: Collection[str] = ()):
+    """``hits`` with those the stage orders (``head_of``) in the order of their learned score (ties: the fusion's
+    order); the looked-up ones stay first and the others after, as they came. ``cosines``: as ``features`` reads
+    them, for those it orders. The passages ordered again carry the fusion's scores of their places, highest
+    first: what reads a hit's score (the answer's passages within half the first one's, the cited article's lead for
+    the confidence) reads the order the list is in, on the fusion's scale."""
+    lookup, head, tail = head_of(hits)
+    if not head or not weights:
         return hits
-    s = scores(features(rest, cosines), weights)
-    return lookup + [rest[i] for i in np.argsort(-s, kind="stable")]
+    s = scores(features(head, cosines, off), weights)
+    places = sorted((h.score for h in head), reverse=True)
+    ordered = [replace(head[i], score=score) for i, score in zip(np.argsort(-s, kind="stable"), places, strict=True)]
+    return lookup + ordered + tail

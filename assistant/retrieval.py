@@ -22,7 +22,7 @@ from assistant.lexical import correct
 from assistant.lexicon import default_chat_words, default_lexicon
 from assistant.places import places_in
 from assistant.ranker import DEPTH as RANKER_DEPTH
-from assistant.ranker import learned_order
+from assistant.ranker import head_of, learned_order
 from assistant.records import Chunk, Hit
 from assistant.rows import Recent
 from assistant.text import (
@@ -630,7 +630,7 @@ class Retriever:
                 hits.append(Hit(candidates[cid], score, lex.get(cid, 0.0), dense.get(cid, 0.0), signals=sig))
         hits = collapse_duplicates(hits, limit=max(k, 10, RANKER_DEPTH if ranker else 0))
         if ranker:
-            hits = learned_order(hits, ranker, self.cosines([h for h in hits if h.reason != "lookup"], qvec))
+            hits = learned_order(hits, ranker, self.cosines(head_of(hits)[1], qvec), off)
         timings["fuse"] = (time.perf_counter() - t) * 1000
         timings["search"] = (time.perf_counter() - t0) * 1000
         return SearchResult(

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from assistant.errors import ConfigError
 from assistant.llm import backend_names, unknown_backend
@@ -399,6 +399,8 @@ class Settings(BaseSettings):
             return cls(**values)
         except ValidationError as exc:
             raise ConfigError(settings_error(exc)) from None
+        except SettingsError as exc:  # a setting read as JSON that is none (ASSISTANT_RANKER_WEIGHTS)
+            raise ConfigError(f"réglage invalide : {json_setting(exc)} n'est pas du JSON valide") from None
 
     @field_validator("exact_vector_bits")
     @classmethod
@@ -467,12 +469,21 @@ REASONS = {
 }
 
 
+def json_setting(exc: SettingsError) -> str:
+    """The variable a ``SettingsError`` of pydantic-settings names ('error parsing value for field "ranker_weights"
+    from source "EnvSettingsSource"'), as the user sets it."""
+    found = re.search(r'field "(\w+)"', str(exc))
+    return "ASSISTANT_" + found.group(1).upper() if found else "un réglage"
+
+
 def settings_error(exc: ValidationError) -> str:
     """One line per wrong setting, named as the user sets it: « ASSISTANT_SEARCH_K = '0' : doit valoir au
     moins 1 »."""
     lines = []
     for err in exc.errors():
-        name = "ASSISTANT_" + "_".join(str(x) for x in err.get("loc", ())).upper()
+        loc = [str(x) for x in err.get("loc", ())]
+        # a key of a setting read as JSON: named after the setting ("ASSISTANT_RANKER_WEIGHTS, « rank »")
+        name = "ASSISTANT_" + "_".join(loc[:1]).upper() + "".join(f", « {x} »" for x in loc[1:])
         if err.get("type") == "value_error":  # our validators' messages, already in French
             reason = str(err.get("ctx", {}).get("error", err.get("msg", "")))
         else:

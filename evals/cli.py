@@ -19,6 +19,7 @@ from assistant.options import index_option
 from assistant.ranker import DEPTH as RANKER_DEPTH
 from assistant.ranker import FEATURES as RANKER_FEATURES
 from assistant.ranker import features as ranker_features
+from assistant.ranker import head_of
 from assistant.retrieval import SIGNALS
 from assistant.service import Service
 from assistant.settings import Settings
@@ -162,7 +163,8 @@ TUNED_ALWAYS = ("confident_margin", "confident_lead", "confident_dense")
     show_default=True,
     help="Enregistre les valeurs choisies avec l'index (calibration.json dans son dossier) ; l'assistant "
     "s'en sert pour cet index sauf si ASSISTANT_DENSE_WEIGHT / ASSISTANT_MIN_COVERAGE / "
-    "ASSISTANT_CLOSENESS_WEIGHT est réglé.",
+    "ASSISTANT_CLOSENESS_WEIGHT / ASSISTANT_RANKER_WEIGHTS est réglé (les poids de l'ordre appris ont été ajustés "
+    "avec le poids dense calibré).",
 )
 @click.option(
     "--if-needed",
@@ -201,6 +203,10 @@ def tune(questions, index, weights, save, if_needed):
         # The index is opened only then, to know whether its vectors are pending.
         holds = calibration_holds(stored, settings.embedding_model)
         lacks = [k for k in TUNED_WITH_VECTORS if k not in (stored.get("settings") or {})] if holds else []
+        # weights of other features than this code's (fitted by another version of the stage): fitted again
+        fitted = (stored.get("settings") or {}).get("ranker_weights") or {}
+        if holds and fitted and set(fitted) != set(RANKER_FEATURES) and "ranker_weights" not in lacks:
+            lacks.append("ranker_weights")
         if lacks:
             base = Service(settings, follow=False)
             lacks = [] if base.index.vectors_pending else lacks
@@ -248,7 +254,13 @@ def tune(questions, index, weights, save, if_needed):
     best_w = max(rows, key=lambda r: (round(r[2] + r[3], 3), r[3]))[0] if rows else base.settings.dense_weight
     if rows:
         click.echo(f"best dense_weight (hit@5 + mrr@10, then mrr@10): {best_w}")
-    ranker = {} if pending else tune_ranker(index, best_w, [q for q in qs if answerable[q["id"]]], set_of, qs)
+    # the learned stage, fitted on the order of the weight chosen (it reads the dense side: none without it)
+    fitted = [(q, Path(f).stem) for q, f in zip(qs, set_of, strict=True) if answerable[q["id"]]]
+    ranker, ranked = (
+        tune_ranker(index, best_w, [q for q, _ in fitted], [f for _, f in fitted])
+        if best_w and not pending
+        else ({}, {})
+    )
     # Each question answered once with no threshold: refused anyway (unknown word, wrong subject, no number
     # where one is asked...), or answered with its evidence strength, which a threshold t refuses below t.
     svc = Service(
@@ -365,6 +377,9 @@ def tune(questions, index, weights, save, if_needed):
                     "high_share": n_high / len(answered) if answered else None,
                     "high_precision": high_p if n_high else None,
                     "high_precision_held_out": held_p,
+                    # hit@5 and mrr@10 of the answerable dev questions, each fifth held out: the fusion's order, then
+                    # the learned stage's (kept or not)
+                    "ranker_held_out": {name: [list(m) for m in pair] for name, pair in ranked.items()},
                 },
             },
         )
@@ -372,30 +387,40 @@ def tune(questions, index, weights, save, if_needed):
     click.echo(json.dumps(chosen))
 
 
-def tune_ranker(index, dense_weight: float, qs: list[dict], set_of: list[str], every: list[dict]) -> dict:
+def tune_ranker(index, dense_weight: float, qs: list[dict], sets: list[str]) -> tuple[dict, dict]:
     """The learned stage's weights for this index (``assistant.ranker``; {} where it would not help,
-    ``evals.metrics.choose_ranker``), fitted on the head of each answerable question's fused list (``qs``; their
-    files: ``set_of``, aligned with ``every``), searched with ``dense_weight`` and the stage off."""
+    ``evals.metrics.choose_ranker``), fitted on the passages it would order for each answerable question (``qs``,
+    of the dev files ``sets``), searched with ``dense_weight`` and the stage off, and what it measured."""
+    base = Settings.of(index)
     svc = Service(
-        Settings.of(index, dense_weight=dense_weight, ranker_weights={}, rerank_depth=RANKER_DEPTH), follow=False
+        Settings.of(
+            index,
+            dense_weight=dense_weight,
+            ranker_weights={},
+            rerank_depth=max(base.rerank_depth, RANKER_DEPTH),  # as the search reads them with the stage on
+        ),
+        follow=False,
     )
-    file_of = {id(q): f for q, f in zip(every, set_of, strict=True)}
-    groups, sets = [], []
-    for q in qs:
+    groups, names = [], []
+    for q, name in zip(qs, sets, strict=True):
         result = svc.retriever.search(q["question"], RANKER_DEPTH)
         if result.query_vector is None:
             continue
-        rest = [h for h in result.hits if h.reason != "lookup"]
-        looked = [contains_evidence(h.chunk.text, q["evidence"]) for h in result.hits if h.reason == "lookup"]
-        x = ranker_features(rest, svc.retriever.cosines(rest, result.query_vector))
-        groups.append((x, [contains_evidence(h.chunk.text, q["evidence"]) for h in rest], looked))
-        sets.append(Path(file_of[id(q)]).stem)
-    weights, measured = choose_ranker(groups, sets)
+        lookup, head, _ = head_of(result.hits)
+        x = ranker_features(head, svc.retriever.cosines(head, result.query_vector), svc.retriever.off)
+        holds = [contains_evidence(h.chunk.text, q["evidence"]) for h in head]
+        groups.append((x, holds, [contains_evidence(h.chunk.text, q["evidence"]) for h in lookup]))
+        names.append(name)
+    if not groups:
+        click.echo("learned ranking: no question searched with the dense side, not fitted")
+        return {}, {}
+    weights, measured = choose_ranker(groups, names)
     click.echo("learned ranking, each fifth of the questions fitted on the others: hit@5 / mrr@10, fusion -> learned")
     for name, ((h0, m0), (h1, m1)) in measured.items():
         click.echo(f"  {name:14s} {h0:.3f} / {m0:.3f} -> {h1:.3f} / {m1:.3f}")
     click.echo("learned ranking kept" if weights else "learned ranking not kept (the fusion's order stays)")
-    return {name: round(w, 4) for name, w in zip(RANKER_FEATURES, weights, strict=True)} if weights else {}
+    kept = {name: round(w, 4) for name, w in zip(RANKER_FEATURES, weights, strict=True)} if weights else {}
+    return kept, measured
 
 
 @cli.command()

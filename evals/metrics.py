@@ -279,8 +279,11 @@ RANKER_DROP = 0.02  # ... and no dev set's hit@5 drops by more than this (issue 
 def fit_ranker(groups: Sequence[tuple], l2: float = RANKER_L2, steps: int = 50) -> list[float]:
     """Weights of a linear score that puts each question's passages holding the evidence above the others: a
     logistic regression on the differences of their features (every pair of one that holds it and one that does
-    not, a question's pairs scaled by 1 / sqrt(their number) so that a question with many counts about as much as
-    one with few), by Newton's steps. ``groups``: (features: an array, one row per passage; labels: booleans)."""
+    not), by Newton's steps. A question's differences are divided by the square root of its number of pairs: near
+    weights of 0 a question with many pairs still pulls more than one with few, about as the square root of their
+    number (as measured on the saved candidates before the stage was built, stop 64; weighting each question's
+    pairs by 1 / their number was not tried). ``groups``: (features: an array, one row per passage; labels:
+    booleans)."""
     diffs = []
     for x, y in groups:
         y = np.asarray(y, dtype=bool)

@@ -32,6 +32,15 @@ def test_a_wrong_setting_is_named_in_french_without_a_traceback(monkeypatch, tmp
     monkeypatch.setenv("ASSISTANT_LLM_BACKEND", "gpt")
     result = CliRunner().invoke(evals_cli, ["run", "--out", str(tmp_path / "o"), "--index", str(tmp_path / "i")])
     assert result.exit_code == 1 and "ASSISTANT_LLM_BACKEND = 'gpt' : backend LLM inconnu 'gpt'" in result.output
+    # a setting read as JSON: not JSON, or a key's value of the wrong type (named after the setting, with its key)
+    monkeypatch.delenv("ASSISTANT_LLM_BACKEND")
+    for value, said in (
+        ("{rank", "réglage invalide : ASSISTANT_RANKER_WEIGHTS n'est pas du JSON valide"),
+        ('{"rank": "a"}', "réglage invalide : ASSISTANT_RANKER_WEIGHTS, « rank » = 'a' : un nombre est attendu"),
+    ):
+        monkeypatch.setenv("ASSISTANT_RANKER_WEIGHTS", value)
+        result = CliRunner().invoke(cli, ["search", "FIR", "--index", str(tmp_path / "i")])
+        assert result.exit_code == 1 and "Traceback" not in result.output and said in result.output, result.output
 
 
 def test_serve_with_workers_says_a_bad_login_file_once_before_starting_them(fake_index, tmp_path):

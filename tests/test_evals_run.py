@@ -185,6 +185,13 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
     assert again.exit_code == 0 and "calibration sans ranker_weights" in again.output, again.output
     assert "ranker_weights" in json.loads((root / "calibration.json").read_text())["settings"]
+    # ... and one whose weights are of other features than this code's
+    stored = json.loads((root / "calibration.json").read_text())
+    stored["settings"]["ranker_weights"] = {"gone": 1.0}
+    (root / "calibration.json").write_text(json.dumps(stored))
+    again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
+    assert again.exit_code == 0 and "calibration sans ranker_weights" in again.output, again.output
+    assert "gone" not in json.loads((root / "calibration.json").read_text())["settings"]["ranker_weights"]
     # one stored before the confidence was calibrated (stop 61) is measured again, vectors or not
     stored = json.loads((root / "calibration.json").read_text())
     stored["settings"] = {k: v for k, v in stored["settings"].items() if not k.startswith("confident_")}
