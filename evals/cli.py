@@ -204,8 +204,8 @@ def tune(questions, index, weights, save, if_needed):
         holds = calibration_holds(stored, settings.embedding_model)
         lacks = [k for k in TUNED_WITH_VECTORS if k not in (stored.get("settings") or {})] if holds else []
         # weights of other features than this code's (fitted by another version of the stage): fitted again
-        fitted = (stored.get("settings") or {}).get("ranker_weights") or {}
-        if holds and fitted and set(fitted) != set(RANKER_FEATURES) and "ranker_weights" not in lacks:
+        stored_weights = (stored.get("settings") or {}).get("ranker_weights") or {}
+        if holds and stored_weights and set(stored_weights) != set(RANKER_FEATURES) and "ranker_weights" not in lacks:
             lacks.append("ranker_weights")
         if lacks:
             base = Service(settings, follow=False)
