@@ -6,6 +6,7 @@ The README's settings table is checked against this class by a test.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -402,6 +403,14 @@ class Settings(BaseSettings):
         except SettingsError as exc:  # a setting read as JSON that is none (ASSISTANT_RANKER_WEIGHTS)
             raise ConfigError(f"réglage invalide : {json_setting(exc)} n'est pas du JSON valide") from None
 
+    @field_validator("ranker_weights")
+    @classmethod
+    def _finite_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        wrong = [k for k, w in value.items() if not math.isfinite(w)]
+        if wrong:
+            raise ValueError(f"poids non fini pour {', '.join(wrong)}")
+        return value
+
     @field_validator("exact_vector_bits")
     @classmethod
     def _vector_bits(cls, value: int) -> int:
@@ -464,6 +473,8 @@ REASONS = {
     "less_than": "doit valoir moins de {lt}",
     "int_parsing": "un nombre entier est attendu",
     "float_parsing": "un nombre est attendu",
+    "float_type": "un nombre est attendu",
+    "dict_type": 'un objet JSON est attendu ({{"trait": poids, ...}})',
     "bool_parsing": "true ou false est attendu",
     "string_pattern_mismatch": "valeur non reconnue",
 }

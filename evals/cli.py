@@ -171,8 +171,8 @@ TUNED_ALWAYS = ("confident_margin", "confident_lead", "confident_dense")
     is_flag=True,
     help="Ne fait rien si l'index a déjà un calibrage mesuré avec son modèle d'embedding et qui tient tout ce "
     "qu'un réglage mesure (`make index` et `make curated` : un index reconstruit avec un autre modèle, ou dont le "
-    "calibrage n'a ni poids dense ni poids de proximité alors qu'il a ses vecteurs, ou pas la confiance des "
-    "réponses, est calibré à nouveau).",
+    "calibrage n'a ni poids dense ni poids de proximité ni poids de l'ordre appris (ou ceux d'autres traits) alors "
+    "qu'il a ses vecteurs, ou pas la confiance des réponses, est calibré à nouveau).",
 )
 def tune(questions, index, weights, save, if_needed):
     """Mesurer le poids dense (hit@5, mrr@10 par poids ; le meilleur hit@5 + mrr@10 est gardé), puis ajuster
@@ -206,7 +206,7 @@ def tune(questions, index, weights, save, if_needed):
         # weights of other features than this code's (fitted by another version of the stage): fitted again
         stored_weights = (stored.get("settings") or {}).get("ranker_weights") or {}
         if holds and stored_weights and set(stored_weights) != set(RANKER_FEATURES) and "ranker_weights" not in lacks:
-            lacks.append("ranker_weights")
+            lacks.append("ranker_weights de ses traits")
         if lacks:
             base = Service(settings, follow=False)
             lacks = [] if base.index.vectors_pending else lacks
@@ -521,7 +521,7 @@ def feedback():
 def feedback_export(db, out):
     """Les réponses notées en lignes JSONL au format des évaluations, à relire avant de les ajouter à un jeu de
     questions."""
-    path = db or Settings().feedback_db
+    path = db or Settings.of().feedback_db
     if not Path(path).exists():
         raise click.ClickException(f"aucun fichier d'avis à {path}")
     lines = [json.dumps(x, ensure_ascii=False) for x in FeedbackStore(Path(path)).export_eval_lines()]
@@ -533,7 +533,11 @@ def feedback_export(db, out):
 
 
 def main():
-    cli(prog_name="python -m evals")
+    try:
+        cli(prog_name="python -m evals")
+    except AssistantError as exc:  # a wrong setting or index met by any command (`run` says its own): no traceback
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

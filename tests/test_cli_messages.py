@@ -41,6 +41,23 @@ def test_a_wrong_setting_is_named_in_french_without_a_traceback(monkeypatch, tmp
         monkeypatch.setenv("ASSISTANT_RANKER_WEIGHTS", value)
         result = CliRunner().invoke(cli, ["search", "FIR", "--index", str(tmp_path / "i")])
         assert result.exit_code == 1 and "Traceback" not in result.output and said in result.output, result.output
+    for value, said in (
+        ("[1]", 'un objet JSON est attendu ({"trait": poids, ...})'),
+        ('{"rank": NaN}', "poids non fini pour rank"),
+    ):
+        monkeypatch.setenv("ASSISTANT_RANKER_WEIGHTS", value)
+        result = CliRunner().invoke(cli, ["search", "FIR", "--index", str(tmp_path / "i")])
+        assert result.exit_code == 1 and said in result.output, result.output
+    # ... told by `python -m evals` too, whatever the command (`tune`, which `make index` runs)
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ASSISTANT_RANKER_WEIGHTS": "{rank"}
+    done = subprocess.run(
+        [sys.executable, "-m", "evals", "tune", "--index", str(tmp_path / "i")], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "Erreur : réglage invalide : ASSISTANT_RANKER_WEIGHTS n'est pas du JSON valide" in done.stderr
 
 
 def test_serve_with_workers_says_a_bad_login_file_once_before_starting_them(fake_index, tmp_path):

@@ -39,8 +39,10 @@ def test_features_read_the_signals_the_kind_of_text_the_order_and_each_models_co
     # the place in BM25's order and in each model's, as 1 / (1 + place)
     assert np.allclose(x[:, col("rr_bm25")], [1 / 3, 1.0, 0.5, 1 / 4])
     assert np.allclose(x[:, col("rr_cos0")], [1 / 4, 1 / 3, 1.0, 0.5])
-    # ... and the last place in its order
+    # ... and the last place in its order, after the lowest cosine found, wherever it stood
     assert np.allclose(x[:, col("rr_cos1")], [1 / 3, 1.0, 0.5, 1 / 4])
+    first = features(hits, [cosines[0], np.array([np.nan, 0.9, 0.7, 0.5])])
+    assert np.allclose(first[:, col("rr_cos1")], [1 / 4, 1.0, 0.5, 1 / 3])
     # a signal turned off (the ablation's) is read as 0, BM25's order too
     quiet = features(hits, cosines, off={"bm25", "sentence"})
     assert not quiet[:, col("bm25")].any() and not quiet[:, col("rr_bm25")].any()
@@ -140,6 +142,11 @@ def test_the_tune_keeps_the_weights_only_where_the_left_out_questions_gain():
     weights, measured = choose_ranker(helped + cost, ["a", "b"] * 30 + ["c"] * 10)
     assert measured["all"][1][0] > measured["all"][0][0] + 0.01  # over all, a gain
     assert measured["c"][0][0] == 1.0 and measured["c"][1][0] == 0.0 and weights == []
+    # ... even one question in ten of that set (0.1 of its hit@5), the others left as they were
+    spared = [(np.zeros((12, 4)), [True] + [False] * 11, []) for _ in range(9)]
+    weights, measured = choose_ranker(helped + cost[:1] + spared, ["a", "b"] * 30 + ["c"] * 10)
+    assert measured["c"][0][0] == 1.0 and abs(measured["c"][1][0] - 0.9) < 1e-9 and weights == []
+    assert choose_ranker(helped + spared, ["a", "b"] * 30 + ["c"] * 9)[0]  # without it: kept
 
 
 def test_a_search_with_weights_orders_its_head_again_unless_the_stage_is_off(tmp_path):
@@ -172,6 +179,20 @@ def test_the_search_orders_its_first_40_passages_and_returns_its_k(tmp_path):
     reversed_ = service_over(tmp_path / "rev", files, ranker_weights={"rank": -1.0})
     after = reversed_.search(question, 5).hits
     assert [h.chunk.chunk_id for h in after] == before[::-1][:10]
+    # k above 40: the same 40 ordered again, the others after them as they came
+    more = [h.chunk.chunk_id for h in plain.retriever.search(question, 45).hits]
+    longer = [h.chunk.chunk_id for h in reversed_.retriever.search(question, 45).hits]
+    assert len(more) == 45 and longer == more[:DEPTH][::-1] + more[DEPTH:]
+    # a signal turned off is not read by the stage either: its weight alone leaves the fusion's order (here BM25's
+    # would send the commission named by its number down the list)
+    named = "où siège la commission numéro 7 des licornes ?"
+    bm25_off = service_over(tmp_path / "b", files, signals_off="bm25")
+    weighted = service_over(tmp_path / "w", files, signals_off="bm25", ranker_weights={"bm25": -1.0, "rr_bm25": -1.0})
+    assert [h.chunk.doc_id for h in weighted.search(named, 5).hits] == [
+        h.chunk.doc_id for h in bm25_off.search(named, 5).hits
+    ]
+    read = service_over(tmp_path / "r", files, ranker_weights={"bm25": -1.0, "rr_bm25": -1.0})
+    assert read.search(named, 45).hits[DEPTH - 1].chunk.doc_id == "n07.txt"  # read, it would: last of the 40
     result = plain.retriever.search(question, 5)
     some = result.hits[:3]
     cos = plain.retriever.cosines([*some, hit("nowhere")], result.query_vector)
