@@ -35,6 +35,12 @@ FEATURES = (
 )
 
 
+def rerank_depth(setting: int) -> int:
+    """How deep the sentence rerank reads with the stage on (``Settings.rerank_depth``, at least ``DEPTH``): the
+    search's and the tune's, so that the features fitted are those read."""
+    return max(setting, DEPTH)
+
+
 def features(hits: Sequence, cosines: Sequence[np.ndarray], off: Collection[str] = ()) -> np.ndarray:
     """One row of ``FEATURES`` for each of ``hits`` (in the fusion's order), read from their ``signals`` and
     their article, and from ``cosines``: for each model, each passage's cosine to the question (NaN for a passage

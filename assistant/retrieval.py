@@ -22,7 +22,7 @@ from assistant.lexical import correct
 from assistant.lexicon import default_chat_words, default_lexicon
 from assistant.places import places_in
 from assistant.ranker import DEPTH as RANKER_DEPTH
-from assistant.ranker import head_of, learned_order
+from assistant.ranker import head_of, learned_order, rerank_depth
 from assistant.records import Chunk, Hit
 from assistant.rows import Recent
 from assistant.text import (
@@ -578,7 +578,7 @@ class Retriever:
         # The learned stage (``assistant.ranker``) orders the head again: its weights were fitted on the signals of
         # ``RANKER_DEPTH`` passages, all reranked by their sentences. It needs the dense side's vectors.
         ranker = self.settings.ranker_weights if "ranker" not in off and qvec is not None else {}
-        depth = max(self.settings.rerank_depth, RANKER_DEPTH) if ranker else self.settings.rerank_depth
+        depth = rerank_depth(self.settings.rerank_depth) if ranker else self.settings.rerank_depth
         gamma = self.settings.rerank_weight if "sentence" not in off else 0.0
         iw = self.settings.intent_weight if intent and "intent" not in off else 0.0
         # the notion a definition, role, composition or presidency question is about (``subject_names``): the

@@ -19,7 +19,7 @@ from assistant.options import index_option
 from assistant.ranker import DEPTH as RANKER_DEPTH
 from assistant.ranker import FEATURES as RANKER_FEATURES
 from assistant.ranker import features as ranker_features
-from assistant.ranker import head_of
+from assistant.ranker import head_of, rerank_depth
 from assistant.retrieval import SIGNALS
 from assistant.service import Service
 from assistant.settings import Settings
@@ -391,13 +391,12 @@ def tune_ranker(index, dense_weight: float, qs: list[dict], sets: list[str]) -> 
     """The learned stage's weights for this index (``assistant.ranker``; {} where it would not help,
     ``evals.metrics.choose_ranker``), fitted on the passages it would order for each answerable question (``qs``,
     of the dev files ``sets``), searched with ``dense_weight`` and the stage off, and what it measured."""
-    base = Settings.of(index)
     svc = Service(
         Settings.of(
             index,
             dense_weight=dense_weight,
             ranker_weights={},
-            rerank_depth=max(base.rerank_depth, RANKER_DEPTH),  # as the search reads them with the stage on
+            rerank_depth=rerank_depth(Settings.of(index).rerank_depth),  # as the search reads them with the stage on
         ),
         follow=False,
     )

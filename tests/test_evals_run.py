@@ -165,48 +165,45 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
     assert again.exit_code == 0 and "dense_weight=0.00" in again.output, again.output
     assert json.loads((root / "calibration.json").read_text())["embedding_model"] == "fake"
+
+    def tuned_again_after(edit) -> str:
+        """The output of `tune --if-needed` once ``edit`` has changed the stored calibration's settings."""
+        stored = json.loads((root / "calibration.json").read_text())
+        stored["settings"] = edit(stored["settings"])
+        (root / "calibration.json").write_text(json.dumps(stored))
+        again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
+        assert again.exit_code == 0, again.output
+        return again.output
+
+    def stored_settings() -> dict:
+        return json.loads((root / "calibration.json").read_text())["settings"]
+
     # A calibration of this model stored before the dense closeness existed (or while the vectors were pending,
     # with no dense weight) is measured again too: `make index` would otherwise keep it, closeness weight 0, for good.
     for lacking in ("closeness_weight", "dense_weight"):
-        stored = json.loads((root / "calibration.json").read_text())
         # before stop 54: no closeness; while the vectors were pending: the threshold alone
         kept = ("dense_weight", "min_coverage") if lacking == "closeness_weight" else ("min_coverage",)
-        stored["settings"] = {k: v for k, v in stored["settings"].items() if k in kept}
-        (root / "calibration.json").write_text(json.dumps(stored))
-        again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
-        assert again.exit_code == 0 and f"calibration sans {lacking}" in again.output, again.output
-        assert "closeness_weight" in json.loads((root / "calibration.json").read_text())["settings"]
+        output = tuned_again_after(lambda settings, kept=kept: {k: v for k, v in settings.items() if k in kept})
+        assert f"calibration sans {lacking}" in output, output
+        assert "closeness_weight" in stored_settings()
         again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed"])
         assert "rien à refaire" in again.output, again.output
     # one stored before the learned ranking (stop 64) is measured again
-    stored = json.loads((root / "calibration.json").read_text())
-    del stored["settings"]["ranker_weights"]
-    (root / "calibration.json").write_text(json.dumps(stored))
-    again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
-    assert again.exit_code == 0 and "calibration sans ranker_weights" in again.output, again.output
-    assert "ranker_weights" in json.loads((root / "calibration.json").read_text())["settings"]
+    output = tuned_again_after(lambda settings: {k: v for k, v in settings.items() if k != "ranker_weights"})
+    assert "calibration sans ranker_weights" in output, output
+    assert "ranker_weights" in stored_settings()
     # ... and one whose weights are of other features than this code's
-    stored = json.loads((root / "calibration.json").read_text())
-    stored["settings"]["ranker_weights"] = {"gone": 1.0}
-    (root / "calibration.json").write_text(json.dumps(stored))
-    again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
-    assert again.exit_code == 0 and "calibration sans ranker_weights" in again.output, again.output
-    assert "gone" not in json.loads((root / "calibration.json").read_text())["settings"]["ranker_weights"]
+    output = tuned_again_after(lambda settings: {**settings, "ranker_weights": {"gone": 1.0}})
+    assert "calibration sans ranker_weights" in output, output
+    assert "gone" not in stored_settings()["ranker_weights"]
     # one stored before the confidence was calibrated (stop 61) is measured again, vectors or not
-    stored = json.loads((root / "calibration.json").read_text())
-    stored["settings"] = {k: v for k, v in stored["settings"].items() if not k.startswith("confident_")}
-    (root / "calibration.json").write_text(json.dumps(stored))
-    again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
-    assert again.exit_code == 0, again.output
-    assert "calibration sans confident_margin, confident_lead, confident_dense" in again.output, again.output
-    assert "confident_lead" in json.loads((root / "calibration.json").read_text())["settings"]
+    output = tuned_again_after(lambda settings: {k: v for k, v in settings.items() if not k.startswith("confident_")})
+    assert "calibration sans confident_margin, confident_lead, confident_dense" in output, output
+    assert "confident_lead" in stored_settings()
     # ... and one of stop 61, without the dense place
-    stored = json.loads((root / "calibration.json").read_text())
-    del stored["settings"]["confident_dense"]
-    (root / "calibration.json").write_text(json.dumps(stored))
-    again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
-    assert again.exit_code == 0 and "calibration sans confident_dense" in again.output, again.output
-    assert "confident_dense" in json.loads((root / "calibration.json").read_text())["settings"]
+    output = tuned_again_after(lambda settings: {k: v for k, v in settings.items() if k != "confident_dense"})
+    assert "calibration sans confident_dense" in output, output
+    assert "confident_dense" in stored_settings()
 
 
 def index_and_two_sets(fake_index, tmp_path):
