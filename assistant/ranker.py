@@ -76,6 +76,17 @@ def scores(x: np.ndarray, weights: dict[str, float]) -> np.ndarray:
     return x @ w
 
 
+def order(x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """The places of ``x``'s rows by their learned scores ``s``, highest first (ties: as they came), a territory's
+    own passages (their ``territory`` signal: the question names no place) after the whole country's, each by its
+    score: the fusion's rule (``retrieval.TERRITORY_WEIGHT``) made firm. Fitted, the stage weighs that signal about
+    0 (-0.06 at the full codes, stop 64): none of the 419 dev questions it is fitted on has its evidence in such a
+    passage, so the fit has nothing to learn from, and its order put La Réunion's D. 1443-4 first for "qui préside le
+    conseil de surveillance de l'ARS ?", which the fusion's order had put after L. 1432-3. What the search orders
+    (``learned_order``) and the tune measures (``evals.metrics.group_rank``)."""
+    return np.lexsort((-s, x[:, FEATURES.index("territory")] > 0))
+
+
 def head_of(hits: list) -> tuple[list, list, list]:
     """The passages looked up by the question's article numbers (first in the list), the others among the first
     ``DEPTH`` of the list (those the stage orders), and the rest."""
@@ -86,15 +97,16 @@ def head_of(hits: list) -> tuple[list, list, list]:
 
 
 def learned_order(hits: list, weights: dict[str, float], cosines: Sequence[np.ndarray], off: Collection[str] = ()):
-    """``hits`` with those the stage orders (``head_of``) in the order of their learned score (ties: the fusion's
-    order); the looked-up ones stay first and the others after, as they came. ``cosines``: as ``features`` reads
-    them, for those it orders. The passages ordered again carry the fusion's scores of their places, highest
-    first: what reads a hit's score (the answer's passages within half the first one's, the cited article's lead for
-    the confidence) reads the order the list is in, on the fusion's scale."""
+    """``hits`` with those the stage orders (``head_of``) in the order of their learned score (``order``: ties in the
+    fusion's order, a territory's own passages after the whole country's); the looked-up ones stay first and the
+    others after, as they came. ``cosines``: as ``features`` reads them, for those it orders. The passages ordered
+    again carry the fusion's scores of their places, highest first: what reads a hit's score (the answer's passages
+    within half the first one's, the cited article's lead for the confidence) reads the order the list is in, on the
+    fusion's scale."""
     lookup, head, tail = head_of(hits)
     if not head or not weights:
         return hits
-    s = scores(features(head, cosines, off), weights)
+    x = features(head, cosines, off)
     places = sorted((h.score for h in head), reverse=True)
-    ordered = [replace(head[i], score=score) for i, score in zip(np.argsort(-s, kind="stable"), places, strict=True)]
+    ordered = [replace(head[i], score=score) for i, score in zip(order(x, scores(x, weights)), places, strict=True)]
     return lookup + ordered + tail

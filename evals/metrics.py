@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from assistant.answer import evidence_strength
+from assistant.ranker import order as learned_places
 from assistant.text import fold, normalise_quote
 
 
@@ -309,13 +310,13 @@ def fit_ranker(groups: Sequence[tuple], l2: float = RANKER_L2, steps: int = 50) 
 
 def group_rank(x: np.ndarray, y: Sequence[bool], w: Sequence[float] | None, looked: Sequence[bool] = ()) -> int | None:
     """1-based rank of the first passage holding the evidence, within the first 10, once the passages are ordered
-    by the weights ``w`` (None: as they came); ``looked``: the labels of the passages looked up by the question's
-    article numbers, ranked ahead of them all."""
+    by the weights ``w`` as the search orders them (``assistant.ranker.order``; None: as they came); ``looked``: the
+    labels of the passages looked up by the question's article numbers, ranked ahead of them all."""
     for place, held in enumerate(looked[:10], 1):
         if held:
             return place
-    order = range(len(y)) if w is None else np.argsort(-(x @ np.asarray(w)), kind="stable")
-    for place, i in enumerate(order, len(looked) + 1):
+    ranked = range(len(y)) if w is None else learned_places(x, x @ np.asarray(w))
+    for place, i in enumerate(ranked, len(looked) + 1):
         if place > 10:
             return None
         if y[i]:

@@ -70,6 +70,30 @@ def test_the_learned_order_keeps_looked_up_passages_first_and_orders_the_others_
     assert np.allclose(scores(features(hits[1:], cosines), {"gone": 5.0, "bm25": 1.0}), [0.9, 0.5, 0.1])
 
 
+def test_a_territorys_own_passages_come_after_the_whole_countrys_whatever_their_learned_score():
+    """A question that names no place (the ``territory`` signal is set then): La Réunion's D. 1443-4 is not put
+    before L. 1432-3 for "qui préside le conseil de surveillance de l'ARS ?"; the search's order and the tune's
+    measure of it (``group_rank``) are the same."""
+    hits = [
+        hit("national", "L. 1432-3", score=0.9, bm25=0.5),
+        hit("reunion", "D. 1443-4", score=0.8, bm25=0.9, territory=1.0),
+        hit("decree", "D. 1432-15", score=0.7, bm25=0.7),
+        hit("mayotte", "R. 1443-2", score=0.6, bm25=0.8, territory=1.0),
+    ]
+    cosines = [np.array([0.5, 0.5, 0.5, 0.5])]
+    order = learned_order(hits, {"bm25": 1.0}, cosines)
+    assert [h.chunk.chunk_id for h in order] == ["decree", "national", "reunion", "mayotte"]
+    assert [h.score for h in order] == [0.9, 0.8, 0.7, 0.6]
+    # the signal turned off (the ablation's): read as 0, the learned score alone orders them
+    off = learned_order(hits, {"bm25": 1.0}, cosines, off={"territory"})
+    assert [h.chunk.chunk_id for h in off] == ["reunion", "mayotte", "decree", "national"]
+    x = features(hits, cosines)
+    w = [1.0 if name == "bm25" else 0.0 for name in FEATURES]
+    assert group_rank(x, [False, True, False, False], w) == 3
+    assert group_rank(x, [True, False, False, False], w) == 2
+    assert group_rank(features(hits, cosines, off={"territory"}), [False, True, False, False], w) == 1
+
+
 def test_the_stage_orders_the_first_passages_of_the_list_only():
     many = [hit("x", reason="lookup")] + [hit(f"p{i}", score=1.0 - i / 100) for i in range(DEPTH + 5)]
     lookup, head, tail = head_of(many)
@@ -81,6 +105,14 @@ def test_the_stage_orders_the_first_passages_of_the_list_only():
         and ids[1:DEPTH] == [h.chunk.chunk_id for h in head][::-1]
         and ids[DEPTH:] == [h.chunk.chunk_id for h in tail]
     )
+
+
+def wide(x: np.ndarray) -> np.ndarray:
+    """``x``'s columns as the first of a row of ``FEATURES`` (bm25, dense...), the others 0: what ``group_rank``
+    reads (the tune's features)."""
+    out = np.zeros((len(x), len(FEATURES)))
+    out[:, : x.shape[1]] = x
+    return out
 
 
 def groups_where(decider: int, n: int = 60, seed: int = 1):
@@ -95,14 +127,14 @@ def groups_where(decider: int, n: int = 60, seed: int = 1):
         y[right] = True
         x[:, decider] = 0.0
         x[right, decider] = 1.0
-        groups.append((x, y, []))
+        groups.append((wide(x), y, []))
     return groups
 
 
 def test_the_fit_finds_the_feature_that_tells_the_passage_holding_the_evidence():
     groups = groups_where(decider=2)
     w = fit_ranker([g[:2] for g in groups])
-    assert len(w) == 4 and w[2] == max(w) and w[2] > 1.0, w
+    assert len(w) == len(FEATURES) and w[2] == max(w) and w[2] > 1.0, w
     assert all(group_rank(x, y, w) == 1 for x, y, _ in groups)
     assert all(group_rank(x, y, None) in (None, 6, 7, 8, 9, 10) for x, y, _ in groups)
     # no question with a passage on each side: nothing to fit
@@ -110,26 +142,26 @@ def test_the_fit_finds_the_feature_that_tells_the_passage_holding_the_evidence()
 
 
 def test_a_passage_looked_up_ahead_keeps_its_rank():
-    x, y = np.array([[0.0], [1.0]]), [False, True]
+    x, y = wide(np.array([[0.0], [1.0]])), [False, True]
     assert group_rank(x, y, None, [True]) == 1
     assert group_rank(x, y, None, [False]) == 3
-    assert group_rank(x, y, [1.0], [False]) == 2
+    assert group_rank(x, y, [1.0] + [0.0] * (len(FEATURES) - 1), [False]) == 2
     assert group_rank(x, y, None, [False] * 10) is None  # beyond the first 10
 
 
 def test_the_tune_keeps_the_weights_only_where_the_left_out_questions_gain():
     helped = groups_where(decider=0)
     weights, measured = choose_ranker(helped, ["a", "b"] * 30)
-    assert len(weights) == 4 and weights[0] == max(weights)
+    assert len(weights) == len(FEATURES) and weights[0] == max(weights)
     (h0, m0), (h1, m1) = measured["all"]
     assert h0 == 0.0 and h1 == 1.0 and m1 == 1.0 and set(measured) == {"a", "b", "all"}
     # features that are noise alone: the fusion's order (the right passage first) stays
     rng = np.random.default_rng(3)
-    first = [(rng.normal(size=(12, 4)), [True] + [False] * 11, []) for _ in range(40)]
+    first = [(wide(rng.normal(size=(12, 4))), [True] + [False] * 11, []) for _ in range(40)]
     weights, measured = choose_ranker(first, ["a"] * 40)
     assert weights == [] and measured["all"][0] == (1.0, 1.0)
     # weights that order every question as well as the fusion did, no better: nothing gained, not kept
-    same = [(np.eye(12)[:, :4] * [1, 0, 0, 0], [True] + [False] * 11, []) for _ in range(40)]
+    same = [(wide(np.eye(12)[:, :4] * [1, 0, 0, 0]), [True] + [False] * 11, []) for _ in range(40)]
     weights, measured = choose_ranker(same, ["a"] * 40)
     assert measured["all"][1] == measured["all"][0] == (1.0, 1.0) and weights == []
     # a gain over all that costs one set more than 0.02 of its hit@5 is not kept: in set "c" the fusion put the
@@ -138,12 +170,12 @@ def test_the_tune_keeps_the_weights_only_where_the_left_out_questions_gain():
     for _ in range(10):
         x = np.zeros((12, 4))
         x[1:7, 0] = 1.0
-        cost.append((x, [True] + [False] * 11, []))
+        cost.append((wide(x), [True] + [False] * 11, []))
     weights, measured = choose_ranker(helped + cost, ["a", "b"] * 30 + ["c"] * 10)
     assert measured["all"][1][0] > measured["all"][0][0] + 0.01  # over all, a gain
     assert measured["c"][0][0] == 1.0 and measured["c"][1][0] == 0.0 and weights == []
     # ... even one question in ten of that set (0.1 of its hit@5), the others left as they were
-    spared = [(np.zeros((12, 4)), [True] + [False] * 11, []) for _ in range(9)]
+    spared = [(wide(np.zeros((12, 4))), [True] + [False] * 11, []) for _ in range(9)]
     weights, measured = choose_ranker(helped + cost[:1] + spared, ["a", "b"] * 30 + ["c"] * 10)
     assert measured["c"][0][0] == 1.0 and abs(measured["c"][1][0] - 0.9) < 1e-9 and weights == []
     assert choose_ranker(helped + spared, ["a", "b"] * 30 + ["c"] * 9)[0]  # without it: kept
