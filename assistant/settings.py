@@ -273,7 +273,8 @@ class Settings(BaseSettings):
             "The learned ranking stage's weight of each feature (`assistant/ranker.py`), as JSON; fitted on the dev "
             "sets and kept for the index by `python -m evals tune` where it finds their evidence more often, empty "
             "(no such stage) elsewhere. With weights, the head's first 40 passages are reranked by their sentences "
-            "and ordered again by these weights."
+            "and ordered again by these weights, a territory's own passages after the others (for a question that "
+            "names no place)."
         ),
     )
     min_coverage: float = Field(

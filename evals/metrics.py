@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from assistant.answer import evidence_strength
+from assistant.ranker import TERRITORY
 from assistant.ranker import order as learned_places
 from assistant.text import fold, normalise_quote
 
@@ -283,15 +284,22 @@ def fit_ranker(groups: Sequence[tuple], l2: float = RANKER_L2, steps: int = 50) 
     not), by Newton's steps. A question's differences are divided by the square root of its number of pairs: near
     weights of 0 a question with many pairs still pulls more than one with few, about as the square root of their
     number (as measured on the saved candidates before the stage was built, stop 64; weighting each question's
-    pairs by 1 / their number was not tried). ``groups``: (features: an array, one row per passage; labels:
+    pairs by 1 / their number was not tried). Only passages the search's order compares are paired: a territory's
+    own passages come after the others whatever their scores (``assistant.ranker.order``), so a pair across that
+    line is settled or lost before any weight counts, and the weight of the ``territory`` signal stays 0.
+    ``groups``: (features: an array, one row per passage, the columns of ``assistant.ranker.FEATURES``; labels:
     booleans)."""
     diffs = []
     for x, y in groups:
         y = np.asarray(y, dtype=bool)
-        if y.any() and (~y).any():
-            pos, neg = x[y], x[~y]
-            pairs = (pos[:, None, :] - neg[None, :, :]).reshape(-1, x.shape[1])
-            diffs.append(pairs / math.sqrt(len(pos) * len(neg)))
+        side = x[:, TERRITORY] > 0
+        pairs = [
+            (x[y & (side == s)][:, None, :] - x[~y & (side == s)][None, :, :]).reshape(-1, x.shape[1])
+            for s in (False, True)
+        ]
+        pairs = np.vstack(pairs)
+        if len(pairs):
+            diffs.append(pairs / math.sqrt(len(pairs)))
     if not diffs:
         return []
     d = np.vstack(diffs)
@@ -309,9 +317,10 @@ def fit_ranker(groups: Sequence[tuple], l2: float = RANKER_L2, steps: int = 50) 
 
 
 def group_rank(x: np.ndarray, y: Sequence[bool], w: Sequence[float] | None, looked: Sequence[bool] = ()) -> int | None:
-    """1-based rank of the first passage holding the evidence, within the first 10, once the passages are ordered
-    by the weights ``w`` as the search orders them (``assistant.ranker.order``; None: as they came); ``looked``: the
-    labels of the passages looked up by the question's article numbers, ranked ahead of them all."""
+    """1-based rank of the first passage holding the evidence, within the first 10, once the passages (``x``: one
+    row of ``assistant.ranker.FEATURES`` each) are ordered by the weights ``w`` as the search orders them
+    (``assistant.ranker.order``; None: as they came); ``looked``: the labels of the passages looked up by the
+    question's article numbers, ranked ahead of them all."""
     for place, held in enumerate(looked[:10], 1):
         if held:
             return place
@@ -328,8 +337,9 @@ def choose_ranker(groups: Sequence[tuple], sets: Sequence[str], seed: int = 0) -
     """The weights fitted on every group, or [] where the stage would not help: each fifth of the questions (a
     seeded shuffle) ordered by the weights fitted on the other four, against the fusion's order, hit@5 + mrr@10
     over all must gain ``RANKER_GAIN`` and no set's hit@5 drop more than ``RANKER_DROP``. ``groups``: (features,
-    labels, the labels of the passages looked up before them); ``sets``: each group's dev set. Returns the weights
-    and, for each set and for all, (hit@5, mrr@10) before and after."""
+    a row of ``assistant.ranker.FEATURES`` per passage; labels; the labels of the passages looked up before them);
+    ``sets``: each group's dev set. Returns the weights and, for each set and for all, (hit@5, mrr@10) before and
+    after."""
     order = list(range(len(groups)))
     random.Random(seed).shuffle(order)
     fold = {i: n % RANKER_FOLDS for n, i in enumerate(order)}

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from assistant.ranker import DEPTH, FEATURES, features, head_of, learned_order, scores
+from assistant.ranker import DEPTH, FEATURES, features, head_of, learned_order, order, scores
 from assistant.records import Chunk, Hit
 from evals.metrics import choose_ranker, fit_ranker, group_rank
 from tests.test_answers import service_over
@@ -94,6 +94,27 @@ def test_a_territorys_own_passages_come_after_the_whole_countrys_whatever_their_
     assert group_rank(features(hits, cosines, off={"territory"}), [False, True, False, False], w) == 1
 
 
+def test_the_order_puts_a_territorys_passages_last_even_against_a_tie_or_a_score_that_is_not_a_number():
+    x = np.zeros((3, len(FEATURES)))
+    x[0, col("territory")] = 1.0
+    assert order(x, np.array([1.0, 1.0, 1.0])).tolist() == [1, 2, 0]  # ties: as they came, the territory's last
+    assert order(x, np.array([9.0, np.nan, 1.0])).tolist() == [2, 1, 0]  # NaN: last of its side, not of all
+
+
+def test_the_fit_pairs_only_passages_the_order_compares():
+    """A territory's passages, which never hold the evidence and come last whatever their scores, teach the weights
+    nothing: the territory's weight stays 0, and their high BM25 does not pull BM25's weight down."""
+    groups = []
+    for _ in range(20):
+        x = np.zeros((5, len(FEATURES)))
+        x[:, col("bm25")] = [0.6, 0.2, 1.0, 1.0, 1.0]
+        x[2:, col("territory")] = 1.0
+        groups.append((x, [True, False, False, False, False]))
+    w = fit_ranker(groups)
+    assert w[col("territory")] == 0.0 and w[col("bm25")] > 1.0, w
+    assert all(group_rank(x, y, w) == 1 for x, y in groups)
+
+
 def test_the_stage_orders_the_first_passages_of_the_list_only():
     many = [hit("x", reason="lookup")] + [hit(f"p{i}", score=1.0 - i / 100) for i in range(DEPTH + 5)]
     lookup, head, tail = head_of(many)
@@ -138,7 +159,7 @@ def test_the_fit_finds_the_feature_that_tells_the_passage_holding_the_evidence()
     assert all(group_rank(x, y, w) == 1 for x, y, _ in groups)
     assert all(group_rank(x, y, None) in (None, 6, 7, 8, 9, 10) for x, y, _ in groups)
     # no question with a passage on each side: nothing to fit
-    assert fit_ranker([(np.zeros((3, 4)), [False] * 3)]) == []
+    assert fit_ranker([(np.zeros((3, len(FEATURES))), [False] * 3)]) == []
 
 
 def test_a_passage_looked_up_ahead_keeps_its_rank():
