@@ -293,11 +293,12 @@ def fit_ranker(groups: Sequence[tuple], l2: float = RANKER_L2, steps: int = 50) 
     for x, y in groups:
         y = np.asarray(y, dtype=bool)
         side = x[:, TERRITORY] > 0
-        pairs = [
-            (x[y & (side == s)][:, None, :] - x[~y & (side == s)][None, :, :]).reshape(-1, x.shape[1])
-            for s in (False, True)
-        ]
-        pairs = np.vstack(pairs)
+        pairs = np.vstack(
+            [
+                (x[y & (side == s)][:, None, :] - x[~y & (side == s)][None, :, :]).reshape(-1, x.shape[1])
+                for s in (False, True)
+            ]
+        )
         if len(pairs):
             diffs.append(pairs / math.sqrt(len(pairs)))
     if not diffs:
