@@ -80,12 +80,9 @@ def scores(x: np.ndarray, weights: dict[str, float]) -> np.ndarray:
 def order(x: np.ndarray, s: np.ndarray) -> np.ndarray:
     """The places of ``x``'s rows (``FEATURES``) by their learned scores ``s``, highest first (ties: as they came), a
     territory's own passages (their ``territory`` signal: the question names no place) after the whole country's,
-    each by its score: the fusion's rule (``retrieval.TERRITORY_WEIGHT``) made firm. The stage fitted without it
-    weighed that signal about 0 (-0.06 at the full codes, stop 64; none of the 419 dev questions it is fitted on
-    has its evidence in such a passage) and put La Réunion's D. 1443-4 first for "qui préside le conseil de
-    surveillance de l'ARS ?", which the fusion's order had put after L. 1432-3; the fit now pairs only passages on
-    the same side of that line (``evals.metrics.fit_ranker``). What the search orders (``learned_order``) and the
-    tune measures (``evals.metrics.group_rank``)."""
+    each by its score: the fusion's rule (``retrieval.TERRITORY_WEIGHT``) made firm, which the fit cannot learn (no
+    dev question has its evidence in such a passage; see the README, "Learned ranking"). What the search orders
+    (``learned_order``) and the tune measures (``evals.metrics.group_rank``)."""
     return np.lexsort((-s, x[:, TERRITORY] > 0))
 
 

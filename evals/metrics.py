@@ -10,8 +10,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from assistant.answer import evidence_strength
-from assistant.ranker import TERRITORY
-from assistant.ranker import order as learned_places
+from assistant.ranker import TERRITORY, order
 from assistant.text import fold, normalise_quote
 
 
@@ -284,21 +283,20 @@ def fit_ranker(groups: Sequence[tuple], l2: float = RANKER_L2, steps: int = 50) 
     not), by Newton's steps. A question's differences are divided by the square root of its number of pairs: near
     weights of 0 a question with many pairs still pulls more than one with few, about as the square root of their
     number (as measured on the saved candidates before the stage was built, stop 64; weighting each question's
-    pairs by 1 / their number was not tried). Only passages the search's order compares are paired: a territory's
-    own passages come after the others whatever their scores (``assistant.ranker.order``), so a pair across that
-    line is settled or lost before any weight counts, and the weight of the ``territory`` signal stays 0.
+    pairs by 1 / their number was not tried). Only passages on the same side of ``assistant.ranker.order``'s line
+    (a territory's own passages, the others) are paired: the order settles a pair across it whatever the weights,
+    and the ``territory`` signal (0 or 1) differs in no pair, so its weight stays 0.
     ``groups``: (features: an array, one row per passage, the columns of ``assistant.ranker.FEATURES``; labels:
     booleans)."""
     diffs = []
     for x, y in groups:
         y = np.asarray(y, dtype=bool)
         side = x[:, TERRITORY] > 0
-        pairs = np.vstack(
-            [
-                (x[y & (side == s)][:, None, :] - x[~y & (side == s)][None, :, :]).reshape(-1, x.shape[1])
-                for s in (False, True)
-            ]
-        )
+        sides = []
+        for here in (~side, side):
+            pos, neg = x[y & here], x[~y & here]
+            sides.append((pos[:, None, :] - neg[None, :, :]).reshape(-1, x.shape[1]))
+        pairs = np.vstack(sides)
         if len(pairs):
             diffs.append(pairs / math.sqrt(len(pairs)))
     if not diffs:
@@ -325,7 +323,7 @@ def group_rank(x: np.ndarray, y: Sequence[bool], w: Sequence[float] | None, look
     for place, held in enumerate(looked[:10], 1):
         if held:
             return place
-    ranked = range(len(y)) if w is None else learned_places(x, x @ np.asarray(w))
+    ranked = range(len(y)) if w is None else order(x, x @ np.asarray(w))
     for place, i in enumerate(ranked, len(looked) + 1):
         if place > 10:
             return None
@@ -341,9 +339,9 @@ def choose_ranker(groups: Sequence[tuple], sets: Sequence[str], seed: int = 0) -
     a row of ``assistant.ranker.FEATURES`` per passage; labels; the labels of the passages looked up before them);
     ``sets``: each group's dev set. Returns the weights and, for each set and for all, (hit@5, mrr@10) before and
     after."""
-    order = list(range(len(groups)))
-    random.Random(seed).shuffle(order)
-    fold = {i: n % RANKER_FOLDS for n, i in enumerate(order)}
+    shuffled = list(range(len(groups)))
+    random.Random(seed).shuffle(shuffled)
+    fold = {i: n % RANKER_FOLDS for n, i in enumerate(shuffled)}
     ranks: dict[int, tuple] = {}
     for f in range(RANKER_FOLDS):
         w = fit_ranker([groups[i][:2] for i in range(len(groups)) if fold[i] != f])

@@ -60,10 +60,10 @@ def test_the_learned_order_keeps_looked_up_passages_first_and_orders_the_others_
         hit("c", score=0.2, bm25=0.1),
     ]
     cosines = [np.array([0.1, 0.5, 0.9])]
-    order = learned_order(hits, {"cos0": 1.0}, cosines)
-    assert [h.chunk.chunk_id for h in order] == ["x", "c", "b", "a"]
+    got = learned_order(hits, {"cos0": 1.0}, cosines)
+    assert [h.chunk.chunk_id for h in got] == ["x", "c", "b", "a"]
     # each passage ordered again carries the fusion's score of its place: the list's scores still fall
-    assert [h.score for h in order] == [1.9, 0.9, 0.6, 0.2]
+    assert [h.score for h in got] == [1.9, 0.9, 0.6, 0.2]
     assert learned_order(hits, {"bm25": 1.0}, cosines) == hits
     assert learned_order(hits, {}, cosines) == hits  # no weights: the fusion's order
     # a weight of a feature this code does not compute is not read
@@ -81,9 +81,9 @@ def test_a_territorys_own_passages_come_after_the_whole_countrys_whatever_their_
         hit("mayotte", "R. 1443-2", score=0.6, bm25=0.8, territory=1.0),
     ]
     cosines = [np.array([0.5, 0.5, 0.5, 0.5])]
-    order = learned_order(hits, {"bm25": 1.0}, cosines)
-    assert [h.chunk.chunk_id for h in order] == ["decree", "national", "reunion", "mayotte"]
-    assert [h.score for h in order] == [0.9, 0.8, 0.7, 0.6]
+    got = learned_order(hits, {"bm25": 1.0}, cosines)
+    assert [h.chunk.chunk_id for h in got] == ["decree", "national", "reunion", "mayotte"]
+    assert [h.score for h in got] == [0.9, 0.8, 0.7, 0.6]
     # the signal turned off (the ablation's): read as 0, the learned score alone orders them
     off = learned_order(hits, {"bm25": 1.0}, cosines, off={"territory"})
     assert [h.chunk.chunk_id for h in off] == ["reunion", "mayotte", "decree", "national"]
@@ -113,14 +113,24 @@ def test_the_fit_pairs_only_passages_the_order_compares():
     w = fit_ranker(groups)
     assert w[col("territory")] == 0.0 and w[col("bm25")] > 1.0, w
     assert all(group_rank(x, y, w) == 1 for x, y in groups)
+    # ... and the passages of a territory are still ordered among themselves: a question whose evidence is in one
+    # (none in the dev sets) teaches the weights as any other
+    inside = []
+    for _ in range(20):
+        x = np.zeros((3, len(FEATURES)))
+        x[:, col("territory")] = 1.0
+        x[:, col("dense")] = [0.9, 0.1, 0.2]
+        inside.append((x, [True, False, False]))
+    w = fit_ranker(inside)
+    assert w[col("dense")] > 1.0 and w[col("territory")] == 0.0, w
 
 
 def test_the_stage_orders_the_first_passages_of_the_list_only():
     many = [hit("x", reason="lookup")] + [hit(f"p{i}", score=1.0 - i / 100) for i in range(DEPTH + 5)]
     lookup, head, tail = head_of(many)
     assert [h.chunk.chunk_id for h in lookup] == ["x"] and len(head) == DEPTH - 1 and len(tail) == 6
-    order = learned_order(many, {"rank": -1.0}, [np.zeros(len(head))])
-    ids = [h.chunk.chunk_id for h in order]
+    got = learned_order(many, {"rank": -1.0}, [np.zeros(len(head))])
+    ids = [h.chunk.chunk_id for h in got]
     assert (
         ids[0] == "x"
         and ids[1:DEPTH] == [h.chunk.chunk_id for h in head][::-1]
