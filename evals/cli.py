@@ -202,16 +202,17 @@ def tune(questions, index, weights, save, if_needed):
         # come since (tuned while they were pending), the dense closeness of one tuned before it existed (stop 54).
         # The index is opened only then, to know whether its vectors are pending.
         holds = calibration_holds(stored, settings.embedding_model)
-        lacks = [k for k in TUNED_WITH_VECTORS if k not in (stored.get("settings") or {})] if holds else []
+        stored_settings = stored.get("settings") or {}
+        lacks = [k for k in TUNED_WITH_VECTORS if k not in stored_settings] if holds else []
         # weights of other features than this code's (fitted by another version of the stage): fitted again
-        stored_weights = (stored.get("settings") or {}).get("ranker_weights") or {}
+        stored_weights = stored_settings.get("ranker_weights") or {}
         if holds and stored_weights and set(stored_weights) != set(RANKER_FEATURES) and "ranker_weights" not in lacks:
             lacks.append("ranker_weights de ses traits")
         if lacks:
             base = Service(settings, follow=False)
             lacks = [] if base.index.vectors_pending else lacks
         # the thresholds of an answer of high confidence, which every tune measures since stop 61, vectors or not
-        lacks += [k for k in TUNED_ALWAYS if holds and k not in (stored.get("settings") or {})]
+        lacks += [k for k in TUNED_ALWAYS if holds and k not in stored_settings]
         if holds and not lacks:
             click.echo(f"calibration déjà mesurée avec {settings.embedding_model} : rien à refaire")
             return
