@@ -2075,3 +2075,38 @@ def test_an_answer_reads_the_search_it_is_given_instead_of_searching_again(fake_
     assert given.answered and given.answer == expected.answer
     assert [c.locator for c in given.citations] == [c.locator for c in expected.citations]
     assert given.confidence == expected.confidence
+
+
+def test_the_learned_order_is_trusted_more_to_choose_the_answers_first_passage(tmp_path, monkeypatch):
+    """A sentence's score gains by its passage's place in the search (``answer.RANK_LEAD``), more when the learned
+    stage made that order (``SearchResult.learned``: ``answer.LEARNED_RANK_LEAD``): then the first passage's
+    sentence leads the answer though another passage's holds one more word of the question."""
+    from dataclasses import replace
+
+    from assistant import answer as answer_module
+
+    service = service_over(
+        tmp_path,
+        {
+            "a.txt": "Le conseil des licornes se réunit sur convocation de son président.\n",
+            "b.txt": "Le conseil des licornes de la clairière se réunit sur convocation de son président.\n",
+            "c.txt": "Les dragons des montagnes volent au-dessus des nuages chaque matin.\n",
+            "d.txt": "La forêt domaniale abrite des cerfs et des sangliers toute l'année.\n",
+        },
+    )
+    question = "réunion du conseil des licornes de la clairière sur convocation"
+    found = service.retriever.search(question, service.settings.search_k)
+    assert not found.learned  # no weights: the fusion's order
+    by_doc = {h.chunk.doc_id: h for h in found.hits}
+    assert found.hits[0].chunk.doc_id == "b.txt", [h.chunk.doc_id for h in found.hits]
+    # the order a learned stage could have made: a.txt first, its score on the fusion's scale as ``learned_order``
+    # gives it
+    a, b = by_doc["a.txt"], by_doc["b.txt"]
+    swapped = [replace(a, score=b.score), replace(b, score=a.score)]
+    ordered = replace(found, hits=swapped + [h for h in found.hits if h.chunk.doc_id not in ("a.txt", "b.txt")])
+    monkeypatch.setattr(answer_module, "RANK_LEAD", 0.0)
+    monkeypatch.setattr(answer_module, "LEARNED_RANK_LEAD", 5.0)
+    plain = service.answerer.ask(question, searched=ordered)
+    assert plain.answered and plain.citations[0].doc_id == "b.txt", plain.answer
+    learned = service.answerer.ask(question, searched=replace(ordered, learned=True))
+    assert learned.answered and learned.citations[0].doc_id == "a.txt", learned.answer

@@ -225,10 +225,14 @@ def test_a_search_with_weights_orders_its_head_again_unless_the_stage_is_off(tmp
     reversed_ = service_over(tmp_path / "rev", files, ranker_weights={"rank": -1.0})
     after = [h.chunk.chunk_id for h in reversed_.search(question, 5).hits]
     assert len(before) == 4 and after == before[::-1], (before, after)
+    # what the answer reads of it (``SearchResult.learned``: it trusts the learned order more)
+    assert reversed_.search(question, 5).learned and not plain.search(question, 5).learned
     off = service_over(tmp_path / "off", files, ranker_weights={"rank": -1.0}, signals_off="ranker")
     assert [h.chunk.chunk_id for h in off.search(question, 5).hits] == before
+    assert not off.search(question, 5).learned
     lexical = [h.chunk.chunk_id for h in plain.retriever.search(question, 5, dense=False).hits]
-    assert [h.chunk.chunk_id for h in reversed_.retriever.search(question, 5, dense=False).hits] == lexical
+    without_dense = reversed_.retriever.search(question, 5, dense=False)
+    assert [h.chunk.chunk_id for h in without_dense.hits] == lexical and not without_dense.learned
 
 
 def test_the_search_orders_its_first_40_passages_and_returns_its_k(tmp_path):
