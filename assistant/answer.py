@@ -144,12 +144,15 @@ CUE_BOOST = 1.25  # a sentence with a cue phrase of the question's intent ("est 
 # codes, citation_support 0.667 -> 0.702 at the default index, `questions.jsonl` unchanged; at 1.1 and above its
 # citation@1 drops at the default index.
 LAW_LEAD = 1.075
-# A sentence of the answer's passages gains this much over its passage's place in the search (divided by 1 + the
-# place): with the search's order only, ``RANK_LEAD``; with the learned stage's order (fitted to put the passage
-# holding the evidence first: ``SearchResult.learned``), ``LEARNED_RANK_LEAD``. Measured at the full codes (stop 66,
-# the learned stage on, the dev sets): 0.3 put the first passage's sentence first for four more questions of
-# `dev_agents` (citation@1 0.532 -> 0.582) and one fewer of `dev_real` (0.198 -> 0.190); 0.6 lost keywords on three
-# sets. On the default index, without the learned stage, 0.3 lost `questions.jsonl` citation@1 (0.874 -> 0.854).
+# A candidate sentence of the answer gains ``lead / (1 + place)``, its passage's place among the answer's passages
+# (the first three found, or the looked-up ones): ``RANK_LEAD`` in the search's order, ``LEARNED_RANK_LEAD`` where
+# the learned stage made it (``SearchResult.learned``; fitted to put the passage holding the evidence first), not for
+# looked-up passages, which it does not order. Measured at the full codes (stop 66, the dev sets): 0.3 against 0.1
+# led four more questions of `dev_agents` from their first passage (citation@1 0.532 -> 0.582) and one fewer of
+# `dev_real` (0.198 -> 0.190), at a cost of keywords (`questions.jsonl` 0.779 -> 0.769, `dev_real` 0.165 -> 0.157)
+# and of `dev_users`' citation_support (0.670 -> 0.661); 0.6 lost more (keywords `dev_real` 0.140,
+# `questions.jsonl` 0.760; `dev_users` citation_support 0.652). On the default index, without the learned stage, 0.3
+# lost `questions.jsonl` citation@1 (0.874 -> 0.854).
 RANK_LEAD = 0.1
 LEARNED_RANK_LEAD = 0.3
 ANSWER_WORDS = 55  # sentences after the first join the answer while it stays within this many words
@@ -1143,7 +1146,7 @@ class Answerer:
             # none of the passages says the notion's role: the word is read as written (with none held, "quel est
             # le rôle de la CPAM ?" was led by an item of the CNAM's list that names the caisses primaires)
             role_words = set()
-        lead = LEARNED_RANK_LEAD if result.learned else RANK_LEAD
+        lead = LEARNED_RANK_LEAD if result.learned and not lookup else RANK_LEAD
         candidates = []  # (score, rank, start, hit, sentence text)
         for rank, hit in enumerate(pool):
             if not lookup and hit.score < 0.5 * top_score:

@@ -65,7 +65,7 @@ class SearchResult:
     query_vector: np.ndarray | None = None  # the query's embedding, when the dense side searched
     subject: list[str] = field(default_factory=list)  # the notion a definition, role... question asks about
     windowed: WindowBests | None = None  # what the search read of the later windows (``window_bests``)
-    learned: bool = False  # the learned stage ordered the hits (``assistant.ranker``): the answer trusts its order more
+    learned: bool = False  # the learned stage ordered the hits after the looked-up ones (``ranker.learned_order``)
 
 
 # the words of "que prévoit / dit l'article… ?", "son contenu" (analysed): a question of them alone is about the unit

@@ -2080,7 +2080,8 @@ def test_an_answer_reads_the_search_it_is_given_instead_of_searching_again(fake_
 def test_the_learned_order_is_trusted_more_to_choose_the_answers_first_passage(tmp_path, monkeypatch):
     """A sentence's score gains by its passage's place in the search (``answer.RANK_LEAD``), more when the learned
     stage made that order (``SearchResult.learned``: ``answer.LEARNED_RANK_LEAD``): then the first passage's
-    sentence leads the answer though another passage's holds one more word of the question."""
+    sentence leads the answer though another passage's holds one more word of the question; not among passages
+    looked up by their number, which the stage does not order."""
     from dataclasses import replace
 
     from assistant import answer as answer_module
@@ -2099,14 +2100,19 @@ def test_the_learned_order_is_trusted_more_to_choose_the_answers_first_passage(t
     assert not found.learned  # no weights: the fusion's order
     by_doc = {h.chunk.doc_id: h for h in found.hits}
     assert found.hits[0].chunk.doc_id == "b.txt", [h.chunk.doc_id for h in found.hits]
-    # the order a learned stage could have made: a.txt first, its score on the fusion's scale as ``learned_order``
-    # gives it
+    # the order a learned stage could have made: a.txt first, its score on the fusion's scale as
+    # ``ranker.learned_order`` gives it
     a, b = by_doc["a.txt"], by_doc["b.txt"]
     swapped = [replace(a, score=b.score), replace(b, score=a.score)]
     ordered = replace(found, hits=swapped + [h for h in found.hits if h.chunk.doc_id not in ("a.txt", "b.txt")])
+    assert answer_module.RANK_LEAD < answer_module.LEARNED_RANK_LEAD
     monkeypatch.setattr(answer_module, "RANK_LEAD", 0.0)
     monkeypatch.setattr(answer_module, "LEARNED_RANK_LEAD", 5.0)
     plain = service.answerer.ask(question, searched=ordered)
     assert plain.answered and plain.citations[0].doc_id == "b.txt", plain.answer
     learned = service.answerer.ask(question, searched=replace(ordered, learned=True))
     assert learned.answered and learned.citations[0].doc_id == "a.txt", learned.answer
+    # passages looked up by their number come first as asked, in an order the stage did not make: the plain lead
+    looked_up = [replace(h, reason="lookup") for h in swapped]
+    asked = service.answerer.ask(question, searched=replace(ordered, hits=looked_up, learned=True))
+    assert asked.answered and asked.citations[0].doc_id == "b.txt", asked.answer
