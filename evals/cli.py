@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from assistant import cli_fr
-from assistant.answer import article_lead, cites_asked_article, dense_place
+from assistant.answer import LEARNED_RANK_LEAD, article_lead, cites_asked_article, dense_place
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.generations import read_calibration, write_calibration
@@ -213,6 +213,12 @@ def tune(questions, index, weights, save, if_needed):
             lacks = [] if base.index.vectors_pending else lacks
         # the thresholds of an answer of high confidence, which every tune measures since stop 61, vectors or not
         lacks += [k for k in TUNED_ALWAYS if holds and k not in stored_settings]
+        # ... measured again where the learned stage orders the answers' passages and the answer read its order with
+        # another lead than this code's (``answer.LEARNED_RANK_LEAD``, stop 66): the answers they were measured on
+        # have changed
+        measured_lead = (stored.get("measured") or {}).get("learned_rank_lead")
+        if holds and stored_weights and not lacks and measured_lead != LEARNED_RANK_LEAD:
+            lacks.append("seuils de confiance de la lecture actuelle de l'ordre appris")
         if holds and not lacks:
             click.echo(f"calibration déjà mesurée avec {settings.embedding_model} : rien à refaire")
             return
@@ -381,6 +387,8 @@ def tune(questions, index, weights, save, if_needed):
                     # hit@5 and mrr@10 of the answerable dev questions, each fifth held out: the fusion's order, then
                     # the learned stage's (kept or not)
                     "ranker_held_out": {name: [list(m) for m in pair] for name, pair in ranked.items()},
+                    # how the answers the confidence was measured on read the learned order (``tune --if-needed``)
+                    "learned_rank_lead": LEARNED_RANK_LEAD,
                 },
             },
         )

@@ -205,6 +205,28 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     assert "calibration sans confident_dense" in output, output
     assert "confident_dense" in stored_settings()
 
+    # one whose confidence was measured on answers that read the learned order with another lead (before stop 66)
+    from assistant.answer import LEARNED_RANK_LEAD
+    from assistant.ranker import FEATURES
+
+    def with_weights_and_lead(lead) -> str:
+        stored = json.loads((root / "calibration.json").read_text())
+        stored["settings"]["ranker_weights"] = {name: 1.0 for name in FEATURES}
+        stored["measured"] = {k: v for k, v in stored["measured"].items() if k != "learned_rank_lead"}
+        if lead is not None:
+            stored["measured"]["learned_rank_lead"] = lead
+        (root / "calibration.json").write_text(json.dumps(stored))
+        again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
+        assert again.exit_code == 0, again.output
+        return again.output
+
+    assert "rien à refaire" in with_weights_and_lead(LEARNED_RANK_LEAD)
+    for lead in (None, LEARNED_RANK_LEAD / 3):
+        output = with_weights_and_lead(lead)
+        assert "seuils de confiance de la lecture actuelle de l'ordre appris" in output, output
+        measured = json.loads((root / "calibration.json").read_text())["measured"]
+        assert measured["learned_rank_lead"] == LEARNED_RANK_LEAD
+
 
 def index_and_two_sets(fake_index, tmp_path):
     """A copy of the fake index to tune, and `questions.jsonl` cut in two files that count as users' voices."""
