@@ -650,7 +650,7 @@ class Retriever:
             qvec,
             notion,
             windowed,
-            bool(ranker),
+            learned=bool(ranker),
         )
 
     def cosines(self, hits: list[Hit], qvec: np.ndarray) -> list[np.ndarray]:

@@ -172,7 +172,8 @@ TUNED_ALWAYS = ("confident_margin", "confident_lead", "confident_dense")
     help="Ne fait rien si l'index a déjà un calibrage mesuré avec son modèle d'embedding et qui tient tout ce "
     "qu'un réglage mesure (`make index` et `make curated` : un index reconstruit avec un autre modèle, ou dont le "
     "calibrage n'a ni poids dense ni poids de proximité ni poids de l'ordre appris (ou ceux d'autres traits) alors "
-    "qu'il a ses vecteurs, ou pas la confiance des réponses, est calibré à nouveau).",
+    "qu'il a ses vecteurs, ou pas la confiance des réponses, ou celle de réponses qui lisaient l'ordre appris "
+    "autrement que ce code (measured.learned_rank_lead de calibration.json), est calibré à nouveau).",
 )
 def tune(questions, index, weights, save, if_needed):
     """Mesurer le poids dense (hit@5, mrr@10 par poids ; le meilleur hit@5 + mrr@10 est gardé), puis ajuster
@@ -208,17 +209,18 @@ def tune(questions, index, weights, save, if_needed):
         stored_weights = stored_settings.get("ranker_weights") or {}
         if holds and stored_weights and set(stored_weights) != set(RANKER_FEATURES) and "ranker_weights" not in lacks:
             lacks.append("ranker_weights de ses traits")
+        # the confidence's thresholds of an index with the learned stage, measured on answers that read its order with
+        # another lead than this code's (``answer.LEARNED_RANK_LEAD``; none stored before stop 66): those answers have
+        # changed. With its vectors only (the stage reads them), as the weights; not without the stage (the plain
+        # lead, ``answer.RANK_LEAD``, has not changed)
+        measured_lead = (stored.get("measured") or {}).get("learned_rank_lead")
+        if holds and stored_weights and not lacks and measured_lead != LEARNED_RANK_LEAD:
+            lacks.append("seuils de confiance de la lecture actuelle de l'ordre appris")
         if lacks:
             base = Service(settings, follow=False)
             lacks = [] if base.index.vectors_pending else lacks
         # the thresholds of an answer of high confidence, which every tune measures since stop 61, vectors or not
         lacks += [k for k in TUNED_ALWAYS if holds and k not in stored_settings]
-        # ... measured again where the learned stage orders the answers' passages and the answer read its order with
-        # another lead than this code's (``answer.LEARNED_RANK_LEAD``, stop 66): the answers they were measured on
-        # have changed
-        measured_lead = (stored.get("measured") or {}).get("learned_rank_lead")
-        if holds and stored_weights and not lacks and measured_lead != LEARNED_RANK_LEAD:
-            lacks.append("seuils de confiance de la lecture actuelle de l'ordre appris")
         if holds and not lacks:
             click.echo(f"calibration déjà mesurée avec {settings.embedding_model} : rien à refaire")
             return

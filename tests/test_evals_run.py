@@ -221,6 +221,12 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
         return again.output
 
     assert "rien à refaire" in with_weights_and_lead(LEARNED_RANK_LEAD)
+    # ... not one without the stage, whose answers read the plain lead
+    stored = json.loads((root / "calibration.json").read_text())
+    stored["settings"]["ranker_weights"] = {}
+    stored["measured"].pop("learned_rank_lead")
+    (root / "calibration.json").write_text(json.dumps(stored))
+    assert "rien à refaire" in CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed"]).output
     for lead in (None, LEARNED_RANK_LEAD / 3):
         output = with_weights_and_lead(lead)
         assert "seuils de confiance de la lecture actuelle de l'ordre appris" in output, output
@@ -341,6 +347,7 @@ def test_ablation_turns_each_signal_off_and_reports_it(fake_index, fake_model_en
 def test_tune_if_needed_leaves_a_calibration_of_bm25_alone_while_the_vectors_are_pending(fake_model_env, tmp_path):
     """`make index` tunes a generation published before its vectors (``--vectors-later``): the threshold alone,
     which `--if-needed` leaves while they are pending, and measures again once they have come."""
+    from assistant.ranker import FEATURES
     from assistant.settings import Settings
     from ingest.pipeline import refresh
 
@@ -360,6 +367,20 @@ def test_tune_if_needed_leaves_a_calibration_of_bm25_alone_while_the_vectors_are
     assert stored == {"min_coverage", "confident_margin", "confident_lead", "confident_dense"}
     again = CliRunner().invoke(cli, [*args, "--if-needed"])
     assert again.exit_code == 0 and "rien à refaire" in again.output, again.output
+    # ... a calibration with the learned stage whose confidence was measured on answers that read its order otherwise
+    # (before stop 66) is left too while they are pending: the stage reads them (measured again once they have come)
+    path = settings.index / "calibration.json"
+    kept = json.loads(path.read_text())
+    with_stage = {
+        **kept,
+        "settings": {**kept["settings"], "ranker_weights": {name: 1.0 for name in FEATURES}},
+        "measured": {k: v for k, v in kept["measured"].items() if k != "learned_rank_lead"},
+    }
+    path.write_text(json.dumps(with_stage))
+    again = CliRunner().invoke(cli, [*args, "--if-needed"])
+    assert again.exit_code == 0 and "rien à refaire" in again.output, again.output
+    assert json.loads(path.read_text()) == with_stage
+    path.write_text(json.dumps(kept))
     refresh(settings, [corpus])  # the vectors come
     again = CliRunner().invoke(cli, [*args, "--if-needed", "--weights", "0"])
     assert again.exit_code == 0 and "calibration sans dense_weight" in again.output, again.output
