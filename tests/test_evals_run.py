@@ -166,10 +166,12 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     assert again.exit_code == 0 and "dense_weight=0.00" in again.output, again.output
     assert json.loads((root / "calibration.json").read_text())["embedding_model"] == "fake"
 
-    def tuned_again_after(edit) -> str:
-        """The output of `tune --if-needed` once ``edit`` has changed the stored calibration's settings."""
+    def tuned_again_after(edit, edit_measured=lambda measured: measured) -> str:
+        """The output of `tune --if-needed` once ``edit`` has changed the stored calibration's settings (and
+        ``edit_measured`` what it says it measured)."""
         stored = json.loads((root / "calibration.json").read_text())
         stored["settings"] = edit(stored["settings"])
+        stored["measured"] = edit_measured(stored["measured"])
         (root / "calibration.json").write_text(json.dumps(stored))
         again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
         assert again.exit_code == 0, again.output
@@ -209,24 +211,22 @@ def test_tune_measures_weights_calibrates_the_threshold_and_stores_it_with_the_i
     from assistant.answer import LEARNED_RANK_LEAD
     from assistant.ranker import FEATURES
 
-    def with_weights_and_lead(lead) -> str:
-        stored = json.loads((root / "calibration.json").read_text())
-        stored["settings"]["ranker_weights"] = {name: 1.0 for name in FEATURES}
-        stored["measured"] = {k: v for k, v in stored["measured"].items() if k != "learned_rank_lead"}
-        if lead is not None:
-            stored["measured"]["learned_rank_lead"] = lead
-        (root / "calibration.json").write_text(json.dumps(stored))
-        again = CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed", "--weights", "0"])
-        assert again.exit_code == 0, again.output
-        return again.output
+    every_feature = dict.fromkeys(FEATURES, 1.0)
+
+    def with_weights_and_lead(lead, weights=every_feature) -> str:
+        """``tuned_again_after`` a calibration with these ranker ``weights`` whose answers read the learned order
+        with ``lead`` (None: stored before the lead was)."""
+        return tuned_again_after(
+            lambda settings: {**settings, "ranker_weights": weights},
+            lambda measured: (
+                {k: v for k, v in measured.items() if k != "learned_rank_lead"}
+                | ({} if lead is None else {"learned_rank_lead": lead})
+            ),
+        )
 
     assert "rien à refaire" in with_weights_and_lead(LEARNED_RANK_LEAD)
     # ... not one without the stage, whose answers read the plain lead
-    stored = json.loads((root / "calibration.json").read_text())
-    stored["settings"]["ranker_weights"] = {}
-    stored["measured"].pop("learned_rank_lead")
-    (root / "calibration.json").write_text(json.dumps(stored))
-    assert "rien à refaire" in CliRunner().invoke(cli, ["tune", "--index", str(root), "--if-needed"]).output
+    assert "rien à refaire" in with_weights_and_lead(None, weights={})
     for lead in (None, LEARNED_RANK_LEAD / 3):
         output = with_weights_and_lead(lead)
         assert "seuils de confiance de la lecture actuelle de l'ordre appris" in output, output
